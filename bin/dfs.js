@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// The dfs entry point: runs the CLI, and for daemons stops them cleanly on SIGINT/SIGTERM.
+// The only place that calls process.exit.
+
+import { main, reportError } from '../dist/cli/main.js';
+
+const { code, running } = await main(process.argv);
+if (!running) process.exit(code);
+
+let stopping = false;
+const stop = async (signal) => {
+  if (stopping) {
+    process.stderr.write(`dfs: ${signal} again, exiting now\n`);
+    process.exit(130);
+  }
+  stopping = true;
+  process.stderr.write(`dfs: ${signal}, stopping\n`);
+  try {
+    await running.close();
+    process.exit(0);
+  } catch (err) {
+    process.exit(reportError(err));
+  }
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+running.done?.then(
+  () => process.exit(0),
+  (err) => process.exit(reportError(err)),
+);

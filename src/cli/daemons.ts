@@ -1,0 +1,60 @@
+// `dfs master`, `dfs node`, `dfs client`: start one daemon in this process.
+
+import { startClient } from '../client/client.js';
+import { clientConfig, masterConfig, nodeConfig } from '../config.js';
+import { startMaster } from '../master/master.js';
+import { startNode } from '../node/node.js';
+import { command } from './context.js';
+import type { Running } from './main.js';
+
+const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+
+/** The three daemon commands; `started` receives each running daemon. */
+export function daemonCommands(started: (running: Running) => void) {
+  const master = command('master', 'run the master (metadata, placement, repair)')
+    .option('--port <port>', 'port to listen on', '5000')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--data <dir>', 'metadata folder', 'dfs-data/master')
+    .option('--chunk-size <bytes>', 'largest chunk, e.g. 8MiB', '8MiB')
+    .option('--replication <n>', 'replicas per chunk', '2')
+    .option('--heartbeat-timeout <seconds>', 'silence before a node is dead', '10')
+    .option('--gc-grace <seconds>', 'age before unreferenced chunks are collected', '600')
+    .option('--max-file-size <bytes>', 'largest file accepted', '1TiB')
+    .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
+    .option('--token <token>', 'access token for the client API (default: $DFS_TOKEN)')
+    .action(async (flags) => {
+      const running = await startMaster(masterConfig(flags), log);
+      log(`master listening on ${running.url}`);
+      started(running);
+    });
+
+  const node = command('node', 'run a storage node')
+    .option('--port <port>', 'port to listen on', '5001')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--data <dir>', 'chunk folder (default: dfs-data/node-PORT)')
+    .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
+    .option('--advertise <url>', 'URL others reach this node at (default: http://HOST:PORT)')
+    .option('--heartbeat-interval <seconds>', 'time between heartbeats', '2')
+    .option('--scrub-interval <seconds>', 'time between scrub passes (0 = off)', '3600')
+    .option('--scrub-rate <bytes>', 'most bytes per second the scrubber reads', '64MiB')
+    .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
+    .option('--token <token>', 'access token for chunk reads (default: $DFS_TOKEN)')
+    .action(async (flags) => {
+      const running = await startNode(nodeConfig(flags), log);
+      log(`node ${running.id} listening on ${running.url}`);
+      started(running);
+    });
+
+  const client = command('client', 'run the web client (file browser)')
+    .option('--port <port>', 'port to listen on', '5003')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
+    .option('--token <token>', 'access token (default: $DFS_TOKEN)')
+    .action(async (flags) => {
+      const running = await startClient(clientConfig(flags), log);
+      log(`web client listening on ${running.url}`);
+      started(running);
+    });
+
+  return [master, node, client];
+}

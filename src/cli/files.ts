@@ -1,0 +1,120 @@
+// `dfs ls`, `dfs stat`, `dfs rm`, `dfs mkdir`, `dfs mv`.
+
+import { formatBytes, formatTime } from '../protocol/format.js';
+import { normalisePath } from '../protocol/paths.js';
+import type { ListEntry } from '../protocol/types.js';
+import { clientFrom, command, withConnection, withJson } from './context.js';
+import { printJson, printTable } from './render.js';
+
+/** `dfs ls [PREFIX]`. */
+export function lsCommand() {
+  return withJson(withConnection(command('ls', 'list a folder (or, with -r, every file below it)')))
+    .argument('[prefix]', 'folder to list', '/')
+    .option('-r, --recursive', 'list every file below the folder')
+    .action(async (prefix: string, options) => {
+      const sdk = clientFrom(options);
+      let entries: ListEntry[];
+      if (options.recursive) {
+        entries = [];
+        for await (const e of sdk.listAll(prefix)) entries.push(e);
+      } else {
+        entries = (await sdk.list(prefix, { delimiter: true })).entries;
+      }
+      if (options.json) return printJson(entries);
+      const replication = entries.some((e) => e.type === 'file') ? (await sdk.config()).replication : 0;
+      printTable(
+        ['Name', 'Size', 'Modified', 'Replicas'],
+        entries.map((e) =>
+          e.type === 'dir'
+            ? [options.recursive ? e.path : e.name, '-', e.created ? formatTime(e.created) : '-', '-']
+            : [
+                options.recursive ? e.path : e.name,
+                formatBytes(e.size),
+                formatTime(e.created),
+                e.chunkCount === 0 ? '-' : `${e.minReplicas}/${replication}`,
+              ],
+        ),
+        [1],
+      );
+    });
+}
+
+/** `dfs stat REMOTE`. */
+export function statCommand() {
+  return withJson(withConnection(command('stat', "show a file's size, SHA-256, chunks and replicas")))
+    .argument('<remote>', 'remote file path')
+    .action(async (remote: string, options) => {
+      const info = await clientFrom(options).stat(normalisePath(remote));
+      if (options.json) return printJson(info);
+      process.stdout.write(
+        `${info.path}\n  size     ${formatBytes(info.size)} (${info.size} bytes)\n  sha256   ${info.sha256}\n  created  ${formatTime(info.created)}\n  chunks   ${info.chunks.length}, each on ${info.minReplicas} of ${info.replication} replicas at least\n`,
+      );
+      if (info.chunks.length === 0) return;
+      printTable(
+        ['#', 'Chunk', 'Offset', 'Size', 'Replicas'],
+        info.chunks.map((c, i) => [
+          i,
+          `${c.id.slice(0, 16)}…`,
+          c.offset,
+          formatBytes(c.size),
+          c.replicas.map((r) => `${r.url}${r.alive ? '' : ' (dead)'}`).join('\n') || 'none',
+        ]),
+        [0, 2, 3],
+      );
+    });
+}
+
+/** `dfs rm REMOTE`. */
+export function rmCommand() {
+  return withConnection(command('rm', 'delete a file (or, with -r, a folder and everything in it)'))
+    .argument('<remote>', 'remote path')
+    .option('-r, --recursive', 'delete a folder and all files below it')
+    .action(async (remote: string, options) => {
+      const sdk = clientFrom(options);
+      const path = normalisePath(remote);
+      if (!options.recursive) {
+        await sdk.remove(path);
+        process.stderr.write(`deleted ${path}\n`);
+        return;
+      }
+      let n = 0;
+      const files: string[] = [];
+      for await (const e of sdk.listAll(`${path}/`)) files.push(e.path);
+      for (const f of files) {
+        await sdk.remove(f);
+        n++;
+      }
+      // Explicit (empty) folders left behind, deepest first.
+      const dirs = await collectDirs(sdk, `${path}/`);
+      for (const d of dirs.reverse()) await sdk.rmdir(d).catch(() => {});
+      process.stderr.write(`deleted ${n} file(s) under ${path}/\n`);
+    });
+}
+
+async function collectDirs(sdk: ReturnType<typeof clientFrom>, prefix: string): Promise<string[]> {
+  const out = [prefix];
+  const page = await sdk.list(prefix, { delimiter: true }).catch(() => undefined);
+  for (const e of page?.entries ?? []) if (e.type === 'dir') out.push(...(await collectDirs(sdk, e.path)));
+  return out;
+}
+
+/** `dfs mkdir REMOTE`. */
+export function mkdirCommand() {
+  return withConnection(command('mkdir', 'create a folder'))
+    .argument('<remote>', 'remote folder path')
+    .action(async (remote: string, options) => {
+      process.stderr.write(`created ${await clientFrom(options).mkdir(remote)}\n`);
+    });
+}
+
+/** `dfs mv FROM TO`. */
+export function mvCommand() {
+  return withConnection(command('mv', 'rename or move a file or folder'))
+    .argument('<from>', 'remote source path')
+    .argument('<to>', 'remote destination path')
+    .option('-f, --force', 'replace an existing destination file')
+    .action(async (from: string, to: string, options) => {
+      const { moved } = await clientFrom(options).move(from, to, Boolean(options.force));
+      process.stderr.write(`moved ${from} → ${to} (${moved} file${moved === 1 ? '' : 's'})\n`);
+    });
+}

@@ -1,0 +1,101 @@
+// The `dfs` command line: commander wiring of every command, and the mapping of failures to
+// exit codes (0 success, 1 failure, 2 bad usage). bin/dfs.js runs it and owns process.exit.
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { DfsError } from '../protocol/errors.js';
+import { nodesCommand, statusCommand } from './cluster.js';
+import { daemonCommands } from './daemons.js';
+import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
+import { downloadCommand, uploadCommand } from './transfer.js';
+import { upCommand } from './up.js';
+
+/** A daemon left running by a command: bin/ stops it on SIGINT/SIGTERM. */
+export interface Running {
+  close(): Promise<void>;
+  /** Settles if the daemon ends on its own (rejects on failure). */
+  done?: Promise<void>;
+}
+
+/** What a run of the CLI ended with. */
+export interface CliResult {
+  code: number;
+  running?: Running;
+}
+
+const VERSION = (() => {
+  try {
+    return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/** Builds the program; `started` receives daemons that keep running. */
+export function buildProgram(started: (running: Running) => void): Command {
+  const program = new Command('dfs')
+    .description('dfs: a small distributed file system — daemons and command-line client')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const commands = [
+    upCommand(started),
+    ...daemonCommands(started),
+    uploadCommand(),
+    downloadCommand(),
+    lsCommand(),
+    rmCommand(),
+    statCommand(),
+    mkdirCommand(),
+    mvCommand(),
+    nodesCommand(),
+    statusCommand(),
+  ];
+  for (const c of commands)
+    program.addCommand(c.exitOverride().showHelpAfterError('(run with --help for usage)'));
+  return program;
+}
+
+/** Runs the CLI on `argv` (as process.argv); never exits the process itself. */
+export async function main(argv: string[]): Promise<CliResult> {
+  let running: Running | undefined;
+  const program = buildProgram((r) => {
+    running = r;
+  });
+  try {
+    await program.parseAsync(argv);
+    return { code: 0, running };
+  } catch (err) {
+    return { code: reportError(err) };
+  }
+}
+
+/** Prints `dfs: <message>` and returns the exit code for a failure. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and version are "errors" to commander; they exit 0.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+      return 0;
+    return 2; // commander already printed the usage error
+  }
+  if (err instanceof DfsError) {
+    process.stderr.write(`dfs: ${err.message}\n`);
+    if (process.env.DFS_DEBUG && err.cause)
+      process.stderr.write(`${(err.cause as Error)?.stack ?? err.cause}\n`);
+    return err.code === 'bad_request' && !err.cause ? 2 : 1;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EPIPE') return 0; // the reader of stdout went away (e.g. `| head`)
+  if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR' || e?.code === 'ENOSPC') {
+    process.stderr.write(`dfs: ${e.message}\n`);
+    return 1;
+  }
+  if (e?.code === 'EADDRINUSE') {
+    process.stderr.write(`dfs: ${e.message} (is another dfs already running?)\n`);
+    return 1;
+  }
+  process.stderr.write(`dfs: ${e?.message ?? String(err)}\n`);
+  if (process.env.DFS_DEBUG) process.stderr.write(`${e?.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,68 @@
+// Output rendering for the CLI: tables, JSON, and progress on a terminal only.
+
+import Table from 'cli-table3';
+import ora, { type Ora } from 'ora';
+import { formatBytes, formatDuration } from '../protocol/format.js';
+
+/** Prints rows as a table (cli-table3) with the given header. */
+export function printTable(head: string[], rows: (string | number)[][], alignRight: number[] = []): void {
+  const table = new Table({
+    head,
+    style: { head: process.stdout.isTTY ? ['cyan'] : [], border: process.stdout.isTTY ? ['grey'] : [] },
+    colAligns: head.map((_, i) => (alignRight.includes(i) ? 'right' : 'left')),
+  });
+  table.push(...rows.map((r) => r.map(String)));
+  process.stdout.write(`${table.toString()}\n`);
+}
+
+/** Prints a value as pretty JSON. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A transfer's progress: an ora spinner with bytes, rate and ETA when stderr is a terminal. */
+export class TransferProgress {
+  private readonly spinner: Ora | undefined;
+  private readonly started = Date.now();
+  private bytes = 0;
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number | undefined,
+  ) {
+    this.spinner = process.stderr.isTTY ? ora({ text: label, stream: process.stderr }).start() : undefined;
+  }
+
+  /** Records bytes done so far. */
+  update = (bytes: number): void => {
+    this.bytes = bytes;
+    if (!this.spinner) return;
+    const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+    const rate = bytes / seconds;
+    const parts = [
+      this.label,
+      this.total !== undefined ? `${formatBytes(bytes)} / ${formatBytes(this.total)}` : formatBytes(bytes),
+      `${formatBytes(rate)}/s`,
+    ];
+    if (this.total !== undefined && rate > 0 && bytes < this.total) {
+      parts.push(`ETA ${formatDuration(((this.total - bytes) / rate) * 1000)}`);
+    }
+    this.spinner.text = parts.join('  ');
+  };
+
+  /** Ends with a success line (terminal only). */
+  succeed(text: string): void {
+    this.spinner?.succeed(text);
+  }
+
+  /** Ends with a failure mark (terminal only). */
+  fail(): void {
+    this.spinner?.stop();
+  }
+
+  /** Throughput summary for the final line. */
+  summary(): string {
+    const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+    return `${formatBytes(this.bytes)} in ${seconds.toFixed(1)}s (${formatBytes(this.bytes / seconds)}/s)`;
+  }
+}

@@ -1,0 +1,145 @@
+// `dfs upload` and `dfs download`: files, stdin/stdout and whole folders.
+
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DfsError } from '../protocol/errors.js';
+import { normalisePath } from '../protocol/paths.js';
+import type { DfsClient } from '../sdk/client.js';
+import { Limiter } from '../sdk/limit.js';
+import { clientFrom, command, withConnection } from './context.js';
+import { TransferProgress } from './render.js';
+
+// Files uploaded at once from a folder.
+const FILES_AT_ONCE = 4;
+
+/** `dfs upload LOCAL [REMOTE]`. */
+export function uploadCommand() {
+  return withConnection(command('upload', 'upload a file, stdin (-) or a whole folder'))
+    .argument('<local>', 'local file, folder, or - for stdin')
+    .argument('[remote]', 'remote path (default: /NAME; a trailing / means "into this folder")')
+    .action(async (local: string, remote: string | undefined, options) => {
+      const sdk = clientFrom(options);
+      if (local === '-') {
+        if (!remote || remote.endsWith('/'))
+          throw new DfsError('bad_request', 'uploading stdin needs a remote file path');
+        const target = normalisePath(remote);
+        await uploadOne(sdk, process.stdin, target, undefined, `stdin → ${target}`);
+        return;
+      }
+      const stat = await fs.stat(local).catch(() => {
+        throw new DfsError('not_found', `no such local file: ${local}`);
+      });
+      const name = path.basename(path.resolve(local));
+      const base = !remote ? `/${name}` : remote.endsWith('/') ? `${remote}${name}` : remote;
+      if (stat.isDirectory()) return uploadTree(sdk, local, normalisePath(base));
+      if (!stat.isFile()) throw new DfsError('bad_request', `not a regular file: ${local}`);
+      const target = normalisePath(base);
+      await uploadOne(
+        sdk,
+        createReadStream(local, { highWaterMark: 1024 * 1024 }),
+        target,
+        stat.size,
+        `${local} → ${target}`,
+      );
+    });
+}
+
+async function uploadOne(
+  sdk: DfsClient,
+  source: AsyncIterable<Buffer>,
+  target: string,
+  size: number | undefined,
+  label: string,
+) {
+  const progress = new TransferProgress(`upload ${target}`, size);
+  try {
+    const manifest = await sdk.upload(source, target, { onProgress: progress.update });
+    progress.succeed(`uploaded ${target}  ${progress.summary()}`);
+    if (!process.stderr.isTTY) process.stderr.write(`uploaded ${label} (${manifest.size} bytes)\n`);
+  } catch (err) {
+    progress.fail();
+    throw err;
+  }
+}
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(full);
+    else if (entry.isFile()) yield full;
+  }
+}
+
+async function uploadTree(sdk: DfsClient, local: string, remoteBase: string) {
+  const limiter = new Limiter(FILES_AT_ONCE);
+  const tasks: Promise<void>[] = [];
+  let failure: unknown;
+  let count = 0;
+  for await (const file of walk(local)) {
+    const rel = path.relative(local, file).split(path.sep).join('/');
+    const target = normalisePath(`${remoteBase}/${rel}`);
+    await limiter.slot();
+    if (failure) break;
+    tasks.push(
+      limiter
+        .run(async () => {
+          const size = (await fs.stat(file)).size;
+          await sdk.upload(createReadStream(file, { highWaterMark: 1024 * 1024 }), target);
+          count++;
+          process.stderr.write(`uploaded ${file} → ${target} (${size} bytes)\n`);
+        })
+        .catch((err) => {
+          failure ??= new DfsError(
+            (err as DfsError).code ?? 'internal',
+            `${file}: ${(err as Error).message}`,
+          );
+        }),
+    );
+  }
+  await Promise.all(tasks);
+  if (failure) throw failure;
+  process.stderr.write(`uploaded ${count} file(s) into ${remoteBase}\n`);
+}
+
+/** `dfs download REMOTE [LOCAL]`. */
+export function downloadCommand() {
+  return withConnection(command('download', 'download a file (to a path, a folder, or - for stdout)'))
+    .argument('<remote>', 'remote file path')
+    .argument('[local]', 'local path or folder (default: ./NAME), or - for stdout')
+    .action(async (remote: string, local: string | undefined, options) => {
+      const sdk = clientFrom(options);
+      const info = await sdk.stat(normalisePath(remote));
+      const progress = new TransferProgress(`download ${info.path}`, info.size);
+      const source = Readable.from(sdk.download(info.path, { info, onProgress: progress.update }));
+      if (local === '-') {
+        try {
+          await pipeline(source, process.stdout);
+        } finally {
+          progress.fail();
+        }
+        return;
+      }
+      let target = local ?? path.basename(info.path);
+      if (
+        await fs.stat(target).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )
+      )
+        target = path.join(target, path.basename(info.path));
+      // Written under a temporary name and renamed at the end: never a half-written file.
+      const partial = path.join(path.dirname(target), `.${path.basename(target)}.dfs-partial`);
+      try {
+        await pipeline(source, createWriteStream(partial));
+        await fs.rename(partial, target);
+      } catch (err) {
+        progress.fail();
+        await fs.rm(partial, { force: true });
+        throw err;
+      }
+      progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
+    });
+}

@@ -1,0 +1,123 @@
+// The web client: a thin Koa app over the SDK. The browser talks to it; it talks to the cluster
+// exactly as the CLI does.
+
+import { Readable } from 'node:stream';
+import Router from '@koa/router';
+import Koa, { type Context } from 'koa';
+import type { ClientConfig } from '../config.js';
+import { assets } from '../http/assets.js';
+import { bodyOf, jsonBody } from '../http/body.js';
+import { errorMiddleware, type Logger } from '../http/errors.js';
+import { securityHeaders } from '../http/security.js';
+import { DfsError } from '../protocol/errors.js';
+import { baseName, pathFromUrl } from '../protocol/paths.js';
+import { parseRange } from '../protocol/range.js';
+import type { DfsClient } from '../sdk/client.js';
+import { contentDisposition } from './disposition.js';
+import { renderBrowserPage } from './page.js';
+import { sessionGate } from './session.js';
+
+/** What the web client app is built from. */
+export interface ClientAppDeps {
+  config: Readonly<ClientConfig>;
+  sdk: DfsClient;
+  log: Logger;
+}
+
+/** Builds the web client's Koa app; it never listens. */
+export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
+  const app = new Koa();
+  app.use(errorMiddleware(log));
+  app.use(securityHeaders());
+  app.use(assets());
+  const router = new Router();
+  const gate = sessionGate(config.token);
+  router.post('/session', jsonBody(), gate.login);
+  router.delete('/session', gate.logout);
+  app.use(gate.check);
+
+  router.get('/', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = renderBrowserPage({ needsLogin: Boolean(config.token) && !ctx.state.authenticated });
+  });
+  router.get('/api/list', async (ctx) => {
+    ctx.body = await sdk.list(String(ctx.query.prefix ?? '/'), { delimiter: true });
+  });
+  router.get('/api/config', async (ctx) => {
+    ctx.body = await sdk.config();
+  });
+  router.get('/api/status', async (ctx) => {
+    ctx.body = await sdk.status();
+  });
+  router.get(/^\/api\/stat\/(.+)$/, async (ctx) => {
+    ctx.body = await sdk.stat(pathFromUrl(tail(ctx, '/api/stat/')));
+  });
+  router.put(/^\/api\/files\/(.+)$/, async (ctx) => {
+    const path = pathFromUrl(tail(ctx, '/api/files/'));
+    const declared = ctx.get('content-length');
+    const cluster = await sdk.config();
+    if (declared && Number(declared) > cluster.maxFileSize) {
+      throw new DfsError(
+        'payload_too_large',
+        `file is larger than the cluster's limit of ${cluster.maxFileSize} bytes`,
+      );
+    }
+    const abort = new AbortController();
+    ctx.req.once('close', () => {
+      if (!ctx.req.complete) abort.abort(new DfsError('bad_request', 'upload was cancelled'));
+    });
+    const manifest = await sdk.upload(ctx.req as AsyncIterable<Buffer>, path, { signal: abort.signal });
+    if (declared && manifest.size !== Number(declared)) {
+      throw new DfsError('bad_request', 'upload ended before its Content-Length');
+    }
+    ctx.status = 201;
+    ctx.body = manifest;
+  });
+  router.get(/^\/api\/download\/(.+)$/, async (ctx) => {
+    const info = await sdk.stat(pathFromUrl(tail(ctx, '/api/download/')));
+    const range = parseRange(ctx.get('range'), info.size);
+    ctx.set('Accept-Ranges', 'bytes');
+    ctx.set('ETag', `"${info.sha256}"`);
+    ctx.set('Content-Disposition', contentDisposition(baseName(info.path), ctx.query.inline === '1'));
+    ctx.set('Cache-Control', 'private, no-cache');
+    ctx.type = 'application/octet-stream';
+    if (range) {
+      ctx.status = 206;
+      ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+    }
+    ctx.length = range ? range.end - range.start + 1 : info.size;
+    if (ctx.method === 'HEAD' || ctx.length === 0) {
+      ctx.body = ctx.length === 0 ? '' : null;
+      return;
+    }
+    const abort = new AbortController();
+    ctx.res.once('close', () => abort.abort());
+    const stream = Readable.from(
+      sdk.download(info.path, { info, start: range?.start, end: range?.end, signal: abort.signal }),
+      {
+        objectMode: false,
+      },
+    );
+    stream.on('error', (err) => log(`download ${info.path} failed mid-stream: ${err.message}`));
+    ctx.body = stream;
+  });
+  router.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
+    await sdk.remove(pathFromUrl(tail(ctx, '/api/files/')));
+    ctx.body = { deleted: true };
+  });
+  router.post('/api/move', jsonBody(), async (ctx) => {
+    const body = bodyOf<{ from?: unknown; to?: unknown }>(ctx);
+    ctx.body = await sdk.move(String(body.from ?? ''), String(body.to ?? ''));
+  });
+  router.post('/api/mkdir', jsonBody(), async (ctx) => {
+    ctx.status = 201;
+    ctx.body = { path: await sdk.mkdir(String(bodyOf<{ path?: unknown }>(ctx).path ?? '')) };
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+function tail(ctx: Context, prefix: string): string {
+  return ctx.path.slice(prefix.length);
+}

@@ -1,0 +1,25 @@
+// The web client daemon: the SDK plus its Koa app, on a port.
+
+import type { ClientConfig } from '../config.js';
+import type { Logger } from '../http/errors.js';
+import { serve } from '../http/serve.js';
+import { DfsClient } from '../sdk/client.js';
+import { createClientApp } from './app.js';
+
+/** A running web client. */
+export interface RunningClient {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the web client on its port. */
+export async function startClient(
+  config: Readonly<ClientConfig>,
+  log: Logger = console.error,
+): Promise<RunningClient> {
+  const sdk = new DfsClient({ master: config.master, token: config.token });
+  const app = createClientApp({ config, sdk, log });
+  // Uploads through the page can sit idle while the cluster fails over: allow a longer idle time.
+  const listening = await serve(app, config.host, config.port, { idleTimeout: 120_000 });
+  return { url: listening.url, close: listening.close };
+}

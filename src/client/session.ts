@@ -1,0 +1,70 @@
+// The web client's gate: an access-token session in an HttpOnly, SameSite cookie, and a CSRF
+// defence (custom header + same origin) on every state-changing request.
+
+import { createHmac } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import { bearer, tokenMatches } from '../http/access.js';
+import { bodyOf } from '../http/body.js';
+import { DfsError } from '../protocol/errors.js';
+
+/** Cookie holding the session. */
+export const SESSION_COOKIE = 'dfs_session';
+/** Header the page sends on every state-changing request; a cross-site form cannot set it. */
+export const CSRF_HEADER = 'x-dfs-csrf';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Middleware and handlers for the session; with no token, everyone is let in. */
+export function sessionGate(token: string) {
+  const sessionValue = token ? createHmac('sha256', token).update('dfs-web-session').digest('base64url') : '';
+  const authenticated = (ctx: Context) =>
+    !token || tokenMatches(token, bearer(ctx)) || tokenMatches(sessionValue, ctx.cookies.get(SESSION_COOKIE));
+
+  const sameOrigin = (ctx: Context) => {
+    const origin = ctx.get('origin');
+    if (!origin) return true;
+    try {
+      return new URL(origin).host === ctx.host;
+    } catch {
+      return false;
+    }
+  };
+
+  return {
+    /** Refuses unauthenticated API calls and cross-origin or header-less writes. */
+    async check(ctx: Context, next: Next): Promise<void> {
+      if (UNSAFE.has(ctx.method) && (ctx.path.startsWith('/api/') || ctx.path === '/session')) {
+        if (!sameOrigin(ctx)) throw new DfsError('forbidden', 'cross-origin request refused');
+        if (ctx.get(CSRF_HEADER) !== '1')
+          throw new DfsError('forbidden', `the ${CSRF_HEADER} header is required`);
+      }
+      ctx.state.authenticated = authenticated(ctx);
+      if (ctx.path.startsWith('/api/') && !ctx.state.authenticated) {
+        throw new DfsError('unauthorized', 'sign in with the access token first');
+      }
+      await next();
+    },
+    /** `POST /session {token}`: starts a session. */
+    async login(ctx: Context): Promise<void> {
+      const given = bodyOf<{ token?: unknown }>(ctx).token;
+      if (!token) {
+        ctx.status = 204;
+        return;
+      }
+      if (typeof given !== 'string' || !tokenMatches(token, given))
+        throw new DfsError('unauthorized', 'wrong access token');
+      ctx.cookies.set(SESSION_COOKIE, sessionValue, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/',
+        overwrite: true,
+      });
+      ctx.status = 204;
+    },
+    /** `DELETE /session`: ends it. */
+    async logout(ctx: Context): Promise<void> {
+      ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0 });
+      ctx.status = 204;
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// Defaults, flags and environment merged once into typed, frozen configuration objects.
+
+import { DfsError } from './protocol/errors.js';
+
+const MiB = 1024 * 1024;
+
+/** Options every daemon shares. */
+export interface DaemonConfig {
+  /** Address to bind; default 127.0.0.1 (set 0.0.0.0 to serve other machines). */
+  host: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Shared secret of the cluster ($DFS_SECRET); '' means an open cluster. */
+  secret: string;
+  /** Access token for client-facing routes ($DFS_TOKEN); '' means no token needed. */
+  token: string;
+}
+
+/** The master's configuration. */
+export interface MasterConfig extends DaemonConfig {
+  /** Folder of the metadata database. */
+  data: string;
+  /** Largest chunk in bytes; default 8 MiB. */
+  chunkSize: number;
+  /** Replicas per chunk; default 2. */
+  replication: number;
+  /** Silence after which a node is dead, ms; default 10 s. */
+  heartbeatTimeout: number;
+  /** Age before an unreferenced chunk is collected, ms; default 10 min. */
+  gcGrace: number;
+  /** Largest file accepted, bytes; default 1 TiB. */
+  maxFileSize: number;
+  /** Most chunk copies the repairer keeps in flight; default 4. */
+  repairConcurrency: number;
+  /** How long a write token lives, ms; default 10 min. */
+  tokenTtl: number;
+}
+
+/** A storage node's configuration. */
+export interface NodeConfig extends DaemonConfig {
+  /** Folder holding this node's chunks. */
+  data: string;
+  /** Base URL of the master. */
+  master: string;
+  /** URL others reach this node at; default derived from host and port. */
+  advertise: string;
+  /** Time between heartbeats, ms; default 2 s. */
+  heartbeatInterval: number;
+  /** Time between scrub passes, ms; 0 disables; default 1 h. */
+  scrubInterval: number;
+  /** Most bytes per second the scrubber reads; default 64 MiB/s. */
+  scrubRate: number;
+  /** Bytes kept free on the disk; default 64 MiB. */
+  reserve: number;
+}
+
+/** The web client's configuration. */
+export interface ClientConfig extends DaemonConfig {
+  /** Base URL of the master. */
+  master: string;
+}
+
+/** The default master URL: $DFS_MASTER, then http://localhost:5000. */
+export function defaultMaster(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DFS_MASTER || 'http://localhost:5000';
+}
+
+/** Parses `8MiB`, `512k`, `1g` or a plain byte count. */
+export function parseSize(value: string | number, what = 'size'): number {
+  if (typeof value === 'number') return value;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(value);
+  if (!match)
+    throw new DfsError('bad_request', `${what} must be a number of bytes like 8MiB, got "${value}"`);
+  const units: Record<string, number> = { '': 1, k: 1024, m: MiB, g: 1024 * MiB, t: 1024 * 1024 * MiB };
+  return Math.floor(Number(match[1]) * (units[(match[2] ?? '').toLowerCase()] ?? 1));
+}
+
+/** Parses a count of seconds (fractions allowed) into ms. */
+export function parseSeconds(value: string | number, what = 'seconds'): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new DfsError('bad_request', `${what} must be a number of seconds`);
+  return Math.round(n * 1000);
+}
+
+/** Parses a TCP port. */
+export function parsePort(value: string | number): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new DfsError('bad_request', `invalid port "${value}"`);
+  return n;
+}
+
+/** Checks a base URL of another daemon: http(s) only, no credentials, no trailing slash. */
+export function parseBaseUrl(value: string, what = 'URL'): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new DfsError('bad_request', `${what} is not a valid URL: "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new DfsError('bad_request', `${what} must be http or https: "${value}"`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new DfsError('bad_request', `${what} must be a plain base URL: "${value}"`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function daemon(flags: Partial<Record<string, unknown>>, env: NodeJS.ProcessEnv, port: number): DaemonConfig {
+  return {
+    host: String(flags.host ?? '127.0.0.1'),
+    port: parsePort((flags.port as string | number | undefined) ?? port),
+    secret: String(flags.secret ?? env.DFS_SECRET ?? ''),
+    token: String(flags.token ?? env.DFS_TOKEN ?? ''),
+  };
+}
+
+type Flags = Partial<Record<string, unknown>>;
+
+/** Builds the master's configuration from flags (strings or numbers) and the environment. */
+export function masterConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<MasterConfig> {
+  const config: MasterConfig = {
+    ...daemon(flags, env, 5000),
+    data: String(flags.data ?? 'dfs-data/master'),
+    chunkSize: parseSize((flags.chunkSize as string | undefined) ?? 8 * MiB, 'chunk size'),
+    replication: Number(flags.replication ?? 2),
+    heartbeatTimeout: parseSeconds((flags.heartbeatTimeout as string | undefined) ?? 10, 'heartbeat timeout'),
+    gcGrace: parseSeconds((flags.gcGrace as string | undefined) ?? 600, 'gc grace'),
+    maxFileSize: parseSize((flags.maxFileSize as string | undefined) ?? 1024 ** 4, 'max file size'),
+    repairConcurrency: Number(flags.repairConcurrency ?? 4),
+    tokenTtl: parseSeconds((flags.tokenTtl as string | undefined) ?? 600, 'token ttl'),
+  };
+  if (config.chunkSize < 1024 || config.chunkSize > 256 * MiB) {
+    throw new DfsError('bad_request', 'chunk size must be between 1KiB and 256MiB');
+  }
+  if (!Number.isInteger(config.replication) || config.replication < 1 || config.replication > 16) {
+    throw new DfsError('bad_request', 'replication must be an integer from 1 to 16');
+  }
+  if (config.heartbeatTimeout < 100) throw new DfsError('bad_request', 'heartbeat timeout is too short');
+  return Object.freeze(config);
+}
+
+/** Builds a storage node's configuration. */
+export function nodeConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<NodeConfig> {
+  const base = daemon(flags, env, 5001);
+  const master = parseBaseUrl(String(flags.master ?? defaultMaster(env)), 'master URL');
+  const advertise = flags.advertise ? parseBaseUrl(String(flags.advertise), 'advertise URL') : '';
+  return Object.freeze({
+    ...base,
+    data: String(flags.data ?? `dfs-data/node-${base.port}`),
+    master,
+    advertise,
+    heartbeatInterval: parseSeconds(
+      (flags.heartbeatInterval as string | undefined) ?? 2,
+      'heartbeat interval',
+    ),
+    scrubInterval: parseSeconds((flags.scrubInterval as string | undefined) ?? 3600, 'scrub interval'),
+    scrubRate: parseSize((flags.scrubRate as string | undefined) ?? 64 * MiB, 'scrub rate'),
+    reserve: parseSize((flags.reserve as string | undefined) ?? 64 * MiB, 'reserve'),
+  });
+}
+
+/** Builds the web client's configuration. */
+export function clientConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<ClientConfig> {
+  return Object.freeze({
+    ...daemon(flags, env, 5003),
+    master: parseBaseUrl(String(flags.master ?? defaultMaster(env)), 'master URL'),
+  });
+}

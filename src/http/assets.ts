@@ -1,0 +1,31 @@
+// Serves the pages' static files (CSS, JS) from src/web/assets: no CDN, the machines are offline.
+
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context, Next } from 'koa';
+
+// Resolves the same from src/http (tsx) and dist/http (built).
+const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/web/assets');
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** Middleware for `GET /assets/{name}`: only plain file names from the assets folder. */
+export function assets() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const match = /^\/assets\/([a-z0-9-]+\.(css|js|svg|png))$/.exec(ctx.path);
+    if (!match || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    const file = path.join(ASSETS, match[1] as string);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (!stat?.isFile()) return next();
+    ctx.type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+    ctx.length = stat.size;
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = createReadStream(file);
+  };
+}

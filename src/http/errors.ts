@@ -1,0 +1,46 @@
+// Koa middleware that turns every error into `{ "error": { "code", "message" } }`.
+
+import type { Context, Next } from 'koa';
+import { DfsError, toDfsError } from '../protocol/errors.js';
+
+/** A log sink for server-side failures; daemons pass their own. */
+export type Logger = (message: string) => void;
+
+/** Catches errors below it: 4xx messages go to the caller, 5xx are logged and hidden. */
+export function errorMiddleware(log: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new DfsError('not_found', `no route for ${ctx.method} ${ctx.path}`);
+      }
+    } catch (err) {
+      const error = fromKoa(err);
+      if (error.status >= 500) {
+        log(`${ctx.method} ${ctx.path} failed: ${(err as Error)?.stack ?? String(err)}`);
+      }
+      // The caller may already be gone (aborted upload); there is nobody to answer.
+      if (ctx.req.destroyed && ctx.res.destroyed) return;
+      ctx.status = error.status;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.remove('Content-Disposition');
+      ctx.remove('Content-Range');
+      ctx.body =
+        error.status >= 500 && error.code === 'internal'
+          ? { error: { code: 'internal', message: 'internal error (details are in the server log)' } }
+          : error.toJSON();
+    }
+  };
+}
+
+// koa-body and koa itself throw http-errors with `status` and `expose`; keep their 4xx messages.
+function fromKoa(err: unknown): DfsError {
+  if (err instanceof DfsError) return err;
+  const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    if (e.status === 413) return new DfsError('payload_too_large', 'request body is too large');
+    if (e.status === 415) return new DfsError('bad_request', 'unsupported content type');
+    return new DfsError('bad_request', e.expose && e.message ? e.message : 'bad request');
+  }
+  return toDfsError(err);
+}

@@ -1,0 +1,60 @@
+// Starts a Koa app on a port and stops it cleanly: the only place a daemon listens.
+
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type Koa from 'koa';
+
+/** A listening daemon: its URL and an idempotent close. */
+export interface Listening {
+  url: string;
+  port: number;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+/** Server timeouts that cut off slow clients without hurting others. */
+export interface ServeOptions {
+  /** Time allowed to send all request headers, ms; default 10 s. */
+  headersTimeout?: number;
+  /** Time a socket may sit idle mid-request, ms; default 60 s. */
+  idleTimeout?: number;
+}
+
+/** Listens on `host:port` (0 = any free port) and returns `{ url, close }`. */
+export async function serve(
+  app: Koa,
+  host: string,
+  port: number,
+  options: ServeOptions = {},
+): Promise<Listening> {
+  const server = http.createServer(app.callback());
+  server.headersTimeout = options.headersTimeout ?? 10_000;
+  server.requestTimeout = 0; // chunk streams may be long; idleness is what we cut
+  server.keepAliveTimeout = 30_000;
+  server.setTimeout(options.idleTimeout ?? 60_000, (socket: Socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // In-flight requests get a moment to finish; then their sockets are cut.
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// The node registry: who the storage nodes are, where they live, and whether they are alive.
+
+import type { NodeCommand, NodeInfo, ScrubSummary } from '../protocol/types.js';
+import type { EventLog } from './events.js';
+import type { MetaStore } from './meta.js';
+
+/** A node as the master tracks it in memory. */
+export interface TrackedNode {
+  id: string;
+  url: string;
+  capacity: number;
+  free: number;
+  used: number;
+  chunks: number;
+  lastHeartbeat: number;
+  alive: boolean;
+  /** Registered (inventory reconciled) since this master started. */
+  registered: boolean;
+  scrub?: ScrubSummary;
+  /** Work waiting for the node's next heartbeat. */
+  outbox: NodeCommand[];
+}
+
+/** Tracks nodes; a node silent for longer than the timeout is dead until it speaks again. */
+export class NodeRegistry {
+  private readonly nodes = new Map<string, TrackedNode>();
+
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly events: EventLog,
+    private readonly timeout: number,
+    private readonly onChange: (node: TrackedNode) => void,
+  ) {
+    // Nodes known before a restart are given one timeout to come back before they count as dead.
+    const now = Date.now();
+    for (const { value } of meta.nodes.getRange({})) {
+      this.nodes.set(value.id, {
+        id: value.id,
+        url: value.url,
+        capacity: value.capacity,
+        free: 0,
+        used: 0,
+        chunks: 0,
+        lastHeartbeat: now,
+        alive: true,
+        registered: false,
+        outbox: [],
+      });
+    }
+  }
+
+  get(id: string): TrackedNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  all(): TrackedNode[] {
+    return [...this.nodes.values()];
+  }
+
+  alive(): TrackedNode[] {
+    return this.all().filter((n) => n.alive);
+  }
+
+  isAlive(id: string): boolean {
+    return this.nodes.get(id)?.alive === true;
+  }
+
+  /** Records a registration; persists the node's address. */
+  async register(info: {
+    id: string;
+    url: string;
+    capacity: number;
+    free: number;
+    used: number;
+    chunks: number;
+  }) {
+    const existing = this.nodes.get(info.id);
+    const node: TrackedNode = {
+      ...info,
+      lastHeartbeat: Date.now(),
+      alive: true,
+      registered: true,
+      outbox: existing?.outbox ?? [],
+      scrub: existing?.scrub,
+    };
+    this.nodes.set(info.id, node);
+    if (!existing) this.events.add('node-joined', `node ${info.url} joined`);
+    else if (!existing.alive) this.events.add('node-back', `node ${info.url} is back`);
+    else if (existing.url !== info.url) this.events.add('node-moved', `node ${info.id} now at ${info.url}`);
+    await this.meta.write(() =>
+      this.meta.nodes.put(info.id, {
+        id: info.id,
+        url: info.url,
+        capacity: info.capacity,
+        registered: Date.now(),
+      }),
+    );
+    this.onChange(node);
+    return node;
+  }
+
+  /** Records a heartbeat; returns the node, or undefined when it must register first. */
+  heartbeat(info: {
+    id: string;
+    capacity: number;
+    free: number;
+    used: number;
+    chunks: number;
+    scrub?: ScrubSummary;
+  }) {
+    const node = this.nodes.get(info.id);
+    if (!node?.registered) return undefined;
+    const wasDead = !node.alive;
+    Object.assign(node, info, { lastHeartbeat: Date.now(), alive: true });
+    if (wasDead) {
+      this.events.add('node-back', `node ${node.url} is back`);
+      this.onChange(node);
+    }
+    return node;
+  }
+
+  /** Marks silent nodes dead; returns those that just died. */
+  sweep(now = Date.now()): TrackedNode[] {
+    const died: TrackedNode[] = [];
+    for (const node of this.nodes.values()) {
+      if (node.alive && now - node.lastHeartbeat > this.timeout) {
+        node.alive = false;
+        node.outbox = [];
+        died.push(node);
+        this.events.add(
+          'node-lost',
+          `node ${node.url} lost: no heartbeat for ${Math.round((now - node.lastHeartbeat) / 1000)}s`,
+        );
+        this.onChange(node);
+      }
+    }
+    return died;
+  }
+
+  /** The public view of every node. */
+  info(): NodeInfo[] {
+    return this.all()
+      .map((n) => ({
+        id: n.id,
+        url: n.url,
+        state: n.alive ? ('alive' as const) : ('dead' as const),
+        lastHeartbeat: n.lastHeartbeat,
+        capacity: n.capacity,
+        free: n.free,
+        used: n.used,
+        chunks: n.chunks,
+        scrub: n.scrub,
+      }))
+      .sort((a, b) => a.url.localeCompare(b.url));
+  }
+}

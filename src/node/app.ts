@@ -1,0 +1,118 @@
+// A storage node's HTTP routes: chunk PUT (with pipeline forwarding), GET (with Range), DELETE,
+// and its status page.
+
+import Router from '@koa/router';
+import Koa from 'koa';
+import { type NodeConfig, parseBaseUrl } from '../config.js';
+import { requireToken } from '../http/access.js';
+import { errorMiddleware, type Logger } from '../http/errors.js';
+import { securityHeaders } from '../http/security.js';
+import { signReceipt, verifyWriteToken } from '../protocol/auth.js';
+import { DfsError } from '../protocol/errors.js';
+import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/headers.js';
+import { assertChunkId } from '../protocol/paths.js';
+import { parseRange } from '../protocol/range.js';
+import type { Receipt } from '../protocol/types.js';
+import type { ChunkStore } from '../storage/chunk-store.js';
+import { openForward } from './forward.js';
+import { renderNodePage } from './page.js';
+import type { NodeState } from './state.js';
+
+/** What the node app is built from. */
+export interface NodeAppDeps {
+  config: Readonly<NodeConfig>;
+  store: ChunkStore;
+  state: NodeState;
+  log: Logger;
+}
+
+/** Builds the node's Koa app; it never listens. */
+export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
+  const app = new Koa();
+  const router = new Router();
+  app.use(errorMiddleware(log));
+  app.use(securityHeaders());
+  app.use(async (_ctx, next) => {
+    state.requests++;
+    await next();
+  });
+
+  router.put('/chunks/:id', async (ctx) => {
+    const id = assertChunkId(ctx.params.id);
+    verifyWriteToken(config.secret, ctx.get(TOKEN_HEADER) || undefined, 'put', id);
+    const limit = state.chunkSize;
+    const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : undefined;
+    if (declared !== undefined && !(declared >= 0 && declared <= limit)) {
+      throw new DfsError('payload_too_large', `chunk is larger than ${limit} bytes`);
+    }
+    const downstream = ctx
+      .get(FORWARD_HEADER)
+      .split(',')
+      .filter(Boolean)
+      .map((u) => parseBaseUrl(u, 'forward URL'));
+    const writer = await store.beginWrite(id, limit);
+    const forward =
+      downstream.length > 0 ? openForward(downstream, id, ctx.get(TOKEN_HEADER), declared) : undefined;
+    let receipts: Receipt[];
+    try {
+      for await (const piece of ctx.req as AsyncIterable<Buffer>) {
+        await Promise.all([writer.write(piece), forward?.write(piece)]);
+      }
+      if (declared !== undefined && writer.size !== declared) {
+        throw new DfsError('bad_request', 'chunk body ended before its Content-Length');
+      }
+      const [, down] = await Promise.all([writer.commit(), forward?.finish()]);
+      receipts = [
+        { nodeId: state.id, chunkId: id, signature: signReceipt(config.secret, state.id, id) },
+        ...(down ?? []),
+      ];
+    } catch (err) {
+      forward?.destroy();
+      await writer.abort();
+      const failedNode = (err as { failedNode?: string }).failedNode;
+      if (failedNode) ctx.set(FAILED_NODE_HEADER, failedNode);
+      throw err;
+    }
+    state.bytesIn += writer.size;
+    ctx.status = 201;
+    ctx.body = { receipts };
+  });
+
+  router.get('/chunks/:id', requireToken(config.token), async (ctx) => {
+    const id = assertChunkId(ctx.params.id);
+    const size = store.sizeOf(id);
+    if (size === undefined) throw new DfsError('not_found', `chunk ${id} is not on this node`);
+    const range = parseRange(ctx.get('range'), size);
+    const { stream } = await store.read(id, range?.start, range?.end);
+    ctx.set('Accept-Ranges', 'bytes');
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.type = 'application/octet-stream';
+    if (range) {
+      ctx.status = 206;
+      ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+    }
+    ctx.length = range ? range.end - range.start + 1 : size;
+    state.bytesOut += ctx.length;
+    ctx.body = stream;
+  });
+
+  router.delete('/chunks/:id', async (ctx) => {
+    const id = assertChunkId(ctx.params.id);
+    verifyWriteToken(config.secret, ctx.get(TOKEN_HEADER) || undefined, 'delete', id);
+    const existed = await store.delete(id);
+    ctx.body = { deleted: existed };
+  });
+
+  router.get('/api/status', requireToken(config.token), async (ctx) => {
+    ctx.body = await state.snapshot();
+  });
+
+  router.get('/', async (ctx) => {
+    ctx.type = 'html';
+    ctx.body = renderNodePage(await state.snapshot());
+  });
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,96 @@
+// The one place remote paths and chunk ids are validated and normalised.
+
+import { DfsError } from './errors.js';
+
+/** Longest remote path, in UTF-8 bytes. */
+export const MAX_PATH_BYTES = 1024;
+/** Longest single path segment, in UTF-8 bytes. */
+export const MAX_SEGMENT_BYTES = 255;
+
+const CHUNK_ID = /^[0-9a-f]{64}$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// C0 controls, DEL and C1 controls: invisible, and CR/LF would split headers.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** True when `id` is exactly 64 lowercase hex digits. */
+export function isChunkId(id: unknown): id is string {
+  return typeof id === 'string' && CHUNK_ID.test(id);
+}
+
+/** Throws a 400 unless `id` is a valid chunk id; nothing else may reach the file system. */
+export function assertChunkId(id: unknown): string {
+  if (!isChunkId(id)) throw new DfsError('invalid_chunk_id', 'chunk id must be 64 lowercase hex digits');
+  return id;
+}
+
+/**
+ * Validates and normalises a remote file path: returns `/a/b/c`.
+ * A leading slash is optional and repeated slashes collapse; `.`/`..` segments, backslashes,
+ * control characters and over-long names are refused rather than guessed at.
+ */
+export function normalisePath(input: unknown): string {
+  if (typeof input !== 'string') throw new DfsError('invalid_path', 'path must be a string');
+  const segments = splitSegments(input);
+  if (segments.length === 0) throw new DfsError('invalid_path', 'path must name a file, not the root');
+  const path = `/${segments.join('/')}`;
+  if (Buffer.byteLength(path) > MAX_PATH_BYTES) {
+    throw new DfsError('invalid_path', `path is longer than ${MAX_PATH_BYTES} bytes`);
+  }
+  return path;
+}
+
+/** Like normalisePath, but the root and a trailing slash are allowed: returns `/` or `/a/b/`. */
+export function normalisePrefix(input: unknown): string {
+  if (input === undefined || input === '' || input === '/') return '/';
+  if (typeof input !== 'string') throw new DfsError('invalid_path', 'prefix must be a string');
+  const segments = splitSegments(input);
+  return segments.length === 0 ? '/' : `/${segments.join('/')}/`;
+}
+
+/**
+ * Decodes a path taken from a URL exactly once (so `%2e%2e` is seen as `..` and refused, and
+ * `%252e` stays the literal text `%2e`), then validates it.
+ */
+export function pathFromUrl(raw: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw new DfsError('invalid_path', 'path is not valid percent-encoding');
+  }
+  return normalisePath(decoded);
+}
+
+/** The last segment of a normalised path. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/', path.length - 2) + 1).replace(/\/$/, '');
+}
+
+/** The parent prefix of a normalised path: `/a/b` → `/a/`. */
+export function parentPrefix(path: string): string {
+  const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
+  return trimmed.slice(0, trimmed.lastIndexOf('/') + 1) || '/';
+}
+
+function splitSegments(input: string): string[] {
+  if (input.includes('\\')) throw new DfsError('invalid_path', 'path must not contain backslashes');
+  if (CONTROL.test(input)) throw new DfsError('invalid_path', 'path must not contain control characters');
+  if (LONE_SURROGATE.test(input)) {
+    throw new DfsError('invalid_path', 'path must be valid Unicode');
+  }
+  const segments = input
+    .normalize('NFC')
+    .split('/')
+    .filter((s) => s !== '');
+  for (const segment of segments) {
+    if (segment === '.' || segment === '..') {
+      throw new DfsError('invalid_path', 'path must not contain "." or ".." segments');
+    }
+    if (segment.trim() === '') throw new DfsError('invalid_path', 'a path segment must not be blank');
+    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) {
+      throw new DfsError('invalid_path', `a path segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
+    }
+  }
+  return segments;
+}

@@ -1,0 +1,178 @@
+// The JSON shapes of the HTTP protocol, shared by daemons and clients (docs/PROTOCOL.md).
+
+/** One chunk of a file, in file order. */
+export interface ChunkRef {
+  /** SHA-256 of the chunk's bytes, 64 lowercase hex digits. */
+  id: string;
+  size: number;
+}
+
+/** An immutable file manifest as the master stores it. */
+export interface Manifest {
+  path: string;
+  size: number;
+  /** SHA-256 of the whole file. */
+  sha256: string;
+  /** Milliseconds since the epoch when this version was committed. */
+  created: number;
+  chunks: ChunkRef[];
+}
+
+/** A chunk with where its replicas live, as returned by `GET /api/files/{path}`. */
+export interface ChunkLocation extends ChunkRef {
+  /** Offset of the chunk in the file. */
+  offset: number;
+  /** Base URLs of nodes holding a replica, live nodes first. */
+  replicas: { nodeId: string; url: string; alive: boolean }[];
+}
+
+/** `GET /api/files/{path}`: the manifest with replica locations. */
+export interface FileInfo extends Omit<Manifest, 'chunks'> {
+  replication: number;
+  /** The fewest live replicas any chunk has. */
+  minReplicas: number;
+  chunks: ChunkLocation[];
+}
+
+/** A row of `GET /api/files`: a file or, with a delimiter, a folder. */
+export interface ListEntry {
+  type: 'file' | 'dir';
+  path: string;
+  name: string;
+  size: number;
+  created: number;
+  /** Files: the fewest live replicas of any chunk (health at a glance). */
+  minReplicas?: number;
+  chunkCount?: number;
+}
+
+/** `GET /api/files` */
+export interface ListResponse {
+  prefix: string;
+  entries: ListEntry[];
+  /** Set when more entries follow: pass it as `after` to continue. */
+  next?: string;
+}
+
+/** `GET /api/config`: what a client must know to write. */
+export interface ClusterConfig {
+  chunkSize: number;
+  replication: number;
+  maxFileSize: number;
+}
+
+/** One chunk to place, in `POST /api/chunks/allocate`. */
+export interface AllocateRequest {
+  chunks: ChunkRef[];
+  /** Node ids the client could not reach; the master avoids them. */
+  exclude?: string[];
+}
+
+/** The master's answer for one chunk: already stored, or where to send it. */
+export type Allocation =
+  | { id: string; stored: true }
+  | {
+      id: string;
+      stored: false;
+      /** Pipeline order: send to the first, which forwards to the rest. */
+      targets: { nodeId: string; url: string }[];
+      token: string;
+      expires: number;
+    };
+
+/** A node's proof that it durably stored a chunk. */
+export interface Receipt {
+  nodeId: string;
+  chunkId: string;
+  signature: string;
+}
+
+/** `POST /api/files`: commit a manifest. */
+export interface CommitRequest {
+  path: string;
+  size: number;
+  sha256: string;
+  chunks: ChunkRef[];
+  receipts: Receipt[];
+  /** Optimistic concurrency: only commit if the current version was created at this time (0 = absent). */
+  ifMatch?: number;
+}
+
+/** What the master knows about a storage node. */
+export interface NodeInfo {
+  id: string;
+  url: string;
+  state: 'alive' | 'dead';
+  lastHeartbeat: number;
+  capacity: number;
+  free: number;
+  used: number;
+  chunks: number;
+  /** Last scrub summary reported by the node, if any. */
+  scrub?: ScrubSummary;
+}
+
+/** A node's last scrub pass. */
+export interface ScrubSummary {
+  finished: number;
+  checked: number;
+  corrupt: number;
+}
+
+/** `GET /api/status`: cluster health at a glance. */
+export interface ClusterStatus {
+  nodes: { alive: number; dead: number };
+  files: number;
+  logicalBytes: number;
+  storedBytes: number;
+  chunks: number;
+  underReplicated: number;
+  missing: number;
+  corrupt: number;
+  repairsInProgress: number;
+  replication: number;
+  events: ClusterEvent[];
+}
+
+/** One line of the master's recent-events log. */
+export interface ClusterEvent {
+  time: number;
+  kind: string;
+  message: string;
+}
+
+/** Node → master: `POST /internal/register`. */
+export interface RegisterRequest {
+  id: string;
+  url: string;
+  capacity: number;
+  free: number;
+  used: number;
+  /** Every chunk id the node holds (its inventory, read from its disk). */
+  chunks: string[];
+}
+
+/** Node → master: `POST /internal/heartbeat`. */
+export interface HeartbeatRequest {
+  id: string;
+  capacity: number;
+  free: number;
+  used: number;
+  chunks: number;
+  scrub?: ScrubSummary;
+}
+
+/** Work the master hands a node in a heartbeat answer. */
+export type NodeCommand =
+  | { op: 'replicate'; chunkId: string; targets: { nodeId: string; url: string }[]; token: string }
+  | { op: 'delete'; chunkId: string }
+  /** Re-hash the local copy; quarantine and report it if it rotted (a reader saw bad bytes). */
+  | { op: 'verify'; chunkId: string };
+
+/** Master → node: answer to register and heartbeat. */
+export interface HeartbeatResponse {
+  /** False when the master does not know the node (e.g. it lost its state): register again. */
+  known: boolean;
+  chunkSize: number;
+  commands: NodeCommand[];
+}

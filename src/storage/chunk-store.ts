@@ -1,0 +1,244 @@
+// The chunk store on disk: content-addressed files, written to a temporary name, hashed while
+// written, fsynced, checked against their name and only then renamed into place.
+
+import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { constants, createReadStream, type ReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DfsError, toDfsError } from '../protocol/errors.js';
+import { assertChunkId, isChunkId } from '../protocol/paths.js';
+
+// Writes are gathered into runs of this size before they reach the disk.
+const WRITE_RUN = 1024 * 1024;
+
+/** An open chunk write: feed it bytes, then commit (verify + make durable) or abort. */
+export interface ChunkWriter {
+  /** Bytes received so far. */
+  readonly size: number;
+  write(piece: Buffer): Promise<void>;
+  /** Verifies the hash, fsyncs and renames into place; throws checksum_mismatch on a bad body. */
+  commit(): Promise<void>;
+  /** Removes the temporary file; safe to call at any time, and twice. */
+  abort(): Promise<void>;
+}
+
+/** A chunk opened for reading. */
+export interface ChunkReader {
+  size: number;
+  stream: ReadStream;
+}
+
+/** Disk usage of the store's file system. */
+export interface DiskUsage {
+  capacity: number;
+  free: number;
+  used: number;
+  chunks: number;
+}
+
+/** Chunk files in a folder: `chunks/ab/abcdef…`, temporaries in `tmp/`, rot in `quarantine/`. */
+export class ChunkStore {
+  readonly root: string;
+  private readonly sizes = new Map<string, number>();
+  private usedBytes = 0;
+
+  private constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Opens (creating if needed) a store; removes temporaries a crash left and reads the inventory. */
+  static async open(root: string): Promise<ChunkStore> {
+    const store = new ChunkStore(path.resolve(root));
+    await fs.mkdir(path.join(store.root, 'chunks'), { recursive: true });
+    await fs.rm(path.join(store.root, 'tmp'), { recursive: true, force: true });
+    await fs.mkdir(path.join(store.root, 'tmp'), { recursive: true });
+    await fs.mkdir(path.join(store.root, 'quarantine'), { recursive: true });
+    await store.scan();
+    return store;
+  }
+
+  private async scan(): Promise<void> {
+    const chunksDir = path.join(this.root, 'chunks');
+    for (const prefix of await fs.readdir(chunksDir, { withFileTypes: true })) {
+      if (!prefix.isDirectory() || !/^[0-9a-f]{2}$/.test(prefix.name)) continue;
+      for (const entry of await fs.readdir(path.join(chunksDir, prefix.name), { withFileTypes: true })) {
+        // Only regular files named by a hash count; a symlink is never followed.
+        if (!entry.isFile() || !isChunkId(entry.name) || !entry.name.startsWith(prefix.name)) continue;
+        const stat = await fs.lstat(path.join(chunksDir, prefix.name, entry.name));
+        this.track(entry.name, stat.size);
+      }
+    }
+  }
+
+  private track(id: string, size: number): void {
+    this.usedBytes += size - (this.sizes.get(id) ?? 0);
+    this.sizes.set(id, size);
+  }
+
+  private untrack(id: string): void {
+    this.usedBytes -= this.sizes.get(id) ?? 0;
+    this.sizes.delete(id);
+  }
+
+  /** Where chunk `id` lives; the id is validated first, so nothing else reaches the file system. */
+  chunkPath(id: string): string {
+    assertChunkId(id);
+    return path.join(this.root, 'chunks', id.slice(0, 2), id);
+  }
+
+  /** True when the store holds chunk `id`. */
+  has(id: string): boolean {
+    return this.sizes.has(id);
+  }
+
+  /** Size of chunk `id`, or undefined. */
+  sizeOf(id: string): number | undefined {
+    return this.sizes.get(id);
+  }
+
+  /** Every chunk id held. */
+  ids(): string[] {
+    return [...this.sizes.keys()];
+  }
+
+  /** Starts writing chunk `id`; at most `limit` bytes are accepted. */
+  async beginWrite(id: string, limit: number): Promise<ChunkWriter> {
+    const finalPath = this.chunkPath(id);
+    const tmpPath = path.join(this.root, 'tmp', `${id}.${randomBytes(6).toString('hex')}`);
+    const handle = await fs.open(tmpPath, 'wx', 0o644);
+    const hash: Hash = createHash('sha256');
+    let size = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let closed = false;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const run = pending;
+      pending = [];
+      pendingBytes = 0;
+      await handle.writev(run);
+    };
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await handle.close().catch(() => {});
+    };
+    const abort = async () => {
+      await close();
+      await fs.rm(tmpPath, { force: true });
+    };
+    return {
+      get size() {
+        return size;
+      },
+      async write(piece) {
+        size += piece.length;
+        if (size > limit) throw new DfsError('payload_too_large', `chunk is larger than ${limit} bytes`);
+        hash.update(piece);
+        pending.push(piece);
+        pendingBytes += piece.length;
+        if (pendingBytes >= WRITE_RUN) await flush();
+      },
+      commit: async () => {
+        try {
+          await flush();
+          const actual = hash.digest('hex');
+          if (actual !== id) {
+            throw new DfsError('checksum_mismatch', `chunk body hashes to ${actual}, not ${id}`);
+          }
+          await handle.sync();
+          await close();
+          await fs.mkdir(path.dirname(finalPath), { recursive: true });
+          await fs.rename(tmpPath, finalPath);
+          await syncDir(path.dirname(finalPath));
+          this.track(id, size);
+        } catch (err) {
+          await abort();
+          throw err instanceof DfsError ? err : toDfsError(err);
+        }
+      },
+      abort,
+    };
+  }
+
+  /** Opens chunk `id` for reading, optionally bytes `start..end` inclusive. */
+  async read(id: string, start?: number, end?: number): Promise<ChunkReader> {
+    const file = this.chunkPath(id);
+    let handle: fs.FileHandle;
+    try {
+      // O_NOFOLLOW: a symlink planted in the data folder is never followed out of it.
+      handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      if (
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (err as NodeJS.ErrnoException).code === 'ELOOP'
+      ) {
+        throw new DfsError('not_found', `chunk ${id} is not on this node`);
+      }
+      throw toDfsError(err);
+    }
+    const { size } = await handle.stat();
+    const stream = createReadStream('', {
+      fd: handle,
+      start,
+      end,
+      highWaterMark: 1024 * 1024,
+    });
+    return { size, stream };
+  }
+
+  /** Deletes chunk `id`; returns false when it was not there. */
+  async delete(id: string): Promise<boolean> {
+    const file = this.chunkPath(id);
+    this.untrack(id);
+    try {
+      await fs.unlink(file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw toDfsError(err);
+    }
+  }
+
+  /** Moves a rotten chunk out of service into `quarantine/` for inspection. */
+  async quarantine(id: string): Promise<void> {
+    const file = this.chunkPath(id);
+    this.untrack(id);
+    await fs
+      .rename(file, path.join(this.root, 'quarantine', `${id}.${Date.now()}`))
+      .catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw toDfsError(err);
+      });
+  }
+
+  /** Re-hashes chunk `id` from disk; true when its bytes still match its name. */
+  async verify(id: string, onBytes?: (n: number) => Promise<void>): Promise<boolean> {
+    const { stream } = await this.read(id);
+    const hash = createHash('sha256');
+    for await (const piece of stream as AsyncIterable<Buffer>) {
+      hash.update(piece);
+      if (onBytes) await onBytes(piece.length);
+    }
+    return hash.digest('hex') === id;
+  }
+
+  /** Capacity and free space of the disk, and what the store uses. */
+  async usage(): Promise<DiskUsage> {
+    const s = await fs.statfs(this.root);
+    return {
+      capacity: s.blocks * s.bsize,
+      free: s.bavail * s.bsize,
+      used: this.usedBytes,
+      chunks: this.sizes.size,
+    };
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,1 @@
+// file browser: see issue 3
