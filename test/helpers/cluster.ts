@@ -1,0 +1,157 @@
+// Starts a real cluster in-process for tests: a master and storage nodes on port 0, each with a
+// temporary folder, and an SDK client pointed at it.
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type RunningClient, startClient } from '../../src/client/client.js';
+import { clientConfig, masterConfig, nodeConfig } from '../../src/config.js';
+import { type RunningMaster, startMaster } from '../../src/master/master.js';
+import { type RunningNode, startNode } from '../../src/node/node.js';
+import { DfsClient } from '../../src/sdk/client.js';
+import { waitFor } from './wait.js';
+
+/** Options of a test cluster (flags as the CLI takes them). */
+export interface ClusterOptions {
+  nodes?: number;
+  chunkSize?: string;
+  replication?: number;
+  secret?: string;
+  token?: string;
+  heartbeatTimeout?: number;
+  heartbeatInterval?: number;
+  gcGrace?: number;
+  scrubInterval?: number;
+  maxFileSize?: string;
+  webClient?: boolean;
+}
+
+/** A running test cluster. */
+export interface TestCluster {
+  dir: string;
+  master: RunningMaster;
+  nodes: RunningNode[];
+  client?: RunningClient;
+  sdk: DfsClient;
+  logs: string[];
+  options: Required<Omit<ClusterOptions, 'webClient'>>;
+  /** Starts one more node (or restarts one on an existing folder) and waits for it to register. */
+  addNode(data?: string): Promise<RunningNode>;
+  /** Restarts the master on the same folder and port. */
+  restartMaster(): Promise<void>;
+  /** Waits until `n` nodes are registered and alive. */
+  waitForNodes(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A fresh temporary folder. */
+export async function tempDir(prefix = 'dfs-test-'): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** Random bytes of a given length. */
+export function randomData(size: number): Buffer {
+  return randomBytes(size);
+}
+
+/** Collects an async iterable of buffers into one buffer. */
+export async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const p of source) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+/** Starts a master and `nodes` storage nodes; resolves once every node is registered. */
+export async function startCluster(opts: ClusterOptions = {}): Promise<TestCluster> {
+  const options = {
+    nodes: opts.nodes ?? 2,
+    chunkSize: opts.chunkSize ?? '64KiB',
+    replication: opts.replication ?? 2,
+    secret: opts.secret ?? 'test-secret',
+    token: opts.token ?? '',
+    heartbeatTimeout: opts.heartbeatTimeout ?? 10,
+    heartbeatInterval: opts.heartbeatInterval ?? 0.2,
+    gcGrace: opts.gcGrace ?? 600,
+    scrubInterval: opts.scrubInterval ?? 0,
+    maxFileSize: opts.maxFileSize ?? '1TiB',
+  };
+  const dir = await tempDir();
+  const logs: string[] = [];
+  const log = (m: string) => {
+    logs.push(m);
+  };
+  const env = {};
+  const mConfig = masterConfig(
+    {
+      port: 0,
+      data: path.join(dir, 'master'),
+      chunkSize: options.chunkSize,
+      replication: options.replication,
+      secret: options.secret,
+      token: options.token,
+      heartbeatTimeout: options.heartbeatTimeout,
+      gcGrace: options.gcGrace,
+      maxFileSize: options.maxFileSize,
+    },
+    env,
+  );
+  let master = await startMaster(mConfig, log);
+  const nodes: RunningNode[] = [];
+  let counter = 0;
+  const cluster: TestCluster = {
+    dir,
+    master,
+    nodes,
+    sdk: new DfsClient({ master: master.url, token: options.token }),
+    logs,
+    options,
+    async addNode(data?: string) {
+      const config = nodeConfig(
+        {
+          port: 0,
+          data: data ?? path.join(dir, `node${++counter}`),
+          master: cluster.master.url,
+          secret: options.secret,
+          token: options.token,
+          heartbeatInterval: options.heartbeatInterval,
+          scrubInterval: options.scrubInterval,
+        },
+        env,
+      );
+      const node = await startNode(config, log);
+      nodes.push(node);
+      await waitFor(
+        () => cluster.master.registry.get(node.id)?.alive && node.state.registered,
+        `node ${node.url} to register`,
+      );
+      return node;
+    },
+    async restartMaster() {
+      await cluster.master.close();
+      const port = Number(new URL(cluster.master.url).port);
+      master = await startMaster({ ...mConfig, port }, log);
+      cluster.master = master;
+    },
+    async waitForNodes(n: number) {
+      await waitFor(
+        () => cluster.master.registry.alive().filter((x) => x.registered).length >= n,
+        `${n} registered nodes`,
+      );
+    },
+    async close() {
+      await cluster.client?.close();
+      await Promise.all(nodes.map((n) => n.close()));
+      await cluster.master.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+  for (let i = 0; i < options.nodes; i++) await cluster.addNode();
+  if (opts.webClient) {
+    cluster.client = await startClient(
+      clientConfig({ port: 0, master: master.url, token: options.token }, env),
+      log,
+    );
+  }
+  return cluster;
+}
