@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { DfsError } from '../../src/protocol/errors.js';
+import { ChunkStore } from '../../src/storage/chunk-store.js';
+import { tempDir } from '../helpers/cluster.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('chunk store', () => {
+  let dir: string;
+  let store: ChunkStore;
+  beforeEach(async () => {
+    dir = await tempDir();
+    store = await ChunkStore.open(dir);
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores a chunk under its hash only after verifying it', async () => {
+    const data = Buffer.from('hello chunk');
+    const w = await store.beginWrite(sha(data), 1024);
+    await w.write(data.subarray(0, 5));
+    await w.write(data.subarray(5));
+    await w.commit();
+    expect(store.has(sha(data))).to.equal(true);
+    expect(await fs.readFile(store.chunkPath(sha(data)))).to.deep.equal(data);
+    expect(await fs.readdir(path.join(dir, 'tmp'))).to.deep.equal([]);
+    expect(await store.verify(sha(data))).to.equal(true);
+  });
+
+  it('refuses a body whose hash does not match its name and leaves nothing behind', async () => {
+    const id = sha(Buffer.from('expected'));
+    const w = await store.beginWrite(id, 1024);
+    await w.write(Buffer.from('something else'));
+    const err = await w.commit().catch((e) => e);
+    expect(err).to.be.instanceOf(DfsError);
+    expect((err as DfsError).code).to.equal('checksum_mismatch');
+    expect(store.has(id)).to.equal(false);
+    expect(await fs.readdir(path.join(dir, 'tmp'))).to.deep.equal([]);
+  });
+
+  it('refuses bodies over the limit', async () => {
+    const w = await store.beginWrite(sha(Buffer.alloc(10)), 8);
+    const err = await w.write(Buffer.alloc(10)).catch((e) => e);
+    expect((err as DfsError).code).to.equal('payload_too_large');
+    await w.abort();
+    expect(await fs.readdir(path.join(dir, 'tmp'))).to.deep.equal([]);
+  });
+
+  it('rebuilds its inventory from disk and drops leftover temporaries on open', async () => {
+    const data = Buffer.from('persisted');
+    const w = await store.beginWrite(sha(data), 1024);
+    await w.write(data);
+    await w.commit();
+    await fs.writeFile(path.join(dir, 'tmp', 'half-written'), 'x');
+    const reopened = await ChunkStore.open(dir);
+    expect(reopened.ids()).to.deep.equal([sha(data)]);
+    expect((await reopened.usage()).used).to.equal(data.length);
+    expect(await fs.readdir(path.join(dir, 'tmp'))).to.deep.equal([]);
+  });
+
+  it('detects rot and quarantines the copy', async () => {
+    const data = Buffer.from('will rot');
+    const w = await store.beginWrite(sha(data), 1024);
+    await w.write(data);
+    await w.commit();
+    await fs.writeFile(store.chunkPath(sha(data)), 'rotten!!');
+    expect(await store.verify(sha(data))).to.equal(false);
+    await store.quarantine(sha(data));
+    expect(store.has(sha(data))).to.equal(false);
+    expect(await fs.readdir(path.join(dir, 'quarantine'))).to.have.length(1);
+  });
+
+  it('never lets a bad id reach the file system', () => {
+    for (const id of ['../etc/passwd', 'A'.repeat(64), 'abc', `${'a'.repeat(63)}/`]) {
+      expect(() => store.chunkPath(id)).to.throw(DfsError, /64 lowercase hex/);
+    }
+  });
+});
