@@ -10,6 +10,8 @@ import { command } from './context.js';
 import type { Running } from './main.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dfs.js');
+// Each daemon prints "… listening on URL" once it serves.
+const LISTENING = /listening on (http:\/\/\S+)/;
 
 /** Reads the cluster secret from the data folder, creating it (mode 0600) on first start. */
 export async function clusterSecret(data: string): Promise<string> {
@@ -24,11 +26,40 @@ export async function clusterSecret(data: string): Promise<string> {
   }
 }
 
+/** A child daemon and the URL it announced. */
+interface Child {
+  process: ChildProcess;
+  url: Promise<string>;
+  exited: Promise<void>;
+}
+
+function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'inherit', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = new Promise<string>((resolve, reject) => {
+    let pending = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      const lines = (pending + d.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        process.stderr.write(`[${name}] ${line}\n`);
+        const match = LISTENING.exec(line);
+        if (match) resolve(match[1] as string);
+      }
+    });
+    void exited.then(() =>
+      reject(new DfsError('internal', `${name} exited before it was ready (see the log above)`)),
+    );
+  });
+  url.catch(() => {});
+  return { process: child, url, exited };
+}
+
 /** `dfs up`. */
 export function upCommand(started: (running: Running) => void) {
   return command('up', 'start a local cluster: master, storage nodes and web client')
     .option('--data <dir>', 'data folder', 'dfs-data')
-    .option('--port <port>', 'master port; nodes take the next ports', '5000')
+    .option('--port <port>', 'master port; nodes take the next ports (0: any free ports)', '5000')
     .option('--client-port <port>', 'web client port', '5003')
     .option('--nodes <n>', 'number of storage nodes', '2')
     .option('--host <host>', 'address every daemon binds', '127.0.0.1')
@@ -37,63 +68,76 @@ export function upCommand(started: (running: Running) => void) {
     .action(async (flags) => {
       const count = Number(flags.nodes);
       const port = Number(flags.port);
-      const clientPort = Number(flags.clientPort);
-      if (!Number.isInteger(count) || count < 1 || count > 32)
+      const clientPort = port === 0 ? 0 : Number(flags.clientPort);
+      if (!Number.isInteger(count) || count < 1 || count > 32) {
         throw new DfsError('bad_request', '--nodes must be 1 to 32');
-      if (!Number.isInteger(port) || port < 1 || port > 65000)
+      }
+      if (!Number.isInteger(port) || port < 0 || port > 65000) {
         throw new DfsError('bad_request', '--port must be a port number');
+      }
       const data = path.resolve(flags.data);
       const secret = process.env.DFS_SECRET || (await clusterSecret(data));
       const env = { ...process.env, DFS_SECRET: secret };
       const host = flags.host as string;
-      const masterUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-      const children: ChildProcess[] = [];
-      const launch = (name: string, args: string[]) => {
-        const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'inherit', 'pipe'] });
-        child.stderr?.on('data', (d: Buffer) => {
-          for (const line of d.toString().split('\n')) if (line) process.stderr.write(`[${name}] ${line}\n`);
-        });
-        children.push(child);
-        return child;
-      };
-      launch('master', [
-        'master',
-        '--port',
-        String(port),
-        '--host',
-        host,
-        '--data',
-        path.join(data, 'master'),
-        ...masterExtras(flags),
-      ]);
-      let nodePort = port + 1;
-      for (let i = 1; i <= count; i++, nodePort++) {
-        if (nodePort === clientPort) nodePort++;
-        launch(`node${i}`, [
-          'node',
-          '--port',
-          String(nodePort),
-          '--host',
-          host,
-          '--data',
-          path.join(data, `node${i}`),
-          '--master',
-          masterUrl,
-        ]);
-      }
-      launch('client', ['client', '--port', String(clientPort), '--host', host, '--master', masterUrl]);
-      process.stderr.write(
-        `dfs up: master ${masterUrl}, ${count} node(s), web client http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${clientPort} — data in ${data}; Ctrl-C stops\n`,
-      );
-      const exits = children.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
+      const children: Child[] = [];
       let stopping = false;
       const close = async () => {
         stopping = true;
-        for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-        await Promise.all(exits);
+        for (const c of children)
+          if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGTERM');
+        await Promise.all(children.map((c) => c.exited));
       };
+      try {
+        const master = launch(
+          'master',
+          [
+            'master',
+            '--port',
+            String(port),
+            '--host',
+            host,
+            '--data',
+            path.join(data, 'master'),
+            ...masterExtras(flags),
+          ],
+          env,
+        );
+        children.push(master);
+        const masterUrl = await master.url;
+        let nodePort = port === 0 ? 0 : port + 1;
+        for (let i = 1; i <= count; i++) {
+          if (nodePort !== 0 && nodePort === clientPort) nodePort++;
+          const args = [
+            'node',
+            '--port',
+            String(nodePort),
+            '--host',
+            host,
+            '--data',
+            path.join(data, `node${i}`),
+            '--master',
+            masterUrl,
+          ];
+          children.push(launch(`node${i}`, args, env));
+          if (nodePort !== 0) nodePort++;
+        }
+        const client = launch(
+          'client',
+          ['client', '--port', String(clientPort), '--host', host, '--master', masterUrl],
+          env,
+        );
+        children.push(client);
+        const urls = await Promise.all(children.map((c) => c.url));
+        process.stderr.write(
+          `dfs up: master ${masterUrl}, nodes ${urls.slice(1, -1).join(' ')}, web client ${urls.at(-1)}\n` +
+            `dfs up: data in ${data}; open ${urls.at(-1)} in a browser; Ctrl-C stops the cluster\n`,
+        );
+      } catch (err) {
+        await close();
+        throw err;
+      }
       // One daemon dying (a port in use, say) brings the whole cluster down with an error.
-      const done = Promise.race(exits).then(async () => {
+      const done = Promise.race(children.map((c) => c.exited)).then(async () => {
         if (stopping) return;
         await close();
         throw new DfsError('internal', 'a daemon exited; the cluster was stopped (see the log above)');

@@ -1,0 +1,202 @@
+// Drives the built `dfs` binary as a user would: `dfs up` on free ports, then every client
+// command, its exit codes and messages, then Ctrl-C.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { randomData, tempDir } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
+
+const BIN = path.resolve('bin/dfs.js');
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+interface Result {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function dfs(
+  args: string[],
+  options: { input?: Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, DFS_MASTER: '', ...options.env },
+      cwd: options.cwd,
+    });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+    child.stdin.end(options.input);
+  });
+}
+
+describe('the dfs binary', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let up: ChildProcess;
+  let upLog = '';
+  let master = '';
+  let webClient = '';
+  const env = () => ({ DFS_MASTER: master });
+
+  before(async () => {
+    if (!existsSync(path.resolve('dist/cli/main.js')))
+      throw new Error('dist/ is missing: run `npm run build` first');
+    dir = await tempDir('dfs-cli-');
+    up = spawn(
+      process.execPath,
+      [BIN, 'up', '--port', '0', '--data', path.join(dir, 'data'), '--chunk-size', '64KiB'],
+      {
+        env: { ...process.env, DFS_SECRET: '' },
+      },
+    );
+    up.stderr?.on('data', (d: Buffer) => {
+      upLog += d.toString();
+    });
+    const match = await waitFor(
+      () => /dfs up: master (\S+), nodes .* web client (\S+)/.exec(upLog),
+      'dfs up to start',
+      20_000,
+    );
+    master = match[1] as string;
+    webClient = match[2] as string;
+    await waitFor(async () => {
+      const r = await dfs(['nodes', '--json'], { env: env() });
+      return (
+        r.code === 0 &&
+        JSON.parse(r.stdout.toString()).filter((n: { state: string }) => n.state === 'alive').length === 2
+      );
+    }, 'both nodes to register');
+  });
+
+  after(async () => {
+    if (up && up.exitCode === null) up.kill('SIGKILL');
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('generates a cluster secret into its data folder', async () => {
+    const secret = await fs.readFile(path.join(dir, 'data', 'secret'), 'utf8');
+    expect(secret.trim()).to.match(/^[\w-]{40,}$/);
+    expect((await fs.stat(path.join(dir, 'data', 'secret'))).mode & 0o777).to.equal(0o600);
+  });
+
+  it('uploads a file, lists it in a table and as JSON, downloads it byte for byte', async () => {
+    const data = randomData(300_000);
+    const local = path.join(dir, 'report final.bin');
+    await fs.writeFile(local, data);
+    const upload = await dfs(['upload', local, '/docs/'], { env: env() });
+    expect(upload.code, upload.stderr).to.equal(0);
+    const ls = await dfs(['ls', '/docs'], { env: env() });
+    expect(ls.code).to.equal(0);
+    expect(ls.stdout.toString()).to.match(/report final\.bin\s+│\s+293 KiB/);
+    const json = JSON.parse((await dfs(['ls', '/docs', '--json'], { env: env() })).stdout.toString());
+    expect(json).to.have.length(1);
+    expect(json[0]).to.include({
+      type: 'file',
+      path: '/docs/report final.bin',
+      name: 'report final.bin',
+      size: 300_000,
+    });
+    const stat = JSON.parse(
+      (await dfs(['stat', '/docs/report final.bin', '--json'], { env: env() })).stdout.toString(),
+    );
+    expect(stat.sha256).to.equal(sha(data));
+    expect(stat.chunks).to.have.length(5);
+    const out = path.join(dir, 'back.bin');
+    const download = await dfs(['download', '/docs/report final.bin', out], { env: env() });
+    expect(download.code, download.stderr).to.equal(0);
+    expect(sha(await fs.readFile(out))).to.equal(sha(data));
+    expect((await fs.readdir(dir)).filter((f) => f.includes('dfs-partial'))).to.deep.equal([]);
+  });
+
+  it('uploads from stdin and downloads to stdout', async () => {
+    const data = randomData(150_000);
+    expect((await dfs(['upload', '-', '/pipe/in.bin'], { env: env(), input: data })).code).to.equal(0);
+    const r = await dfs(['download', '/pipe/in.bin', '-'], { env: env() });
+    expect(r.code).to.equal(0);
+    expect(r.stdout.equals(data)).to.equal(true);
+  });
+
+  it('uploads a whole folder tree', async () => {
+    const tree = path.join(dir, 'tree');
+    await fs.mkdir(path.join(tree, 'a', 'b'), { recursive: true });
+    const files = { 'one.txt': 'one', 'a/two.txt': 'two', 'a/b/three.txt': 'three' };
+    for (const [name, content] of Object.entries(files)) await fs.writeFile(path.join(tree, name), content);
+    const r = await dfs(['upload', tree, '/backup'], { env: env() });
+    expect(r.code, r.stderr).to.equal(0);
+    const listed = JSON.parse(
+      (await dfs(['ls', '-r', '/backup', '--json'], { env: env() })).stdout.toString(),
+    );
+    expect(listed.map((e: { path: string }) => e.path).sort()).to.deep.equal([
+      '/backup/a/b/three.txt',
+      '/backup/a/two.txt',
+      '/backup/one.txt',
+    ]);
+    const three = await dfs(['download', '/backup/a/b/three.txt', '-'], { env: env() });
+    expect(three.stdout.toString()).to.equal('three');
+  });
+
+  it('shows nodes and cluster status', async () => {
+    const nodes = await dfs(['nodes'], { env: env() });
+    expect(nodes.code).to.equal(0);
+    expect(nodes.stdout.toString().match(/alive/g)).to.have.length(2);
+    const status = JSON.parse((await dfs(['status', '--json'], { env: env() })).stdout.toString());
+    expect(status.nodes).to.deep.equal({ alive: 2, dead: 0 });
+    expect(status.files).to.be.greaterThan(0);
+  });
+
+  it('deletes a file', async () => {
+    await dfs(['upload', '-', '/tmp/gone.txt'], { env: env(), input: Buffer.from('bye') });
+    expect((await dfs(['rm', '/tmp/gone.txt'], { env: env() })).code).to.equal(0);
+    const r = await dfs(['stat', '/tmp/gone.txt'], { env: env() });
+    expect(r.code).to.equal(1);
+  });
+
+  it('fails clearly: missing file, bad path, unreachable master, bad usage', async () => {
+    const missing = await dfs(['download', '/nope.txt', path.join(dir, 'x')], { env: env() });
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.equal('dfs: not found: /nope.txt\n');
+    const local = path.join(dir, 'small.txt');
+    await fs.writeFile(local, 'x');
+    for (const bad of ['/a/../b', '/a/\u0001b', '/a\\b']) {
+      const r = await dfs(['upload', local, bad], { env: env() });
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/^dfs: path must not contain/);
+    }
+    const unreachable = await dfs(['ls', '--master', 'http://127.0.0.1:9'], {});
+    expect(unreachable.code).to.equal(1);
+    expect(unreachable.stderr).to.match(/^dfs: cannot reach master http:\/\/127\.0\.0\.1:9 /);
+    expect((await dfs(['frobnicate'], {})).code).to.equal(2);
+    expect((await dfs(['upload'], {})).code).to.equal(2);
+    expect((await dfs(['upload', path.join(dir, 'does-not-exist')], { env: env() })).code).to.equal(1);
+    for (const r of [missing, unreachable]) expect(r.stderr).to.not.match(/\n\s+at /);
+  });
+
+  it('serves a page from every daemon', async () => {
+    const nodes = JSON.parse((await dfs(['nodes', '--json'], { env: env() })).stdout.toString());
+    for (const url of [master, webClient, ...nodes.map((n: { url: string }) => n.url)]) {
+      const res = await fetch(`${url}/`);
+      expect(res.status, url).to.equal(200);
+      expect(res.headers.get('content-type')).to.match(/text\/html/);
+    }
+  });
+
+  it('stops the whole cluster cleanly on Ctrl-C (SIGINT)', async () => {
+    const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+    up.kill('SIGINT');
+    expect(await exited).to.equal(0);
+    for (const node of ['node1', 'node2']) {
+      expect(await fs.readdir(path.join(dir, 'data', node, 'tmp'))).to.deep.equal([]);
+    }
+  });
+});
