@@ -123,13 +123,17 @@ export function downloadCommand() {
         return;
       }
       let target = local ?? path.basename(info.path);
-      if (
-        await fs.stat(target).then(
-          (s) => s.isDirectory(),
-          () => false,
-        )
-      )
-        target = path.join(target, path.basename(info.path));
+      const existing = await fs.stat(target).catch(() => undefined);
+      if (existing?.isDirectory()) target = path.join(target, path.basename(info.path));
+      else if (existing && !existing.isFile()) {
+        // A device or a pipe (/dev/null, a FIFO): write straight into it, never rename over it.
+        try {
+          await pipeline(source, createWriteStream(target, { flags: 'r+' }));
+        } finally {
+          progress.fail();
+        }
+        return;
+      }
       // Written under a temporary name and renamed at the end: never a half-written file.
       const partial = path.join(path.dirname(target), `.${path.basename(target)}.dfs-partial`);
       try {

@@ -119,6 +119,13 @@ describe('the dfs binary', function () {
     expect((await fs.readdir(dir)).filter((f) => f.includes('dfs-partial'))).to.deep.equal([]);
   });
 
+  it('downloads into a device such as /dev/null without replacing it', async () => {
+    await dfs(['upload', '-', '/dev-null-test'], { env: env(), input: Buffer.from('discard me') });
+    const r = await dfs(['download', '/dev-null-test', '/dev/null'], { env: env() });
+    expect(r.code, r.stderr).to.equal(0);
+    expect((await fs.stat('/dev/null')).isCharacterDevice()).to.equal(true);
+  });
+
   it('uploads from stdin and downloads to stdout', async () => {
     const data = randomData(150_000);
     expect((await dfs(['upload', '-', '/pipe/in.bin'], { env: env(), input: data })).code).to.equal(0);
