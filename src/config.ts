@@ -14,6 +14,8 @@ export interface DaemonConfig {
   secret: string;
   /** Access token for client-facing routes ($DFS_TOKEN); '' means no token needed. */
   token: string;
+  /** Time a client has to send its request headers before it is cut off, ms; default 10 s. */
+  headersTimeout: number;
 }
 
 /** The master's configuration. */
@@ -67,7 +69,11 @@ export function defaultMaster(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Parses `8MiB`, `512k`, `1g` or a plain byte count. */
 export function parseSize(value: string | number, what = 'size'): number {
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0)
+      throw new DfsError('bad_request', `${what} must be a byte count`);
+    return Math.floor(value);
+  }
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(value);
   if (!match)
     throw new DfsError('bad_request', `${what} must be a number of bytes like 8MiB, got "${value}"`);
@@ -113,7 +119,16 @@ function daemon(flags: Partial<Record<string, unknown>>, env: NodeJS.ProcessEnv,
     port: parsePort((flags.port as string | number | undefined) ?? port),
     secret: String(flags.secret ?? env.DFS_SECRET ?? ''),
     token: String(flags.token ?? env.DFS_TOKEN ?? ''),
+    headersTimeout: positive(
+      parseSeconds((flags.headersTimeout as string | undefined) ?? 10, 'headers timeout'),
+      'headers timeout',
+    ),
   };
+}
+
+function positive(n: number, what: string): number {
+  if (!(n > 0)) throw new DfsError('bad_request', `${what} must be more than zero`);
+  return n;
 }
 
 type Flags = Partial<Record<string, unknown>>;
@@ -138,6 +153,11 @@ export function masterConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     throw new DfsError('bad_request', 'replication must be an integer from 1 to 16');
   }
   if (config.heartbeatTimeout < 100) throw new DfsError('bad_request', 'heartbeat timeout is too short');
+  if (!Number.isInteger(config.repairConcurrency) || config.repairConcurrency < 1) {
+    throw new DfsError('bad_request', 'repair concurrency must be a positive integer');
+  }
+  positive(config.tokenTtl, 'token ttl');
+  positive(config.maxFileSize, 'max file size');
   return Object.freeze(config);
 }
 

@@ -30,7 +30,7 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
   app.use(assets());
-  const router = new Router();
+  const router = new Router({ sensitive: true });
   const gate = sessionGate(config.token);
   router.post('/session', jsonBody(), gate.login);
   router.delete('/session', gate.logout);

@@ -20,6 +20,9 @@ export async function startClient(
   const sdk = new DfsClient({ master: config.master, token: config.token });
   const app = createClientApp({ config, sdk, log });
   // Uploads through the page can sit idle while the cluster fails over: allow a longer idle time.
-  const listening = await serve(app, config.host, config.port, { idleTimeout: 120_000 });
+  const listening = await serve(app, config.host, config.port, {
+    idleTimeout: 120_000,
+    headersTimeout: config.headersTimeout,
+  });
   return { url: listening.url, close: listening.close };
 }

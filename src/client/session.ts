@@ -12,7 +12,28 @@ export const SESSION_COOKIE = 'dfs_session';
 /** Header the page sends on every state-changing request; a cross-site form cannot set it. */
 export const CSRF_HEADER = 'x-dfs-csrf';
 
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+// What a visitor without a session may load: the page (it shows the sign-in form), its static
+// files and the session routes themselves. Everything else needs the token (deny by default).
+function isPublic(path: string): boolean {
+  return path === '/' || path === '/session' || /^\/assets\/[^/]+$/.test(path);
+}
+
+/** True when the request comes from this site: Origin (when sent) names this host, and the
+ * browser does not label it cross-site. */
+export function sameOrigin(ctx: Context): boolean {
+  const site = ctx.get('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') return false;
+  const origin = ctx.get('origin');
+  if (!origin) return true;
+  try {
+    // Host only: behind a TLS-terminating proxy the scheme seen here differs from the page's.
+    return new URL(origin).host === ctx.host;
+  } catch {
+    return false; // includes the opaque origin "null"
+  }
+}
 
 /** Middleware and handlers for the session; with no token, everyone is let in. */
 export function sessionGate(token: string) {
@@ -20,26 +41,17 @@ export function sessionGate(token: string) {
   const authenticated = (ctx: Context) =>
     !token || tokenMatches(token, bearer(ctx)) || tokenMatches(sessionValue, ctx.cookies.get(SESSION_COOKIE));
 
-  const sameOrigin = (ctx: Context) => {
-    const origin = ctx.get('origin');
-    if (!origin) return true;
-    try {
-      return new URL(origin).host === ctx.host;
-    } catch {
-      return false;
-    }
-  };
-
   return {
-    /** Refuses unauthenticated API calls and cross-origin or header-less writes. */
+    /** Refuses unauthenticated calls and cross-origin or header-less writes, whatever the path. */
     async check(ctx: Context, next: Next): Promise<void> {
-      if (UNSAFE.has(ctx.method) && (ctx.path.startsWith('/api/') || ctx.path === '/session')) {
+      if (!SAFE.has(ctx.method)) {
         if (!sameOrigin(ctx)) throw new DfsError('forbidden', 'cross-origin request refused');
-        if (ctx.get(CSRF_HEADER) !== '1')
+        if (ctx.get(CSRF_HEADER) !== '1') {
           throw new DfsError('forbidden', `the ${CSRF_HEADER} header is required`);
+        }
       }
       ctx.state.authenticated = authenticated(ctx);
-      if (ctx.path.startsWith('/api/') && !ctx.state.authenticated) {
+      if (!ctx.state.authenticated && !isPublic(ctx.path)) {
         throw new DfsError('unauthorized', 'sign in with the access token first');
       }
       await next();
@@ -51,11 +63,13 @@ export function sessionGate(token: string) {
         ctx.status = 204;
         return;
       }
-      if (typeof given !== 'string' || !tokenMatches(token, given))
+      if (typeof given !== 'string' || !tokenMatches(token, given)) {
         throw new DfsError('unauthorized', 'wrong access token');
+      }
       ctx.cookies.set(SESSION_COOKIE, sessionValue, {
         httpOnly: true,
         sameSite: 'strict',
+        secure: ctx.secure,
         path: '/',
         overwrite: true,
       });

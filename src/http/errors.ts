@@ -23,6 +23,9 @@ export function errorMiddleware(log: Logger) {
       if (ctx.req.destroyed && ctx.res.destroyed) return;
       ctx.status = error.status;
       ctx.set('Cache-Control', 'no-store');
+      // A refused body still on the wire (413, a bad token on a PUT) is not drained: the
+      // connection closes after the answer instead of reading gigabytes into the void.
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
       ctx.remove('Content-Disposition');
       ctx.remove('Content-Range');
       ctx.body =

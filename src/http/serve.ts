@@ -18,7 +18,12 @@ export interface ServeOptions {
   headersTimeout?: number;
   /** Time a socket may sit idle mid-request, ms; default 60 s. */
   idleTimeout?: number;
+  /** Time allowed for a whole request (headers and body), ms; default 0 = none (chunk streams may be long). */
+  requestTimeout?: number;
 }
+
+/** Default time allowed to send all request headers, ms. */
+export const DEFAULT_HEADERS_TIMEOUT = 10_000;
 
 /** Listens on `host:port` (0 = any free port) and returns `{ url, close }`. */
 export async function serve(
@@ -27,9 +32,17 @@ export async function serve(
   port: number,
   options: ServeOptions = {},
 ): Promise<Listening> {
-  const server = http.createServer(app.callback());
-  server.headersTimeout = options.headersTimeout ?? 10_000;
-  server.requestTimeout = 0; // chunk streams may be long; idleness is what we cut
+  const headersTimeout = options.headersTimeout || DEFAULT_HEADERS_TIMEOUT;
+  const server = http.createServer(
+    {
+      // Node checks header and request deadlines only on this tick (30 s by default), which would
+      // let a slow-headers client hold its socket for up to 30 s past the deadline.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
+    app.callback(),
+  );
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = options.requestTimeout ?? 0;
   server.keepAliveTimeout = 30_000;
   server.setTimeout(options.idleTimeout ?? 60_000, (socket: Socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {

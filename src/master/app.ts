@@ -65,7 +65,7 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     return id || undefined;
   };
 
-  const api = new Router();
+  const api = new Router({ sensitive: true });
   const gate = requireToken(config.token);
   app.use((ctx, next) => (ctx.path.startsWith('/api/') ? gate(ctx, next) : next()));
   api.get('/api/config', (ctx) => {
@@ -127,7 +127,7 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     ctx.body = status();
   });
 
-  const internal = new Router();
+  const internal = new Router({ sensitive: true });
   app.use(async (ctx, next) => {
     if (ctx.path.startsWith('/internal/'))
       ctx.state.nodeId = verifyNodeAuth(config.secret, ctx.get('authorization'));
@@ -148,7 +148,7 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     ctx.body = { ok: true };
   });
 
-  const pages = new Router();
+  const pages = new Router({ sensitive: true });
   pages.get('/', (ctx) => {
     ctx.type = 'html';
     ctx.body = renderDashboard(status(), registry.info(), config);

@@ -36,7 +36,7 @@ export async function startMaster(
   const namespace = new Namespace(config, meta, registry, uploads);
   maintenance = new Maintenance(config, meta, registry, uploads, namespace, events, log);
   const app = createMasterApp({ config, namespace, registry, maintenance, events, log });
-  const listening = await serve(app, config.host, config.port);
+  const listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
   maintenance.start();
   events.add('master-started', `master started at ${listening.url}`);
   let closing: Promise<void> | undefined;

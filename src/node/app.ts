@@ -3,7 +3,7 @@
 
 import Router from '@koa/router';
 import Koa from 'koa';
-import { type NodeConfig, parseBaseUrl } from '../config.js';
+import type { NodeConfig } from '../config.js';
 import { requireToken } from '../http/access.js';
 import { errorMiddleware, type Logger } from '../http/errors.js';
 import { securityHeaders } from '../http/security.js';
@@ -14,7 +14,7 @@ import { assertChunkId } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
 import type { Receipt } from '../protocol/types.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
-import { openForward } from './forward.js';
+import { type Forward, openForward, parseForwardHeader } from './forward.js';
 import { renderNodePage } from './page.js';
 import type { NodeState } from './state.js';
 
@@ -29,11 +29,15 @@ export interface NodeAppDeps {
 /** Builds the node's Koa app; it never listens. */
 export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
   const app = new Koa();
-  const router = new Router();
+  // Case-sensitive: `/CHUNKS/…` is not another spelling of a chunk route.
+  const router = new Router({ sensitive: true });
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
-  app.use(async (_ctx, next) => {
+  app.use(async (ctx, next) => {
     state.requests++;
+    // The raw (undecoded) id is checked before auth, routing or any file-system call: a chunk
+    // id is 64 lowercase hex digits, and no encoding of one is another id.
+    if (ctx.path.toLowerCase().startsWith('/chunks/')) assertChunkId(ctx.path.slice('/chunks/'.length));
     await next();
   });
 
@@ -45,16 +49,13 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
     if (declared !== undefined && !(declared >= 0 && declared <= limit)) {
       throw new DfsError('payload_too_large', `chunk is larger than ${limit} bytes`);
     }
-    const downstream = ctx
-      .get(FORWARD_HEADER)
-      .split(',')
-      .filter(Boolean)
-      .map((u) => parseBaseUrl(u, 'forward URL'));
+    const downstream = parseForwardHeader(ctx.get(FORWARD_HEADER));
     const writer = await store.beginWrite(id, limit);
-    const forward =
-      downstream.length > 0 ? openForward(downstream, id, ctx.get(TOKEN_HEADER), declared) : undefined;
+    let forward: Forward | undefined;
     let receipts: Receipt[];
     try {
+      // Opened inside the try: a failure to reach the next node must still remove the temp file.
+      if (downstream.length > 0) forward = openForward(downstream, id, ctx.get(TOKEN_HEADER), declared);
       for await (const piece of ctx.req as AsyncIterable<Buffer>) {
         await Promise.all([writer.write(piece), forward?.write(piece)]);
       }
@@ -85,7 +86,8 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
     const range = parseRange(ctx.get('range'), size);
     const { stream } = await store.read(id, range?.start, range?.end);
     ctx.set('Accept-Ranges', 'bytes');
-    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    // Content-addressed, so cacheable forever; but never by a shared cache when reads need a token.
+    ctx.set('Cache-Control', `${config.token ? 'private' : 'public'}, max-age=31536000, immutable`);
     ctx.type = 'application/octet-stream';
     if (range) {
       ctx.status = 206;

@@ -7,6 +7,44 @@ import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/he
 import type { Receipt } from '../protocol/types.js';
 import { agentFor } from '../sdk/agents.js';
 
+// Longest pipeline a client may ask for: one hop per replica (replication is at most 16).
+const MAX_FORWARDS = 15;
+
+/**
+ * Parses the forward header: at most MAX_FORWARDS plain http(s) origins, no credentials, paths
+ * or queries, none twice. Anything else is a 400 before a byte is stored or sent on.
+ */
+export function parseForwardHeader(header: string): string[] {
+  const targets = header
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (targets.length > MAX_FORWARDS) {
+    throw new DfsError('bad_request', `a chunk may be forwarded to at most ${MAX_FORWARDS} nodes`);
+  }
+  const origins = targets.map((target) => {
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      throw new DfsError('bad_request', 'forward target is not a URL');
+    }
+    const plain =
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      !url.username &&
+      !url.password &&
+      !url.search &&
+      !url.hash &&
+      url.pathname === '/';
+    if (!plain) throw new DfsError('bad_request', 'forward target must be a plain http(s) origin');
+    return url.origin;
+  });
+  if (new Set(origins).size !== origins.length) {
+    throw new DfsError('bad_request', 'forward targets must be distinct');
+  }
+  return origins;
+}
+
 /** An open PUT to the next node of the pipeline. */
 export interface Forward {
   write(piece: Buffer): Promise<void>;

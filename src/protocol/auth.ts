@@ -38,18 +38,17 @@ export function verifyWriteToken(
   now = Date.now(),
 ): void {
   if (!token) throw new DfsError('unauthorized', 'a write token is required');
-  const parts = token.split('.');
-  if (parts.length !== 4) throw new DfsError('forbidden', 'malformed write token');
-  const [tOp, tChunk, tExpires, signature] = parts as [string, string, string, string];
-  const expires = Number(tExpires);
+  // The exact shape the master signs; anything else is refused before any HMAC is computed.
+  const match = /^(put|delete)\.([0-9a-f]{64})\.(\d{1,16})\.([\w-]{43})$/.exec(token);
+  if (!match) throw new DfsError('forbidden', 'malformed write token');
+  const [, tOp, tChunk, tExpires, signature] = match as unknown as [string, string, string, string, string];
   if (!sameSignature(signature, sign(secret, `write|${tOp}|${tChunk}|${tExpires}`))) {
     throw new DfsError('forbidden', 'write token signature is invalid');
   }
-  if (tOp !== op || tChunk !== chunkId)
-    throw new DfsError('forbidden', 'write token is for another operation');
-  if (!Number.isFinite(expires) || expires + CLOCK_SKEW_MS < now) {
-    throw new DfsError('forbidden', 'write token has expired');
+  if (tOp !== op || tChunk !== chunkId) {
+    throw new DfsError('forbidden', 'write token is for another chunk or operation');
   }
+  if (Number(tExpires) + CLOCK_SKEW_MS < now) throw new DfsError('forbidden', 'write token has expired');
 }
 
 /** The Authorization header value a node sends to the master: proves it knows the secret. */
@@ -59,14 +58,16 @@ export function signNodeAuth(secret: string, nodeId: string, now = Date.now()): 
 
 /** Checks a node's Authorization header; returns the node id it proves. */
 export function verifyNodeAuth(secret: string, header: string | undefined, now = Date.now()): string {
-  const match = /^DFS-Node ([\w-]{1,64})\.(\d{1,16})\.([\w-]+)$/.exec(header ?? '');
+  const match = /^DFS-Node ([\w-]{1,64})\.(\d{1,16})\.([\w-]{43})$/.exec(header ?? '');
   if (!match) throw new DfsError('unauthorized', 'node authentication is required');
   const [, nodeId, ts, signature] = match as unknown as [string, string, string, string];
   if (!sameSignature(signature, sign(secret, `node|${nodeId}|${ts}`))) {
     throw new DfsError('forbidden', 'node authentication is invalid');
   }
-  if (Math.abs(now - Number(ts)) > CLOCK_SKEW_MS)
+  // A captured header is only good for the skew window on either side of its time.
+  if (Math.abs(now - Number(ts)) > CLOCK_SKEW_MS) {
     throw new DfsError('forbidden', 'node clock is too far off');
+  }
   return nodeId;
 }
 

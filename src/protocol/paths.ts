@@ -6,6 +6,9 @@ import { DfsError } from './errors.js';
 export const MAX_PATH_BYTES = 1024;
 /** Longest single path segment, in UTF-8 bytes. */
 export const MAX_SEGMENT_BYTES = 255;
+// Raw input longer than this cannot normalise to a legal path without being ambiguous (runs of
+// thousands of slashes); it is refused before any work is done on it.
+const MAX_RAW_LENGTH = 4 * MAX_PATH_BYTES;
 
 const CHUNK_ID = /^[0-9a-f]{64}$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -45,7 +48,11 @@ export function normalisePrefix(input: unknown): string {
   if (input === undefined || input === '' || input === '/') return '/';
   if (typeof input !== 'string') throw new DfsError('invalid_path', 'prefix must be a string');
   const segments = splitSegments(input);
-  return segments.length === 0 ? '/' : `/${segments.join('/')}/`;
+  const prefix = segments.length === 0 ? '/' : `/${segments.join('/')}/`;
+  if (Buffer.byteLength(prefix) > MAX_PATH_BYTES) {
+    throw new DfsError('invalid_path', `prefix is longer than ${MAX_PATH_BYTES} bytes`);
+  }
+  return prefix;
 }
 
 /**
@@ -53,6 +60,7 @@ export function normalisePrefix(input: unknown): string {
  * `%252e` stays the literal text `%2e`), then validates it.
  */
 export function pathFromUrl(raw: string): string {
+  if (raw.length > 3 * MAX_RAW_LENGTH) throw new DfsError('invalid_path', 'path is too long');
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw);
@@ -74,6 +82,9 @@ export function parentPrefix(path: string): string {
 }
 
 function splitSegments(input: string): string[] {
+  if (input.length > MAX_RAW_LENGTH) {
+    throw new DfsError('invalid_path', `path is longer than ${MAX_PATH_BYTES} bytes`);
+  }
   if (input.includes('\\')) throw new DfsError('invalid_path', 'path must not contain backslashes');
   if (CONTROL.test(input)) throw new DfsError('invalid_path', 'path must not contain control characters');
   if (LONE_SURROGATE.test(input)) {

@@ -49,10 +49,8 @@ export class ChunkStore {
   /** Opens (creating if needed) a store; removes temporaries a crash left and reads the inventory. */
   static async open(root: string): Promise<ChunkStore> {
     const store = new ChunkStore(path.resolve(root));
-    await fs.mkdir(path.join(store.root, 'chunks'), { recursive: true });
     await fs.rm(path.join(store.root, 'tmp'), { recursive: true, force: true });
-    await fs.mkdir(path.join(store.root, 'tmp'), { recursive: true });
-    await fs.mkdir(path.join(store.root, 'quarantine'), { recursive: true });
+    for (const dir of ['chunks', 'tmp', 'quarantine']) await realDir(path.join(store.root, dir));
     await store.scan();
     return store;
   }
@@ -148,7 +146,7 @@ export class ChunkStore {
           }
           await handle.sync();
           await close();
-          await fs.mkdir(path.dirname(finalPath), { recursive: true });
+          await realDir(path.dirname(finalPath));
           await fs.rename(tmpPath, finalPath);
           await syncDir(path.dirname(finalPath));
           this.track(id, size);
@@ -166,18 +164,27 @@ export class ChunkStore {
     const file = this.chunkPath(id);
     let handle: fs.FileHandle;
     try {
+      // The fan-out folder must be a real folder too: O_NOFOLLOW guards only the last component.
+      await realDir(path.dirname(file), false);
       // O_NOFOLLOW: a symlink planted in the data folder is never followed out of it.
-      handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO planted under a chunk's name cannot hang the open.
+      handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (err) {
-      if (
-        (err as NodeJS.ErrnoException).code === 'ENOENT' ||
-        (err as NodeJS.ErrnoException).code === 'ELOOP'
-      ) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') {
         throw new DfsError('not_found', `chunk ${id} is not on this node`);
       }
       throw toDfsError(err);
     }
-    const { size } = await handle.stat();
+    const stat = await handle.stat().catch(async (err) => {
+      await handle.close();
+      throw toDfsError(err);
+    });
+    if (!stat.isFile()) {
+      await handle.close();
+      throw new DfsError('not_found', `chunk ${id} is not on this node`);
+    }
+    const { size } = stat;
     const stream = createReadStream('', {
       fd: handle,
       start,
@@ -231,6 +238,18 @@ export class ChunkStore {
       used: this.usedBytes,
       chunks: this.sizes.size,
     };
+  }
+}
+
+/**
+ * Makes sure `dir` is a real folder, not a symlink out of the data folder (creating it when
+ * `create`); a planted symlink reads as absent.
+ */
+async function realDir(dir: string, create = true): Promise<void> {
+  if (create) await fs.mkdir(dir, { recursive: true });
+  const stat = await fs.lstat(dir);
+  if (!stat.isDirectory()) {
+    throw Object.assign(new Error(`${dir} is not a real folder`), { code: 'ENOTDIR' });
   }
 }
 
