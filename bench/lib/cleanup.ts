@@ -1,0 +1,48 @@
+// Everything the bench starts (child processes, temporary folders) is registered here, so it is
+// removed at the end of a run and on Ctrl-C, whatever row was running.
+
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+
+const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
+
+/** Tracks a child process until it exits. */
+export function trackChild(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Tracks a temporary folder until `forgetDir` or the end of the run. */
+export function trackDir(dir: string): string {
+  dirs.add(dir);
+  return dir;
+}
+
+/** Removes a tracked folder now. */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  dirs.delete(dir);
+}
+
+/** Kills every child still running (SIGKILL) and removes every folder; synchronous, safe twice. */
+export function cleanupAll(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  children.clear();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/** Installs SIGINT/SIGTERM handlers that clean up and exit 130/143. */
+export function cleanupOnSignals(): void {
+  const onSignal = (signal: NodeJS.Signals, code: number) => {
+    process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
+    cleanupAll();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => onSignal('SIGINT', 130));
+  process.once('SIGTERM', () => onSignal('SIGTERM', 143));
+}

@@ -1,0 +1,113 @@
+// Running commands and timing them: free ports, one-shot commands with wall time and peak RSS,
+// and reading a live process's memory from /proc.
+
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { trackChild } from './cleanup.js';
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** What a finished command left behind. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Wall time, ms. */
+  ms: number;
+  /** Peak RSS of the command itself in bytes (from GNU time), when asked for. */
+  peakRss?: number;
+}
+
+/** Options of `run`. */
+export interface RunOptions {
+  /** 'null' sends stdout to /dev/null without passing through this process. */
+  stdout?: 'pipe' | 'null';
+  env?: NodeJS.ProcessEnv;
+  /** Measure the command's peak RSS with /usr/bin/time. */
+  rss?: boolean;
+  /** Fail (throw) on a non-zero exit; default true. */
+  check?: boolean;
+}
+
+const GNU_TIME = '/usr/bin/time';
+
+/** Runs a command to completion and times it. */
+export async function run(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  let rssFile: string | undefined;
+  let argv = [cmd, ...args];
+  if (options.rss && existsSync(GNU_TIME)) {
+    rssFile = path.join(os.tmpdir(), `dfs-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    argv = [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv];
+  }
+  const devnull = options.stdout === 'null' ? await fs.open('/dev/null', 'w') : undefined;
+  const started = process.hrtime.bigint();
+  try {
+    const child = trackChild(
+      spawn(argv[0] as string, argv.slice(1), {
+        env: options.env ?? process.env,
+        stdio: ['ignore', devnull ? devnull.fd : 'pipe', 'pipe'],
+      }),
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
+    });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    let peakRss: number | undefined;
+    if (rssFile) {
+      const kb = Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '', 10);
+      if (Number.isFinite(kb)) peakRss = kb * 1024;
+      await fs.rm(rssFile, { force: true });
+    }
+    if (code !== 0 && options.check !== false) {
+      throw new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-2000)}`);
+    }
+    return { code, stdout, stderr, ms, peakRss };
+  } finally {
+    await devnull?.close();
+  }
+}
+
+/** A field of /proc/PID/status in bytes (VmRSS, VmHWM), or undefined once the process is gone. */
+export function procMemory(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the command exists on PATH. */
+export async function hasCommand(name: string): Promise<boolean> {
+  const result = await run('sh', ['-c', `command -v ${name}`], { check: false });
+  return result.code === 0;
+}
+
+/** Milliseconds since an hrtime start. */
+export function elapsedMs(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}

@@ -1,0 +1,114 @@
+// Rows 1 and 2: a large file uploaded with `dfs upload` (replication 2) against the same bytes
+// written twice with dd conv=fsync, and downloaded with `dfs download` and the web client's
+// download route against curl of the same file from nginx.
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Cluster } from '../lib/cluster.js';
+import type { BenchContext } from '../lib/context.js';
+import { stampFile } from '../lib/files.js';
+import { run } from '../lib/proc.js';
+import { makeRow, type Row } from '../lib/report.js';
+
+const MB = 1e6;
+
+/** Times `curl -o /dev/null URL` and checks the byte count. */
+async function curlDownload(url: string, size: number): Promise<number> {
+  const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url]);
+  const [status, bytes] = r.stdout.trim().split(' ');
+  if (status !== '200' || Number(bytes) !== size)
+    throw new Error(`curl ${url}: status ${status}, ${bytes} bytes instead of ${size}`);
+  return r.ms;
+}
+
+/** Rows 1, 2a and 2b. */
+export async function largeRows(ctx: BenchContext): Promise<Row[]> {
+  const size = ctx.sizes.large;
+  const file = await ctx.bigFile();
+  const label = `${size / 1024 / 1024} MiB`;
+  const cluster = await Cluster.start(ctx.clusterDefaults());
+  try {
+    const up = { dfs: [] as number[], base: [] as number[], rss: [] as number[] };
+    let remote = '';
+    for (let i = 1; i <= ctx.options.runs; i++) {
+      await stampFile(file, size, `up${i}-${Date.now()}`);
+      // Baseline: the same bytes written twice, each copy fsynced (what replication 2 must do).
+      let ddMs = 0;
+      for (const copy of ['dd1', 'dd2']) {
+        const out = path.join(ctx.work, copy);
+        ddMs += (await run('dd', [`if=${file}`, `of=${out}`, 'bs=4M', 'conv=fsync'])).ms;
+      }
+      await Promise.all(['dd1', 'dd2'].map((c) => fs.rm(path.join(ctx.work, c), { force: true })));
+      remote = `/bench/big-${i}`;
+      const r = await cluster.dfs(['upload', file, remote], { rss: true });
+      up.base.push(size / MB / (ddMs / 1000));
+      up.dfs.push(size / MB / (r.ms / 1000));
+      if (r.peakRss) up.rss.push(r.peakRss);
+      ctx.log(
+        `upload ${i}: dfs ${(size / MB / (r.ms / 1000)).toFixed(0)} MB/s, dd×2 ${(size / MB / (ddMs / 1000)).toFixed(0)} MB/s`,
+      );
+    }
+    const rows = [
+      makeRow(
+        {
+          id: '1',
+          what: `upload ${label}, replication 2 (dfs upload)`,
+          baselineWhat: 'dd conv=fsync of the same file, twice',
+          unit: 'MB/s',
+          target: 0.5,
+          better: 'higher',
+          note: `file MB/s (each side writes 2 copies); dfs upload CLI peak RSS ${(Math.max(...up.rss) / MB).toFixed(0)} MB`,
+        },
+        up.dfs,
+        up.base,
+      ),
+    ];
+    // The last uploaded file holds exactly the bytes now in the big file (and in nginx's root).
+    const cli: number[] = [];
+    const web: number[] = [];
+    const base: number[] = [];
+    const webUrl = `${cluster.clientUrl}/api/download${remote}`;
+    for (let i = 1; i <= ctx.options.runs; i++) {
+      if (ctx.nginx) base.push(size / MB / ((await curlDownload(`${ctx.nginx.url}/big.bin`, size)) / 1000));
+      const r = await cluster.dfs(['download', remote, '-'], { stdout: 'null' });
+      cli.push(size / MB / (r.ms / 1000));
+      web.push(size / MB / ((await curlDownload(webUrl, size)) / 1000));
+      ctx.log(
+        `download ${i}: dfs cli ${cli.at(-1)?.toFixed(0)} MB/s, web ${web.at(-1)?.toFixed(0)} MB/s, nginx ${base.at(-1)?.toFixed(0) ?? '-'} MB/s`,
+      );
+    }
+    const skipped = ctx.nginx ? undefined : 'nginx missing: no baseline';
+    rows.push(
+      makeRow(
+        {
+          id: '2a',
+          what: `download ${label} (dfs download - >/dev/null)`,
+          baselineWhat: 'curl of the same file from nginx',
+          unit: 'MB/s',
+          target: 0.6,
+          better: 'higher',
+          note:
+            skipped ?? 'to stdout: `dfs download REMOTE /dev/null` would rename a temp file over /dev/null',
+        },
+        cli,
+        base,
+      ),
+      makeRow(
+        {
+          id: '2b',
+          what: `download ${label} (web client, curl)`,
+          baselineWhat: 'curl of the same file from nginx',
+          unit: 'MB/s',
+          target: 0.6,
+          better: 'higher',
+          note: skipped,
+        },
+        web,
+        base,
+      ),
+    );
+    return rows;
+  } finally {
+    await cluster.stop();
+  }
+}
