@@ -38,7 +38,11 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
 
   router.get('/', (ctx) => {
     ctx.type = 'html';
-    ctx.body = renderBrowserPage({ needsLogin: Boolean(config.token) && !ctx.state.authenticated });
+    const locked = Boolean(config.token);
+    ctx.body = renderBrowserPage({
+      needsLogin: locked && !ctx.state.authenticated,
+      signedIn: locked && ctx.state.authenticated,
+    });
   });
   router.get('/api/list', async (ctx) => {
     ctx.body = await sdk.list(String(ctx.query.prefix ?? '/'), { delimiter: true });
@@ -103,6 +107,10 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   });
   router.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
     await sdk.remove(pathFromUrl(tail(ctx, '/api/files/')));
+    ctx.body = { deleted: true };
+  });
+  router.delete(/^\/api\/dirs\/(.+)$/, async (ctx) => {
+    await sdk.rmdir(pathFromUrl(tail(ctx, '/api/dirs/')));
     ctx.body = { deleted: true };
   });
   router.post('/api/move', jsonBody(), async (ctx) => {

@@ -16,6 +16,7 @@ export function page(options: { title: string; body: string; script?: string; da
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>${escapeHtml(options.title)}</title>
 <link rel="stylesheet" href="/assets/style.css">
 <link rel="icon" href="data:,">

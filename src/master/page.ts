@@ -3,9 +3,43 @@
 import type { MasterConfig } from '../config.js';
 import { escapeHtml as e, page } from '../http/html.js';
 import { formatAgo, formatBytes, formatTime } from '../protocol/format.js';
-import type { ClusterStatus, FileInfo, NodeInfo } from '../protocol/types.js';
+import type { ClusterEvent, ClusterStatus, FileInfo, NodeInfo } from '../protocol/types.js';
 
-/** The cluster dashboard: nodes, totals, replication health, recent events. */
+// Badge colour of each event kind; unknown kinds get a neutral badge.
+const EVENT_BADGE: Record<string, string> = {
+  'node-joined': 'alive',
+  'node-back': 'alive',
+  'node-lost': 'dead',
+  'chunk-repaired': 'ok',
+  'chunk-corrupt': 'bad',
+};
+
+/** `progress` classes that turn a disk bar amber, then red, as it fills. */
+function fillClass(pct: number): string {
+  return pct >= 95 ? 'full' : pct >= 80 ? 'high' : '';
+}
+
+function nodeRow(n: NodeInfo): string {
+  const usedPct = n.capacity ? Math.round(((n.capacity - n.free) / n.capacity) * 100) : 0;
+  const scrub = n.scrub
+    ? `${formatAgo(n.scrub.finished)}, ${n.scrub.checked} checked${n.scrub.corrupt ? `, <span class="badge bad">${n.scrub.corrupt} corrupt</span>` : ''}`
+    : '<span class="muted">not yet</span>';
+  return `<tr class="node ${n.state}" data-node="${e(n.id)}">
+<td><a href="${e(n.url)}/">${e(n.url)}</a><div class="muted small">${e(n.id)}</div></td>
+<td><span class="badge ${n.state}">${n.state}</span></td>
+<td class="num">${e(formatAgo(n.lastHeartbeat))}</td>
+<td><progress class="${fillClass(usedPct)}" max="100" value="${usedPct}" aria-label="disk ${usedPct}% used"></progress>
+<div class="small muted">${usedPct}% of ${e(formatBytes(n.capacity))}, ${e(formatBytes(n.free))} free</div></td>
+<td class="num wide">${e(formatBytes(n.used))}</td>
+<td class="num">${n.chunks}</td>
+<td class="small wide">${scrub}</td></tr>`;
+}
+
+function eventItem(ev: ClusterEvent): string {
+  return `<li><time>${e(formatTime(ev.time))}</time> <span class="badge ${EVENT_BADGE[ev.kind] ?? ''}">${e(ev.kind)}</span> ${e(ev.message)}</li>`;
+}
+
+/** The cluster dashboard: nodes, totals, replication health, files, recent events. */
 export function renderDashboard(
   status: ClusterStatus,
   nodes: NodeInfo[],
@@ -13,61 +47,71 @@ export function renderDashboard(
 ): string {
   const healthy =
     status.underReplicated === 0 && status.missing === 0 && status.corrupt === 0 && status.nodes.dead === 0;
-  const nodeRows = nodes
-    .map((n) => {
-      const usedPct = n.capacity ? Math.round(((n.capacity - n.free) / n.capacity) * 100) : 0;
-      return `<tr class="node ${n.state}" data-node="${e(n.id)}">
-<td><a href="${e(n.url)}/">${e(n.url)}</a><div class="muted small">${e(n.id)}</div></td>
-<td><span class="badge ${n.state}">${n.state}</span></td>
-<td>${e(formatAgo(n.lastHeartbeat))}</td>
-<td><progress max="100" value="${usedPct}"></progress> <span class="small">${usedPct}% of ${e(formatBytes(n.capacity))}</span></td>
-<td class="num">${e(formatBytes(n.used))}</td>
-<td class="num">${n.chunks}</td></tr>`;
-    })
-    .join('');
   const cards: [string, string, string?][] = [
     ['Nodes', `${status.nodes.alive} alive / ${status.nodes.dead} dead`, status.nodes.dead ? 'warn' : ''],
     ['Files', String(status.files)],
     ['Logical bytes', formatBytes(status.logicalBytes)],
     ['Stored bytes', formatBytes(status.storedBytes)],
+    ['Chunks', String(status.chunks)],
     ['Under-replicated', String(status.underReplicated), status.underReplicated ? 'warn' : ''],
     ['Missing', String(status.missing), status.missing ? 'bad' : ''],
     ['Corrupt', String(status.corrupt), status.corrupt ? 'bad' : ''],
     ['Repairs running', String(status.repairsInProgress)],
   ];
-  const body = `<header class="bar"><h1>dfs master</h1>
-<span class="badge ${healthy ? 'alive' : 'dead'}" id="health">${healthy ? 'healthy' : 'degraded'}</span>
-<span class="muted">replication ${config.replication} · chunk ${e(formatBytes(config.chunkSize))}</span></header>
+  const locked = Boolean(config.token);
+  const body = `<header class="bar" id="bar" data-live><h1><a href="/">dfs master</a></h1>
+<span class="badge ${healthy ? 'alive' : 'warn'}" id="health">${healthy ? 'healthy' : 'degraded'}</span>
+<span class="spacer"></span>
+<span class="muted small">replication ${config.replication} · chunks of ${e(formatBytes(config.chunkSize))}</span></header>
 <main>
-<section class="cards" id="totals">${cards.map(([k, v, c]) => `<div class="card ${c ?? ''}"><div class="muted small">${e(k)}</div><div class="big">${e(v)}</div></div>`).join('')}</section>
+<section class="cards" id="totals" data-live data-files="${status.files}">${cards.map(([k, v, c]) => `<div class="card ${c ?? ''}"><div class="muted small">${e(k)}</div><div class="big">${e(v)}</div></div>`).join('')}</section>
 <h2>Storage nodes</h2>
-<div class="scroll"><table id="nodes"><thead><tr><th>Node</th><th>State</th><th>Last heartbeat</th><th>Disk</th><th>Chunk bytes</th><th>Chunks</th></tr></thead>
-<tbody>${nodeRows || '<tr><td colspan="6" class="muted">No node has registered yet.</td></tr>'}</tbody></table></div>
-<h2>Recent events</h2>
-<ul id="events" class="events">${status.events.map((ev) => `<li><time>${e(formatTime(ev.time))}</time> ${e(ev.message)}</li>`).join('') || '<li class="muted">Nothing yet.</li>'}</ul>
+<div class="scroll" id="nodes-table" data-live><table id="nodes"><thead><tr><th>Node</th><th>State</th><th class="num">Last heartbeat</th><th>Disk</th><th class="num wide">Chunk bytes</th><th class="num">Chunks</th><th class="wide">Last scrub</th></tr></thead>
+<tbody>${nodes.map(nodeRow).join('') || '<tr><td colspan="7" class="muted">No node has registered yet.</td></tr>'}</tbody></table></div>
+<div class="columns">
+<section><h2>Files</h2><div class="card">
+<form id="file-search" class="search" role="search" ${locked ? 'data-locked' : ''}>
+<input id="file-query" type="search" placeholder="Folder or name: /photos/ or report" aria-label="Find a file" ${locked ? 'disabled' : ''}>
+<button type="submit" ${locked ? 'disabled' : ''}>Open</button></form>
+<ul id="file-results" class="results"></ul>
+<p id="file-note" class="muted small">${locked ? 'The file list needs the access token: this master’s API is protected.' : 'Loading…'}</p>
+</div></section>
+<section><h2>Recent events</h2><div class="card flush">
+<ul id="events" class="events" data-live>${status.events.map(eventItem).join('') || '<li class="muted">Nothing yet.</li>'}</ul>
+</div></section>
+</div>
 </main>`;
-  return page({ title: 'dfs master', body, script: 'refresh.js' });
+  return page({ title: 'dfs master', body, script: 'dashboard.js' });
 }
 
 /** A file's chunk map: every chunk and which node holds each replica. */
 export function renderFilePage(file: FileInfo): string {
   const rows = file.chunks
-    .map(
-      (
-        c,
-        i,
-      ) => `<tr><td class="num">${i}</td><td><code>${e(c.id.slice(0, 16))}…</code></td><td class="num">${e(formatBytes(c.offset))}</td><td class="num">${e(formatBytes(c.size))}</td>
-<td>${c.replicas.map((r) => `<span class="badge ${r.alive ? 'alive' : 'dead'}">${e(r.url)}</span>`).join(' ') || '<span class="badge dead">no replica</span>'}</td></tr>`,
-    )
+    .map((c, i) => {
+      const replicas =
+        c.replicas
+          .map((r) => `<a class="badge ${r.alive ? 'alive' : 'dead'}" href="${e(r.url)}/">${e(r.url)}</a>`)
+          .join(' ') || '<span class="badge dead">no replica</span>';
+      return `<tr><td class="num">${i}</td><td><code title="${e(c.id)}">${e(c.id.slice(0, 16))}…</code></td>
+<td class="num wide">${e(formatBytes(c.offset))}</td><td class="num">${e(formatBytes(c.size))}</td><td>${replicas}</td></tr>`;
+    })
     .join('');
-  const body = `<header class="bar"><h1><a href="/">dfs master</a> / ${e(file.path)}</h1></header>
-<main>
-<table class="kv"><tr><th>Size</th><td>${e(formatBytes(file.size))} (${file.size} bytes)</td></tr>
+  const health =
+    file.chunks.length === 0 || file.minReplicas >= file.replication
+      ? 'ok'
+      : file.minReplicas
+        ? 'warn'
+        : 'bad';
+  const body = `<header class="bar"><h1><a href="/">dfs master</a></h1><span class="muted">/</span>
+<span class="muted">${e(file.path)}</span></header>
+<main id="file" data-live>
+<h2>${e(file.path)}</h2>
+<div class="scroll"><table class="kv"><tr><th>Size</th><td>${e(formatBytes(file.size))} (${file.size} bytes)</td></tr>
 <tr><th>SHA-256</th><td><code>${e(file.sha256)}</code></td></tr>
-<tr><th>Created</th><td>${e(formatTime(file.created))}</td></tr>
-<tr><th>Replicas</th><td>${file.minReplicas} of ${file.replication} on every chunk</td></tr></table>
-<h2>Chunk map</h2>
-<div class="scroll"><table id="chunks"><thead><tr><th>#</th><th>Chunk</th><th>Offset</th><th>Size</th><th>Replicas</th></tr></thead><tbody>${rows || '<tr><td colspan="5" class="muted">Empty file: no chunks.</td></tr>'}</tbody></table></div>
+<tr><th>Written</th><td>${e(formatTime(file.created))} UTC</td></tr>
+<tr><th>Replicas</th><td><span class="badge ${health}">${file.minReplicas}/${file.replication}</span> live replicas on every chunk</td></tr></table></div>
+<h2>Chunk map · ${file.chunks.length} chunk${file.chunks.length === 1 ? '' : 's'}</h2>
+<div class="scroll"><table id="chunks"><thead><tr><th class="num">#</th><th>Chunk</th><th class="num wide">Offset</th><th class="num">Size</th><th>Replicas</th></tr></thead><tbody>${rows || '<tr><td colspan="5" class="muted">Empty file: no chunks.</td></tr>'}</tbody></table></div>
 </main>`;
-  return page({ title: `dfs: ${file.path}`, body });
+  return page({ title: `dfs: ${file.path}`, body, script: 'refresh.js' });
 }

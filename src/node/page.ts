@@ -1,37 +1,51 @@
 // A storage node's status page.
 
-import { escapeHtml, page } from '../http/html.js';
+import { escapeHtml as e, page } from '../http/html.js';
 import { formatAgo, formatBytes, formatDuration } from '../protocol/format.js';
 import type { NodeSnapshot } from './state.js';
+
+function scrubText(scrub: NodeSnapshot['scrub']): string {
+  if (!scrub) return 'not yet run';
+  const finished = scrub.finished ? `finished ${formatAgo(scrub.finished)}` : 'not finished yet';
+  return `${scrub.running ? 'running; ' : ''}${finished}, ${scrub.checked} chunks checked, ${scrub.corrupt} corrupt`;
+}
 
 /** Renders the node's page from a snapshot. */
 export function renderNodePage(s: NodeSnapshot): string {
   const usedPct = s.capacity ? Math.round(((s.capacity - s.free) / s.capacity) * 100) : 0;
-  const rows: [string, string][] = [
-    ['Node id', s.id],
-    ['Address', s.url],
-    ['Master', s.master],
-    ['Registered', s.registered ? `yes, last contact ${formatAgo(s.lastContact)}` : 'not yet'],
+  const cards: [string, string, string?][] = [
     ['Chunks', String(s.chunks)],
     ['Chunk bytes', formatBytes(s.used)],
+    ['Disk free', formatBytes(s.free), usedPct >= 95 ? 'bad' : usedPct >= 80 ? 'warn' : ''],
+    ['Requests served', String(s.requests)],
+  ];
+  const rows: [string, string][] = [
+    ['Node id', `<code>${e(s.id)}</code>`],
+    ['Address', e(s.url)],
+    ['Master', `<a href="${e(s.master)}/">${e(s.master)}</a>`],
+    ['Registered', e(s.registered ? `yes, last contact ${formatAgo(s.lastContact)}` : 'not yet')],
     [
       'Disk',
-      `${formatBytes(s.capacity - s.free)} used of ${formatBytes(s.capacity)} (${usedPct}%), ${formatBytes(s.free)} free`,
+      e(
+        `${formatBytes(s.capacity - s.free)} used of ${formatBytes(s.capacity)} (${usedPct}%), ${formatBytes(s.free)} free`,
+      ),
     ],
-    ['Requests served', String(s.requests)],
-    ['Bytes in / out', `${formatBytes(s.bytesIn)} / ${formatBytes(s.bytesOut)}`],
-    ['Up for', formatDuration(Date.now() - s.startedAt)],
+    ['Bytes in / out', e(`${formatBytes(s.bytesIn)} / ${formatBytes(s.bytesOut)}`)],
+    ['Up for', e(formatDuration(Date.now() - s.startedAt))],
     [
       'Last scrub',
-      s.scrub
-        ? `${s.scrub.running ? 'running; ' : ''}${s.scrub.finished ? `finished ${formatAgo(s.scrub.finished)}` : 'not finished yet'}, ${s.scrub.checked} chunks checked, ${s.scrub.corrupt} corrupt`
-        : 'not yet run',
+      `${e(scrubText(s.scrub))}${s.scrub?.corrupt ? ' <span class="badge bad">corruption found</span>' : ''}`,
     ],
   ];
-  const body = `<header class="bar"><h1>dfs node</h1><span class="muted">${escapeHtml(s.url)}</span></header>
-<main class="narrow">
-<progress class="meter" max="100" value="${usedPct}" aria-label="disk ${usedPct}% used"></progress>
-<table class="kv" id="node-status">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
+  const state = s.registered ? ['alive', 'registered'] : ['warn', 'not registered'];
+  const body = `<header class="bar" id="bar" data-live><h1>dfs node</h1>
+<span class="badge ${state[0]}" id="registration">${state[1]}</span><span class="spacer"></span>
+<span class="muted small">${e(s.url)}</span></header>
+<main class="narrow" id="node" data-live>
+<section class="cards">${cards.map(([k, v, c]) => `<div class="card ${c ?? ''}"><div class="muted small">${e(k)}</div><div class="big">${e(v)}</div></div>`).join('')}</section>
+<h2>Disk · ${usedPct}% used</h2>
+<progress class="meter ${usedPct >= 95 ? 'full' : usedPct >= 80 ? 'high' : ''}" max="100" value="${usedPct}" aria-label="disk ${usedPct}% used"></progress>
+<div class="scroll"><table class="kv" id="node-status">${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${v}</td></tr>`).join('')}</table></div>
 </main>`;
   return page({ title: `dfs node ${s.id}`, body, script: 'refresh.js' });
 }

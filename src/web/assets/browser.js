@@ -1,1 +1,281 @@
-// file browser: see issue 3
+// The web client's file browser: the folder named by location.hash, its listing, and every
+// action on it (upload by picker or drop, new folder, move, delete, sort, filter).
+
+import { call, encodePath } from './api.js';
+import { ask } from './dialog.js';
+import { droppedFiles } from './drop.js';
+import { formatBytes } from './format.js';
+import { hashFor, prefixFromHash, renderRows, visibleEntries } from './listing.js';
+import { needsLogin, setupLogin } from './login.js';
+import { Uploads } from './uploads.js';
+
+// Other people change the namespace too: re-list the open folder this often.
+const RELIST_MS = 10_000;
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  prefix: '/',
+  entries: [],
+  listed: '',
+  key: 'name',
+  direction: 1,
+  filter: '',
+  config: { replication: 2, maxFileSize: Number.POSITIVE_INFINITY },
+  loads: 0,
+};
+const uploads = new Uploads($('transfers'), () => scheduleLoad());
+let messageTimer;
+let loadTimer;
+
+function showMessage(text, kind = 'error') {
+  $('message-text').textContent = text;
+  $('message').classList.toggle('info', kind === 'info');
+  $('message').hidden = false;
+  clearTimeout(messageTimer);
+  if (kind === 'info') messageTimer = setTimeout(clearMessage, 4000);
+}
+
+function clearMessage() {
+  $('message').hidden = true;
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Turns what the user typed into a path: a name without a leading slash is in the open folder. */
+function target(typed) {
+  return (typed.startsWith('/') ? typed : state.prefix + typed).replace(/\/+$/, '');
+}
+
+function renderCrumbs() {
+  const parts = state.prefix.split('/').filter(Boolean);
+  const crumbs = [['All files', '/'], ...parts.map((p, i) => [p, `/${parts.slice(0, i + 1).join('/')}/`])];
+  $('crumbs').replaceChildren(
+    ...crumbs.map(([label, prefix], i) => {
+      const a = document.createElement('a');
+      a.href = hashFor(prefix);
+      a.textContent = label;
+      if (i === crumbs.length - 1) a.setAttribute('aria-current', 'page');
+      return a;
+    }),
+  );
+  document.title = parts.length ? `${parts.at(-1)} · dfs` : 'dfs';
+}
+
+function render(emptyText) {
+  const shown = visibleEntries(state.entries, state);
+  const fallback = state.filter
+    ? 'No name in this folder matches the filter.'
+    : 'This folder is empty: drop files here or use Upload files.';
+  renderRows($('files').tBodies[0], shown, state.config.replication, { move, remove }, emptyText ?? fallback);
+  for (const th of document.querySelectorAll('th[data-sort]')) {
+    if (th.dataset.sort !== state.key) th.removeAttribute('aria-sort');
+    else th.setAttribute('aria-sort', state.direction === 1 ? 'ascending' : 'descending');
+  }
+  const files = state.entries.filter((e) => e.type === 'file');
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  const filtered = shown.length === state.entries.length ? '' : ` · ${shown.length} shown`;
+  $('summary').textContent =
+    `${plural(state.entries.length - files.length, 'folder')}, ${plural(files.length, 'file')}, ${formatBytes(bytes)}${filtered}`;
+}
+
+async function load() {
+  const ticket = ++state.loads;
+  const prefix = prefixFromHash(location.hash);
+  if (prefix !== state.prefix || !state.listed) {
+    state.prefix = prefix;
+    state.entries = [];
+    state.listed = '';
+    renderCrumbs();
+    render('Loading…');
+  }
+  try {
+    const listing = await call('GET', `/api/list?prefix=${encodeURIComponent(prefix)}`);
+    if (ticket !== state.loads) return;
+    const text = JSON.stringify(listing.entries);
+    // Unchanged: leave the rows (and the keyboard focus) alone.
+    if (text === state.listed) return;
+    state.listed = text;
+    state.entries = listing.entries;
+    render();
+    $('files').dataset.loaded = prefix;
+  } catch (err) {
+    if (ticket !== state.loads) return;
+    state.entries = [];
+    state.listed = '';
+    render('Nothing to show.');
+    showMessage(
+      err.code === 'not_found'
+        ? `The folder ${prefix} does not exist (any more).`
+        : `Could not list ${prefix}: ${err.message}`,
+    );
+  }
+}
+
+function scheduleLoad() {
+  clearTimeout(loadTimer);
+  loadTimer = setTimeout(load, 100);
+}
+
+async function run(action, success, failure) {
+  try {
+    await action();
+    showMessage(success, 'info');
+  } catch (err) {
+    showMessage(`${failure}: ${err.message}`);
+  }
+  await load();
+}
+
+async function newFolder() {
+  const name = await ask({ question: `New folder in ${state.prefix}`, value: '', okLabel: 'Create' });
+  if (!name) return;
+  await run(
+    () => call('POST', '/api/mkdir', { path: target(name) }),
+    `Created the folder ${name}.`,
+    `Could not create the folder ${name}`,
+  );
+}
+
+async function move(entry) {
+  const from = entry.path.replace(/\/$/, '');
+  const start = from.length - entry.name.length;
+  const dot = entry.type === 'file' ? entry.name.lastIndexOf('.') : -1;
+  const to = await ask({
+    question: `Rename or move “${entry.name}”: type its new name or full path.`,
+    value: from,
+    okLabel: 'Move',
+    select: [start, dot > 0 ? start + dot : from.length],
+  });
+  if (!to || target(to) === from) return;
+  await run(
+    () => call('POST', '/api/move', { from, to: target(to) }),
+    `Moved ${entry.name} to ${target(to)}.`,
+    `Could not move ${entry.name}`,
+  );
+}
+
+async function remove(entry) {
+  const folder = entry.type === 'dir';
+  const confirmed = await ask({
+    question: folder
+      ? `Delete the folder “${entry.name}”? Only an empty folder can be deleted.`
+      : `Delete “${entry.name}” (${formatBytes(entry.size)})? This cannot be undone.`,
+    okLabel: 'Delete',
+    danger: true,
+  });
+  if (!confirmed) return;
+  const path = encodePath(entry.path.replace(/\/$/, ''));
+  await run(
+    () => call('DELETE', `/api/${folder ? 'dirs' : 'files'}${path}`),
+    `Deleted ${entry.name}.`,
+    `Could not delete ${entry.name}`,
+  );
+}
+
+async function upload(items) {
+  if (items.length === 0) return;
+  const existing = new Set(state.entries.filter((e) => e.type === 'file').map((e) => e.name));
+  const replacing = items.filter((item) => existing.has(item.relative));
+  if (replacing.length > 0) {
+    const confirmed = await ask({
+      question:
+        replacing.length === 1
+          ? `“${replacing[0].relative}” already exists here. Replace it?`
+          : `${replacing.length} of these files already exist here. Replace them?`,
+      okLabel: 'Replace',
+      danger: true,
+    });
+    if (!confirmed) return;
+  }
+  const prefix = state.prefix;
+  uploads.add(
+    items.map(({ file, relative }) => ({ file, path: prefix + relative })),
+    state.config.maxFileSize,
+  );
+}
+
+function wireDragAndDrop() {
+  const zone = $('drop');
+  let depth = 0;
+  const carriesFiles = (event) => Array.from(event.dataTransfer?.types ?? []).includes('Files');
+  document.addEventListener('dragenter', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    depth++;
+    zone.classList.add('active');
+  });
+  document.addEventListener('dragover', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  document.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) zone.classList.remove('active');
+  });
+  document.addEventListener('drop', async (event) => {
+    if (!event.dataTransfer) return;
+    // Never let the browser navigate away to a dropped file.
+    event.preventDefault();
+    depth = 0;
+    zone.classList.remove('active');
+    try {
+      await upload(await droppedFiles(event.dataTransfer));
+    } catch (err) {
+      showMessage(`Could not read the dropped files: ${err.message}`);
+    }
+  });
+}
+
+function wireControls() {
+  const picker = $('picker');
+  picker.addEventListener('change', async () => {
+    const files = Array.from(picker.files ?? []);
+    picker.value = '';
+    await upload(files.map((file) => ({ file, relative: file.name })));
+  });
+  $('new-folder').addEventListener('click', newFolder);
+  $('message-close').addEventListener('click', clearMessage);
+  $('filter').addEventListener('input', (event) => {
+    state.filter = event.target.value;
+    render();
+  });
+  for (const th of document.querySelectorAll('th[data-sort]')) {
+    th.querySelector('button').addEventListener('click', () => {
+      const key = th.dataset.sort;
+      state.direction = key === state.key ? -state.direction : key === 'name' ? 1 : -1;
+      state.key = key;
+      render();
+    });
+  }
+  addEventListener('hashchange', () => {
+    clearMessage();
+    $('filter').value = '';
+    state.filter = '';
+    load();
+  });
+  addEventListener('beforeunload', (event) => {
+    if (uploads.pending > 0) event.preventDefault();
+  });
+  setInterval(() => {
+    if (!document.hidden && !$('ask').open) load();
+  }, RELIST_MS);
+}
+
+async function start() {
+  wireControls();
+  wireDragAndDrop();
+  const config = call('GET', '/api/config').then(
+    (c) => {
+      state.config = c;
+    },
+    (err) => showMessage(`Could not reach the cluster: ${err.message}`),
+  );
+  await config;
+  await load();
+}
+
+setupLogin();
+if (!needsLogin()) start();

@@ -1,0 +1,140 @@
+// Uploads from the page: one XMLHttpRequest per file whose body is the File itself, so the
+// browser streams it from disk; each shows a progress bar (bytes sent, rate) and can be cancelled.
+
+import { CSRF_HEADERS, encodePath, errorFrom, networkError } from './api.js';
+import { formatBytes, formatRate } from './format.js';
+
+// Files sent at once; the rest wait their turn (browsers allow ~6 connections per host).
+const PARALLEL = 3;
+// How long a finished upload stays in the list.
+const LINGER_MS = 4000;
+
+/** The list of uploads in the page, and the queue behind it. */
+export class Uploads {
+  #list;
+  #onUploaded;
+  #waiting = [];
+  #active = 0;
+
+  /** `list` is the <ul> to show transfers in; `onUploaded(path)` runs after each success. */
+  constructor(list, onUploaded) {
+    this.#list = list;
+    this.#onUploaded = onUploaded;
+  }
+
+  /** Number of uploads waiting or running. */
+  get pending() {
+    return this.#waiting.length + this.#active;
+  }
+
+  /** Queues files: `items` are `{ file, path }` with `path` the remote path to write. */
+  add(items, maxFileSize) {
+    for (const { file, path } of items) {
+      const transfer = this.#row(file, path);
+      if (file.size > maxFileSize) {
+        this.#fail(
+          transfer,
+          `it is ${formatBytes(file.size)}, larger than the cluster's limit of ${formatBytes(maxFileSize)}`,
+        );
+        continue;
+      }
+      this.#waiting.push(transfer);
+    }
+    this.#pump();
+  }
+
+  #pump() {
+    while (this.#active < PARALLEL && this.#waiting.length > 0) this.#start(this.#waiting.shift());
+  }
+
+  #row(file, path) {
+    const li = document.createElement('li');
+    li.className = 'transfer';
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = path;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'link';
+    button.textContent = 'Cancel';
+    const progress = document.createElement('progress');
+    progress.max = Math.max(file.size, 1);
+    progress.value = 0;
+    progress.setAttribute('aria-label', `Upload of ${path}`);
+    const state = document.createElement('span');
+    state.className = 'state muted small';
+    state.textContent = `waiting · ${formatBytes(file.size)}`;
+    li.append(name, button, progress, state);
+    this.#list.append(li);
+    const transfer = { file, path, li, button, progress, state, xhr: undefined };
+    button.addEventListener('click', () => this.#cancel(transfer));
+    return transfer;
+  }
+
+  #start(transfer) {
+    const { file, path, progress, state } = transfer;
+    const xhr = new XMLHttpRequest();
+    transfer.xhr = xhr;
+    this.#active++;
+    const started = performance.now();
+    xhr.open('PUT', `/api/files${encodePath(path)}`);
+    for (const [key, value] of Object.entries(CSRF_HEADERS)) xhr.setRequestHeader(key, value);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    state.textContent = `starting · ${formatBytes(file.size)}`;
+    xhr.upload.addEventListener('progress', (event) => {
+      const total = event.lengthComputable ? event.total : file.size;
+      progress.value = event.loaded;
+      const seconds = (performance.now() - started) / 1000;
+      const rate = seconds > 0 ? ` · ${formatRate(event.loaded / seconds)}` : '';
+      state.textContent =
+        event.loaded >= total
+          ? `${formatBytes(total)} sent · storing on the cluster…`
+          : `${formatBytes(event.loaded)} of ${formatBytes(total)}${rate}`;
+    });
+    xhr.addEventListener('load', () => {
+      if (xhr.status === 201) this.#done(transfer, 'uploaded', started);
+      else this.#fail(transfer, errorFrom(xhr.status, xhr.responseText).message);
+    });
+    xhr.addEventListener('error', () => this.#fail(transfer, networkError().message));
+    xhr.addEventListener('abort', () => this.#done(transfer, 'cancelled'));
+    xhr.addEventListener('loadend', () => {
+      this.#active--;
+      this.#pump();
+    });
+    xhr.send(file);
+  }
+
+  #cancel(transfer) {
+    if (transfer.xhr) {
+      transfer.xhr.abort();
+      return;
+    }
+    this.#waiting = this.#waiting.filter((t) => t !== transfer);
+    this.#done(transfer, 'cancelled');
+  }
+
+  #done({ file, path, li, button, progress, state }, outcome, started) {
+    button.remove();
+    li.classList.add(outcome === 'uploaded' ? 'done' : 'cancelled');
+    if (outcome === 'uploaded') {
+      progress.value = progress.max;
+      const seconds = (performance.now() - started) / 1000;
+      state.textContent = `uploaded ${formatBytes(file.size)}${seconds > 0.5 ? ` · ${formatRate(file.size / seconds)}` : ''}`;
+      this.#onUploaded(path);
+    } else {
+      state.textContent = 'cancelled';
+    }
+    setTimeout(() => li.remove(), LINGER_MS);
+  }
+
+  #fail({ li, button, state }, reason) {
+    li.classList.add('failed');
+    state.textContent = `failed: ${reason}`;
+    const dismiss = document.createElement('button');
+    dismiss.type = 'button';
+    dismiss.className = 'link';
+    dismiss.textContent = 'Dismiss';
+    dismiss.addEventListener('click', () => li.remove());
+    button.replaceWith(dismiss);
+  }
+}

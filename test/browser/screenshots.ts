@@ -1,0 +1,64 @@
+// Takes the README's screenshots of the three pages (web client, master dashboard, node page)
+// against a small in-process cluster: `npx tsx test/browser/screenshots.ts`.
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomData, startCluster } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
+
+const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+const VIEWPORT = { width: 1000, height: 650 };
+
+async function* bytes(data: Buffer): AsyncGenerator<Buffer> {
+  yield data;
+}
+
+async function main(): Promise<void> {
+  if (!chromiumAvailable()) process.exit(1);
+  await fs.mkdir(OUT, { recursive: true });
+  const cluster = await startCluster({ nodes: 3, webClient: true, chunkSize: '256KiB' });
+  const browser = await launchChromium();
+  try {
+    const files: [string, number][] = [
+      ['/photos/2024/lake.jpg', 3_400_000],
+      ['/photos/2024/summit.jpg', 2_900_000],
+      ['/reports/q3-results.pdf', 812_000],
+      ['/reports/Grüße 日本.txt', 2_400],
+      ['/notes.md', 5_120],
+      ['/backup-2024-11-02.tar.gz', 7_800_000],
+      ['/README.txt', 980],
+    ];
+    for (const [file, size] of files) await cluster.sdk.upload(bytes(randomData(size)), file);
+    await cluster.sdk.mkdir('/inbox');
+    const client = cluster.client;
+    if (!client) throw new Error('the web client did not start');
+    const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
+    const page = await context.newPage();
+
+    await page.goto(`${client.url}/`);
+    await page.locator('#files tbody tr.file').first().waitFor();
+    await page.screenshot({ path: path.join(OUT, 'client.png') });
+
+    await waitFor(async () => (await cluster.sdk.status()).chunks > 0, 'chunk health to be counted');
+    await page.goto(`${cluster.master.url}/`);
+    await page.locator('#file-results li').first().waitFor();
+    await page.screenshot({ path: path.join(OUT, 'dashboard.png') });
+
+    const node = cluster.nodes[0];
+    if (!node) throw new Error('no node');
+    await page.goto(`${node.url}/`);
+    await page.locator('#node-status').waitFor();
+    await page.screenshot({ path: path.join(OUT, 'node.png') });
+    for (const name of ['client.png', 'dashboard.png', 'node.png']) {
+      const { size } = await fs.stat(path.join(OUT, name));
+      console.log(`${path.join('docs/screenshots', name)}: ${Math.round(size / 1024)} KiB`);
+    }
+  } finally {
+    await browser.close();
+    await cluster.close();
+  }
+}
+
+await main();
