@@ -338,5 +338,10 @@ export function spyOnStores(cluster: TestCluster): { calls: string[]; restore():
       });
     }
   }
-  return { calls, restore: () => restores.forEach((r) => r()) };
+  return {
+    calls,
+    restore: () => {
+      for (const r of restores) r();
+    },
+  };
 }
