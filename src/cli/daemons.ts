@@ -1,9 +1,6 @@
 // `dfs master`, `dfs node`, `dfs client`: start one daemon in this process.
 
-import { startClient } from '../client/client.js';
 import { clientConfig, masterConfig, nodeConfig } from '../config.js';
-import { startMaster } from '../master/master.js';
-import { startNode } from '../node/node.js';
 import { command } from './context.js';
 import type { Running } from './main.js';
 
@@ -20,9 +17,12 @@ export function daemonCommands(started: (running: Running) => void) {
     .option('--heartbeat-timeout <seconds>', 'silence before a node is dead', '10')
     .option('--gc-grace <seconds>', 'age before unreferenced chunks are collected', '600')
     .option('--max-file-size <bytes>', 'largest file accepted', '1TiB')
+    .option('--token-ttl <seconds>', 'lifetime of write tokens (and of an idle upload)', '600')
     .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
     .option('--token <token>', 'access token for the client API (default: $DFS_TOKEN)')
     .action(async (flags) => {
+      // Daemon code is loaded only when a daemon starts: client commands stay light.
+      const { startMaster } = await import('../master/master.js');
       const running = await startMaster(masterConfig(flags), log);
       log(`master listening on ${running.url}`);
       started(running);
@@ -37,9 +37,11 @@ export function daemonCommands(started: (running: Running) => void) {
     .option('--heartbeat-interval <seconds>', 'time between heartbeats', '2')
     .option('--scrub-interval <seconds>', 'time between scrub passes (0 = off)', '3600')
     .option('--scrub-rate <bytes>', 'most bytes per second the scrubber reads', '64MiB')
+    .option('--reserve <bytes>', 'disk space kept free: not offered for chunks', '64MiB')
     .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
     .option('--token <token>', 'access token for chunk reads (default: $DFS_TOKEN)')
     .action(async (flags) => {
+      const { startNode } = await import('../node/node.js');
       const running = await startNode(nodeConfig(flags), log);
       log(`node ${running.id} listening on ${running.url}`);
       started(running);
@@ -51,6 +53,7 @@ export function daemonCommands(started: (running: Running) => void) {
     .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
     .option('--token <token>', 'access token (default: $DFS_TOKEN)')
     .action(async (flags) => {
+      const { startClient } = await import('../client/client.js');
       const running = await startClient(clientConfig(flags), log);
       log(`web client listening on ${running.url}`);
       started(running);

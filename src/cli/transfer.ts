@@ -1,13 +1,14 @@
 // `dfs upload` and `dfs download`: files, stdin/stdout and whole folders.
 
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { DfsError } from '../protocol/errors.js';
 import { normalisePath } from '../protocol/paths.js';
-import type { DfsClient } from '../sdk/client.js';
+import type { Manifest } from '../protocol/types.js';
+import type { DfsClient, UploadOptions } from '../sdk/client.js';
 import { Limiter } from '../sdk/limit.js';
 import { clientFrom, command, withConnection } from './context.js';
 import { TransferProgress } from './render.js';
@@ -26,7 +27,7 @@ export function uploadCommand() {
         if (!remote || remote.endsWith('/'))
           throw new DfsError('bad_request', 'uploading stdin needs a remote file path');
         const target = normalisePath(remote);
-        await uploadOne(sdk, process.stdin, target, undefined, `stdin → ${target}`);
+        await uploadOne((o) => sdk.upload(process.stdin, target, o), target, undefined, `stdin → ${target}`);
         return;
       }
       const stat = await fs.stat(local).catch(() => {
@@ -37,26 +38,19 @@ export function uploadCommand() {
       if (stat.isDirectory()) return uploadTree(sdk, local, normalisePath(base));
       if (!stat.isFile()) throw new DfsError('bad_request', `not a regular file: ${local}`);
       const target = normalisePath(base);
-      await uploadOne(
-        sdk,
-        createReadStream(local, { highWaterMark: 1024 * 1024 }),
-        target,
-        stat.size,
-        `${local} → ${target}`,
-      );
+      await uploadOne((o) => sdk.uploadFile(local, target, o), target, stat.size, `${local} → ${target}`);
     });
 }
 
 async function uploadOne(
-  sdk: DfsClient,
-  source: AsyncIterable<Buffer>,
+  send: (options: UploadOptions) => Promise<Manifest>,
   target: string,
   size: number | undefined,
   label: string,
 ) {
   const progress = new TransferProgress(`upload ${target}`, size);
   try {
-    const manifest = await sdk.upload(source, target, { onProgress: progress.update });
+    const manifest = await send({ onProgress: progress.update });
     progress.succeed(`uploaded ${target}  ${progress.summary()}`);
     if (!process.stderr.isTTY) process.stderr.write(`uploaded ${label} (${manifest.size} bytes)\n`);
   } catch (err) {
@@ -87,7 +81,7 @@ async function uploadTree(sdk: DfsClient, local: string, remoteBase: string) {
       limiter
         .run(async () => {
           const size = (await fs.stat(file)).size;
-          await sdk.upload(createReadStream(file, { highWaterMark: 1024 * 1024 }), target);
+          await sdk.uploadFile(file, target);
           count++;
           process.stderr.write(`uploaded ${file} → ${target} (${size} bytes)\n`);
         })
@@ -113,34 +107,35 @@ export function downloadCommand() {
       const sdk = clientFrom(options);
       const info = await sdk.stat(normalisePath(remote));
       const progress = new TransferProgress(`download ${info.path}`, info.size);
-      const source = Readable.from(sdk.download(info.path, { info, onProgress: progress.update }));
-      if (local === '-') {
+      const into = async (out: Writable) => {
         try {
-          await pipeline(source, process.stdout);
-        } finally {
+          await sdk.downloadTo(info.path, out, { info, onProgress: progress.update });
+        } catch (err) {
           progress.fail();
+          throw err;
         }
-        return;
-      }
+      };
+      if (local === '-') return into(process.stdout);
       let target = local ?? path.basename(info.path);
       const existing = await fs.stat(target).catch(() => undefined);
       if (existing?.isDirectory()) target = path.join(target, path.basename(info.path));
       else if (existing && !existing.isFile()) {
         // A device or a pipe (/dev/null, a FIFO): write straight into it, never rename over it.
-        try {
-          await pipeline(source, createWriteStream(target, { flags: 'r+' }));
-        } finally {
-          progress.fail();
-        }
+        const out = createWriteStream(target, { flags: 'r+' });
+        await into(out);
+        await finished(out.end());
+        progress.fail();
         return;
       }
       // Written under a temporary name and renamed at the end: never a half-written file.
       const partial = path.join(path.dirname(target), `.${path.basename(target)}.dfs-partial`);
+      const out = createWriteStream(partial);
       try {
-        await pipeline(source, createWriteStream(partial));
+        await into(out);
+        await finished(out.end());
         await fs.rename(partial, target);
       } catch (err) {
-        progress.fail();
+        out.destroy();
         await fs.rm(partial, { force: true });
         throw err;
       }

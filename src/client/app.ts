@@ -1,7 +1,6 @@
 // The web client: a thin Koa app over the SDK. The browser talks to it; it talks to the cluster
 // exactly as the CLI does.
 
-import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import type { ClientConfig } from '../config.js';
@@ -94,16 +93,24 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
       ctx.body = ctx.length === 0 ? '' : null;
       return;
     }
+    // Written straight to the socket with recycled chunk buffers: flat memory for any size.
+    ctx.respond = false;
     const abort = new AbortController();
     ctx.res.once('close', () => abort.abort());
-    const stream = Readable.from(
-      sdk.download(info.path, { info, start: range?.start, end: range?.end, signal: abort.signal }),
-      {
-        objectMode: false,
-      },
-    );
-    stream.on('error', (err) => log(`download ${info.path} failed mid-stream: ${err.message}`));
-    ctx.body = stream;
+    ctx.res.writeHead(ctx.status);
+    try {
+      await sdk.downloadTo(info.path, ctx.res, {
+        info,
+        start: range?.start,
+        end: range?.end,
+        signal: abort.signal,
+      });
+      ctx.res.end();
+    } catch (err) {
+      // Headers are gone: all we can do is cut the connection so the client sees a short read.
+      if (!abort.signal.aborted) log(`download ${info.path} failed mid-stream: ${(err as Error).message}`);
+      ctx.res.destroy();
+    }
   });
   router.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
     await sdk.remove(pathFromUrl(tail(ctx, '/api/files/')));

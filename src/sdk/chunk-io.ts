@@ -8,6 +8,8 @@ import { agentFor } from './agents.js';
 
 // A node that stays silent this long is treated as failed.
 const IDLE_TIMEOUT = 30_000;
+// Largest response body preallocated from its Content-Length.
+const MAX_PREALLOCATE = 256 * 1024 * 1024;
 
 interface Reply {
   status: number;
@@ -20,18 +22,39 @@ function request(
   options: http.RequestOptions,
   body: Buffer | undefined,
   signal?: AbortSignal,
+  into?: Buffer,
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
       { ...options, agent: agentFor(url), signal, timeout: IDLE_TIMEOUT },
       (res) => {
+        // With a known length the body is copied once into one buffer of the right size.
+        const length = Number(res.headers['content-length']);
+        const whole = !Number.isSafeInteger(length)
+          ? undefined
+          : into && into.length >= length
+            ? into.subarray(0, length)
+            : length <= MAX_PREALLOCATE
+              ? Buffer.allocUnsafe(length)
+              : undefined;
         const parts: Buffer[] = [];
-        res.on('data', (p: Buffer) => parts.push(p));
+        let filled = 0;
+        res.on('data', (p: Buffer) => {
+          if (whole && filled + p.length <= whole.length) whole.set(p, filled);
+          else parts.push(p);
+          filled += p.length;
+        });
         res.on('error', reject);
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
-        );
+        res.on('end', () => {
+          const complete = whole && filled === whole.length && parts.length === 0;
+          const data = complete
+            ? whole
+            : whole
+              ? Buffer.concat([whole.subarray(0, Math.min(filled, whole.length)), ...parts])
+              : Buffer.concat(parts);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data });
+        });
       },
     );
     req.on('timeout', () => req.destroy(new Error('timed out')));
@@ -92,9 +115,16 @@ export async function fetchChunk(
   id: string,
   token: string,
   signal?: AbortSignal,
+  into?: Buffer,
 ): Promise<Buffer> {
   const headers: http.OutgoingHttpHeaders = token ? { authorization: `Bearer ${token}` } : {};
-  const reply = await request(new URL(`/chunks/${id}`, url), { method: 'GET', headers }, undefined, signal);
+  const reply = await request(
+    new URL(`/chunks/${id}`, url),
+    { method: 'GET', headers },
+    undefined,
+    signal,
+    into,
+  );
   if (reply.status !== 200) throw replyError(reply, url);
   return reply.body;
 }

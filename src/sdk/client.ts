@@ -2,6 +2,7 @@
 // the chunked, replicated, verified upload and download paths.
 
 import { createHash, randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import type { Got } from 'got';
 import { parseBaseUrl } from '../config.js';
 import { DfsError } from '../protocol/errors.js';
@@ -20,7 +21,7 @@ import type {
   Receipt,
 } from '../protocol/types.js';
 import { fetchChunk, putChunk } from './chunk-io.js';
-import { chunks } from './chunker.js';
+import { BufferPool, chunks, fileChunks } from './chunker.js';
 import { createHttp, toClientError } from './http.js';
 import { Limiter } from './limit.js';
 
@@ -169,6 +170,24 @@ export class DfsClient {
     remotePath: string,
     options: UploadOptions = {},
   ): Promise<Manifest> {
+    const config = await this.config();
+    const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
+    return this.uploadChunks(chunks(source, config.chunkSize, pool), pool, remotePath, options);
+  }
+
+  /** Uploads a local file, reading straight into the chunk buffers (no intermediate copies). */
+  async uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<Manifest> {
+    const config = await this.config();
+    const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
+    return this.uploadChunks(fileChunks(localPath, pool), pool, remotePath, options);
+  }
+
+  private async uploadChunks(
+    source: AsyncIterable<Buffer>,
+    pool: BufferPool,
+    remotePath: string,
+    options: UploadOptions,
+  ): Promise<Manifest> {
     const path = normalisePath(remotePath);
     const config = await this.config();
     const uploadId = randomUUID();
@@ -180,7 +199,7 @@ export class DfsClient {
     let failure: unknown;
     let size = 0;
     let sent = 0;
-    for await (const chunk of chunks(source, config.chunkSize)) {
+    for await (const chunk of source) {
       options.signal?.throwIfAborted();
       if (size + chunk.length > config.maxFileSize) {
         throw new DfsError(
@@ -203,7 +222,8 @@ export class DfsClient {
         })
         .catch((err) => {
           failure ??= err;
-        });
+        })
+        .finally(() => pool.release(chunk));
       tasks.push(task);
     }
     await Promise.all(tasks);
@@ -270,6 +290,32 @@ export class DfsClient {
    */
   async *download(remotePath: string, options: DownloadOptions = {}): AsyncGenerator<Buffer> {
     const info = options.info ?? (await this.stat(remotePath));
+    for await (const piece of this.pieces(info, options)) yield piece.data;
+  }
+
+  /**
+   * Downloads into a writable stream (a file, stdout, an HTTP response) with a fixed set of
+   * reused chunk buffers: each is recycled only once the stream has written it, so memory stays
+   * flat whatever the file size. Does not end the stream.
+   */
+  async downloadTo(remotePath: string, out: Writable, options: DownloadOptions = {}): Promise<FileInfo> {
+    const info = options.info ?? (await this.stat(remotePath));
+    const largest = info.chunks.reduce((max, c) => Math.max(max, c.size), 1);
+    const pool = new BufferPool(largest, this.prefetch + 1);
+    for await (const piece of this.pieces(info, options, pool)) {
+      await new Promise<void>((resolve, reject) =>
+        out.write(piece.data, (err) => (err ? reject(err) : resolve())),
+      );
+      piece.release();
+    }
+    return info;
+  }
+
+  private async *pieces(
+    info: FileInfo,
+    options: DownloadOptions,
+    pool?: BufferPool,
+  ): AsyncGenerator<{ data: Buffer; release(): void }> {
     const start = options.start ?? 0;
     const end = Math.min(options.end ?? info.size - 1, info.size - 1);
     const wanted = info.chunks.filter((c) => c.offset <= end && c.offset + c.size > start);
@@ -278,29 +324,34 @@ export class DfsClient {
     let done = 0;
     const refill = () => {
       while (inFlight.length < this.prefetch && next < wanted.length) {
-        const p = this.readChunk(info.path, wanted[next++] as ChunkLocation, options.signal);
+        const chunk = wanted[next++] as ChunkLocation;
+        const p = (pool ? pool.acquire() : Promise.resolve(undefined)).then((into) =>
+          this.readChunk(info.path, chunk, options.signal, into),
+        );
         p.catch(() => {}); // observed below, in order
         inFlight.push(p);
       }
     };
-    try {
-      for (const chunk of wanted) {
-        refill();
-        const data = await (inFlight.shift() as Promise<Buffer>);
-        const from = Math.max(start - chunk.offset, 0);
-        const to = Math.min(end - chunk.offset + 1, chunk.size);
-        const slice = from === 0 && to === chunk.size ? data : data.subarray(from, to);
-        done += slice.length;
-        options.onProgress?.(done);
-        yield slice;
-      }
-    } finally {
-      options.signal?.throwIfAborted();
+    for (const chunk of wanted) {
+      refill();
+      const data = await (inFlight.shift() as Promise<Buffer>);
+      const from = Math.max(start - chunk.offset, 0);
+      const to = Math.min(end - chunk.offset + 1, chunk.size);
+      const slice = from === 0 && to === chunk.size ? data : data.subarray(from, to);
+      done += slice.length;
+      options.onProgress?.(done);
+      yield { data: slice, release: () => pool?.release(data) };
     }
+    options.signal?.throwIfAborted();
   }
 
   /** Fetches and verifies one chunk from the first replica that serves good bytes. */
-  private async readChunk(path: string, chunk: ChunkLocation, signal?: AbortSignal): Promise<Buffer> {
+  private async readChunk(
+    path: string,
+    chunk: ChunkLocation,
+    signal?: AbortSignal,
+    into?: Buffer,
+  ): Promise<Buffer> {
     const tried: string[] = [];
     let replicas = chunk.replicas;
     for (let round = 0; round < 2; round++) {
@@ -308,7 +359,7 @@ export class DfsClient {
         if (tried.includes(replica.url)) continue;
         tried.push(replica.url);
         try {
-          const data = await fetchChunk(replica.url, chunk.id, this.token, signal);
+          const data = await fetchChunk(replica.url, chunk.id, this.token, signal, into);
           if (data.length === chunk.size && createHash('sha256').update(data).digest('hex') === chunk.id)
             return data;
           await this.call('post', `/api/chunks/${chunk.id}/suspect`, {
