@@ -69,10 +69,8 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     ctx.req.once('close', () => {
       if (!ctx.req.complete) abort.abort(new DfsError('bad_request', 'upload was cancelled'));
     });
-    const manifest = await sdk.upload(ctx.req as AsyncIterable<Buffer>, path, { signal: abort.signal });
-    if (declared && manifest.size !== Number(declared)) {
-      throw new DfsError('bad_request', 'upload ended before its Content-Length');
-    }
+    const body = declared ? exactly(ctx.req, Number(declared)) : (ctx.req as AsyncIterable<Buffer>);
+    const manifest = await sdk.upload(body, path, { signal: abort.signal });
     ctx.status = 201;
     ctx.body = manifest;
   });
@@ -135,4 +133,15 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
 
 function tail(ctx: Context, prefix: string): string {
   return ctx.path.slice(prefix.length);
+}
+
+/** Passes a body through, failing (before any commit) unless it is exactly `length` bytes. */
+async function* exactly(source: AsyncIterable<Buffer>, length: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const piece of source) {
+    seen += piece.length;
+    if (seen > length) throw new DfsError('bad_request', 'upload is longer than its Content-Length');
+    yield piece;
+  }
+  if (seen !== length) throw new DfsError('bad_request', 'upload ended before its Content-Length');
 }
