@@ -6,7 +6,7 @@ import Koa, { type Context } from 'koa';
 import type { ClientConfig } from '../config.js';
 import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
-import { errorMiddleware, type Logger } from '../http/errors.js';
+import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { securityHeaders } from '../http/security.js';
 import { DfsError } from '../protocol/errors.js';
 import { baseName, pathFromUrl } from '../protocol/paths.js';
@@ -26,6 +26,7 @@ export interface ClientAppDeps {
 /** Builds the web client's Koa app; it never listens. */
 export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   const app = new Koa();
+  app.on('error', logAppErrors(log));
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
   app.use(assets());

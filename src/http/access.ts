@@ -15,7 +15,8 @@ export function tokenMatches(expected: string, given: string | undefined): boole
 
 /** The bearer token of a request, if any. */
 export function bearer(ctx: Context): string | undefined {
-  const match = /^Bearer (.+)$/.exec(ctx.get('authorization'));
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  const match = /^Bearer +(.+)$/i.exec(ctx.get('authorization'));
   return match?.[1];
 }
 

@@ -36,6 +36,22 @@ export function errorMiddleware(log: Logger) {
   };
 }
 
+// A client hanging up mid-answer is not a server failure.
+const GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/**
+ * Listener for Koa's `error` event (failures after an answer has started, e.g. a download
+ * stream breaking): they go to the daemon's log, never to stderr or the caller.
+ */
+export function logAppErrors(log: Logger) {
+  return (err: unknown, ctx?: Context): void => {
+    if (GONE.has((err as NodeJS.ErrnoException)?.code ?? '')) return;
+    log(
+      `${ctx?.method ?? ''} ${ctx?.path ?? ''} failed while answering: ${(err as Error)?.stack ?? String(err)}`,
+    );
+  };
+}
+
 // koa-body and koa itself throw http-errors with `status` and `expose`; keep their 4xx messages.
 function fromKoa(err: unknown): DfsError {
   if (err instanceof DfsError) return err;

@@ -7,7 +7,7 @@ import type { MasterConfig } from '../config.js';
 import { requireToken } from '../http/access.js';
 import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
-import { errorMiddleware, type Logger } from '../http/errors.js';
+import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { securityHeaders } from '../http/security.js';
 import { verifyNodeAuth } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
@@ -41,6 +41,7 @@ export interface MasterAppDeps {
 export function createMasterApp(deps: MasterAppDeps): Koa {
   const { config, namespace, registry, maintenance, events, log } = deps;
   const app = new Koa();
+  app.on('error', logAppErrors(log));
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
   app.use(assets());

@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { NodeConfig } from '../config.js';
 import { requireToken } from '../http/access.js';
-import { errorMiddleware, type Logger } from '../http/errors.js';
+import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { securityHeaders } from '../http/security.js';
 import { signReceipt, verifyWriteToken } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
@@ -31,6 +31,7 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
   const app = new Koa();
   // Case-sensitive: `/CHUNKS/…` is not another spelling of a chunk route.
   const router = new Router({ sensitive: true });
+  app.on('error', logAppErrors(log));
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
   app.use(async (ctx, next) => {

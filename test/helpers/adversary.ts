@@ -191,7 +191,11 @@ export function send(
         port: url.port,
         method,
         path: target,
-        headers: options.headers,
+        // Node frames GET/DELETE bodies only when told their length.
+        headers:
+          options.body === undefined
+            ? options.headers
+            : { 'content-length': Buffer.byteLength(options.body), ...options.headers },
         agent: false,
         timeout: 20_000,
       },
