@@ -96,7 +96,8 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     ctx.respond = false;
     const abort = new AbortController();
     ctx.res.once('close', () => abort.abort());
-    ctx.res.writeHead(ctx.status);
+    // Koa's status stays 404 until a body is set; with respond = false it must be said here.
+    ctx.res.writeHead(range ? 206 : 200);
     try {
       await sdk.downloadTo(info.path, ctx.res, {
         info,
