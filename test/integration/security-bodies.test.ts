@@ -8,7 +8,6 @@ import { DfsError } from '../../src/protocol/errors.js';
 import {
   type Arena,
   assertIntact,
-  bytes,
   collectGarbage,
   frame,
   head,
