@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { DfsError } from '../protocol/errors.js';
 import { nodesCommand, statusCommand } from './cluster.js';
 import { daemonCommands } from './daemons.js';
+import { fsckCommand } from './fsck.js';
 import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
 import { downloadCommand, uploadCommand } from './transfer.js';
 import { upCommand } from './up.js';
@@ -51,6 +52,7 @@ export function buildProgram(started: (running: Running) => void): Command {
     mvCommand(),
     nodesCommand(),
     statusCommand(),
+    fsckCommand(),
   ];
   for (const c of commands)
     program.addCommand(c.exitOverride().showHelpAfterError('(run with --help for usage)'));

@@ -124,6 +124,9 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   api.get('/api/nodes', (ctx) => {
     ctx.body = { nodes: registry.info() };
   });
+  api.get('/api/fsck', (ctx) => {
+    ctx.body = maintenance.fsck(ctx.query.prefix);
+  });
   api.get('/api/status', (ctx) => {
     ctx.body = status();
   });

@@ -3,15 +3,16 @@
 // garbage collection of chunks no file references.
 
 import type { MasterConfig } from '../config.js';
-import { signWriteToken } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
-import type { HeartbeatRequest, HeartbeatResponse, RegisterRequest } from '../protocol/types.js';
+import type { FsckReport, HeartbeatRequest, HeartbeatResponse, RegisterRequest } from '../protocol/types.js';
 import type { EventLog } from './events.js';
-import type { ChunkRecord, MetaStore } from './meta.js';
+import { fsck } from './fsck.js';
+import { Inventories } from './inventory.js';
+import type { MetaStore } from './meta.js';
 import type { Namespace } from './namespace.js';
-import { chooseNodes } from './placement.js';
-import type { NodeRegistry, TrackedNode } from './registry.js';
+import type { NodeRegistry } from './registry.js';
+import { type RepairCandidate, Repairs } from './repairs.js';
 import type { UploadTracker } from './uploads.js';
 
 /** Chunk health as last counted by a maintenance pass. */
@@ -24,12 +25,15 @@ export interface ChunkHealth {
   repairsInProgress: number;
 }
 
-// A repair not confirmed within this time is planned again.
-const REPAIR_TIMEOUT = 60_000;
 // Even with nothing changed, chunk health is recounted this often.
 const FULL_SCAN_EVERY = 30_000;
 // After commits and deletes, the counts are refreshed this often.
 const CHANGED_SCAN_EVERY = 3_000;
+
+/** How often a node re-reports its whole inventory: often enough that orphans meet the grace period. */
+export function inventoryEvery(config: Readonly<MasterConfig>): number {
+  return Math.min(Math.max(config.gcGrace / 2, 1000), 600_000);
+}
 
 /** The master's background work and its side of the node protocol. */
 export class Maintenance {
@@ -38,16 +42,18 @@ export class Maintenance {
   private changed = false;
   private lastScan = 0;
   private scanning = false;
-  private readonly repairs = new Map<string, { since: number; source: string; targets: string[] }>();
+  /** When the next unreferenced chunk passes its grace period. */
+  private nextGcDue = Number.POSITIVE_INFINITY;
+  private readonly repairs: Repairs;
+  private readonly inventories: Inventories;
   /** Chunks with a replica found corrupt and not yet repaired. */
   private readonly corrupt = new Set<string>();
-  health: ChunkHealth = {
+  private counts: Omit<ChunkHealth, 'repairsInProgress'> = {
     chunks: 0,
     storedBytes: 0,
     underReplicated: 0,
     missing: 0,
     corrupt: 0,
-    repairsInProgress: 0,
   };
 
   constructor(
@@ -58,7 +64,15 @@ export class Maintenance {
     private readonly namespace: Namespace,
     private readonly events: EventLog,
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.repairs = new Repairs(config, meta, registry);
+    this.inventories = new Inventories(meta, inventoryEvery(config));
+  }
+
+  /** Chunk health as last counted, with the copies in flight right now. */
+  get health(): ChunkHealth {
+    return { ...this.counts, repairsInProgress: this.repairs.size };
+  }
 
   /** Something changed (a node came or went, a replica rotted): recount and repair soon. */
   markDirty(): void {
@@ -86,29 +100,18 @@ export class Maintenance {
     this.timer = undefined;
   }
 
-  /** `POST /internal/register`: reconciles the node's inventory with the chunk table. */
+  /** `POST /internal/register`: a node's whole inventory, on start or when the master asked for it. */
   async register(nodeId: string, req: RegisterRequest): Promise<HeartbeatResponse> {
     if (req?.id !== nodeId) throw new DfsError('forbidden', 'node id does not match its authentication');
     const url = checkNodeUrl(req.url);
     if (!Array.isArray(req.chunks) || !req.chunks.every(isChunkId)) {
       throw new DfsError('bad_request', 'chunks must be a list of chunk ids');
     }
-    const held = new Set(req.chunks);
-    const now = Date.now();
-    await this.meta.write(() => {
-      for (const { id, record } of this.meta.allChunks()) {
-        const listed = record.replicas.includes(nodeId);
-        if (held.has(id)) {
-          held.delete(id);
-          if (!listed) this.meta.chunks.put(id, { ...record, replicas: [...record.replicas, nodeId] });
-        } else if (listed) {
-          this.meta.chunks.put(id, { ...record, replicas: record.replicas.filter((n) => n !== nodeId) });
-        }
-      }
-      // Chunks nobody references (an abandoned upload): garbage after the grace period.
-      for (const id of held)
-        this.meta.chunks.put(id, { size: 0, refs: 0, replicas: [nodeId], zeroSince: now });
-    });
+    const stamp = typeof req.inventory === 'number' ? req.inventory : undefined;
+    const deleting = new Set(
+      (this.registry.get(nodeId)?.outbox ?? []).flatMap((c) => (c.op === 'delete' ? [c.chunkId] : [])),
+    );
+    const result = await this.meta.write(() => this.inventories.apply(nodeId, req.chunks, stamp, deleting));
     await this.registry.register({
       id: nodeId,
       url,
@@ -117,13 +120,17 @@ export class Maintenance {
       used: num(req.used),
       chunks: req.chunks.length,
     });
+    if (result.dropped > 0)
+      this.events.add('replicas-lost', `node ${url} no longer holds ${result.dropped} chunk(s)`);
+    if (result.found > 0) this.log(`node ${url} holds ${result.found} chunk(s) no file references`);
     this.markDirty();
     return { known: true, chunkSize: this.config.chunkSize, commands: [] };
   }
 
-  /** `POST /internal/heartbeat`: records liveness and hands out queued work. */
+  /** `POST /internal/heartbeat`: records liveness, hands out queued work, asks for inventories. */
   heartbeat(nodeId: string, req: HeartbeatRequest): HeartbeatResponse {
     if (req?.id !== nodeId) throw new DfsError('forbidden', 'node id does not match its authentication');
+    const wasAlive = this.registry.isAlive(nodeId);
     const node = this.registry.heartbeat({
       id: nodeId,
       capacity: num(req.capacity),
@@ -133,49 +140,76 @@ export class Maintenance {
       scrub: req.scrub,
     });
     if (!node) return { known: false, chunkSize: this.config.chunkSize, commands: [] };
-    const commands = node.outbox;
+    // Back from the dead: deletes were missed and copies may be gone; recount from its disk.
+    if (!wasAlive) this.inventories.askSoon(nodeId);
+    const now = Date.now();
+    const commands = node.outbox.filter((c) => c.op !== 'delete' || this.mayDelete(nodeId, c.chunkId));
     node.outbox = [];
-    return { known: true, chunkSize: this.config.chunkSize, commands };
+    for (const c of commands) if (c.op === 'delete') this.inventories.took(nodeId, c.chunkId, now);
+    const inventory = this.inventories.request(nodeId, now);
+    return {
+      known: true,
+      chunkSize: this.config.chunkSize,
+      commands,
+      ...(inventory !== undefined && { inventory }),
+    };
+  }
+
+  // A delete queued earlier is stale once the chunk was claimed again: an upload pinned it, or
+  // a commit or a repair listed this node again (the node then holds the new copy).
+  private mayDelete(nodeId: string, chunkId: string): boolean {
+    return !this.uploads.pinned(chunkId) && !this.meta.chunks.get(chunkId)?.replicas.includes(nodeId);
   }
 
   /** `POST /internal/replicated`: a repair copy finished (or failed). */
   async replicated(
     nodeId: string,
-    body: { chunkId?: unknown; receipts?: unknown; error?: unknown },
+    body: { chunkId?: unknown; receipts?: unknown; error?: unknown; missing?: unknown },
   ): Promise<void> {
     const chunkId = assertChunkId(body?.chunkId);
     const written = this.namespace.checkReceipts(body.receipts ?? []);
-    const repair = this.repairs.get(chunkId);
-    if (repair?.source === nodeId) this.repairs.delete(chunkId);
+    this.repairs.done(chunkId, nodeId);
     const added = [...(written.get(chunkId) ?? [])];
-    if (added.length === 0) {
-      this.markDirty();
-      return;
+    // The source no longer has the chunk (deleted, or rotted and quarantined): not a replica.
+    const gone = added.length === 0 && body.missing === true;
+    if (added.length > 0 || gone) {
+      await this.meta.write(() => {
+        const record = this.meta.chunks.get(chunkId);
+        if (!record) return;
+        const replicas = gone
+          ? record.replicas.filter((n) => n !== nodeId)
+          : [...new Set([...record.replicas, ...added])];
+        this.meta.chunks.put(chunkId, { ...record, replicas });
+      });
     }
-    await this.meta.write(() => {
-      const record = this.meta.chunks.get(chunkId);
-      if (!record) return;
-      this.meta.chunks.put(chunkId, { ...record, replicas: [...new Set([...record.replicas, ...added])] });
-    });
-    const urls = added.map((id) => this.registry.get(id)?.url ?? id).join(', ');
-    this.events.add('chunk-repaired', `chunk ${chunkId.slice(0, 12)}… copied to ${urls}`);
+    if (added.length > 0) {
+      const urls = added.map((id) => this.registry.get(id)?.url ?? id).join(', ');
+      this.events.add('chunk-repaired', `chunk ${chunkId.slice(0, 12)}… copied to ${urls}`);
+    }
     this.markDirty();
+    // Keep copies flowing without waiting for the next scan.
+    this.repairs.plan();
   }
 
   /** `POST /internal/corrupt`: a node quarantined rotten replicas. */
   async reportCorrupt(nodeId: string, chunkIds: unknown): Promise<void> {
     if (!Array.isArray(chunkIds) || !chunkIds.every(isChunkId))
       throw new DfsError('bad_request', 'chunks must be chunk ids');
-    await this.meta.write(() => {
+    const now = Date.now();
+    const condemned = await this.meta.write(() => {
+      const listed: string[] = [];
       for (const id of chunkIds) {
+        this.inventories.took(nodeId, id, now);
         const record = this.meta.chunks.get(id);
-        if (!record) continue;
+        if (!record?.replicas.includes(nodeId)) continue;
         this.meta.chunks.put(id, { ...record, replicas: record.replicas.filter((n) => n !== nodeId) });
-        this.corrupt.add(id);
+        if (record.refs > 0) this.corrupt.add(id);
+        listed.push(id);
       }
+      return listed;
     });
     const url = this.registry.get(nodeId)?.url ?? nodeId;
-    for (const id of chunkIds)
+    for (const id of condemned)
       this.events.add('chunk-corrupt', `chunk ${id.slice(0, 12)}… was corrupt on ${url}`);
     this.markDirty();
   }
@@ -183,20 +217,28 @@ export class Maintenance {
   /** A reader saw bad bytes from a node: that node re-checks its copy (a client is not trusted to condemn it). */
   suspect(chunkId: string, nodeId: string): void {
     const node = this.registry.get(nodeId);
-    if (node?.alive) node.outbox.push({ op: 'verify', chunkId });
+    if (!node?.alive || node.outbox.some((c) => c.op === 'verify' && c.chunkId === chunkId)) return;
+    node.outbox.push({ op: 'verify', chunkId });
+  }
+
+  /** `GET /api/fsck`: every file at or below `prefix` checked against live replicas. */
+  fsck(prefix: unknown): FsckReport {
+    return fsck(this.meta, this.registry, this.config.replication, prefix);
   }
 
   /** One maintenance step: detect deaths, then recount, repair, trim and collect if needed. */
   async tick(now = Date.now()): Promise<void> {
-    if (this.registry.sweep(now).length > 0) this.dirty = true;
-    this.uploads.expire(now);
-    for (const [id, repair] of this.repairs) {
-      if (now - repair.since > REPAIR_TIMEOUT) {
-        this.repairs.delete(id);
-        this.dirty = true;
-      }
+    for (const node of this.registry.sweep(now)) {
+      this.repairs.forgetNode(node.id);
+      this.inventories.forget(node.id);
+      this.dirty = true;
     }
-    const due = this.dirty || now - this.lastScan >= (this.changed ? CHANGED_SCAN_EVERY : FULL_SCAN_EVERY);
+    this.uploads.expire(now);
+    if (this.repairs.expire(now) > 0) this.dirty = true;
+    const due =
+      this.dirty ||
+      now >= this.nextGcDue ||
+      now - this.lastScan >= (this.changed ? CHANGED_SCAN_EVERY : FULL_SCAN_EVERY);
     if (this.scanning || !due) return;
     this.scanning = true;
     this.dirty = false;
@@ -211,44 +253,45 @@ export class Maintenance {
 
   private async scan(now: number): Promise<void> {
     const replication = this.config.replication;
-    const health: ChunkHealth = {
-      chunks: 0,
-      storedBytes: 0,
-      underReplicated: 0,
-      missing: 0,
-      corrupt: 0,
-      repairsInProgress: 0,
-    };
-    const needRepair: { id: string; record: ChunkRecord; live: string[] }[] = [];
+    const counts = { chunks: 0, storedBytes: 0, underReplicated: 0, missing: 0, corrupt: 0 };
+    const candidates: RepairCandidate[] = [];
     const trims: { id: string; drop: string[] }[] = [];
-    const garbage: { id: string; record: ChunkRecord }[] = [];
+    const garbage: string[] = [];
+    let nextGcDue = Number.POSITIVE_INFINITY;
     for (const { id, record } of this.meta.allChunks()) {
       const live = record.replicas.filter((n) => this.registry.isAlive(n));
       if (record.refs === 0) {
-        if (now - record.zeroSince >= this.config.gcGrace && !this.uploads.pinned(id))
-          garbage.push({ id, record });
+        this.corrupt.delete(id);
+        const due = record.zeroSince + this.config.gcGrace;
+        if (due <= now && !this.uploads.pinned(id)) garbage.push(id);
+        // A pinned chunk is looked at again soon: its upload may end any time.
+        else nextGcDue = Math.min(nextGcDue, Math.max(due, now + CHANGED_SCAN_EVERY));
         continue;
       }
-      health.chunks++;
-      health.storedBytes += record.size * record.replicas.length;
-      if (live.length === 0) health.missing++;
+      counts.chunks++;
+      counts.storedBytes += record.size * live.length;
+      if (live.length === 0) counts.missing++;
       else if (live.length < replication) {
-        health.underReplicated++;
-        needRepair.push({ id, record, live });
-      } else if (live.length > replication && !this.repairs.has(id)) {
+        counts.underReplicated++;
+        candidates.push({ id, live: live.length });
+      } else if (live.length > replication && !this.repairs.has(id) && this.allRegistered(live)) {
         trims.push({ id, drop: this.pickTrim(live, live.length - replication) });
       }
       if (live.length >= replication) this.corrupt.delete(id);
     }
-    health.corrupt = this.corrupt.size;
-    needRepair.sort((a, b) => a.live.length - b.live.length);
-    for (const item of needRepair) {
-      if (this.repairs.size >= this.config.repairConcurrency) break;
-      if (!this.repairs.has(item.id)) this.planRepair(item.id, item.record, item.live, now);
-    }
-    health.repairsInProgress = this.repairs.size;
-    this.health = health;
+    for (const id of this.corrupt) if (!this.meta.chunks.get(id)) this.corrupt.delete(id);
+    counts.corrupt = this.corrupt.size;
+    this.counts = counts;
+    this.nextGcDue = nextGcDue;
+    this.repairs.setQueue(candidates);
+    this.repairs.plan(now);
     if (trims.length > 0 || garbage.length > 0) await this.applyTrimsAndGarbage(trims, garbage, now);
+  }
+
+  // Trimming waits until every holder re-registered after a master restart: an unconfirmed
+  // replica must not be what is kept.
+  private allRegistered(nodeIds: string[]): boolean {
+    return nodeIds.every((n) => this.registry.get(n)?.registered === true);
   }
 
   // The replicas to drop from an over-replicated chunk: those on the fullest nodes.
@@ -258,37 +301,13 @@ export class Maintenance {
       .slice(0, n);
   }
 
-  private planRepair(id: string, record: ChunkRecord, live: string[], now: number): void {
-    const missing = this.config.replication - live.length;
-    let targets: TrackedNode[];
-    try {
-      targets = chooseNodes(
-        this.registry.alive(),
-        missing,
-        record.size,
-        new Set(record.replicas),
-      ) as TrackedNode[];
-    } catch {
-      return; // not enough distinct live nodes: stay under-replicated until one joins
-    }
-    const source = live.map((n) => this.registry.get(n)).find((n) => n?.alive);
-    if (!source) return;
-    const token = signWriteToken(this.config.secret, 'put', id, now + this.config.tokenTtl);
-    source.outbox.push({
-      op: 'replicate',
-      chunkId: id,
-      targets: targets.map((t) => ({ nodeId: t.id, url: t.url })),
-      token,
-    });
-    this.repairs.set(id, { since: now, source: source.id, targets: targets.map((t) => t.id) });
-  }
-
   private async applyTrimsAndGarbage(
     trims: { id: string; drop: string[] }[],
-    garbage: { id: string; record: ChunkRecord }[],
+    garbage: string[],
     now: number,
   ): Promise<void> {
     const deletes: { node: string; id: string }[] = [];
+    let collected = 0;
     await this.meta.write(() => {
       for (const t of trims) {
         const record = this.meta.chunks.get(t.id);
@@ -299,23 +318,24 @@ export class Maintenance {
         });
         for (const node of t.drop) deletes.push({ node, id: t.id });
       }
-      for (const g of garbage) {
+      for (const id of garbage) {
         // Re-checked inside the transaction: a commit or an upload may have claimed it since.
-        const record = this.meta.chunks.get(g.id);
+        const record = this.meta.chunks.get(id);
         if (
           !record ||
           record.refs > 0 ||
-          this.uploads.pinned(g.id) ||
+          this.uploads.pinned(id) ||
           now - record.zeroSince < this.config.gcGrace
         )
           continue;
-        this.meta.chunks.remove(g.id);
-        for (const node of record.replicas) deletes.push({ node, id: g.id });
+        this.meta.chunks.remove(id);
+        collected++;
+        for (const node of record.replicas) deletes.push({ node, id });
       }
     });
     for (const d of deletes) this.registry.get(d.node)?.outbox.push({ op: 'delete', chunkId: d.id });
     if (trims.length > 0) this.events.add('replicas-trimmed', `${trims.length} excess replica(s) removed`);
-    if (garbage.length > 0) this.log(`gc: ${garbage.length} unreferenced chunk(s) collected`);
+    if (collected > 0) this.log(`gc: ${collected} unreferenced chunk(s) collected`);
   }
 }
 

@@ -99,7 +99,9 @@ export class MetaStore {
     for (const c of chunks) {
       const rec = this.chunks.get(c.id) ?? { size: c.size, refs: 0, replicas: [], zeroSince: 0 };
       const replicas = new Set([...rec.replicas, ...replicasOf(c.id)]);
-      this.chunks.put(c.id, { ...rec, refs: rec.refs + 1, replicas: [...replicas], zeroSince: 0 });
+      // A chunk first seen in a node's inventory has no size yet: the manifest knows it.
+      const size = rec.size || c.size;
+      this.chunks.put(c.id, { ...rec, size, refs: rec.refs + 1, replicas: [...replicas], zeroSince: 0 });
     }
   }
 

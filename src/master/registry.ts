@@ -125,7 +125,8 @@ export class NodeRegistry {
     for (const node of this.nodes.values()) {
       if (node.alive && now - node.lastHeartbeat > this.timeout) {
         node.alive = false;
-        node.outbox = [];
+        // Copies and checks are planned again elsewhere; deletes still apply when it returns.
+        node.outbox = node.outbox.filter((c) => c.op === 'delete');
         died.push(node);
         this.events.add(
           'node-lost',

@@ -150,6 +150,8 @@ export interface RegisterRequest {
   used: number;
   /** Every chunk id the node holds (its inventory, read from its disk). */
   chunks: string[];
+  /** Set when the master asked for this inventory: the `inventory` stamp of that answer. */
+  inventory?: number;
 }
 
 /** Node → master: `POST /internal/heartbeat`. */
@@ -175,4 +177,55 @@ export interface HeartbeatResponse {
   known: boolean;
   chunkSize: number;
   commands: NodeCommand[];
+  /** Set when the master wants the node's full inventory: send a register echoing this stamp. */
+  inventory?: number;
+}
+
+/** One chunk of a file that fsck found short of live replicas. */
+export interface FsckChunk {
+  /** Position of the chunk in the file. */
+  index: number;
+  id: string;
+  /** Live replicas now. */
+  live: number;
+  /** Every node the chunk table names, live or dead. */
+  replicas: { nodeId: string; url: string; alive: boolean }[];
+}
+
+/** A file with at least one chunk below the replication factor. */
+export interface FsckFile {
+  path: string;
+  size: number;
+  chunkCount: number;
+  /** Chunks with live replicas, but fewer than the factor. */
+  underReplicated: number;
+  /** Chunks with no live replica: the file cannot be read whole. */
+  missing: number;
+  /** The affected chunks (the first 100). */
+  chunks: FsckChunk[];
+}
+
+/** `GET /api/fsck?prefix=`: every file's chunks checked against the cluster, like `hdfs fsck`. */
+export interface FsckReport {
+  prefix: string;
+  /** healthy: every chunk at its factor; degraded: some under-replicated; lost: some missing. */
+  status: 'healthy' | 'degraded' | 'lost';
+  replication: number;
+  checkedAt: number;
+  files: number;
+  bytes: number;
+  /** Chunk references of the files checked (a chunk shared by two files counts twice). */
+  chunks: number;
+  healthyFiles: number;
+  underReplicatedFiles: number;
+  missingFiles: number;
+  underReplicatedChunks: number;
+  overReplicatedChunks: number;
+  missingChunks: number;
+  /** The fewest live replicas any checked chunk has. */
+  minReplicas: number;
+  /** Files with problems, worst first (the first 1000). */
+  problems: FsckFile[];
+  /** True when more problem files exist than are listed. */
+  truncated: boolean;
 }

@@ -14,6 +14,7 @@ import type {
   ClusterConfig,
   ClusterStatus,
   FileInfo,
+  FsckReport,
   ListEntry,
   ListResponse,
   Manifest,
@@ -159,6 +160,11 @@ export class DfsClient {
   /** Cluster health. */
   status(): Promise<ClusterStatus> {
     return this.call('get', '/api/status');
+  }
+
+  /** Checks every file at or below `prefix` (a folder or one file) against live replicas. */
+  fsck(prefix = '/'): Promise<FsckReport> {
+    return this.call('get', '/api/fsck', { searchParams: { prefix } });
   }
 
   /**

@@ -1,0 +1,121 @@
+// Reconciling a node's inventory (the chunk files on its disk) with the chunk table, without
+// losing a replica written while the inventory was in flight.
+//
+// A node reads its inventory at some moment S and the master applies it later, at R. A commit or
+// a repair between S and R may list the node for a chunk the inventory cannot contain yet, so an
+// inventory may only take a replica away when the master knows it was read after the replica was
+// listed. The master therefore asks for inventories: at the moment Q it asks, it notes which
+// chunks name the node; the node reads its disk after Q and echoes Q. Only chunks noted at Q and
+// absent from the answer are dropped. A registration nobody asked for (a node starting) only
+// adds replicas, and the master asks for a full inventory right after it.
+
+import type { MetaStore } from './meta.js';
+
+// A request not answered within this time is asked again.
+const ANSWER_TIMEOUT = 60_000;
+
+/** What one inventory changed in the chunk table. */
+export interface InventoryResult {
+  /** Replicas the table did not list. */
+  added: number;
+  /** Listed replicas the node no longer holds. */
+  dropped: number;
+  /** Chunks the table did not know at all (abandoned uploads): garbage after the grace period. */
+  found: number;
+}
+
+/** Per-node inventory requests and the chunks taken from each node since. */
+export class Inventories {
+  private readonly pending = new Map<string, { asked: number; listed: Set<string> }>();
+  private readonly last = new Map<string, number>();
+  /** node → chunk → when the master took that copy away (delete handed out, copy found corrupt). */
+  private readonly taken = new Map<string, Map<string, number>>();
+
+  constructor(
+    private readonly meta: MetaStore,
+    /** How often each node re-reports its whole inventory, ms. */
+    private readonly every: number,
+  ) {}
+
+  /** Asks for `nodeId`'s inventory when one is due; returns the stamp to send, or undefined. */
+  request(nodeId: string, now = Date.now()): number | undefined {
+    const pending = this.pending.get(nodeId);
+    if (pending && now - pending.asked < ANSWER_TIMEOUT) return undefined;
+    if (!pending && now - (this.last.get(nodeId) ?? 0) < this.every) return undefined;
+    const listed = new Set<string>();
+    for (const { id, record } of this.meta.allChunks()) if (record.replicas.includes(nodeId)) listed.add(id);
+    // Stamps are unique per node even within one millisecond.
+    const asked = Math.max(now, (pending?.asked ?? 0) + 1);
+    this.pending.set(nodeId, { asked, listed });
+    return asked;
+  }
+
+  /** Makes the next heartbeat of `nodeId` ask for its inventory (it started, or came back). */
+  askSoon(nodeId: string): void {
+    this.last.delete(nodeId);
+    this.pending.delete(nodeId);
+  }
+
+  /** Records that the master took chunk `chunkId` away from `nodeId` at `now`. */
+  took(nodeId: string, chunkId: string, now = Date.now()): void {
+    let map = this.taken.get(nodeId);
+    if (!map) {
+      map = new Map();
+      this.taken.set(nodeId, map);
+    }
+    map.set(chunkId, now);
+  }
+
+  /**
+   * Applies `chunks`, the inventory of `nodeId`, inside a metadata write. `stamp` is the echoed
+   * request, if any; `deleting` are chunks with a delete for this node still queued.
+   */
+  apply(
+    nodeId: string,
+    chunks: string[],
+    stamp: number | undefined,
+    deleting: ReadonlySet<string>,
+    now = Date.now(),
+  ): InventoryResult {
+    const result: InventoryResult = { added: 0, dropped: 0, found: 0 };
+    const pending = this.pending.get(nodeId);
+    const asked = stamp !== undefined && pending?.asked === stamp ? pending : undefined;
+    const taken = this.taken.get(nodeId);
+    const held = new Set(chunks);
+    for (const id of held) {
+      if (deleting.has(id)) continue;
+      // A copy taken away after the inventory was read is still in it: it must not come back.
+      const when = taken?.get(id);
+      if (when !== undefined && (!asked || when >= asked.asked)) continue;
+      const record = this.meta.chunks.get(id);
+      if (!record) {
+        this.meta.chunks.put(id, { size: 0, refs: 0, replicas: [nodeId], zeroSince: now });
+        result.found++;
+      } else if (!record.replicas.includes(nodeId)) {
+        this.meta.chunks.put(id, { ...record, replicas: [...record.replicas, nodeId] });
+        result.added++;
+      }
+    }
+    if (asked) {
+      for (const id of asked.listed) {
+        if (held.has(id)) continue;
+        const record = this.meta.chunks.get(id);
+        if (!record?.replicas.includes(nodeId)) continue;
+        this.meta.chunks.put(id, { ...record, replicas: record.replicas.filter((n) => n !== nodeId) });
+        result.dropped++;
+      }
+      this.pending.delete(nodeId);
+      this.last.set(nodeId, now);
+      // Copies taken before the request are absent from this inventory: no longer needed.
+      for (const [id, when] of taken ?? []) if (when < asked.asked) taken?.delete(id);
+    } else {
+      this.askSoon(nodeId);
+    }
+    return result;
+  }
+
+  /** Forgets a node's open request (it died; it asks again when it returns). */
+  forget(nodeId: string): void {
+    this.pending.delete(nodeId);
+  }
+}

@@ -1,0 +1,204 @@
+// The node's side of the node ↔ master conversation: register with the whole inventory,
+// heartbeat, carry out the work the master hands back, and report rot until it is heard.
+
+import type { NodeConfig } from '../config.js';
+import type { Logger } from '../http/errors.js';
+import { signNodeAuth } from '../protocol/auth.js';
+import type { DfsError } from '../protocol/errors.js';
+import type { HeartbeatRequest, HeartbeatResponse, NodeCommand, RegisterRequest } from '../protocol/types.js';
+import { createHttp, toClientError } from '../sdk/http.js';
+import type { DiskUsage } from '../storage/chunk-store.js';
+import { openForward } from './forward.js';
+import type { NodeState } from './state.js';
+
+/** Registers, heartbeats and runs the master's commands until stopped. */
+export class MasterLink {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private ticking = false;
+  private again = false;
+  private lastError = '';
+  private readonly http = createHttp({}, 60_000);
+  private readonly busy = new Set<string>();
+  /** The master asked for the inventory with this stamp. */
+  private inventoryStamp: number | undefined;
+  /** Quarantined chunks the master has not yet been told of. */
+  private readonly unreported = new Set<string>();
+
+  constructor(
+    private readonly config: Readonly<NodeConfig>,
+    private readonly state: NodeState,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    void this.tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Talks to the master now rather than at the next interval (to fetch more work). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    void this.tick();
+  }
+
+  private async call<T>(route: string, json: unknown): Promise<T> {
+    try {
+      const headers = { authorization: signNodeAuth(this.config.secret, this.state.id) };
+      return await this.http.post(`${this.config.master}${route}`, { json, headers }).json<T>();
+    } catch (err) {
+      throw toClientError(err, `master ${this.config.master}`);
+    }
+  }
+
+  // Space below the reserve is not offered to the master: a disk that full counts as full.
+  private async usage(): Promise<DiskUsage> {
+    const usage = await this.state.store.usage();
+    return { ...usage, free: Math.max(0, usage.free - this.config.reserve) };
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    this.ticking = true;
+    let ok = false;
+    try {
+      const answer =
+        !this.state.registered || this.inventoryStamp !== undefined
+          ? await this.register()
+          : await this.beat();
+      this.state.registered = answer.known;
+      this.state.chunkSize = answer.chunkSize;
+      this.state.lastContact = Date.now();
+      this.lastError = '';
+      if (answer.inventory !== undefined) this.inventoryStamp = answer.inventory;
+      for (const command of answer.commands) void this.run(command);
+      ok = true;
+      if (this.unreported.size > 0) await this.flushCorrupt();
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== this.lastError) this.log(`node ${this.state.id}: ${message}; retrying`);
+      this.lastError = message;
+      const code = (err as DfsError).code;
+      if (code === 'unauthorized' || code === 'forbidden') this.state.registered = false;
+    } finally {
+      this.ticking = false;
+    }
+    if (this.stopped) return;
+    const soon = ok && (this.again || this.inventoryStamp !== undefined);
+    this.again = false;
+    this.timer = setTimeout(() => void this.tick(), soon ? 0 : this.config.heartbeatInterval);
+  }
+
+  private async register(): Promise<HeartbeatResponse> {
+    const stamp = this.inventoryStamp;
+    // Read after the master asked: the inventory must not predate the request it answers.
+    const body: RegisterRequest = {
+      id: this.state.id,
+      url: this.state.url,
+      ...(await this.usage()),
+      chunks: this.state.store.ids(),
+      ...(stamp !== undefined && { inventory: stamp }),
+    };
+    const answer = await this.call<HeartbeatResponse>('/internal/register', body);
+    if (stamp === undefined)
+      this.log(`node ${this.state.id} registered with ${this.config.master} as ${this.state.url}`);
+    if (this.inventoryStamp === stamp) this.inventoryStamp = undefined;
+    return answer;
+  }
+
+  private async beat(): Promise<HeartbeatResponse> {
+    const scrub = this.state.scrub;
+    const body: HeartbeatRequest = {
+      id: this.state.id,
+      ...(await this.usage()),
+      scrub: scrub && { finished: scrub.finished, checked: scrub.checked, corrupt: scrub.corrupt },
+    };
+    return this.call<HeartbeatResponse>('/internal/heartbeat', body);
+  }
+
+  /** Reports quarantined chunks; kept and sent again with the next heartbeat until the master hears. */
+  async reportCorrupt(ids: string[]): Promise<void> {
+    for (const id of ids) this.unreported.add(id);
+    await this.flushCorrupt();
+  }
+
+  private async flushCorrupt(): Promise<void> {
+    const ids = [...this.unreported];
+    await this.call('/internal/corrupt', { id: this.state.id, chunks: ids });
+    for (const id of ids) this.unreported.delete(id);
+  }
+
+  private async run(command: NodeCommand): Promise<void> {
+    const key = `${command.op}:${command.chunkId}`;
+    if (this.busy.has(key)) return;
+    this.busy.add(key);
+    try {
+      if (command.op === 'delete') await this.state.store.delete(command.chunkId);
+      else if (command.op === 'verify') await this.verify(command.chunkId, 'reported by a reader');
+      else await this.replicate(command);
+    } catch (err) {
+      this.log(`node ${this.state.id}: ${command.op} ${command.chunkId} failed: ${(err as Error).message}`);
+    } finally {
+      this.busy.delete(key);
+    }
+  }
+
+  // Re-hashes the local copy; a bad one is quarantined and reported. True when it is good.
+  private async verify(chunkId: string, why: string): Promise<boolean> {
+    const store = this.state.store;
+    if (!store.has(chunkId)) return false;
+    if (await store.verify(chunkId)) return true;
+    await store.quarantine(chunkId);
+    this.log(`node ${this.state.id}: chunk ${chunkId} is corrupt (${why}); quarantined`);
+    await this.reportCorrupt([chunkId]).catch(() => {});
+    return false;
+  }
+
+  private async replicate(command: Extract<NodeCommand, { op: 'replicate' }>): Promise<void> {
+    const { chunkId } = command;
+    try {
+      const { size, stream } = await this.state.store.read(chunkId);
+      const forward = openForward(
+        command.targets.map((t) => t.url),
+        chunkId,
+        command.token,
+        size,
+      );
+      try {
+        for await (const piece of stream as AsyncIterable<Buffer>) await forward.write(piece);
+      } catch (err) {
+        forward.destroy();
+        stream.destroy();
+        throw err;
+      }
+      const receipts = await forward.finish();
+      await this.call('/internal/replicated', { id: this.state.id, chunkId, receipts });
+    } catch (err) {
+      const code = (err as DfsError).code;
+      // The copy the target refused may be our own rot: check it before it is offered again.
+      const missing =
+        code === 'not_found' ||
+        (code === 'checksum_mismatch' && !(await this.verify(chunkId, 'a copy failed')));
+      await this.call('/internal/replicated', {
+        id: this.state.id,
+        chunkId,
+        receipts: [],
+        error: (err as Error).message,
+        missing,
+      }).catch(() => {});
+      throw err;
+    } finally {
+      // More copies may be waiting: ask for them now.
+      this.kick();
+    }
+  }
+}

@@ -1,0 +1,330 @@
+// Real dfs daemons as child processes of the built binary (bin/dfs.js → dist/), each with a
+// temporary data folder, so fault tests can kill -9 them and restart them on the same folder.
+
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NodeInfo } from '../../src/protocol/types.js';
+import { DfsClient } from '../../src/sdk/client.js';
+import { tempDir } from './cluster.js';
+import { waitFor } from './wait.js';
+
+/** The built entry point; run `npm run build` first. */
+export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dfs.js');
+/** The secret every test daemon shares. */
+export const SECRET = 'fault-test-secret';
+// "master listening on URL" / "node ID listening on URL" (stderr, printed once the daemon serves).
+const LISTENING = /(?:master|node ([\w-]+)) listening on (http:\/\/\S+)/;
+// Daemons must be up within this time.
+const START_TIMEOUT = 20_000;
+
+// Every child still running, killed if the test process exits without its after() hooks.
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** One daemon (`dfs master` or `dfs node`) that can be killed and started again on its folder. */
+export class Daemon {
+  url = '';
+  /** A node's id (from its data folder); '' for the master. */
+  id = '';
+  /** Every line the daemon printed, over all its runs. */
+  readonly logs: string[] = [];
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private port = 0;
+
+  constructor(
+    readonly name: string,
+    readonly kind: 'master' | 'node',
+    readonly data: string,
+    private readonly args: string[],
+    /** Shell commands run before each start (e.g. `ulimit -f 0`: every file write fails). */
+    public prelude = '',
+  ) {}
+
+  /** True while the process runs. */
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** Starts (or restarts) the daemon on its folder and port; resolves once it serves. */
+  async start(): Promise<void> {
+    if (this.child) throw new Error(`${this.name} is already running`);
+    const argv = [BIN, this.kind, '--data', this.data, '--port', String(this.port), ...this.args];
+    const child = this.prelude
+      ? spawn('/bin/sh', ['-c', `${this.prelude} && exec "$0" "$@"`, process.execPath, ...argv], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    this.child = child;
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        children.delete(child);
+        if (this.child === child) this.child = undefined;
+        this.logs.push(`[${this.name}] exited (${signal ?? code})`);
+        resolve();
+      }),
+    );
+    const listening = new Promise<void>((resolve, reject) => {
+      let pending = '';
+      const onData = (d: Buffer) => {
+        const lines = (pending + d.toString()).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          this.logs.push(`[${this.name}] ${line}`);
+          const match = LISTENING.exec(line);
+          if (match) {
+            this.id = match[1] ?? '';
+            this.url = match[2] as string;
+            this.port = Number(new URL(this.url).port);
+            resolve();
+          }
+        }
+      };
+      child.stderr?.on('data', onData);
+      child.stdout?.on('data', onData);
+      void this.exited.then(() => reject(new Error(`${this.name} exited before it served:\n${this.tail()}`)));
+      setTimeout(
+        () => reject(new Error(`${this.name} did not start:\n${this.tail()}`)),
+        START_TIMEOUT,
+      ).unref();
+    });
+    await listening;
+  }
+
+  /** Sends `signal` (default SIGKILL, i.e. kill -9) and waits until the process is gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    this.child?.kill(signal);
+    await this.exited;
+  }
+
+  /** Kill -9 and start again on the same folder and port. */
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+
+  /** The last lines of the daemon's log. */
+  tail(lines = 40): string {
+    return this.logs.slice(-lines).join('\n');
+  }
+
+  /** Chunk ids in the node's `chunks/` folder, read from disk. */
+  async chunkIds(): Promise<string[]> {
+    const root = path.join(this.data, 'chunks');
+    const ids: string[] = [];
+    for (const dir of await fs.readdir(root).catch(() => [])) {
+      ids.push(...(await fs.readdir(path.join(root, dir)).catch(() => [])));
+    }
+    return ids;
+  }
+
+  /** Where the node keeps chunk `id` on disk. */
+  chunkPath(id: string): string {
+    return path.join(this.data, 'chunks', id.slice(0, 2), id);
+  }
+
+  /** Files in a sub-folder of the node's data folder (`tmp`, `quarantine`). */
+  async filesIn(folder: string): Promise<string[]> {
+    return fs.readdir(path.join(this.data, folder)).catch(() => []);
+  }
+}
+
+/** Options of a process cluster; durations in seconds, as the CLI takes them. */
+export interface ProcClusterOptions {
+  nodes?: number;
+  replication?: number;
+  chunkSize?: string;
+  heartbeatTimeout?: number;
+  heartbeatInterval?: number;
+  gcGrace?: number;
+  tokenTtl?: number;
+  scrubInterval?: number;
+}
+
+/** Options of one node. */
+export interface NodeOptions {
+  /** Extra flags, e.g. `['--reserve', '1000TiB']`. */
+  args?: string[];
+  /** Shell commands run before the node starts. */
+  prelude?: string;
+  scrubInterval?: number;
+}
+
+/** A master and storage nodes as child processes, and an SDK client pointed at the master. */
+export class ProcCluster {
+  readonly nodes: Daemon[] = [];
+  readonly sdk: DfsClient;
+  private counter = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly master: Daemon,
+    readonly options: Required<ProcClusterOptions>,
+  ) {
+    this.sdk = new DfsClient({ master: master.url });
+  }
+
+  /** Starts the master and `nodes` nodes; resolves once every node is registered. */
+  static async start(opts: ProcClusterOptions = {}): Promise<ProcCluster> {
+    const options: Required<ProcClusterOptions> = {
+      nodes: 3,
+      replication: 2,
+      chunkSize: '64KiB',
+      heartbeatTimeout: 1.5,
+      heartbeatInterval: 0.2,
+      gcGrace: 600,
+      tokenTtl: 600,
+      scrubInterval: 0,
+      ...opts,
+    };
+    const dir = await tempDir('dfs-faults-');
+    const master = new Daemon('master', 'master', path.join(dir, 'master'), [
+      '--secret',
+      SECRET,
+      '--chunk-size',
+      options.chunkSize,
+      '--replication',
+      String(options.replication),
+      '--heartbeat-timeout',
+      String(options.heartbeatTimeout),
+      '--gc-grace',
+      String(options.gcGrace),
+      '--token-ttl',
+      String(options.tokenTtl),
+    ]);
+    await master.start();
+    const cluster = new ProcCluster(dir, master, options);
+    try {
+      for (let i = 0; i < options.nodes; i++) await cluster.addNode();
+    } catch (err) {
+      await cluster.close();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Starts one more node on a fresh folder and waits until the master counts it alive. */
+  async addNode(opts: NodeOptions = {}): Promise<Daemon> {
+    const n = ++this.counter;
+    const node = new Daemon(
+      `node${n}`,
+      'node',
+      path.join(this.dir, `node${n}`),
+      [
+        '--master',
+        this.master.url,
+        '--secret',
+        SECRET,
+        '--heartbeat-interval',
+        String(this.options.heartbeatInterval),
+        '--scrub-interval',
+        String(opts.scrubInterval ?? this.options.scrubInterval),
+        ...(opts.args ?? []),
+      ],
+      opts.prelude,
+    );
+    this.nodes.push(node);
+    await node.start();
+    await this.waitForNode(node, 'alive');
+    return node;
+  }
+
+  /** The master's view of every node. */
+  async nodeInfo(): Promise<NodeInfo[]> {
+    return this.sdk.nodes();
+  }
+
+  /** Waits until the master reports `node` in `state` (alive also means registered: it reported its disk). */
+  async waitForNode(node: Daemon, state: 'alive' | 'dead', timeout = 15_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const info = (await this.nodeInfo()).find((n) => n.id === node.id);
+        return info?.state === state && (state === 'dead' || info.capacity > 0);
+      },
+      `${node.name} to be ${state}`,
+      timeout,
+    );
+  }
+
+  /** Every log line of every daemon, for a failed test's report. */
+  logs(lines = 60): string {
+    return [this.master, ...this.nodes].map((d) => d.tail(lines)).join('\n');
+  }
+
+  /** Kills every daemon and removes the folders; safe to call twice. */
+  async close(): Promise<void> {
+    await Promise.all([this.master, ...this.nodes].map((d) => d.kill()));
+    await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** What a CLI run printed and how it exited. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `dfs` binary with `args` as a user would. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** SHA-256 of bytes, hex. */
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Feeds `data` in odd-sized pieces, so chunk boundaries fall inside pieces. */
+export async function* pieces(data: Buffer, size = 10_007): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+/** Per chunk of a file: the ids of the nodes the master lists as live replicas. */
+export async function liveReplicas(sdk: DfsClient, path: string): Promise<string[][]> {
+  const info = await sdk.stat(path);
+  return info.chunks.map((c) => c.replicas.filter((r) => r.alive).map((r) => r.nodeId));
+}
+
+/** The nodes (of `nodes`) whose disk holds chunk `id` and whose copy hashes right. */
+export async function goodCopies(nodes: Daemon[], id: string): Promise<Daemon[]> {
+  const good: Daemon[] = [];
+  for (const node of nodes) {
+    const bytes = await fs.readFile(node.chunkPath(id)).catch(() => undefined);
+    if (bytes && sha256(bytes) === id) good.push(node);
+  }
+  return good;
+}
+
+/** Overwrites a few bytes of a node's copy of chunk `id` in place (same size, wrong hash). */
+export async function corrupt(node: Daemon, id: string, at = 100): Promise<void> {
+  const handle = await fs.open(node.chunkPath(id), 'r+');
+  try {
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, at);
+    await handle.write(Buffer.from([(byte[0] as number) ^ 0xff, 0x42, 0x24]), 0, 3, at);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Seconds since `start` (a Date.now() value), for the timings the tests report. */
+export function seconds(start: number): string {
+  return `${((Date.now() - start) / 1000).toFixed(2)}s`;
+}

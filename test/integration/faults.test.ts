@@ -1,0 +1,201 @@
+// Fault tests with real processes: storage nodes killed -9 after an upload, in the middle of a
+// download and in the middle of an upload; re-replication onto a new node; a dead node's return
+// and the trimming of excess replicas; too few nodes. Every test ends by checking the bytes.
+
+import fs from 'node:fs/promises';
+import { expect } from 'chai';
+import { DfsError } from '../../src/protocol/errors.js';
+import { collect, randomData } from '../helpers/cluster.js';
+import {
+  ProcCluster as Cluster,
+  type Daemon,
+  goodCopies,
+  liveReplicas,
+  type ProcCluster,
+  pieces,
+  runCli,
+  seconds,
+  sha256,
+} from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
+
+const CHUNK = 64 * 1024;
+
+/** Prints a measured time under the test's name. */
+function report(what: string, value: string): void {
+  process.stdout.write(`        ↳ ${what}: ${value}\n`);
+}
+
+describe('faults: storage nodes die', function () {
+  this.timeout(60_000);
+  let cluster: ProcCluster | undefined;
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && cluster) process.stderr.write(`${cluster.logs()}\n`);
+  });
+
+  describe('two nodes, replication 2', () => {
+    const data = randomData(16 * CHUNK + 17);
+    let a: Daemon;
+    let b: Daemon;
+    let c: Daemon;
+    let killedAt = 0;
+
+    before(async () => {
+      cluster = await Cluster.start({ nodes: 2 });
+      [a, b] = cluster.nodes as [Daemon, Daemon];
+      await cluster.sdk.upload(pieces(data), '/kill/after-ack.bin');
+    });
+    after(async () => {
+      await cluster?.close();
+      cluster = undefined;
+    });
+
+    it('reads byte-equal when a node is killed -9 after the ack, even mid-download', async () => {
+      const sdk = (cluster as ProcCluster).sdk;
+      const reading = sdk.download('/kill/after-ack.bin');
+      const first = await reading.next();
+      await b.kill();
+      killedAt = Date.now();
+      const rest = await collect(reading);
+      const got = Buffer.concat([first.value as Buffer, rest]);
+      expect(sha256(got)).to.equal(sha256(data));
+      // A fresh read before the master even noticed.
+      expect((await collect(sdk.download('/kill/after-ack.bin'))).equals(data)).to.equal(true);
+    });
+
+    it('declares the node dead within the heartbeat timeout and counts its chunks under-replicated', async () => {
+      const k = cluster as ProcCluster;
+      await k.waitForNode(b, 'dead');
+      report('death detected after', seconds(killedAt));
+      await waitFor(
+        async () => (await k.sdk.status()).underReplicated === 17,
+        'the chunks to count as under-replicated',
+      );
+      const status = await k.sdk.status();
+      expect(status.nodes).to.deep.equal({ alive: 1, dead: 1 });
+      expect(status.missing).to.equal(0);
+      const nodes = await runCli(['nodes', '--master', k.master.url, '--json']);
+      expect(nodes.code).to.equal(0);
+      const states = (JSON.parse(nodes.stdout) as { id: string; state: string }[]).map((n) => [
+        n.id,
+        n.state,
+      ]);
+      expect(states).to.have.deep.members([
+        [a.id, 'alive'],
+        [b.id, 'dead'],
+      ]);
+      expect((await collect(k.sdk.download('/kill/after-ack.bin'))).equals(data)).to.equal(true);
+    });
+
+    it('re-replicates onto a new node until nothing is under-replicated', async () => {
+      const k = cluster as ProcCluster;
+      const joined = Date.now();
+      c = await k.addNode();
+      await waitFor(async () => {
+        const s = await k.sdk.status();
+        return s.underReplicated === 0 && s.repairsInProgress === 0 && s.missing === 0;
+      }, 'repair to finish');
+      report('re-replicated 17 chunks after the new node joined in', seconds(joined));
+      const info = await k.sdk.stat('/kill/after-ack.bin');
+      for (const chunk of info.chunks) {
+        expect((await goodCopies([c], chunk.id)).length, 'a good copy on the new node').to.equal(1);
+      }
+      for (const replicas of await liveReplicas(k.sdk, '/kill/after-ack.bin')) {
+        expect(replicas).to.have.members([a.id, c.id]);
+      }
+      expect((await collect(k.sdk.download('/kill/after-ack.bin'))).equals(data)).to.equal(true);
+    });
+
+    it('trims the excess replicas back to the factor when the dead node returns', async () => {
+      const k = cluster as ProcCluster;
+      const back = Date.now();
+      await b.start();
+      await k.waitForNode(b, 'alive');
+      const info = await k.sdk.stat('/kill/after-ack.bin');
+      await waitFor(async () => {
+        for (const chunk of info.chunks) {
+          if ((await goodCopies([a, b, c], chunk.id)).length !== 2) return false;
+        }
+        return (await liveReplicas(k.sdk, '/kill/after-ack.bin')).every((r) => r.length === 2);
+      }, 'every chunk to be back at exactly 2 copies on disk and in the chunk table');
+      report('trimmed to 2 copies after the node came back in', seconds(back));
+      for (const [i, replicas] of (await liveReplicas(k.sdk, '/kill/after-ack.bin')).entries()) {
+        const onDisk = await goodCopies([a, b, c], (info.chunks[i] as { id: string }).id);
+        expect(replicas).to.have.members(onDisk.map((n) => n.id));
+      }
+      const status = await k.sdk.status();
+      expect(status.underReplicated).to.equal(0);
+      expect(status.nodes).to.deep.equal({ alive: 3, dead: 0 });
+      expect((await collect(k.sdk.download('/kill/after-ack.bin'))).equals(data)).to.equal(true);
+    });
+  });
+
+  describe('three nodes, replication 2', () => {
+    const data = randomData(64 * CHUNK + 5);
+    let victim: Daemon;
+
+    before(async () => {
+      cluster = await Cluster.start({ nodes: 3 });
+    });
+    after(async () => {
+      await cluster?.close();
+      cluster = undefined;
+    });
+
+    it('finishes an upload when a pipeline node is killed -9 a quarter of the way through', async () => {
+      const k = cluster as ProcCluster;
+      victim = k.nodes[1] as Daemon;
+      let killedAt = 0;
+      async function* source(): AsyncGenerator<Buffer> {
+        for (let i = 0; i < data.length; i += CHUNK / 2) {
+          if (i === 16 * CHUNK) {
+            // Only kill once the victim really took part in the pipeline.
+            await waitFor(async () => (await victim.chunkIds()).length > 0, 'the victim to store chunks');
+            await victim.kill();
+            killedAt = Date.now();
+          }
+          yield data.subarray(i, i + CHUNK / 2);
+        }
+      }
+      const manifest = await k.sdk.upload(source(), '/kill/mid-upload.bin');
+      report('upload finished after the kill in', seconds(killedAt));
+      expect(manifest.sha256).to.equal(sha256(data));
+      expect(manifest.chunks).to.have.length(65);
+      await k.waitForNode(victim, 'dead');
+      await waitFor(
+        async () => (await liveReplicas(k.sdk, '/kill/mid-upload.bin')).every((r) => r.length === 2),
+        'every chunk to have 2 live replicas',
+      );
+      report('every chunk back at 2 live replicas after the kill in', seconds(killedAt));
+      const alive = k.nodes.filter((n) => n !== victim);
+      for (const chunk of manifest.chunks) {
+        expect((await goodCopies(alive, chunk.id)).length, `good copies of ${chunk.id}`).to.equal(2);
+      }
+      expect((await collect(k.sdk.download('/kill/mid-upload.bin'))).equals(data)).to.equal(true);
+    });
+
+    it('refuses an upload with a clear error when too few nodes live, committing nothing', async () => {
+      const k = cluster as ProcCluster;
+      await k.waitForNode(victim, 'dead');
+      const other = k.nodes.find((n) => n !== victim && n.running) as Daemon;
+      await other.kill();
+      await k.waitForNode(other, 'dead');
+      const err = await k.sdk.upload(pieces(randomData(3 * CHUNK)), '/toofew/sdk.bin').catch((e) => e);
+      expect(err).to.be.instanceOf(DfsError);
+      expect((err as DfsError).code).to.equal('insufficient_nodes');
+      expect((err as DfsError).message).to.match(/need 2 live nodes with free space, 1 available/);
+      const file = `${k.dir}/local.bin`;
+      await fs.writeFile(file, randomData(CHUNK + 1));
+      const cli = await runCli(['upload', file, '/toofew/cli.bin', '--master', k.master.url]);
+      expect(cli.code).to.equal(1);
+      expect(cli.stderr).to.match(/^dfs: .*live node/m);
+      for (const path of ['/toofew/sdk.bin', '/toofew/cli.bin']) {
+        const missing = await k.sdk.stat(path).catch((e) => e);
+        expect((missing as DfsError).code, path).to.equal('not_found');
+      }
+      // The file written before is still whole on the one node left.
+      expect((await collect(k.sdk.download('/kill/mid-upload.bin'))).equals(data)).to.equal(true);
+    });
+  });
+});
