@@ -6,8 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { DfsError } from '../protocol/errors.js';
 import { nodesCommand, statusCommand } from './cluster.js';
 import { daemonCommands } from './daemons.js';
-import { fsckCommand } from './fsck.js';
 import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
+import { fsckCommand } from './fsck.js';
 import { downloadCommand, uploadCommand } from './transfer.js';
 import { upCommand } from './up.js';
 
