@@ -20,7 +20,8 @@ export function renderBrowserPage(options: BrowserPageOptions): string {
 <section id="login" class="card login" ${needsLogin ? '' : 'hidden'}>
 <h2>Sign in</h2>
 <p class="muted">This cluster is protected by an access token.</p>
-<form id="login-form"><label for="token">Access token</label>
+<form id="login-form"><input type="text" name="username" autocomplete="username" value="dfs" hidden>
+<label for="token">Access token</label>
 <input id="token" type="password" name="token" autocomplete="current-password" required>
 <div class="actions"><button type="submit" class="primary">Sign in</button></div></form>
 <p id="login-error" class="message" role="alert" hidden></p>

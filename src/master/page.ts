@@ -14,6 +14,13 @@ const EVENT_BADGE: Record<string, string> = {
   'chunk-corrupt': 'bad',
 };
 
+/** A number card: label, value, and an optional `warn` or `bad` class. */
+type Card = [label: string, value: string, level?: string];
+
+function card([label, value, level]: Card): string {
+  return `<div class="card ${level ?? ''}"><div class="muted small">${e(label)}</div><div class="big">${e(value)}</div></div>`;
+}
+
 /** `progress` classes that turn a disk bar amber, then red, as it fills. */
 function fillClass(pct: number): string {
   return pct >= 95 ? 'full' : pct >= 80 ? 'high' : '';
@@ -25,11 +32,11 @@ function nodeRow(n: NodeInfo): string {
     ? `${formatAgo(n.scrub.finished)}, ${n.scrub.checked} checked${n.scrub.corrupt ? `, <span class="badge bad">${n.scrub.corrupt} corrupt</span>` : ''}`
     : '<span class="muted">not yet</span>';
   return `<tr class="node ${n.state}" data-node="${e(n.id)}">
-<td><a href="${e(n.url)}/">${e(n.url)}</a><div class="muted small">${e(n.id)}</div></td>
+<td><a href="${e(n.url)}/">${e(n.url)}</a><div class="muted small" title="${e(n.id)}">${e(n.id.slice(0, 8))}</div></td>
 <td><span class="badge ${n.state}">${n.state}</span></td>
 <td class="num">${e(formatAgo(n.lastHeartbeat))}</td>
 <td><progress class="${fillClass(usedPct)}" max="100" value="${usedPct}" aria-label="disk ${usedPct}% used"></progress>
-<div class="small muted">${usedPct}% of ${e(formatBytes(n.capacity))}, ${e(formatBytes(n.free))} free</div></td>
+<div class="small muted">${usedPct}% of ${e(formatBytes(n.capacity))} used</div></td>
 <td class="num wide">${e(formatBytes(n.used))}</td>
 <td class="num">${n.chunks}</td>
 <td class="small wide">${scrub}</td></tr>`;
@@ -47,12 +54,18 @@ export function renderDashboard(
 ): string {
   const healthy =
     status.underReplicated === 0 && status.missing === 0 && status.corrupt === 0 && status.nodes.dead === 0;
-  const cards: [string, string, string?][] = [
-    ['Nodes', `${status.nodes.alive} alive / ${status.nodes.dead} dead`, status.nodes.dead ? 'warn' : ''],
+  const totals: Card[] = [
+    [
+      'Nodes alive',
+      `${status.nodes.alive} of ${status.nodes.alive + status.nodes.dead}`,
+      status.nodes.dead ? 'warn' : '',
+    ],
     ['Files', String(status.files)],
     ['Logical bytes', formatBytes(status.logicalBytes)],
     ['Stored bytes', formatBytes(status.storedBytes)],
     ['Chunks', String(status.chunks)],
+  ];
+  const replication: Card[] = [
     ['Under-replicated', String(status.underReplicated), status.underReplicated ? 'warn' : ''],
     ['Missing', String(status.missing), status.missing ? 'bad' : ''],
     ['Corrupt', String(status.corrupt), status.corrupt ? 'bad' : ''],
@@ -64,7 +77,8 @@ export function renderDashboard(
 <span class="spacer"></span>
 <span class="muted small">replication ${config.replication} · chunks of ${e(formatBytes(config.chunkSize))}</span></header>
 <main>
-<section class="cards" id="totals" data-live data-files="${status.files}">${cards.map(([k, v, c]) => `<div class="card ${c ?? ''}"><div class="muted small">${e(k)}</div><div class="big">${e(v)}</div></div>`).join('')}</section>
+<section id="totals" data-live data-files="${status.files}"><div class="cards">${totals.map(card).join('')}</div>
+<div class="cards" aria-label="replication health">${replication.map(card).join('')}</div></section>
 <h2>Storage nodes</h2>
 <div class="scroll" id="nodes-table" data-live><table id="nodes"><thead><tr><th>Node</th><th>State</th><th class="num">Last heartbeat</th><th>Disk</th><th class="num wide">Chunk bytes</th><th class="num">Chunks</th><th class="wide">Last scrub</th></tr></thead>
 <tbody>${nodes.map(nodeRow).join('') || '<tr><td colspan="7" class="muted">No node has registered yet.</td></tr>'}</tbody></table></div>

@@ -9,6 +9,7 @@ import { waitFor } from '../helpers/wait.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/web/assets');
 const VIEWPORT = { width: 1000, height: 650 };
 
 async function* bytes(data: Buffer): AsyncGenerator<Buffer> {
@@ -48,6 +49,15 @@ async function main(): Promise<void> {
 
     const node = cluster.nodes[0];
     if (!node) throw new Error('no node');
+    // Until the node daemon serves /assets/ itself, hand its page the same files from the repo.
+    await page.route(`${node.url}/assets/*`, async (route) => {
+      const upstream = await route.fetch();
+      if (upstream.ok()) return route.fulfill({ response: upstream });
+      console.warn(`WARNING: ${node.url} does not serve ${new URL(route.request().url()).pathname}`);
+      return route.fulfill({
+        path: path.join(ASSETS, path.basename(new URL(route.request().url()).pathname)),
+      });
+    });
     await page.goto(`${node.url}/`);
     await page.locator('#node-status').waitFor();
     await page.screenshot({ path: path.join(OUT, 'node.png') });

@@ -106,7 +106,7 @@ export function renderRow(entry, replication, actions) {
     cell('wide', modified),
     cell('', healthBadge(entry, replication)),
     cell(
-      'actions',
+      'row-actions',
       actionButton('Move', `Rename or move this ${kind}`, () => actions.move(entry), 'link move'),
       actionButton('Delete', `Delete this ${kind}`, () => actions.remove(entry), 'link danger delete'),
     ),

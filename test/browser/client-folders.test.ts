@@ -1,0 +1,145 @@
+// The web client's file browser in Chromium: folders with breadcrumbs and location.hash,
+// move/rename, sorting, filtering, and a phone-sized screen.
+
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { expectNoErrors, listed, openPage, row } from './support/pages.js';
+
+async function* bytes(data: Buffer | string): AsyncGenerator<Buffer> {
+  yield Buffer.from(data);
+}
+
+/** The names in the listing, top to bottom. */
+async function names(page: Page): Promise<string[]> {
+  return page.locator('#files tbody td.name a').allTextContents();
+}
+
+describe('web client in a browser: folders', () => {
+  let cluster: TestCluster;
+  let browser: Browser;
+  let base: string;
+
+  before(async function () {
+    if (!chromiumAvailable()) this.skip();
+    [cluster, browser] = await Promise.all([startCluster({ nodes: 2, webClient: true }), launchChromium()]);
+    base = `${cluster.client?.url}/`;
+  });
+  after(async () => {
+    await browser?.close();
+    await cluster?.close();
+  });
+
+  it('creates a folder, opens it, and keeps the place in the URL across reload and back', async () => {
+    const { page, errors, close } = await openPage(browser, base);
+    await listed(page, '/');
+    await page.locator('#new-folder').click();
+    await page.locator('#ask-input').fill('Ordner ü');
+    await page.locator('#ask-ok').click();
+    await row(page, '/Ordner ü/').waitFor();
+    await row(page, '/Ordner ü/').locator('a.folder').click();
+    await listed(page, '/Ordner ü/');
+    expect(new URL(page.url()).hash).to.equal(`#/${encodeURIComponent('Ordner ü')}/`);
+    expect(await page.locator('#crumbs a').allTextContents()).to.deep.equal(['All files', 'Ordner ü']);
+    expect(await page.locator('#files tbody').textContent()).to.contain('This folder is empty');
+
+    // An upload goes into the open folder.
+    await page.setInputFiles('#picker', {
+      name: 'inside.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('in'),
+    });
+    await row(page, '/Ordner ü/inside.txt').waitFor();
+
+    await page.reload();
+    await listed(page, '/Ordner ü/');
+    await row(page, '/Ordner ü/inside.txt').waitFor();
+    await page.goBack();
+    await listed(page, '/');
+    await page.goForward();
+    await listed(page, '/Ordner ü/');
+    await page.locator('#crumbs a', { hasText: 'All files' }).click();
+    await listed(page, '/');
+    expectNoErrors(errors);
+    await close();
+  });
+
+  it('renames a file and moves it into another folder', async () => {
+    await cluster.sdk.upload(bytes('moving'), '/mv/a.txt');
+    await cluster.sdk.mkdir('/mv/sub');
+    const { page, errors, close } = await openPage(browser, `${base}#/mv/`);
+    await row(page, '/mv/a.txt').locator('button.move').click();
+    // The name without its extension is preselected, ready to be typed over.
+    expect(await page.locator('#ask-input').inputValue()).to.equal('/mv/a.txt');
+    await page.locator('#ask-input').fill('renamed.txt');
+    await page.locator('#ask-ok').click();
+    await row(page, '/mv/renamed.txt').waitFor();
+    expect(await row(page, '/mv/a.txt').count()).to.equal(0);
+
+    await row(page, '/mv/renamed.txt').locator('button.move').click();
+    await page.locator('#ask-input').fill('/mv/sub/renamed.txt');
+    await page.locator('#ask-input').press('Enter');
+    await row(page, '/mv/renamed.txt').waitFor({ state: 'detached' });
+    expect((await cluster.sdk.stat('/mv/sub/renamed.txt')).size).to.equal(6);
+    expectNoErrors(errors);
+    await close();
+  });
+
+  it('deletes an empty folder after confirmation', async () => {
+    await cluster.sdk.mkdir('/gone');
+    const { page, errors, close } = await openPage(browser, base);
+    await row(page, '/gone/').locator('button.delete').click();
+    await page.locator('#ask-ok').click();
+    await row(page, '/gone/').waitFor({ state: 'detached' });
+    const listing = await cluster.sdk.list('/', { delimiter: true });
+    expect(listing.entries.map((e) => e.path)).not.to.include('/gone/');
+    expectNoErrors(errors);
+    await close();
+  });
+
+  it('sorts by a column header and filters by name', async () => {
+    await cluster.sdk.upload(bytes('x'.repeat(300)), '/sort/b-medium.txt');
+    await cluster.sdk.upload(bytes('x'.repeat(10)), '/sort/c-small.txt');
+    await cluster.sdk.upload(bytes('x'.repeat(5000)), '/sort/a-large.txt');
+    await cluster.sdk.mkdir('/sort/folder');
+    const { page, errors, close } = await openPage(browser, `${base}#/sort/`);
+    await listed(page, '/sort/');
+    expect(await names(page)).to.deep.equal(['folder/', 'a-large.txt', 'b-medium.txt', 'c-small.txt']);
+    await page.locator('th[data-sort="size"] button').click();
+    expect(await page.locator('th[data-sort="size"]').getAttribute('aria-sort')).to.equal('descending');
+    expect(await names(page)).to.deep.equal(['folder/', 'a-large.txt', 'b-medium.txt', 'c-small.txt']);
+    await page.locator('th[data-sort="size"] button').click();
+    expect(await names(page)).to.deep.equal(['folder/', 'c-small.txt', 'b-medium.txt', 'a-large.txt']);
+    await page.locator('th[data-sort="name"] button').click();
+    await page.locator('th[data-sort="name"] button').click();
+    expect(await names(page)).to.deep.equal(['folder/', 'c-small.txt', 'b-medium.txt', 'a-large.txt']);
+
+    await page.locator('#filter').fill('MED');
+    expect(await names(page)).to.deep.equal(['b-medium.txt']);
+    expect(await page.locator('#summary').textContent()).to.contain('1 shown');
+    await page.locator('#filter').fill('nothing like this');
+    expect(await page.locator('#files tbody').textContent()).to.contain('No name in this folder matches');
+    expectNoErrors(errors);
+    await close();
+  });
+
+  it('fits a phone-sized screen without sideways scrolling', async () => {
+    await cluster.sdk.upload(bytes('a phone'), '/phone/a rather long file name for a small screen.txt');
+    const { page, errors, close } = await openPage(browser, `${base}#/phone/`, {
+      viewport: { width: 375, height: 700 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    await listed(page, '/phone/');
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).to.equal(true);
+    const actions = row(page, '/phone/a rather long file name for a small screen.txt').locator(
+      'button.delete',
+    );
+    const box = await actions.boundingBox();
+    expect(box && box.x + box.width <= 375).to.equal(true);
+    expect(await page.locator('label.button', { hasText: 'Upload files' }).isVisible()).to.equal(true);
+    expectNoErrors(errors);
+    await close();
+  });
+});
