@@ -34,8 +34,8 @@ export interface RunResult {
 
 /** Options of `run`. */
 export interface RunOptions {
-  /** 'null' sends stdout to /dev/null without passing through this process. */
-  stdout?: 'pipe' | 'null';
+  /** 'null' sends stdout to /dev/null, a path sends it to that file; neither passes through here. */
+  stdout?: 'pipe' | 'null' | { file: string };
   env?: NodeJS.ProcessEnv;
   /** Measure the command's peak RSS with /usr/bin/time. */
   rss?: boolean;
@@ -53,7 +53,8 @@ export async function run(cmd: string, args: string[], options: RunOptions = {})
     rssFile = path.join(os.tmpdir(), `dfs-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
     argv = [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv];
   }
-  const devnull = options.stdout === 'null' ? await fs.open('/dev/null', 'w') : undefined;
+  const target = options.stdout === 'null' ? '/dev/null' : (options.stdout as { file?: string })?.file;
+  const devnull = target ? await fs.open(target, 'w') : undefined;
   const started = process.hrtime.bigint();
   try {
     const child = trackChild(

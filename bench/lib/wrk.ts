@@ -32,7 +32,8 @@ export interface WrkResult {
 }
 
 // Each request PUTs a unique body (its first bytes are thread and counter) to a unique path,
-// so nothing can be de-duplicated or overwritten.
+// so nothing can be de-duplicated or overwritten. X-Dfs-Csrf is the header the web client's
+// CSRF gate wants on writes; nginx ignores it.
 const PUT_SCRIPT = `
 local counter = 0
 local n = 0
@@ -48,7 +49,7 @@ function request()
   counter = counter + 1
   local name = prefix .. "-" .. tid .. "-" .. counter
   local body = name .. " " .. string.sub(filler, #name + 2)
-  return wrk.format("PUT", name, { ["Content-Type"] = "application/octet-stream" }, body)
+  return wrk.format("PUT", name, { ["Content-Type"] = "application/octet-stream", ["X-Dfs-Csrf"] = "1" }, body)
 end
 `;
 

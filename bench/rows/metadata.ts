@@ -3,6 +3,7 @@
 // 100,000-file folder against `ls -l` of a local folder holding the same names.
 
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { DfsClient } from '../../src/sdk/client.js';
 import { Cluster } from '../lib/cluster.js';
@@ -12,18 +13,49 @@ import { run } from '../lib/proc.js';
 import { makeRow, type Row } from '../lib/report.js';
 
 const EMPTY = Buffer.alloc(0);
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const name = (i: number) => `f${String(i).padStart(6, '0')}`;
+
+/**
+ * Commits an empty file with one plain `POST /api/files` (the documented protocol, keep-alive),
+ * to fill the namespace fast; the timed commits go through the SDK.
+ */
+function commitEmpty(master: URL, agent: http.Agent, path: string): Promise<void> {
+  const body = JSON.stringify({ path, size: 0, sha256: EMPTY_SHA256, chunks: [], receipts: [] });
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: master.hostname,
+        port: master.port,
+        path: '/api/files',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 201 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /** Row 6a and 6b. */
 export async function metadataRows(ctx: BenchContext): Promise<Row[]> {
   const { metaFew, metaMany, metaProbe, concurrency } = ctx.sizes;
   const cluster = await Cluster.start({ ...ctx.clusterDefaults(), webClient: false });
   const sdk = new DfsClient({ master: cluster.masterUrl });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const master = new URL(cluster.masterUrl);
   let stored = 0;
   const populate = async (count: number) => {
     const from = stored;
     const r = await closedLoop(64, { total: count - from }, (n) =>
-      sdk.upload(once(EMPTY), `/meta/${name(from + n)}`).then(() => {}),
+      commitEmpty(master, agent, `/meta/${name(from + n)}`),
     );
     if (r.errors > 0) throw new Error(`populating failed: ${r.firstError}`);
     stored = count;
@@ -58,8 +90,10 @@ export async function metadataRows(ctx: BenchContext): Promise<Row[]> {
     const localLs: number[] = [];
     for (let i = 1; i <= ctx.options.runs; i++) {
       localLs.push((await run('ls', ['-l', local], { stdout: 'null' })).ms);
-      const r = await cluster.dfs(['ls', '--json', '-r', '/meta'], { stdout: 'pipe' });
-      const count = (JSON.parse(r.stdout) as unknown[]).length;
+      // To a file: the CLI exits as soon as it has written, which can cut a pipe short.
+      const out = path.join(ctx.work, 'ls.json');
+      const r = await cluster.dfs(['ls', '--json', '-r', '/meta'], { stdout: { file: out } });
+      const count = (JSON.parse(await fs.readFile(out, 'utf8')) as unknown[]).length;
       if (count !== metaMany) throw new Error(`dfs ls listed ${count} files, not ${metaMany}`);
       dfsLs.push(r.ms);
     }
@@ -92,6 +126,7 @@ export async function metadataRows(ctx: BenchContext): Promise<Row[]> {
       ),
     ];
   } finally {
+    agent.destroy();
     await cluster.stop();
   }
 }

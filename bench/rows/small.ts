@@ -10,7 +10,7 @@ import { Cluster } from '../lib/cluster.js';
 import type { BenchContext } from '../lib/context.js';
 import { closedLoop, once } from '../lib/load.js';
 import { makeRow, type Row } from '../lib/report.js';
-import { wrk } from '../lib/wrk.js';
+import { type WrkResult, wrk } from '../lib/wrk.js';
 
 /** A 4 KiB body that starts with its own name, so no two are alike. */
 function bodyFor(name: string, base: Buffer): Buffer {
@@ -19,10 +19,37 @@ function bodyFor(name: string, base: Buffer): Buffer {
   return body;
 }
 
+/** Rates of one load source over the runs, with what failed. */
+class Series {
+  readonly rates: number[] = [];
+  private errors = 0;
+  private total = 0;
+  private first = '';
+
+  add(rate: number, errors: number, total: number, firstError?: string): void {
+    this.rates.push(rate);
+    this.errors += errors;
+    this.total += total + errors;
+    this.first ||= firstError ?? '';
+  }
+
+  /** A note when operations failed (their failures are not counted in the rate). */
+  note(): string | undefined {
+    if (this.errors === 0) return undefined;
+    return `${this.errors} of ${this.total} operations failed${this.first ? ` (${this.first})` : ' (HTTP errors)'}`;
+  }
+}
+
 async function drain(source: AsyncIterable<Buffer>): Promise<number> {
   let n = 0;
   for await (const piece of source) n += piece.length;
   return n;
+}
+
+/** wrk's rate counts failed requests too: only successful ones are counted here. */
+function addWrk(series: Series, r: WrkResult): void {
+  const ok = r.requests - r.errors;
+  series.add((r.requestsPerSec * ok) / Math.max(1, r.requests), r.errors, ok);
 }
 
 /** Rows 3a, 3b, 4a and 4b. */
@@ -47,16 +74,11 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
         ...load,
         seconds: 1,
       });
-    const up = { sdk: [] as number[], web: [] as number[], nginx: [] as number[], errors: 0, first: '' };
+    const up = { sdk: new Series(), web: new Series(), nginx: new Series() };
     for (let i = 1; i <= ctx.options.runs; i++) {
-      if (nginx)
-        up.nginx.push(
-          (await wrk(nginx.url, 'put', [`/small/r${i}`, String(smallFile)], load)).requestsPerSec,
-        );
+      if (nginx) addWrk(up.nginx, await wrk(nginx.url, 'put', [`/small/r${i}`, String(smallFile)], load));
       const s = await sdkUpload(`/small/sdk-r${i}`, loadSeconds);
-      up.sdk.push(s.perSec);
-      up.errors += s.errors;
-      up.first ||= s.firstError ?? '';
+      up.sdk.add(s.perSec, s.errors, s.done, s.firstError);
       if (ctx.wrk) {
         const w = await wrk(
           cluster.clientUrl,
@@ -64,11 +86,10 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
           [`/api/files/small/web-r${i}`, String(smallFile)],
           load,
         );
-        up.web.push(w.requestsPerSec);
-        up.errors += w.errors;
+        addWrk(up.web, w);
       }
       ctx.log(
-        `small uploads ${i}: sdk ${s.perSec.toFixed(0)}/s, web ${up.web.at(-1)?.toFixed(0) ?? '-'}/s, nginx ${up.nginx.at(-1)?.toFixed(0) ?? '-'}/s`,
+        `small uploads ${i}: sdk ${s.perSec.toFixed(0)}/s, web ${up.web.rates.at(-1)?.toFixed(0) ?? '-'}/s, nginx ${up.nginx.rates.at(-1)?.toFixed(0) ?? '-'}/s`,
       );
     }
 
@@ -92,25 +113,20 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
       });
     await sdkRead(1);
     if (ctx.wrk) await wrk(cluster.clientUrl, 'get', [webList], { ...load, seconds: 1 });
-    const down = { sdk: [] as number[], web: [] as number[], nginx: [] as number[], errors: 0, first: '' };
+    const down = { sdk: new Series(), web: new Series(), nginx: new Series() };
     for (let i = 1; i <= ctx.options.runs; i++) {
-      if (nginx) down.nginx.push((await wrk(nginx.url, 'get', [nginxList], load)).requestsPerSec);
+      if (nginx) addWrk(down.nginx, await wrk(nginx.url, 'get', [nginxList], load));
       const s = await sdkRead(loadSeconds);
-      down.sdk.push(s.perSec);
-      down.errors += s.errors;
-      down.first ||= s.firstError ?? '';
-      if (ctx.wrk) {
-        const w = await wrk(cluster.clientUrl, 'get', [webList], load);
-        down.web.push(w.requestsPerSec);
-        down.errors += w.errors;
-      }
+      down.sdk.add(s.perSec, s.errors, s.done, s.firstError);
+      if (ctx.wrk) addWrk(down.web, await wrk(cluster.clientUrl, 'get', [webList], load));
       ctx.log(
-        `small reads ${i}: sdk ${s.perSec.toFixed(0)}/s, web ${down.web.at(-1)?.toFixed(0) ?? '-'}/s, nginx ${down.nginx.at(-1)?.toFixed(0) ?? '-'}/s`,
+        `small reads ${i}: sdk ${s.perSec.toFixed(0)}/s, web ${down.web.rates.at(-1)?.toFixed(0) ?? '-'}/s, nginx ${down.nginx.rates.at(-1)?.toFixed(0) ?? '-'}/s`,
       );
     }
-    const missing = nginx ? '' : 'nginx or wrk missing: no baseline. ';
-    const errors = (e: { errors: number; first: string }) =>
-      e.errors > 0 ? `${e.errors} failed operations (${e.first || 'HTTP errors'}). ` : '';
+    const notes = (dfs: Series, base: Series) =>
+      [nginx ? '' : 'nginx or wrk missing: no baseline', dfs.note(), base.note() && `nginx: ${base.note()}`]
+        .filter(Boolean)
+        .join('; ') || undefined;
     const kib = `${smallFile / 1024} KiB`;
     const rows = [
       makeRow(
@@ -121,10 +137,10 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
           unit: '/s',
           target: 0.3,
           better: 'higher',
-          note: `${missing}${errors(up)}` || undefined,
+          note: notes(up.sdk, up.nginx),
         },
-        up.sdk,
-        up.nginx,
+        up.sdk.rates,
+        up.nginx.rates,
       ),
     ];
     if (ctx.wrk)
@@ -137,9 +153,10 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
             unit: '/s',
             target: 0.3,
             better: 'higher',
+            note: notes(up.web, up.nginx),
           },
-          up.web,
-          up.nginx,
+          up.web.rates,
+          up.nginx.rates,
         ),
       );
     rows.push(
@@ -151,10 +168,10 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
           unit: '/s',
           target: 0.3,
           better: 'higher',
-          note: `${missing}${errors(down)}` || undefined,
+          note: notes(down.sdk, down.nginx),
         },
-        down.sdk,
-        down.nginx,
+        down.sdk.rates,
+        down.nginx.rates,
       ),
     );
     if (ctx.wrk)
@@ -167,9 +184,10 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
             unit: '/s',
             target: 0.3,
             better: 'higher',
+            note: notes(down.web, down.nginx),
           },
-          down.web,
-          down.nginx,
+          down.web.rates,
+          down.nginx.rates,
         ),
       );
     return rows;
