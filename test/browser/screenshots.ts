@@ -26,7 +26,7 @@ async function main(): Promise<void> {
       ['/photos/2024/lake.jpg', 3_400_000],
       ['/photos/2024/summit.jpg', 2_900_000],
       ['/reports/q3-results.pdf', 812_000],
-      ['/reports/Grüße 日本.txt', 2_400],
+      ['/reports/Übersicht Grüße.txt', 2_400],
       ['/notes.md', 5_120],
       ['/backup-2024-11-02.tar.gz', 7_800_000],
       ['/README.txt', 980],
@@ -40,7 +40,25 @@ async function main(): Promise<void> {
 
     await page.goto(`${client.url}/`);
     await page.locator('#files tbody tr.file').first().waitFor();
+    // Show an upload in flight: throttle the page's upload link and pick a file.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 1024 * 1024,
+    });
+    await page.setInputFiles('#picker', {
+      name: 'holiday-video.mp4',
+      mimeType: 'video/mp4',
+      buffer: randomData(24 * 1024 * 1024),
+    });
+    const state = page.locator('#transfers .state');
+    await state.filter({ hasText: /^[1-9][\d.]* MiB of .*\/s$/ }).waitFor();
     await page.screenshot({ path: path.join(OUT, 'client.png') });
+    await page.locator('#transfers button', { hasText: 'Cancel' }).click();
+    await state.filter({ hasText: 'cancelled' }).waitFor();
 
     await waitFor(async () => (await cluster.sdk.status()).chunks > 0, 'chunk health to be counted');
     await page.goto(`${cluster.master.url}/`);

@@ -34,7 +34,8 @@ function show(files, total, more) {
       a.textContent = file.path;
       const size = document.createElement('span');
       size.className = 'muted small';
-      size.textContent = ` · ${formatBytes(file.size)} · ${file.chunkCount ?? 0} chunks`;
+      const chunks = file.chunkCount ?? 0;
+      size.textContent = ` · ${formatBytes(file.size)} · ${chunks} chunk${chunks === 1 ? '' : 's'}`;
       li.append(a, size);
       return li;
     }),
