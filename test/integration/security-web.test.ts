@@ -15,7 +15,6 @@ import {
   outsideTree,
   type Reply,
   send,
-  sendJson,
   startArena,
 } from '../helpers/adversary.js';
 import { randomData } from '../helpers/cluster.js';
