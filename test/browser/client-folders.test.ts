@@ -1,6 +1,7 @@
 // The web client's file browser in Chromium: folders with breadcrumbs and location.hash,
 // move/rename, sorting, filtering, and a phone-sized screen.
 
+import fs from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
@@ -120,6 +121,26 @@ describe('web client in a browser: folders', () => {
     expect(await page.locator('#summary').textContent()).to.contain('1 shown');
     await page.locator('#filter').fill('nothing like this');
     expect(await page.locator('#files tbody').textContent()).to.contain('No name in this folder matches');
+    expectNoErrors(errors);
+    await close();
+  });
+
+  it('opens folders and downloads files whose names hold URL characters (# % ? &)', async () => {
+    const folder = '/a#b %41?&/';
+    // Chromium replaces '?' in the name it saves a download under, so only the folder has one.
+    const file = `${folder}100% sure #1 & more.txt`;
+    await cluster.sdk.upload(bytes('odd'), file);
+    const { page, errors, close } = await openPage(browser, base);
+    await row(page, folder).locator('a.folder').click();
+    await listed(page, folder);
+    await page.reload();
+    await listed(page, folder);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row(page, file).locator('a.download').click(),
+    ]);
+    expect(download.suggestedFilename()).to.equal('100% sure #1 & more.txt');
+    expect((await fs.readFile(await download.path())).toString()).to.equal('odd');
     expectNoErrors(errors);
     await close();
   });

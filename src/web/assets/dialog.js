@@ -7,6 +7,8 @@ const input = document.getElementById('ask-input');
 const ok = document.getElementById('ask-ok');
 const cancel = document.getElementById('ask-cancel');
 
+let queue = Promise.resolve();
+
 cancel?.addEventListener('click', (event) => {
   event.preventDefault();
   dialog.close('cancel');
@@ -17,7 +19,14 @@ cancel?.addEventListener('click', (event) => {
  * false; with `value` the user edits a text field and it resolves to the text, or null when
  * cancelled. `select` chooses how much of the text is preselected (e.g. the name without extension).
  */
-export function ask({ question, value, okLabel = 'OK', danger = false, select }) {
+export function ask(options) {
+  // One question at a time: a second one (say, a drop while a prompt is open) waits its turn.
+  const answer = queue.then(() => show(options));
+  queue = answer.catch(() => undefined);
+  return answer;
+}
+
+function show({ question, value, okLabel = 'OK', danger = false, select }) {
   return new Promise((resolve) => {
     const prompting = value !== undefined;
     text.textContent = question;

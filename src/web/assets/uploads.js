@@ -92,8 +92,9 @@ export class Uploads {
           : `${formatBytes(event.loaded)} of ${formatBytes(total)}${rate}`;
     });
     xhr.addEventListener('load', () => {
-      if (xhr.status === 201) this.#done(transfer, 'uploaded', started);
-      else this.#fail(transfer, errorFrom(xhr.status, xhr.responseText).message);
+      if (xhr.status === 201) return this.#done(transfer, 'uploaded', started);
+      if (xhr.status === 401) dispatchEvent(new Event('dfs:unauthorized'));
+      this.#fail(transfer, errorFrom(xhr.status, xhr.responseText).message);
     });
     xhr.addEventListener('error', () => this.#fail(transfer, networkError().message));
     xhr.addEventListener('abort', () => this.#done(transfer, 'cancelled'));
