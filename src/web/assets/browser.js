@@ -3,10 +3,11 @@
 
 import { call, encodePath } from './api.js';
 import { ask } from './dialog.js';
-import { droppedFiles } from './drop.js';
+import { acceptDrops } from './drop.js';
 import { formatBytes } from './format.js';
 import { hashFor, prefixFromHash, renderRows, visibleEntries } from './listing.js';
 import { needsLogin, setupLogin } from './login.js';
+import { clearMessage, showMessage } from './message.js';
 import { Uploads } from './uploads.js';
 
 // Other people change the namespace too: re-list the open folder this often.
@@ -24,20 +25,7 @@ const state = {
   loads: 0,
 };
 const uploads = new Uploads($('transfers'), () => scheduleLoad());
-let messageTimer;
 let loadTimer;
-
-function showMessage(text, kind = 'error') {
-  $('message-text').textContent = text;
-  $('message').classList.toggle('info', kind === 'info');
-  $('message').hidden = false;
-  clearTimeout(messageTimer);
-  if (kind === 'info') messageTimer = setTimeout(clearMessage, 4000);
-}
-
-function clearMessage() {
-  $('message').hidden = true;
-}
 
 function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -87,6 +75,7 @@ async function load() {
     state.prefix = prefix;
     state.entries = [];
     state.listed = '';
+    delete $('files').dataset.loaded;
     renderCrumbs();
     render('Loading…');
   }
@@ -196,39 +185,6 @@ async function upload(items) {
   );
 }
 
-function wireDragAndDrop() {
-  const zone = $('drop');
-  let depth = 0;
-  const carriesFiles = (event) => Array.from(event.dataTransfer?.types ?? []).includes('Files');
-  document.addEventListener('dragenter', (event) => {
-    if (!carriesFiles(event)) return;
-    event.preventDefault();
-    depth++;
-    zone.classList.add('active');
-  });
-  document.addEventListener('dragover', (event) => {
-    if (!carriesFiles(event)) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'copy';
-  });
-  document.addEventListener('dragleave', () => {
-    depth = Math.max(0, depth - 1);
-    if (depth === 0) zone.classList.remove('active');
-  });
-  document.addEventListener('drop', async (event) => {
-    if (!event.dataTransfer) return;
-    // Never let the browser navigate away to a dropped file.
-    event.preventDefault();
-    depth = 0;
-    zone.classList.remove('active');
-    try {
-      await upload(await droppedFiles(event.dataTransfer));
-    } catch (err) {
-      showMessage(`Could not read the dropped files: ${err.message}`);
-    }
-  });
-}
-
 function wireControls() {
   const picker = $('picker');
   picker.addEventListener('change', async () => {
@@ -266,14 +222,12 @@ function wireControls() {
 
 async function start() {
   wireControls();
-  wireDragAndDrop();
-  const config = call('GET', '/api/config').then(
-    (c) => {
-      state.config = c;
-    },
-    (err) => showMessage(`Could not reach the cluster: ${err.message}`),
-  );
-  await config;
+  acceptDrops($('drop'), upload, (err) => showMessage(`Could not read the dropped files: ${err.message}`));
+  try {
+    state.config = await call('GET', '/api/config');
+  } catch (err) {
+    showMessage(`Could not reach the cluster: ${err.message}`);
+  }
   await load();
 }
 

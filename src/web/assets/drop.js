@@ -1,5 +1,5 @@
-// The files of a drag-and-drop: loose files, and dropped folders walked recursively with their
-// relative paths kept.
+// Drag and drop onto the page: highlighting the drop zone, and the files of a drop (loose
+// files, and dropped folders walked recursively with their relative paths kept).
 
 /**
  * Resolves to `{ file, relative }` for everything dropped, `relative` being `name` for a loose
@@ -40,4 +40,40 @@ async function walk(folder, base) {
         found.push({ file: await new Promise((resolve, reject) => entry.file(resolve, reject)), relative });
     }
   }
+}
+
+/**
+ * Accepts files dropped anywhere on the page: `zone` is highlighted while files are dragged
+ * over, and `onFiles` receives what `droppedFiles` finds (`onError` if reading them fails).
+ */
+export function acceptDrops(zone, onFiles, onError) {
+  let depth = 0;
+  const carriesFiles = (event) => Array.from(event.dataTransfer?.types ?? []).includes('Files');
+  document.addEventListener('dragenter', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    depth++;
+    zone.classList.add('active');
+  });
+  document.addEventListener('dragover', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  document.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) zone.classList.remove('active');
+  });
+  document.addEventListener('drop', async (event) => {
+    if (!event.dataTransfer) return;
+    // Never let the browser navigate away to a dropped file.
+    event.preventDefault();
+    depth = 0;
+    zone.classList.remove('active');
+    try {
+      await onFiles(await droppedFiles(event.dataTransfer));
+    } catch (err) {
+      onError(err);
+    }
+  });
 }

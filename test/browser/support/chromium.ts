@@ -17,9 +17,13 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-/** True when Chromium is installed; otherwise prints a loud warning once and returns false. */
+let warned = false;
+
+/** True when Chromium is installed; otherwise prints a loud warning (once) and returns false. */
 export function chromiumAvailable(): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
+  if (warned) return false;
+  warned = true;
   console.warn(
     `\n  WARNING: browser tests SKIPPED: Chromium is missing at ${CHROMIUM_PATH} ` +
       '(install it with `apt-get install -y chromium`, or set CHROMIUM_PATH).\n',
