@@ -132,12 +132,20 @@ export class Namespace {
       if (req.ifMatch !== undefined && (current?.created ?? 0) !== req.ifMatch) {
         throw new DfsError('conflict', `${path} was changed by someone else`);
       }
+      // An upload idle past its expiry lost its pins: a fresh chunk collected since is gone.
+      if (uploadId && this.uploads.expired(uploadId) && chunks.some((c) => this.collected(c.id, written)))
+        throw new DfsError('conflict', 'the upload was idle for too long and expired; upload the file again');
       return this.meta.replaceFile(path, manifest, (id) => [...(written.get(id) ?? [])], manifest.created);
     });
     if (uploadId) this.uploads.finish(uploadId);
     this.totals.files += previous ? 0 : 1;
     this.totals.logicalBytes += manifest.size - (previous?.size ?? 0);
     return manifest;
+  }
+
+  // A freshly written chunk the chunk table no longer knows may have been collected as garbage.
+  private collected(id: string, written: Map<string, Set<string>>): boolean {
+    return written.has(id) && !this.meta.chunks.get(id);
   }
 
   /** Verified receipts, as chunk id → node ids that durably stored it. */

@@ -1,11 +1,16 @@
 // Uploads in progress: the chunks they have been allocated are pinned so that garbage
 // collection never removes a chunk a commit is about to reference.
 
+// Most expired uploads remembered.
+const MAX_LAPSED = 100_000;
+
 /** Tracks each open upload's chunks and when it was last active. */
 export class UploadTracker {
   private readonly uploads = new Map<string, { lastActive: number; chunks: Set<string> }>();
   /** How often each chunk is pinned by an open upload. */
   private readonly pins = new Map<string, number>();
+  /** Uploads that expired, oldest first, so a late commit can be refused. */
+  private readonly lapsed = new Map<string, number>();
 
   constructor(private readonly idleExpiry: number) {}
 
@@ -26,6 +31,7 @@ export class UploadTracker {
 
   /** Ends an upload (committed or abandoned): its pins are released. */
   finish(uploadId: string): void {
+    this.lapsed.delete(uploadId);
     const upload = this.uploads.get(uploadId);
     if (!upload) return;
     this.uploads.delete(uploadId);
@@ -34,6 +40,14 @@ export class UploadTracker {
       if (n <= 0) this.pins.delete(id);
       else this.pins.set(id, n);
     }
+  }
+
+  /**
+   * True when upload `uploadId` once went idle past the expiry: its pins were released then, so
+   * chunks it wrote before may have been collected (even if it was allocated to again since).
+   */
+  expired(uploadId: string): boolean {
+    return this.lapsed.has(uploadId);
   }
 
   /** True while an open upload holds chunk `id`. */
@@ -47,8 +61,14 @@ export class UploadTracker {
     for (const [id, upload] of this.uploads) {
       if (now - upload.lastActive > this.idleExpiry) {
         this.finish(id);
+        this.lapsed.set(id, now);
         n++;
       }
+    }
+    // Remembered for a long while, but not forever.
+    for (const [id, when] of this.lapsed) {
+      if (now - when <= 10 * this.idleExpiry && this.lapsed.size <= MAX_LAPSED) break;
+      this.lapsed.delete(id);
     }
     return n;
   }
