@@ -5,6 +5,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { NodeConfig } from '../config.js';
 import { requireToken } from '../http/access.js';
+import { assets } from '../http/assets.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { securityHeaders } from '../http/security.js';
 import { signReceipt, verifyWriteToken } from '../protocol/auth.js';
@@ -34,6 +35,7 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
   app.on('error', logAppErrors(log));
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
+  app.use(assets());
   app.use(async (ctx, next) => {
     state.requests++;
     // The raw (undecoded) id is checked before auth, routing or any file-system call: a chunk
