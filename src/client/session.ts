@@ -13,6 +13,19 @@ export const SESSION_COOKIE = 'dfs_session';
 export const CSRF_HEADER = 'x-dfs-csrf';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+const LOOPBACK_NAME = /^(localhost|[\w-]+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * DNS rebinding guard: a page on evil.example whose name is re-pointed at 127.0.0.1 is
+ * same-origin with itself, so Origin checks pass. A request that reached us on a loopback
+ * address must therefore name a loopback host. (With an access token the session cookie, bound
+ * to the real host, already keeps such a page out.)
+ */
+export function rebound(ctx: Context): boolean {
+  const local = ctx.req.socket.localAddress ?? '';
+  const loopback = local === '::1' || local.startsWith('127.') || local.startsWith('::ffff:127.');
+  return loopback && !LOOPBACK_NAME.test(ctx.hostname);
+}
 
 // What a visitor without a session may load: the page (it shows the sign-in form), its static
 // files and the session routes themselves. Everything else needs the token (deny by default).
@@ -44,6 +57,9 @@ export function sessionGate(token: string) {
   return {
     /** Refuses unauthenticated calls and cross-origin or header-less writes, whatever the path. */
     async check(ctx: Context, next: Next): Promise<void> {
+      if (!token && rebound(ctx)) {
+        throw new DfsError('forbidden', `host "${ctx.hostname}" is not this loopback-only web client`);
+      }
       if (!SAFE.has(ctx.method)) {
         if (!sameOrigin(ctx)) throw new DfsError('forbidden', 'cross-origin request refused');
         if (ctx.get(CSRF_HEADER) !== '1') {

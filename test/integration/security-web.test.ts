@@ -200,6 +200,34 @@ describe('security: web', function () {
     expect((await send(web, 'DELETE', '/api/files/own.txt', { headers: CSRF })).status).to.equal(200);
   });
 
+  it('a token-less web client on loopback refuses a DNS-rebound Host name', async () => {
+    const port = new URL(web).port;
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      '127.0.0.1.nip.io',
+      'localhost.evil.example',
+    ]) {
+      for (const [method, route, body] of [
+        ['GET', '/api/list', undefined],
+        ['GET', '/api/download/kept.txt', undefined],
+        ['GET', '/', undefined],
+        ['PUT', '/api/files/rebound.txt', 'evil'],
+      ] as const) {
+        const origin = `http://${host.includes(':') ? host : `${host}:${port}`}`;
+        const reply = await send(web, method, route, {
+          headers: { Host: host, Origin: origin, ...CSRF },
+          body,
+        });
+        expect(reply.status, `${host} ${method} ${route}`).to.equal(403);
+      }
+    }
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `app.localhost:${port}`]) {
+      expect((await send(web, 'GET', '/api/list', { headers: { Host: host } })).status, host).to.equal(200);
+    }
+    expect((await arena.cluster.sdk.list('/')).entries.map((e) => e.path)).not.to.include('/rebound.txt');
+  });
+
   it('a markup file name is escaped in server-rendered pages and only ever sent as JSON data', async () => {
     const name = '/xss/\'"><script>alert(1)<img src=x onerror=alert(2)><svg onload=alert(3)>.txt';
     await arena.cluster.sdk.upload(bytes('x'), name);
