@@ -46,6 +46,7 @@ export class Cluster {
     readonly dir: string,
     readonly masterUrl: string,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly flags: string[],
   ) {}
 
   /** Starts master, nodes and (by default) the web client, and waits until every node is alive. */
@@ -53,8 +54,8 @@ export class Cluster {
     const dir = trackDir(await fs.mkdtemp(path.join(os.tmpdir(), 'dfs-bench-cluster-')));
     const port = await freePort();
     const env = { ...process.env, DFS_SECRET: randomBytes(24).toString('hex'), DFS_TOKEN: '' };
-    const cluster = new Cluster(dir, `http://127.0.0.1:${port}`, env);
     const flags = options.nodeFlags ?? [];
+    const cluster = new Cluster(dir, `http://127.0.0.1:${port}`, env, flags);
     const master = ['master', '--port', String(port), '--data', path.join(dir, 'master')];
     if (options.chunkSize) master.push('--chunk-size', options.chunkSize);
     if (options.replication) master.push('--replication', String(options.replication));
@@ -134,9 +135,12 @@ export class Cluster {
     return this.daemons.filter((d) => d.name.startsWith('node'));
   }
 
-  /** Runs `dfs ARGS --master URL` with the built binary. */
+  /** Runs `dfs ARGS --master URL` with the built binary (and the cluster's node.js flags). */
   dfs(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return run(process.execPath, [BIN, ...args, '--master', this.masterUrl], { env: this.env, ...options });
+    return run(process.execPath, [...this.flags, BIN, ...args, '--master', this.masterUrl], {
+      env: this.env,
+      ...options,
+    });
   }
 
   /** The last lines the daemons wrote to stderr. */

@@ -30,6 +30,8 @@ export interface RunResult {
   ms: number;
   /** Peak RSS of the command itself in bytes (from GNU time), when asked for. */
   peakRss?: number;
+  /** CPU seconds (user + system) the command used (from GNU time), when asked for. */
+  cpu?: number;
 }
 
 /** Options of `run`. */
@@ -37,7 +39,7 @@ export interface RunOptions {
   /** 'null' sends stdout to /dev/null, a path sends it to that file; neither passes through here. */
   stdout?: 'pipe' | 'null' | { file: string };
   env?: NodeJS.ProcessEnv;
-  /** Measure the command's peak RSS with /usr/bin/time. */
+  /** Measure the command's peak RSS and CPU time with /usr/bin/time. */
   rss?: boolean;
   /** Fail (throw) on a non-zero exit; default true. */
   check?: boolean;
@@ -51,7 +53,7 @@ export async function run(cmd: string, args: string[], options: RunOptions = {})
   let argv = [cmd, ...args];
   if (options.rss && existsSync(GNU_TIME)) {
     rssFile = path.join(os.tmpdir(), `dfs-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    argv = [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv];
+    argv = [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, ...argv];
   }
   const target = options.stdout === 'null' ? '/dev/null' : (options.stdout as { file?: string })?.file;
   const devnull = target ? await fs.open(target, 'w') : undefined;
@@ -77,15 +79,17 @@ export async function run(cmd: string, args: string[], options: RunOptions = {})
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     let peakRss: number | undefined;
+    let cpu: number | undefined;
     if (rssFile) {
-      const kb = Number.parseInt(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '', 10);
-      if (Number.isFinite(kb)) peakRss = kb * 1024;
+      const [kb, user, sys] = (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ');
+      if (Number.isFinite(Number(kb))) peakRss = Number(kb) * 1024;
+      if (Number.isFinite(Number(user) + Number(sys))) cpu = Number(user) + Number(sys);
       await fs.rm(rssFile, { force: true });
     }
     if (code !== 0 && options.check !== false) {
       throw new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-2000)}`);
     }
-    return { code, stdout, stderr, ms, peakRss };
+    return { code, stdout, stderr, ms, peakRss, cpu };
   } finally {
     await devnull?.close();
   }
@@ -99,6 +103,18 @@ export function procMemory(pid: number, field: 'VmRSS' | 'VmHWM'): number | unde
     return match ? Number(match[1]) * 1024 : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** CPU seconds (user + system) a live process has used so far, from /proc/PID/stat. */
+export function procCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
   }
 }
 
