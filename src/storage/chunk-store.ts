@@ -199,10 +199,13 @@ export class ChunkStore {
     const file = this.chunkPath(id);
     this.untrack(id);
     try {
+      // Never unlink through a symlinked fan-out folder (that file is not ours).
+      await realDir(path.dirname(file), false);
       await fs.unlink(file);
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
       throw toDfsError(err);
     }
   }
@@ -211,11 +214,13 @@ export class ChunkStore {
   async quarantine(id: string): Promise<void> {
     const file = this.chunkPath(id);
     this.untrack(id);
-    await fs
-      .rename(file, path.join(this.root, 'quarantine', `${id}.${Date.now()}`))
-      .catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw toDfsError(err);
-      });
+    try {
+      await realDir(path.dirname(file), false);
+      await fs.rename(file, path.join(this.root, 'quarantine', `${id}.${Date.now()}`));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toDfsError(err);
+    }
   }
 
   /** Re-hashes chunk `id` from disk; true when its bytes still match its name. */

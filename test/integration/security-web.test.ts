@@ -324,6 +324,13 @@ describe('security: web', function () {
         expect(put.status).to.be.within(500, 599);
         expect(put.json().error?.code).to.equal('internal');
         expect(await fs.readdir(outsideDir)).to.deep.equal([id]);
+        // Nor is a file deleted through it.
+        const del = await send(node.url, 'DELETE', `/chunks/${id}`, {
+          headers: { 'x-dfs-token': arena.token('delete', id) },
+        });
+        expect(del.status).to.equal(200);
+        expect(del.json<{ deleted: boolean }>().deleted).to.equal(false);
+        expect(await fs.readdir(outsideDir)).to.deep.equal([id]);
         await waitFor(
           () => arena.cluster.logs.some((l) => l.includes('is not a real folder')),
           'the detail in the log',
