@@ -10,7 +10,7 @@ import type { EventLog } from './events.js';
 import { fsck } from './fsck.js';
 import { Inventories } from './inventory.js';
 import type { MetaStore } from './meta.js';
-import type { Namespace } from './namespace.js';
+import type { Namespace, Shortfall } from './namespace.js';
 import type { NodeRegistry } from './registry.js';
 import { type RepairCandidate, Repairs } from './repairs.js';
 import type { UploadTracker } from './uploads.js';
@@ -186,9 +186,19 @@ export class Maintenance {
       const urls = added.map((id) => this.registry.get(id)?.url ?? id).join(', ');
       this.events.add('chunk-repaired', `chunk ${chunkId.slice(0, 12)}… copied to ${urls}`);
     }
+    this.repairs.settle(chunkId, added);
     this.markDirty();
     // Keep copies flowing without waiting for the next scan.
     this.repairs.plan();
+  }
+
+  /** Copies fresh chunks a commit finds short of live replicas (a node died after its ack). */
+  async topUp(short: Shortfall[]): Promise<Map<string, string[]>> {
+    const result = await this.repairs.topUp(short);
+    const copies = [...result.values()].reduce((n, nodes) => n + nodes.length, 0);
+    if (copies > 0)
+      this.log(`commit: ${copies} copy(ies) made of chunks that lost a replica after their ack`);
+    return result;
   }
 
   /** `POST /internal/corrupt`: a node quarantined rotten replicas. */

@@ -35,6 +35,7 @@ export async function startMaster(
   const uploads = new UploadTracker(Math.max(config.gcGrace, config.tokenTtl));
   const namespace = new Namespace(config, meta, registry, uploads);
   maintenance = new Maintenance(config, meta, registry, uploads, namespace, events, log);
+  namespace.topUp = (short) => (maintenance as Maintenance).topUp(short);
   const app = createMasterApp({ config, namespace, registry, maintenance, events, log });
   const listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
   maintenance.start();

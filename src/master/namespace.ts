@@ -24,6 +24,14 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /** Most chunks placed by one allocate call. */
 export const MAX_ALLOCATE = 1000;
 
+/** A freshly written chunk a commit finds below the factor: `live` hold it now, `holders` wrote it. */
+export interface Shortfall {
+  id: string;
+  size: number;
+  live: string[];
+  holders: string[];
+}
+
 /** Running totals of the namespace, kept in memory. */
 export interface NamespaceTotals {
   files: number;
@@ -44,6 +52,16 @@ export class Namespace {
       this.totals.files++;
       this.totals.logicalBytes += file.size;
     }
+  }
+
+  /** Set by the master: copies fresh chunks a commit finds short; resolves with the new holders. */
+  topUp?: (short: Shortfall[]) => Promise<Map<string, string[]>>;
+
+  // Live holders of chunk `id`: the chunk table's, and the nodes of this commit's receipts.
+  private liveOf(id: string, written: Map<string, Set<string>>): Set<string> {
+    const live = new Set(this.liveReplicas(id));
+    for (const n of written.get(id) ?? []) if (this.registry.isAlive(n)) live.add(n);
+    return live;
   }
 
   private liveReplicas(id: string): string[] {
@@ -110,10 +128,21 @@ export class Namespace {
       throw new DfsError('bad_request', 'chunk sizes do not add up to the file size');
     }
     const written = this.checkReceipts(req.receipts);
+    // A fresh chunk that lost a replica after its ack (a node died mid-upload) is copied to
+    // another node first, so the file is acknowledged at its full factor.
+    const short = chunks.flatMap((c) => {
+      const live = this.liveOf(c.id, written);
+      const holders = [...(written.get(c.id) ?? [])];
+      return holders.length > 0 && live.size > 0 && live.size < this.config.replication
+        ? [{ ...c, live: [...live], holders }]
+        : [];
+    });
+    if (short.length > 0 && this.topUp) {
+      for (const [id, nodes] of await this.topUp(short)) for (const n of nodes) written.get(id)?.add(n);
+    }
     for (const c of chunks) {
-      const live = new Set(this.liveReplicas(c.id));
+      const live = this.liveOf(c.id, written);
       const fresh = written.get(c.id);
-      for (const n of fresh ?? []) if (this.registry.isAlive(n)) live.add(n);
       // Freshly written chunks must be fully replicated; a chunk that was already stored needs
       // one live copy (repair restores the rest).
       const needed = fresh ? this.config.replication : 1;

@@ -4,11 +4,16 @@
 import type { MasterConfig } from '../config.js';
 import { signWriteToken } from '../protocol/auth.js';
 import type { MetaStore } from './meta.js';
+import type { Shortfall } from './namespace.js';
 import { chooseNodes } from './placement.js';
 import type { NodeRegistry, TrackedNode } from './registry.js';
 
 // A copy not confirmed within this time is planned again.
 const REPAIR_TIMEOUT = 60_000;
+// A copy a waiting commit asked for: attempts, and how long each may take (within a client's
+// 30 s request timeout).
+const URGENT_ATTEMPTS = 3;
+const URGENT_TIMEOUT = 8_000;
 
 /** A chunk below its factor, as a scan found it. */
 export interface RepairCandidate {
@@ -20,6 +25,8 @@ export interface RepairCandidate {
 export class Repairs {
   private readonly inFlight = new Map<string, { since: number; source: string; targets: string[] }>();
   private queue: string[] = [];
+  /** Commits waiting for a copy of a chunk: called with the nodes that got one ([] on failure). */
+  private readonly waiting = new Map<string, ((nodes: string[]) => void)[]>();
 
   constructor(
     private readonly config: Readonly<MasterConfig>,
@@ -89,6 +96,73 @@ export class Repairs {
     let n = 0;
     for (const repair of this.inFlight.values()) if (repair.source === nodeId) n++;
     return n;
+  }
+
+  /**
+   * Copies the chunks a waiting commit needs at full factor now, outside the concurrency limit;
+   * resolves with the nodes that got a copy, per chunk.
+   */
+  async topUp(short: Shortfall[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>();
+    const unique = [...new Map(short.map((s) => [s.id, s])).values()];
+    await Promise.all(
+      unique.map(async (s) => {
+        const got: string[] = [];
+        const avoid = new Set([...s.holders, ...s.live, ...(this.meta.chunks.get(s.id)?.replicas ?? [])]);
+        for (let i = 0; i < URGENT_ATTEMPTS && s.live.length + got.length < this.config.replication; i++) {
+          const { nodes, tried } = await this.copyNow(
+            s,
+            avoid,
+            this.config.replication - s.live.length - got.length,
+          );
+          if (tried.length === 0) break;
+          got.push(...nodes);
+          for (const n of tried) avoid.add(n);
+        }
+        result.set(s.id, got);
+      }),
+    );
+    return result;
+  }
+
+  private async copyNow(
+    s: Shortfall,
+    avoid: ReadonlySet<string>,
+    missing: number,
+  ): Promise<{ nodes: string[]; tried: string[] }> {
+    const source = s.live
+      .map((n) => this.registry.get(n))
+      .find((n): n is TrackedNode => n?.alive === true && n.registered);
+    const candidates = this.registry.alive().filter((n) => n.registered);
+    let targets: TrackedNode[];
+    try {
+      targets = chooseNodes(candidates, missing, s.size, avoid) as TrackedNode[];
+    } catch {
+      return { nodes: [], tried: [] };
+    }
+    if (!source) return { nodes: [], tried: [] };
+    const nodes = await new Promise<string[]>((resolve) => {
+      const timer = setTimeout(() => settle([]), URGENT_TIMEOUT);
+      const settle = (nodes: string[]) => {
+        clearTimeout(timer);
+        resolve(nodes);
+      };
+      this.waiting.set(s.id, [...(this.waiting.get(s.id) ?? []), settle]);
+      source.outbox.push({
+        op: 'replicate',
+        chunkId: s.id,
+        targets: targets.map((t) => ({ nodeId: t.id, url: t.url })),
+        token: signWriteToken(this.config.secret, 'put', s.id, Date.now() + this.config.tokenTtl),
+      });
+    });
+    return { nodes, tried: targets.map((t) => t.id) };
+  }
+
+  /** A copy of `id` was reported (`nodes` got it; [] when it failed): wakes waiting commits. */
+  settle(id: string, nodes: string[]): void {
+    const waiters = this.waiting.get(id);
+    this.waiting.delete(id);
+    for (const wake of waiters ?? []) wake(nodes);
   }
 
   /** A copy of `id` reported back by `nodeId` (done or failed); true when it was in flight. */

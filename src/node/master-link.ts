@@ -5,11 +5,20 @@ import type { NodeConfig } from '../config.js';
 import type { Logger } from '../http/errors.js';
 import { signNodeAuth } from '../protocol/auth.js';
 import type { DfsError } from '../protocol/errors.js';
-import type { HeartbeatRequest, HeartbeatResponse, NodeCommand, RegisterRequest } from '../protocol/types.js';
+import type {
+  HeartbeatRequest,
+  HeartbeatResponse,
+  NodeCommand,
+  Receipt,
+  RegisterRequest,
+} from '../protocol/types.js';
 import { createHttp, toClientError } from '../sdk/http.js';
 import type { DiskUsage } from '../storage/chunk-store.js';
 import { openForward } from './forward.js';
 import type { NodeState } from './state.js';
+
+// A repair copy still unfinished after this long is abandoned (the master plans it again).
+const COPY_DEADLINE = 60_000;
 
 /** Registers, heartbeats and runs the master's commands until stopped. */
 export class MasterLink {
@@ -138,7 +147,9 @@ export class MasterLink {
   }
 
   private async run(command: NodeCommand): Promise<void> {
-    const key = `${command.op}:${command.chunkId}`;
+    // A copy to other targets is new work, even while a stuck copy of the same chunk runs.
+    const to = command.op === 'replicate' ? command.targets.map((t) => t.nodeId).join(',') : '';
+    const key = `${command.op}:${command.chunkId}:${to}`;
     if (this.busy.has(key)) return;
     this.busy.add(key);
     try {
@@ -173,14 +184,19 @@ export class MasterLink {
         command.token,
         size,
       );
+      // A target that accepts the connection and then hangs must not hold the copy forever.
+      const deadline = setTimeout(() => forward.destroy(), COPY_DEADLINE);
+      let receipts: Receipt[];
       try {
         for await (const piece of stream as AsyncIterable<Buffer>) await forward.write(piece);
+        receipts = await forward.finish();
       } catch (err) {
         forward.destroy();
         stream.destroy();
         throw err;
+      } finally {
+        clearTimeout(deadline);
       }
-      const receipts = await forward.finish();
       await this.call('/internal/replicated', { id: this.state.id, chunkId, receipts });
     } catch (err) {
       const code = (err as DfsError).code;

@@ -4,6 +4,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeInfo } from '../../src/protocol/types.js';
@@ -327,4 +328,34 @@ export async function corrupt(node: Daemon, id: string, at = 100): Promise<void>
 /** Seconds since `start` (a Date.now() value), for the timings the tests report. */
 export function seconds(start: number): string {
   return `${((Date.now() - start) / 1000).toFixed(2)}s`;
+}
+
+/** A TCP server that accepts connections and never answers: a host that hangs. */
+export interface BlackHole {
+  url: string;
+  /** Connections accepted so far. */
+  connections: number;
+  /** Drops every connection (the host goes away) and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Opens a black hole on a free port. */
+export async function blackHole(): Promise<BlackHole> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    hole.connections++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const hole: BlackHole = {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    connections: 0,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return hole;
 }
