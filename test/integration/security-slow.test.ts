@@ -91,7 +91,7 @@ describe('security: slow clients', function () {
         expect(result.ms).to.be.within(DEADLINE * 1000 - 100, 3000);
       }
       expect(latencies.length).to.be.greaterThan(3);
-      expect(Math.max(...latencies)).to.be.lessThan(500);
+      expect(Math.max(...latencies)).to.be.lessThan(1000);
     });
   }
 });
