@@ -11,6 +11,7 @@ export function daemonCommands(started: (running: Running) => void) {
   const master = command('master', 'run the master (metadata, placement, repair)')
     .option('--port <port>', 'port to listen on', '5000')
     .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10')
     .option('--data <dir>', 'metadata folder', 'dfs-data/master')
     .option('--chunk-size <bytes>', 'largest chunk, e.g. 8MiB', '8MiB')
     .option('--replication <n>', 'replicas per chunk', '2')
@@ -31,6 +32,7 @@ export function daemonCommands(started: (running: Running) => void) {
   const node = command('node', 'run a storage node')
     .option('--port <port>', 'port to listen on', '5001')
     .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10')
     .option('--data <dir>', 'chunk folder (default: dfs-data/node-PORT)')
     .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
     .option('--advertise <url>', 'URL others reach this node at (default: http://HOST:PORT)')
@@ -50,6 +52,7 @@ export function daemonCommands(started: (running: Running) => void) {
   const client = command('client', 'run the web client (file browser)')
     .option('--port <port>', 'port to listen on', '5003')
     .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10')
     .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
     .option('--token <token>', 'access token (default: $DFS_TOKEN)')
     .action(async (flags) => {

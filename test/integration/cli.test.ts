@@ -68,8 +68,8 @@ describe('the dfs binary', function () {
       'dfs up to start',
       20_000,
     );
-    master = match[1] as string;
-    webClient = match[2] as string;
+    master = match?.[1] ?? '';
+    webClient = match?.[2] ?? '';
     await waitFor(async () => {
       const r = await dfs(['nodes', '--json'], { env: env() });
       return (

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { chunks } from '../../src/sdk/chunker.js';
+import { BufferPool, chunks } from '../../src/sdk/chunker.js';
 
 async function* pieces(data: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
@@ -46,7 +46,28 @@ describe('chunker', () => {
 
   it('accepts strings as input', async () => {
     const out: Buffer[] = [];
-    for await (const c of chunks(['ab', 'cde', 'f'], 4)) out.push(Buffer.from(c));
+    async function* strings() {
+      yield* ['ab', 'cde', 'f'];
+    }
+    for await (const c of chunks(strings(), 4)) out.push(Buffer.from(c));
     expect(out.map((b) => b.toString())).to.deep.equal(['abcd', 'ef']);
+  });
+
+  it('reuses pooled buffers and waits for a free one', async () => {
+    const pool = new BufferPool(4, 2);
+    const source = chunks(pieces(Buffer.from('abcdefghij'), 3), 4, pool);
+    const first = (await source.next()).value as Buffer;
+    const second = (await source.next()).value as Buffer;
+    expect([first.toString(), second.toString()]).to.deep.equal(['abcd', 'efgh']);
+    let third: Buffer | undefined;
+    const pending = source.next().then((r) => {
+      third = r.value as Buffer;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(third).to.equal(undefined); // both buffers are still out
+    pool.release(first);
+    await pending;
+    expect(third?.toString()).to.equal('ij');
+    expect(third?.buffer).to.equal(first.buffer); // the same memory, recycled
   });
 });
