@@ -62,7 +62,8 @@ function problemOf(p: FsckFile): string {
 function chunksOf(p: FsckFile): string {
   const lines = p.chunks.slice(0, CHUNKS_SHOWN).map((c) => {
     const where = c.replicas.map((r) => `${r.url || r.nodeId}${r.alive ? '' : ' (dead)'}`).join(', ');
-    return `#${c.index} ${c.id.slice(0, 12)}… ${c.live} live${where ? `: ${where}` : ', no replica known'}`;
+    const state = `${c.live} live${c.corrupt ? ', corrupt copies quarantined' : ''}`;
+    return `#${c.index} ${c.id.slice(0, 12)}… ${state}${where ? `: ${where}` : ''}`;
   });
   const more = p.underReplicated + p.missing - lines.length;
   if (more > 0) lines.push(`… and ${more} more`);

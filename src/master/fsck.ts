@@ -24,8 +24,17 @@ function filesFor(meta: MetaStore, raw: unknown): { prefix: string; files: Itera
   return { prefix, files: meta.filesUnder(prefix) };
 }
 
-/** Checks the files at or below `raw`; `replication` is the factor every chunk should have. */
-export function fsck(meta: MetaStore, registry: NodeRegistry, replication: number, raw: unknown): FsckReport {
+/**
+ * Checks the files at or below `raw`; `replication` is the factor every chunk should have and
+ * `corrupt` the chunks with a copy found rotten and not yet replaced.
+ */
+export function fsck(
+  meta: MetaStore,
+  registry: NodeRegistry,
+  replication: number,
+  corrupt: ReadonlySet<string>,
+  raw: unknown,
+): FsckReport {
   const { prefix, files } = filesFor(meta, raw);
   const report: FsckReport = {
     prefix,
@@ -69,7 +78,7 @@ export function fsck(meta: MetaStore, registry: NodeRegistry, replication: numbe
       if (live === 0) problem.missing++;
       else problem.underReplicated++;
       if (problem.chunks.length < MAX_CHUNKS) {
-        const detail: FsckChunk = { index, id: chunk.id, live, replicas };
+        const detail: FsckChunk = { index, id: chunk.id, live, replicas, corrupt: corrupt.has(chunk.id) };
         problem.chunks.push(detail);
       }
     }

@@ -233,7 +233,7 @@ export class Maintenance {
 
   /** `GET /api/fsck`: every file at or below `prefix` checked against live replicas. */
   fsck(prefix: unknown): FsckReport {
-    return fsck(this.meta, this.registry, this.config.replication, prefix);
+    return fsck(this.meta, this.registry, this.config.replication, this.corrupt, prefix);
   }
 
   /** One maintenance step: detect deaths, then recount, repair, trim and collect if needed. */

@@ -190,6 +190,8 @@ export interface FsckChunk {
   live: number;
   /** Every node the chunk table names, live or dead. */
   replicas: { nodeId: string; url: string; alive: boolean }[];
+  /** A copy was found corrupt (and quarantined) and is not yet replaced. */
+  corrupt: boolean;
 }
 
 /** A file with at least one chunk below the replication factor. */

@@ -140,6 +140,7 @@ describe('faults: rotten replicas', function () {
     expect(table.stdout).to.match(/LOST/);
     expect(table.stdout).to.match(/\/rot\/all\.bin/);
     expect(table.stdout).to.match(/MISSING 1 of 4 chunks/);
+    expect(table.stdout).to.match(/0 live, corrupt copies quarantined/);
     expect(table.stderr).to.match(/^dfs: 1 file\(s\) under \/ have chunks with no live replica/m);
     const json = await runCli(['fsck', '/rot/', '--json', '--master', cluster.master.url]);
     expect(json.code).to.equal(1);
@@ -152,7 +153,7 @@ describe('faults: rotten replicas', function () {
       healthyFiles: 2,
     });
     expect(parsed.problems.map((p) => [p.path, p.missing])).to.deep.equal([['/rot/all.bin', 1]]);
-    expect(parsed.problems[0]?.chunks[0]).to.include({ index: 1, id: chunk.id, live: 0 });
+    expect(parsed.problems[0]?.chunks[0]).to.include({ index: 1, id: chunk.id, live: 0, corrupt: true });
     const healthy = await runCli(['fsck', '/rot/one.bin', '--master', cluster.master.url]);
     expect(healthy.code, healthy.stderr).to.equal(0);
     expect(healthy.stdout).to.match(/HEALTHY/);
