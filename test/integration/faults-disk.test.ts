@@ -88,4 +88,23 @@ describe('faults: full disks', function () {
     // What was acknowledged before is still whole on the node left.
     expect((await collect(cluster.sdk.download('/disk/avoid.bin'))).length).to.equal(24 * CHUNK + 3);
   });
+
+  // Pending on src/storage/chunk-store.ts: its flush ignores a short writev (a disk that fills in
+  // the middle of a chunk), so the truncated file is fsynced, renamed and acknowledged.
+  it.skip('never acknowledges a chunk the disk only partly took (a disk filling mid-write)', async () => {
+    const small = await Cluster.start({ nodes: 1, replication: 1 });
+    try {
+      const node = small.nodes[0] as Daemon;
+      await node.kill();
+      node.prelude = 'ulimit -f 16'; // 8 KiB per file: every 64 KiB chunk write comes up short
+      await node.start();
+      await small.waitForNode(node, 'alive');
+      const data = randomData(2 * CHUNK);
+      const result = await small.sdk.upload(pieces(data), '/disk/short.bin').catch((e) => e);
+      expect(result).to.be.instanceOf(DfsError);
+      for (const id of await node.chunkIds()) expect(await goodCopies([node], id), id).to.have.length(1);
+    } finally {
+      await small.close();
+    }
+  });
 });
