@@ -6,13 +6,14 @@ import type { MasterConfig } from '../config.js';
 import { DfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
 import type { FsckReport, HeartbeatRequest, HeartbeatResponse, RegisterRequest } from '../protocol/types.js';
+import { type ChunkCounts, scanChunks, trimAndCollect } from './chunk-scan.js';
 import type { EventLog } from './events.js';
 import { fsck } from './fsck.js';
 import { Inventories } from './inventory.js';
 import type { MetaStore } from './meta.js';
 import type { Namespace, Shortfall } from './namespace.js';
-import type { NodeRegistry } from './registry.js';
-import { type RepairCandidate, Repairs } from './repairs.js';
+import { checkNodeUrl, type NodeRegistry } from './registry.js';
+import { Repairs } from './repairs.js';
 import type { UploadTracker } from './uploads.js';
 
 /** Chunk health as last counted by a maintenance pass. */
@@ -48,7 +49,7 @@ export class Maintenance {
   private readonly inventories: Inventories;
   /** Chunks with a replica found corrupt and not yet repaired. */
   private readonly corrupt = new Set<string>();
-  private counts: Omit<ChunkHealth, 'repairsInProgress'> = {
+  private counts: ChunkCounts = {
     chunks: 0,
     storedBytes: 0,
     underReplicated: 0,
@@ -262,115 +263,26 @@ export class Maintenance {
   }
 
   private async scan(now: number): Promise<void> {
-    const replication = this.config.replication;
-    const counts = { chunks: 0, storedBytes: 0, underReplicated: 0, missing: 0, corrupt: 0 };
-    const candidates: RepairCandidate[] = [];
-    const trims: { id: string; drop: string[] }[] = [];
-    const garbage: string[] = [];
-    let nextGcDue = Number.POSITIVE_INFINITY;
-    for (const { id, record } of this.meta.allChunks()) {
-      const live = record.replicas.filter((n) => this.registry.isAlive(n));
-      if (record.refs === 0) {
-        this.corrupt.delete(id);
-        const due = record.zeroSince + this.config.gcGrace;
-        if (due <= now && !this.uploads.pinned(id)) garbage.push(id);
-        // A pinned chunk is looked at again soon: its upload may end any time.
-        else nextGcDue = Math.min(nextGcDue, Math.max(due, now + CHANGED_SCAN_EVERY));
-        continue;
-      }
-      counts.chunks++;
-      counts.storedBytes += record.size * live.length;
-      if (live.length === 0) counts.missing++;
-      else if (live.length < replication) {
-        counts.underReplicated++;
-        candidates.push({ id, live: live.length });
-      } else if (live.length > replication && !this.repairs.has(id) && this.allRegistered(live)) {
-        trims.push({ id, drop: this.pickTrim(live, live.length - replication) });
-      }
-      if (live.length >= replication) this.corrupt.delete(id);
-    }
-    for (const id of this.corrupt) if (!this.meta.chunks.get(id)) this.corrupt.delete(id);
-    counts.corrupt = this.corrupt.size;
-    this.counts = counts;
-    this.nextGcDue = nextGcDue;
-    this.repairs.setQueue(candidates);
+    const ctx = {
+      config: this.config,
+      meta: this.meta,
+      registry: this.registry,
+      uploads: this.uploads,
+      repairs: this.repairs,
+      corrupt: this.corrupt,
+    };
+    const result = scanChunks(ctx, now);
+    this.counts = result.counts;
+    this.nextGcDue = result.nextGcDue;
+    this.repairs.setQueue(result.candidates);
     this.repairs.plan(now);
-    if (trims.length > 0 || garbage.length > 0) await this.applyTrimsAndGarbage(trims, garbage, now);
-  }
-
-  // Trimming waits until every holder re-registered after a master restart: an unconfirmed
-  // replica must not be what is kept.
-  private allRegistered(nodeIds: string[]): boolean {
-    return nodeIds.every((n) => this.registry.get(n)?.registered === true);
-  }
-
-  // The replicas to drop from an over-replicated chunk: those on the fullest nodes.
-  private pickTrim(live: string[], n: number): string[] {
-    return [...live]
-      .sort((a, b) => (this.registry.get(a)?.free ?? 0) - (this.registry.get(b)?.free ?? 0))
-      .slice(0, n);
-  }
-
-  private async applyTrimsAndGarbage(
-    trims: { id: string; drop: string[] }[],
-    garbage: string[],
-    now: number,
-  ): Promise<void> {
-    const deletes: { node: string; id: string }[] = [];
-    let collected = 0;
-    await this.meta.write(() => {
-      for (const t of trims) {
-        const record = this.meta.chunks.get(t.id);
-        if (!record) continue;
-        this.meta.chunks.put(t.id, {
-          ...record,
-          replicas: record.replicas.filter((n) => !t.drop.includes(n)),
-        });
-        for (const node of t.drop) deletes.push({ node, id: t.id });
-      }
-      for (const id of garbage) {
-        // Re-checked inside the transaction: a commit or an upload may have claimed it since.
-        const record = this.meta.chunks.get(id);
-        if (
-          !record ||
-          record.refs > 0 ||
-          this.uploads.pinned(id) ||
-          now - record.zeroSince < this.config.gcGrace
-        )
-          continue;
-        this.meta.chunks.remove(id);
-        collected++;
-        for (const node of record.replicas) deletes.push({ node, id });
-      }
-    });
-    for (const d of deletes) this.registry.get(d.node)?.outbox.push({ op: 'delete', chunkId: d.id });
-    if (trims.length > 0) this.events.add('replicas-trimmed', `${trims.length} excess replica(s) removed`);
+    if (result.trims.length === 0 && result.garbage.length === 0) return;
+    const { trimmed, collected } = await trimAndCollect(ctx, result.trims, result.garbage, now);
+    if (trimmed > 0) this.events.add('replicas-trimmed', `${trimmed} excess replica(s) removed`);
     if (collected > 0) this.log(`gc: ${collected} unreferenced chunk(s) collected`);
   }
 }
 
 function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
-}
-
-/** A node's advertised URL: plain http(s) base URL only, nothing that could point elsewhere. */
-function checkNodeUrl(value: unknown): string {
-  if (typeof value !== 'string') throw new DfsError('bad_request', 'url must be a string');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new DfsError('bad_request', 'url is not a valid URL');
-  }
-  if (
-    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-    url.username ||
-    url.password ||
-    url.search ||
-    url.hash
-  ) {
-    throw new DfsError('bad_request', 'node url must be a plain http(s) base URL');
-  }
-  if (url.pathname !== '/') throw new DfsError('bad_request', 'node url must not have a path');
-  return url.origin;
 }
