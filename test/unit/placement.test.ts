@@ -59,6 +59,8 @@ describe('placement', () => {
         return x;
       };
     };
-    expect(chooseNodes(nodes, 2, 1, new Set(), 0, seq())).to.deep.equal(chooseNodes(nodes, 2, 1, new Set(), 0, seq()));
+    expect(chooseNodes(nodes, 2, 1, new Set(), 0, seq())).to.deep.equal(
+      chooseNodes(nodes, 2, 1, new Set(), 0, seq()),
+    );
   });
 });
