@@ -144,6 +144,8 @@ export class Maintenance {
     // Back from the dead: deletes were missed and copies may be gone; recount from its disk.
     if (!wasAlive) this.inventories.askSoon(nodeId);
     const now = Date.now();
+    // Work is handed out as the node asks for it: it copies what it holds, up to its limit.
+    this.repairs.plan(now, nodeId);
     const commands = node.outbox.filter((c) => c.op !== 'delete' || this.mayDelete(nodeId, c.chunkId));
     node.outbox = [];
     for (const c of commands) if (c.op === 'delete') this.inventories.took(nodeId, c.chunkId, now);

@@ -1,5 +1,5 @@
 // Re-replication: which under-replicated chunk is copied from where to where, fewest live
-// replicas first, with a bounded number of copies in flight across the cluster.
+// replicas first, with a bounded number of copies in flight per source node.
 
 import type { MasterConfig } from '../config.js';
 import { signWriteToken } from '../protocol/auth.js';
@@ -25,6 +25,8 @@ export interface RepairCandidate {
 export class Repairs {
   private readonly inFlight = new Map<string, { since: number; source: string; targets: string[] }>();
   private queue: string[] = [];
+  /** Copies in flight per source node. */
+  private readonly loads = new Map<string, number>();
   /** Commits waiting for a copy of a chunk: called with the nodes that got one ([] on failure). */
   private readonly waiting = new Map<string, ((nodes: string[]) => void)[]>();
 
@@ -49,29 +51,51 @@ export class Repairs {
     this.queue = candidates.sort((a, b) => a.live - b.live).map((c) => c.id);
   }
 
-  /** Hands out copies until the concurrency limit is reached or the queue is empty. */
-  plan(now = Date.now()): number {
+  /**
+   * Hands out copies from the queue while sources have room: each node sends at most
+   * `repairConcurrency` copies at once. `prefer` (the node heartbeating now) is chosen as the
+   * source where it holds the chunk, so its answer carries work.
+   */
+  plan(now = Date.now(), prefer?: string): number {
     let planned = 0;
-    while (this.inFlight.size < this.config.repairConcurrency && this.queue.length > 0) {
-      const id = this.queue.shift() as string;
-      if (!this.inFlight.has(id) && this.planOne(id, now)) planned++;
+    let room = 0;
+    for (const n of this.registry.alive()) if (n.registered) room += Math.max(0, this.cap - this.load(n.id));
+    const rest: string[] = [];
+    for (const [i, id] of this.queue.entries()) {
+      if (room === 0) {
+        rest.push(...this.queue.slice(i));
+        break;
+      }
+      if (this.inFlight.has(id)) continue;
+      const outcome = this.planOne(id, now, prefer);
+      if (outcome === 'planned') {
+        planned++;
+        room--;
+      } else if (outcome === 'busy') rest.push(id);
     }
+    this.queue = rest;
     return planned;
   }
 
+  private get cap(): number {
+    return this.config.repairConcurrency;
+  }
+
   // Rechecked against the table: the queue may be a few seconds old.
-  private planOne(id: string, now: number): boolean {
+  private planOne(id: string, now: number, prefer?: string): 'planned' | 'busy' | 'skip' {
     const record = this.meta.chunks.get(id);
-    if (!record || record.refs === 0) return false;
+    if (!record || record.refs === 0) return 'skip';
     const live = record.replicas.filter((n) => this.registry.isAlive(n));
     const missing = this.config.replication - live.length;
-    if (missing <= 0) return false;
-    // The source with the fewest copies in flight, among nodes that registered in this run.
-    const source = live
+    if (missing <= 0 || live.length === 0) return 'skip';
+    // Among holders registered in this run and not at their limit: the preferred one, else the
+    // one with the fewest copies in flight.
+    const sources = live
       .map((n) => this.registry.get(n))
-      .filter((n): n is TrackedNode => n?.alive === true && n.registered)
-      .sort((a, b) => this.load(a.id) - this.load(b.id))[0];
-    if (!source) return false;
+      .filter((n): n is TrackedNode => n?.alive === true && n.registered && this.load(n.id) < this.cap)
+      .sort((a, b) => Number(b.id === prefer) - Number(a.id === prefer) || this.load(a.id) - this.load(b.id));
+    const source = sources[0];
+    if (!source) return 'busy';
     // A node about to delete its old copy of the chunk would delete the new one too.
     const candidates = this.registry
       .alive()
@@ -80,7 +104,7 @@ export class Repairs {
     try {
       targets = chooseNodes(candidates, missing, record.size, new Set(record.replicas)) as TrackedNode[];
     } catch {
-      return false; // not enough distinct live nodes: stays under-replicated until one joins
+      return 'skip'; // not enough distinct live nodes: stays under-replicated until one joins
     }
     source.outbox.push({
       op: 'replicate',
@@ -89,13 +113,22 @@ export class Repairs {
       token: signWriteToken(this.config.secret, 'put', id, now + this.config.tokenTtl),
     });
     this.inFlight.set(id, { since: now, source: source.id, targets: targets.map((t) => t.id) });
-    return true;
+    this.loads.set(source.id, this.load(source.id) + 1);
+    return 'planned';
   }
 
   private load(nodeId: string): number {
-    let n = 0;
-    for (const repair of this.inFlight.values()) if (repair.source === nodeId) n++;
-    return n;
+    return this.loads.get(nodeId) ?? 0;
+  }
+
+  // Forgets an in-flight copy.
+  private drop(id: string): void {
+    const repair = this.inFlight.get(id);
+    if (!repair) return;
+    this.inFlight.delete(id);
+    const left = this.load(repair.source) - 1;
+    if (left > 0) this.loads.set(repair.source, left);
+    else this.loads.delete(repair.source);
   }
 
   /**
@@ -168,7 +201,7 @@ export class Repairs {
   /** A copy of `id` reported back by `nodeId` (done or failed); true when it was in flight. */
   done(id: string, nodeId: string): boolean {
     if (this.inFlight.get(id)?.source !== nodeId) return false;
-    this.inFlight.delete(id);
+    this.drop(id);
     return true;
   }
 
@@ -177,7 +210,7 @@ export class Repairs {
     let n = 0;
     for (const [id, repair] of this.inFlight) {
       if (now - repair.since > REPAIR_TIMEOUT) {
-        this.inFlight.delete(id);
+        this.drop(id);
         n++;
       }
     }
@@ -187,7 +220,7 @@ export class Repairs {
   /** A node died: copies from or to it will not finish, so they are planned again. */
   forgetNode(nodeId: string): void {
     for (const [id, repair] of this.inFlight) {
-      if (repair.source === nodeId || repair.targets.includes(nodeId)) this.inFlight.delete(id);
+      if (repair.source === nodeId || repair.targets.includes(nodeId)) this.drop(id);
     }
   }
 }
