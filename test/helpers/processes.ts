@@ -104,6 +104,11 @@ export class Daemon {
     await this.exited;
   }
 
+  /** Sends `signal` without waiting (SIGSTOP freezes the daemon, SIGCONT thaws it). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   /** Kill -9 and start again on the same folder and port. */
   async restart(): Promise<void> {
     await this.kill();

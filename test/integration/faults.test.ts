@@ -161,6 +161,44 @@ describe('faults: storage nodes die', function () {
     });
   });
 
+  describe('a frozen node', () => {
+    const data = randomData(12 * CHUNK + 1);
+
+    before(async () => {
+      cluster = await Cluster.start({ nodes: 3 });
+      await cluster.sdk.upload(pieces(data), '/frozen/f.bin');
+    });
+    after(async () => {
+      await cluster?.close();
+      cluster = undefined;
+    });
+
+    it('is dead while frozen past the timeout, alive when thawed, and its excess copies are trimmed', async () => {
+      const k = cluster as ProcCluster;
+      const info = await k.sdk.stat('/frozen/f.bin');
+      const frozen = k.nodes.find((n) => info.chunks.some((c) => c.replicas.some((r) => r.nodeId === n.id)));
+      if (!frozen) throw new Error('no node holds the file');
+      frozen.signal('SIGSTOP');
+      try {
+        await k.waitForNode(frozen, 'dead');
+        await waitFor(async () => {
+          const s = await k.sdk.status();
+          return s.underReplicated === 0 && s.repairsInProgress === 0;
+        }, 'repair around the frozen node');
+      } finally {
+        frozen.signal('SIGCONT');
+      }
+      const thawed = Date.now();
+      await k.waitForNode(frozen, 'alive');
+      await waitFor(async () => {
+        for (const chunk of info.chunks) if ((await goodCopies(k.nodes, chunk.id)).length !== 2) return false;
+        return (await liveReplicas(k.sdk, '/frozen/f.bin')).every((r) => r.length === 2);
+      }, 'every chunk back at exactly 2 copies');
+      report('trimmed to 2 copies after the thaw in', seconds(thawed));
+      expect((await collect(k.sdk.download('/frozen/f.bin'))).equals(data)).to.equal(true);
+    });
+  });
+
   describe('three nodes, replication 2', () => {
     const data = randomData(64 * CHUNK + 5);
     let victim: Daemon;
