@@ -171,10 +171,11 @@ export class Maintenance {
   ): Promise<void> {
     const chunkId = assertChunkId(body?.chunkId);
     const written = this.namespace.checkReceipts(body.receipts ?? []);
-    this.repairs.done(chunkId, nodeId);
     const added = [...(written.get(chunkId) ?? [])];
     // The source no longer has the chunk (deleted, or rotted and quarantined): not a replica.
     const gone = added.length === 0 && body.missing === true;
+    // Otherwise a failed copy is the targets' fault.
+    this.repairs.done(chunkId, nodeId, added.length === 0 && !gone);
     if (added.length > 0 || gone) {
       await this.meta.write(() => {
         const record = this.meta.chunks.get(chunkId);

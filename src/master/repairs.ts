@@ -14,6 +14,8 @@ const REPAIR_TIMEOUT = 60_000;
 // 30 s request timeout).
 const URGENT_ATTEMPTS = 3;
 const URGENT_TIMEOUT = 8_000;
+// A node that failed a copy as its target is not chosen again for this long.
+const SHUN_FOR = 10_000;
 
 /** A chunk below its factor, as a scan found it. */
 export interface RepairCandidate {
@@ -27,6 +29,8 @@ export class Repairs {
   private queue: string[] = [];
   /** Copies in flight per source node. */
   private readonly loads = new Map<string, number>();
+  /** Nodes that failed a copy as target, and until when they get no new one. */
+  private readonly shunned = new Map<string, number>();
   /** Commits waiting for a copy of a chunk: called with the nodes that got one ([] on failure). */
   private readonly waiting = new Map<string, ((nodes: string[]) => void)[]>();
 
@@ -99,7 +103,12 @@ export class Repairs {
     // A node about to delete its old copy of the chunk would delete the new one too.
     const candidates = this.registry
       .alive()
-      .filter((n) => n.registered && !n.outbox.some((c) => c.op === 'delete' && c.chunkId === id));
+      .filter(
+        (n) =>
+          n.registered &&
+          (this.shunned.get(n.id) ?? 0) <= now &&
+          !n.outbox.some((c) => c.op === 'delete' && c.chunkId === id),
+      );
     let targets: TrackedNode[];
     try {
       targets = chooseNodes(candidates, missing, record.size, new Set(record.replicas)) as TrackedNode[];
@@ -199,8 +208,11 @@ export class Repairs {
   }
 
   /** A copy of `id` reported back by `nodeId` (done or failed); true when it was in flight. */
-  done(id: string, nodeId: string): boolean {
-    if (this.inFlight.get(id)?.source !== nodeId) return false;
+  done(id: string, nodeId: string, failed = false, now = Date.now()): boolean {
+    const repair = this.inFlight.get(id);
+    if (repair?.source !== nodeId) return false;
+    // A target that just failed a copy gets no new ones for a while (it may be dying).
+    if (failed) for (const t of repair.targets) this.shunned.set(t, now + SHUN_FOR);
     this.drop(id);
     return true;
   }

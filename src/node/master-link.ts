@@ -198,6 +198,8 @@ export class MasterLink {
         clearTimeout(deadline);
       }
       await this.call('/internal/replicated', { id: this.state.id, chunkId, receipts });
+      // More copies may be waiting: ask for them now (after a failure, at the next beat).
+      this.kick();
     } catch (err) {
       const code = (err as DfsError).code;
       // The copy the target refused may be our own rot: check it before it is offered again.
@@ -212,9 +214,6 @@ export class MasterLink {
         missing,
       }).catch(() => {});
       throw err;
-    } finally {
-      // More copies may be waiting: ask for them now.
-      this.kick();
     }
   }
 }
