@@ -32,7 +32,7 @@ export interface MasterConfig extends DaemonConfig {
   gcGrace: number;
   /** Largest file accepted, bytes; default 1 TiB. */
   maxFileSize: number;
-  /** Most chunk copies the repairer keeps in flight; default 4. */
+  /** Most chunk copies the repairer keeps in flight per source node; default 4. */
   repairConcurrency: number;
   /** How long a write token lives, ms; default 10 min. */
   tokenTtl: number;

@@ -16,9 +16,10 @@ export function errorMiddleware(log: Logger) {
       }
     } catch (err) {
       const error = fromKoa(err);
-      if (error.status >= 500) {
+      // A bug gets its stack in the log; an expected 5xx (no nodes, a node down) one line.
+      if (error.code === 'internal')
         log(`${ctx.method} ${ctx.path} failed: ${(err as Error)?.stack ?? String(err)}`);
-      }
+      else if (error.status >= 500) log(`${ctx.method} ${ctx.path}: ${error.status} ${error.message}`);
       // The caller may already be gone (aborted upload); there is nobody to answer.
       if (ctx.req.destroyed && ctx.res.destroyed) return;
       ctx.status = error.status;

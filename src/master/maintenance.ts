@@ -103,7 +103,8 @@ export class Maintenance {
 
   /** `POST /internal/register`: a node's whole inventory, on start or when the master asked for it. */
   async register(nodeId: string, req: RegisterRequest): Promise<HeartbeatResponse> {
-    if (req?.id !== nodeId) throw new DfsError('forbidden', 'node id does not match its authentication');
+    if (!nodeId || req?.id !== nodeId)
+      throw new DfsError('forbidden', 'node id does not match its authentication');
     const url = checkNodeUrl(req.url);
     if (!Array.isArray(req.chunks) || !req.chunks.every(isChunkId)) {
       throw new DfsError('bad_request', 'chunks must be a list of chunk ids');
@@ -130,7 +131,8 @@ export class Maintenance {
 
   /** `POST /internal/heartbeat`: records liveness, hands out queued work, asks for inventories. */
   heartbeat(nodeId: string, req: HeartbeatRequest): HeartbeatResponse {
-    if (req?.id !== nodeId) throw new DfsError('forbidden', 'node id does not match its authentication');
+    if (!nodeId || req?.id !== nodeId)
+      throw new DfsError('forbidden', 'node id does not match its authentication');
     const wasAlive = this.registry.isAlive(nodeId);
     const node = this.registry.heartbeat({
       id: nodeId,

@@ -12,6 +12,8 @@ const EVENT_BADGE: Record<string, string> = {
   'node-lost': 'dead',
   'chunk-repaired': 'ok',
   'chunk-corrupt': 'bad',
+  'replicas-lost': 'bad',
+  'replicas-trimmed': 'ok',
 };
 
 /** A number card: label, value, and an optional `warn` or `bad` class. */

@@ -53,6 +53,11 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
       throw new DfsError('payload_too_large', `chunk is larger than ${limit} bytes`);
     }
     const downstream = parseForwardHeader(ctx.get(FORWARD_HEADER));
+    // The reserve stays free: a disk that full refuses new chunks (the client tries another node).
+    const { free } = await store.usage();
+    if (free - (declared ?? limit) < config.reserve) {
+      throw new DfsError('unavailable', `disk full on ${state.url || 'this node'}: ${free} bytes free`);
+    }
     const writer = await store.beginWrite(id, limit);
     let forward: Forward | undefined;
     let receipts: Receipt[];

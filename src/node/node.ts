@@ -46,7 +46,9 @@ export async function startNode(
   const store = await ChunkStore.open(config.data);
   const state = new NodeState(await nodeId(config.data), config.master, store);
   const app = createNodeApp({ config, store, state, log });
-  const listening: Listening = await serve(app, config.host, config.port);
+  const listening: Listening = await serve(app, config.host, config.port, {
+    headersTimeout: config.headersTimeout,
+  });
   state.url = config.advertise || listening.url;
   const agent = new MasterLink(config, state, log);
   const scrubber = new Scrubber(store, state, config, log, (ids) => agent.reportCorrupt(ids));

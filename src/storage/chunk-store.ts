@@ -109,12 +109,21 @@ export class ChunkStore {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let closed = false;
+    // writev may write less than asked (a disk filling up, a file-size limit): write the rest
+    // until done, so the real error (ENOSPC, EFBIG) surfaces instead of a short file.
     const flush = async () => {
       if (pendingBytes === 0) return;
-      const run = pending;
+      let run = pending;
+      let left = pendingBytes;
       pending = [];
       pendingBytes = 0;
-      await handle.writev(run);
+      while (left > 0) {
+        const { bytesWritten } = await handle.writev(run);
+        if (bytesWritten === 0)
+          throw new DfsError('unavailable', 'disk full: the chunk could not be written');
+        left -= bytesWritten;
+        run = skip(run, bytesWritten);
+      }
     };
     const close = async () => {
       if (closed) return;
@@ -145,6 +154,9 @@ export class ChunkStore {
             throw new DfsError('checksum_mismatch', `chunk body hashes to ${actual}, not ${id}`);
           }
           await handle.sync();
+          // Belt and braces: never rename a file shorter than what was received.
+          if ((await handle.stat()).size !== size)
+            throw new DfsError('unavailable', 'disk full: short chunk write');
           await close();
           await realDir(path.dirname(finalPath));
           await fs.rename(tmpPath, finalPath);
@@ -265,4 +277,17 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** The buffers left after dropping the first `n` bytes of `run`. */
+function skip(run: Buffer[], n: number): Buffer[] {
+  let rest = n;
+  let i = 0;
+  while (i < run.length && rest >= (run[i] as Buffer).length) {
+    rest -= (run[i] as Buffer).length;
+    i++;
+  }
+  const left = run.slice(i);
+  if (rest > 0 && left[0]) left[0] = left[0].subarray(rest);
+  return left;
 }

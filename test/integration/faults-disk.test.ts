@@ -89,9 +89,7 @@ describe('faults: full disks', function () {
     expect((await collect(cluster.sdk.download('/disk/avoid.bin'))).length).to.equal(24 * CHUNK + 3);
   });
 
-  // Pending on src/storage/chunk-store.ts: its flush ignores a short writev (a disk that fills in
-  // the middle of a chunk), so the truncated file is fsynced, renamed and acknowledged.
-  it.skip('never acknowledges a chunk the disk only partly took (a disk filling mid-write)', async () => {
+  it('never acknowledges a chunk the disk only partly took (a disk filling mid-write)', async () => {
     const small = await Cluster.start({ nodes: 1, replication: 1 });
     try {
       const node = small.nodes[0] as Daemon;
