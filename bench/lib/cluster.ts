@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { removeDir, trackChild, trackDir } from './cleanup.js';
-import { freePort, type RunOptions, type RunResult, run } from './proc.js';
+import { freePort, procCpu, type RunOptions, type RunResult, run } from './proc.js';
 
 /** The built dfs entry point. */
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dfs.js');
@@ -123,6 +123,13 @@ export class Cluster {
     const exited = new Promise((resolve) => d.child.once('exit', resolve));
     d.child.kill('SIGKILL');
     await exited;
+  }
+
+  /** CPU seconds all live daemons have used so far (for CPU per operation, robust to noise). */
+  cpu(): number {
+    let total = 0;
+    for (const d of this.daemons) if (d.child.pid && !d.killed) total += procCpu(d.child.pid) || 0;
+    return total;
   }
 
   /** The web client's URL. */

@@ -2,13 +2,13 @@
 // temporary folder, on a free loopback port, running in the foreground as the current user.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeDir, trackChild, trackDir } from './cleanup.js';
-import { freePort, run } from './proc.js';
+import { freePort, procCpu, run } from './proc.js';
 
 const NGINX = '/usr/sbin/nginx';
 
@@ -37,6 +37,8 @@ export interface Nginx {
   url: string;
   /** The folder nginx serves (and WebDAV PUTs land in). */
   root: string;
+  /** CPU seconds nginx (master and workers) has used so far. */
+  cpu(): number;
   stop(): Promise<void>;
 }
 
@@ -105,9 +107,20 @@ http {
       await sleep(50);
     }
   }
+  const cpu = () => {
+    const pid = child.pid ?? 0;
+    let children: number[] = [];
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    } catch {
+      // gone
+    }
+    return [pid, ...children].reduce((sum, p) => sum + (procCpu(p) || 0), 0);
+  };
   return {
     url,
     root,
+    cpu,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

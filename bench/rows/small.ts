@@ -9,7 +9,7 @@ import { DfsClient } from '../../src/sdk/client.js';
 import { Cluster } from '../lib/cluster.js';
 import type { BenchContext } from '../lib/context.js';
 import { closedLoop, once } from '../lib/load.js';
-import { makeRow, type Row } from '../lib/report.js';
+import { makeRow, median, type Row } from '../lib/report.js';
 import { type WrkResult, wrk } from '../lib/wrk.js';
 
 /** A 4 KiB body that starts with its own name, so no two are alike. */
@@ -22,15 +22,24 @@ function bodyFor(name: string, base: Buffer): Buffer {
 /** Rates of one load source over the runs, with what failed. */
 class Series {
   readonly rates: number[] = [];
+  /** CPU milliseconds per successful operation, summed over the serving processes. */
+  readonly cpuMs: number[] = [];
   private errors = 0;
   private total = 0;
   private first = '';
 
-  add(rate: number, errors: number, total: number, firstError?: string): void {
+  add(rate: number, errors: number, ok: number, cpuSeconds: number, firstError?: string): void {
     this.rates.push(rate);
+    if (ok > 0 && Number.isFinite(cpuSeconds)) this.cpuMs.push((cpuSeconds * 1000) / ok);
     this.errors += errors;
-    this.total += total + errors;
+    this.total += ok + errors;
     this.first ||= firstError ?? '';
+  }
+
+  /** Median CPU ms per operation, as text. */
+  cpuText(): string {
+    const m = median(this.cpuMs);
+    return Number.isFinite(m) ? `${m.toFixed(m < 1 ? 3 : 2)} ms` : '-';
   }
 
   /** A note when operations failed (their failures are not counted in the rate). */
@@ -47,9 +56,22 @@ async function drain(source: AsyncIterable<Buffer>): Promise<number> {
 }
 
 /** wrk's rate counts failed requests too: only successful ones are counted here. */
-function addWrk(series: Series, r: WrkResult): void {
+function addWrk(series: Series, r: WrkResult, cpuSeconds: number): void {
   const ok = r.requests - r.errors;
-  series.add((r.requestsPerSec * ok) / Math.max(1, r.requests), r.errors, ok);
+  series.add((r.requestsPerSec * ok) / Math.max(1, r.requests), r.errors, ok, cpuSeconds);
+}
+
+/** CPU seconds this process has used (it runs the SDK load). */
+function selfCpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Runs `fn` and returns its result with the CPU seconds `counter` advanced meanwhile. */
+async function withCpu<T>(counter: () => number, fn: () => Promise<T>): Promise<[T, number]> {
+  const before = counter();
+  const result = await fn();
+  return [result, counter() - before];
 }
 
 /** Rows 3a, 3b, 4a and 4b. */
@@ -75,18 +97,18 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
         seconds: 1,
       });
     const up = { sdk: new Series(), web: new Series(), nginx: new Series() };
+    const dfsCpu = () => cluster.cpu();
+    const sdkCpu = () => cluster.cpu() + selfCpu();
     for (let i = 1; i <= ctx.options.runs; i++) {
-      if (nginx) addWrk(up.nginx, await wrk(nginx.url, 'put', [`/small/r${i}`, String(smallFile)], load));
-      const s = await sdkUpload(`/small/sdk-r${i}`, loadSeconds);
-      up.sdk.add(s.perSec, s.errors, s.done, s.firstError);
+      if (nginx) {
+        const put = [`/small/r${i}`, String(smallFile)];
+        addWrk(up.nginx, ...(await withCpu(nginx.cpu, () => wrk(nginx.url, 'put', put, load))));
+      }
+      const [s, cpu] = await withCpu(sdkCpu, () => sdkUpload(`/small/sdk-r${i}`, loadSeconds));
+      up.sdk.add(s.perSec, s.errors, s.done, cpu, s.firstError);
       if (ctx.wrk) {
-        const w = await wrk(
-          cluster.clientUrl,
-          'put',
-          [`/api/files/small/web-r${i}`, String(smallFile)],
-          load,
-        );
-        addWrk(up.web, w);
+        const put = [`/api/files/small/web-r${i}`, String(smallFile)];
+        addWrk(up.web, ...(await withCpu(dfsCpu, () => wrk(cluster.clientUrl, 'put', put, load))));
       }
       ctx.log(
         `small uploads ${i}: sdk ${s.perSec.toFixed(0)}/s, web ${up.web.rates.at(-1)?.toFixed(0) ?? '-'}/s, nginx ${up.nginx.rates.at(-1)?.toFixed(0) ?? '-'}/s`,
@@ -115,18 +137,26 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
     if (ctx.wrk) await wrk(cluster.clientUrl, 'get', [webList], { ...load, seconds: 1 });
     const down = { sdk: new Series(), web: new Series(), nginx: new Series() };
     for (let i = 1; i <= ctx.options.runs; i++) {
-      if (nginx) addWrk(down.nginx, await wrk(nginx.url, 'get', [nginxList], load));
-      const s = await sdkRead(loadSeconds);
-      down.sdk.add(s.perSec, s.errors, s.done, s.firstError);
-      if (ctx.wrk) addWrk(down.web, await wrk(cluster.clientUrl, 'get', [webList], load));
+      if (nginx)
+        addWrk(down.nginx, ...(await withCpu(nginx.cpu, () => wrk(nginx.url, 'get', [nginxList], load))));
+      const [s, cpu] = await withCpu(sdkCpu, () => sdkRead(loadSeconds));
+      down.sdk.add(s.perSec, s.errors, s.done, cpu, s.firstError);
+      if (ctx.wrk)
+        addWrk(down.web, ...(await withCpu(dfsCpu, () => wrk(cluster.clientUrl, 'get', [webList], load))));
       ctx.log(
         `small reads ${i}: sdk ${s.perSec.toFixed(0)}/s, web ${down.web.rates.at(-1)?.toFixed(0) ?? '-'}/s, nginx ${down.nginx.rates.at(-1)?.toFixed(0) ?? '-'}/s`,
       );
     }
-    const notes = (dfs: Series, base: Series) =>
-      [nginx ? '' : 'nginx or wrk missing: no baseline', dfs.note(), base.note() && `nginx: ${base.note()}`]
+    // CPU per operation is the figure least moved by other load on the machine.
+    const notes = (dfs: Series, base: Series, who: string) =>
+      [
+        nginx ? '' : 'nginx or wrk missing: no baseline',
+        `CPU per op ${dfs.cpuText()} (${who}) vs ${base.cpuText()} (nginx)`,
+        dfs.note(),
+        base.note() && `nginx: ${base.note()}`,
+      ]
         .filter(Boolean)
-        .join('; ') || undefined;
+        .join('; ');
     const kib = `${smallFile / 1024} KiB`;
     const rows = [
       makeRow(
@@ -137,7 +167,7 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
           unit: '/s',
           target: 0.3,
           better: 'higher',
-          note: notes(up.sdk, up.nginx),
+          note: notes(up.sdk, up.nginx, 'daemons + SDK process'),
         },
         up.sdk.rates,
         up.nginx.rates,
@@ -153,7 +183,7 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
             unit: '/s',
             target: 0.3,
             better: 'higher',
-            note: notes(up.web, up.nginx),
+            note: notes(up.web, up.nginx, 'daemons'),
           },
           up.web.rates,
           up.nginx.rates,
@@ -168,7 +198,7 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
           unit: '/s',
           target: 0.3,
           better: 'higher',
-          note: notes(down.sdk, down.nginx),
+          note: notes(down.sdk, down.nginx, 'daemons + SDK process'),
         },
         down.sdk.rates,
         down.nginx.rates,
@@ -184,7 +214,7 @@ export async function smallRows(ctx: BenchContext): Promise<Row[]> {
             unit: '/s',
             target: 0.3,
             better: 'higher',
-            note: notes(down.web, down.nginx),
+            note: notes(down.web, down.nginx, 'daemons'),
           },
           down.web.rates,
           down.nginx.rates,
