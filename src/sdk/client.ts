@@ -3,7 +3,6 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import type { Got } from 'got';
 import { parseBaseUrl } from '../config.js';
 import { DfsError } from '../protocol/errors.js';
 import { UPLOAD_HEADER } from '../protocol/headers.js';
@@ -23,8 +22,8 @@ import type {
 } from '../protocol/types.js';
 import { fetchChunk, putChunk } from './chunk-io.js';
 import { BufferPool, chunks, fileChunks } from './chunker.js';
-import { createHttp, toClientError } from './http.js';
 import { Limiter } from './limit.js';
+import { type JsonCallOptions, jsonCall } from './transport.js';
 
 /** How to reach a cluster. */
 export interface ClientOptions {
@@ -68,7 +67,7 @@ const CHUNK_ATTEMPTS = 5;
 export class DfsClient {
   readonly master: string;
   readonly token: string;
-  private readonly http: Got;
+  private readonly headers: Record<string, string>;
   private readonly uploadConcurrency: number;
   private readonly prefetch: number;
   private configPromise: Promise<ClusterConfig> | undefined;
@@ -76,21 +75,20 @@ export class DfsClient {
   constructor(options: ClientOptions) {
     this.master = parseBaseUrl(options.master, 'master URL');
     this.token = options.token ?? '';
-    this.http = createHttp(this.token ? { authorization: `Bearer ${this.token}` } : {});
+    this.headers = this.token ? { authorization: `Bearer ${this.token}` } : {};
     this.uploadConcurrency = options.uploadConcurrency ?? 4;
     this.prefetch = options.prefetch ?? 3;
   }
 
-  private async call<T>(
+  private call<T>(
     method: 'get' | 'post' | 'delete',
     route: string,
-    options: { json?: unknown; searchParams?: Record<string, string>; headers?: Record<string, string> } = {},
+    options: JsonCallOptions = {},
   ): Promise<T> {
-    try {
-      return await this.http(`${this.master}${route}`, { method, ...options }).json<T>();
-    } catch (err) {
-      throw toClientError(err, `master ${this.master}`);
-    }
+    return jsonCall<T>(method, `${this.master}${route}`, `master ${this.master}`, {
+      ...options,
+      headers: { ...this.headers, ...options.headers },
+    });
   }
 
   /** The cluster's chunk size, replication and limits (cached). */

@@ -201,7 +201,8 @@ export class ChunkStore {
       fd: handle,
       start,
       end,
-      highWaterMark: 1024 * 1024,
+      // Big reads for big chunks, but never a 1 MiB buffer for a 4 KiB one.
+      highWaterMark: Math.max(16 * 1024, Math.min(1024 * 1024, (end ?? size - 1) - (start ?? 0) + 1)),
     });
     return { size, stream };
   }

@@ -1,0 +1,143 @@
+// The client's HTTP transport on node:http with keep-alive agents: whole-body requests for chunks
+// and the JSON calls to the master (lighter than a general-purpose client on this hot path).
+
+import http from 'node:http';
+import https from 'node:https';
+import { DfsError, isErrorCode } from '../protocol/errors.js';
+import { agentFor } from './agents.js';
+
+// A node that stays silent this long is treated as failed.
+const IDLE_TIMEOUT = 30_000;
+// Largest response body preallocated from its Content-Length.
+const MAX_PREALLOCATE = 256 * 1024 * 1024;
+
+/** A whole HTTP answer. */
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** One HTTP request with keep-alive; the body is read whole (into `into` when it fits). */
+export function request(
+  url: URL,
+  options: http.RequestOptions,
+  body: Buffer | undefined,
+  signal?: AbortSignal,
+  into?: Buffer,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? https : http).request(
+      url,
+      { agent: agentFor(url), signal, timeout: IDLE_TIMEOUT, ...options },
+      (res) => {
+        // With a known length the body is copied once into one buffer of the right size.
+        const length = Number(res.headers['content-length']);
+        const whole = !Number.isSafeInteger(length)
+          ? undefined
+          : into && into.length >= length
+            ? into.subarray(0, length)
+            : length <= MAX_PREALLOCATE
+              ? Buffer.allocUnsafe(length)
+              : undefined;
+        const parts: Buffer[] = [];
+        let filled = 0;
+        res.on('data', (p: Buffer) => {
+          if (whole && filled + p.length <= whole.length) whole.set(p, filled);
+          else parts.push(p);
+          filled += p.length;
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const complete = whole && filled === whole.length && parts.length === 0;
+          const data = complete
+            ? whole
+            : whole
+              ? Buffer.concat([whole.subarray(0, Math.min(filled, whole.length)), ...parts])
+              : Buffer.concat(parts);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The DfsError an error answer stands for. `what` names the daemon; with `prefix` it starts the
+ * message (a node's words), otherwise it appears only when the answer carries no message.
+ */
+export function replyError(reply: Reply, what: string, prefix = true): DfsError {
+  let parsed: { error?: { code?: unknown; message?: unknown } } = {};
+  try {
+    parsed = JSON.parse(reply.body.toString('utf8'));
+  } catch {
+    // not JSON
+  }
+  const code = parsed.error?.code;
+  const text = typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
+  const message = text === undefined ? `${what}: HTTP ${reply.status}` : prefix ? `${what}: ${text}` : text;
+  return new DfsError(isErrorCode(code) ? code : codeFor(reply.status), message);
+}
+
+function codeFor(status: number) {
+  if (status === 401) return 'unauthorized' as const;
+  if (status === 403) return 'forbidden' as const;
+  if (status === 404) return 'not_found' as const;
+  if (status === 413) return 'payload_too_large' as const;
+  if (status < 500) return 'bad_request' as const;
+  return 'bad_gateway' as const;
+}
+
+/** Options of a JSON call. */
+export interface JsonCallOptions {
+  json?: unknown;
+  searchParams?: Record<string, string>;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls a JSON route and returns the parsed answer; an error answer becomes its DfsError, and a
+ * failure to connect names the daemon that could not be reached (`what`).
+ */
+export async function jsonCall<T>(
+  method: string,
+  url: string,
+  what: string,
+  options: JsonCallOptions = {},
+): Promise<T> {
+  const target = new URL(url);
+  for (const [k, v] of Object.entries(options.searchParams ?? {})) target.searchParams.set(k, v);
+  const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
+  const headers: http.OutgoingHttpHeaders = { accept: 'application/json', ...options.headers };
+  if (body) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = body.length;
+  }
+  let reply: Reply;
+  try {
+    // A commit may wait while the master re-copies chunks: allow more silence than a chunk transfer.
+    reply = await request(
+      target,
+      { method: method.toUpperCase(), headers, timeout: 120_000 },
+      body,
+      options.signal,
+    );
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN') {
+      throw new DfsError('unavailable', `cannot reach ${what} (${code})`, { cause: err });
+    }
+    if (options.signal?.aborted) throw err;
+    throw new DfsError('unavailable', `${what} failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (reply.status < 200 || reply.status >= 300) throw replyError(reply, what, false);
+  try {
+    return JSON.parse(reply.body.toString('utf8')) as T;
+  } catch (err) {
+    throw new DfsError('bad_gateway', `${what} answered with malformed JSON`, { cause: err });
+  }
+}
