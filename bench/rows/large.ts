@@ -8,13 +8,16 @@ import { Cluster } from '../lib/cluster.js';
 import type { BenchContext } from '../lib/context.js';
 import { stampFile } from '../lib/files.js';
 import { run } from '../lib/proc.js';
-import { makeRow, type Row } from '../lib/report.js';
+import { makeRow, median, type Row } from '../lib/report.js';
 
 const MB = 1e6;
 
 /** Times `curl -o /dev/null URL` and checks the status and byte count. */
-async function curlDownload(url: string, size: number): Promise<number> {
-  const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url]);
+async function curlDownload(url: string, size: number, cpu?: number[]): Promise<number> {
+  const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url], {
+    rss: true,
+  });
+  cpu?.push(r.cpu ?? Number.NaN);
   const [status, bytes] = r.stdout.trim().split(' ');
   if (status !== '200' || Number(bytes) !== size)
     throw new Error(`curl ${url}: HTTP ${status} with ${bytes} bytes, expected 200 with ${size}`);
@@ -39,18 +42,34 @@ export async function largeRows(ctx: BenchContext): Promise<Row[]> {
   const cluster = await Cluster.start(ctx.clusterDefaults());
   try {
     const up = { dfs: [] as number[], base: [] as number[], rss: [] as number[] };
+    // CPU seconds per GiB, all processes of each side: the figure other load moves least.
+    const gib = size / 2 ** 30;
+    const cpu = {
+      up: [] as number[],
+      dd: [] as number[],
+      cli: [] as number[],
+      web: [] as number[],
+      nginx: [] as number[],
+    };
+    const perGiB = (list: number[]) => `${median(list).toFixed(2)}`;
     let remote = '';
     for (let i = 1; i <= ctx.options.runs; i++) {
       await stampFile(file, size, `up${i}-${Date.now()}`);
       // Baseline: the same bytes written twice, each copy fsynced (what replication 2 must do).
       let ddMs = 0;
+      let ddCpu = 0;
       for (const copy of ['dd1', 'dd2']) {
         const out = path.join(ctx.work, copy);
-        ddMs += (await run('dd', [`if=${file}`, `of=${out}`, 'bs=4M', 'conv=fsync'])).ms;
+        const dd = await run('dd', [`if=${file}`, `of=${out}`, 'bs=4M', 'conv=fsync'], { rss: true });
+        ddMs += dd.ms;
+        ddCpu += dd.cpu ?? Number.NaN;
       }
+      cpu.dd.push(ddCpu / gib);
       await Promise.all(['dd1', 'dd2'].map((c) => fs.rm(path.join(ctx.work, c), { force: true })));
       remote = `/bench/big-${i}`;
+      const before = cluster.cpu();
       const r = await cluster.dfs(['upload', file, remote], { rss: true });
+      cpu.up.push((cluster.cpu() - before + (r.cpu ?? Number.NaN)) / gib);
       up.base.push(size / MB / (ddMs / 1000));
       up.dfs.push(size / MB / (r.ms / 1000));
       if (r.peakRss) up.rss.push(r.peakRss);
@@ -67,7 +86,7 @@ export async function largeRows(ctx: BenchContext): Promise<Row[]> {
           unit: 'MB/s',
           target: 0.5,
           better: 'higher',
-          note: `file MB/s (each side writes 2 copies); dfs upload CLI peak RSS ${(Math.max(...up.rss) / MB).toFixed(0)} MB`,
+          note: `file MB/s (each side writes 2 copies); CPU s/GiB ${perGiB(cpu.up)} (all dfs processes) vs ${perGiB(cpu.dd)} (dd); dfs upload CLI peak RSS ${(Math.max(...up.rss) / MB).toFixed(0)} MB`,
         },
         up.dfs,
         up.base,
@@ -83,15 +102,23 @@ export async function largeRows(ctx: BenchContext): Promise<Row[]> {
     const mbps = (ms: number) => size / MB / (ms / 1000);
     for (let i = 1; i <= ctx.options.runs; i++) {
       const nginx = ctx.nginx;
-      if (nginx) base.push(mbps(await curlDownload(`${nginx.url}/big.bin`, size)));
-      cli.push(
-        mbps(
-          await attempt(cliNotes, 'dfs download', async () => {
-            return (await cluster.dfs(['download', remote, '/dev/null'])).ms;
-          }),
-        ),
-      );
-      web.push(mbps(await attempt(webNotes, 'web download', () => curlDownload(webUrl, size))));
+      if (nginx) {
+        const curlCpu: number[] = [];
+        const before = nginx.cpu();
+        base.push(mbps(await curlDownload(`${nginx.url}/big.bin`, size, curlCpu)));
+        cpu.nginx.push((nginx.cpu() - before + (curlCpu[0] ?? Number.NaN)) / gib);
+      }
+      let before = cluster.cpu();
+      const ms = await attempt(cliNotes, 'dfs download', async () => {
+        const r = await cluster.dfs(['download', remote, '/dev/null'], { rss: true });
+        cpu.cli.push((cluster.cpu() - before + (r.cpu ?? Number.NaN)) / gib);
+        return r.ms;
+      });
+      cli.push(mbps(ms));
+      before = cluster.cpu();
+      const curlCpu: number[] = [];
+      web.push(mbps(await attempt(webNotes, 'web download', () => curlDownload(webUrl, size, curlCpu))));
+      cpu.web.push((cluster.cpu() - before + (curlCpu[0] ?? Number.NaN)) / gib);
       ctx.log(
         `download ${i}: dfs cli ${cli.at(-1)?.toFixed(0)} MB/s, web ${web.at(-1)?.toFixed(0)} MB/s, nginx ${base.at(-1)?.toFixed(0) ?? '-'} MB/s`,
       );
@@ -107,7 +134,10 @@ export async function largeRows(ctx: BenchContext): Promise<Row[]> {
           unit: 'MB/s',
           target: 0.6,
           better: 'higher',
-          note: note(cliNotes),
+          note: note([
+            `CPU s/GiB ${perGiB(cpu.cli)} (all dfs processes) vs ${perGiB(cpu.nginx)} (nginx + curl)`,
+            ...cliNotes,
+          ]),
         },
         cli.filter(Number.isFinite),
         base,
@@ -120,7 +150,10 @@ export async function largeRows(ctx: BenchContext): Promise<Row[]> {
           unit: 'MB/s',
           target: 0.6,
           better: 'higher',
-          note: note(webNotes),
+          note: note([
+            `CPU s/GiB ${perGiB(cpu.web)} (all dfs processes + curl) vs ${perGiB(cpu.nginx)} (nginx + curl)`,
+            ...webNotes,
+          ]),
         },
         web.filter(Number.isFinite),
         base,

@@ -26,7 +26,7 @@ async function measure(ctx: BenchContext, file: string, size: number, tag: strin
   try {
     const remote = `/mem/${tag}`;
     const up = await cluster.dfs(['upload', file, remote], { rss: true });
-    const down = await cluster.dfs(['download', remote, '-'], { stdout: 'null', rss: true });
+    const down = await cluster.dfs(['download', remote, '/dev/null'], { rss: true });
     await run('curl', ['-sS', '-o', '/dev/null', `${cluster.clientUrl}/api/download${remote}`]);
     const hwm = (name: string) => {
       const pid = cluster.daemon(name).child.pid;
