@@ -4,6 +4,7 @@
 import got, { type Got, HTTPError, RequestError } from 'got';
 import { DfsError, isErrorCode } from '../protocol/errors.js';
 import { agents } from './agents.js';
+import { codeFor } from './transport.js';
 
 /** A got instance with keep-alive, no automatic retries (we retry where it is safe) and timeouts. */
 export function createHttp(headers: Record<string, string> = {}, timeoutMs = 30_000): Got {
@@ -37,7 +38,7 @@ export function toClientError(err: unknown, what: string): DfsError {
       typeof parsed?.error?.message === 'string'
         ? parsed.error.message
         : `${what}: HTTP ${err.response.statusCode}`;
-    return new DfsError(isErrorCode(code) ? code : statusCode(err.response.statusCode), message, {
+    return new DfsError(isErrorCode(code) ? code : codeFor(err.response.statusCode), message, {
       cause: err,
     });
   }
@@ -50,13 +51,4 @@ export function toClientError(err: unknown, what: string): DfsError {
     return new DfsError('unavailable', `${what} failed: ${err.message}`, { cause: err });
   }
   return new DfsError('internal', err instanceof Error ? err.message : String(err), { cause: err });
-}
-
-function statusCode(status: number) {
-  if (status === 401) return 'unauthorized' as const;
-  if (status === 403) return 'forbidden' as const;
-  if (status === 404) return 'not_found' as const;
-  if (status === 413) return 'payload_too_large' as const;
-  if (status < 500) return 'bad_request' as const;
-  return 'unavailable' as const;
 }

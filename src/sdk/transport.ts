@@ -82,7 +82,8 @@ export function replyError(reply: Reply, what: string, prefix = true): DfsError 
   return new DfsError(isErrorCode(code) ? code : codeFor(reply.status), message);
 }
 
-function codeFor(status: number) {
+/** The error code an HTTP status stands for when the answer names none. */
+export function codeFor(status: number) {
   if (status === 401) return 'unauthorized' as const;
   if (status === 403) return 'forbidden' as const;
   if (status === 404) return 'not_found' as const;

@@ -364,3 +364,8 @@ export async function blackHole(): Promise<BlackHole> {
   };
   return hole;
 }
+
+/** Prints a measured time under the test's name. */
+export function report(what: string, value: string): void {
+  process.stdout.write(`        ↳ ${what}: ${value}\n`);
+}

@@ -10,16 +10,13 @@ import {
   goodCopies,
   type ProcCluster,
   pieces,
+  report,
   seconds,
   sha256,
 } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CHUNK = 64 * 1024;
-
-function report(what: string, value: string): void {
-  process.stdout.write(`        ↳ ${what}: ${value}\n`);
-}
 
 /** The ids of the 64 KiB chunks of `data`. */
 function chunkIds(data: Buffer): string[] {

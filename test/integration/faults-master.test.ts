@@ -9,6 +9,7 @@ import {
   ProcCluster as Cluster,
   type ProcCluster,
   pieces,
+  report,
   runCli,
   seconds,
   sha256,
@@ -17,10 +18,6 @@ import { waitFor } from '../helpers/wait.js';
 
 const CHUNK = 64 * 1024;
 const WRITERS = 4;
-
-function report(what: string, value: string): void {
-  process.stdout.write(`        ↳ ${what}: ${value}\n`);
-}
 
 describe('faults: master killed -9 during uploads', function () {
   this.timeout(60_000);

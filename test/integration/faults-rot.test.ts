@@ -14,16 +14,13 @@ import {
   liveReplicas,
   type ProcCluster,
   pieces,
+  report,
   runCli,
   seconds,
 } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CHUNK = 64 * 1024;
-
-function report(what: string, value: string): void {
-  process.stdout.write(`        ↳ ${what}: ${value}\n`);
-}
 
 describe('faults: rotten replicas', function () {
   this.timeout(60_000);

@@ -14,6 +14,7 @@ import {
   liveReplicas,
   type ProcCluster,
   pieces,
+  report,
   runCli,
   seconds,
   sha256,
@@ -21,11 +22,6 @@ import {
 import { waitFor } from '../helpers/wait.js';
 
 const CHUNK = 64 * 1024;
-
-/** Prints a measured time under the test's name. */
-function report(what: string, value: string): void {
-  process.stdout.write(`        ↳ ${what}: ${value}\n`);
-}
 
 describe('faults: storage nodes die', function () {
   this.timeout(60_000);
