@@ -54,7 +54,7 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
     }
     const downstream = parseForwardHeader(ctx.get(FORWARD_HEADER));
     // The reserve stays free: a disk that full refuses new chunks (the client tries another node).
-    const { free } = await store.usage();
+    const { free } = await store.usage(250);
     if (free - (declared ?? limit) < config.reserve) {
       throw new DfsError('unavailable', `disk full on ${state.url || 'this node'}: ${free} bytes free`);
     }

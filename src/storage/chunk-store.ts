@@ -41,6 +41,8 @@ export class ChunkStore {
   readonly root: string;
   private readonly sizes = new Map<string, number>();
   private usedBytes = 0;
+  // The last statfs answer, reused for `usage(maxAge)` within its age.
+  private disk: { at: number; capacity: number; free: number } | undefined;
 
   private constructor(root: string) {
     this.root = root;
@@ -247,12 +249,16 @@ export class ChunkStore {
     return hash.digest('hex') === id;
   }
 
-  /** Capacity and free space of the disk, and what the store uses. */
-  async usage(): Promise<DiskUsage> {
-    const s = await fs.statfs(this.root);
+  /** Capacity and free space of the disk (statfs at most `maxAge` ms old), and what the store uses. */
+  async usage(maxAge = 0): Promise<DiskUsage> {
+    const now = Date.now();
+    if (!this.disk || now - this.disk.at > maxAge) {
+      const s = await fs.statfs(this.root);
+      this.disk = { at: now, capacity: s.blocks * s.bsize, free: s.bavail * s.bsize };
+    }
     return {
-      capacity: s.blocks * s.bsize,
-      free: s.bavail * s.bsize,
+      capacity: this.disk.capacity,
+      free: this.disk.free,
       used: this.usedBytes,
       chunks: this.sizes.size,
     };
@@ -264,8 +270,15 @@ export class ChunkStore {
  * `create`); a planted symlink reads as absent.
  */
 async function realDir(dir: string, create = true): Promise<void> {
-  if (create) await fs.mkdir(dir, { recursive: true });
-  const stat = await fs.lstat(dir);
+  // lstat first: the folder almost always exists, so the common case is one call.
+  let stat = await fs.lstat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT' || !create) throw err;
+    return undefined;
+  });
+  if (!stat) {
+    await fs.mkdir(dir, { recursive: true });
+    stat = await fs.lstat(dir);
+  }
   if (!stat.isDirectory()) {
     throw Object.assign(new Error(`${dir} is not a real folder`), { code: 'ENOTDIR' });
   }
