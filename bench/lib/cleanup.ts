@@ -36,8 +36,17 @@ export function cleanupAll(): void {
   dirs.clear();
 }
 
-/** Installs SIGINT/SIGTERM handlers that clean up and exit 130/143. */
+/**
+ * Installs SIGINT/SIGTERM handlers that clean up and exit 130/143, and cleans up on any other
+ * way out too (a crash, or stdout closed under us as in `npm run bench | head`).
+ */
 export function cleanupOnSignals(): void {
+  process.on('exit', cleanupAll);
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    cleanupAll();
+    process.exit(0);
+  });
   const onSignal = (signal: NodeJS.Signals, code: number) => {
     process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
     cleanupAll();
