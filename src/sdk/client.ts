@@ -1,15 +1,10 @@
 // The client library (SDK) shared by the CLI and the web client: every call to the master, and
 // the chunked, replicated, verified upload and download paths.
 
-import { createHash, randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { parseBaseUrl } from '../config.js';
-import { DfsError } from '../protocol/errors.js';
-import { UPLOAD_HEADER } from '../protocol/headers.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type {
-  Allocation,
-  ChunkLocation,
   ClusterConfig,
   ClusterStatus,
   FileInfo,
@@ -18,12 +13,11 @@ import type {
   ListResponse,
   Manifest,
   NodeInfo,
-  Receipt,
 } from '../protocol/types.js';
-import { fetchChunk, putChunk } from './chunk-io.js';
 import { BufferPool, chunks, fileChunks } from './chunker.js';
-import { Limiter } from './limit.js';
+import { readPieces } from './download.js';
 import { type JsonCallOptions, jsonCall } from './transport.js';
+import { uploadChunks } from './upload.js';
 
 /** How to reach a cluster. */
 export interface ClientOptions {
@@ -60,16 +54,15 @@ export interface DownloadOptions {
   info?: FileInfo;
 }
 
-// Placement retries for one chunk before the upload fails.
-const CHUNK_ATTEMPTS = 5;
-
 /** A connection to a dfs cluster. */
 export class DfsClient {
   readonly master: string;
   readonly token: string;
   private readonly headers: Record<string, string>;
-  private readonly uploadConcurrency: number;
-  private readonly prefetch: number;
+  /** Chunks sent at once by an upload. */
+  readonly uploadConcurrency: number;
+  /** Chunks fetched ahead by a download. */
+  readonly prefetch: number;
   private configPromise: Promise<ClusterConfig> | undefined;
 
   constructor(options: ClientOptions) {
@@ -80,11 +73,8 @@ export class DfsClient {
     this.prefetch = options.prefetch ?? 3;
   }
 
-  private call<T>(
-    method: 'get' | 'post' | 'delete',
-    route: string,
-    options: JsonCallOptions = {},
-  ): Promise<T> {
+  /** Calls a master JSON route with this client's credentials. */
+  call<T>(method: 'get' | 'post' | 'delete', route: string, options: JsonCallOptions = {}): Promise<T> {
     return jsonCall<T>(method, `${this.master}${route}`, `master ${this.master}`, {
       ...options,
       headers: { ...this.headers, ...options.headers },
@@ -176,115 +166,14 @@ export class DfsClient {
   ): Promise<Manifest> {
     const config = await this.config();
     const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
-    return this.uploadChunks(chunks(source, config.chunkSize, pool), pool, remotePath, options);
+    return uploadChunks(this, chunks(source, config.chunkSize, pool), pool, remotePath, options);
   }
 
   /** Uploads a local file, reading straight into the chunk buffers (no intermediate copies). */
   async uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<Manifest> {
     const config = await this.config();
     const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
-    return this.uploadChunks(fileChunks(localPath, pool), pool, remotePath, options);
-  }
-
-  private async uploadChunks(
-    source: AsyncIterable<Buffer>,
-    pool: BufferPool,
-    remotePath: string,
-    options: UploadOptions,
-  ): Promise<Manifest> {
-    const path = normalisePath(remotePath);
-    const config = await this.config();
-    const uploadId = randomUUID();
-    const fileHash = createHash('sha256');
-    const refs: { id: string; size: number }[] = [];
-    const receipts: Receipt[] = [];
-    const limiter = new Limiter(this.uploadConcurrency);
-    const tasks: Promise<void>[] = [];
-    let failure: unknown;
-    let size = 0;
-    let sent = 0;
-    for await (const chunk of source) {
-      options.signal?.throwIfAborted();
-      if (size + chunk.length > config.maxFileSize) {
-        throw new DfsError(
-          'payload_too_large',
-          `file is larger than the cluster's limit of ${config.maxFileSize} bytes`,
-        );
-      }
-      fileHash.update(chunk);
-      size += chunk.length;
-      const id = createHash('sha256').update(chunk).digest('hex');
-      refs.push({ id, size: chunk.length });
-      await limiter.slot();
-      if (failure) break;
-      const task = limiter
-        .run(() => this.storeChunk(id, chunk, uploadId, options.signal))
-        .then((r) => {
-          receipts.push(...r);
-          sent += chunk.length;
-          options.onProgress?.(sent);
-        })
-        .catch((err) => {
-          failure ??= err;
-        })
-        .finally(() => pool.release(chunk));
-      tasks.push(task);
-    }
-    await Promise.all(tasks);
-    if (failure) throw failure;
-    options.signal?.throwIfAborted();
-    const manifest = await this.call<Manifest>('post', '/api/files', {
-      json: { path, size, sha256: fileHash.digest('hex'), chunks: refs, receipts, ifMatch: options.ifMatch },
-      headers: { [UPLOAD_HEADER]: uploadId },
-    });
-    options.onProgress?.(size);
-    return manifest;
-  }
-
-  /** Places and sends one chunk, failing over to other nodes; returns the receipts. */
-  private async storeChunk(
-    id: string,
-    data: Buffer,
-    uploadId: string,
-    signal?: AbortSignal,
-  ): Promise<Receipt[]> {
-    const exclude = new Set<string>();
-    let lastError: unknown;
-    for (let attempt = 0; attempt < CHUNK_ATTEMPTS; attempt++) {
-      signal?.throwIfAborted();
-      const { allocations } = await this.call<{ allocations: Allocation[] }>('post', '/api/chunks/allocate', {
-        json: { chunks: [{ id, size: data.length }], exclude: [...exclude] },
-        headers: { [UPLOAD_HEADER]: uploadId },
-      });
-      const allocation = allocations[0];
-      if (!allocation || allocation.stored) return [];
-      try {
-        const receipts = await putChunk(allocation.targets, id, allocation.token, data, signal);
-        const acked = new Set(receipts.filter((r) => r.chunkId === id).map((r) => r.nodeId));
-        if (allocation.targets.every((t) => acked.has(t.nodeId))) return receipts;
-        throw new DfsError('bad_gateway', 'a replica did not acknowledge the chunk');
-      } catch (err) {
-        lastError = err;
-        const failed = (err as { failedNode?: string }).failedNode;
-        const culprit = allocation.targets.find((t) => t.url === failed) ?? allocation.targets[0];
-        // A refusal of the request itself (bad token, too large) will not get better elsewhere.
-        const code = (err as DfsError).code;
-        if (
-          signal?.aborted ||
-          code === 'payload_too_large' ||
-          code === 'forbidden' ||
-          code === 'unauthorized'
-        )
-          throw err;
-        if (culprit) exclude.add(culprit.nodeId);
-      }
-    }
-    throw lastError instanceof DfsError
-      ? new DfsError(
-          lastError.code,
-          `could not store a chunk after ${CHUNK_ATTEMPTS} attempts: ${lastError.message}`,
-        )
-      : lastError;
+    return uploadChunks(this, fileChunks(localPath, pool), pool, remotePath, options);
   }
 
   /**
@@ -294,7 +183,7 @@ export class DfsClient {
    */
   async *download(remotePath: string, options: DownloadOptions = {}): AsyncGenerator<Buffer> {
     const info = options.info ?? (await this.stat(remotePath));
-    for await (const piece of this.pieces(info, options)) yield piece.data;
+    for await (const piece of readPieces(this, info, options)) yield piece.data;
   }
 
   /**
@@ -306,81 +195,13 @@ export class DfsClient {
     const info = options.info ?? (await this.stat(remotePath));
     const largest = info.chunks.reduce((max, c) => Math.max(max, c.size), 1);
     const pool = new BufferPool(largest, this.prefetch + 1);
-    for await (const piece of this.pieces(info, options, pool)) {
+    for await (const piece of readPieces(this, info, options, pool)) {
       await new Promise<void>((resolve, reject) =>
         out.write(piece.data, (err) => (err ? reject(err) : resolve())),
       );
       piece.release();
     }
     return info;
-  }
-
-  private async *pieces(
-    info: FileInfo,
-    options: DownloadOptions,
-    pool?: BufferPool,
-  ): AsyncGenerator<{ data: Buffer; release(): void }> {
-    const start = options.start ?? 0;
-    const end = Math.min(options.end ?? info.size - 1, info.size - 1);
-    const wanted = info.chunks.filter((c) => c.offset <= end && c.offset + c.size > start);
-    const inFlight: Promise<Buffer>[] = [];
-    let next = 0;
-    let done = 0;
-    const refill = () => {
-      while (inFlight.length < this.prefetch && next < wanted.length) {
-        const chunk = wanted[next++] as ChunkLocation;
-        const p = (pool ? pool.acquire() : Promise.resolve(undefined)).then((into) =>
-          this.readChunk(info.path, chunk, options.signal, into),
-        );
-        p.catch(() => {}); // observed below, in order
-        inFlight.push(p);
-      }
-    };
-    for (const chunk of wanted) {
-      refill();
-      const data = await (inFlight.shift() as Promise<Buffer>);
-      const from = Math.max(start - chunk.offset, 0);
-      const to = Math.min(end - chunk.offset + 1, chunk.size);
-      const slice = from === 0 && to === chunk.size ? data : data.subarray(from, to);
-      done += slice.length;
-      options.onProgress?.(done);
-      yield { data: slice, release: () => pool?.release(data) };
-    }
-    options.signal?.throwIfAborted();
-  }
-
-  /** Fetches and verifies one chunk from the first replica that serves good bytes. */
-  private async readChunk(
-    path: string,
-    chunk: ChunkLocation,
-    signal?: AbortSignal,
-    into?: Buffer,
-  ): Promise<Buffer> {
-    const tried: string[] = [];
-    let replicas = chunk.replicas;
-    for (let round = 0; round < 2; round++) {
-      for (const replica of replicas) {
-        if (tried.includes(replica.url)) continue;
-        tried.push(replica.url);
-        try {
-          const data = await fetchChunk(replica.url, chunk.id, this.token, signal, into);
-          if (data.length === chunk.size && createHash('sha256').update(data).digest('hex') === chunk.id)
-            return data;
-          await this.call('post', `/api/chunks/${chunk.id}/suspect`, {
-            json: { nodeId: replica.nodeId },
-          }).catch(() => {});
-        } catch (err) {
-          if (signal?.aborted) throw err;
-        }
-      }
-      // Replicas may have moved (repair) since the manifest was fetched: ask once more.
-      const fresh = await this.stat(path).catch(() => undefined);
-      replicas = fresh?.chunks.find((c) => c.id === chunk.id)?.replicas ?? [];
-    }
-    throw new DfsError(
-      'unavailable',
-      `no good replica of chunk ${chunk.id.slice(0, 12)}… of ${path} (tried ${tried.join(', ') || 'no node: none is alive'})`,
-    );
   }
 }
 

@@ -1,0 +1,85 @@
+// The read path: chunks fetched in order with a few prefetched, each verified against its hash
+// before its bytes are passed on, failing over to the next replica and reporting bad ones.
+
+import { createHash } from 'node:crypto';
+import { DfsError } from '../protocol/errors.js';
+import type { ChunkLocation, FileInfo } from '../protocol/types.js';
+import { fetchChunk } from './chunk-io.js';
+import type { BufferPool } from './chunker.js';
+import type { DfsClient, DownloadOptions } from './client.js';
+
+/**
+ * Yields the verified bytes of `info` (or of `start..end`) in order. With a pool, chunk buffers
+ * come from it and each piece's `release` gives its buffer back once the consumer is done.
+ */
+export async function* readPieces(
+  client: DfsClient,
+  info: FileInfo,
+  options: DownloadOptions,
+  pool?: BufferPool,
+): AsyncGenerator<{ data: Buffer; release(): void }> {
+  const start = options.start ?? 0;
+  const end = Math.min(options.end ?? info.size - 1, info.size - 1);
+  const wanted = info.chunks.filter((c) => c.offset <= end && c.offset + c.size > start);
+  const inFlight: Promise<Buffer>[] = [];
+  let next = 0;
+  let done = 0;
+  const refill = () => {
+    while (inFlight.length < client.prefetch && next < wanted.length) {
+      const chunk = wanted[next++] as ChunkLocation;
+      const p = (pool ? pool.acquire() : Promise.resolve(undefined)).then((into) =>
+        readChunk(client, info.path, chunk, options.signal, into),
+      );
+      p.catch(() => {}); // observed below, in order
+      inFlight.push(p);
+    }
+  };
+  for (const chunk of wanted) {
+    refill();
+    const data = await (inFlight.shift() as Promise<Buffer>);
+    const from = Math.max(start - chunk.offset, 0);
+    const to = Math.min(end - chunk.offset + 1, chunk.size);
+    const slice = from === 0 && to === chunk.size ? data : data.subarray(from, to);
+    done += slice.length;
+    options.onProgress?.(done);
+    yield { data: slice, release: () => pool?.release(data) };
+  }
+  options.signal?.throwIfAborted();
+}
+
+/** Fetches and verifies one chunk from the first replica that serves good bytes. */
+async function readChunk(
+  client: DfsClient,
+  path: string,
+  chunk: ChunkLocation,
+  signal?: AbortSignal,
+  into?: Buffer,
+): Promise<Buffer> {
+  const tried: string[] = [];
+  let replicas = chunk.replicas;
+  for (let round = 0; round < 2; round++) {
+    for (const replica of replicas) {
+      if (tried.includes(replica.url)) continue;
+      tried.push(replica.url);
+      try {
+        const data = await fetchChunk(replica.url, chunk.id, client.token, signal, into);
+        if (data.length === chunk.size && createHash('sha256').update(data).digest('hex') === chunk.id)
+          return data;
+        await client
+          .call('post', `/api/chunks/${chunk.id}/suspect`, {
+            json: { nodeId: replica.nodeId },
+          })
+          .catch(() => {});
+      } catch (err) {
+        if (signal?.aborted) throw err;
+      }
+    }
+    // Replicas may have moved (repair) since the manifest was fetched: ask once more.
+    const fresh = await client.stat(path).catch(() => undefined);
+    replicas = fresh?.chunks.find((c) => c.id === chunk.id)?.replicas ?? [];
+  }
+  throw new DfsError(
+    'unavailable',
+    `no good replica of chunk ${chunk.id.slice(0, 12)}… of ${path} (tried ${tried.join(', ') || 'no node: none is alive'})`,
+  );
+}
