@@ -5,7 +5,12 @@
 import { main, reportError } from '../dist/cli/main.js';
 
 const { code, running } = await main(process.argv);
-if (!running) process.exit(code);
+if (!running) {
+  // On a pipe stdout is asynchronous: exiting at once cuts off what is still queued
+  // (`dfs ls --json | jq` got the first 64 KiB). Exit once stdout has taken everything.
+  await new Promise((resolve) => process.stdout.write('', resolve));
+  process.exit(code);
+}
 
 let stopping = false;
 const stop = async (signal) => {

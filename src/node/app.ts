@@ -92,7 +92,7 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
     const size = store.sizeOf(id);
     if (size === undefined) throw new DfsError('not_found', `chunk ${id} is not on this node`);
     const range = parseRange(ctx.get('range'), size);
-    const { stream } = await store.read(id, range?.start, range?.end);
+    const { stream, data } = await store.read(id, range?.start, range?.end);
     ctx.set('Accept-Ranges', 'bytes');
     // Content-addressed, so cacheable forever; but never by a shared cache when reads need a token.
     ctx.set('Cache-Control', `${config.token ? 'private' : 'public'}, max-age=31536000, immutable`);
@@ -103,7 +103,7 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
     }
     ctx.length = range ? range.end - range.start + 1 : size;
     state.bytesOut += ctx.length;
-    ctx.body = stream;
+    ctx.body = data ?? stream;
   });
 
   router.delete('/chunks/:id', async (ctx) => {

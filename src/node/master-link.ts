@@ -177,7 +177,7 @@ export class MasterLink {
   private async replicate(command: Extract<NodeCommand, { op: 'replicate' }>): Promise<void> {
     const { chunkId } = command;
     try {
-      const { size, stream } = await this.state.store.read(chunkId);
+      const { size, stream, data } = await this.state.store.read(chunkId);
       const forward = openForward(
         command.targets.map((t) => t.url),
         chunkId,
@@ -188,11 +188,12 @@ export class MasterLink {
       const deadline = setTimeout(() => forward.destroy(), COPY_DEADLINE);
       let receipts: Receipt[];
       try {
-        for await (const piece of stream as AsyncIterable<Buffer>) await forward.write(piece);
+        for await (const piece of data ? [data] : (stream as AsyncIterable<Buffer>))
+          await forward.write(piece);
         receipts = await forward.finish();
       } catch (err) {
         forward.destroy();
-        stream.destroy();
+        stream?.destroy();
         throw err;
       } finally {
         clearTimeout(deadline);

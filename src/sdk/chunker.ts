@@ -3,27 +3,38 @@
 
 import fs from 'node:fs/promises';
 
+// Bytes a stream is gathered into before it gets a full chunk buffer.
+const SMALL_START = 64 * 1024;
+
 /** A fixed set of equal-sized buffers handed out and given back. */
 export class BufferPool {
   private readonly free: Buffer[] = [];
   private readonly waiters: ((b: Buffer) => void)[] = [];
+  private readonly owned = new WeakSet<ArrayBufferLike>();
+  private created = 0;
 
   constructor(
     readonly size: number,
-    count: number,
-  ) {
-    // allocUnsafeSlow: each buffer owns its memory (never a slice of Node's shared pool).
-    for (let i = 0; i < count; i++) this.free.push(Buffer.allocUnsafeSlow(size));
-  }
+    private readonly count: number,
+  ) {}
 
-  /** A free buffer; waits until one is released when all are in use. */
+  /** A free buffer, allocated on first need; waits until one is released when all are in use. */
   acquire(): Promise<Buffer> {
     const b = this.free.pop();
-    return b ? Promise.resolve(b) : new Promise((resolve) => this.waiters.push(resolve));
+    if (b) return Promise.resolve(b);
+    if (this.created < this.count) {
+      this.created++;
+      // allocUnsafeSlow: each buffer owns its memory (never a slice of Node's shared pool).
+      const fresh = Buffer.allocUnsafeSlow(this.size);
+      this.owned.add(fresh.buffer);
+      return Promise.resolve(fresh);
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Gives a buffer (or a view of one) back. */
+  /** Gives a buffer (or a view of one) back; buffers the pool did not hand out are ignored. */
   release(b: Buffer): void {
+    if (!this.owned.has(b.buffer)) return;
     const whole = b.length === this.size ? b : Buffer.from(b.buffer, b.byteOffset, this.size);
     const waiter = this.waiters.shift();
     if (waiter) waiter(whole);
@@ -41,12 +52,21 @@ export async function* chunks(
   pool?: BufferPool,
 ): AsyncGenerator<Buffer> {
   const acquire = () => (pool ? pool.acquire() : Promise.resolve(Buffer.allocUnsafe(size)));
-  let current: Buffer | undefined;
+  // A file starts in a small buffer and moves to a full chunk buffer only once it outgrows it:
+  // a 4 KiB upload never touches (nor makes the GC reclaim) a chunk-sized buffer.
+  let current: Buffer | undefined = size > SMALL_START ? Buffer.allocUnsafe(SMALL_START) : undefined;
+  let small = current !== undefined;
   let filled = 0;
   for await (const input of source) {
     let piece = typeof input === 'string' ? Buffer.from(input) : input;
     while (piece.length > 0) {
       current ??= await acquire();
+      if (small && filled + piece.length > current.length) {
+        const full = await acquire();
+        full.set(current.subarray(0, filled), 0);
+        current = full;
+        small = false;
+      }
       const take = Math.min(size - filled, piece.length);
       current.set(piece.subarray(0, take), filled);
       filled += take;
