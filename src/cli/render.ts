@@ -30,7 +30,17 @@ export class TransferProgress {
     private readonly label: string,
     private readonly total: number | undefined,
   ) {
-    this.spinner = process.stderr.isTTY ? ora({ text: label, stream: process.stderr }).start() : undefined;
+    // A terminal that reports no width (some pseudo-terminals) would make ora's redraw spin.
+    const terminal = process.stderr.isTTY && (process.stderr.columns ?? 0) > 0;
+    // discardStdin off: `dfs upload -` reads stdin, which must not be swallowed by the spinner.
+    this.spinner = terminal
+      ? ora({ text: label, stream: process.stderr, discardStdin: false }).start()
+      : undefined;
+  }
+
+  /** True when a spinner is on the terminal (otherwise callers print plain lines). */
+  get shown(): boolean {
+    return this.spinner !== undefined;
   }
 
   /** Records bytes done so far. */

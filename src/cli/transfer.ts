@@ -52,7 +52,7 @@ async function uploadOne(
   try {
     const manifest = await send({ onProgress: progress.update });
     progress.succeed(`uploaded ${target}  ${progress.summary()}`);
-    if (!process.stderr.isTTY) process.stderr.write(`uploaded ${label} (${manifest.size} bytes)\n`);
+    if (!progress.shown) process.stderr.write(`uploaded ${label} (${manifest.size} bytes)\n`);
   } catch (err) {
     progress.fail();
     throw err;
