@@ -21,10 +21,18 @@ interface Result {
 
 function dfs(
   args: string[],
-  options: { input?: Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: {
+    input?: Buffer;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    program?: string;
+    prefix?: string[];
+  } = {},
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    // By default the dfs binary; `program` runs something else (e.g. `script` for a terminal).
+    const argv = options.program ? [...(options.prefix ?? []), ...args] : [BIN, ...args];
+    const child = spawn(options.program ?? process.execPath, argv, {
       env: { ...process.env, DFS_MASTER: '', ...options.env },
       cwd: options.cwd,
     });
@@ -124,6 +132,24 @@ describe('the dfs binary', function () {
     const r = await dfs(['download', '/dev-null-test', '/dev/null'], { env: env() });
     expect(r.code, r.stderr).to.equal(0);
     expect((await fs.stat('/dev/null')).isCharacterDevice()).to.equal(true);
+  });
+
+  it('shows progress on a terminal and never hangs on one that reports no width', async () => {
+    const local = path.join(dir, 'tty.bin');
+    await fs.writeFile(local, randomData(200_000));
+    // `script` gives the command a pseudo-terminal; `stty` sets (or leaves at zero) its width.
+    const onTerminal = async (setup: string, remote: string) =>
+      dfs(['-c', `${setup} ${process.execPath} ${BIN} upload ${local} ${remote}`, '/dev/null'], {
+        env: env(),
+        program: 'script',
+        prefix: ['-q'],
+      });
+    const wide = await onTerminal('stty cols 100 rows 30;', '/tty/wide.bin');
+    expect(wide.code, wide.stderr).to.equal(0);
+    expect(wide.stdout.toString()).to.match(/uploaded \/tty\/wide\.bin {2}195 KiB in [\d.]+s \(/);
+    const narrow = await onTerminal('', '/tty/no-width.bin');
+    expect(narrow.code, narrow.stderr).to.equal(0);
+    expect(narrow.stdout.toString()).to.match(/uploaded .*tty\.bin → \/tty\/no-width\.bin \(200000 bytes\)/);
   });
 
   it('uploads from stdin and downloads to stdout', async () => {
