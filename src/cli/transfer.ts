@@ -122,9 +122,14 @@ export function downloadCommand() {
       else if (existing && !existing.isFile()) {
         // A device or a pipe (/dev/null, a FIFO): write straight into it, never rename over it.
         const out = createWriteStream(target, { flags: 'r+' });
-        await into(out);
-        await finished(out.end());
-        progress.fail();
+        try {
+          await into(out);
+          await finished(out.end());
+        } catch (err) {
+          out.destroy();
+          throw err;
+        }
+        progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
         return;
       }
       // Written under a temporary name and renamed at the end: never a half-written file.

@@ -2,14 +2,14 @@
 // exactly as the CLI does.
 
 import Router from '@koa/router';
-import Koa, { type Context } from 'koa';
+import Koa from 'koa';
 import type { ClientConfig } from '../config.js';
 import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { securityHeaders } from '../http/security.js';
 import { DfsError } from '../protocol/errors.js';
-import { baseName, pathFromUrl } from '../protocol/paths.js';
+import { baseName, pathAfter } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
 import type { DfsClient } from '../sdk/client.js';
 import { contentDisposition } from './disposition.js';
@@ -54,10 +54,10 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     ctx.body = await sdk.status();
   });
   router.get(/^\/api\/stat\/(.+)$/, async (ctx) => {
-    ctx.body = await sdk.stat(pathFromUrl(tail(ctx, '/api/stat/')));
+    ctx.body = await sdk.stat(pathAfter(ctx.path, '/api/stat/'));
   });
   router.put(/^\/api\/files\/(.+)$/, async (ctx) => {
-    const path = pathFromUrl(tail(ctx, '/api/files/'));
+    const path = pathAfter(ctx.path, '/api/files/');
     const declared = ctx.get('content-length');
     const cluster = await sdk.config();
     if (declared && Number(declared) > cluster.maxFileSize) {
@@ -76,7 +76,7 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     ctx.body = manifest;
   });
   router.get(/^\/api\/download\/(.+)$/, async (ctx) => {
-    const info = await sdk.stat(pathFromUrl(tail(ctx, '/api/download/')));
+    const info = await sdk.stat(pathAfter(ctx.path, '/api/download/'));
     const range = parseRange(ctx.get('range'), info.size);
     ctx.set('Accept-Ranges', 'bytes');
     ctx.set('ETag', `"${info.sha256}"`);
@@ -113,11 +113,11 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     }
   });
   router.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
-    await sdk.remove(pathFromUrl(tail(ctx, '/api/files/')));
+    await sdk.remove(pathAfter(ctx.path, '/api/files/'));
     ctx.body = { deleted: true };
   });
   router.delete(/^\/api\/dirs\/(.+)$/, async (ctx) => {
-    await sdk.rmdir(pathFromUrl(tail(ctx, '/api/dirs/')));
+    await sdk.rmdir(pathAfter(ctx.path, '/api/dirs/'));
     ctx.body = { deleted: true };
   });
   router.post('/api/move', jsonBody(), async (ctx) => {
@@ -131,10 +131,6 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
-}
-
-function tail(ctx: Context, prefix: string): string {
-  return ctx.path.slice(prefix.length);
 }
 
 /** Passes a body through, failing (before any commit) unless it is exactly `length` bytes. */

@@ -12,7 +12,7 @@ import { securityHeaders } from '../http/security.js';
 import { verifyNodeAuth } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { UPLOAD_HEADER } from '../protocol/headers.js';
-import { assertChunkId, pathFromUrl } from '../protocol/paths.js';
+import { assertChunkId, pathAfter } from '../protocol/paths.js';
 import type {
   AllocateRequest,
   ClusterConfig,
@@ -102,10 +102,10 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     maintenance.markChanged();
   });
   api.get(/^\/api\/files\/(.+)$/, (ctx) => {
-    ctx.body = namespace.stat(pathFromUrl(rawTail(ctx, '/api/files/')));
+    ctx.body = namespace.stat(pathAfter(ctx.path, '/api/files/'));
   });
   api.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
-    const removed = await namespace.remove(pathFromUrl(rawTail(ctx, '/api/files/')));
+    const removed = await namespace.remove(pathAfter(ctx.path, '/api/files/'));
     maintenance.markChanged();
     ctx.body = { deleted: removed.path };
   });
@@ -114,7 +114,7 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     ctx.body = { path: await namespace.mkdir(bodyOf<{ path?: unknown }>(ctx).path as string) };
   });
   api.delete(/^\/api\/dirs\/(.+)$/, async (ctx) => {
-    await namespace.rmdir(pathFromUrl(rawTail(ctx, '/api/dirs/')));
+    await namespace.rmdir(pathAfter(ctx.path, '/api/dirs/'));
     ctx.body = { deleted: true };
   });
   api.post('/api/move', jsonBody(), async (ctx) => {
@@ -159,7 +159,7 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   });
   pages.get(/^\/files\/(.+)$/, requireToken(config.token), (ctx) => {
     ctx.type = 'html';
-    ctx.body = renderFilePage(namespace.stat(pathFromUrl(rawTail(ctx, '/files/'))));
+    ctx.body = renderFilePage(namespace.stat(pathAfter(ctx.path, '/files/')));
   });
 
   for (const router of [api, internal, pages]) {
@@ -167,9 +167,4 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     app.use(router.allowedMethods());
   }
   return app;
-}
-
-/** The still-encoded rest of the URL path after `prefix`: decoded exactly once by pathFromUrl. */
-export function rawTail(ctx: Context, prefix: string): string {
-  return ctx.path.slice(prefix.length);
 }

@@ -103,12 +103,21 @@ export async function trimAndCollect(
   const { meta, uploads, config } = ctx;
   const deletes: { node: string; id: string }[] = [];
   let collected = 0;
+  let trimmed = 0;
   await meta.write(() => {
     for (const t of trims) {
       const record = meta.chunks.get(t.id);
       if (!record) continue;
-      meta.chunks.put(t.id, { ...record, replicas: record.replicas.filter((n) => !t.drop.includes(n)) });
-      for (const node of t.drop) deletes.push({ node, id: t.id });
+      // Re-checked inside the transaction: a replica may have been lost or found corrupt since
+      // the scan, and a trim must never take the chunk below its factor.
+      let live = record.replicas.filter((n) => ctx.registry.isAlive(n)).length;
+      const drop = t.drop.filter(
+        (n) => record.replicas.includes(n) && ctx.registry.isAlive(n) && live-- > config.replication,
+      );
+      if (drop.length === 0) continue;
+      meta.chunks.put(t.id, { ...record, replicas: record.replicas.filter((n) => !drop.includes(n)) });
+      for (const node of drop) deletes.push({ node, id: t.id });
+      trimmed++;
     }
     for (const id of garbage) {
       // Re-checked inside the transaction: a commit or an upload may have claimed it since.
@@ -121,5 +130,5 @@ export async function trimAndCollect(
     }
   });
   for (const d of deletes) ctx.registry.get(d.node)?.outbox.push({ op: 'delete', chunkId: d.id });
-  return { trimmed: trims.length, collected };
+  return { trimmed, collected };
 }

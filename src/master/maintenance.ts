@@ -103,8 +103,7 @@ export class Maintenance {
 
   /** `POST /internal/register`: a node's whole inventory, on start or when the master asked for it. */
   async register(nodeId: string, req: RegisterRequest): Promise<HeartbeatResponse> {
-    if (!nodeId || req?.id !== nodeId)
-      throw new DfsError('forbidden', 'node id does not match its authentication');
+    sameNode(nodeId, req);
     const url = checkNodeUrl(req.url);
     if (!Array.isArray(req.chunks) || !req.chunks.every(isChunkId)) {
       throw new DfsError('bad_request', 'chunks must be a list of chunk ids');
@@ -131,8 +130,7 @@ export class Maintenance {
 
   /** `POST /internal/heartbeat`: records liveness, hands out queued work, asks for inventories. */
   heartbeat(nodeId: string, req: HeartbeatRequest): HeartbeatResponse {
-    if (!nodeId || req?.id !== nodeId)
-      throw new DfsError('forbidden', 'node id does not match its authentication');
+    sameNode(nodeId, req);
     const wasAlive = this.registry.isAlive(nodeId);
     const node = this.registry.heartbeat({
       id: nodeId,
@@ -290,4 +288,10 @@ export class Maintenance {
 
 function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+}
+
+/** Refuses a body that speaks for another node than the one that authenticated. */
+function sameNode(nodeId: string, req: { id?: unknown } | undefined): void {
+  if (!nodeId || req?.id !== nodeId)
+    throw new DfsError('forbidden', 'node id does not match its authentication');
 }

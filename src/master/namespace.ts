@@ -164,6 +164,10 @@ export class Namespace {
       // An upload idle past its expiry lost its pins: a fresh chunk collected since is gone.
       if (uploadId && this.uploads.expired(uploadId) && chunks.some((c) => this.collected(c.id, written)))
         throw new DfsError('conflict', 'the upload was idle for too long and expired; upload the file again');
+      // Re-checked inside the transaction: a chunk that was "already stored" may have been
+      // collected since the check above; committing it would make an unreadable file.
+      const gone = chunks.find((c) => !written.has(c.id) && !this.meta.chunks.get(c.id)?.replicas.length);
+      if (gone) throw new DfsError('conflict', `chunk ${gone.id} is no longer stored; upload the file again`);
       return this.meta.replaceFile(path, manifest, (id) => [...(written.get(id) ?? [])], manifest.created);
     });
     if (uploadId) this.uploads.finish(uploadId);

@@ -175,6 +175,7 @@ export class Repairs {
     const source = s.live
       .map((n) => this.registry.get(n))
       .find((n): n is TrackedNode => n?.alive === true && n.registered);
+    if (!source) return { nodes: [], tried: [] };
     const candidates = this.registry.alive().filter((n) => n.registered);
     let targets: TrackedNode[];
     try {
@@ -182,9 +183,14 @@ export class Repairs {
     } catch {
       return { nodes: [], tried: [] };
     }
-    if (!source) return { nodes: [], tried: [] };
     const nodes = await new Promise<string[]>((resolve) => {
-      const timer = setTimeout(() => settle([]), URGENT_TIMEOUT);
+      const timer = setTimeout(() => {
+        // Given up on: forget the waiter so it is not kept until some later copy of the chunk.
+        const rest = (this.waiting.get(s.id) ?? []).filter((w) => w !== settle);
+        if (rest.length > 0) this.waiting.set(s.id, rest);
+        else this.waiting.delete(s.id);
+        settle([]);
+      }, URGENT_TIMEOUT);
       const settle = (nodes: string[]) => {
         clearTimeout(timer);
         resolve(nodes);
@@ -207,14 +213,13 @@ export class Repairs {
     for (const wake of waiters ?? []) wake(nodes);
   }
 
-  /** A copy of `id` reported back by `nodeId` (done or failed); true when it was in flight. */
-  done(id: string, nodeId: string, failed = false, now = Date.now()): boolean {
+  /** A copy of `id` reported back by `nodeId` (done or failed). */
+  done(id: string, nodeId: string, failed = false, now = Date.now()): void {
     const repair = this.inFlight.get(id);
-    if (repair?.source !== nodeId) return false;
+    if (repair?.source !== nodeId) return;
     // A target that just failed a copy gets no new ones for a while (it may be dying).
     if (failed) for (const t of repair.targets) this.shunned.set(t, now + SHUN_FOR);
     this.drop(id);
-    return true;
   }
 
   /** Forgets copies never confirmed; returns how many. */

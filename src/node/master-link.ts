@@ -1,6 +1,7 @@
 // The node's side of the node ↔ master conversation: register with the whole inventory,
 // heartbeat, carry out the work the master hands back, and report rot until it is heard.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeConfig } from '../config.js';
 import type { Logger } from '../http/errors.js';
 import { signNodeAuth } from '../protocol/auth.js';
@@ -19,6 +20,8 @@ import type { NodeState } from './state.js';
 
 // A repair copy still unfinished after this long is abandoned (the master plans it again).
 const COPY_DEADLINE = 60_000;
+// Tries at reporting a finished copy before giving up (the master then plans it again).
+const REPORT_ATTEMPTS = 3;
 
 /** Registers, heartbeats and runs the master's commands until stopped. */
 export class MasterLink {
@@ -176,31 +179,9 @@ export class MasterLink {
 
   private async replicate(command: Extract<NodeCommand, { op: 'replicate' }>): Promise<void> {
     const { chunkId } = command;
+    let receipts: Receipt[];
     try {
-      const { size, stream, data } = await this.state.store.read(chunkId);
-      const forward = openForward(
-        command.targets.map((t) => t.url),
-        chunkId,
-        command.token,
-        size,
-      );
-      // A target that accepts the connection and then hangs must not hold the copy forever.
-      const deadline = setTimeout(() => forward.destroy(), COPY_DEADLINE);
-      let receipts: Receipt[];
-      try {
-        for await (const piece of data ? [data] : (stream as AsyncIterable<Buffer>))
-          await forward.write(piece);
-        receipts = await forward.finish();
-      } catch (err) {
-        forward.destroy();
-        stream?.destroy();
-        throw err;
-      } finally {
-        clearTimeout(deadline);
-      }
-      await this.call('/internal/replicated', { id: this.state.id, chunkId, receipts });
-      // More copies may be waiting: ask for them now (after a failure, at the next beat).
-      this.kick();
+      receipts = await this.copy(command);
     } catch (err) {
       const code = (err as DfsError).code;
       // The copy the target refused may be our own rot: check it before it is offered again.
@@ -215,6 +196,41 @@ export class MasterLink {
         missing,
       }).catch(() => {});
       throw err;
+    }
+    // The copy is done: a failed report is retried, never turned into a failure report.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.call('/internal/replicated', { id: this.state.id, chunkId, receipts });
+        break;
+      } catch (err) {
+        if (attempt === REPORT_ATTEMPTS || this.stopped) throw err;
+        await sleep(this.config.heartbeatInterval);
+      }
+    }
+    // More copies may be waiting: ask for them now (after a failure, at the next beat).
+    this.kick();
+  }
+
+  /** Streams the local copy of a chunk down the targets' pipeline; returns their receipts. */
+  private async copy(command: Extract<NodeCommand, { op: 'replicate' }>): Promise<Receipt[]> {
+    const { size, stream, data } = await this.state.store.read(command.chunkId);
+    const forward = openForward(
+      command.targets.map((t) => t.url),
+      command.chunkId,
+      command.token,
+      size,
+    );
+    // A target that accepts the connection and then hangs must not hold the copy forever.
+    const deadline = setTimeout(() => forward.destroy(), COPY_DEADLINE);
+    try {
+      for await (const piece of data ? [data] : (stream as AsyncIterable<Buffer>)) await forward.write(piece);
+      return await forward.finish();
+    } catch (err) {
+      forward.destroy();
+      stream?.destroy();
+      throw err;
+    } finally {
+      clearTimeout(deadline);
     }
   }
 }

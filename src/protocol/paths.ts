@@ -70,6 +70,11 @@ export function pathFromUrl(raw: string): string {
   return normalisePath(decoded);
 }
 
+/** The remote path in a still-encoded URL path after a route's `prefix`, decoded once and checked. */
+export function pathAfter(urlPath: string, prefix: string): string {
+  return pathFromUrl(urlPath.slice(prefix.length));
+}
+
 /** The last segment of a normalised path. */
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/', path.length - 2) + 1).replace(/\/$/, '');

@@ -36,32 +36,38 @@ export async function uploadChunks(
   let failure: unknown;
   let size = 0;
   let sent = 0;
-  for await (const chunk of source) {
-    options.signal?.throwIfAborted();
-    if (size + chunk.length > config.maxFileSize) {
-      throw new DfsError(
-        'payload_too_large',
-        `file is larger than the cluster's limit of ${config.maxFileSize} bytes`,
-      );
+  // Whatever ends the loop early (a bad source, an abort, a size limit, a failed chunk), the
+  // chunks already in flight are awaited before the upload settles: nothing runs on behind it.
+  try {
+    for await (const chunk of source) {
+      options.signal?.throwIfAborted();
+      if (size + chunk.length > config.maxFileSize) {
+        throw new DfsError(
+          'payload_too_large',
+          `file is larger than the cluster's limit of ${config.maxFileSize} bytes`,
+        );
+      }
+      fileHash.update(chunk);
+      size += chunk.length;
+      const id = createHash('sha256').update(chunk).digest('hex');
+      refs.push({ id, size: chunk.length });
+      await limiter.slot();
+      if (failure) break;
+      const task = limiter
+        .run(() => storeChunk(client, id, chunk, uploadId, options.signal))
+        .then((r) => {
+          receipts.push(...r);
+          sent += chunk.length;
+          options.onProgress?.(sent);
+        })
+        .catch((err) => {
+          failure ??= err;
+        })
+        .finally(() => pool.release(chunk));
+      tasks.push(task);
     }
-    fileHash.update(chunk);
-    size += chunk.length;
-    const id = createHash('sha256').update(chunk).digest('hex');
-    refs.push({ id, size: chunk.length });
-    await limiter.slot();
-    if (failure) break;
-    const task = limiter
-      .run(() => storeChunk(client, id, chunk, uploadId, options.signal))
-      .then((r) => {
-        receipts.push(...r);
-        sent += chunk.length;
-        options.onProgress?.(sent);
-      })
-      .catch((err) => {
-        failure ??= err;
-      })
-      .finally(() => pool.release(chunk));
-    tasks.push(task);
+  } catch (err) {
+    failure ??= err;
   }
   await Promise.all(tasks);
   if (failure) throw failure;

@@ -227,7 +227,7 @@ export class ChunkStore {
       start,
       end,
       // Big reads for big chunks, but never a 1 MiB buffer for a 4 KiB one.
-      highWaterMark: Math.max(16 * 1024, Math.min(1024 * 1024, (end ?? size - 1) - (start ?? 0) + 1)),
+      highWaterMark: Math.max(16 * 1024, Math.min(1024 * 1024, length)),
     });
     return { size, stream };
   }
@@ -235,23 +235,24 @@ export class ChunkStore {
   /** Deletes chunk `id`; returns false when it was not there. */
   async delete(id: string): Promise<boolean> {
     const file = this.chunkPath(id);
-    this.untrack(id);
+    // Untracked only once it is really gone: a failed unlink leaves it listed, as it is on disk.
     try {
       // Never unlink through a symlinked fan-out folder (that file is not ours).
       await realDir(path.dirname(file), false);
       await fs.unlink(file);
+      this.untrack(id);
       return true;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-      throw toDfsError(err);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toDfsError(err);
+      this.untrack(id);
+      return false;
     }
   }
 
   /** Moves a rotten chunk out of service into `quarantine/` for inspection. */
   async quarantine(id: string): Promise<void> {
     const file = this.chunkPath(id);
-    this.untrack(id);
     try {
       await realDir(path.dirname(file), false);
       await fs.rename(file, path.join(this.root, 'quarantine', `${id}.${Date.now()}`));
@@ -259,6 +260,7 @@ export class ChunkStore {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toDfsError(err);
     }
+    this.untrack(id);
   }
 
   /** Re-hashes chunk `id` from disk; true when its bytes still match its name. */
