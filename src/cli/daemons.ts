@@ -1,17 +1,23 @@
 // `dfs master`, `dfs node`, `dfs client`: start one daemon in this process.
 
+import type { Command } from 'commander';
 import { clientConfig, masterConfig, nodeConfig } from '../config.js';
 import { command } from './context.js';
 import type { Running } from './main.js';
 
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 
+/** The options every daemon takes to listen. */
+function listening(cmd: Command, port: string): Command {
+  return cmd
+    .option('--port <port>', 'port to listen on (0: any free port)', port)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10');
+}
+
 /** The three daemon commands; `started` receives each running daemon. */
 export function daemonCommands(started: (running: Running) => void) {
-  const master = command('master', 'run the master (metadata, placement, repair)')
-    .option('--port <port>', 'port to listen on', '5000')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10')
+  const master = listening(command('master', 'run the master (metadata, placement, repair)'), '5000')
     .option('--data <dir>', 'metadata folder', 'dfs-data/master')
     .option('--chunk-size <bytes>', 'largest chunk, e.g. 8MiB', '8MiB')
     .option('--replication <n>', 'replicas per chunk', '2')
@@ -29,10 +35,7 @@ export function daemonCommands(started: (running: Running) => void) {
       started(running);
     });
 
-  const node = command('node', 'run a storage node')
-    .option('--port <port>', 'port to listen on', '5001')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10')
+  const node = listening(command('node', 'run a storage node'), '5001')
     .option('--data <dir>', 'chunk folder (default: dfs-data/node-PORT)')
     .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
     .option('--advertise <url>', 'URL others reach this node at (default: http://HOST:PORT)')
@@ -49,10 +52,7 @@ export function daemonCommands(started: (running: Running) => void) {
       started(running);
     });
 
-  const client = command('client', 'run the web client (file browser)')
-    .option('--port <port>', 'port to listen on', '5003')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10')
+  const client = listening(command('client', 'run the web client (file browser)'), '5003')
     .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
     .option('--token <token>', 'access token (default: $DFS_TOKEN)')
     .action(async (flags) => {

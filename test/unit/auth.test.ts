@@ -11,22 +11,12 @@ import {
   verifyReceipt,
   verifyWriteToken,
 } from '../../src/protocol/auth.js';
-import { DfsError } from '../../src/protocol/errors.js';
+import { codeOf } from '../helpers/errors.js';
 
 const SECRET = 'unit-secret';
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 const NOW = 1_800_000_000_000;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    expect(err).to.be.instanceOf(DfsError);
-    return (err as DfsError).code;
-  }
-}
 
 describe('auth', () => {
   it('generates long random secrets', () => {

@@ -1,7 +1,6 @@
 // The one validator of remote paths and chunk ids, table by table.
 
 import { expect } from 'chai';
-import { DfsError } from '../../src/protocol/errors.js';
 import {
   assertChunkId,
   baseName,
@@ -13,18 +12,9 @@ import {
   parentPrefix,
   pathFromUrl,
 } from '../../src/protocol/paths.js';
+import { codeOf } from '../helpers/errors.js';
 
 const HEX = '0123456789abcdef'.repeat(4);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    expect(err).to.be.instanceOf(DfsError);
-    return (err as DfsError).code;
-  }
-}
 
 describe('paths', () => {
   describe('normalisePath', () => {
