@@ -8,13 +8,13 @@ import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { securityHeaders } from '../http/security.js';
+import { sessionGate } from '../http/session.js';
 import { DfsError } from '../protocol/errors.js';
 import { baseName, pathAfter } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
 import type { DfsClient } from '../sdk/client.js';
 import { contentDisposition } from './disposition.js';
 import { renderBrowserPage } from './page.js';
-import { sessionGate } from './session.js';
 
 /** What the web client app is built from. */
 export interface ClientAppDeps {

@@ -2,13 +2,14 @@
 // and the dashboard pages.
 
 import Router from '@koa/router';
-import Koa, { type Context } from 'koa';
+import Koa, { type Context, type Next } from 'koa';
 import type { MasterConfig } from '../config.js';
 import { requireToken } from '../http/access.js';
 import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { securityHeaders } from '../http/security.js';
+import { CSRF_HEADER, sameOrigin, sessionGate } from '../http/session.js';
 import { verifyNodeAuth } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { UPLOAD_HEADER } from '../protocol/headers.js';
@@ -67,7 +68,14 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   };
 
   const api = new Router({ sensitive: true });
-  const gate = requireToken(config.token);
+  // The API takes the bearer token; a browser's session cookie (SameSite=Strict, set by
+  // POST /session) opens only reads, for the dashboard's file finder and chunk maps.
+  const bearerGate = requireToken(config.token);
+  const session = sessionGate(config.token);
+  const gate = (ctx: Context, next: Next) =>
+    (ctx.method === 'GET' || ctx.method === 'HEAD') && session.hasSession(ctx)
+      ? next()
+      : bearerGate(ctx, next);
   app.use((ctx, next) => (ctx.path.startsWith('/api/') ? gate(ctx, next) : next()));
   api.get('/api/config', (ctx) => {
     const body: ClusterConfig = {
@@ -153,11 +161,19 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   });
 
   const pages = new Router({ sensitive: true });
+  const writeFromPage = async (ctx: Context, next: Next) => {
+    if (!sameOrigin(ctx)) throw new DfsError('forbidden', 'cross-origin request refused');
+    if (ctx.get(CSRF_HEADER) !== '1')
+      throw new DfsError('forbidden', `the ${CSRF_HEADER} header is required`);
+    await next();
+  };
+  pages.post('/session', writeFromPage, jsonBody(), session.login);
+  pages.delete('/session', writeFromPage, session.logout);
   pages.get('/', (ctx) => {
     ctx.type = 'html';
-    ctx.body = renderDashboard(status(), registry.info(), config);
+    ctx.body = renderDashboard(status(), registry.info(), config, session.hasSession(ctx));
   });
-  pages.get(/^\/files\/(.+)$/, requireToken(config.token), (ctx) => {
+  pages.get(/^\/files\/(.+)$/, gate, (ctx) => {
     ctx.type = 'html';
     ctx.body = renderFilePage(namespace.stat(pathAfter(ctx.path, '/files/')));
   });

@@ -53,6 +53,7 @@ export function renderDashboard(
   status: ClusterStatus,
   nodes: NodeInfo[],
   config: Readonly<MasterConfig>,
+  signedIn: boolean,
 ): string {
   const healthy =
     status.underReplicated === 0 && status.missing === 0 && status.corrupt === 0 && status.nodes.dead === 0;
@@ -73,7 +74,8 @@ export function renderDashboard(
     ['Corrupt', String(status.corrupt), status.corrupt ? 'bad' : ''],
     ['Repairs running', String(status.repairsInProgress)],
   ];
-  const locked = Boolean(config.token);
+  // With an access token, the file finder needs a session: the page offers a sign-in form.
+  const locked = Boolean(config.token) && !signedIn;
   const body = `<header class="bar" id="bar" data-live><h1><a href="/">dfs master</a></h1>
 <span class="badge ${healthy ? 'alive' : 'warn'}" id="health">${healthy ? 'healthy' : 'degraded'}</span>
 <span class="spacer"></span>
@@ -91,6 +93,7 @@ export function renderDashboard(
 <button type="submit" ${locked ? 'disabled' : ''}>Open</button></form>
 <ul id="file-results" class="results"></ul>
 <p id="file-note" class="muted small">${locked ? 'The file list needs the access token: this master’s API is protected.' : 'Loading…'}</p>
+${locked ? '<form id="dash-login" class="search"><input id="dash-token" type="password" placeholder="Access token" aria-label="Access token" autocomplete="current-password" required><button type="submit">Sign in</button></form>' : ''}
 </div></section>
 <section><h2>Recent events</h2><div class="card flush">
 <ul id="events" class="events" data-live>${status.events.map(eventItem).join('') || '<li class="muted">Nothing yet.</li>'}</ul>

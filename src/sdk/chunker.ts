@@ -47,7 +47,7 @@ export class BufferPool {
  * consumer releases it when done with it) or, without a pool, into a fresh buffer.
  */
 export async function* chunks(
-  source: AsyncIterable<Buffer | Uint8Array | string>,
+  source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
   size: number,
   pool?: BufferPool,
 ): AsyncGenerator<Buffer> {

@@ -160,7 +160,7 @@ export class DfsClient {
    * pipeline of nodes (several at once), then committed. Memory: chunk size × (concurrency + 1).
    */
   async upload(
-    source: AsyncIterable<Buffer | Uint8Array | string>,
+    source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
     remotePath: string,
     options: UploadOptions = {},
   ): Promise<Manifest> {

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { expectNoErrors, openPage } from './support/pages.js';
+import { expectNoErrors, failedLoad, openPage } from './support/pages.js';
 
 async function* bytes(data: Buffer | string): AsyncGenerator<Buffer> {
   yield Buffer.from(data);
@@ -103,6 +103,37 @@ describe('master dashboard and node pages in a browser', () => {
       );
     }
     expectNoErrors(errors);
+    await close();
+  });
+});
+
+describe('master dashboard with an access token, in a browser', () => {
+  let cluster: TestCluster;
+  let browser: Browser;
+
+  before(async function () {
+    if (!chromiumAvailable()) this.skip();
+    [cluster, browser] = await Promise.all([startCluster({ token: 'dash-secret-token' }), launchChromium()]);
+    await cluster.sdk.upload(bytes('locked away'), '/vault/plan.txt');
+  });
+  after(async () => {
+    await browser?.close();
+    await cluster?.close();
+  });
+
+  it('asks for the token once, then finds files and opens their chunk maps', async () => {
+    const { page, errors, close } = await openPage(browser, `${cluster.master.url}/`);
+    await page.locator('#dash-token').fill('wrong');
+    await page.locator('#dash-login button').click();
+    await page.locator('#file-note', { hasText: 'Wrong access token.' }).waitFor();
+    await page.locator('#dash-token').fill('dash-secret-token');
+    await page.locator('#dash-login button').click();
+    await page.locator('#file-results a', { hasText: '/vault/plan.txt' }).waitFor();
+    expect(await page.locator('#dash-login').count()).to.equal(0);
+    await page.locator('#file-results a', { hasText: '/vault/plan.txt' }).click();
+    await page.waitForURL(/\/files\/vault\/plan\.txt$/);
+    expect(await page.locator('#chunks tbody tr').count()).to.equal(1);
+    expectNoErrors(errors, [failedLoad(401)]);
     await close();
   });
 });

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { main } from '../../src/cli/main.js';
-import { SESSION_COOKIE } from '../../src/client/session.js';
+import { SESSION_COOKIE } from '../../src/http/session.js';
 import { CLOCK_SKEW_MS, signNodeAuth, signWriteToken } from '../../src/protocol/auth.js';
 import {
   type Arena,

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { CSRF_HEADER } from '../../src/client/session.js';
+import { CSRF_HEADER } from '../../src/http/session.js';
 import {
   type Arena,
   assertIntact,

@@ -92,3 +92,17 @@ if (form && !form.hasAttribute('data-locked')) {
   });
   search();
 }
+
+// With an access token the finder is locked until the token is given once (a session cookie).
+const login = document.getElementById('dash-login');
+login?.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const token = document.getElementById('dash-token')?.value ?? '';
+  const response = await fetch('/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-dfs-csrf': '1' },
+    body: JSON.stringify({ token }),
+  }).catch(() => undefined);
+  if (response?.ok) location.reload();
+  else if (note) note.textContent = response ? 'Wrong access token.' : 'The master did not answer.';
+});

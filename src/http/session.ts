@@ -1,11 +1,11 @@
-// The web client's gate: an access-token session in an HttpOnly, SameSite cookie, and a CSRF
+// The web pages' gate: an access-token session in an HttpOnly, SameSite cookie, and a CSRF
 // defence (custom header + same origin) on every state-changing request.
 
 import { createHmac } from 'node:crypto';
 import type { Context, Next } from 'koa';
-import { bearer, tokenMatches } from '../http/access.js';
-import { bodyOf } from '../http/body.js';
 import { DfsError } from '../protocol/errors.js';
+import { bearer, tokenMatches } from './access.js';
+import { bodyOf } from './body.js';
 
 /** Cookie holding the session. */
 export const SESSION_COOKIE = 'dfs_session';
@@ -55,6 +55,10 @@ export function sessionGate(token: string) {
     !token || tokenMatches(token, bearer(ctx)) || tokenMatches(sessionValue, ctx.cookies.get(SESSION_COOKIE));
 
   return {
+    /** True when the request carries the session cookie (or no token is configured). */
+    hasSession(ctx: Context): boolean {
+      return !token || tokenMatches(sessionValue, ctx.cookies.get(SESSION_COOKIE));
+    },
     /** Refuses unauthenticated calls and cross-origin or header-less writes, whatever the path. */
     async check(ctx: Context, next: Next): Promise<void> {
       if (!token && rebound(ctx)) {
