@@ -14,8 +14,9 @@ import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/he
 import { assertChunkId } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
 import type { Receipt } from '../protocol/types.js';
+import { type ChunkPut, openChunkPut } from '../sdk/chunk-io.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
-import { type Forward, openForward, parseForwardHeader } from './forward.js';
+import { parseForwardHeader } from './forward.js';
 import { renderNodePage } from './page.js';
 import type { NodeState } from './state.js';
 
@@ -59,11 +60,11 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
       throw new DfsError('unavailable', `disk full on ${state.url || 'this node'}: ${free} bytes free`);
     }
     const writer = await store.beginWrite(id, limit);
-    let forward: Forward | undefined;
+    let forward: ChunkPut | undefined;
     let receipts: Receipt[];
     try {
       // Opened inside the try: a failure to reach the next node must still remove the temp file.
-      if (downstream.length > 0) forward = openForward(downstream, id, ctx.get(TOKEN_HEADER), declared);
+      if (downstream.length > 0) forward = openChunkPut(downstream, id, ctx.get(TOKEN_HEADER), declared);
       for await (const piece of ctx.req as AsyncIterable<Buffer>) {
         await Promise.all([writer.write(piece), forward?.write(piece)]);
       }

@@ -13,9 +13,9 @@ import type {
   Receipt,
   RegisterRequest,
 } from '../protocol/types.js';
-import { createHttp, toClientError } from '../sdk/http.js';
+import { openChunkPut } from '../sdk/chunk-io.js';
+import { jsonCall } from '../sdk/transport.js';
 import type { DiskUsage } from '../storage/chunk-store.js';
-import { openForward } from './forward.js';
 import type { NodeState } from './state.js';
 
 // A repair copy still unfinished after this long is abandoned (the master plans it again).
@@ -30,7 +30,6 @@ export class MasterLink {
   private ticking = false;
   private again = false;
   private lastError = '';
-  private readonly http = createHttp({}, 60_000);
   private readonly busy = new Set<string>();
   /** The master asked for the inventory with this stamp. */
   private inventoryStamp: number | undefined;
@@ -63,13 +62,12 @@ export class MasterLink {
     void this.tick();
   }
 
-  private async call<T>(route: string, json: unknown): Promise<T> {
-    try {
-      const headers = { authorization: signNodeAuth(this.config.secret, this.state.id) };
-      return await this.http.post(`${this.config.master}${route}`, { json, headers }).json<T>();
-    } catch (err) {
-      throw toClientError(err, `master ${this.config.master}`);
-    }
+  private call<T>(route: string, json: unknown): Promise<T> {
+    const headers = { authorization: signNodeAuth(this.config.secret, this.state.id) };
+    return jsonCall<T>('post', `${this.config.master}${route}`, `master ${this.config.master}`, {
+      json,
+      headers,
+    });
   }
 
   // Space below the reserve is not offered to the master: a disk that full counts as full.
@@ -214,7 +212,7 @@ export class MasterLink {
   /** Streams the local copy of a chunk down the targets' pipeline; returns their receipts. */
   private async copy(command: Extract<NodeCommand, { op: 'replicate' }>): Promise<Receipt[]> {
     const { size, stream, data } = await this.state.store.read(command.chunkId);
-    const forward = openForward(
+    const forward = openChunkPut(
       command.targets.map((t) => t.url),
       command.chunkId,
       command.token,

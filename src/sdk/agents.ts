@@ -10,6 +10,3 @@ const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSoc
 export function agentFor(url: URL | string): http.Agent {
   return String(url).startsWith('https:') ? httpsAgent : httpAgent;
 }
-
-/** Both agents, in the shape got's `agent` option takes. */
-export const agents = { http: httpAgent, https: httpsAgent };

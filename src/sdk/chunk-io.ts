@@ -1,43 +1,121 @@
-// Moving one chunk's bytes to and from a node over plain HTTP with keep-alive.
+// Moving one chunk's bytes to and from a node over plain HTTP with keep-alive: the one PUT of
+// the replication pipeline (used by clients, by nodes forwarding, and by repair copies) and GET.
 
-import type http from 'node:http';
-import { DfsError } from '../protocol/errors.js';
+import http from 'node:http';
+import https from 'node:https';
+import { DfsError, isErrorCode } from '../protocol/errors.js';
 import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/headers.js';
 import type { Receipt } from '../protocol/types.js';
-import { type Reply, replyError, request } from './transport.js';
+import { agentFor } from './agents.js';
+import { IDLE_TIMEOUT, replyError, request } from './transport.js';
 
-/** PUTs a chunk to the first target, which forwards it down the rest; returns every receipt. */
-export async function putChunk(
+/** An open chunk PUT to the first node of a pipeline. */
+export interface ChunkPut {
+  /** Sends more bytes, waiting for room downstream (or failing if the node answered already). */
+  write(piece: Buffer): Promise<void>;
+  /** Ends the body and waits for every node's receipt. */
+  finish(): Promise<Receipt[]>;
+  destroy(): void;
+}
+
+/**
+ * Opens `PUT {targets[0]}/chunks/{id}`, which forwards to the rest of `targets`. A failure names
+ * the node to blame in `failedNode` (the first, or the one a node reported downstream); a refusal
+ * of the request itself (4xx: token, size, checksum) carries its own code and blames nobody.
+ */
+export function openChunkPut(
+  targets: string[],
+  id: string,
+  token: string,
+  length: number | undefined,
+  signal?: AbortSignal,
+): ChunkPut {
+  const [first, ...rest] = targets;
+  if (!first) throw new DfsError('insufficient_nodes', 'no node to write to');
+  const url = new URL(`/chunks/${id}`, first);
+  const headers: http.OutgoingHttpHeaders = {
+    'content-type': 'application/octet-stream',
+    [TOKEN_HEADER]: token,
+  };
+  if (rest.length > 0) headers[FORWARD_HEADER] = rest.join(',');
+  if (length !== undefined) headers['content-length'] = length;
+  const req = (url.protocol === 'https:' ? https : http).request(url, {
+    method: 'PUT',
+    headers,
+    agent: agentFor(url),
+    signal,
+    timeout: IDLE_TIMEOUT,
+  });
+  const blame = (error: DfsError, node: string) => Object.assign(error, { failedNode: node });
+  let failure: Error | undefined;
+  const response = new Promise<Receipt[]>((resolve, reject) => {
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (err) => {
+      failure ??= signal?.aborted
+        ? err
+        : blame(new DfsError('bad_gateway', `node ${first}: ${err.message}`), first);
+      reject(failure);
+    });
+    req.on('response', (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (p: Buffer) => parts.push(p));
+      res.on('error', (err) =>
+        reject(blame(new DfsError('bad_gateway', `node ${first}: ${err.message}`), first)),
+      );
+      res.on('end', () => {
+        const reply = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) };
+        if (reply.status === 201) {
+          try {
+            return resolve((JSON.parse(reply.body.toString('utf8')) as { receipts: Receipt[] }).receipts);
+          } catch {
+            // not a receipt list: treated as a failure of this node below
+          }
+        }
+        const downstream = res.headers[FAILED_NODE_HEADER];
+        const error = replyError(reply, `node ${first}`);
+        if (typeof downstream === 'string') return reject(blame(error, downstream));
+        if (reply.status < 500 && reply.status !== 201 && isErrorCode(error.code)) return reject(error);
+        reject(blame(error, first));
+      });
+    });
+  });
+  response.catch(() => {}); // observed through write() and finish(); never unhandled
+  return {
+    write(piece) {
+      if (failure) return Promise.reject(failure);
+      if (req.write(piece)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        req.once('drain', resolve);
+        response.catch(reject);
+      });
+    },
+    finish() {
+      req.end();
+      return response;
+    },
+    destroy() {
+      req.destroy();
+    },
+  };
+}
+
+/** PUTs a whole chunk down a pipeline of nodes; returns every receipt. */
+export function putChunk(
   targets: { nodeId: string; url: string }[],
   id: string,
   token: string,
   data: Buffer,
   signal?: AbortSignal,
 ): Promise<Receipt[]> {
-  const [first, ...rest] = targets;
-  if (!first) throw new DfsError('insufficient_nodes', 'no node to write to');
-  const headers: http.OutgoingHttpHeaders = {
-    'content-type': 'application/octet-stream',
-    'content-length': data.length,
-    [TOKEN_HEADER]: token,
-  };
-  if (rest.length > 0) headers[FORWARD_HEADER] = rest.map((t) => t.url).join(',');
-  let reply: Reply;
-  try {
-    reply = await request(new URL(`/chunks/${id}`, first.url), { method: 'PUT', headers }, data, signal);
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    throw Object.assign(new DfsError('bad_gateway', `node ${first.url}: ${(err as Error).message}`), {
-      failedNode: first.url,
-    });
-  }
-  if (reply.status === 201)
-    return (JSON.parse(reply.body.toString('utf8')) as { receipts: Receipt[] }).receipts;
-  const error = replyError(reply, `node ${first.url}`);
-  const downstream = reply.headers[FAILED_NODE_HEADER];
-  const failedNode =
-    typeof downstream === 'string' ? downstream : reply.status >= 500 ? first.url : undefined;
-  throw Object.assign(error, { failedNode });
+  const put = openChunkPut(
+    targets.map((t) => t.url),
+    id,
+    token,
+    data.length,
+    signal,
+  );
+  put.write(data).catch(() => {}); // a failure surfaces through finish()
+  return put.finish();
 }
 
 /** GETs a whole chunk from a node. */

@@ -7,7 +7,7 @@ import { DfsError, isErrorCode } from '../protocol/errors.js';
 import { agentFor } from './agents.js';
 
 // A node that stays silent this long is treated as failed.
-const IDLE_TIMEOUT = 30_000;
+export const IDLE_TIMEOUT = 30_000;
 // Largest response body preallocated from its Content-Length.
 const MAX_PREALLOCATE = 256 * 1024 * 1024;
 
