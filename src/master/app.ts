@@ -48,12 +48,9 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   app.use(assets());
 
   const status = (): ClusterStatus => {
-    const nodes = registry.info();
+    const alive = registry.alive().length;
     return {
-      nodes: {
-        alive: nodes.filter((n) => n.state === 'alive').length,
-        dead: nodes.filter((n) => n.state === 'dead').length,
-      },
+      nodes: { alive, dead: registry.all().length - alive },
       files: namespace.totals.files,
       logicalBytes: namespace.totals.logicalBytes,
       ...maintenance.health,

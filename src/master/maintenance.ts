@@ -6,13 +6,14 @@ import type { MasterConfig } from '../config.js';
 import { DfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
 import type { FsckReport, HeartbeatRequest, HeartbeatResponse, RegisterRequest } from '../protocol/types.js';
+import { nodeOrigin } from '../protocol/urls.js';
 import { type ChunkCounts, scanChunks, trimAndCollect } from './chunk-scan.js';
 import type { EventLog } from './events.js';
 import { fsck } from './fsck.js';
 import { Inventories } from './inventory.js';
 import type { MetaStore } from './meta.js';
 import type { Namespace, Shortfall } from './namespace.js';
-import { checkNodeUrl, type NodeRegistry } from './registry.js';
+import type { NodeRegistry } from './registry.js';
 import { Repairs } from './repairs.js';
 import type { UploadTracker } from './uploads.js';
 
@@ -104,7 +105,7 @@ export class Maintenance {
   /** `POST /internal/register`: a node's whole inventory, on start or when the master asked for it. */
   async register(nodeId: string, req: RegisterRequest): Promise<HeartbeatResponse> {
     sameNode(nodeId, req);
-    const url = checkNodeUrl(req.url);
+    const url = nodeOrigin(req.url);
     if (!Array.isArray(req.chunks) || !req.chunks.every(isChunkId)) {
       throw new DfsError('bad_request', 'chunks must be a list of chunk ids');
     }

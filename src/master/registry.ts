@@ -1,6 +1,5 @@
 // The node registry: who the storage nodes are, where they live, and whether they are alive.
 
-import { DfsError } from '../protocol/errors.js';
 import type { NodeCommand, NodeInfo, ScrubSummary } from '../protocol/types.js';
 import type { EventLog } from './events.js';
 import type { MetaStore } from './meta.js';
@@ -155,26 +154,4 @@ export class NodeRegistry {
       }))
       .sort((a, b) => a.url.localeCompare(b.url));
   }
-}
-
-/** A node's advertised URL: plain http(s) base URL only, nothing that could point elsewhere. */
-export function checkNodeUrl(value: unknown): string {
-  if (typeof value !== 'string') throw new DfsError('bad_request', 'url must be a string');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new DfsError('bad_request', 'url is not a valid URL');
-  }
-  if (
-    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-    url.username ||
-    url.password ||
-    url.search ||
-    url.hash
-  ) {
-    throw new DfsError('bad_request', 'node url must be a plain http(s) base URL');
-  }
-  if (url.pathname !== '/') throw new DfsError('bad_request', 'node url must not have a path');
-  return url.origin;
 }

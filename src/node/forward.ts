@@ -1,6 +1,7 @@
 // The replication pipeline's forward list, checked before a node stores or sends on a byte.
 
 import { DfsError } from '../protocol/errors.js';
+import { nodeOrigin } from '../protocol/urls.js';
 
 // Longest pipeline a client may ask for: one hop per replica (replication is at most 16).
 const MAX_FORWARDS = 15;
@@ -17,23 +18,7 @@ export function parseForwardHeader(header: string): string[] {
   if (targets.length > MAX_FORWARDS) {
     throw new DfsError('bad_request', `a chunk may be forwarded to at most ${MAX_FORWARDS} nodes`);
   }
-  const origins = targets.map((target) => {
-    let url: URL;
-    try {
-      url = new URL(target);
-    } catch {
-      throw new DfsError('bad_request', 'forward target is not a URL');
-    }
-    const plain =
-      (url.protocol === 'http:' || url.protocol === 'https:') &&
-      !url.username &&
-      !url.password &&
-      !url.search &&
-      !url.hash &&
-      url.pathname === '/';
-    if (!plain) throw new DfsError('bad_request', 'forward target must be a plain http(s) origin');
-    return url.origin;
-  });
+  const origins = targets.map((target) => nodeOrigin(target, 'forward target'));
   if (new Set(origins).size !== origins.length) {
     throw new DfsError('bad_request', 'forward targets must be distinct');
   }

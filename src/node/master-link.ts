@@ -22,6 +22,8 @@ import type { NodeState } from './state.js';
 const COPY_DEADLINE = 60_000;
 // Tries at reporting a finished copy before giving up (the master then plans it again).
 const REPORT_ATTEMPTS = 3;
+// A disk's statfs answer is reused for this long (the write path reads it too).
+const STATFS_MAX_AGE = 250;
 
 /** Registers, heartbeats and runs the master's commands until stopped. */
 export class MasterLink {
@@ -72,7 +74,7 @@ export class MasterLink {
 
   // Space below the reserve is not offered to the master: a disk that full counts as full.
   private async usage(): Promise<DiskUsage> {
-    const usage = await this.state.store.usage();
+    const usage = await this.state.store.usage(STATFS_MAX_AGE);
     return { ...usage, free: Math.max(0, usage.free - this.config.reserve) };
   }
 

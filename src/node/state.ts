@@ -45,7 +45,7 @@ export class NodeState {
 
   /** A consistent copy for pages and heartbeats. */
   async snapshot(): Promise<NodeSnapshot> {
-    const usage = await this.store.usage();
+    const usage = await this.store.usage(250); // pages refresh often; statfs need not
     return {
       id: this.id,
       url: this.url,
