@@ -29,3 +29,21 @@ ${options.script ? `<script type="module" src="/assets/${escapeHtml(options.scri
 </html>
 `;
 }
+
+/** A number card: label, value, and an optional `warn` or `bad` level. */
+export type Card = [label: string, value: string, level?: string];
+
+/** Renders a number card (label and value escaped). */
+export function card([label, value, level]: Card): string {
+  return `<div class="card ${level ?? ''}"><div class="muted small">${escapeHtml(label)}</div><div class="big">${escapeHtml(value)}</div></div>`;
+}
+
+/** How full a disk is, in whole percent. */
+export function usedPercent(capacity: number, free: number): number {
+  return capacity ? Math.round(((capacity - free) / capacity) * 100) : 0;
+}
+
+/** The level (a card's or a disk bar's class) that turns it amber, then red, as a disk fills. */
+export function fillLevel(pct: number): '' | 'warn' | 'bad' {
+  return pct >= 95 ? 'bad' : pct >= 80 ? 'warn' : '';
+}

@@ -18,7 +18,7 @@ function filesFor(meta: MetaStore, raw: unknown): { prefix: string; files: Itera
     if (file) return { prefix: file.path, files: [file] };
   }
   const prefix = normalisePrefix(raw);
-  if (prefix !== '/' && !meta.dirs.get(prefix) && !meta.firstFileFrom(prefix, prefix)) {
+  if (prefix !== '/' && !meta.folderExists(prefix)) {
     throw new DfsError('not_found', `not found: ${prefix}`);
   }
   return { prefix, files: meta.filesUnder(prefix) };
@@ -67,10 +67,7 @@ export function fsck(
     };
     for (const [index, chunk] of file.chunks.entries()) {
       report.chunks++;
-      const replicas = (meta.chunks.get(chunk.id)?.replicas ?? []).map((nodeId) => {
-        const node = registry.get(nodeId);
-        return { nodeId, url: node?.url ?? '', alive: node?.alive === true };
-      });
+      const replicas = registry.locate(meta.chunks.get(chunk.id)?.replicas ?? []);
       const live = replicas.filter((r) => r.alive).length;
       report.minReplicas = Math.min(report.minReplicas, live);
       if (live > replication) report.overReplicatedChunks++;

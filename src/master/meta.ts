@@ -89,6 +89,11 @@ export class MetaStore {
     return undefined;
   }
 
+  /** True when `prefix` (ending in `/`) is a folder: created explicitly, or holding files. */
+  folderExists(prefix: string): boolean {
+    return this.dirs.get(prefix) !== undefined || this.firstFileFrom(prefix, prefix) !== undefined;
+  }
+
   /** Every chunk record. */
   *allChunks(): Generator<{ id: string; record: ChunkRecord }> {
     for (const { key, value } of this.chunks.getRange({})) yield { id: key, record: value };

@@ -212,8 +212,7 @@ export class Namespace {
   }
 
   private isFolder(path: string): boolean {
-    const prefix = `${path}/`;
-    return this.meta.dirs.get(prefix) !== undefined || this.meta.firstFileFrom(prefix, prefix) !== undefined;
+    return this.meta.folderExists(`${path}/`);
   }
 
   /** `GET /api/files/{path}`: the manifest with where each chunk's replicas live. */
@@ -223,11 +222,8 @@ export class Namespace {
     let offset = 0;
     let minReplicas = Number.POSITIVE_INFINITY;
     const chunks: ChunkLocation[] = file.chunks.map((c) => {
-      const replicas = (this.meta.chunks.get(c.id)?.replicas ?? [])
-        .map((nodeId) => {
-          const node = this.registry.get(nodeId);
-          return { nodeId, url: node?.url ?? '', alive: node?.alive === true };
-        })
+      const replicas = this.registry
+        .locate(this.meta.chunks.get(c.id)?.replicas ?? [])
         .filter((r) => r.url)
         .sort((a, b) => Number(b.alive) - Number(a.alive));
       minReplicas = Math.min(minReplicas, replicas.filter((r) => r.alive).length);
@@ -260,7 +256,7 @@ export class Namespace {
     const limit = Math.min(Math.max(Number(options.limit) || 1000, 1), 10_000);
     const after = typeof options.after === 'string' ? options.after : undefined;
     const entries: ListEntry[] = [];
-    if (prefix !== '/' && !this.meta.dirs.get(prefix) && !this.meta.firstFileFrom(prefix, prefix)) {
+    if (prefix !== '/' && !this.meta.folderExists(prefix)) {
       if (this.meta.files.get(prefix.slice(0, -1)))
         throw new DfsError('conflict', `${prefix.slice(0, -1)} is a file`);
       throw new DfsError('not_found', `not found: ${prefix}`);

@@ -1,7 +1,7 @@
 // The master's pages: the cluster dashboard and a file's chunk map.
 
 import type { MasterConfig } from '../config.js';
-import { escapeHtml as e, page } from '../http/html.js';
+import { type Card, card, escapeHtml as e, fillLevel, page, usedPercent } from '../http/html.js';
 import { formatAgo, formatBytes, formatTime } from '../protocol/format.js';
 import type { ClusterEvent, ClusterStatus, FileInfo, NodeInfo } from '../protocol/types.js';
 
@@ -16,20 +16,8 @@ const EVENT_BADGE: Record<string, string> = {
   'replicas-trimmed': 'ok',
 };
 
-/** A number card: label, value, and an optional `warn` or `bad` class. */
-type Card = [label: string, value: string, level?: string];
-
-function card([label, value, level]: Card): string {
-  return `<div class="card ${level ?? ''}"><div class="muted small">${e(label)}</div><div class="big">${e(value)}</div></div>`;
-}
-
-/** `progress` classes that turn a disk bar amber, then red, as it fills. */
-function fillClass(pct: number): string {
-  return pct >= 95 ? 'full' : pct >= 80 ? 'high' : '';
-}
-
 function nodeRow(n: NodeInfo): string {
-  const usedPct = n.capacity ? Math.round(((n.capacity - n.free) / n.capacity) * 100) : 0;
+  const usedPct = usedPercent(n.capacity, n.free);
   const scrub = n.scrub
     ? `${formatAgo(n.scrub.finished)}, ${n.scrub.checked} checked${n.scrub.corrupt ? `, <span class="badge bad">${n.scrub.corrupt} corrupt</span>` : ''}`
     : '<span class="muted">not yet</span>';
@@ -37,7 +25,7 @@ function nodeRow(n: NodeInfo): string {
 <td><a href="${e(n.url)}/">${e(n.url)}</a><div class="muted small" title="${e(n.id)}">${e(n.id.slice(0, 8))}</div></td>
 <td><span class="badge ${n.state}">${n.state}</span></td>
 <td class="num">${e(formatAgo(n.lastHeartbeat))}</td>
-<td><progress class="${fillClass(usedPct)}" max="100" value="${usedPct}" aria-label="disk ${usedPct}% used"></progress>
+<td><progress class="${fillLevel(usedPct)}" max="100" value="${usedPct}" aria-label="disk ${usedPct}% used"></progress>
 <div class="small muted">${usedPct}% of ${e(formatBytes(n.capacity))} used</div></td>
 <td class="num wide">${e(formatBytes(n.used))}</td>
 <td class="num">${n.chunks}</td>

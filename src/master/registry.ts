@@ -138,6 +138,14 @@ export class NodeRegistry {
     return died;
   }
 
+  /** Where replicas on `nodeIds` live, and whether each node is alive. */
+  locate(nodeIds: string[]): { nodeId: string; url: string; alive: boolean }[] {
+    return nodeIds.map((nodeId) => {
+      const node = this.nodes.get(nodeId);
+      return { nodeId, url: node?.url ?? '', alive: node?.alive === true };
+    });
+  }
+
   /** The public view of every node. */
   info(): NodeInfo[] {
     return this.all()

@@ -100,7 +100,21 @@ export class Repairs {
       .sort((a, b) => Number(b.id === prefer) - Number(a.id === prefer) || this.load(a.id) - this.load(b.id));
     const source = sources[0];
     if (!source) return 'busy';
-    // A node about to delete its old copy of the chunk would delete the new one too.
+    const targets = this.targets(id, missing, record.size, new Set(record.replicas), now);
+    // Not enough distinct live nodes: stays under-replicated until one joins.
+    if (!targets) return 'skip';
+    this.sendCopy(source, id, targets, now);
+    this.inFlight.set(id, { since: now, source: source.id, targets: targets.map((t) => t.id) });
+    this.loads.set(source.id, this.load(source.id) + 1);
+    return 'planned';
+  }
+
+  /**
+   * Nodes to receive `missing` new copies of chunk `id`, none in `avoid`: registered in this run,
+   * not shunned after a failed copy, and not about to delete an old copy of the chunk (that
+   * delete would take the new copy too). Undefined when too few qualify.
+   */
+  private targets(id: string, missing: number, size: number, avoid: ReadonlySet<string>, now: number) {
     const candidates = this.registry
       .alive()
       .filter(
@@ -109,21 +123,21 @@ export class Repairs {
           (this.shunned.get(n.id) ?? 0) <= now &&
           !n.outbox.some((c) => c.op === 'delete' && c.chunkId === id),
       );
-    let targets: TrackedNode[];
     try {
-      targets = chooseNodes(candidates, missing, record.size, new Set(record.replicas)) as TrackedNode[];
+      return chooseNodes(candidates, missing, size, avoid) as TrackedNode[];
     } catch {
-      return 'skip'; // not enough distinct live nodes: stays under-replicated until one joins
+      return undefined;
     }
+  }
+
+  /** Hands `source` the command to copy chunk `id` to `targets` at its next heartbeat. */
+  private sendCopy(source: TrackedNode, id: string, targets: TrackedNode[], now: number): void {
     source.outbox.push({
       op: 'replicate',
       chunkId: id,
       targets: targets.map((t) => ({ nodeId: t.id, url: t.url })),
       token: signWriteToken(this.config.secret, 'put', id, now + this.config.tokenTtl),
     });
-    this.inFlight.set(id, { since: now, source: source.id, targets: targets.map((t) => t.id) });
-    this.loads.set(source.id, this.load(source.id) + 1);
-    return 'planned';
   }
 
   private load(nodeId: string): number {
@@ -176,13 +190,8 @@ export class Repairs {
       .map((n) => this.registry.get(n))
       .find((n): n is TrackedNode => n?.alive === true && n.registered);
     if (!source) return { nodes: [], tried: [] };
-    const candidates = this.registry.alive().filter((n) => n.registered);
-    let targets: TrackedNode[];
-    try {
-      targets = chooseNodes(candidates, missing, s.size, avoid) as TrackedNode[];
-    } catch {
-      return { nodes: [], tried: [] };
-    }
+    const targets = this.targets(s.id, missing, s.size, avoid, Date.now());
+    if (!targets) return { nodes: [], tried: [] };
     const nodes = await new Promise<string[]>((resolve) => {
       const timer = setTimeout(() => {
         // Given up on: forget the waiter so it is not kept until some later copy of the chunk.
@@ -196,12 +205,7 @@ export class Repairs {
         resolve(nodes);
       };
       this.waiting.set(s.id, [...(this.waiting.get(s.id) ?? []), settle]);
-      source.outbox.push({
-        op: 'replicate',
-        chunkId: s.id,
-        targets: targets.map((t) => ({ nodeId: t.id, url: t.url })),
-        token: signWriteToken(this.config.secret, 'put', s.id, Date.now() + this.config.tokenTtl),
-      });
+      this.sendCopy(source, s.id, targets, Date.now());
     });
     return { nodes, tried: targets.map((t) => t.id) };
   }

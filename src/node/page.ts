@@ -1,6 +1,6 @@
 // A storage node's status page.
 
-import { escapeHtml as e, page } from '../http/html.js';
+import { type Card, card, escapeHtml as e, fillLevel, page, usedPercent } from '../http/html.js';
 import { formatAgo, formatBytes, formatDuration } from '../protocol/format.js';
 import type { NodeSnapshot } from './state.js';
 
@@ -12,11 +12,11 @@ function scrubText(scrub: NodeSnapshot['scrub']): string {
 
 /** Renders the node's page from a snapshot. */
 export function renderNodePage(s: NodeSnapshot): string {
-  const usedPct = s.capacity ? Math.round(((s.capacity - s.free) / s.capacity) * 100) : 0;
-  const cards: [string, string, string?][] = [
+  const usedPct = usedPercent(s.capacity, s.free);
+  const cards: Card[] = [
     ['Chunks', String(s.chunks)],
     ['Chunk bytes', formatBytes(s.used)],
-    ['Disk free', formatBytes(s.free), usedPct >= 95 ? 'bad' : usedPct >= 80 ? 'warn' : ''],
+    ['Disk free', formatBytes(s.free), fillLevel(usedPct)],
     ['Requests served', String(s.requests)],
   ];
   const rows: [string, string][] = [
@@ -42,9 +42,9 @@ export function renderNodePage(s: NodeSnapshot): string {
 <span class="badge ${state[0]}" id="registration">${state[1]}</span><span class="spacer"></span>
 <span class="muted small">${e(s.url)}</span></header>
 <main class="narrow" id="node" data-live>
-<section class="cards">${cards.map(([k, v, c]) => `<div class="card ${c ?? ''}"><div class="muted small">${e(k)}</div><div class="big">${e(v)}</div></div>`).join('')}</section>
+<section class="cards">${cards.map(card).join('')}</section>
 <h2>Disk · ${usedPct}% used</h2>
-<progress class="meter ${usedPct >= 95 ? 'full' : usedPct >= 80 ? 'high' : ''}" max="100" value="${usedPct}" aria-label="disk ${usedPct}% used"></progress>
+<progress class="meter ${fillLevel(usedPct)}" max="100" value="${usedPct}" aria-label="disk ${usedPct}% used"></progress>
 <div class="scroll"><table class="kv" id="node-status">${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${v}</td></tr>`).join('')}</table></div>
 </main>`;
   return page({ title: `dfs node ${s.id}`, body, script: 'refresh.js' });
