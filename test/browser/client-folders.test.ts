@@ -4,13 +4,9 @@
 import fs from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { bytes, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { expectNoErrors, listed, openPage, row } from './support/pages.js';
-
-async function* bytes(data: Buffer | string): AsyncGenerator<Buffer> {
-  yield Buffer.from(data);
-}
 
 /** The names in the listing, top to bottom. */
 async function names(page: Page): Promise<string[]> {

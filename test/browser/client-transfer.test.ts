@@ -1,20 +1,14 @@
 // The web client's file browser in Chromium: upload by picker and by drop, download, delete,
 // progress and cancel, non-ASCII and markup names, errors shown in words.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { collect, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { bytes, collect, sha256 as sha, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { expectNoErrors, failedLoad, listed, openPage, row } from './support/pages.js';
-
-async function* bytes(data: Buffer): AsyncGenerator<Buffer> {
-  yield data;
-}
-
-const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** Downloads `path` by clicking its row's link; returns the suggested name and the bytes. */
 async function downloadRow(page: Page, path: string): Promise<{ name: string; data: Buffer }> {

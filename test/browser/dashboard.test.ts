@@ -3,13 +3,9 @@
 
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { bytes, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { expectNoErrors, failedLoad, openPage } from './support/pages.js';
-
-async function* bytes(data: Buffer | string): AsyncGenerator<Buffer> {
-  yield Buffer.from(data);
-}
 
 describe('master dashboard and node pages in a browser', () => {
   let cluster: TestCluster;

@@ -4,17 +4,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomData, startCluster } from '../helpers/cluster.js';
+import { bytes, randomData, startCluster } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/web/assets');
 const VIEWPORT = { width: 1000, height: 650 };
-
-async function* bytes(data: Buffer): AsyncGenerator<Buffer> {
-  yield data;
-}
 
 async function main(): Promise<void> {
   if (!chromiumAvailable()) process.exit(1);

@@ -318,11 +318,6 @@ export async function tempFiles(arena: Arena): Promise<string[]> {
   return all;
 }
 
-/** A one-piece byte source for uploads. */
-export async function* bytes(data: string | Buffer): AsyncGenerator<Buffer> {
-  yield Buffer.from(data);
-}
-
 /** Open file descriptors of this process (the daemons run in it). */
 export function openFds(): number {
   return readdirSync('/proc/self/fd').length;

@@ -1,7 +1,7 @@
 // Starts a real cluster in-process for tests: a master and storage nodes on port 0, each with a
 // temporary folder, and an SDK client pointed at it.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,21 @@ export async function tempDir(prefix = 'dfs-test-'): Promise<string> {
 /** Random bytes of a given length. */
 export function randomData(size: number): Buffer {
   return randomBytes(size);
+}
+
+/** SHA-256 of `data`, hex. */
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Feeds `data` in odd-sized pieces, so chunk boundaries fall inside pieces. */
+export async function* pieces(data: Buffer, size = 10_007): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+/** `data` as a one-piece stream. */
+export async function* bytes(data: string | Buffer): AsyncGenerator<Buffer> {
+  yield Buffer.from(data);
 }
 
 /** Collects an async iterable of buffers into one buffer. */

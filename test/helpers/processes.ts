@@ -2,14 +2,13 @@
 // temporary data folder, so fault tests can kill -9 them and restart them on the same folder.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeInfo } from '../../src/protocol/types.js';
 import { DfsClient } from '../../src/sdk/client.js';
-import { tempDir } from './cluster.js';
+import { sha256, tempDir } from './cluster.js';
 import { waitFor } from './wait.js';
 
 /** The built entry point; run `npm run build` first. */
@@ -290,16 +289,6 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
       },
     );
   });
-}
-
-/** SHA-256 of bytes, hex. */
-export function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/** Feeds `data` in odd-sized pieces, so chunk boundaries fall inside pieces. */
-export async function* pieces(data: Buffer, size = 10_007): AsyncGenerator<Buffer> {
-  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 
 /** Per chunk of a file: the ids of the nodes the master lists as live replicas. */

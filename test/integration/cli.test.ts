@@ -2,16 +2,13 @@
 // command, its exit codes and messages, then Ctrl-C.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { randomData, tempDir } from '../helpers/cluster.js';
+import { randomData, sha256 as sha, tempDir } from '../helpers/cluster.js';
+import { BIN } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
-
-const BIN = path.resolve('bin/dfs.js');
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 interface Result {
   code: number | null;

@@ -1,17 +1,18 @@
 // The data path end to end through real daemons: byte equality at the chunk boundaries,
 // names, atomic replace, ranges, dedupe and master restart.
 
-import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
-import { collect, randomData, startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  collect,
+  pieces as once,
+  randomData,
+  sha256,
+  startCluster,
+  type TestCluster,
+} from '../helpers/cluster.js';
 
 const CHUNK = 64 * 1024;
-
-async function* once(data: Buffer): AsyncGenerator<Buffer> {
-  // Feed in odd-sized pieces so chunk cutting is exercised across boundaries.
-  for (let i = 0; i < data.length; i += 10_007) yield data.subarray(i, i + 10_007);
-}
 
 describe('data path', function () {
   this.timeout(60_000);
@@ -29,7 +30,7 @@ describe('data path', function () {
       const data = randomData(size);
       const manifest = await cluster.sdk.upload(once(data), `/sizes/file-${size}`);
       expect(manifest.size).to.equal(size);
-      expect(manifest.sha256).to.equal(createHash('sha256').update(data).digest('hex'));
+      expect(manifest.sha256).to.equal(sha256(data));
       expect(manifest.chunks).to.have.length(Math.ceil(size / CHUNK));
       const back = await collect(cluster.sdk.download(`/sizes/file-${size}`));
       expect(back.equals(data)).to.equal(true);
@@ -45,7 +46,7 @@ describe('data path', function () {
       expect(new Set(c.replicas.map((r) => r.nodeId)).size).to.equal(2);
     }
     const back = await collect(cluster.sdk.download('/big/blob.bin'));
-    expect(createHash('sha256').update(back).digest('hex')).to.equal(info.sha256);
+    expect(sha256(back)).to.equal(info.sha256);
   });
 
   it('keeps unicode and space-filled names as given', async () => {
@@ -66,15 +67,12 @@ describe('data path', function () {
     const a = randomData(5 * CHUNK);
     const b = randomData(7 * CHUNK);
     await cluster.sdk.upload(once(a), '/atomic/f');
-    const hashes = new Set([
-      createHash('sha256').update(a).digest('hex'),
-      createHash('sha256').update(b).digest('hex'),
-    ]);
+    const hashes = new Set([sha256(a), sha256(b)]);
     const writer = cluster.sdk.upload(once(b), '/atomic/f');
     const seen: string[] = [];
     for (let i = 0; i < 5; i++) {
       const bytes = await collect(cluster.sdk.download('/atomic/f'));
-      seen.push(createHash('sha256').update(bytes).digest('hex'));
+      seen.push(sha256(bytes));
     }
     await writer;
     for (const h of seen) expect(hashes.has(h)).to.equal(true);

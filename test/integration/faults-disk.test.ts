@@ -4,14 +4,13 @@
 
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
-import { collect, randomData } from '../helpers/cluster.js';
+import { collect, pieces, randomData } from '../helpers/cluster.js';
 import {
   ProcCluster as Cluster,
   type Daemon,
   goodCopies,
   liveReplicas,
   type ProcCluster,
-  pieces,
 } from '../helpers/processes.js';
 
 const CHUNK = 64 * 1024;

@@ -4,15 +4,13 @@
 
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
-import { collect, randomData } from '../helpers/cluster.js';
+import { collect, pieces, randomData, sha256 } from '../helpers/cluster.js';
 import {
   ProcCluster as Cluster,
   goodCopies,
   type ProcCluster,
-  pieces,
   report,
   seconds,
-  sha256,
 } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 

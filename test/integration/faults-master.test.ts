@@ -4,16 +4,8 @@
 
 import { expect } from 'chai';
 import type { FsckReport } from '../../src/protocol/types.js';
-import { collect, randomData } from '../helpers/cluster.js';
-import {
-  ProcCluster as Cluster,
-  type ProcCluster,
-  pieces,
-  report,
-  runCli,
-  seconds,
-  sha256,
-} from '../helpers/processes.js';
+import { collect, pieces, randomData, sha256 } from '../helpers/cluster.js';
+import { ProcCluster as Cluster, type ProcCluster, report, runCli, seconds } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CHUNK = 64 * 1024;

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
 import type { FsckReport } from '../../src/protocol/types.js';
-import { collect, randomData } from '../helpers/cluster.js';
+import { collect, pieces, randomData } from '../helpers/cluster.js';
 import {
   ProcCluster as Cluster,
   corrupt,
@@ -13,7 +13,6 @@ import {
   goodCopies,
   liveReplicas,
   type ProcCluster,
-  pieces,
   report,
   runCli,
   seconds,

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
-import { collect, randomData } from '../helpers/cluster.js';
+import { collect, pieces, randomData, sha256 } from '../helpers/cluster.js';
 import {
   blackHole,
   ProcCluster as Cluster,
@@ -13,11 +13,9 @@ import {
   goodCopies,
   liveReplicas,
   type ProcCluster,
-  pieces,
   report,
   runCli,
   seconds,
-  sha256,
 } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 

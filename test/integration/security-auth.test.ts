@@ -2,7 +2,6 @@
 // master's internal routes, node URLs at registration, and the access token on the master API,
 // the web client and chunk reads (and the CLI sending it).
 
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -10,20 +9,11 @@ import { expect } from 'chai';
 import { main } from '../../src/cli/main.js';
 import { SESSION_COOKIE } from '../../src/http/session.js';
 import { CLOCK_SKEW_MS, signNodeAuth, signWriteToken } from '../../src/protocol/auth.js';
-import {
-  type Arena,
-  assertIntact,
-  bytes,
-  type Reply,
-  send,
-  sendJson,
-  startArena,
-} from '../helpers/adversary.js';
-import { randomData } from '../helpers/cluster.js';
+import { type Arena, assertIntact, type Reply, send, sendJson, startArena } from '../helpers/adversary.js';
+import { bytes, randomData, sha256 as sha } from '../helpers/cluster.js';
 
 const ACCESS = 'access-token-for-tests';
 const AUTH = { authorization: `Bearer ${ACCESS}` };
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Runs the CLI in this process, capturing what it prints. */
 async function cli(args: string[], env: Record<string, string | undefined> = {}) {

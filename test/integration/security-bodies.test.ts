@@ -2,7 +2,6 @@
 // uploads by the hundred (descriptors and memory), JSON over the limit or malformed, and the
 // master's largest-file cap through the SDK and the web client.
 
-import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
 import {
@@ -19,14 +18,13 @@ import {
   startArena,
   tempFiles,
 } from '../helpers/adversary.js';
-import { randomData } from '../helpers/cluster.js';
+import { randomData, sha256 as sha } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
 const KiB = 1024;
 const CHUNK = 64 * KiB;
 const MAX_FILE = 200 * KiB;
 const CSRF = { 'x-dfs-csrf': '1' };
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('security: bodies', function () {
   this.timeout(60_000);

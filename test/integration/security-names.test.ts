@@ -7,7 +7,6 @@ import { MAX_PATH_BYTES, MAX_SEGMENT_BYTES } from '../../src/protocol/paths.js';
 import {
   type Arena,
   assertIntact,
-  bytes,
   type Reply,
   raw,
   send,
@@ -15,6 +14,7 @@ import {
   spyOnStores,
   startArena,
 } from '../helpers/adversary.js';
+import { bytes } from '../helpers/cluster.js';
 
 const CSRF = { 'x-dfs-csrf': '1' };
 const enc = (s: string) => encodeURIComponent(s);

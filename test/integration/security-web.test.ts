@@ -3,25 +3,15 @@
 // and symlinks or FIFOs planted in a node's folder never followed or served.
 
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { CSRF_HEADER } from '../../src/http/session.js';
-import {
-  type Arena,
-  assertIntact,
-  bytes,
-  outsideTree,
-  type Reply,
-  send,
-  startArena,
-} from '../helpers/adversary.js';
-import { randomData } from '../helpers/cluster.js';
+import { type Arena, assertIntact, outsideTree, type Reply, send, startArena } from '../helpers/adversary.js';
+import { bytes, randomData, sha256 as sha } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CSRF = { [CSRF_HEADER]: '1' };
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
 
 /** The directives of a Content-Security-Policy header. */

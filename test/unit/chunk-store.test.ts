@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
 import { ChunkStore } from '../../src/storage/chunk-store.js';
-import { tempDir } from '../helpers/cluster.js';
-
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+import { sha256 as sha, tempDir } from '../helpers/cluster.js';
 
 describe('chunk store', () => {
   let dir: string;

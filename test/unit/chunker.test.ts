@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { BufferPool, chunks } from '../../src/sdk/chunker.js';
-
-async function* pieces(data: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
-}
+import { pieces } from '../helpers/cluster.js';
 
 async function cut(data: Buffer, chunkSize: number, pieceSize: number): Promise<Buffer[]> {
   const out: Buffer[] = [];
