@@ -8,27 +8,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeDir, trackChild, trackDir } from './cleanup.js';
-import { freePort, procCpu, run } from './proc.js';
+import { aptInstall, freePort, procCpu } from './proc.js';
 
 const NGINX = '/usr/sbin/nginx';
 
 /** Finds nginx, installing nginx-light with apt-get if it is missing and we are root. */
 export async function ensureNginx(log: (m: string) => void): Promise<string | undefined> {
   if (existsSync(NGINX)) return NGINX;
-  if (process.getuid?.() !== 0) {
-    log('nginx is not installed and installing it needs root: the nginx rows are skipped');
-    return undefined;
-  }
-  log('nginx is missing: apt-get install -y nginx-light');
-  let result = await run('apt-get', ['install', '-y', 'nginx-light'], { check: false });
-  if (result.code !== 0) {
-    await run('apt-get', ['update'], { check: false });
-    result = await run('apt-get', ['install', '-y', 'nginx-light'], { check: false });
-  }
-  if (result.code === 0 && existsSync(NGINX)) return NGINX;
-  log(
-    `could not install nginx-light (${result.stderr.trim().split('\n').at(-1)}): the nginx rows are skipped`,
-  );
+  const why = await aptInstall('nginx-light', log);
+  if (!why && existsSync(NGINX)) return NGINX;
+  log(`could not install nginx-light (${why ?? 'no nginx after install'}): the nginx rows are skipped`);
   return undefined;
 }
 

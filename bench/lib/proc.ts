@@ -128,3 +128,18 @@ export async function hasCommand(name: string): Promise<boolean> {
 export function elapsedMs(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
+
+/**
+ * Installs a Debian package for a baseline tool (retrying after `apt-get update`); returns why
+ * it could not, or undefined once installed. Needs root.
+ */
+export async function aptInstall(pkg: string, log: (m: string) => void): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'installing it needs root';
+  log(`${pkg} is missing: apt-get install -y ${pkg}`);
+  let result = await run('apt-get', ['install', '-y', pkg], { check: false });
+  if (result.code !== 0) {
+    await run('apt-get', ['update'], { check: false });
+    result = await run('apt-get', ['install', '-y', pkg], { check: false });
+  }
+  return result.code === 0 ? undefined : (result.stderr.trim().split('\n').at(-1) ?? 'apt-get failed');
+}

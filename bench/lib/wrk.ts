@@ -3,23 +3,14 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { hasCommand, run } from './proc.js';
+import { aptInstall, hasCommand, run } from './proc.js';
 
 /** Finds wrk, installing it with apt-get if it is missing and we are root. */
 export async function ensureWrk(log: (m: string) => void): Promise<boolean> {
   if (await hasCommand('wrk')) return true;
-  if (process.getuid?.() !== 0) {
-    log('wrk is not installed and installing it needs root: the wrk rows are skipped');
-    return false;
-  }
-  log('wrk is missing: apt-get install -y wrk');
-  let result = await run('apt-get', ['install', '-y', 'wrk'], { check: false });
-  if (result.code !== 0) {
-    await run('apt-get', ['update'], { check: false });
-    result = await run('apt-get', ['install', '-y', 'wrk'], { check: false });
-  }
-  if (result.code === 0) return true;
-  log('could not install wrk: the wrk rows are skipped');
+  const why = await aptInstall('wrk', log);
+  if (!why) return true;
+  log(`could not install wrk (${why}): the wrk rows are skipped`);
   return false;
 }
 
