@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { bytes, collect, sha256 as sha, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { expectNoErrors, failedLoad, listed, openPage, row } from './support/pages.js';
+import { expectNoErrors, failedLoad, listed, openPage, row, throttleUpload } from './support/pages.js';
 
 /** Downloads `path` by clicking its row's link; returns the suggested name and the bytes. */
 async function downloadRow(page: Page, path: string): Promise<{ name: string; data: Buffer }> {
@@ -151,14 +151,7 @@ describe('web client in a browser: transfers', () => {
     const { page, errors, close } = await openPage(browser, base);
     await listed(page, '/');
     // Throttle the page's upload so that the transfer is still running when we look at it.
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: 128 * 1024,
-    });
+    await throttleUpload(page, 128 * 1024);
     await page.setInputFiles('#picker', {
       name: 'slow.bin',
       mimeType: 'application/octet-stream',
@@ -173,12 +166,7 @@ describe('web client in a browser: transfers', () => {
     expect(Number(await transfer.locator('progress').getAttribute('max'))).to.equal(900 * 1024);
     await transfer.getByRole('button', { name: 'Cancel' }).click();
     await transfer.locator('.state', { hasText: 'cancelled' }).waitFor();
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: -1,
-    });
+    await throttleUpload(page, -1);
     // A later upload through the same page still works, and the cancelled one never committed.
     await page.setInputFiles('#picker', {
       name: 'after.txt',

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { bytes, randomData, startCluster } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { throttleUpload } from './support/pages.js';
 
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/web/assets');
@@ -37,14 +38,7 @@ async function main(): Promise<void> {
     await page.goto(`${client.url}/`);
     await page.locator('#files tbody tr.file').first().waitFor();
     // Show an upload in flight: throttle the page's upload link and pick a file.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: 1024 * 1024,
-    });
+    await throttleUpload(page, 1024 * 1024);
     await page.setInputFiles('#picker', {
       name: 'holiday-video.mp4',
       mimeType: 'video/mp4',

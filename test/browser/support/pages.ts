@@ -39,3 +39,16 @@ export function expectNoErrors(errors: string[], allowed: RegExp[] = []): void {
 export function failedLoad(status: number): RegExp {
   return new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
 }
+
+/** Slows the page's uploads to `bytesPerSecond` (Chromium's network emulation; -1 lifts the
+ * limit), so a transfer is still running when a test or a screenshot looks at it. */
+export async function throttleUpload(page: Page, bytesPerSecond: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
+  });
+}
