@@ -13,8 +13,8 @@ import { IDLE_TIMEOUT, replyError, request } from './transport.js';
 export interface ChunkPut {
   /** Sends more bytes, waiting for room downstream (or failing if the node answered already). */
   write(piece: Buffer): Promise<void>;
-  /** Ends the body and waits for every node's receipt. */
-  finish(): Promise<Receipt[]>;
+  /** Ends the body (with `last`, its final bytes) and waits for every node's receipt. */
+  finish(last?: Buffer): Promise<Receipt[]>;
   destroy(): void;
 }
 
@@ -89,8 +89,8 @@ export function openChunkPut(
         response.catch(reject);
       });
     },
-    finish() {
-      req.end();
+    finish(last) {
+      req.end(last);
       return response;
     },
     destroy() {
@@ -114,8 +114,8 @@ export function putChunk(
     data.length,
     signal,
   );
-  put.write(data).catch(() => {}); // a failure surfaces through finish()
-  return put.finish();
+  // One end() with the body: headers and a small chunk leave in one write.
+  return put.finish(data);
 }
 
 /** GETs a whole chunk from a node. */
