@@ -82,10 +82,10 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     };
     ctx.body = body;
   });
-  api.post('/api/chunks/allocate', jsonBody(), (ctx) => {
+  api.post('/api/chunks/allocate', jsonBody(), async (ctx) => {
     const id = uploadId(ctx);
     if (!id) throw new DfsError('bad_request', `the ${UPLOAD_HEADER} header is required`);
-    ctx.body = { allocations: namespace.allocate(bodyOf<AllocateRequest>(ctx), id) };
+    ctx.body = { allocations: await namespace.allocate(bodyOf<AllocateRequest>(ctx), id) };
   });
   api.post('/api/chunks/:id/suspect', jsonBody(), (ctx) => {
     const id = assertChunkId(ctx.params.id);
@@ -153,7 +153,8 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     ctx.body = { ok: true };
   });
   internal.post('/internal/corrupt', jsonBody('16mb'), async (ctx) => {
-    await maintenance.reportCorrupt(ctx.state.nodeId, bodyOf<{ chunks?: unknown }>(ctx).chunks);
+    const body = bodyOf<{ chunks?: unknown; missing?: unknown }>(ctx);
+    await maintenance.reportCorrupt(ctx.state.nodeId, body.chunks, body.missing === true);
     ctx.body = { ok: true };
   });
 

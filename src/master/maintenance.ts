@@ -206,27 +206,40 @@ export class Maintenance {
     return result;
   }
 
-  /** `POST /internal/corrupt`: a node quarantined rotten replicas. */
-  async reportCorrupt(nodeId: string, chunkIds: unknown): Promise<void> {
+  /** `POST /internal/corrupt`: a node quarantined rotten replicas, or found them gone (`missing`). */
+  async reportCorrupt(nodeId: string, chunkIds: unknown, missing = false): Promise<void> {
     if (!Array.isArray(chunkIds) || !chunkIds.every(isChunkId))
       throw new DfsError('bad_request', 'chunks must be chunk ids');
+    const condemned = await this.dropReplicas(nodeId, chunkIds, !missing);
+    const url = this.registry.get(nodeId)?.url ?? nodeId;
+    for (const id of condemned)
+      this.events.add(
+        missing ? 'chunk-vanished' : 'chunk-corrupt',
+        `chunk ${id.slice(0, 12)}… ${missing ? 'vanished from' : 'was corrupt on'} ${url}`,
+      );
+    this.markDirty();
+  }
+
+  /** A node answered that it no longer holds copies the table lists (seen while de-duplicating). */
+  async vanished(chunkId: string, nodeIds: string[]): Promise<void> {
+    for (const nodeId of nodeIds) await this.reportCorrupt(nodeId, [chunkId], true);
+  }
+
+  // Takes `nodeId` out of the replicas of `chunkIds`; returns the chunks it was listed for.
+  private dropReplicas(nodeId: string, chunkIds: string[], rotten: boolean): Promise<string[]> {
     const now = Date.now();
-    const condemned = await this.meta.write(() => {
+    return this.meta.write(() => {
       const listed: string[] = [];
       for (const id of chunkIds) {
         this.inventories.took(nodeId, id, now);
         const record = this.meta.chunks.get(id);
         if (!record?.replicas.includes(nodeId)) continue;
         this.meta.chunks.put(id, { ...record, replicas: record.replicas.filter((n) => n !== nodeId) });
-        if (record.refs > 0) this.corrupt.add(id);
+        if (rotten && record.refs > 0) this.corrupt.add(id);
         listed.push(id);
       }
       return listed;
     });
-    const url = this.registry.get(nodeId)?.url ?? nodeId;
-    for (const id of condemned)
-      this.events.add('chunk-corrupt', `chunk ${id.slice(0, 12)}… was corrupt on ${url}`);
-    this.markDirty();
   }
 
   /** A reader saw bad bytes from a node: that node re-checks its copy (a client is not trusted to condemn it). */
@@ -248,7 +261,7 @@ export class Maintenance {
       this.inventories.forget(node.id);
       this.dirty = true;
     }
-    this.uploads.expire(now);
+    await this.uploads.expire(now);
     if (this.repairs.expire(now) > 0) this.dirty = true;
     const due =
       this.dirty ||

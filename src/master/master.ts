@@ -32,10 +32,11 @@ export async function startMaster(
   let maintenance: Maintenance | undefined;
   const registry = new NodeRegistry(meta, events, config.heartbeatTimeout, () => maintenance?.markDirty());
   // An upload silent for the whole grace period is abandoned; its chunks become collectable.
-  const uploads = new UploadTracker(Math.max(config.gcGrace, config.tokenTtl));
+  const uploads = new UploadTracker(meta, Math.max(config.gcGrace, config.tokenTtl));
   const namespace = new Namespace(config, meta, registry, uploads);
   maintenance = new Maintenance(config, meta, registry, uploads, namespace, events, log);
   namespace.topUp = (short) => (maintenance as Maintenance).topUp(short);
+  namespace.onVanished = (id, nodeIds) => (maintenance as Maintenance).vanished(id, nodeIds);
   const app = createMasterApp({ config, namespace, registry, maintenance, events, log });
   const listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
   maintenance.start();

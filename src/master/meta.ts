@@ -16,6 +16,14 @@ export interface ChunkRecord {
   zeroSince: number;
 }
 
+/** A persisted upload lease: the chunks an upload in progress was allocated. */
+export interface UploadLease {
+  lastActive: number;
+  chunks: string[];
+  /** Set when the upload went idle past its expiry: a tombstone that refuses its late commit. */
+  expired?: number;
+}
+
 /** A persisted node registration. */
 export interface NodeRecord {
   id: string;
@@ -34,6 +42,7 @@ export class MetaStore {
   readonly dirs: Database<{ created: number }, string>;
   readonly chunks: Database<ChunkRecord, string>;
   readonly nodes: Database<NodeRecord, string>;
+  readonly uploads: Database<UploadLease, string>;
 
   private constructor(path: string) {
     this.root = open({ path, compression: false });
@@ -41,6 +50,7 @@ export class MetaStore {
     this.dirs = this.root.openDB<{ created: number }, string>({ name: 'dirs' });
     this.chunks = this.root.openDB<ChunkRecord, string>({ name: 'chunks' });
     this.nodes = this.root.openDB<NodeRecord, string>({ name: 'nodes' });
+    this.uploads = this.root.openDB<UploadLease, string>({ name: 'uploads' });
   }
 
   /** Opens (creating if needed) the database in folder `path`. */

@@ -15,10 +15,11 @@ import type {
   ListResponse,
   Manifest,
 } from '../protocol/types.js';
+import { probeChunk } from '../sdk/chunk-io.js';
 import type { MetaStore } from './meta.js';
 import { chooseNodes } from './placement.js';
 import type { NodeRegistry } from './registry.js';
-import type { UploadTracker } from './uploads.js';
+import { expiredError, type UploadTracker } from './uploads.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /** Most chunks placed by one allocate call. */
@@ -68,34 +69,62 @@ export class Namespace {
     return (this.meta.chunks.get(id)?.replicas ?? []).filter((n) => this.registry.isAlive(n));
   }
 
-  /** Answers, per chunk, "already stored" or a pipeline of nodes and a write token. */
-  allocate(req: AllocateRequest, uploadId: string): Allocation[] {
+  /**
+   * Answers, per chunk, "already stored" or a pipeline of nodes and a write token. Every chunk
+   * is leased to the upload first (persisted), so collection never takes it before the commit.
+   */
+  async allocate(req: AllocateRequest, uploadId: string): Promise<Allocation[]> {
     if (!Array.isArray(req?.chunks) || req.chunks.length === 0 || req.chunks.length > MAX_ALLOCATE) {
       throw new DfsError('bad_request', `chunks must be a list of 1 to ${MAX_ALLOCATE} chunks`);
     }
     const exclude = new Set(Array.isArray(req.exclude) ? req.exclude.map(String) : []);
     const ids = req.chunks.map((c) => this.checkChunk(c).id);
-    this.uploads.touch(uploadId, ids);
+    await this.uploads.touch(uploadId, ids);
+    // Right after a restart the nodes are re-registering: wait for them rather than refuse.
+    if (this.registry.alive().filter((n) => n.registered).length < this.config.replication)
+      await this.registry.settled();
     const expires = Date.now() + this.config.tokenTtl;
-    return req.chunks.map((c) => {
-      const live = this.liveReplicas(c.id);
-      if (live.length >= this.config.replication) return { id: c.id, stored: true };
-      const avoid = new Set([...exclude, ...live]);
-      const nodes = this.registry.alive().filter((n) => n.registered || n.free > 0);
-      const targets = chooseNodes(nodes, this.config.replication - live.length, c.size, avoid, 0);
-      for (const t of targets) {
-        const node = this.registry.get(t.id);
-        if (node) node.free -= c.size; // until the next heartbeat says how much is really free
-      }
-      return {
-        id: c.id,
-        stored: false,
-        targets: targets.map((t) => ({ nodeId: t.id, url: t.url })),
-        token: signWriteToken(this.config.secret, 'put', c.id, expires),
-        expires,
-      };
-    });
+    return Promise.all(
+      req.chunks.map(async (c) => {
+        // A copy the table lists may have vanished from its disk: de-duplicate only against
+        // copies a node confirms it still holds.
+        const live = await this.confirmed(c.id);
+        if (live.length >= this.config.replication) return { id: c.id, stored: true as const };
+        const avoid = new Set([...exclude, ...live]);
+        const nodes = this.registry.alive().filter((n) => n.registered || n.free > 0);
+        const targets = chooseNodes(nodes, this.config.replication - live.length, c.size, avoid, 0);
+        for (const t of targets) {
+          const node = this.registry.get(t.id);
+          if (node) node.free -= c.size; // until the next heartbeat says how much is really free
+        }
+        return {
+          id: c.id,
+          stored: false as const,
+          targets: targets.map((t) => ({ nodeId: t.id, url: t.url })),
+          token: signWriteToken(this.config.secret, 'put', c.id, expires),
+          expires,
+        };
+      }),
+    );
   }
+
+  /** Live replicas of chunk `id` that their node confirms; those that answer "not here" are dropped. */
+  private async confirmed(id: string): Promise<string[]> {
+    const live = this.liveReplicas(id);
+    if (live.length < this.config.replication) return live;
+    const answers = await Promise.all(
+      live.map(async (nodeId) => {
+        const url = this.registry.get(nodeId)?.url;
+        return url ? probeChunk(url, id, this.config.token) : 'unknown';
+      }),
+    );
+    const gone = live.filter((_, i) => answers[i] === 'absent');
+    if (gone.length > 0) await this.onVanished?.(id, gone);
+    return live.filter((_, i) => answers[i] === 'present');
+  }
+
+  /** Set by the master: copies of a chunk that nodes say they no longer hold. */
+  onVanished?: (id: string, nodeIds: string[]) => Promise<void>;
 
   private checkChunk(c: unknown): { id: string; size: number } {
     const chunk = c as { id?: unknown; size?: unknown };
@@ -161,24 +190,28 @@ export class Namespace {
       if (req.ifMatch !== undefined && (current?.created ?? 0) !== req.ifMatch) {
         throw new DfsError('conflict', `${path} was changed by someone else`);
       }
-      // An upload idle past its expiry lost its pins: a fresh chunk collected since is gone.
-      if (uploadId && this.uploads.expired(uploadId) && chunks.some((c) => this.collected(c.id, written)))
-        throw new DfsError('conflict', 'the upload was idle for too long and expired; upload the file again');
-      // Re-checked inside the transaction: a chunk that was "already stored" may have been
-      // collected since the check above; committing it would make an unreadable file.
-      const gone = chunks.find((c) => !written.has(c.id) && !this.meta.chunks.get(c.id)?.replicas.length);
-      if (gone) throw new DfsError('conflict', `chunk ${gone.id} is no longer stored; upload the file again`);
-      return this.meta.replaceFile(path, manifest, (id) => [...(written.get(id) ?? [])], manifest.created);
+      // Re-checked inside the transaction: a chunk no file references is safe only while this
+      // upload's lease pins it; an upload idle past its expiry lost its lease, and collection may
+      // have taken its chunks. Committing them would acknowledge an unreadable file.
+      for (const c of chunks) {
+        const record = this.meta.chunks.get(c.id);
+        if (record && record.refs > 0 && record.replicas.length > 0) continue;
+        if (this.uploads.holds(uploadId, c.id) && (written.has(c.id) || record?.replicas.length)) continue;
+        if (uploadId && this.uploads.expired(uploadId)) throw expiredError();
+        throw new DfsError('conflict', `chunk ${c.id} is no longer stored; upload the file again`);
+      }
+      const previous = this.meta.replaceFile(
+        path,
+        manifest,
+        (id) => [...(written.get(id) ?? [])],
+        manifest.created,
+      );
+      if (uploadId) this.uploads.finishIn(uploadId);
+      return previous;
     });
-    if (uploadId) this.uploads.finish(uploadId);
     this.totals.files += previous ? 0 : 1;
     this.totals.logicalBytes += manifest.size - (previous?.size ?? 0);
     return manifest;
-  }
-
-  // A freshly written chunk the chunk table no longer knows may have been collected as garbage.
-  private collected(id: string, written: Map<string, Set<string>>): boolean {
-    return written.has(id) && !this.meta.chunks.get(id);
   }
 
   /** Verified receipts, as chunk id → node ids that durably stored it. */

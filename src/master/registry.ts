@@ -1,5 +1,6 @@
 // The node registry: who the storage nodes are, where they live, and whether they are alive.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeCommand, NodeInfo, ScrubSummary } from '../protocol/types.js';
 import type { EventLog } from './events.js';
 import type { MetaStore } from './meta.js';
@@ -24,6 +25,7 @@ export interface TrackedNode {
 /** Tracks nodes; a node silent for longer than the timeout is dead until it speaks again. */
 export class NodeRegistry {
   private readonly nodes = new Map<string, TrackedNode>();
+  private readonly startedAt = Date.now();
 
   constructor(
     private readonly meta: MetaStore,
@@ -63,6 +65,16 @@ export class NodeRegistry {
 
   isAlive(id: string): boolean {
     return this.nodes.get(id)?.alive === true;
+  }
+
+  /**
+   * Resolves once every node known from before a restart has registered again (or died), or
+   * one heartbeat timeout after the start: until then placement would see too few nodes.
+   */
+  async settled(): Promise<void> {
+    const deadline = this.startedAt + this.timeout;
+    while (Date.now() < deadline && this.all().some((n) => n.alive && !n.registered))
+      await sleep(Math.min(50, deadline - Date.now()));
   }
 
   /** Records a registration; persists the node's address. */

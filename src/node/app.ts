@@ -90,7 +90,7 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
 
   router.get('/chunks/:id', requireToken(config.token), async (ctx) => {
     const id = assertChunkId(ctx.params.id);
-    const size = store.sizeOf(id);
+    const size = store.sizeOf(id) ?? (await store.sizeOnDisk(id));
     if (size === undefined) throw new DfsError('not_found', `chunk ${id} is not on this node`);
     const range = parseRange(ctx.get('range'), size);
     const { stream, data } = await store.read(id, range?.start, range?.end);

@@ -35,8 +35,8 @@ export class MasterLink {
   private readonly busy = new Set<string>();
   /** The master asked for the inventory with this stamp. */
   private inventoryStamp: number | undefined;
-  /** Quarantined chunks the master has not yet been told of. */
-  private readonly unreported = new Set<string>();
+  /** Quarantined (corrupt) or vanished (missing) chunks the master has not yet been told of. */
+  private readonly unreported = new Map<string, 'corrupt' | 'missing'>();
 
   constructor(
     private readonly config: Readonly<NodeConfig>,
@@ -117,7 +117,9 @@ export class MasterLink {
       id: this.state.id,
       url: this.state.url,
       ...(await this.usage()),
-      chunks: this.state.store.ids(),
+      // An inventory the master asked for is read from the disk: files removed behind the
+      // node's back are noticed here at the latest.
+      chunks: stamp === undefined ? this.state.store.ids() : await this.state.store.rescan(),
       ...(stamp !== undefined && { inventory: stamp }),
     };
     const answer = await this.call<HeartbeatResponse>('/internal/register', body);
@@ -137,16 +139,22 @@ export class MasterLink {
     return this.call<HeartbeatResponse>('/internal/heartbeat', body);
   }
 
-  /** Reports quarantined chunks; kept and sent again with the next heartbeat until the master hears. */
-  async reportCorrupt(ids: string[]): Promise<void> {
-    for (const id of ids) this.unreported.add(id);
+  /**
+   * Reports quarantined (`corrupt`) or vanished (`missing`) chunks; kept and sent again with the
+   * next heartbeat until the master hears.
+   */
+  async reportLost(ids: string[], why: 'corrupt' | 'missing'): Promise<void> {
+    for (const id of ids) this.unreported.set(id, why);
     await this.flushCorrupt();
   }
 
   private async flushCorrupt(): Promise<void> {
-    const ids = [...this.unreported];
-    await this.call('/internal/corrupt', { id: this.state.id, chunks: ids });
-    for (const id of ids) this.unreported.delete(id);
+    for (const why of ['corrupt', 'missing'] as const) {
+      const ids = [...this.unreported].filter(([, w]) => w === why).map(([id]) => id);
+      if (ids.length === 0) continue;
+      await this.call('/internal/corrupt', { id: this.state.id, chunks: ids, missing: why === 'missing' });
+      for (const id of ids) if (this.unreported.get(id) === why) this.unreported.delete(id);
+    }
   }
 
   private async run(command: NodeCommand): Promise<void> {
@@ -169,11 +177,20 @@ export class MasterLink {
   // Re-hashes the local copy; a bad one is quarantined and reported. True when it is good.
   private async verify(chunkId: string, why: string): Promise<boolean> {
     const store = this.state.store;
-    if (!store.has(chunkId)) return false;
-    if (await store.verify(chunkId)) return true;
+    // Not here (any more): the master lists a copy that does not exist.
+    if (!store.has(chunkId)) {
+      await this.reportLost([chunkId], 'missing').catch(() => {});
+      return false;
+    }
+    const good = await store.verify(chunkId).catch((err) => {
+      // A vanished file was reported by the store itself.
+      if ((err as DfsError).code === 'not_found') return false;
+      throw err;
+    });
+    if (good || !store.has(chunkId)) return good;
     await store.quarantine(chunkId);
     this.log(`node ${this.state.id}: chunk ${chunkId} is corrupt (${why}); quarantined`);
-    await this.reportCorrupt([chunkId]).catch(() => {});
+    await this.reportLost([chunkId], 'corrupt').catch(() => {});
     return false;
   }
 

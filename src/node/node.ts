@@ -51,7 +51,11 @@ export async function startNode(
   });
   state.url = config.advertise || listening.url;
   const agent = new MasterLink(config, state, log);
-  const scrubber = new Scrubber(store, state, config, log, (ids) => agent.reportCorrupt(ids));
+  const scrubber = new Scrubber(store, state, config, log, (ids) => agent.reportLost(ids, 'corrupt'));
+  store.onLost = (id) => {
+    log(`node ${state.id}: chunk ${id} vanished from the disk`);
+    void agent.reportLost([id], 'missing').catch(() => {});
+  };
   agent.start();
   scrubber.start();
   let closing: Promise<void> | undefined;

@@ -137,3 +137,22 @@ export async function fetchChunk(
   if (reply.status !== 200) throw replyError(reply, `node ${url}`);
   return reply.body;
 }
+
+/** What a node says of a chunk: it holds it, it does not, or it could not tell (unreachable). */
+export type ProbeResult = 'present' | 'absent' | 'unknown';
+
+/** Asks a node whether it still holds chunk `id` on its disk (`HEAD /chunks/{id}`). */
+export async function probeChunk(url: string, id: string, token: string): Promise<ProbeResult> {
+  const headers: http.OutgoingHttpHeaders = token ? { authorization: `Bearer ${token}` } : {};
+  try {
+    const reply = await request(
+      new URL(`/chunks/${id}`, url),
+      { method: 'HEAD', headers, timeout: 5000 },
+      undefined,
+    );
+    if (reply.status === 200) return 'present';
+    return reply.status === 404 ? 'absent' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -61,17 +61,19 @@ async function readChunk(
     for (const replica of replicas) {
       if (tried.includes(replica.url)) continue;
       tried.push(replica.url);
+      // A bad copy, or one the node says it does not have, is reported: the node checks it.
+      const suspect = () =>
+        client
+          .call('post', `/api/chunks/${chunk.id}/suspect`, { json: { nodeId: replica.nodeId } })
+          .catch(() => {});
       try {
         const data = await fetchChunk(replica.url, chunk.id, client.token, signal, into);
         if (data.length === chunk.size && createHash('sha256').update(data).digest('hex') === chunk.id)
           return data;
-        await client
-          .call('post', `/api/chunks/${chunk.id}/suspect`, {
-            json: { nodeId: replica.nodeId },
-          })
-          .catch(() => {});
+        await suspect();
       } catch (err) {
         if (signal?.aborted) throw err;
+        if ((err as DfsError).code === 'not_found') await suspect();
       }
     }
     // Replicas may have moved (repair) since the manifest was fetched: ask once more.

@@ -45,9 +45,13 @@ export interface DiskUsage {
 export class ChunkStore {
   readonly root: string;
   private readonly sizes = new Map<string, number>();
+  /** When each chunk was last written by this process (ms). */
+  private readonly written = new Map<string, number>();
   private usedBytes = 0;
   // The last statfs answer, reused for `usage(maxAge)` within its age.
   private disk: { at: number; capacity: number; free: number } | undefined;
+  /** Called with a chunk the store listed but whose file is gone from the disk. */
+  onLost: (id: string) => void = () => {};
 
   private constructor(root: string) {
     this.root = root;
@@ -62,17 +66,35 @@ export class ChunkStore {
     return store;
   }
 
-  private async scan(): Promise<void> {
+  // Tracks every chunk file on the disk; returns their ids.
+  private async scan(): Promise<Set<string>> {
+    const found = new Set<string>();
     const chunksDir = path.join(this.root, 'chunks');
     for (const prefix of await fs.readdir(chunksDir, { withFileTypes: true })) {
       if (!prefix.isDirectory() || !/^[0-9a-f]{2}$/.test(prefix.name)) continue;
       for (const entry of await fs.readdir(path.join(chunksDir, prefix.name), { withFileTypes: true })) {
         // Only regular files named by a hash count; a symlink is never followed.
         if (!entry.isFile() || !isChunkId(entry.name) || !entry.name.startsWith(prefix.name)) continue;
-        const stat = await fs.lstat(path.join(chunksDir, prefix.name, entry.name));
+        const stat = await fs.lstat(path.join(chunksDir, prefix.name, entry.name)).catch(() => undefined);
+        if (!stat) continue;
         this.track(entry.name, stat.size);
+        found.add(entry.name);
       }
     }
+    return found;
+  }
+
+  /**
+   * Reads the inventory from the disk again, forgetting chunks whose files are gone (deleted
+   * behind the node's back), and returns every chunk id held.
+   */
+  async rescan(): Promise<string[]> {
+    const before = new Set(this.sizes.keys());
+    const started = Date.now();
+    const found = await this.scan();
+    // A chunk written while the scan ran may have been missed by it: it is not gone.
+    for (const id of before) if (!found.has(id) && (this.written.get(id) ?? 0) < started) this.untrack(id);
+    return this.ids();
   }
 
   private track(id: string, size: number): void {
@@ -83,6 +105,7 @@ export class ChunkStore {
   private untrack(id: string): void {
     this.usedBytes -= this.sizes.get(id) ?? 0;
     this.sizes.delete(id);
+    this.written.delete(id);
   }
 
   /** Where chunk `id` lives; the id is validated first, so nothing else reaches the file system. */
@@ -99,6 +122,20 @@ export class ChunkStore {
   /** Size of chunk `id`, or undefined. */
   sizeOf(id: string): number | undefined {
     return this.sizes.get(id);
+  }
+
+  /**
+   * Size of chunk `id` as the disk says (a file restored behind the store's back is listed
+   * again), or undefined when it is not there.
+   */
+  async sizeOnDisk(id: string): Promise<number | undefined> {
+    const file = this.chunkPath(id);
+    const stat = await realDir(path.dirname(file), false)
+      .then(() => fs.lstat(file))
+      .catch(() => undefined);
+    if (!stat?.isFile()) return undefined;
+    this.track(id, stat.size);
+    return stat.size;
   }
 
   /** Every chunk id held. */
@@ -169,6 +206,7 @@ export class ChunkStore {
           await fs.rename(tmpPath, finalPath);
           await syncDir(path.dirname(finalPath));
           this.track(id, size);
+          this.written.set(id, Date.now());
         } catch (err) {
           await abort();
           throw err instanceof DfsError ? err : toDfsError(err);
@@ -191,6 +229,11 @@ export class ChunkStore {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') {
+        // Listed but gone: the file was removed behind our back. Forget it and say so.
+        if (this.sizes.has(id)) {
+          this.untrack(id);
+          this.onLost(id);
+        }
         throw new DfsError('not_found', `chunk ${id} is not on this node`);
       }
       throw toDfsError(err);
@@ -204,6 +247,8 @@ export class ChunkStore {
       throw new DfsError('not_found', `chunk ${id} is not on this node`);
     }
     const { size } = stat;
+    // The disk is the truth: a chunk file that is there is served (and listed again).
+    if (this.sizes.get(id) !== size) this.track(id, size);
     const length = (end ?? size - 1) - (start ?? 0) + 1;
     if (length <= SMALL_READ) {
       // One read call instead of a stream: most of a small GET's cost was the stream machinery.

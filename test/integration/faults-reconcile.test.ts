@@ -42,9 +42,10 @@ describe('faults: inventory reconcile races', function () {
       chunkId: chunk.id,
       signature: signReceipt(cluster.options.secret, nodeId, chunk.id),
     }));
+    await cluster.master.namespace.allocate({ chunks: [chunk] }, 'race-upload');
     await cluster.master.namespace.commit(
       { path: '/race/y', size: chunk.size, sha256: chunk.id, chunks: [chunk], receipts },
-      undefined,
+      'race-upload',
     );
     await register('stand-in-a', [], stamp);
     expect(await holders()).to.have.members(['stand-in-a', 'stand-in-b']);

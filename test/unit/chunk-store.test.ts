@@ -1,6 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { nodeConfig } from '../../src/config.js';
+import { Scrubber } from '../../src/node/scrubber.js';
+import { NodeState } from '../../src/node/state.js';
 import { DfsError } from '../../src/protocol/errors.js';
 import { ChunkStore } from '../../src/storage/chunk-store.js';
 import { sha256 as sha, tempDir } from '../helpers/cluster.js';
@@ -75,5 +78,55 @@ describe('chunk store', () => {
     for (const id of ['../etc/passwd', 'A'.repeat(64), 'abc', `${'a'.repeat(63)}/`]) {
       expect(() => store.chunkPath(id)).to.throw(DfsError, /64 lowercase hex/);
     }
+  });
+
+  describe("a chunk file removed behind the store's back", () => {
+    async function put(text: string): Promise<string> {
+      const data = Buffer.from(text);
+      const w = await store.beginWrite(sha(data), 1024);
+      await w.write(data);
+      await w.commit();
+      return sha(data);
+    }
+
+    it('is forgotten and reported when a read finds it gone', async () => {
+      const id = await put('soon gone');
+      const lost: string[] = [];
+      store.onLost = (gone) => lost.push(gone);
+      await fs.rm(store.chunkPath(id));
+      const err = await store.read(id).catch((e) => e);
+      expect((err as DfsError).code).to.equal('not_found');
+      expect(lost).to.deep.equal([id]);
+      expect(store.has(id)).to.equal(false);
+      expect((await store.usage()).chunks).to.equal(0);
+    });
+
+    it('is found by the scrubber', async () => {
+      const keep = await put('kept');
+      const id = await put('scrubbed away');
+      const lost: string[] = [];
+      store.onLost = (gone) => lost.push(gone);
+      await fs.rm(store.chunkPath(id));
+      const state = new NodeState('n', 'http://master', store);
+      const config = nodeConfig({ scrubRate: '1GiB' }, {});
+      const scrubber = new Scrubber(
+        store,
+        state,
+        config,
+        () => {},
+        async () => {},
+      );
+      expect(await scrubber.pass()).to.deep.equal([]);
+      expect(lost).to.deep.equal([id]);
+      expect(store.ids()).to.deep.equal([keep]);
+    });
+
+    it('is dropped from the inventory by a rescan', async () => {
+      const keep = await put('still here');
+      const id = await put('rescanned away');
+      await fs.rm(store.chunkPath(id));
+      expect(await store.rescan()).to.deep.equal([keep]);
+      expect(store.has(id)).to.equal(false);
+    });
   });
 });
