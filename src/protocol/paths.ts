@@ -15,6 +15,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 // C0 controls, DEL and C1 controls: invisible, and CR/LF would split headers.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// U+FFFE, U+FFFF, U+10FFFE, U+10FFFF: noncharacters, which the metadata store uses in its keys.
+const NONCHARACTER = /[\uFFFE\uFFFF]|\uDBFF[\uDFFE\uDFFF]/;
 
 /** True when `id` is exactly 64 lowercase hex digits. */
 export function isChunkId(id: unknown): id is string {
@@ -92,7 +94,7 @@ function splitSegments(input: string): string[] {
   }
   if (input.includes('\\')) throw new DfsError('invalid_path', 'path must not contain backslashes');
   if (CONTROL.test(input)) throw new DfsError('invalid_path', 'path must not contain control characters');
-  if (LONE_SURROGATE.test(input)) {
+  if (LONE_SURROGATE.test(input) || NONCHARACTER.test(input)) {
     throw new DfsError('invalid_path', 'path must be valid Unicode');
   }
   const segments = input

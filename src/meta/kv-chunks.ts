@@ -1,0 +1,208 @@
+// Chunk reference counts, upload leases and collection over an ordered key-value engine.
+// Tables: `chunks` (id → ChunkRecord), `leases` (id → LeaseRecord), `leaseChunks`
+// (`lease/chunk` → 1), `leaseExpiry` (`time/lease` → 1, to find lapsed leases without a scan),
+// `parts` and `multiparts` (S3 multipart uploads).
+
+import { DfsError } from '../protocol/errors.js';
+import type { ChunkRef } from '../protocol/types.js';
+import { prefixEnd, type Txn } from './engine.js';
+import { expiredError, KEY_SEPARATOR, pad } from './rules.js';
+import type {
+  ChunkRecord,
+  DoomCandidate,
+  LeaseRecord,
+  LeaseState,
+  MultipartInfo,
+  PartRecord,
+} from './types.js';
+
+const leaseChunkKey = (lease: string, chunk: string) => `${lease}/${chunk}`;
+const expiryKey = (lease: LeaseRecord) => `${pad(lease.expires)}/${lease.id}`;
+const partKey = (lease: string, n: number) => `${lease}/${pad(n, 6)}`;
+const multipartKey = (lease: LeaseRecord) =>
+  `${lease.multipart?.path}${KEY_SEPARATOR}${pad(lease.multipart?.initiated ?? 0)}${lease.id}`;
+
+function chunkRow(txn: Txn, id: string): ChunkRecord | undefined {
+  return txn.get<ChunkRecord>('chunks', id);
+}
+
+// A chunk with neither references nor pins starts its grace period now.
+function settle(record: ChunkRecord, now: number): ChunkRecord {
+  const idle = record.refs === 0 && record.pins === 0;
+  return { ...record, zeroSince: idle ? record.zeroSince || now : 0 };
+}
+
+/** Adds one reference for every chunk of a manifest (their rows exist: checked by the commit). */
+export function addRefs(txn: Txn, chunks: ChunkRef[]): void {
+  for (const c of chunks) {
+    const record = chunkRow(txn, c.id) ?? { size: c.size, refs: 0, pins: 0, zeroSince: 0, doomed: false };
+    txn.put('chunks', c.id, { ...record, refs: record.refs + 1, zeroSince: 0 });
+  }
+}
+
+/** Drops one reference for every chunk of a manifest; counts never go negative. */
+export function dropRefs(txn: Txn, chunks: ChunkRef[], now: number): void {
+  for (const c of chunks) {
+    const record = chunkRow(txn, c.id);
+    if (!record) continue;
+    txn.put('chunks', c.id, settle({ ...record, refs: Math.max(0, record.refs - 1), zeroSince: 0 }, now));
+  }
+}
+
+/** The lease `id`, open or a tombstone. */
+export function leaseOf(txn: Txn, id: string): LeaseRecord | undefined {
+  return txn.get<LeaseRecord>('leases', id);
+}
+
+function putLease(txn: Txn, lease: LeaseRecord, previous: LeaseRecord | undefined): void {
+  if (previous) txn.del('leaseExpiry', expiryKey(previous));
+  txn.put('leases', lease.id, lease);
+  txn.put('leaseExpiry', expiryKey(lease), 1);
+}
+
+/**
+ * Refuses a commit naming a chunk that is neither referenced by a file nor pinned by the
+ * committing upload's lease: collection may have taken it.
+ */
+export function checkCommitChunks(txn: Txn, chunks: ChunkRef[], uploadId: string | undefined): void {
+  for (const c of chunks) {
+    const record = chunkRow(txn, c.id);
+    const pinned =
+      uploadId !== undefined && txn.get('leaseChunks', leaseChunkKey(uploadId, c.id)) !== undefined;
+    if (record && !record.doomed && (record.refs > 0 || pinned)) continue;
+    throw new DfsError('conflict', `chunk ${c.id} is no longer stored; upload the file again`);
+  }
+}
+
+/** Pins `chunks` with lease `id`, creating or extending it; returns the chunks revived from collection. */
+export function lease(txn: Txn, id: string, chunks: ChunkRef[], ttl: number, now: number): string[] {
+  const previous = leaseOf(txn, id);
+  if (previous && previous.state !== 'open') throw expiredError();
+  const current: LeaseRecord = previous ?? { id, state: 'open', expires: now + ttl, ttl, chunkCount: 0 };
+  const revived: string[] = [];
+  for (const c of chunks) {
+    const key = leaseChunkKey(id, c.id);
+    if (txn.get('leaseChunks', key)) continue;
+    txn.put('leaseChunks', key, 1);
+    const record = chunkRow(txn, c.id) ?? { size: c.size, refs: 0, pins: 0, zeroSince: 0, doomed: false };
+    if (record.doomed) revived.push(c.id);
+    txn.put('chunks', c.id, { ...record, pins: record.pins + 1, zeroSince: 0, doomed: false });
+    current.chunkCount++;
+  }
+  putLease(txn, { ...current, expires: Math.max(current.expires, now + current.ttl) }, previous);
+  return revived;
+}
+
+/**
+ * Ends an open lease: unpins its chunks. A committed lease is forgotten (its file records the
+ * upload, which answers a retried commit); an expired or aborted one stays as a tombstone for a
+ * while (ten lease lifetimes), so its late commit is refused with a clear reason.
+ */
+export function endLease(txn: Txn, id: string, state: Exclude<LeaseState, 'open'>, now: number): void {
+  const current = leaseOf(txn, id);
+  if (current?.state !== 'open') return;
+  for (const { key } of txn.range('leaseChunks', { start: `${id}/`, end: prefixEnd(`${id}/`) })) {
+    const chunkId = key.slice(id.length + 1);
+    const record = chunkRow(txn, chunkId);
+    if (record) txn.put('chunks', chunkId, settle({ ...record, pins: Math.max(0, record.pins - 1) }, now));
+    txn.del('leaseChunks', key);
+  }
+  for (const { key } of txn.range('parts', { start: `${id}/`, end: prefixEnd(`${id}/`) }))
+    txn.del('parts', key);
+  if (current.multipart) txn.del('multiparts', multipartKey(current));
+  if (state === 'committed') {
+    txn.del('leaseExpiry', expiryKey(current));
+    txn.del('leases', id);
+    return;
+  }
+  putLease(txn, { ...current, state, expires: now + 10 * current.ttl, chunkCount: 0 }, current);
+}
+
+/** Ends leases open past their expiry and forgets tombstones past theirs; returns how many expired. */
+export function expireLeases(txn: Txn, now: number, limit = 1000): number {
+  let expired = 0;
+  for (const { key } of [...txn.range('leaseExpiry', { end: pad(now), limit })]) {
+    const id = key.slice(key.indexOf('/') + 1);
+    const current = leaseOf(txn, id);
+    if (current?.state === 'open') {
+      endLease(txn, id, 'expired', now);
+      expired++;
+    } else {
+      txn.del('leaseExpiry', key);
+      txn.del('leases', id);
+    }
+  }
+  return expired;
+}
+
+/** Condemns the candidates still collectable; returns their ids. */
+export function doom(txn: Txn, candidates: DoomCandidate[], grace: number, now: number): string[] {
+  const doomed: string[] = [];
+  for (const c of candidates) {
+    const record = chunkRow(txn, c.id);
+    if (!record) {
+      if (!c.absent) continue;
+      txn.put<ChunkRecord>('chunks', c.id, { size: c.size, refs: 0, pins: 0, zeroSince: now, doomed: true });
+      doomed.push(c.id);
+    } else if (record.doomed) {
+      doomed.push(c.id);
+    } else if (record.refs === 0 && record.pins === 0 && now - record.zeroSince >= grace) {
+      txn.put('chunks', c.id, { ...record, doomed: true });
+      doomed.push(c.id);
+    }
+  }
+  return doomed;
+}
+
+/** Forgets condemned chunks that nothing claimed since; returns their ids. */
+export function purge(txn: Txn, ids: string[]): string[] {
+  const gone: string[] = [];
+  for (const id of ids) {
+    const record = chunkRow(txn, id);
+    if (!record?.doomed || record.refs > 0 || record.pins > 0) continue;
+    txn.del('chunks', id);
+    gone.push(id);
+  }
+  return gone;
+}
+
+/** Opens a multipart upload as a lease with its target. */
+export function createMultipart(txn: Txn, id: string, info: MultipartInfo, ttl: number, now: number): void {
+  if (leaseOf(txn, id)) throw new DfsError('conflict', `upload ${id} exists`);
+  const record: LeaseRecord = { id, state: 'open', expires: now + ttl, ttl, chunkCount: 0, multipart: info };
+  putLease(txn, record, undefined);
+  txn.put('multiparts', multipartKey(record), id);
+}
+
+function openMultipart(txn: Txn, id: string): LeaseRecord {
+  const current = leaseOf(txn, id);
+  if (!current?.multipart || current.state !== 'open')
+    throw new DfsError('not_found', `no such multipart upload: ${id}`);
+  return current;
+}
+
+/** Records a part whose chunks the upload's lease pins; a part with the same number is replaced. */
+export function putPart(txn: Txn, id: string, part: PartRecord, now: number): void {
+  const current = openMultipart(txn, id);
+  checkCommitChunks(txn, part.chunks, id);
+  txn.put('parts', partKey(id, part.number), part);
+  putLease(txn, { ...current, expires: Math.max(current.expires, now + current.ttl) }, current);
+}
+
+/** The parts of an open multipart upload, by number. */
+export function listParts(txn: Txn, id: string): PartRecord[] {
+  openMultipart(txn, id);
+  return [...txn.range<PartRecord>('parts', { start: `${id}/`, end: prefixEnd(`${id}/`) })].map(
+    (r) => r.value,
+  );
+}
+
+/** Open multipart uploads below `prefix`, by path then initiation. */
+export function listMultiparts(txn: Txn, prefix: string, limit: number): LeaseRecord[] {
+  const out: LeaseRecord[] = [];
+  for (const { value } of txn.range<string>('multiparts', { start: prefix, end: prefixEnd(prefix), limit })) {
+    const lease = leaseOf(txn, value);
+    if (lease?.state === 'open') out.push(lease);
+  }
+  return out;
+}

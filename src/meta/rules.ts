@@ -1,0 +1,65 @@
+// The namespace rules every metadata backend applies, as pure functions: which keys a path
+// implies, what a move may do, and the errors callers can tell apart.
+
+import { DfsError } from '../protocol/errors.js';
+import { MAX_PATH_BYTES } from '../protocol/paths.js';
+
+/** The folder keys above `path` (`/a/b/c` → `/`, `/a/`, `/a/b/`), outermost first. */
+export function ancestorFolders(path: string): string[] {
+  const out = ['/'];
+  let i = path.indexOf('/', 1);
+  while (i !== -1 && i < path.length - 1) {
+    out.push(path.slice(0, i + 1));
+    i = path.indexOf('/', i + 1);
+  }
+  return out;
+}
+
+/** The key of the folder at a normalised path: `/a/b` → `/a/b/`. */
+export function folderKey(path: string): string {
+  return path.endsWith('/') ? path : `${path}/`;
+}
+
+/** Refuses a move of `from` to a path below itself. */
+export function checkMoveTarget(from: string, to: string): void {
+  if (to.startsWith(`${from}/`)) throw new DfsError('bad_request', `cannot move ${from} below itself`);
+}
+
+/** `to` with `from` replaced: where a path below a moved folder lands; refused when it grows too long. */
+export function movedPath(path: string, from: string, to: string): string {
+  const target = `${to}${path.slice(from.length)}`;
+  if (Buffer.byteLength(target) > MAX_PATH_BYTES)
+    throw new DfsError(
+      'bad_request',
+      `the move would make ${target.slice(0, 60)}… longer than ${MAX_PATH_BYTES} bytes; nothing was moved`,
+    );
+  return target;
+}
+
+/** The error for a commit into an upload whose lease lapsed (its chunks may be collected). */
+export function expiredError(): DfsError {
+  return new DfsError('conflict', 'the upload was idle for too long and expired; upload the file again');
+}
+
+/** The error for a generation condition that does not hold. */
+export function preconditionError(path: string): DfsError {
+  return new DfsError('precondition_failed', `${path} was changed by someone else`);
+}
+
+/** The error for a file that cannot be placed because an ancestor is a file. */
+export function parentIsFileError(parent: string): DfsError {
+  return new DfsError('conflict', `${parent} is a file, not a folder`);
+}
+
+/** True when two locks conflict: anything with an exclusive lock. */
+export function locksConflict(a: { scope: string }, b: { scope: string }): boolean {
+  return a.scope === 'exclusive' || b.scope === 'exclusive';
+}
+
+/** A sortable fixed-width decimal for keys (times, part numbers). */
+export function pad(n: number, width = 15): string {
+  return String(Math.max(0, Math.floor(n))).padStart(width, '0');
+}
+
+/** Separates a path from a suffix in composite keys; paths never contain this noncharacter. */
+export const KEY_SEPARATOR = '\u{10FFFE}';

@@ -1,0 +1,509 @@
+// The conformance suite every metadata backend runs (memory, LMDB, PostgreSQL): the namespace,
+// listing, reference counts, leases, collection, multipart uploads, locks and leadership.
+
+import { createHash } from 'node:crypto';
+import { expect } from 'chai';
+import type { MetaStore } from '../../src/meta/store.js';
+import type { CommitIntent, ListEntry, ListQuery } from '../../src/meta/types.js';
+import type { DfsError } from '../../src/protocol/errors.js';
+import type { ChunkRef } from '../../src/protocol/types.js';
+
+/** Opens a fresh, empty store; `close` removes whatever it made. */
+export type StoreFactory = () => Promise<{ store: MetaStore; close(): Promise<void> }>;
+
+const T0 = 1_700_000_000_000;
+const TTL = 60_000;
+
+/** A chunk reference for `text`. */
+export function chunk(text: string): ChunkRef {
+  return { id: createHash('sha256').update(text).digest('hex'), size: text.length };
+}
+
+function intent(path: string, chunks: ChunkRef[], extra: Partial<CommitIntent> = {}): CommitIntent {
+  const size = chunks.reduce((n, c) => n + c.size, 0);
+  return {
+    path,
+    size,
+    sha256: createHash('sha256').update(path).digest('hex'),
+    contentType: 'application/octet-stream',
+    metadata: {},
+    attributes: {},
+    chunks,
+    ...extra,
+  };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    return (err as DfsError).code;
+  }
+  return 'ok';
+}
+
+const keyOf = (e: ListEntry) => (e.kind === 'file' ? e.file.path : e.folder.path);
+
+/** Runs the suite against stores made by `factory`. */
+export function metaStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`metadata store conformance: ${name}`, function () {
+    this.timeout(60_000);
+    let store: MetaStore;
+    let close: () => Promise<void>;
+    let uploads = 0;
+
+    beforeEach(async () => {
+      ({ store, close } = await factory());
+    });
+    afterEach(async () => {
+      await close();
+    });
+
+    /** Leases `chunks` to a fresh upload and commits them at `path`. */
+    async function put(path: string, texts: string[], extra: Partial<CommitIntent> = {}) {
+      const refs = texts.map(chunk);
+      const uploadId = `upload-${++uploads}`;
+      await store.lease(uploadId, refs, TTL, T0);
+      return store.commit(intent(path, refs, { uploadId, ...extra }), T0);
+    }
+
+    async function listAll(query: Omit<ListQuery, 'limit'>, limit: number): Promise<string[]> {
+      const keys: string[] = [];
+      let after: string | undefined;
+      for (let pages = 0; pages < 10_000; pages++) {
+        const page = await store.list({ ...query, after, limit });
+        expect(page.entries.length).to.be.at.most(limit);
+        keys.push(...page.entries.map(keyOf));
+        if (!page.next) return keys;
+        after = page.next;
+      }
+      throw new Error('listing did not end');
+    }
+
+    describe('files', () => {
+      it('commits a file, reads it back with a growing generation, and counts it', async () => {
+        const a = await put('/docs/a.txt', ['one', 'two'], {
+          contentType: 'text/plain',
+          metadata: { k: 'v' },
+        });
+        const got = await store.getFile('/docs/a.txt');
+        expect(got).to.deep.include({ path: '/docs/a.txt', size: 6, contentType: 'text/plain' });
+        expect(got?.metadata).to.deep.equal({ k: 'v' });
+        expect(got?.chunks).to.deep.equal([chunk('one'), chunk('two')]);
+        const b = await put('/docs/a.txt', ['three']);
+        expect(b.file.generation).to.be.greaterThan(a.file.generation);
+        expect(b.previous?.generation).to.equal(a.file.generation);
+        expect(await store.totals()).to.deep.equal({ files: 1, logicalBytes: 5 });
+        await put('/docs/b.txt', ['four']);
+        expect(await store.totals()).to.deep.equal({ files: 2, logicalBytes: 9 });
+      });
+
+      it('replaces atomically: the old version stops referencing its chunks', async () => {
+        await put('/r', ['old']);
+        await put('/r', ['new']);
+        const rows = await store.getChunks([chunk('old').id, chunk('new').id]);
+        expect(rows.get(chunk('old').id)?.refs).to.equal(0);
+        expect(rows.get(chunk('new').id)?.refs).to.equal(1);
+        expect((await store.getFile('/r'))?.chunks).to.deep.equal([chunk('new')]);
+      });
+
+      it('refuses a file below a file, and a file where a folder is', async () => {
+        await put('/f', ['x']);
+        expect(await codeOf(put('/f/g', ['y']))).to.equal('conflict');
+        await put('/d/inner', ['z']);
+        expect(await codeOf(put('/d', ['w']))).to.equal('conflict');
+        await store.mkdir('/empty/', T0);
+        expect(await codeOf(put('/empty', ['w']))).to.equal('conflict');
+        expect(await store.getFile('/f/g')).to.equal(undefined);
+      });
+
+      it('honours generation conditions', async () => {
+        expect(await codeOf(put('/c', ['1'], { ifGeneration: 5 }))).to.equal('precondition_failed');
+        const first = await put('/c', ['1'], { ifGeneration: 0 });
+        expect(await codeOf(put('/c', ['2'], { ifGeneration: 0 }))).to.equal('precondition_failed');
+        expect(await codeOf(put('/c', ['2'], { ifNotGeneration: first.file.generation }))).to.equal(
+          'precondition_failed',
+        );
+        const second = await put('/c', ['2'], { ifGeneration: first.file.generation });
+        expect(await codeOf(store.remove('/c', { ifGeneration: first.file.generation }, T0))).to.equal(
+          'precondition_failed',
+        );
+        await store.remove('/c', { ifGeneration: second.file.generation }, T0);
+        expect(await store.getFile('/c')).to.equal(undefined);
+      });
+
+      it('answers a retried commit of the same upload again without a new version', async () => {
+        const refs = [chunk('retry')];
+        await store.lease('retry-upload', refs, TTL, T0);
+        const first = await store.commit(intent('/retry', refs, { uploadId: 'retry-upload' }), T0);
+        const again = await store.commit(intent('/retry', refs, { uploadId: 'retry-upload' }), T0 + 5);
+        expect(again.replayed).to.equal(true);
+        expect(again.file.generation).to.equal(first.file.generation);
+        expect((await store.getChunks([refs[0]?.id as string])).get(refs[0]?.id as string)?.refs).to.equal(1);
+      });
+
+      it('removes files, and refuses to remove a folder as a file', async () => {
+        await put('/x/y', ['1']);
+        expect(await codeOf(store.remove('/x', {}, T0))).to.equal('conflict');
+        expect(await codeOf(store.remove('/nope', {}, T0))).to.equal('not_found');
+        await store.remove('/x/y', {}, T0);
+        expect(await store.totals()).to.deep.equal({ files: 0, logicalBytes: 0 });
+        expect(await store.getFolder('/x/')).to.equal(undefined);
+      });
+
+      it('one winner among concurrent commits to one path, and never both of /a and /a/b', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => codeOf(put('/race', [`r${i}`], { ifGeneration: 0 }))),
+        );
+        expect(results.filter((r) => r === 'ok')).to.have.length(1);
+        for (let round = 0; round < 5; round++) {
+          const both = await Promise.all([
+            codeOf(put(`/p${round}`, ['a'])),
+            codeOf(put(`/p${round}/b`, ['b'])),
+          ]);
+          expect(both.filter((r) => r === 'ok')).to.have.length(1);
+        }
+      });
+    });
+
+    describe('folders and listing', () => {
+      it('lists children page by page in UTF-8 byte order, files and folders merged', async () => {
+        const names = ['b', 'a b', 'ä', 'é', 'z', '😀', 'B', '\uFFFD', 'a-', 'a.txt', 'a0'];
+        for (const n of names) await put(`/o/${n}`, [n]);
+        await put('/o/a/deep/file', ['deep']);
+        await store.mkdir('/o/empty/', T0);
+        const expected = [...names.map((n) => `/o/${n}`), '/o/a/', '/o/empty/'].sort((x, y) =>
+          Buffer.compare(Buffer.from(x), Buffer.from(y)),
+        );
+        for (const limit of [1, 2, 3, 100]) {
+          expect(await listAll({ prefix: '/o/', delimiter: true }, limit), `limit ${limit}`).to.deep.equal(
+            expected,
+          );
+        }
+        const page = await store.list({ prefix: '/o/', delimiter: true, limit: 100 });
+        const folders = page.entries.filter((e) => e.kind === 'folder');
+        expect(folders.map((f) => (f.kind === 'folder' ? f.folder.explicit : undefined))).to.deep.equal([
+          false,
+          true,
+        ]);
+      });
+
+      it('lists every file and explicit folder below a prefix, and any name prefix', async () => {
+        await put('/t/a/1', ['1']);
+        await put('/t/a/2', ['2']);
+        await put('/t/ab', ['3']);
+        await put('/t/b/c/3', ['4']);
+        await store.mkdir('/t/e/', T0);
+        expect(await listAll({ prefix: '/t/', delimiter: false }, 2)).to.deep.equal([
+          '/t/a/1',
+          '/t/a/2',
+          '/t/ab',
+          '/t/b/c/3',
+          '/t/e/',
+        ]);
+        expect(await listAll({ prefix: '/t/a', delimiter: true }, 1)).to.deep.equal(['/t/a/', '/t/ab']);
+        expect(await listAll({ prefix: '/t/b/', delimiter: true }, 5)).to.deep.equal(['/t/b/c/']);
+        const withChunks = await store.list({ prefix: '/t/a/', delimiter: true, limit: 5, withChunks: true });
+        const first = withChunks.entries[0];
+        expect(first?.kind === 'file' && first.file.chunks).to.deep.equal([chunk('1')]);
+        const without = await store.list({ prefix: '/t/a/', delimiter: true, limit: 5 });
+        const bare = without.entries[0];
+        expect(bare?.kind === 'file' && bare.file.chunks).to.equal(undefined);
+        expect(bare?.kind === 'file' && bare.file.chunkCount).to.equal(1);
+      });
+
+      it('pages a large folder in flat time per page', async () => {
+        for (let i = 0; i < 3000; i += 500) {
+          await Promise.all(
+            Array.from({ length: 500 }, (_, j) => put(`/big/f${String(i + j).padStart(5, '0')}`, ['x'])),
+          );
+        }
+        expect(await listAll({ prefix: '/big/', delimiter: true }, 1000)).to.have.length(3000);
+        const last = await store.list({
+          prefix: '/big/',
+          delimiter: true,
+          after: '/big/f02990',
+          limit: 1000,
+        });
+        expect(last.entries).to.have.length(9);
+        expect(last.next).to.equal(undefined);
+      });
+
+      it('makes explicit folders that stay when emptied; removes only empty ones', async () => {
+        await store.mkdir('/m/n/o/', T0);
+        expect((await store.getFolder('/m/'))?.explicit).to.equal(true);
+        await put('/m/n/o/f', ['f']);
+        expect(await codeOf(store.rmdir('/m/n/o/'))).to.equal('conflict');
+        await store.remove('/m/n/o/f', {}, T0);
+        await store.rmdir('/m/n/o/');
+        expect(await codeOf(store.rmdir('/m/n/o/'))).to.equal('not_found');
+        expect(await store.getFolder('/m/n/')).to.include({ explicit: true });
+        await put('/file', ['f']);
+        expect(await codeOf(store.mkdir('/file/', T0))).to.equal('conflict');
+        expect(await codeOf(store.mkdir('/file/sub/', T0))).to.equal('conflict');
+      });
+
+      it('removes a whole tree in one transaction', async () => {
+        await put('/tree/a', ['a']);
+        await put('/tree/b/c', ['c']);
+        await store.mkdir('/tree/d/', T0);
+        expect(await store.removeTree('/tree/', T0)).to.equal(2);
+        expect(await store.getFolder('/tree/')).to.equal(undefined);
+        expect(await store.totals()).to.deep.equal({ files: 0, logicalBytes: 0 });
+        expect((await store.getChunks([chunk('c').id])).get(chunk('c').id)?.refs).to.equal(0);
+      });
+
+      it('moves a file, and a folder of thousands of files atomically', async () => {
+        await put('/mv/a', ['a']);
+        await store.move('/mv/a', '/mv/b', { overwrite: false }, T0);
+        expect(await store.getFile('/mv/a')).to.equal(undefined);
+        expect((await store.getFile('/mv/b'))?.path).to.equal('/mv/b');
+        await put('/mv/c', ['c']);
+        expect(await codeOf(store.move('/mv/c', '/mv/b', { overwrite: false }, T0))).to.equal('conflict');
+        await store.move('/mv/c', '/mv/b', { overwrite: true }, T0);
+        expect(await store.totals()).to.deep.equal({ files: 1, logicalBytes: 1 });
+        for (let i = 0; i < 3000; i += 500) {
+          await Promise.all(
+            Array.from({ length: 500 }, (_, j) => put(`/src/d${(i + j) % 7}/f${i + j}`, ['x'])),
+          );
+        }
+        await store.mkdir('/src/empty/', T0);
+        expect(await store.move('/src', '/dst/in', { overwrite: false }, T0)).to.deep.equal({ moved: 3000 });
+        expect(await store.getFolder('/src/')).to.equal(undefined);
+        expect(await listAll({ prefix: '/dst/in/', delimiter: false }, 1000)).to.have.length(3001);
+        expect((await store.getFile('/dst/in/d1/f1'))?.path).to.equal('/dst/in/d1/f1');
+        expect(await codeOf(store.move('/dst', '/dst/in/deeper', { overwrite: false }, T0))).to.equal(
+          'bad_request',
+        );
+        expect(await codeOf(store.move('/dst/in', '/mv/b', { overwrite: false }, T0))).to.equal('conflict');
+        expect(await codeOf(store.move('/nothing', '/x', { overwrite: false }, T0))).to.equal('not_found');
+      });
+
+      it('refuses a move that would make a path too long, and moves nothing', async () => {
+        const long = 'n'.repeat(200);
+        await put(`/l/${long}/${long}/${long}/${long}/f`, ['f']);
+        const to = `/${'m'.repeat(250)}`;
+        expect(await codeOf(store.move('/l', to, { overwrite: false }, T0))).to.equal('bad_request');
+        expect(await store.getFolder('/l/')).to.not.equal(undefined);
+        expect(await store.getFolder(`${to}/`)).to.equal(undefined);
+      });
+
+      it('keeps attributes of files and folders', async () => {
+        await put('/p', ['p'], { attributes: { a: '1' } });
+        await store.setAttributes('/p', { set: { b: '2' }, remove: ['a'] });
+        expect((await store.getFile('/p'))?.attributes).to.deep.equal({ b: '2' });
+        await put('/q/file', ['q']);
+        await store.setAttributes('/q/', { set: { c: '3' }, remove: [] });
+        expect(await store.getFolder('/q/')).to.deep.include({ explicit: true, attributes: { c: '3' } });
+        expect(await codeOf(store.setAttributes('/none', { set: {}, remove: [] }))).to.equal('not_found');
+      });
+    });
+
+    describe('chunks, leases and collection', () => {
+      it('counts references, never below zero', async () => {
+        await put('/s1', ['shared']);
+        await put('/s2', ['shared', 'shared']);
+        const id = chunk('shared').id;
+        expect((await store.getChunks([id])).get(id)?.refs).to.equal(3);
+        await store.remove('/s1', {}, T0);
+        await store.remove('/s2', {}, T0 + 10);
+        const row = (await store.getChunks([id])).get(id);
+        expect(row).to.deep.include({ refs: 0, pins: 0, zeroSince: T0 + 10 });
+        expect(await codeOf(store.remove('/s2', {}, T0))).to.equal('not_found');
+        expect((await store.getChunks([id])).get(id)?.refs).to.equal(0);
+      });
+
+      it('refuses a commit naming a chunk that is neither referenced nor leased to the upload', async () => {
+        const c = chunk('unleased');
+        expect(await codeOf(store.commit(intent('/u', [c]), T0))).to.equal('conflict');
+        await store.lease('someone-else', [c], TTL, T0);
+        expect(await codeOf(store.commit(intent('/u', [c], { uploadId: 'mine' }), T0))).to.equal('conflict');
+        await put('/v', ['unleased']);
+        // Now referenced by a file: any commit may name it (a copy moves no data).
+        await store.commit(intent('/copy', [c]), T0);
+        expect((await store.getChunks([c.id])).get(c.id)?.refs).to.equal(2);
+      });
+
+      it('expires an idle lease: its late commit is refused, its chunks unpinned', async () => {
+        const c = chunk('idle');
+        await store.lease('idle-upload', [c], TTL, T0);
+        expect((await store.getChunks([c.id])).get(c.id)?.pins).to.equal(1);
+        expect(await store.expireLeases(T0 + TTL - 1)).to.equal(0);
+        await store.lease('idle-upload', [c], TTL, T0 + TTL - 1);
+        expect(await store.expireLeases(T0 + TTL + 10)).to.equal(0);
+        expect(await store.expireLeases(T0 + 2 * TTL)).to.equal(1);
+        expect((await store.getLease('idle-upload'))?.state).to.equal('expired');
+        expect((await store.getChunks([c.id])).get(c.id)).to.deep.include({
+          pins: 0,
+          zeroSince: T0 + 2 * TTL,
+        });
+        const late = store.commit(intent('/late', [c], { uploadId: 'idle-upload' }), T0 + 2 * TTL);
+        expect(await codeOf(late)).to.equal('conflict');
+        expect(await codeOf(store.lease('idle-upload', [c], TTL, T0 + 2 * TTL))).to.equal('conflict');
+        // The tombstone is forgotten at last.
+        await store.expireLeases(T0 + 20 * TTL);
+        expect(await store.getLease('idle-upload')).to.equal(undefined);
+      });
+
+      it('aborts a lease at once', async () => {
+        const c = chunk('aborted');
+        await store.lease('gone', [c], TTL, T0);
+        await store.abortLease('gone', T0 + 1);
+        expect((await store.getChunks([c.id])).get(c.id)).to.deep.include({ pins: 0, zeroSince: T0 + 1 });
+        expect(await codeOf(store.commit(intent('/a', [c], { uploadId: 'gone' }), T0))).to.equal('conflict');
+      });
+
+      it('condemns only what is unreferenced, unpinned and past its grace; revives on a new lease', async () => {
+        await put('/keep', ['keep']);
+        await put('/drop', ['drop']);
+        await store.remove('/drop', {}, T0 + 100);
+        await store.lease('open', [chunk('pinned')], TTL, T0);
+        const candidates = ['keep', 'drop', 'pinned', 'orphan'].map((t) => ({
+          id: chunk(t).id,
+          size: 1,
+          absent: t === 'orphan',
+        }));
+        const epoch = (await store.claimLeadership('m1', 10_000, T0)).epoch;
+        expect(await store.doom(candidates, 1000, T0 + 500, epoch)).to.deep.equal([chunk('orphan').id]);
+        const doomed = await store.doom(candidates, 1000, T0 + 1100, epoch);
+        expect(doomed).to.have.members([chunk('drop').id, chunk('orphan').id]);
+        expect(await store.stillDoomed(doomed)).to.deep.equal(new Set(doomed));
+        // A commit may not name a condemned chunk; a new lease revives it (to be written afresh).
+        expect(await codeOf(store.commit(intent('/again', [chunk('drop')]), T0))).to.equal('conflict');
+        const { revived } = await store.lease('rewrite', [chunk('drop')], TTL, T0 + 1200);
+        expect(revived).to.deep.equal([chunk('drop').id]);
+        expect(await store.purge(doomed, epoch)).to.deep.equal([chunk('orphan').id]);
+        expect((await store.getChunks([chunk('orphan').id])).size).to.equal(0);
+        // A deposed leader's epoch is refused.
+        await store.claimLeadership('m2', 10_000, T0 + 20_000);
+        expect(await codeOf(store.doom(candidates, 0, T0 + 20_000, epoch))).to.equal('conflict');
+      });
+
+      it('pages the chunk table', async () => {
+        await put('/ct', ['1', '2', '3', '4', '5']);
+        const ids: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.chunkPage(after, 2);
+          if (page.length === 0) break;
+          ids.push(...page.map((p) => p.id));
+          after = page.at(-1)?.id;
+        }
+        expect(ids).to.deep.equal(['1', '2', '3', '4', '5'].map((t) => chunk(t).id).sort());
+      });
+    });
+
+    describe('multipart uploads', () => {
+      it('keeps parts, lists uploads, and completes by one commit', async () => {
+        const info = {
+          path: '/mp/obj',
+          initiated: T0,
+          contentType: 'video/mp4',
+          metadata: {},
+          attributes: {},
+        };
+        await store.createMultipart('mp-1', info, TTL, T0);
+        await store.createMultipart('mp-2', { ...info, path: '/mp/other', initiated: T0 + 1 }, TTL, T0);
+        const p1 = [chunk('p1a'), chunk('p1b')];
+        const p2 = [chunk('p2')];
+        await store.lease('mp-1', [...p1, ...p2, chunk('stale')], TTL, T0);
+        await store.putPart('mp-1', { number: 2, size: 2, etag: '"b"', chunks: p2, lastModified: T0 }, T0);
+        await store.putPart('mp-1', { number: 1, size: 6, etag: '"a"', chunks: p1, lastModified: T0 }, T0);
+        expect((await store.listParts('mp-1')).map((p) => p.number)).to.deep.equal([1, 2]);
+        expect((await store.listMultiparts('/mp/', 10)).map((l) => l.id)).to.deep.equal(['mp-1', 'mp-2']);
+        expect(
+          await codeOf(
+            store.putPart(
+              'mp-1',
+              { number: 3, size: 1, etag: '"c"', chunks: [chunk('nope')], lastModified: T0 },
+              T0,
+            ),
+          ),
+        ).to.equal('conflict');
+        await store.commit(
+          intent('/mp/obj', [...p1, ...p2], { uploadId: 'mp-1', contentType: 'video/mp4' }),
+          T0,
+        );
+        expect((await store.getFile('/mp/obj'))?.chunks).to.have.length(3);
+        expect(await codeOf(store.listParts('mp-1'))).to.equal('not_found');
+        expect((await store.listMultiparts('/mp/', 10)).map((l) => l.id)).to.deep.equal(['mp-2']);
+        expect((await store.getChunks([chunk('stale').id])).get(chunk('stale').id)?.pins).to.equal(0);
+        await store.abortLease('mp-2', T0);
+        expect(await store.listMultiparts('/mp/', 10)).to.deep.equal([]);
+      });
+    });
+
+    describe('locks', () => {
+      const lock = (root: string, scope: 'exclusive' | 'shared', depth: 0 | 'infinity', token: string) => ({
+        token,
+        root,
+        depth,
+        scope,
+        owner: '',
+        timeoutSeconds: 60,
+        expires: T0 + 60_000,
+      });
+
+      it('refuses conflicting locks, allows shared ones, and covers descendants at depth infinity', async () => {
+        await store.createLock(lock('/l/f', 'exclusive', 0, 'urn:uuid:1'), T0);
+        expect(await codeOf(store.createLock(lock('/l/f', 'shared', 0, 'urn:uuid:2'), T0))).to.equal(
+          'locked',
+        );
+        await store.createLock(lock('/s', 'shared', 0, 'urn:uuid:3'), T0);
+        await store.createLock(lock('/s', 'shared', 0, 'urn:uuid:4'), T0);
+        expect(
+          await codeOf(store.createLock(lock('/l/', 'exclusive', 'infinity', 'urn:uuid:5'), T0)),
+        ).to.equal('locked');
+        await store.createLock(lock('/l/', 'exclusive', 0, 'urn:uuid:6'), T0);
+        await store.createLock(lock('/d/', 'exclusive', 'infinity', 'urn:uuid:7'), T0);
+        expect(await codeOf(store.createLock(lock('/d/x/y', 'exclusive', 0, 'urn:uuid:8'), T0))).to.equal(
+          'locked',
+        );
+        expect((await store.locksFor('/d/x/y', false, T0)).map((l) => l.token)).to.deep.equal(['urn:uuid:7']);
+        expect((await store.locksFor('/l/', true, T0)).map((l) => l.token)).to.have.members([
+          'urn:uuid:1',
+          'urn:uuid:6',
+        ]);
+      });
+
+      it('expires, refreshes and releases locks', async () => {
+        await store.createLock(lock('/e', 'exclusive', 0, 'urn:uuid:e'), T0);
+        expect(await store.locksFor('/e', false, T0 + 60_001)).to.deep.equal([]);
+        await store.createLock(
+          { ...lock('/e', 'exclusive', 0, 'urn:uuid:f'), expires: T0 + 120_000 },
+          T0 + 60_001,
+        );
+        const refreshed = await store.refreshLock('urn:uuid:f', 600, T0 + 70_000);
+        expect(refreshed.expires).to.equal(T0 + 70_000 + 600_000);
+        expect(await store.removeLock('urn:uuid:f')).to.equal(true);
+        expect(await store.removeLock('urn:uuid:f')).to.equal(false);
+        expect(await codeOf(store.refreshLock('urn:uuid:f', 60, T0))).to.equal('not_found');
+      });
+    });
+
+    describe('nodes, masters and leadership', () => {
+      it('remembers nodes', async () => {
+        await store.putNode({ id: 'n1', url: 'http://a:1', capacity: 10, registered: T0 });
+        await store.putNode({ id: 'n2', url: 'http://b:1', capacity: 10, registered: T0 });
+        await store.removeNode('n1');
+        expect((await store.listNodes()).map((n) => n.id)).to.deep.equal(['n2']);
+      });
+
+      it('lists live masters', async () => {
+        await store.heartbeatMaster({ id: 'a', url: 'http://a', lastSeen: T0 }, 10_000);
+        const live = await store.heartbeatMaster({ id: 'b', url: 'http://b', lastSeen: T0 + 20_000 }, 10_000);
+        expect(live.map((m) => m.id)).to.deep.equal(['b']);
+      });
+
+      it('grants leadership to one holder at a time, bumping the epoch at each takeover', async () => {
+        const a = await store.claimLeadership('a', 10_000, T0);
+        expect(a.holder).to.equal('a');
+        expect((await store.claimLeadership('b', 10_000, T0 + 5_000)).holder).to.equal('a');
+        const renewed = await store.claimLeadership('a', 10_000, T0 + 5_000);
+        expect(renewed).to.deep.equal({ holder: 'a', epoch: a.epoch, expires: T0 + 15_000 });
+        const b = await store.claimLeadership('b', 10_000, T0 + 15_001);
+        expect(b).to.deep.include({ holder: 'b', epoch: a.epoch + 1 });
+      });
+    });
+  });
+}
