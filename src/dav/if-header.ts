@@ -55,15 +55,17 @@ export function parseIfHeader(value: string): IfHeader {
   };
   const entityTag = (): string => {
     let end = value.startsWith('W/', i + 1) ? i + 3 : i + 1;
-    // A quoted entity tag may itself hold "]"; an unquoted one (not RFC, but seen) runs to "]".
-    if (value.charAt(end) === '"') {
+    // A quoted entity tag may itself hold "]"; an unquoted one (not RFC) runs to "]".
+    // RFC 4918's own examples put spaces inside the quotes ("I am an ETag").
+    const quoted = value.charAt(end) === '"';
+    if (quoted) {
       const close = value.indexOf('"', end + 1);
       end = close >= 0 && value.charAt(close + 1) === ']' ? close + 1 : -1;
     } else {
       end = value.indexOf(']', end);
     }
     const etag = end < 0 ? '' : value.slice(i + 1, end);
-    if (etag === '' || WHITESPACE.test(etag)) throw bad('expected [entity-tag]');
+    if (etag === '' || (!quoted && WHITESPACE.test(etag))) throw bad('expected [entity-tag]');
     i = end + 1;
     return etag;
   };

@@ -3,6 +3,7 @@
 
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { expect } from 'chai';
+import { MAX_XML_BODY_BYTES, readXmlBody } from '../../src/dav/body.js';
 import { DavError } from '../../src/dav/errors.js';
 import { childElements, innerXml, outerXml, parseXmlBody } from '../../src/dav/xml-parse.js';
 import { parseLockInfo, parsePropfind, parseProppatch } from '../../src/dav/xml-requests.js';
@@ -358,6 +359,38 @@ describe('dav xml', () => {
       const body = `<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>${owner}</D:owner></D:lockinfo>`;
       expect(statusOf(() => parseLockInfo(body))).to.equal(400);
       expect(parseLockInfo(body.replace(owner, owner.slice(1)))?.owner).to.have.length(4096);
+    });
+  });
+
+  describe('readXmlBody', () => {
+    async function* chunks(...parts: (string | Buffer)[]) {
+      yield* parts;
+    }
+
+    async function statusOfAsync(promise: Promise<unknown>): Promise<number | undefined> {
+      try {
+        await promise;
+        return undefined;
+      } catch (err) {
+        expect(err).to.be.instanceOf(DavError);
+        return (err as DavError).status;
+      }
+    }
+
+    it('joins chunks as UTF-8, a multi-byte character split between them, and drops a BOM', async () => {
+      const bytes = Buffer.from('\uFEFF<a>é🚀</a>');
+      expect(await readXmlBody(chunks(bytes.subarray(0, 6), bytes.subarray(6)))).to.equal('<a>é🚀</a>');
+      expect(await readXmlBody(chunks())).to.equal('');
+    });
+
+    it('stops at the limit with 413', async () => {
+      expect(await readXmlBody(chunks('x'.repeat(10)), 10)).to.have.length(10);
+      expect(await statusOfAsync(readXmlBody(chunks('x'.repeat(6), 'x'.repeat(5)), 10))).to.equal(413);
+      expect(MAX_XML_BODY_BYTES).to.equal(1024 * 1024);
+    });
+
+    it('refuses bytes that are not UTF-8 with 400', async () => {
+      expect(await statusOfAsync(readXmlBody(chunks(Buffer.from([0x3c, 0xff, 0x3e]))))).to.equal(400);
     });
   });
 });
