@@ -42,7 +42,23 @@ export function parseXmlBody(text: string): Element {
     throw badRequest(`request body is not well-formed XML: ${(err as Error).message}`, err);
   }
   if (!root) throw badRequest('request body has no root element');
+  assertNesting(root);
   return root;
+}
+
+/** The deepest element nesting a body may have; WebDAV bodies need a handful of levels. */
+export const MAX_XML_DEPTH = 100;
+
+// Walked without recursion: a body of 300,000 nested elements fits in a megabyte.
+function assertNesting(root: Element): void {
+  const stack: [Node, number][] = [[root, 1]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [node, depth] = entry;
+    if (depth > MAX_XML_DEPTH) throw badRequest(`request body nests elements deeper than ${MAX_XML_DEPTH}`);
+    for (const child of Array.from(node.childNodes)) {
+      if (child.nodeType === ELEMENT_NODE) stack.push([child, depth + 1]);
+    }
+  }
 }
 
 /** The element children of `el`, in document order. */

@@ -5,7 +5,7 @@ import { DOMParser, type Element } from '@xmldom/xmldom';
 import { expect } from 'chai';
 import { MAX_XML_BODY_BYTES, readXmlBody } from '../../src/dav/body.js';
 import { DavError } from '../../src/dav/errors.js';
-import { childElements, innerXml, outerXml, parseXmlBody } from '../../src/dav/xml-parse.js';
+import { childElements, innerXml, MAX_XML_DEPTH, outerXml, parseXmlBody } from '../../src/dav/xml-parse.js';
 import { parseLockInfo, parsePropfind, parseProppatch } from '../../src/dav/xml-requests.js';
 import { multistatusXml } from '../../src/dav/xml-responses.js';
 
@@ -163,6 +163,18 @@ describe('dav xml', () => {
 
     it('refuses an internal DTD without entities too', () => {
       expect(statusOf(() => parseXmlBody('<!DOCTYPE x><x/>'))).to.equal(400);
+    });
+  });
+
+  describe('nesting', () => {
+    const nested = (depth: number) =>
+      `<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><x:p xmlns:x="urn:x">${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}</x:p></D:prop></D:set></D:propertyupdate>`;
+
+    it(`accepts elements nested ${MAX_XML_DEPTH} deep and refuses deeper with 400, never overflowing the stack`, () => {
+      // propertyupdate, set, prop and the property itself take four levels.
+      expect(parseProppatch(nested(MAX_XML_DEPTH - 4))).to.have.length(1);
+      expect(statusOf(() => parseProppatch(nested(MAX_XML_DEPTH - 3)))).to.equal(400);
+      expect(statusOf(() => parseProppatch(nested(20_000)))).to.equal(400);
     });
   });
 
@@ -386,7 +398,7 @@ describe('dav xml', () => {
     it('stops at the limit with 413', async () => {
       expect(await readXmlBody(chunks('x'.repeat(10)), 10)).to.have.length(10);
       expect(await statusOfAsync(readXmlBody(chunks('x'.repeat(6), 'x'.repeat(5)), 10))).to.equal(413);
-      expect(MAX_XML_BODY_BYTES).to.equal(1024 * 1024);
+      expect(MAX_XML_BODY_BYTES).to.equal(256 * 1024);
     });
 
     it('refuses bytes that are not UTF-8 with 400', async () => {
