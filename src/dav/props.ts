@@ -114,7 +114,7 @@ export function liveProp(name: PropName, resource: DavResource, context: PropCon
 /**
  * The propstats of one resource in a PROPFIND answer (§9.1): found properties under 200, asked-for
  * ones it lacks under 404. allprop gives every live property the resource has and every dead
- * one; propname gives their names only. A stored property wins over a computed one.
+ * one; propname gives their names only. A stored displayname wins over the computed one.
  */
 export function propfindPropstats(
   request: PropfindRequest,
@@ -123,7 +123,9 @@ export function propfindPropstats(
   context: PropContext,
 ): Propstat[] {
   const lookup = (name: PropName): PropResult | undefined => {
-    const xml = dead[propKey(name)] ?? liveProp(name, resource, context);
+    // A protected property is never stored (PROPPATCH refuses it), so metadata claiming one is ignored.
+    const stored = isProtectedProp(name) ? undefined : dead[propKey(name)];
+    const xml = stored ?? liveProp(name, resource, context);
     return xml === undefined ? undefined : { name, xml };
   };
   const found: PropResult[] = [];

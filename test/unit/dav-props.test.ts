@@ -151,6 +151,13 @@ describe('dav props', () => {
       ]);
     });
 
+    it('ignores a stored value for a protected property', () => {
+      const forged = { [propKey(davName('getetag'))]: '<D:getetag xmlns:D="DAV:">"forged"</D:getetag>' };
+      const [found] = propfindPropstats(parsePropfind(''), file, forged, context);
+      const etags = found?.props.filter((p) => p.name.local === 'getetag') ?? [];
+      expect(etags.map((p) => p.xml)).to.deep.equal(['<D:getetag>"g42"</D:getetag>']);
+    });
+
     it('lets a stored displayname override the computed one, listed once', () => {
       const stored = {
         [propKey(davName('displayname'))]: '<D:displayname xmlns:D="DAV:">Quarterly</D:displayname>',
