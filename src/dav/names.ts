@@ -25,8 +25,3 @@ export function parsePropKey(key: string): PropName | undefined {
 export function davName(local: string): PropName {
   return { ns: DAV_NS, local };
 }
-
-/** True when `a` and `b` name the same property. */
-export function sameName(a: PropName, b: PropName): boolean {
-  return a.ns === b.ns && a.local === b.local;
-}
