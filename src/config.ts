@@ -20,8 +20,14 @@ export interface DaemonConfig {
 
 /** The master's configuration. */
 export interface MasterConfig extends DaemonConfig {
-  /** Folder of the metadata database. */
+  /** Folder of the metadata database (LMDB, the default store). */
   data: string;
+  /** PostgreSQL URL of a shared metadata store ($DFS_META); '' keeps LMDB in `data`. */
+  meta: string;
+  /** URL other daemons reach this master at; default derived from host and port. */
+  advertise: string;
+  /** Time a leader keeps its lease without renewing it, ms; default 10 s. */
+  leaseTimeout: number;
   /** Largest chunk in bytes; default 8 MiB. */
   chunkSize: number;
   /** Replicas per chunk; default 2. */
@@ -42,8 +48,8 @@ export interface MasterConfig extends DaemonConfig {
 export interface NodeConfig extends DaemonConfig {
   /** Folder holding this node's chunks. */
   data: string;
-  /** Base URL of the master. */
-  master: string;
+  /** Base URLs of every master (several share one PostgreSQL store). */
+  masters: string[];
   /** URL others reach this node at; default derived from host and port. */
   advertise: string;
   /** Time between heartbeats, ms; default 2 s. */
@@ -58,13 +64,24 @@ export interface NodeConfig extends DaemonConfig {
 
 /** The web client's configuration. */
 export interface ClientConfig extends DaemonConfig {
-  /** Base URL of the master. */
-  master: string;
+  /** Base URLs of every master. */
+  masters: string[];
 }
 
-/** The default master URL: $DFS_MASTER, then http://localhost:5000. */
+/** The default master URLs: $DFS_MASTER (comma-separated), then http://localhost:5000. */
 export function defaultMaster(env: NodeJS.ProcessEnv = process.env): string {
   return env.DFS_MASTER || 'http://localhost:5000';
+}
+
+/** Parses a comma-separated list of master URLs. */
+export function parseMasters(value: string): string[] {
+  const urls = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((u) => parseBaseUrl(u, 'master URL'));
+  if (urls.length === 0) throw new DfsError('bad_request', 'at least one master URL is needed');
+  return [...new Set(urls)];
 }
 
 /** Parses `8MiB`, `512k`, `1g` or a plain byte count. */
@@ -138,6 +155,9 @@ export function masterConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env)
   const config: MasterConfig = {
     ...daemon(flags, env, 5000),
     data: String(flags.data ?? 'dfs-data/master'),
+    meta: String(flags.meta ?? env.DFS_META ?? ''),
+    advertise: flags.advertise ? parseBaseUrl(String(flags.advertise), 'advertise URL') : '',
+    leaseTimeout: parseSeconds((flags.leaseTimeout as string | undefined) ?? 10, 'lease timeout'),
     chunkSize: parseSize((flags.chunkSize as string | undefined) ?? 8 * MiB, 'chunk size'),
     replication: Number(flags.replication ?? 2),
     heartbeatTimeout: parseSeconds((flags.heartbeatTimeout as string | undefined) ?? 10, 'heartbeat timeout'),
@@ -157,6 +177,9 @@ export function masterConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     throw new DfsError('bad_request', 'repair concurrency must be a positive integer');
   }
   positive(config.tokenTtl, 'token ttl');
+  if (config.leaseTimeout < 500) throw new DfsError('bad_request', 'lease timeout is too short');
+  if (config.meta && !/^postgres(ql)?:\/\//.test(config.meta))
+    throw new DfsError('bad_request', '--meta must be a postgres:// URL');
   positive(config.maxFileSize, 'max file size');
   return Object.freeze(config);
 }
@@ -164,12 +187,12 @@ export function masterConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env)
 /** Builds a storage node's configuration. */
 export function nodeConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<NodeConfig> {
   const base = daemon(flags, env, 5001);
-  const master = parseBaseUrl(String(flags.master ?? defaultMaster(env)), 'master URL');
+  const masters = parseMasters(String(flags.master ?? defaultMaster(env)));
   const advertise = flags.advertise ? parseBaseUrl(String(flags.advertise), 'advertise URL') : '';
   return Object.freeze({
     ...base,
     data: String(flags.data ?? `dfs-data/node-${base.port}`),
-    master,
+    masters,
     advertise,
     heartbeatInterval: parseSeconds(
       (flags.heartbeatInterval as string | undefined) ?? 2,
@@ -185,6 +208,6 @@ export function nodeConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
 export function clientConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<ClientConfig> {
   return Object.freeze({
     ...daemon(flags, env, 5003),
-    master: parseBaseUrl(String(flags.master ?? defaultMaster(env)), 'master URL'),
+    masters: parseMasters(String(flags.master ?? defaultMaster(env))),
   });
 }

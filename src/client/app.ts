@@ -45,7 +45,14 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     });
   });
   router.get('/api/list', async (ctx) => {
-    ctx.body = await sdk.list(String(ctx.query.prefix ?? '/'), { delimiter: true });
+    // One page of a folder, with each file's health; the page asks for the next with `after`.
+    const after = typeof ctx.query.after === 'string' ? ctx.query.after : undefined;
+    ctx.body = await sdk.list(String(ctx.query.prefix ?? '/'), {
+      delimiter: true,
+      health: true,
+      limit: 1000,
+      after,
+    });
   });
   router.get('/api/config', async (ctx) => {
     ctx.body = await sdk.config();

@@ -18,7 +18,7 @@ export async function startClient(
   log: Logger = console.error,
 ): Promise<RunningClient> {
   // Prefetch 2 (not 3): the web client serves many downloads at once, so its memory counts more.
-  const sdk = new DfsClient({ master: config.master, token: config.token, prefetch: 2 });
+  const sdk = new DfsClient({ master: config.masters, token: config.token, prefetch: 2 });
   const app = createClientApp({ config, sdk, log });
   // Uploads through the page can sit idle while the cluster fails over: allow a longer idle time.
   const listening = await serve(app, config.host, config.port, {

@@ -1,5 +1,5 @@
 // The master's HTTP routes: the client API under /api/, the node protocol under /internal/,
-// and the dashboard pages.
+// and the dashboard pages. Bodies are parsed into typed requests here, before any logic runs.
 
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
@@ -14,53 +14,39 @@ import { verifyNodeAuth } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { UPLOAD_HEADER } from '../protocol/headers.js';
 import { assertChunkId, pathAfter } from '../protocol/paths.js';
-import type {
-  AllocateRequest,
-  ClusterConfig,
-  ClusterStatus,
-  CommitRequest,
-  HeartbeatRequest,
-  RegisterRequest,
-} from '../protocol/types.js';
-import type { EventLog } from './events.js';
-import type { Maintenance } from './maintenance.js';
+import type { ClusterConfig, ClusterStatus, HeartbeatRequest, RegisterRequest } from '../protocol/types.js';
+import type { Gateways } from './gateways.js';
 import type { Namespace } from './namespace.js';
+import type { NodeProtocol } from './node-protocol.js';
+import type { Operations } from './operations.js';
 import { renderDashboard, renderFilePage } from './page.js';
-import type { NodeRegistry } from './registry.js';
+import { parseAllocate, parseCommit, parseIfGeneration, parseList, parseMove } from './requests.js';
 
 /** What the master app is built from. */
 export interface MasterAppDeps {
   config: Readonly<MasterConfig>;
   namespace: Namespace;
-  registry: NodeRegistry;
-  maintenance: Maintenance;
-  events: EventLog;
+  nodeProtocol: NodeProtocol;
+  gateways: Gateways;
+  operations: Operations;
   log: Logger;
 }
 
+const UPLOAD_ID = /^[\w-]{8,64}$/;
+
 /** Builds the master's Koa app; it never listens. */
 export function createMasterApp(deps: MasterAppDeps): Koa {
-  const { config, namespace, registry, maintenance, events, log } = deps;
+  const { config, namespace, nodeProtocol, gateways, operations, log } = deps;
   const app = new Koa();
   app.on('error', logAppErrors(log));
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
   app.use(assets());
 
-  const status = (): ClusterStatus => {
-    const alive = registry.alive().length;
-    return {
-      nodes: { alive, dead: registry.all().length - alive },
-      files: namespace.totals.files,
-      logicalBytes: namespace.totals.logicalBytes,
-      ...maintenance.health,
-      replication: config.replication,
-      events: events.recent(),
-    };
-  };
+  const status = (): Promise<ClusterStatus> => operations.status();
   const uploadId = (ctx: Context) => {
     const id = ctx.get(UPLOAD_HEADER);
-    if (id && !/^[\w-]{8,64}$/.test(id)) throw new DfsError('bad_request', 'invalid upload id');
+    if (id && !UPLOAD_ID.test(id)) throw new DfsError('bad_request', 'invalid upload id');
     return id || undefined;
   };
 
@@ -85,56 +71,67 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   api.post('/api/chunks/allocate', jsonBody(), async (ctx) => {
     const id = uploadId(ctx);
     if (!id) throw new DfsError('bad_request', `the ${UPLOAD_HEADER} header is required`);
-    ctx.body = { allocations: await namespace.allocate(bodyOf<AllocateRequest>(ctx), id) };
+    ctx.body = {
+      allocations: await namespace.allocate(parseAllocate(ctx.request.body, config.chunkSize), id),
+    };
   });
   api.post('/api/chunks/:id/suspect', jsonBody(), (ctx) => {
-    const id = assertChunkId(ctx.params.id);
-    maintenance.suspect(id, String(bodyOf<{ nodeId?: unknown }>(ctx).nodeId ?? ''));
+    nodeProtocol.suspect(
+      assertChunkId(ctx.params.id),
+      String(bodyOf<{ nodeId?: unknown }>(ctx).nodeId ?? ''),
+    );
     ctx.status = 202;
     ctx.body = { ok: true };
   });
-  api.get('/api/files', (ctx) => {
-    ctx.body = namespace.list({
-      prefix: ctx.query.prefix,
-      delimiter: ctx.query.delimiter === '/' || ctx.query.delimiter === '1',
-      after: ctx.query.after,
-      limit: ctx.query.limit,
-    });
+  api.delete('/api/uploads/:id', async (ctx) => {
+    const id = ctx.params.id ?? '';
+    if (!UPLOAD_ID.test(id)) throw new DfsError('bad_request', 'invalid upload id');
+    await namespace.abort(id);
+    ctx.body = { aborted: true };
+  });
+  api.get('/api/files', async (ctx) => {
+    ctx.body = await namespace.list(parseList(ctx.query));
   });
   api.post('/api/files', jsonBody('16mb'), async (ctx) => {
+    const request = parseCommit(ctx.request.body, config);
     ctx.status = 201;
-    ctx.body = await namespace.commit(bodyOf<CommitRequest>(ctx), uploadId(ctx));
-    maintenance.markChanged();
+    ctx.body = await namespace.commit(request, uploadId(ctx));
   });
-  api.get(/^\/api\/files\/(.+)$/, (ctx) => {
-    ctx.body = namespace.stat(pathAfter(ctx.path, '/api/files/'));
+  api.get(/^\/api\/files\/(.+)$/, async (ctx) => {
+    ctx.body = await namespace.stat(pathAfter(ctx.path, '/api/files/'));
   });
   api.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
-    const removed = await namespace.remove(pathAfter(ctx.path, '/api/files/'));
-    maintenance.markChanged();
-    ctx.body = { deleted: removed.path };
+    const removed = await namespace.remove(pathAfter(ctx.path, '/api/files/'), parseIfGeneration(ctx.query));
+    ctx.body = { deleted: removed.path, generation: removed.generation };
+  });
+  api.delete(/^\/api\/trees\/(.+)$/, async (ctx) => {
+    ctx.body = { deleted: await namespace.removeTree(pathAfter(ctx.path, '/api/trees/')) };
   });
   api.post('/api/dirs', jsonBody(), async (ctx) => {
     ctx.status = 201;
-    ctx.body = { path: await namespace.mkdir(bodyOf<{ path?: unknown }>(ctx).path as string) };
+    ctx.body = { path: await namespace.mkdir(operations.path(bodyOf<{ path?: unknown }>(ctx).path)) };
   });
   api.delete(/^\/api\/dirs\/(.+)$/, async (ctx) => {
     await namespace.rmdir(pathAfter(ctx.path, '/api/dirs/'));
     ctx.body = { deleted: true };
   });
   api.post('/api/move', jsonBody(), async (ctx) => {
-    const body = bodyOf<{ from?: unknown; to?: unknown; overwrite?: unknown }>(ctx);
-    ctx.body = await namespace.move(body.from, body.to, body.overwrite === true);
+    const { from, to, overwrite } = parseMove(ctx.request.body);
+    ctx.body = await namespace.move(from, to, overwrite);
   });
   api.get('/api/nodes', (ctx) => {
-    ctx.body = { nodes: registry.info() };
+    ctx.body = { nodes: operations.nodes() };
   });
-  api.get('/api/fsck', (ctx) => {
-    ctx.body = maintenance.fsck(ctx.query.prefix);
+  api.delete('/api/nodes/:node', async (ctx) => {
+    ctx.body = await operations.removeNode(ctx.params.node ?? '');
   });
-  api.get('/api/status', (ctx) => {
-    ctx.body = status();
+  api.get('/api/fsck', async (ctx) => {
+    ctx.body = await operations.fsck(ctx.query.prefix);
   });
+  api.get('/api/status', async (ctx) => {
+    ctx.body = await status();
+  });
+  gateways.routes(api);
 
   const internal = new Router({ sensitive: true });
   app.use(async (ctx, next) => {
@@ -143,18 +140,18 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     await next();
   });
   internal.post('/internal/register', jsonBody('64mb'), async (ctx) => {
-    ctx.body = await maintenance.register(ctx.state.nodeId, bodyOf<RegisterRequest>(ctx));
+    ctx.body = await nodeProtocol.register(ctx.state.nodeId, bodyOf<RegisterRequest>(ctx));
   });
-  internal.post('/internal/heartbeat', jsonBody(), (ctx) => {
-    ctx.body = maintenance.heartbeat(ctx.state.nodeId, bodyOf<HeartbeatRequest>(ctx));
+  internal.post('/internal/heartbeat', jsonBody(), async (ctx) => {
+    ctx.body = await nodeProtocol.heartbeat(ctx.state.nodeId, bodyOf<HeartbeatRequest>(ctx));
   });
   internal.post('/internal/replicated', jsonBody(), async (ctx) => {
-    await maintenance.replicated(ctx.state.nodeId, bodyOf<Record<string, unknown>>(ctx));
+    await nodeProtocol.replicated(ctx.state.nodeId, bodyOf<Record<string, unknown>>(ctx));
     ctx.body = { ok: true };
   });
-  internal.post('/internal/corrupt', jsonBody('16mb'), async (ctx) => {
+  internal.post('/internal/corrupt', jsonBody('16mb'), (ctx) => {
     const body = bodyOf<{ chunks?: unknown; missing?: unknown }>(ctx);
-    await maintenance.reportCorrupt(ctx.state.nodeId, body.chunks, body.missing === true);
+    nodeProtocol.reportLost(ctx.state.nodeId, body.chunks, body.missing === true);
     ctx.body = { ok: true };
   });
 
@@ -167,13 +164,13 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   };
   pages.post('/session', writeFromPage, jsonBody(), session.login);
   pages.delete('/session', writeFromPage, session.logout);
-  pages.get('/', (ctx) => {
+  pages.get('/', async (ctx) => {
     ctx.type = 'html';
-    ctx.body = renderDashboard(status(), registry.info(), config, session.hasSession(ctx));
+    ctx.body = renderDashboard(await status(), operations.nodes(), config, session.hasSession(ctx));
   });
-  pages.get(/^\/files\/(.+)$/, gate, (ctx) => {
+  pages.get(/^\/files\/(.+)$/, gate, async (ctx) => {
     ctx.type = 'html';
-    ctx.body = renderFilePage(namespace.stat(pathAfter(ctx.path, '/files/')));
+    ctx.body = renderFilePage(await namespace.stat(pathAfter(ctx.path, '/files/')));
   });
 
   for (const router of [api, internal, pages]) {

@@ -1,41 +1,63 @@
 // `GET /api/fsck`: checks every file below a prefix (or one file) against the cluster, chunk by
 // chunk — live replicas versus the replication factor — like `hdfs fsck`.
 
+import type { MetaStore } from '../meta/store.js';
+import type { FileSummary } from '../meta/types.js';
 import { DfsError } from '../protocol/errors.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
-import type { FsckChunk, FsckFile, FsckReport, Manifest } from '../protocol/types.js';
-import type { MetaStore } from './meta.js';
+import type { FsckChunk, FsckFile, FsckReport } from '../protocol/types.js';
 import type { NodeRegistry } from './registry.js';
+import type { ReplicaMap } from './replicas.js';
 
 // Most problem files listed, and most chunks listed per file.
 const MAX_PROBLEMS = 1000;
 const MAX_CHUNKS = 100;
+// Files read per page.
+const PAGE = 1000;
 
-/** The files `raw` names: the one file at that path, or every file below it as a folder. */
-function filesFor(meta: MetaStore, raw: unknown): { prefix: string; files: Iterable<Manifest> } {
-  if (typeof raw === 'string' && raw !== '' && !raw.endsWith('/')) {
-    const file = meta.files.get(normalisePath(raw));
-    if (file) return { prefix: file.path, files: [file] };
-  }
-  const prefix = normalisePrefix(raw);
-  if (prefix !== '/' && !meta.folderExists(prefix)) {
-    throw new DfsError('not_found', `not found: ${prefix}`);
-  }
-  return { prefix, files: meta.filesUnder(prefix) };
+/** What fsck reads. */
+export interface FsckDeps {
+  store: MetaStore;
+  replicas: ReplicaMap;
+  registry: NodeRegistry;
+  replication: number;
+  /** Chunks with a copy found rotten and not yet replaced. */
+  corrupt: ReadonlySet<string>;
 }
 
-/**
- * Checks the files at or below `raw`; `replication` is the factor every chunk should have and
- * `corrupt` the chunks with a copy found rotten and not yet replaced.
- */
-export function fsck(
-  meta: MetaStore,
-  registry: NodeRegistry,
-  replication: number,
-  corrupt: ReadonlySet<string>,
+/** The files `raw` names: the one file at that path, or every file below it as a folder. */
+async function* filesFor(
+  store: MetaStore,
   raw: unknown,
-): FsckReport {
-  const { prefix, files } = filesFor(meta, raw);
+  found: (prefix: string) => void,
+): AsyncGenerator<FileSummary> {
+  if (typeof raw === 'string' && raw !== '' && !raw.endsWith('/')) {
+    const file = await store.getFile(normalisePath(raw));
+    if (file) {
+      found(file.path);
+      yield { ...file, chunkCount: file.chunks.length };
+      return;
+    }
+  }
+  const prefix = normalisePrefix(raw);
+  if (prefix !== '/' && !(await store.getFolder(prefix)))
+    throw new DfsError('not_found', `not found: ${prefix}`);
+  found(prefix);
+  let after: string | undefined;
+  do {
+    const page = await store.list({ prefix, delimiter: false, after, limit: PAGE, withChunks: true });
+    for (const e of page.entries) if (e.kind === 'file') yield e.file;
+    after = page.next;
+  } while (after);
+}
+
+/** Checks the files at or below `raw` against the live replicas of their chunks. */
+export async function fsck(deps: FsckDeps, raw: unknown): Promise<FsckReport> {
+  const { registry, replicas, replication, corrupt } = deps;
+  let prefix = '/';
+  const files = filesFor(deps.store, raw, (p) => {
+    prefix = p;
+  });
   const report: FsckReport = {
     prefix,
     status: 'healthy',
@@ -54,28 +76,34 @@ export function fsck(
     problems: [],
     truncated: false,
   };
-  for (const file of files) {
+  for await (const file of files) {
     report.files++;
     report.bytes += file.size;
     const problem: FsckFile = {
       path: file.path,
       size: file.size,
-      chunkCount: file.chunks.length,
+      chunkCount: file.chunkCount,
       underReplicated: 0,
       missing: 0,
       chunks: [],
     };
-    for (const [index, chunk] of file.chunks.entries()) {
+    for (const [index, chunk] of (file.chunks ?? []).entries()) {
       report.chunks++;
-      const replicas = registry.locate(meta.chunks.get(chunk.id)?.replicas ?? []);
-      const live = replicas.filter((r) => r.alive).length;
+      const located = registry.locate(replicas.holders(chunk.id));
+      const live = located.filter((r) => r.alive).length;
       report.minReplicas = Math.min(report.minReplicas, live);
       if (live > replication) report.overReplicatedChunks++;
       if (live >= replication) continue;
       if (live === 0) problem.missing++;
       else problem.underReplicated++;
       if (problem.chunks.length < MAX_CHUNKS) {
-        const detail: FsckChunk = { index, id: chunk.id, live, replicas, corrupt: corrupt.has(chunk.id) };
+        const detail: FsckChunk = {
+          index,
+          id: chunk.id,
+          live,
+          replicas: located,
+          corrupt: corrupt.has(chunk.id),
+        };
         problem.chunks.push(detail);
       }
     }
@@ -94,6 +122,7 @@ export function fsck(
   report.problems.sort(
     (a, b) => Number(b.missing > 0) - Number(a.missing > 0) || a.path.localeCompare(b.path),
   );
+  report.prefix = prefix;
   report.status = report.missingFiles > 0 ? 'lost' : report.underReplicatedFiles > 0 ? 'degraded' : 'healthy';
   return report;
 }

@@ -1,5 +1,5 @@
-// Reconciling a node's inventory (the chunk files on its disk) with the chunk table, without
-// losing a replica written while the inventory was in flight.
+// Reconciling a node's inventory (the chunk files on its disk) and its incremental reports with
+// the replica map, without losing a replica written while the inventory was in flight.
 //
 // A node reads its inventory at some moment S and the master applies it later, at R. A commit or
 // a repair between S and R may list the node for a chunk the inventory cannot contain yet, so an
@@ -9,19 +9,17 @@
 // absent from the answer are dropped. A registration nobody asked for (a node starting) only
 // adds replicas, and the master asks for a full inventory right after it.
 
-import type { MetaStore } from './meta.js';
+import type { ReplicaMap } from './replicas.js';
 
 // A request not answered within this time is asked again.
 const ANSWER_TIMEOUT = 60_000;
 
-/** What one inventory changed in the chunk table. */
+/** What one inventory changed in the replica map. */
 export interface InventoryResult {
-  /** Replicas the table did not list. */
+  /** Replicas the map did not list. */
   added: number;
   /** Listed replicas the node no longer holds. */
   dropped: number;
-  /** Chunks the table did not know at all (abandoned uploads): garbage after the grace period. */
-  found: number;
 }
 
 /** Per-node inventory requests and the chunks taken from each node since. */
@@ -32,7 +30,7 @@ export class Inventories {
   private readonly taken = new Map<string, Map<string, number>>();
 
   constructor(
-    private readonly meta: MetaStore,
+    private readonly replicas: ReplicaMap,
     /** How often each node re-reports its whole inventory, ms. */
     private readonly every: number,
   ) {}
@@ -42,8 +40,7 @@ export class Inventories {
     const pending = this.pending.get(nodeId);
     if (pending && now - pending.asked < ANSWER_TIMEOUT) return undefined;
     if (!pending && now - (this.last.get(nodeId) ?? 0) < this.every) return undefined;
-    const listed = new Set<string>();
-    for (const { id, record } of this.meta.allChunks()) if (record.replicas.includes(nodeId)) listed.add(id);
+    const listed = new Set(this.replicas.chunksOf(nodeId));
     // Stamps are unique per node even within one millisecond.
     const asked = Math.max(now, (pending?.asked ?? 0) + 1);
     this.pending.set(nodeId, { asked, listed });
@@ -67,7 +64,7 @@ export class Inventories {
   }
 
   /**
-   * Applies `chunks`, the inventory of `nodeId`, inside a metadata write. `stamp` is the echoed
+   * Applies `chunks`, the inventory of `nodeId`, to the replica map. `stamp` is the echoed
    * request, if any; `deleting` are chunks with a delete for this node still queued.
    */
   apply(
@@ -77,41 +74,61 @@ export class Inventories {
     deleting: ReadonlySet<string>,
     now = Date.now(),
   ): InventoryResult {
-    const result: InventoryResult = { added: 0, dropped: 0, found: 0 };
+    const result: InventoryResult = { added: 0, dropped: 0 };
     const pending = this.pending.get(nodeId);
     const asked = stamp !== undefined && pending?.asked === stamp ? pending : undefined;
-    const taken = this.taken.get(nodeId);
     const held = new Set(chunks);
-    for (const id of held) {
-      if (deleting.has(id)) continue;
-      // A copy taken away after the inventory was read is still in it: it must not come back.
-      const when = taken?.get(id);
-      if (when !== undefined && (!asked || when >= asked.asked)) continue;
-      const record = this.meta.chunks.get(id);
-      if (!record) {
-        this.meta.chunks.put(id, { size: 0, refs: 0, replicas: [nodeId], zeroSince: now });
-        result.found++;
-      } else if (!record.replicas.includes(nodeId)) {
-        this.meta.chunks.put(id, { ...record, replicas: [...record.replicas, nodeId] });
+    for (const id of held)
+      if (this.mayAdd(nodeId, id, deleting, asked?.asked) && this.replicas.add(id, nodeId, now))
         result.added++;
-      }
-    }
     if (asked) {
       for (const id of asked.listed) {
-        if (held.has(id)) continue;
-        const record = this.meta.chunks.get(id);
-        if (!record?.replicas.includes(nodeId)) continue;
-        this.meta.chunks.put(id, { ...record, replicas: record.replicas.filter((n) => n !== nodeId) });
-        result.dropped++;
+        if (!held.has(id) && this.replicas.remove(id, nodeId)) result.dropped++;
       }
       this.pending.delete(nodeId);
       this.last.set(nodeId, now);
       // Copies taken before the request are absent from this inventory: no longer needed.
+      const taken = this.taken.get(nodeId);
       for (const [id, when] of taken ?? []) if (when < asked.asked) taken?.delete(id);
     } else {
       this.askSoon(nodeId);
     }
     return result;
+  }
+
+  /**
+   * Applies a heartbeat's incremental report: copies stored and removed since the last one, and
+   * copies the node kept although told to delete them (rewritten since: a newer copy).
+   */
+  applyDelta(
+    nodeId: string,
+    delta: { added: string[]; removed: string[]; kept: string[] },
+    deleting: ReadonlySet<string>,
+    now = Date.now(),
+  ): void {
+    const taken = this.taken.get(nodeId);
+    for (const id of delta.removed) {
+      this.replicas.remove(id, nodeId);
+      taken?.delete(id);
+    }
+    for (const id of delta.kept) {
+      taken?.delete(id);
+      this.replicas.add(id, nodeId, now);
+    }
+    for (const id of delta.added)
+      if (this.mayAdd(nodeId, id, deleting, undefined)) this.replicas.add(id, nodeId, now);
+  }
+
+  // A copy taken away after the report was read is still in it: it must not come back.
+  private mayAdd(
+    nodeId: string,
+    id: string,
+    deleting: ReadonlySet<string>,
+    askedAt: number | undefined,
+  ): boolean {
+    if (deleting.has(id)) return false;
+    const when = this.taken.get(nodeId)?.get(id);
+    return when === undefined || (askedAt !== undefined && when < askedAt);
   }
 
   /** Forgets a node's open request (it died; it asks again when it returns). */

@@ -1,59 +1,141 @@
-// The master daemon: metadata database, node registry, namespace and maintenance, served over HTTP.
+// The master daemon: the metadata store, the soft state rebuilt from the nodes (registry,
+// replica map), the namespace, leadership and maintenance, served over HTTP. Everything is
+// built in dependency order: no part is wired in after it is made.
 
-import fs from 'node:fs/promises';
 import type { MasterConfig } from '../config.js';
 import type { Logger } from '../http/errors.js';
 import { serve } from '../http/serve.js';
+import { openMetaStore } from '../meta/open.js';
+import type { MetaStore } from '../meta/store.js';
+import { probeChunk } from '../sdk/chunk-io.js';
 import { createMasterApp } from './app.js';
+import { Attention } from './attention.js';
+import { Deletions } from './deletions.js';
 import { EventLog } from './events.js';
-import { Maintenance } from './maintenance.js';
-import { MetaStore } from './meta.js';
+import { Gateways } from './gateways.js';
+import { Inventories } from './inventory.js';
+import { Leader } from './leader.js';
+import { inventoryEvery, Maintenance } from './maintenance.js';
 import { Namespace } from './namespace.js';
+import { NodeProtocol } from './node-protocol.js';
+import { NodeRemoval } from './node-removal.js';
+import { Operations } from './operations.js';
 import { NodeRegistry } from './registry.js';
-import { UploadTracker } from './uploads.js';
+import { Repairs } from './repairs.js';
+import { ReplicaMap } from './replicas.js';
 
 /** A running master. */
 export interface RunningMaster {
   url: string;
+  store: MetaStore;
   namespace: Namespace;
   registry: NodeRegistry;
+  replicas: ReplicaMap;
   maintenance: Maintenance;
+  nodeProtocol: NodeProtocol;
+  leader: Leader;
   close(): Promise<void>;
 }
 
-/** Opens the database and starts the master on its port. */
+// An idle S3 multipart upload is abandoned after this long.
+const MULTIPART_TTL = 24 * 3600_000;
+
+/** Opens the metadata store and starts the master on its port. */
 export async function startMaster(
   config: Readonly<MasterConfig>,
   log: Logger = console.error,
 ): Promise<RunningMaster> {
-  await fs.mkdir(config.data, { recursive: true });
-  const meta = MetaStore.open(config.data);
-  const events = new EventLog(log);
-  let maintenance: Maintenance | undefined;
-  const registry = new NodeRegistry(meta, events, config.heartbeatTimeout, () => maintenance?.markDirty());
-  // An upload silent for the whole grace period is abandoned; its chunks become collectable.
-  const uploads = new UploadTracker(meta, Math.max(config.gcGrace, config.tokenTtl));
-  const namespace = new Namespace(config, meta, registry, uploads);
-  maintenance = new Maintenance(config, meta, registry, uploads, namespace, events, log);
-  namespace.topUp = (short) => (maintenance as Maintenance).topUp(short);
-  namespace.onVanished = (id, nodeIds) => (maintenance as Maintenance).vanished(id, nodeIds);
-  const app = createMasterApp({ config, namespace, registry, maintenance, events, log });
-  const listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
-  maintenance.start();
-  events.add('master-started', `master started at ${listening.url}`);
-  let closing: Promise<void> | undefined;
-  return {
-    url: listening.url,
-    namespace,
-    registry,
-    maintenance,
-    close() {
-      closing ??= (async () => {
-        maintenance?.stop();
-        await listening.close();
-        await meta.close();
-      })();
-      return closing;
-    },
-  };
+  const opened = await openMetaStore(config);
+  const { store } = opened;
+  try {
+    const events = new EventLog(log);
+    const replicas = new ReplicaMap();
+    const attention = new Attention();
+    const registry = new NodeRegistry(
+      store,
+      events,
+      config.heartbeatTimeout,
+      () => attention.raise(),
+      await store.listNodes(),
+    );
+    const inventories = new Inventories(replicas, inventoryEvery(config));
+    const deletions = new Deletions();
+    const repairs = new Repairs(config, replicas, registry, deletions);
+    const leader = new Leader(store, events, config.leaseTimeout);
+    const removal = new NodeRemoval({ registry, replicas, inventories, repairs, deletions, events });
+    // Chunks with a copy found rotten and not yet replaced.
+    const corrupt = new Set<string>();
+    const shared = {
+      config,
+      store,
+      replicas,
+      registry,
+      inventories,
+      repairs,
+      deletions,
+      leader,
+      events,
+      corrupt,
+      attention,
+    };
+    const maintenance = new Maintenance({ ...shared, removal, log });
+    const nodeProtocol = new NodeProtocol({ ...shared, log });
+    const namespace = new Namespace({
+      config,
+      store,
+      replicas,
+      registry,
+      attention,
+      topUp: async (short) => {
+        const result = await repairs.topUp(short);
+        const copies = [...result.values()].reduce((n, nodes) => n + nodes.length, 0);
+        if (copies > 0) log(`commit: ${copies} copy(ies) made of chunks that lost a replica after their ack`);
+        return result;
+      },
+      probe: (url, id) => probeChunk(url, id, config.token),
+      vanished: async (id, nodeIds) => {
+        for (const nodeId of nodeIds) nodeProtocol.reportLost(nodeId, [id], true);
+      },
+    });
+    const operations = new Operations({
+      config,
+      store,
+      registry,
+      replicas,
+      removal,
+      maintenance,
+      leader,
+      events,
+      corrupt,
+    });
+    const gateways = new Gateways(config, store, MULTIPART_TTL);
+    const app = createMasterApp({ config, namespace, nodeProtocol, gateways, operations, log });
+    const listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
+    leader.url = config.advertise || listening.url;
+    await leader.claim();
+    maintenance.start();
+    events.add('master-started', `master started at ${leader.url} (metadata: ${store.kind})`);
+    let closing: Promise<void> | undefined;
+    return {
+      url: listening.url,
+      store,
+      namespace,
+      registry,
+      replicas,
+      maintenance,
+      nodeProtocol,
+      leader,
+      close() {
+        closing ??= (async () => {
+          await maintenance.stop();
+          await listening.close();
+          await opened.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
 }

@@ -1,9 +1,10 @@
 // The node registry: who the storage nodes are, where they live, and whether they are alive.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { MetaStore } from '../meta/store.js';
+import type { NodeRecord } from '../meta/types.js';
 import type { NodeCommand, NodeInfo, ScrubSummary } from '../protocol/types.js';
 import type { EventLog } from './events.js';
-import type { MetaStore } from './meta.js';
 
 /** A node as the master tracks it in memory. */
 export interface TrackedNode {
@@ -17,6 +18,8 @@ export interface TrackedNode {
   alive: boolean;
   /** Registered (inventory reconciled) since this master started. */
   registered: boolean;
+  /** Set while the node reports it cannot write to its disk: it gets no new chunks. */
+  writeError?: string;
   scrub?: ScrubSummary;
   /** Work waiting for the node's next heartbeat. */
   outbox: NodeCommand[];
@@ -28,14 +31,15 @@ export class NodeRegistry {
   private readonly startedAt = Date.now();
 
   constructor(
-    private readonly meta: MetaStore,
+    private readonly store: MetaStore,
     private readonly events: EventLog,
     private readonly timeout: number,
     private readonly onChange: (node: TrackedNode) => void,
+    known: NodeRecord[],
   ) {
     // Nodes known before a restart are given one timeout to come back before they count as dead.
     const now = Date.now();
-    for (const { value } of meta.nodes.getRange({})) {
+    for (const value of known) {
       this.nodes.set(value.id, {
         id: value.id,
         url: value.url,
@@ -73,8 +77,12 @@ export class NodeRegistry {
    */
   async settled(): Promise<void> {
     const deadline = this.startedAt + this.timeout;
-    while (Date.now() < deadline && this.all().some((n) => n.alive && !n.registered))
-      await sleep(Math.min(50, deadline - Date.now()));
+    while (Date.now() < deadline && !this.isSettled()) await sleep(Math.min(50, deadline - Date.now()));
+  }
+
+  /** True once every node known from before a restart has registered again or died. */
+  isSettled(): boolean {
+    return !this.all().some((n) => n.alive && !n.registered);
   }
 
   /** Records a registration; persists the node's address. */
@@ -99,14 +107,13 @@ export class NodeRegistry {
     if (!existing) this.events.add('node-joined', `node ${info.url} joined`);
     else if (!existing.alive) this.events.add('node-back', `node ${info.url} is back`);
     else if (existing.url !== info.url) this.events.add('node-moved', `node ${info.id} now at ${info.url}`);
-    await this.meta.write(() =>
-      this.meta.nodes.put(info.id, {
+    if (!existing?.registered || existing.url !== info.url)
+      await this.store.putNode({
         id: info.id,
         url: info.url,
         capacity: info.capacity,
         registered: Date.now(),
-      }),
-    );
+      });
     this.onChange(node);
     return node;
   }
@@ -119,10 +126,15 @@ export class NodeRegistry {
     used: number;
     chunks: number;
     scrub?: ScrubSummary;
+    writeError?: string;
   }) {
     const node = this.nodes.get(info.id);
     if (!node?.registered) return undefined;
     const wasDead = !node.alive;
+    if (info.writeError && !node.writeError)
+      this.events.add('node-cannot-write', `node ${node.url} cannot write: ${info.writeError}`);
+    else if (!info.writeError && node.writeError)
+      this.events.add('node-writable', `node ${node.url} writes again`);
     Object.assign(node, info, { lastHeartbeat: Date.now(), alive: true });
     if (wasDead) {
       this.events.add('node-back', `node ${node.url} is back`);
@@ -137,8 +149,8 @@ export class NodeRegistry {
     for (const node of this.nodes.values()) {
       if (node.alive && now - node.lastHeartbeat > this.timeout) {
         node.alive = false;
-        // Copies and checks are planned again elsewhere; deletes still apply when it returns.
-        node.outbox = node.outbox.filter((c) => c.op === 'delete');
+        // Copies and checks are planned again elsewhere (deletes wait in their own queue).
+        node.outbox = [];
         died.push(node);
         this.events.add(
           'node-lost',
@@ -158,6 +170,17 @@ export class NodeRegistry {
     });
   }
 
+  /** Live nodes that take new chunks (registered in this run, or reporting free space; able to write). */
+  writable(): TrackedNode[] {
+    return this.all().filter((n) => n.alive && (n.registered || n.free > 0) && !n.writeError);
+  }
+
+  /** Forgets a node for good (it was removed from the cluster). */
+  async remove(id: string): Promise<void> {
+    await this.store.removeNode(id);
+    this.nodes.delete(id);
+  }
+
   /** The public view of every node. */
   info(): NodeInfo[] {
     return this.all()
@@ -165,6 +188,7 @@ export class NodeRegistry {
         id: n.id,
         url: n.url,
         state: n.alive ? ('alive' as const) : ('dead' as const),
+        ...(n.writeError && { writeError: n.writeError }),
         lastHeartbeat: n.lastHeartbeat,
         capacity: n.capacity,
         free: n.free,

@@ -3,10 +3,11 @@
 
 import type { MasterConfig } from '../config.js';
 import { signWriteToken } from '../protocol/auth.js';
-import type { MetaStore } from './meta.js';
+import type { Deletions } from './deletions.js';
 import type { Shortfall } from './namespace.js';
 import { chooseNodes } from './placement.js';
 import type { NodeRegistry, TrackedNode } from './registry.js';
+import type { ReplicaMap } from './replicas.js';
 
 // A copy not confirmed within this time is planned again.
 const REPAIR_TIMEOUT = 60_000;
@@ -20,13 +21,14 @@ const SHUN_FOR = 10_000;
 /** A chunk below its factor, as a scan found it. */
 export interface RepairCandidate {
   id: string;
+  size: number;
   live: number;
 }
 
 /** The copies in flight and the queue of chunks waiting for one. */
 export class Repairs {
   private readonly inFlight = new Map<string, { since: number; source: string; targets: string[] }>();
-  private queue: string[] = [];
+  private queue: RepairCandidate[] = [];
   /** Copies in flight per source node. */
   private readonly loads = new Map<string, number>();
   /** Nodes that failed a copy as target, and until when they get no new one. */
@@ -36,8 +38,9 @@ export class Repairs {
 
   constructor(
     private readonly config: Readonly<MasterConfig>,
-    private readonly meta: MetaStore,
+    private readonly replicas: ReplicaMap,
     private readonly registry: NodeRegistry,
+    private readonly deletions: Deletions,
   ) {}
 
   /** Copies in flight. */
@@ -52,7 +55,7 @@ export class Repairs {
 
   /** Replaces the queue with what a scan found, fewest live replicas first. */
   setQueue(candidates: RepairCandidate[]): void {
-    this.queue = candidates.sort((a, b) => a.live - b.live).map((c) => c.id);
+    this.queue = candidates.sort((a, b) => a.live - b.live);
   }
 
   /**
@@ -64,18 +67,18 @@ export class Repairs {
     let planned = 0;
     let room = 0;
     for (const n of this.registry.alive()) if (n.registered) room += Math.max(0, this.cap - this.load(n.id));
-    const rest: string[] = [];
-    for (const [i, id] of this.queue.entries()) {
+    const rest: RepairCandidate[] = [];
+    for (const [i, candidate] of this.queue.entries()) {
       if (room === 0) {
         rest.push(...this.queue.slice(i));
         break;
       }
-      if (this.inFlight.has(id)) continue;
-      const outcome = this.planOne(id, now, prefer);
+      if (this.inFlight.has(candidate.id)) continue;
+      const outcome = this.planOne(candidate, now, prefer);
       if (outcome === 'planned') {
         planned++;
         room--;
-      } else if (outcome === 'busy') rest.push(id);
+      } else if (outcome === 'busy') rest.push(candidate);
     }
     this.queue = rest;
     return planned;
@@ -85,11 +88,11 @@ export class Repairs {
     return this.config.repairConcurrency;
   }
 
-  // Rechecked against the table: the queue may be a few seconds old.
-  private planOne(id: string, now: number, prefer?: string): 'planned' | 'busy' | 'skip' {
-    const record = this.meta.chunks.get(id);
-    if (!record || record.refs === 0) return 'skip';
-    const live = record.replicas.filter((n) => this.registry.isAlive(n));
+  // Rechecked against the replica map: the queue may be a few seconds old.
+  private planOne(candidate: RepairCandidate, now: number, prefer?: string): 'planned' | 'busy' | 'skip' {
+    const { id } = candidate;
+    const holders = this.replicas.holders(id);
+    const live = holders.filter((n) => this.registry.isAlive(n));
     const missing = this.config.replication - live.length;
     if (missing <= 0 || live.length === 0) return 'skip';
     // Among holders registered in this run and not at their limit: the preferred one, else the
@@ -100,7 +103,7 @@ export class Repairs {
       .sort((a, b) => Number(b.id === prefer) - Number(a.id === prefer) || this.load(a.id) - this.load(b.id));
     const source = sources[0];
     if (!source) return 'busy';
-    const targets = this.targets(id, missing, record.size, new Set(record.replicas), now);
+    const targets = this.targets(id, missing, candidate.size, new Set(holders), now);
     // Not enough distinct live nodes: stays under-replicated until one joins.
     if (!targets) return 'skip';
     this.sendCopy(source, id, targets, now);
@@ -120,8 +123,10 @@ export class Repairs {
       .filter(
         (n) =>
           n.registered &&
+          !n.writeError &&
           (this.shunned.get(n.id) ?? 0) <= now &&
-          !n.outbox.some((c) => c.op === 'delete' && c.chunkId === id),
+          !this.deletions.isQueued(n.id, id) &&
+          !this.deletions.pending.get(n.id)?.has(id),
       );
     try {
       return chooseNodes(candidates, missing, size, avoid) as TrackedNode[];
@@ -164,7 +169,7 @@ export class Repairs {
     await Promise.all(
       unique.map(async (s) => {
         const got: string[] = [];
-        const avoid = new Set([...s.holders, ...s.live, ...(this.meta.chunks.get(s.id)?.replicas ?? [])]);
+        const avoid = new Set([...s.holders, ...s.live, ...this.replicas.holders(s.id)]);
         for (let i = 0; i < URGENT_ATTEMPTS && s.live.length + got.length < this.config.replication; i++) {
           const { nodes, tried } = await this.copyNow(
             s,

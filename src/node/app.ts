@@ -14,7 +14,7 @@ import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/he
 import { assertChunkId } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
 import type { Receipt } from '../protocol/types.js';
-import { type ChunkPut, openChunkPut } from '../sdk/chunk-io.js';
+import { type ChunkPut, openChunkPut, PipelineError } from '../sdk/chunk-io.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { parseForwardHeader } from './forward.js';
 import { renderNodePage } from './page.js';
@@ -79,8 +79,7 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
     } catch (err) {
       forward?.destroy();
       await writer.abort();
-      const failedNode = (err as { failedNode?: string }).failedNode;
-      if (failedNode) ctx.set(FAILED_NODE_HEADER, failedNode);
+      if (err instanceof PipelineError) ctx.set(FAILED_NODE_HEADER, err.failedNode);
       throw err;
     }
     state.bytesIn += writer.size;

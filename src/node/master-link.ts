@@ -1,46 +1,49 @@
-// The node's side of the node ↔ master conversation: register with the whole inventory,
-// heartbeat, carry out the work the master hands back, and report rot until it is heard.
+// The node's side of its conversation with one master (a node talks to every master): register
+// with the whole inventory, heartbeat with what changed since (chunks stored, removed, kept),
+// hand the answer's work to the worker, and report lost copies until they are heard.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeConfig } from '../config.js';
 import type { Logger } from '../http/errors.js';
 import { signNodeAuth } from '../protocol/auth.js';
 import type { DfsError } from '../protocol/errors.js';
-import type {
-  HeartbeatRequest,
-  HeartbeatResponse,
-  NodeCommand,
-  Receipt,
-  RegisterRequest,
-} from '../protocol/types.js';
-import { openChunkPut } from '../sdk/chunk-io.js';
+import type { HeartbeatRequest, HeartbeatResponse, Receipt, RegisterRequest } from '../protocol/types.js';
 import { jsonCall } from '../sdk/transport.js';
 import type { DiskUsage } from '../storage/chunk-store.js';
 import type { NodeState } from './state.js';
+import type { Worker } from './worker.js';
 
-// A repair copy still unfinished after this long is abandoned (the master plans it again).
-const COPY_DEADLINE = 60_000;
 // Tries at reporting a finished copy before giving up (the master then plans it again).
 const REPORT_ATTEMPTS = 3;
 // A disk's statfs answer is reused for this long (the write path reads it too).
 const STATFS_MAX_AGE = 250;
+// Past this many unsent changes, the next contact sends the whole inventory instead.
+const MAX_DELTA = 10_000;
 
-/** Registers, heartbeats and runs the master's commands until stopped. */
+/** Registers with one master, heartbeats, and runs its commands until stopped. */
 export class MasterLink {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private ticking = false;
   private again = false;
   private lastError = '';
-  private readonly busy = new Set<string>();
+  /** Registered with this master (it knows the node and its inventory). */
+  registered = false;
+  lastContact = 0;
   /** The master asked for the inventory with this stamp. */
   private inventoryStamp: number | undefined;
-  /** Quarantined (corrupt) or vanished (missing) chunks the master has not yet been told of. */
+  /** Changes since the last heartbeat this master answered. */
+  private added = new Set<string>();
+  private removed = new Set<string>();
+  private kept = new Set<string>();
+  /** Quarantined (corrupt) or vanished (missing) chunks this master has not yet been told of. */
   private readonly unreported = new Map<string, 'corrupt' | 'missing'>();
 
   constructor(
+    readonly master: string,
     private readonly config: Readonly<NodeConfig>,
     private readonly state: NodeState,
+    private readonly worker: Worker,
     private readonly log: Logger,
   ) {}
 
@@ -64,12 +67,22 @@ export class MasterLink {
     void this.tick();
   }
 
+  /** Notes a change of the store for the next heartbeat. */
+  changed(id: string, kind: 'added' | 'removed'): void {
+    (kind === 'added' ? this.removed : this.added).delete(id);
+    (kind === 'added' ? this.added : this.removed).add(id);
+    // Too much to send as a delta (the master was away): the inventory says it all.
+    if (this.added.size + this.removed.size > MAX_DELTA) this.registered = false;
+  }
+
+  /** Notes a delete this node refused (its copy is newer than the command). */
+  keptCopy(id: string): void {
+    this.kept.add(id);
+  }
+
   private call<T>(route: string, json: unknown): Promise<T> {
     const headers = { authorization: signNodeAuth(this.config.secret, this.state.id) };
-    return jsonCall<T>('post', `${this.config.master}${route}`, `master ${this.config.master}`, {
-      json,
-      headers,
-    });
+    return jsonCall<T>('post', `${this.master}${route}`, `master ${this.master}`, { json, headers });
   }
 
   // Space below the reserve is not offered to the master: a disk that full counts as full.
@@ -83,24 +96,28 @@ export class MasterLink {
     this.ticking = true;
     let ok = false;
     try {
+      const sentAt = this.state.store.sequence;
       const answer =
-        !this.state.registered || this.inventoryStamp !== undefined
-          ? await this.register()
-          : await this.beat();
-      this.state.registered = answer.known;
+        !this.registered || this.inventoryStamp !== undefined ? await this.register() : await this.beat();
+      this.registered = answer.known;
       this.state.chunkSize = answer.chunkSize;
-      this.state.lastContact = Date.now();
+      this.lastContact = Date.now();
       this.lastError = '';
       if (answer.inventory !== undefined) this.inventoryStamp = answer.inventory;
-      for (const command of answer.commands) void this.run(command);
+      await this.worker.accept(answer.commands, {
+        epoch: answer.epoch ?? 0,
+        sentAt,
+        replicated: (report) => this.report(report),
+        kick: () => this.kick(),
+      });
       ok = true;
-      if (this.unreported.size > 0) await this.flushCorrupt();
+      if (this.unreported.size > 0) await this.flushLost();
     } catch (err) {
       const message = (err as Error).message;
       if (message !== this.lastError) this.log(`node ${this.state.id}: ${message}; retrying`);
       this.lastError = message;
       const code = (err as DfsError).code;
-      if (code === 'unauthorized' || code === 'forbidden') this.state.registered = false;
+      if (code === 'unauthorized' || code === 'forbidden') this.registered = false;
     } finally {
       this.ticking = false;
     }
@@ -112,43 +129,59 @@ export class MasterLink {
 
   private async register(): Promise<HeartbeatResponse> {
     const stamp = this.inventoryStamp;
-    // Read after the master asked: the inventory must not predate the request it answers.
+    // What changed before the inventory is read is in it.
+    this.added.clear();
+    this.removed.clear();
+    this.kept.clear();
+    // Read after the master asked: the inventory must not predate the request it answers. An
+    // inventory the master asked for is read from the disk: files removed behind the node's
+    // back are noticed here at the latest.
     const body: RegisterRequest = {
       id: this.state.id,
       url: this.state.url,
       ...(await this.usage()),
-      // An inventory the master asked for is read from the disk: files removed behind the
-      // node's back are noticed here at the latest.
       chunks: stamp === undefined ? this.state.store.ids() : await this.state.store.rescan(),
       ...(stamp !== undefined && { inventory: stamp }),
     };
     const answer = await this.call<HeartbeatResponse>('/internal/register', body);
-    if (stamp === undefined)
-      this.log(`node ${this.state.id} registered with ${this.config.master} as ${this.state.url}`);
+    if (stamp === undefined && !this.registered)
+      this.log(`node ${this.state.id} registered with ${this.master} as ${this.state.url}`);
     if (this.inventoryStamp === stamp) this.inventoryStamp = undefined;
     return answer;
   }
 
   private async beat(): Promise<HeartbeatResponse> {
     const scrub = this.state.scrub;
+    const added = [...this.added];
+    const removed = [...this.removed];
+    const kept = [...this.kept];
+    // A disk that failed a write is tried again: the node takes chunks again once it can.
+    if (this.state.store.writeError) await this.state.store.probeWrite();
+    const writeError = this.state.store.writeError;
     const body: HeartbeatRequest = {
       id: this.state.id,
       ...(await this.usage()),
       scrub: scrub && { finished: scrub.finished, checked: scrub.checked, corrupt: scrub.corrupt },
+      ...(added.length > 0 && { added }),
+      ...(removed.length > 0 && { removed }),
+      ...(kept.length > 0 && { kept }),
+      ...(writeError && { writeError }),
     };
-    return this.call<HeartbeatResponse>('/internal/heartbeat', body);
+    const answer = await this.call<HeartbeatResponse>('/internal/heartbeat', body);
+    // Heard: what was sent is off the list (changes made meanwhile stay for the next one).
+    for (const id of added) this.added.delete(id);
+    for (const id of removed) this.removed.delete(id);
+    for (const id of kept) this.kept.delete(id);
+    return answer;
   }
 
-  /**
-   * Reports quarantined (`corrupt`) or vanished (`missing`) chunks; kept and sent again with the
-   * next heartbeat until the master hears.
-   */
-  async reportLost(ids: string[], why: 'corrupt' | 'missing'): Promise<void> {
+  /** Reports lost copies; kept and sent again with the next heartbeat until the master hears. */
+  reportLost(ids: string[], why: 'corrupt' | 'missing'): void {
     for (const id of ids) this.unreported.set(id, why);
-    await this.flushCorrupt();
+    void this.flushLost().catch(() => {});
   }
 
-  private async flushCorrupt(): Promise<void> {
+  private async flushLost(): Promise<void> {
     for (const why of ['corrupt', 'missing'] as const) {
       const ids = [...this.unreported].filter(([, w]) => w === why).map(([id]) => id);
       if (ids.length === 0) continue;
@@ -157,97 +190,19 @@ export class MasterLink {
     }
   }
 
-  private async run(command: NodeCommand): Promise<void> {
-    // A copy to other targets is new work, even while a stuck copy of the same chunk runs.
-    const to = command.op === 'replicate' ? command.targets.map((t) => t.nodeId).join(',') : '';
-    const key = `${command.op}:${command.chunkId}:${to}`;
-    if (this.busy.has(key)) return;
-    this.busy.add(key);
-    try {
-      if (command.op === 'delete') await this.state.store.delete(command.chunkId);
-      else if (command.op === 'verify') await this.verify(command.chunkId, 'reported by a reader');
-      else await this.replicate(command);
-    } catch (err) {
-      this.log(`node ${this.state.id}: ${command.op} ${command.chunkId} failed: ${(err as Error).message}`);
-    } finally {
-      this.busy.delete(key);
-    }
-  }
-
-  // Re-hashes the local copy; a bad one is quarantined and reported. True when it is good.
-  private async verify(chunkId: string, why: string): Promise<boolean> {
-    const store = this.state.store;
-    // Not here (any more): the master lists a copy that does not exist.
-    if (!store.has(chunkId)) {
-      await this.reportLost([chunkId], 'missing').catch(() => {});
-      return false;
-    }
-    const good = await store.verify(chunkId).catch((err) => {
-      // A vanished file was reported by the store itself.
-      if ((err as DfsError).code === 'not_found') return false;
-      throw err;
-    });
-    if (good || !store.has(chunkId)) return good;
-    await store.quarantine(chunkId);
-    this.log(`node ${this.state.id}: chunk ${chunkId} is corrupt (${why}); quarantined`);
-    await this.reportLost([chunkId], 'corrupt').catch(() => {});
-    return false;
-  }
-
-  private async replicate(command: Extract<NodeCommand, { op: 'replicate' }>): Promise<void> {
-    const { chunkId } = command;
-    let receipts: Receipt[];
-    try {
-      receipts = await this.copy(command);
-    } catch (err) {
-      const code = (err as DfsError).code;
-      // The copy the target refused may be our own rot: check it before it is offered again.
-      const missing =
-        code === 'not_found' ||
-        (code === 'checksum_mismatch' && !(await this.verify(chunkId, 'a copy failed')));
-      await this.call('/internal/replicated', {
-        id: this.state.id,
-        chunkId,
-        receipts: [],
-        error: (err as Error).message,
-        missing,
-      }).catch(() => {});
-      throw err;
-    }
-    // The copy is done: a failed report is retried, never turned into a failure report.
+  // A finished copy is reported until heard (a failed report is retried, never turned into a
+  // failure report); a failed copy is reported once.
+  private async report(report: { chunkId: string; receipts: Receipt[]; error?: string; missing?: boolean }) {
+    const body = { id: this.state.id, ...report };
+    if (report.error !== undefined) return void (await this.call('/internal/replicated', body));
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.call('/internal/replicated', { id: this.state.id, chunkId, receipts });
-        break;
+        await this.call('/internal/replicated', body);
+        return;
       } catch (err) {
         if (attempt === REPORT_ATTEMPTS || this.stopped) throw err;
         await sleep(this.config.heartbeatInterval);
       }
-    }
-    // More copies may be waiting: ask for them now (after a failure, at the next beat).
-    this.kick();
-  }
-
-  /** Streams the local copy of a chunk down the targets' pipeline; returns their receipts. */
-  private async copy(command: Extract<NodeCommand, { op: 'replicate' }>): Promise<Receipt[]> {
-    const { size, stream, data } = await this.state.store.read(command.chunkId);
-    const forward = openChunkPut(
-      command.targets.map((t) => t.url),
-      command.chunkId,
-      command.token,
-      size,
-    );
-    // A target that accepts the connection and then hangs must not hold the copy forever.
-    const deadline = setTimeout(() => forward.destroy(), COPY_DEADLINE);
-    try {
-      for await (const piece of data ? [data] : (stream as AsyncIterable<Buffer>)) await forward.write(piece);
-      return await forward.finish();
-    } catch (err) {
-      forward.destroy();
-      stream?.destroy();
-      throw err;
-    } finally {
-      clearTimeout(deadline);
     }
   }
 }

@@ -1,5 +1,5 @@
-// A storage node daemon: its chunk store, its routes, and the loop that registers with the
-// master, heartbeats, and carries out the work the master hands back.
+// A storage node daemon: its chunk store, its routes, and a link to every master that
+// registers, heartbeats and carries out the work the leader hands back.
 
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -8,10 +8,12 @@ import type { NodeConfig } from '../config.js';
 import type { Logger } from '../http/errors.js';
 import { type Listening, serve } from '../http/serve.js';
 import { ChunkStore } from '../storage/chunk-store.js';
+import { lockFolder } from '../storage/folder-lock.js';
 import { createNodeApp } from './app.js';
 import { MasterLink } from './master-link.js';
 import { Scrubber } from './scrubber.js';
 import { NodeState } from './state.js';
+import { Worker } from './worker.js';
 
 /** A running storage node. */
 export interface RunningNode {
@@ -37,40 +39,68 @@ async function nodeId(data: string): Promise<string> {
   return id;
 }
 
-/** Starts a node: opens the store, listens, and begins registering with the master. */
+/** Starts a node: locks its folder, opens the store, listens, and begins registering with every master. */
 export async function startNode(
   config: Readonly<NodeConfig>,
   log: Logger = console.error,
 ): Promise<RunningNode> {
-  await fs.mkdir(config.data, { recursive: true });
-  const store = await ChunkStore.open(config.data);
-  const state = new NodeState(await nodeId(config.data), config.master, store);
-  const app = createNodeApp({ config, store, state, log });
-  const listening: Listening = await serve(app, config.host, config.port, {
-    headersTimeout: config.headersTimeout,
-  });
-  state.url = config.advertise || listening.url;
-  const agent = new MasterLink(config, state, log);
-  const scrubber = new Scrubber(store, state, config, log, (ids) => agent.reportLost(ids, 'corrupt'));
-  store.onLost = (id) => {
-    log(`node ${state.id}: chunk ${id} vanished from the disk`);
-    void agent.reportLost([id], 'missing').catch(() => {});
-  };
-  agent.start();
-  scrubber.start();
-  let closing: Promise<void> | undefined;
-  return {
-    url: state.url,
-    id: state.id,
-    state,
-    store,
-    close() {
-      closing ??= (async () => {
-        agent.stop();
-        scrubber.stop();
-        await listening.close();
-      })();
-      return closing;
-    },
-  };
+  const lock = await lockFolder(config.data, 'node');
+  let listening: Listening | undefined;
+  try {
+    const store = await ChunkStore.open(config.data);
+    const state = new NodeState(await nodeId(config.data), store);
+    const app = createNodeApp({ config, store, state, log });
+    listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
+    state.url = config.advertise || listening.url;
+    const links: MasterLink[] = [];
+    const worker = new Worker(
+      state,
+      config.data,
+      {
+        lost: (ids, why) => {
+          for (const link of links) link.reportLost(ids, why);
+        },
+        kept: (id) => {
+          for (const link of links) link.keptCopy(id);
+        },
+      },
+      log,
+    );
+    await worker.load();
+    links.push(...config.masters.map((m) => new MasterLink(m, config, state, worker, log)));
+    state.links = links;
+    store.onChange = (id, kind) => {
+      for (const link of links) link.changed(id, kind);
+    };
+    store.onLost = (id) => {
+      log(`node ${state.id}: chunk ${id} vanished from the disk`);
+      for (const link of links) link.reportLost([id], 'missing');
+    };
+    const scrubber = new Scrubber(store, state, config, log, async (ids) => {
+      for (const link of links) link.reportLost(ids, 'corrupt');
+    });
+    for (const link of links) link.start();
+    scrubber.start();
+    const served = listening;
+    let closing: Promise<void> | undefined;
+    return {
+      url: state.url,
+      id: state.id,
+      state,
+      store,
+      close() {
+        closing ??= (async () => {
+          for (const link of links) link.stop();
+          scrubber.stop();
+          await served.close();
+          await lock.release();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await listening?.close();
+    await lock.release();
+    throw err;
+  }
 }

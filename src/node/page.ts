@@ -22,7 +22,15 @@ export function renderNodePage(s: NodeSnapshot): string {
   const rows: [string, string][] = [
     ['Node id', `<code>${e(s.id)}</code>`],
     ['Address', e(s.url)],
-    ['Master', `<a href="${e(s.master)}/">${e(s.master)}</a>`],
+    [
+      s.masters.length === 1 ? 'Master' : 'Masters',
+      s.masters
+        .map(
+          (m) =>
+            `<a href="${e(m.url)}/">${e(m.url)}</a>${m.registered ? '' : ' <span class="badge warn">not registered</span>'}`,
+        )
+        .join('<br>'),
+    ],
     ['Registered', e(s.registered ? `yes, last contact ${formatAgo(s.lastContact)}` : 'not yet')],
     [
       'Disk',
@@ -31,6 +39,9 @@ export function renderNodePage(s: NodeSnapshot): string {
       ),
     ],
     ['Bytes in / out', e(`${formatBytes(s.bytesIn)} / ${formatBytes(s.bytesOut)}`)],
+    ...(s.writeError
+      ? [['Cannot write', `<span class="badge bad">${e(s.writeError)}</span>`] as [string, string]]
+      : []),
     ['Up for', e(formatDuration(Date.now() - s.startedAt))],
     [
       'Last scrub',

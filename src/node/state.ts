@@ -7,9 +7,12 @@ import type { ChunkStore } from '../storage/chunk-store.js';
 export interface NodeSnapshot {
   id: string;
   url: string;
-  master: string;
+  /** Every master, and whether this node is registered with it. */
+  masters: { url: string; registered: boolean; lastContact: number }[];
   registered: boolean;
   lastContact: number;
+  /** Why the node cannot write, when its disk fails writes. */
+  writeError?: string;
   capacity: number;
   free: number;
   used: number;
@@ -24,23 +27,26 @@ export interface NodeSnapshot {
 /** Mutable state of a running node. */
 export class NodeState {
   readonly id: string;
-  readonly master: string;
   readonly store: ChunkStore;
   url = '';
   /** Largest chunk accepted; learned from the master, generous until then. */
   chunkSize = 256 * 1024 * 1024;
-  registered = false;
-  lastContact = 0;
+  /** The links to every master (set once they are made). */
+  links: readonly { master: string; registered: boolean; lastContact: number }[] = [];
   requests = 0;
   bytesIn = 0;
   bytesOut = 0;
   readonly startedAt = Date.now();
   scrub: (ScrubSummary & { running: boolean }) | undefined;
 
-  constructor(id: string, master: string, store: ChunkStore) {
+  constructor(id: string, store: ChunkStore) {
     this.id = id;
-    this.master = master;
     this.store = store;
+  }
+
+  /** Registered with at least one master. */
+  get registered(): boolean {
+    return this.links.some((l) => l.registered);
   }
 
   /** A consistent copy for pages and heartbeats. */
@@ -49,9 +55,14 @@ export class NodeState {
     return {
       id: this.id,
       url: this.url,
-      master: this.master,
+      masters: this.links.map((l) => ({
+        url: l.master,
+        registered: l.registered,
+        lastContact: l.lastContact,
+      })),
       registered: this.registered,
-      lastContact: this.lastContact,
+      lastContact: Math.max(0, ...this.links.map((l) => l.lastContact)),
+      ...(this.store.writeError && { writeError: this.store.writeError }),
       ...usage,
       requests: this.requests,
       bytesIn: this.bytesIn,

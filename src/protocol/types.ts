@@ -13,8 +13,15 @@ export interface Manifest {
   size: number;
   /** SHA-256 of the whole file. */
   sha256: string;
-  /** Milliseconds since the epoch when this version was committed. */
+  /** Grows with every committed version in the cluster: conditional writes and ETags use it. */
+  generation: number;
+  /** Milliseconds since the epoch when this version was committed (display and Last-Modified only). */
   created: number;
+  contentType: string;
+  /** User metadata: a string map of at most 2 KiB. */
+  metadata: Record<string, string>;
+  /** Protocol attributes (S3 headers and ETags, WebDAV dead properties). */
+  attributes: Record<string, string>;
   chunks: ChunkRef[];
 }
 
@@ -34,16 +41,24 @@ export interface FileInfo extends Omit<Manifest, 'chunks'> {
   chunks: ChunkLocation[];
 }
 
-/** A row of `GET /api/files`: a file or, with a delimiter, a folder. */
+/** A row of `GET /api/files`: a file or a folder. */
 export interface ListEntry {
   type: 'file' | 'dir';
+  /** A folder's path ends in `/`. */
   path: string;
   name: string;
   size: number;
+  /** Commit time of a file; creation time of an explicit folder (0 for an implied one). */
   created: number;
-  /** Files: the fewest live replicas of any chunk (health at a glance). */
-  minReplicas?: number;
+  /** Files: the version. */
+  generation?: number;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  attributes?: Record<string, string>;
+  sha256?: string;
   chunkCount?: number;
+  /** Files, when asked with `health=1`: the fewest live replicas of any chunk. */
+  minReplicas?: number;
 }
 
 /** `GET /api/files` */
@@ -93,9 +108,15 @@ export interface CommitRequest {
   size: number;
   sha256: string;
   chunks: ChunkRef[];
-  receipts: Receipt[];
-  /** Optimistic concurrency: only commit if the current version was created at this time (0 = absent). */
-  ifMatch?: number;
+  receipts?: Receipt[];
+  /** Default: guessed from the file name. */
+  contentType?: string;
+  metadata?: Record<string, string>;
+  attributes?: Record<string, string>;
+  /** Only commit if the current version has this generation (0: only if the path is free). */
+  ifGeneration?: number;
+  /** Only commit if the current version does not have this generation. */
+  ifNotGeneration?: number;
 }
 
 /** What the master knows about a storage node. */
@@ -103,6 +124,8 @@ export interface NodeInfo {
   id: string;
   url: string;
   state: 'alive' | 'dead';
+  /** Why the node takes no new chunks, when it cannot write (read-only disk). */
+  writeError?: string;
   lastHeartbeat: number;
   capacity: number;
   free: number;
@@ -122,6 +145,13 @@ export interface ScrubSummary {
 /** `GET /api/status`: cluster health at a glance. */
 export interface ClusterStatus {
   nodes: { alive: number; dead: number };
+  /** This master's role: the leader repairs and collects; a standby only serves. */
+  role: 'leader' | 'standby';
+  epoch: number;
+  /** After a start or a takeover: nodes yet to report their inventories (no repair or collection until then). */
+  safeMode: { on: boolean; waitingFor: number };
+  /** Every master sharing the metadata store, and which one leads. */
+  masters: { id: string; url: string; leader: boolean }[];
   files: number;
   logicalBytes: number;
   storedBytes: number;
@@ -162,6 +192,14 @@ export interface HeartbeatRequest {
   used: number;
   chunks: number;
   scrub?: ScrubSummary;
+  /** Chunks stored since the last heartbeat this master answered. */
+  added?: string[];
+  /** Chunks deleted, quarantined or found gone since then. */
+  removed?: string[];
+  /** Chunks a delete command named that the node kept: its copy was written after the command was sent. */
+  kept?: string[];
+  /** Set while the node cannot write to its disk (read-only, failing): it gets no new chunks. */
+  writeError?: string;
 }
 
 /** Work the master hands a node in a heartbeat answer. */
@@ -176,6 +214,8 @@ export interface HeartbeatResponse {
   /** False when the master does not know the node (e.g. it lost its state): register again. */
   known: boolean;
   chunkSize: number;
+  /** The answering master's leadership epoch (0 for a standby): commands from an older epoch are refused. */
+  epoch: number;
   commands: NodeCommand[];
   /** Set when the master wants the node's full inventory: send a register echoing this stamp. */
   inventory?: number;

@@ -9,6 +9,18 @@ import type { Receipt } from '../protocol/types.js';
 import { agentFor } from './agents.js';
 import { IDLE_TIMEOUT, replyError, request } from './transport.js';
 
+/** A failure of one node of a replication pipeline: the client tries again without it. */
+export class PipelineError extends DfsError {
+  constructor(
+    cause: DfsError,
+    /** Base URL of the node to blame. */
+    readonly failedNode: string,
+  ) {
+    super(cause.code, cause.message, { cause });
+    this.name = 'PipelineError';
+  }
+}
+
 /** An open chunk PUT to the first node of a pipeline. */
 export interface ChunkPut {
   /** Sends more bytes, waiting for room downstream (or failing if the node answered already). */
@@ -19,9 +31,9 @@ export interface ChunkPut {
 }
 
 /**
- * Opens `PUT {targets[0]}/chunks/{id}`, which forwards to the rest of `targets`. A failure names
- * the node to blame in `failedNode` (the first, or the one a node reported downstream); a refusal
- * of the request itself (4xx: token, size, checksum) carries its own code and blames nobody.
+ * Opens `PUT {targets[0]}/chunks/{id}`, which forwards to the rest of `targets`. A failure is a
+ * PipelineError naming the node to blame (the first, or the one a node reported downstream); a
+ * refusal of the request itself (4xx: token, size, checksum) carries its own code and blames nobody.
  */
 export function openChunkPut(
   targets: string[],
@@ -46,7 +58,7 @@ export function openChunkPut(
     signal,
     timeout: IDLE_TIMEOUT,
   });
-  const blame = (error: DfsError, node: string) => Object.assign(error, { failedNode: node });
+  const blame = (error: DfsError, node: string) => new PipelineError(error, node);
   let failure: Error | undefined;
   const response = new Promise<Receipt[]>((resolve, reject) => {
     req.on('timeout', () => req.destroy(new Error('timed out')));

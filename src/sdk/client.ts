@@ -1,28 +1,21 @@
-// The client library (SDK) shared by the CLI and the web client: every call to the master, and
-// the chunked, replicated, verified upload and download paths.
+// The client library (SDK) shared by the CLI, the web client, WebDAV and the S3 gateway: the
+// master API with failover, and the chunked, replicated, verified write and read paths.
+// Writing and committing are separate steps; every call takes an AbortSignal.
 
-import type { Writable } from 'node:stream';
-import { parseBaseUrl } from '../config.js';
+import { randomUUID } from 'node:crypto';
+import { Readable, type Writable } from 'node:stream';
+import { parseMasters } from '../config.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
-import type {
-  ClusterConfig,
-  ClusterStatus,
-  FileInfo,
-  FsckReport,
-  ListEntry,
-  ListResponse,
-  Manifest,
-  NodeInfo,
-} from '../protocol/types.js';
+import type { ClusterConfig, FileInfo, ListEntry, ListResponse, Manifest } from '../protocol/types.js';
 import { BufferPool, chunks, fileChunks } from './chunker.js';
-import { readPieces } from './download.js';
-import { type JsonCallOptions, jsonCall } from './transport.js';
-import { uploadChunks } from './upload.js';
+import { type ReadOptions, readPieces } from './download.js';
+import { type CallOptions, type ListOptions, MasterApi } from './master-api.js';
+import { type WriteOptions, type WrittenChunks, writeChunks } from './upload.js';
 
 /** How to reach a cluster. */
 export interface ClientOptions {
-  /** Base URL of the master. */
-  master: string;
+  /** Base URL of the master, or several, comma-separated or as a list. */
+  master: string | readonly string[];
   /** Access token ($DFS_TOKEN), if the cluster has one. */
   token?: string;
   /** Chunks uploaded at once; default 4. */
@@ -34,31 +27,42 @@ export interface ClientOptions {
 /** Progress of a transfer: bytes so far. */
 export type Progress = (bytes: number) => void;
 
-/** Options of an upload. */
-export interface UploadOptions {
+/** What a commit makes of written chunks. */
+export interface CommitOptions extends CallOptions {
+  path: string;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  attributes?: Record<string, string>;
+  /** Only commit if the current version has this generation (0: only if the path is free). */
+  ifGeneration?: number;
+  /** Only commit if the current version does not have this generation. */
+  ifNotGeneration?: number;
+}
+
+/** Options of an upload (write, then commit). */
+export interface UploadOptions extends Omit<CommitOptions, 'path'> {
   onProgress?: Progress;
-  signal?: AbortSignal;
-  /** Only replace the file if its current version was created at this time (0: only if absent). */
-  ifMatch?: number;
+  /** Also compute the MD5 of the bytes (for S3 ETags): the result is in `attributes.md5`. */
+  md5?: boolean;
 }
 
 /** Options of a download. */
-export interface DownloadOptions {
-  /** First byte, inclusive. */
-  start?: number;
-  /** Last byte, inclusive. */
-  end?: number;
-  onProgress?: Progress;
-  signal?: AbortSignal;
+export interface DownloadOptions extends ReadOptions {
   /** An already fetched FileInfo, to skip one round trip. */
   info?: FileInfo;
 }
 
+/** A file opened for reading: its manifest and its (verified) bytes. */
+export interface OpenFile {
+  info: FileInfo;
+  stream: Readable;
+}
+
 /** A connection to a dfs cluster. */
 export class DfsClient {
-  readonly master: string;
+  /** Every route of the master, with failover. */
+  readonly api: MasterApi;
   readonly token: string;
-  private readonly headers: Record<string, string>;
   /** Chunks sent at once by an upload. */
   readonly uploadConcurrency: number;
   /** Chunks fetched ahead by a download. */
@@ -66,24 +70,21 @@ export class DfsClient {
   private configPromise: Promise<ClusterConfig> | undefined;
 
   constructor(options: ClientOptions) {
-    this.master = parseBaseUrl(options.master, 'master URL');
+    const masters = typeof options.master === 'string' ? parseMasters(options.master) : [...options.master];
     this.token = options.token ?? '';
-    this.headers = this.token ? { authorization: `Bearer ${this.token}` } : {};
+    this.api = new MasterApi(masters, this.token);
     this.uploadConcurrency = options.uploadConcurrency ?? 4;
     this.prefetch = options.prefetch ?? 3;
   }
 
-  /** Calls a master JSON route with this client's credentials. */
-  call<T>(method: 'get' | 'post' | 'delete', route: string, options: JsonCallOptions = {}): Promise<T> {
-    return jsonCall<T>(method, `${this.master}${route}`, `master ${this.master}`, {
-      ...options,
-      headers: { ...this.headers, ...options.headers },
-    });
+  /** The first master URL (for messages). */
+  get master(): string {
+    return this.api.masters[0] as string;
   }
 
   /** The cluster's chunk size, replication and limits (cached). */
   config(): Promise<ClusterConfig> {
-    this.configPromise ??= this.call<ClusterConfig>('get', '/api/config').catch((err) => {
+    this.configPromise ??= this.api.config().catch((err) => {
       this.configPromise = undefined;
       throw err;
     });
@@ -91,89 +92,159 @@ export class DfsClient {
   }
 
   /** One page of a listing. */
-  list(
-    prefix = '/',
-    options: { delimiter?: boolean; after?: string; limit?: number } = {},
-  ): Promise<ListResponse> {
-    const searchParams: Record<string, string> = { prefix: normalisePrefix(prefix) };
-    if (options.delimiter) searchParams.delimiter = '/';
-    if (options.after) searchParams.after = options.after;
-    if (options.limit) searchParams.limit = String(options.limit);
-    return this.call('get', '/api/files', { searchParams });
+  list(prefix = '/', options: Omit<ListOptions, 'prefix'> & CallOptions = {}): Promise<ListResponse> {
+    const { signal, ...query } = options;
+    return this.api.list({ ...query, prefix: normalisePrefix(prefix) }, { signal });
   }
 
   /** Every file below `prefix`, following pages. */
-  async *listAll(prefix = '/'): AsyncGenerator<ListEntry> {
+  async *listAll(
+    prefix = '/',
+    options: { health?: boolean; signal?: AbortSignal } = {},
+  ): AsyncGenerator<ListEntry> {
     let after: string | undefined;
     do {
-      const page = await this.list(prefix, { after, limit: 5000 });
-      yield* page.entries;
+      const page = await this.list(prefix, { after, limit: 5000, ...options });
+      for (const e of page.entries) if (e.type === 'file') yield e;
       after = page.next;
     } while (after);
   }
 
   /** A file's manifest with replica locations. */
-  stat(path: string): Promise<FileInfo> {
-    return this.call('get', `/api/files${encodePath(normalisePath(path))}`);
+  stat(path: string, options: CallOptions = {}): Promise<FileInfo> {
+    return this.api.stat(normalisePath(path), options);
   }
 
-  /** Deletes a file. */
-  async remove(path: string): Promise<void> {
-    await this.call('delete', `/api/files${encodePath(normalisePath(path))}`);
+  /** Deletes a file (only if its version is `ifGeneration`, when given). */
+  async remove(path: string, options: CallOptions & { ifGeneration?: number } = {}): Promise<void> {
+    await this.api.remove(normalisePath(path), options.ifGeneration, options);
+  }
+
+  /** Deletes a folder and everything in it, in one transaction; returns the files deleted. */
+  removeTree(path: string, options: CallOptions = {}): Promise<number> {
+    return this.api.removeTree(normalisePath(path), options);
   }
 
   /** Renames a file or folder. */
-  move(from: string, to: string, overwrite = false): Promise<{ moved: number }> {
-    return this.call('post', '/api/move', {
-      json: { from: normalisePath(from), to: normalisePath(to), overwrite },
-    });
+  move(from: string, to: string, overwrite = false, options: CallOptions = {}): Promise<{ moved: number }> {
+    return this.api.move(normalisePath(from), normalisePath(to), overwrite, options);
   }
 
   /** Creates a folder. */
-  async mkdir(path: string): Promise<string> {
-    return (await this.call<{ path: string }>('post', '/api/dirs', { json: { path: normalisePath(path) } }))
-      .path;
+  mkdir(path: string, options: CallOptions = {}): Promise<string> {
+    return this.api.mkdir(normalisePath(path), options);
   }
 
   /** Removes an empty folder. */
-  async rmdir(path: string): Promise<void> {
-    await this.call('delete', `/api/dirs${encodePath(normalisePath(path))}`);
+  async rmdir(path: string, options: CallOptions = {}): Promise<void> {
+    await this.api.rmdir(normalisePath(path), options);
   }
 
   /** Every storage node. */
-  async nodes(): Promise<NodeInfo[]> {
-    return (await this.call<{ nodes: NodeInfo[] }>('get', '/api/nodes')).nodes;
+  nodes() {
+    return this.api.nodes();
   }
 
   /** Cluster health. */
-  status(): Promise<ClusterStatus> {
-    return this.call('get', '/api/status');
+  status() {
+    return this.api.status();
   }
 
   /** Checks every file at or below `prefix` (a folder or one file) against live replicas. */
-  fsck(prefix = '/'): Promise<FsckReport> {
-    return this.call('get', '/api/fsck', { searchParams: { prefix } });
+  fsck(prefix = '/') {
+    return this.api.fsck(prefix);
+  }
+
+  /** Writes the bytes of `source` as durable, replicated chunks, ready to be committed. */
+  async writeChunks(
+    source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
+    options: WriteOptions = {},
+  ): Promise<WrittenChunks> {
+    const config = await this.config();
+    const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
+    return writeChunks(this.api, chunks(source, config.chunkSize, pool), pool, this.uploadConcurrency, {
+      maxSize: config.maxFileSize,
+      ...options,
+    });
+  }
+
+  /** Writes a local file's chunks, read straight into the chunk buffers. */
+  async writeFileChunks(localPath: string, options: WriteOptions = {}): Promise<WrittenChunks> {
+    const config = await this.config();
+    const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
+    return writeChunks(this.api, fileChunks(localPath, pool), pool, this.uploadConcurrency, {
+      maxSize: config.maxFileSize,
+      ...options,
+    });
   }
 
   /**
-   * Uploads a byte stream to `remotePath`: cut into chunks, each hashed and sent through a
-   * pipeline of nodes (several at once), then committed. Memory: chunk size × (concurrency + 1).
+   * Commits a manifest: written chunks (with their receipts), or chunks of files already stored
+   * (a copy: no bytes move). A resent commit of the same upload is answered, never applied twice.
    */
+  commit(
+    written: Omit<WrittenChunks, 'uploadId'> & { uploadId?: string },
+    options: CommitOptions,
+  ): Promise<Manifest> {
+    const { signal, path, ...rest } = options;
+    return this.api.commit(
+      {
+        path: normalisePath(path),
+        size: written.size,
+        sha256: written.sha256,
+        chunks: written.chunks,
+        receipts: written.receipts,
+        ...rest,
+      },
+      written.uploadId ?? randomUUID(),
+      { signal },
+    );
+  }
+
+  /** Uploads a byte stream to `remotePath`: writes its chunks, then commits them. */
   async upload(
     source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
     remotePath: string,
     options: UploadOptions = {},
   ): Promise<Manifest> {
-    const config = await this.config();
-    const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
-    return uploadChunks(this, chunks(source, config.chunkSize, pool), pool, remotePath, options);
+    const path = normalisePath(remotePath);
+    const written = await this.writeChunks(source, options);
+    return this.finish(written, path, options);
   }
 
-  /** Uploads a local file, reading straight into the chunk buffers (no intermediate copies). */
+  /** Uploads a local file. */
   async uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<Manifest> {
-    const config = await this.config();
-    const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
-    return uploadChunks(this, fileChunks(localPath, pool), pool, remotePath, options);
+    const path = normalisePath(remotePath);
+    const written = await this.writeFileChunks(localPath, options);
+    return this.finish(written, path, options);
+  }
+
+  private async finish(written: WrittenChunks, path: string, options: UploadOptions): Promise<Manifest> {
+    const { onProgress, md5: _, ...commit } = options;
+    const attributes = written.md5 ? { ...options.attributes, md5: written.md5 } : options.attributes;
+    const manifest = await this.commit(written, { ...commit, path, attributes });
+    onProgress?.(written.size);
+    return manifest;
+  }
+
+  /** Copies a file as a new manifest over the same chunks: no bytes move. */
+  async copy(from: string, to: string, options: Omit<CommitOptions, 'path'> = {}): Promise<Manifest> {
+    const info = await this.stat(from, options);
+    return this.commit(
+      {
+        chunks: info.chunks.map((c) => ({ id: c.id, size: c.size })),
+        size: info.size,
+        sha256: info.sha256,
+        receipts: [],
+      },
+      {
+        contentType: info.contentType,
+        metadata: info.metadata,
+        attributes: info.attributes,
+        ...options,
+        path: to,
+      },
+    );
   }
 
   /**
@@ -182,8 +253,17 @@ export class DfsClient {
    * error or a bad copy makes the reader take the next replica and report the bad one.
    */
   async *download(remotePath: string, options: DownloadOptions = {}): AsyncGenerator<Buffer> {
-    const info = options.info ?? (await this.stat(remotePath));
+    const info = options.info ?? (await this.stat(remotePath, options));
     for await (const piece of readPieces(this, info, options)) yield piece.data;
+  }
+
+  /** Opens a file: its manifest and a stream of its verified bytes (or of `start..end`). */
+  async open(remotePath: string, options: DownloadOptions = {}): Promise<OpenFile> {
+    const info = options.info ?? (await this.stat(remotePath, options));
+    return {
+      info,
+      stream: Readable.from(this.download(info.path, { ...options, info }), { objectMode: false }),
+    };
   }
 
   /**
@@ -192,7 +272,7 @@ export class DfsClient {
    * flat whatever the file size. Does not end the stream.
    */
   async downloadTo(remotePath: string, out: Writable, options: DownloadOptions = {}): Promise<FileInfo> {
-    const info = options.info ?? (await this.stat(remotePath));
+    const info = options.info ?? (await this.stat(remotePath, options));
     const largest = info.chunks.reduce((max, c) => Math.max(max, c.size), 1);
     const pool = new BufferPool(largest, this.prefetch + 1);
     for await (const piece of readPieces(this, info, options, pool)) {
@@ -205,10 +285,4 @@ export class DfsClient {
   }
 }
 
-/** Percent-encodes each segment of a normalised path for use in a URL. */
-export function encodePath(path: string): string {
-  return path
-    .split('/')
-    .map((s) => encodeURIComponent(s))
-    .join('/');
-}
+export { encodePath } from './master-api.js';

@@ -6,16 +6,33 @@ import { DfsError } from '../protocol/errors.js';
 import type { ChunkLocation, FileInfo } from '../protocol/types.js';
 import { fetchChunk } from './chunk-io.js';
 import type { BufferPool } from './chunker.js';
-import type { DfsClient, DownloadOptions } from './client.js';
+import type { MasterApi } from './master-api.js';
+
+/** What a read needs: the master API, the access token for nodes, chunks fetched ahead. */
+export interface ReadContext {
+  api: MasterApi;
+  token: string;
+  prefetch: number;
+}
+
+/** Options of a read. */
+export interface ReadOptions {
+  /** First byte, inclusive. */
+  start?: number;
+  /** Last byte, inclusive. */
+  end?: number;
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+}
 
 /**
  * Yields the verified bytes of `info` (or of `start..end`) in order. With a pool, chunk buffers
  * come from it and each piece's `release` gives its buffer back once the consumer is done.
  */
 export async function* readPieces(
-  client: DfsClient,
+  client: ReadContext,
   info: FileInfo,
-  options: DownloadOptions,
+  options: ReadOptions,
   pool?: BufferPool,
 ): AsyncGenerator<{ data: Buffer; release(): void }> {
   const start = options.start ?? 0;
@@ -49,7 +66,7 @@ export async function* readPieces(
 
 /** Fetches and verifies one chunk from the first replica that serves good bytes. */
 async function readChunk(
-  client: DfsClient,
+  client: ReadContext,
   path: string,
   chunk: ChunkLocation,
   signal?: AbortSignal,
@@ -62,10 +79,7 @@ async function readChunk(
       if (tried.includes(replica.url)) continue;
       tried.push(replica.url);
       // A bad copy, or one the node says it does not have, is reported: the node checks it.
-      const suspect = () =>
-        client
-          .call('post', `/api/chunks/${chunk.id}/suspect`, { json: { nodeId: replica.nodeId } })
-          .catch(() => {});
+      const suspect = () => client.api.suspect(chunk.id, replica.nodeId).catch(() => {});
       try {
         const data = await fetchChunk(replica.url, chunk.id, client.token, signal, into);
         if (data.length === chunk.size && createHash('sha256').update(data).digest('hex') === chunk.id)
@@ -77,7 +91,7 @@ async function readChunk(
       }
     }
     // Replicas may have moved (repair) since the manifest was fetched: ask once more.
-    const fresh = await client.stat(path).catch(() => undefined);
+    const fresh = await client.api.stat(path, { signal }).catch(() => undefined);
     replicas = fresh?.chunks.find((c) => c.id === chunk.id)?.replicas ?? [];
   }
   throw new DfsError(

@@ -60,7 +60,8 @@ export function request(
       },
     );
     req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
+    // A kept-alive socket the server closed meanwhile fails at once: say so, so callers may resend.
+    req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
     req.end(body);
   });
 }
@@ -98,11 +99,29 @@ export interface JsonCallOptions {
   searchParams?: Record<string, string>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Most silence allowed before the call fails, ms (default 30 s). */
+  timeout?: number;
 }
+
+/** A call that failed before the server could have acted on it, or whose target is unreachable. */
+export class TransportError extends DfsError {
+  /** True when the request surely never reached the server (safe to send again anywhere). */
+  readonly unsent: boolean;
+
+  constructor(message: string, unsent: boolean, cause: unknown) {
+    super('unavailable', message, { cause });
+    this.name = 'TransportError';
+    this.unsent = unsent;
+  }
+}
+
+// Errors that mean nothing was sent: no connection, or a kept-alive socket the server had
+// already closed (the request went nowhere).
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', 'ENETUNREACH']);
 
 /**
  * Calls a JSON route and returns the parsed answer; an error answer becomes its DfsError, and a
- * failure to connect names the daemon that could not be reached (`what`).
+ * failure to connect or a silent server becomes a TransportError naming the daemon (`what`).
  */
 export async function jsonCall<T>(
   method: string,
@@ -120,20 +139,20 @@ export async function jsonCall<T>(
   }
   let reply: Reply;
   try {
-    // A commit may wait while the master re-copies chunks: allow more silence than a chunk transfer.
     reply = await request(
       target,
-      { method: method.toUpperCase(), headers, timeout: 120_000 },
+      { method: method.toUpperCase(), headers, timeout: options.timeout ?? 30_000 },
       body,
       options.signal,
     );
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN') {
-      throw new DfsError('unavailable', `cannot reach ${what} (${code})`, { cause: err });
-    }
     if (options.signal?.aborted) throw err;
-    throw new DfsError('unavailable', `${what} failed: ${(err as Error).message}`, { cause: err });
+    const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
+    const code = e.code ?? '';
+    if (UNREACHABLE.has(code)) throw new TransportError(`cannot reach ${what} (${code})`, true, err);
+    const unsent = e.reusedSocket === true && code === 'ECONNRESET';
+    const reason = e.message === 'timed out' ? 'did not answer in time' : `failed: ${e.message}`;
+    throw new TransportError(`${what} ${reason}`, unsent, err);
   }
   if (reply.status < 200 || reply.status >= 300) throw replyError(reply, what, false);
   try {

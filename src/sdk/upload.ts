@@ -1,37 +1,59 @@
-// The write path: chunks hashed, placed by the master, sent down a pipeline of nodes (several at
-// once, failing over to other nodes), then the manifest committed.
+// The write path: chunks hashed, leased and placed by the master, sent down a pipeline of nodes
+// (several at once, failing over to other nodes). Writing is separate from committing: the
+// caller commits the chunks when it chooses (an upload, a multipart part, a WebDAV PUT).
 
 import { createHash, randomUUID } from 'node:crypto';
 import { DfsError } from '../protocol/errors.js';
-import { UPLOAD_HEADER } from '../protocol/headers.js';
-import { normalisePath } from '../protocol/paths.js';
-import type { Allocation, Manifest, Receipt } from '../protocol/types.js';
-import { putChunk } from './chunk-io.js';
+import type { ChunkRef, Receipt } from '../protocol/types.js';
+import { PipelineError, putChunk } from './chunk-io.js';
 import type { BufferPool } from './chunker.js';
-import type { DfsClient, UploadOptions } from './client.js';
 import { Limiter } from './limit.js';
+import type { MasterApi } from './master-api.js';
 
 // Placement retries for one chunk before the upload fails.
 const CHUNK_ATTEMPTS = 5;
 
+/** Options of writing chunks. */
+export interface WriteOptions {
+  /** The upload whose lease pins the chunks (default: a new one). */
+  uploadId?: string;
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+  /** Also compute the MD5 of the bytes (for S3 ETags). */
+  md5?: boolean;
+  /** Refuse more bytes than this. */
+  maxSize?: number;
+}
+
+/** Chunks written and durable on their nodes, ready to be committed. */
+export interface WrittenChunks {
+  uploadId: string;
+  chunks: ChunkRef[];
+  size: number;
+  /** SHA-256 of all the bytes, hex. */
+  sha256: string;
+  /** MD5 of all the bytes, hex (when asked for). */
+  md5?: string;
+  receipts: Receipt[];
+}
+
 /**
- * Uploads chunks (buffers from `pool`, released here once sent) to `remotePath` and commits.
- * Memory: chunk size × (concurrency + 1).
+ * Writes the chunks of `source` (buffers from `pool`, released here once sent) with at most
+ * `concurrency` in flight. Memory: chunk size × (concurrency + 1).
  */
-export async function uploadChunks(
-  client: DfsClient,
+export async function writeChunks(
+  api: MasterApi,
   source: AsyncIterable<Buffer>,
   pool: BufferPool,
-  remotePath: string,
-  options: UploadOptions,
-): Promise<Manifest> {
-  const path = normalisePath(remotePath);
-  const config = await client.config();
-  const uploadId = randomUUID();
+  concurrency: number,
+  options: WriteOptions,
+): Promise<WrittenChunks> {
+  const uploadId = options.uploadId ?? randomUUID();
   const fileHash = createHash('sha256');
-  const refs: { id: string; size: number }[] = [];
+  const md5 = options.md5 ? createHash('md5') : undefined;
+  const refs: ChunkRef[] = [];
   const receipts: Receipt[] = [];
-  const limiter = new Limiter(client.uploadConcurrency);
+  const limiter = new Limiter(concurrency);
   const tasks: Promise<void>[] = [];
   let failure: unknown;
   let size = 0;
@@ -41,20 +63,25 @@ export async function uploadChunks(
   try {
     for await (const chunk of source) {
       options.signal?.throwIfAborted();
-      if (size + chunk.length > config.maxFileSize) {
+      if (options.maxSize !== undefined && size + chunk.length > options.maxSize) {
+        pool.release(chunk);
         throw new DfsError(
           'payload_too_large',
-          `file is larger than the cluster's limit of ${config.maxFileSize} bytes`,
+          `file is larger than the cluster's limit of ${options.maxSize} bytes`,
         );
       }
       fileHash.update(chunk);
+      md5?.update(chunk);
       size += chunk.length;
       const id = createHash('sha256').update(chunk).digest('hex');
       refs.push({ id, size: chunk.length });
       await limiter.slot();
-      if (failure) break;
+      if (failure) {
+        pool.release(chunk);
+        break;
+      }
       const task = limiter
-        .run(() => storeChunk(client, id, chunk, uploadId, options.signal))
+        .run(() => storeChunk(api, id, chunk, uploadId, options.signal))
         .then((r) => {
           receipts.push(...r);
           sent += chunk.length;
@@ -70,19 +97,18 @@ export async function uploadChunks(
     failure ??= err;
   }
   await Promise.all(tasks);
-  if (failure) throw failure;
+  if (failure) {
+    // The chunks written so far are released at once, not after the lease's expiry.
+    if (refs.length > 0) await api.abortUpload(uploadId).catch(() => {});
+    throw failure;
+  }
   options.signal?.throwIfAborted();
-  const manifest = await client.call<Manifest>('post', '/api/files', {
-    json: { path, size, sha256: fileHash.digest('hex'), chunks: refs, receipts, ifMatch: options.ifMatch },
-    headers: { [UPLOAD_HEADER]: uploadId },
-  });
-  options.onProgress?.(size);
-  return manifest;
+  return { uploadId, chunks: refs, size, sha256: fileHash.digest('hex'), md5: md5?.digest('hex'), receipts };
 }
 
 /** Places and sends one chunk, failing over to other nodes; returns the receipts. */
 async function storeChunk(
-  client: DfsClient,
+  api: MasterApi,
   id: string,
   data: Buffer,
   uploadId: string,
@@ -92,11 +118,7 @@ async function storeChunk(
   let lastError: unknown;
   for (let attempt = 0; attempt < CHUNK_ATTEMPTS; attempt++) {
     signal?.throwIfAborted();
-    const { allocations } = await client.call<{ allocations: Allocation[] }>('post', '/api/chunks/allocate', {
-      json: { chunks: [{ id, size: data.length }], exclude: [...exclude] },
-      headers: { [UPLOAD_HEADER]: uploadId },
-    });
-    const allocation = allocations[0];
+    const [allocation] = await api.allocate([{ id, size: data.length }], [...exclude], uploadId, { signal });
     if (!allocation || allocation.stored) return [];
     try {
       const receipts = await putChunk(allocation.targets, id, allocation.token, data, signal);
@@ -105,12 +127,11 @@ async function storeChunk(
       throw new DfsError('bad_gateway', 'a replica did not acknowledge the chunk');
     } catch (err) {
       lastError = err;
-      const failed = (err as { failedNode?: string }).failedNode;
-      const culprit = allocation.targets.find((t) => t.url === failed) ?? allocation.targets[0];
       // A refusal of the request itself (bad token, too large) will not get better elsewhere.
-      const code = (err as DfsError).code;
-      if (signal?.aborted || code === 'payload_too_large' || code === 'forbidden' || code === 'unauthorized')
+      if (signal?.aborted || !(err instanceof PipelineError || (err as DfsError).code === 'bad_gateway'))
         throw err;
+      const failed = err instanceof PipelineError ? err.failedNode : undefined;
+      const culprit = allocation.targets.find((t) => t.url === failed) ?? allocation.targets[0];
       if (culprit) exclude.add(culprit.nodeId);
     }
   }

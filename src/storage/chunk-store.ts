@@ -45,13 +45,18 @@ export interface DiskUsage {
 export class ChunkStore {
   readonly root: string;
   private readonly sizes = new Map<string, number>();
-  /** When each chunk was last written by this process (ms). */
+  /** When each chunk was last written by this process, as a write sequence number. */
   private readonly written = new Map<string, number>();
+  private writes = 0;
   private usedBytes = 0;
   // The last statfs answer, reused for `usage(maxAge)` within its age.
   private disk: { at: number; capacity: number; free: number } | undefined;
   /** Called with a chunk the store listed but whose file is gone from the disk. */
   onLost: (id: string) => void = () => {};
+  /** Called when a chunk is stored (`added`) or leaves the store (`removed`), for the masters' reports. */
+  onChange: (id: string, kind: 'added' | 'removed') => void = () => {};
+  /** Why the last write failed, while the disk cannot be written (read-only, failing); cleared by a good write. */
+  writeError: string | undefined;
 
   private constructor(root: string) {
     this.root = root;
@@ -90,11 +95,18 @@ export class ChunkStore {
    */
   async rescan(): Promise<string[]> {
     const before = new Set(this.sizes.keys());
-    const started = Date.now();
+    const started = this.writes;
     const found = await this.scan();
     // A chunk written while the scan ran may have been missed by it: it is not gone.
-    for (const id of before) if (!found.has(id) && (this.written.get(id) ?? 0) < started) this.untrack(id);
+    for (const id of before) if (!found.has(id) && (this.written.get(id) ?? 0) <= started) this.untrack(id);
     return this.ids();
+  }
+
+  // A chunk found on the disk that the store did not list (restored behind its back).
+  private relist(id: string, size: number): void {
+    const isNew = !this.sizes.has(id);
+    this.track(id, size);
+    if (isNew) this.onChange(id, 'added');
   }
 
   private track(id: string, size: number): void {
@@ -103,9 +115,54 @@ export class ChunkStore {
   }
 
   private untrack(id: string): void {
+    if (!this.sizes.has(id)) return;
     this.usedBytes -= this.sizes.get(id) ?? 0;
     this.sizes.delete(id);
     this.written.delete(id);
+    this.onChange(id, 'removed');
+  }
+
+  /** The write sequence number: it grows with every chunk written, so "written after" is exact. */
+  get sequence(): number {
+    return this.writes;
+  }
+
+  /** The sequence number of the last write of chunk `id` by this process, or undefined. */
+  writtenAt(id: string): number | undefined {
+    return this.written.get(id);
+  }
+
+  // A failure of the disk itself (not of the request) makes the node say it cannot write.
+  private failed(err: unknown): void {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (
+      code === 'EROFS' ||
+      code === 'EIO' ||
+      code === 'EACCES' ||
+      code === 'EPERM' ||
+      code === 'ENOSPC' ||
+      code === 'EDQUOT'
+    )
+      this.writeError = `${code}: ${(err as Error).message.replace(/, open '.*$/, '')}`;
+  }
+
+  /** Tries a small durable write: clears `writeError` when the disk takes writes again. */
+  async probeWrite(): Promise<void> {
+    const file = path.join(this.root, 'tmp', `probe.${randomBytes(4).toString('hex')}`);
+    try {
+      const handle = await fs.open(file, 'wx');
+      try {
+        await handle.writeFile('ok');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      this.writeError = undefined;
+    } catch (err) {
+      this.failed(err);
+    } finally {
+      await fs.rm(file, { force: true }).catch(() => {});
+    }
   }
 
   /** Where chunk `id` lives; the id is validated first, so nothing else reaches the file system. */
@@ -134,7 +191,7 @@ export class ChunkStore {
       .then(() => fs.lstat(file))
       .catch(() => undefined);
     if (!stat?.isFile()) return undefined;
-    this.track(id, stat.size);
+    this.relist(id, stat.size);
     return stat.size;
   }
 
@@ -147,7 +204,10 @@ export class ChunkStore {
   async beginWrite(id: string, limit: number): Promise<ChunkWriter> {
     const finalPath = this.chunkPath(id);
     const tmpPath = path.join(this.root, 'tmp', `${id}.${randomBytes(6).toString('hex')}`);
-    const handle = await fs.open(tmpPath, 'wx', 0o644);
+    const handle = await fs.open(tmpPath, 'wx', 0o644).catch((err) => {
+      this.failed(err);
+      throw toDfsError(err);
+    });
     const hash: Hash = createHash('sha256');
     let size = 0;
     let pending: Buffer[] = [];
@@ -205,9 +265,13 @@ export class ChunkStore {
           await realDir(path.dirname(finalPath));
           await fs.rename(tmpPath, finalPath);
           await syncDir(path.dirname(finalPath));
+          const isNew = !this.sizes.has(id);
           this.track(id, size);
-          this.written.set(id, Date.now());
+          this.written.set(id, ++this.writes);
+          this.writeError = undefined;
+          if (isNew) this.onChange(id, 'added');
         } catch (err) {
+          this.failed(err);
           await abort();
           throw err instanceof DfsError ? err : toDfsError(err);
         }
@@ -248,7 +312,7 @@ export class ChunkStore {
     }
     const { size } = stat;
     // The disk is the truth: a chunk file that is there is served (and listed again).
-    if (this.sizes.get(id) !== size) this.track(id, size);
+    if (this.sizes.get(id) !== size) this.relist(id, size);
     const length = (end ?? size - 1) - (start ?? 0) + 1;
     if (length <= SMALL_READ) {
       // One read call instead of a stream: most of a small GET's cost was the stream machinery.

@@ -105,7 +105,8 @@ async function nodeLayoutProblems(arena: Arena): Promise<string[]> {
   for (const node of arena.cluster.nodes) {
     const root = node.store.root;
     for (const name of await fs.readdir(root)) {
-      if (!['chunks', 'tmp', 'quarantine', 'node-id'].includes(name)) problems.push(`${root}/${name}`);
+      if (!['chunks', 'tmp', 'quarantine', 'node-id', 'dfs.lock', 'epoch'].includes(name))
+        problems.push(`${root}/${name}`);
     }
     for (const name of await fs.readdir(path.join(root, 'tmp'))) problems.push(`temp file ${name}`);
     for (const prefix of await fs.readdir(path.join(root, 'chunks'))) {

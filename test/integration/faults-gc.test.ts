@@ -86,13 +86,7 @@ describe('faults: orphan collection', function () {
     uploading.catch(() => {});
     await waitFor(async () => (await copies(early)).every((n) => n === 2), 'the first chunks to be stored');
     const paused = Date.now();
-    const logged = cluster.master.logs.length;
-    // The master learns of the unreferenced chunks from the nodes' inventories...
-    await waitFor(
-      () => cluster.master.logs.slice(logged).some((l) => /no file references/.test(l)),
-      'an inventory to report the new chunks',
-    );
-    // ...and a collection pass runs past their grace period while the upload is paused.
+    // A collection pass runs past their grace period while the upload is paused.
     const other = randomData(2 * CHUNK);
     await cluster.sdk.upload(pieces(other), '/gc/other.bin');
     await cluster.sdk.remove('/gc/other.bin');

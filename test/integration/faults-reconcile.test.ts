@@ -17,12 +17,12 @@ describe('faults: inventory reconcile races', function () {
   const chunk = { id: createHash('sha256').update(randomBytes(16)).digest('hex'), size: 1000 };
 
   const register = (id: string, chunks: string[], inventory?: number) =>
-    cluster.master.maintenance.register(id, { id, url: 'http://127.0.0.1:9', ...USAGE, chunks, inventory });
-  const heartbeat = (id: string) => cluster.master.maintenance.heartbeat(id, { id, ...USAGE, chunks: 0 });
+    cluster.master.nodeProtocol.register(id, { id, url: 'http://127.0.0.1:9', ...USAGE, chunks, inventory });
+  const heartbeat = (id: string) => cluster.master.nodeProtocol.heartbeat(id, { id, ...USAGE, chunks: 0 });
   const holders = async () => (await cluster.sdk.stat('/race/y')).chunks[0]?.replicas.map((r) => r.nodeId);
   /** Heartbeats until the master asks for an inventory; returns the request's stamp. */
   const asked = (id: string) =>
-    waitFor(() => heartbeat(id).inventory, `the master to ask ${id} for its inventory`);
+    waitFor(async () => (await heartbeat(id)).inventory, `the master to ask ${id} for its inventory`);
 
   before(async () => {
     // A grace of 2 s makes the master ask each node for its inventory every second.
@@ -42,9 +42,18 @@ describe('faults: inventory reconcile races', function () {
       chunkId: chunk.id,
       signature: signReceipt(cluster.options.secret, nodeId, chunk.id),
     }));
-    await cluster.master.namespace.allocate({ chunks: [chunk] }, 'race-upload');
+    await cluster.master.namespace.allocate({ chunks: [chunk], exclude: [] }, 'race-upload');
     await cluster.master.namespace.commit(
-      { path: '/race/y', size: chunk.size, sha256: chunk.id, chunks: [chunk], receipts },
+      {
+        path: '/race/y',
+        size: chunk.size,
+        sha256: chunk.id,
+        chunks: [chunk],
+        receipts,
+        contentType: 'application/octet-stream',
+        metadata: {},
+        attributes: {},
+      },
       'race-upload',
     );
     await register('stand-in-a', [], stamp);
@@ -64,7 +73,7 @@ describe('faults: inventory reconcile races', function () {
 
   it('does not bring back a copy condemned after the inventory was read, but does once re-read', async () => {
     const stamp = await asked('stand-in-b');
-    await cluster.master.maintenance.reportCorrupt('stand-in-b', [chunk.id]);
+    cluster.master.nodeProtocol.reportLost('stand-in-b', [chunk.id], false);
     expect(await holders()).to.deep.equal([]);
     // The inventory was read before the node quarantined its copy: the copy is listed in it.
     await register('stand-in-b', [chunk.id], stamp);

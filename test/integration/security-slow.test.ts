@@ -49,7 +49,7 @@ describe('security: slow clients', function () {
     // A node app served with the same deadline (the node daemon passes its own to serve()).
     const config = nodeConfig({ port: 0, data: path.join(dir, 'node'), master: master.url, secret: 's' }, {});
     const store = await ChunkStore.open(config.data);
-    const state = new NodeState('slow-node', master.url, store);
+    const state = new NodeState('slow-node', store);
     node = await serve(createNodeApp({ config, store, state, log }), '127.0.0.1', 0, {
       headersTimeout: DEADLINE * 1000,
     });

@@ -107,7 +107,7 @@ describe('chunk store', () => {
       const lost: string[] = [];
       store.onLost = (gone) => lost.push(gone);
       await fs.rm(store.chunkPath(id));
-      const state = new NodeState('n', 'http://master', store);
+      const state = new NodeState('n', store);
       const config = nodeConfig({ scrubRate: '1GiB' }, {});
       const scrubber = new Scrubber(
         store,

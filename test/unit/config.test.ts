@@ -18,8 +18,12 @@ describe('config', () => {
     expect(c).to.include({ replication: 3, secret: 's', token: 't', port: 5000, chunkSize: 8 * 1024 * 1024 });
     expect(Object.isFrozen(c)).to.equal(true);
     expect(masterConfig({ secret: 'flag' }, { DFS_SECRET: 'env' }).secret).to.equal('flag');
-    expect(nodeConfig({}, { DFS_MASTER: 'http://m:7000' }).master).to.equal('http://m:7000');
-    expect(nodeConfig({}, {}).master).to.equal('http://localhost:5000');
+    expect(nodeConfig({}, { DFS_MASTER: 'http://m:7000' }).masters).to.deep.equal(['http://m:7000']);
+    expect(nodeConfig({}, {}).masters).to.deep.equal(['http://localhost:5000']);
+    expect(nodeConfig({ master: 'http://a:1, http://b:2/' }, {}).masters).to.deep.equal([
+      'http://a:1',
+      'http://b:2',
+    ]);
   });
 
   it('refuses bad values with clear messages', () => {

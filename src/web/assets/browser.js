@@ -68,6 +68,9 @@ function render(emptyText) {
     `${plural(state.entries.length - files.length, 'folder')}, ${plural(files.length, 'file')}, ${formatBytes(bytes)}${filtered}`;
 }
 
+// Most listing pages fetched for one folder (a thousand rows each).
+const MAX_PAGES = 50;
+
 async function load() {
   const ticket = ++state.loads;
   const prefix = prefixFromHash(location.hash);
@@ -80,13 +83,22 @@ async function load() {
     render('Loading…');
   }
   try {
-    const listing = await call('GET', `/api/list?prefix=${encodeURIComponent(prefix)}`);
-    if (ticket !== state.loads) return;
-    const text = JSON.stringify(listing.entries);
+    // Page after page (a thousand rows each), up to a bound that keeps the page responsive.
+    const entries = [];
+    let after = '';
+    for (let pages = 0; pages < MAX_PAGES; pages++) {
+      const query = `prefix=${encodeURIComponent(prefix)}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+      const listing = await call('GET', `/api/list?${query}`);
+      if (ticket !== state.loads) return;
+      entries.push(...listing.entries);
+      if (!listing.next) break;
+      after = listing.next;
+    }
+    const text = JSON.stringify(entries);
     // Unchanged: leave the rows (and the keyboard focus) alone.
     if (text === state.listed) return;
     state.listed = text;
-    state.entries = listing.entries;
+    state.entries = entries;
     render();
     $('files').dataset.loaded = prefix;
   } catch (err) {

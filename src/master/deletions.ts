@@ -1,0 +1,66 @@
+// Chunk copies to delete from nodes: queued by collection and trimming, handed out in heartbeat
+// answers only after a last check, and tracked until the node confirms the copy is gone (a
+// condemned chunk is forgotten only then, so nothing can de-duplicate against a dying copy).
+
+/** Why a copy is deleted: its chunk was condemned, or it is one copy too many. */
+export type DeleteReason = 'collect' | 'trim';
+
+/** Deletes waiting for each node, and those handed out and not yet confirmed. */
+export class Deletions {
+  private readonly queued = new Map<string, Map<string, DeleteReason>>();
+  private readonly unconfirmed = new Map<string, Set<string>>();
+
+  /** Queues the delete of `nodeId`'s copy of chunk `id`. */
+  queue(nodeId: string, id: string, reason: DeleteReason): void {
+    let map = this.queued.get(nodeId);
+    if (!map) {
+      map = new Map();
+      this.queued.set(nodeId, map);
+    }
+    if (!map.has(id) && !this.unconfirmed.get(nodeId)?.has(id)) map.set(id, reason);
+  }
+
+  /** True when a delete of `nodeId`'s copy of `id` waits to be handed out. */
+  isQueued(nodeId: string, id: string): boolean {
+    return this.queued.get(nodeId)?.has(id) === true;
+  }
+
+  /** The chunks whose delete waits to be handed out to `nodeId`. */
+  queuedFor(nodeId: string): ReadonlySet<string> {
+    return new Set(this.queued.get(nodeId)?.keys() ?? []);
+  }
+
+  /** Takes the deletes queued for `nodeId` (the caller hands out those still valid). */
+  take(nodeId: string): { id: string; reason: DeleteReason }[] {
+    const map = this.queued.get(nodeId);
+    if (!map) return [];
+    this.queued.delete(nodeId);
+    return [...map].map(([id, reason]) => ({ id, reason }));
+  }
+
+  /** Records that a delete was handed out to `nodeId`. */
+  handedOut(nodeId: string, id: string): void {
+    let set = this.unconfirmed.get(nodeId);
+    if (!set) {
+      set = new Set();
+      this.unconfirmed.set(nodeId, set);
+    }
+    set.add(id);
+  }
+
+  /** The node says its copy of `id` is gone (or that it kept a newer one). */
+  confirm(nodeId: string, id: string): void {
+    this.unconfirmed.get(nodeId)?.delete(id);
+  }
+
+  /** Handed-out deletes not yet confirmed, by node. */
+  get pending(): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.unconfirmed;
+  }
+
+  /** Forgets a node's deletes (it left the cluster for good). */
+  forgetNode(nodeId: string): void {
+    this.queued.delete(nodeId);
+    this.unconfirmed.delete(nodeId);
+  }
+}

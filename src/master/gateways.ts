@@ -1,0 +1,171 @@
+// Master routes the gateways need beyond files: attributes (WebDAV dead properties), S3
+// multipart uploads (parts whose chunks an upload lease pins, committed later in one go) and
+// WebDAV locks. Each is a thin, checked translation onto the metadata store.
+
+import type Router from '@koa/router';
+import type { MasterConfig } from '../config.js';
+import { jsonBody } from '../http/body.js';
+import type { MetaStore } from '../meta/store.js';
+import type { LockRecord } from '../meta/types.js';
+import { DfsError } from '../protocol/errors.js';
+import { guessContentType, isContentType } from '../protocol/mime.js';
+import { normalisePath, normalisePrefix } from '../protocol/paths.js';
+import { chunkRef, MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES, stringMap } from './requests.js';
+
+const UPLOAD_ID = /^[\w-]{8,64}$/;
+const LOCK_TOKEN = /^urn:uuid:[0-9a-f-]{36}$/;
+// Longest a WebDAV lock lasts without a refresh, seconds.
+const MAX_LOCK_SECONDS = 7 * 24 * 3600;
+// Largest `<owner>` kept with a lock, bytes.
+const MAX_OWNER = 4096;
+// Most parts of one multipart upload (as S3).
+const MAX_PARTS = 10_000;
+
+function object(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new DfsError('bad_request', 'the request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function uploadId(value: unknown): string {
+  if (typeof value !== 'string' || !UPLOAD_ID.test(value))
+    throw new DfsError('bad_request', 'invalid upload id');
+  return value;
+}
+
+// A resource path: a file, or a folder ending in `/`.
+function resource(value: unknown): string {
+  if (typeof value === 'string' && value.endsWith('/')) return normalisePrefix(value);
+  return normalisePath(value);
+}
+
+/** The gateway routes over the store. */
+export class Gateways {
+  constructor(
+    private readonly config: Readonly<MasterConfig>,
+    private readonly store: MetaStore,
+    /** How long an idle multipart upload lives, ms. */
+    private readonly multipartTtl: number,
+  ) {}
+
+  /** Adds the routes to the API router. */
+  routes(api: Router): void {
+    const { store } = this;
+    api.post('/api/attributes', jsonBody(), async (ctx) => {
+      const b = object(ctx.request.body);
+      const remove = Array.isArray(b.remove) ? b.remove.map(String) : [];
+      await store.setAttributes(resource(b.path), {
+        set: stringMap(b.set ?? {}, 'attributes', MAX_ATTRIBUTES_BYTES),
+        remove,
+      });
+      ctx.body = { ok: true };
+    });
+
+    api.post('/api/multipart', jsonBody(), async (ctx) => {
+      const b = object(ctx.request.body);
+      const path = normalisePath(b.path);
+      const contentType =
+        typeof b.contentType === 'string' && b.contentType ? b.contentType : guessContentType(path);
+      if (!isContentType(contentType)) throw new DfsError('bad_request', 'contentType must be a media type');
+      const info = {
+        path,
+        initiated: Date.now(),
+        contentType,
+        metadata: stringMap(b.metadata, 'metadata', MAX_METADATA_BYTES, /^[a-z0-9][a-z0-9_.-]*$/),
+        attributes: stringMap(b.attributes, 'attributes', MAX_ATTRIBUTES_BYTES),
+      };
+      await store.createMultipart(uploadId(b.uploadId), info, this.multipartTtl, info.initiated);
+      ctx.status = 201;
+      ctx.body = info;
+    });
+    api.get('/api/multipart', async (ctx) => {
+      const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '/';
+      if (!prefix.startsWith('/')) throw new DfsError('bad_request', 'prefix must start with /');
+      const limit = Math.min(Math.max(Number(ctx.query.limit) || 1000, 1), 10_000);
+      const uploads = await store.listMultiparts(prefix, limit);
+      ctx.body = {
+        uploads: uploads.map((u) => ({
+          uploadId: u.id,
+          path: u.multipart?.path,
+          initiated: u.multipart?.initiated,
+        })),
+      };
+    });
+    api.get('/api/multipart/:id', async (ctx) => {
+      const id = uploadId(ctx.params.id);
+      const lease = await store.getLease(id);
+      if (!lease?.multipart || lease.state !== 'open')
+        throw new DfsError('not_found', `no such multipart upload: ${id}`);
+      ctx.body = { info: lease.multipart, parts: await store.listParts(id) };
+    });
+    api.put('/api/multipart/:id/parts/:n', jsonBody('4mb'), async (ctx) => {
+      const id = uploadId(ctx.params.id);
+      const number = Number(ctx.params.n);
+      if (!Number.isInteger(number) || number < 1 || number > MAX_PARTS)
+        throw new DfsError('bad_request', `part number must be from 1 to ${MAX_PARTS}`);
+      const b = object(ctx.request.body);
+      if (!Array.isArray(b.chunks)) throw new DfsError('bad_request', 'chunks must be a list');
+      const chunks = b.chunks.map((c) => chunkRef(c, this.config.chunkSize));
+      const size = chunks.reduce((n, c) => n + c.size, 0);
+      if (b.size !== size) throw new DfsError('bad_request', 'chunk sizes do not add up to the part size');
+      if (typeof b.etag !== 'string' || b.etag.length > 200)
+        throw new DfsError('bad_request', 'etag must be a string');
+      await store.putPart(id, { number, size, etag: b.etag, chunks, lastModified: Date.now() }, Date.now());
+      ctx.body = { ok: true };
+    });
+
+    api.post('/api/locks', jsonBody(), async (ctx) => {
+      const b = object(ctx.request.body);
+      const now = Date.now();
+      const lock = this.lock(b, now);
+      ctx.status = 201;
+      ctx.body = await store.createLock(lock, now);
+    });
+    api.post('/api/locks/:token', jsonBody(), async (ctx) => {
+      const token = ctx.params.token ?? '';
+      if (!LOCK_TOKEN.test(token)) throw new DfsError('bad_request', 'invalid lock token');
+      ctx.body = await store.refreshLock(
+        token,
+        this.seconds(object(ctx.request.body).timeoutSeconds),
+        Date.now(),
+      );
+    });
+    api.delete('/api/locks/:token', async (ctx) => {
+      const token = ctx.params.token ?? '';
+      if (!LOCK_TOKEN.test(token)) throw new DfsError('bad_request', 'invalid lock token');
+      ctx.body = { removed: await store.removeLock(token) };
+    });
+    api.get('/api/locks', async (ctx) => {
+      const path = resource(ctx.query.path);
+      ctx.body = { locks: await store.locksFor(path, ctx.query.descendants === '1', Date.now()) };
+    });
+  }
+
+  private seconds(value: unknown): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_LOCK_SECONDS)
+      throw new DfsError('bad_request', `timeoutSeconds must be from 1 to ${MAX_LOCK_SECONDS}`);
+    return value;
+  }
+
+  private lock(b: Record<string, unknown>, now: number): LockRecord {
+    if (typeof b.token !== 'string' || !LOCK_TOKEN.test(b.token))
+      throw new DfsError('bad_request', 'invalid lock token');
+    if (b.depth !== 0 && b.depth !== 'infinity')
+      throw new DfsError('bad_request', 'depth must be 0 or infinity');
+    if (b.scope !== 'exclusive' && b.scope !== 'shared')
+      throw new DfsError('bad_request', 'scope must be exclusive or shared');
+    const owner = typeof b.owner === 'string' ? b.owner : '';
+    if (Buffer.byteLength(owner) > MAX_OWNER)
+      throw new DfsError('bad_request', `owner is longer than ${MAX_OWNER} bytes`);
+    const timeoutSeconds = this.seconds(b.timeoutSeconds);
+    return {
+      token: b.token,
+      root: resource(b.root),
+      depth: b.depth,
+      scope: b.scope,
+      owner,
+      timeoutSeconds,
+      expires: now + timeoutSeconds * 1000,
+    };
+  }
+}

@@ -1,0 +1,79 @@
+// Leadership: one master at a time repairs, trims and collects. It holds a lease in the
+// metadata store that carries an epoch (bumped at each takeover); a master that cannot renew
+// stops leader work on its own clock, before the lease can pass to another.
+
+import { randomUUID } from 'node:crypto';
+import type { MetaStore } from '../meta/store.js';
+import type { MasterRecord } from '../meta/types.js';
+import type { EventLog } from './events.js';
+
+/** The leadership lease of this master. */
+export class Leader {
+  /** This master's id in the store (new at every start). */
+  readonly id = randomUUID();
+  private epochValue = 0;
+  /** Until when (this master's clock) it may act as leader: set only from a successful claim. */
+  private until = 0;
+  private holder = '';
+  /** Every master seen in the store lately (this one included). */
+  masters: MasterRecord[] = [];
+  /** This master's URL, as others reach it. */
+  url = '';
+
+  constructor(
+    private readonly store: MetaStore,
+    private readonly events: EventLog,
+    private readonly ttl: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** True while this master holds a lease it renewed in time. */
+  get isLeader(): boolean {
+    return this.clock() < this.until;
+  }
+
+  /** The epoch this master leads with (0 when it does not lead). */
+  get epoch(): number {
+    return this.isLeader ? this.epochValue : 0;
+  }
+
+  /** The id of the master the store last named leader. */
+  get current(): string {
+    return this.holder;
+  }
+
+  /**
+   * Claims or renews the lease. The local deadline is counted from before the call, and a
+   * margin short of the store's: a renewal that takes long never extends leadership past it.
+   */
+  async claim(): Promise<boolean> {
+    const started = this.clock();
+    const was = this.isLeader;
+    try {
+      this.masters = await this.store.heartbeatMaster(
+        { id: this.id, url: this.url, lastSeen: started },
+        3 * this.ttl,
+      );
+      const lease = await this.store.claimLeadership(this.id, this.ttl, started);
+      this.holder = lease.holder;
+      if (lease.holder === this.id) {
+        if (!was || lease.epoch !== this.epochValue)
+          this.events.add('leader', `this master leads the cluster (epoch ${lease.epoch})`);
+        this.epochValue = lease.epoch;
+        this.until = started + Math.floor(this.ttl * 0.8);
+        return true;
+      }
+      // Another master holds it (clocks may differ): stop at once.
+      this.until = 0;
+    } catch {
+      // The store is unreachable: leadership lapses on our clock below.
+    }
+    if (was && !this.isLeader) this.events.add('standby', 'this master no longer leads the cluster');
+    return this.isLeader;
+  }
+
+  /** Gives the lease up at once (on stop): leader work ends now. */
+  resign(): void {
+    this.until = 0;
+  }
+}

@@ -1,0 +1,229 @@
+// The master's side of the node protocol (`/internal/…`): registrations with whole inventories,
+// heartbeats with incremental reports, repair and rot reports — and the hand-out of work,
+// each delete checked one last time before it goes.
+
+import type { MasterConfig } from '../config.js';
+import type { MetaStore } from '../meta/store.js';
+import { DfsError } from '../protocol/errors.js';
+import { isChunkId } from '../protocol/paths.js';
+import type {
+  HeartbeatRequest,
+  HeartbeatResponse,
+  NodeCommand,
+  Receipt,
+  RegisterRequest,
+} from '../protocol/types.js';
+import { nodeOrigin } from '../protocol/urls.js';
+import type { Attention } from './attention.js';
+import type { Deletions } from './deletions.js';
+import type { EventLog } from './events.js';
+import type { Inventories } from './inventory.js';
+import type { Leader } from './leader.js';
+import { checkReceipts } from './receipts.js';
+import type { NodeRegistry } from './registry.js';
+import type { Repairs } from './repairs.js';
+import type { ReplicaMap } from './replicas.js';
+
+/** What the node protocol works with. */
+export interface NodeProtocolDeps {
+  config: Readonly<MasterConfig>;
+  store: MetaStore;
+  replicas: ReplicaMap;
+  registry: NodeRegistry;
+  inventories: Inventories;
+  repairs: Repairs;
+  deletions: Deletions;
+  leader: Leader;
+  events: EventLog;
+  /** Chunks with a replica found corrupt and not yet repaired. */
+  corrupt: Set<string>;
+  log(message: string): void;
+  attention: Attention;
+}
+
+// Most ids accepted in one incremental report list.
+const MAX_DELTA = 10_000;
+
+function num(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+}
+
+function ids(value: unknown, what: string, max = MAX_DELTA): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > max || !value.every(isChunkId))
+    throw new DfsError('bad_request', `${what} must be a list of chunk ids`);
+  return value;
+}
+
+// A repair report's receipts, shape-checked (signatures are checked by checkReceipts).
+function receiptList(value: unknown): Receipt[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new DfsError('bad_request', 'receipts must be a list');
+  return value.map((r) => {
+    const o = r as Record<string, unknown>;
+    if (typeof o?.nodeId !== 'string' || !isChunkId(o.chunkId) || typeof o.signature !== 'string')
+      throw new DfsError('bad_request', 'a receipt needs nodeId, chunkId and signature');
+    return { nodeId: o.nodeId, chunkId: o.chunkId, signature: o.signature };
+  });
+}
+
+/** Refuses a body that speaks for another node than the one that authenticated. */
+function sameNode(nodeId: string, req: { id?: unknown } | undefined): void {
+  if (!nodeId || req?.id !== nodeId)
+    throw new DfsError('forbidden', 'node id does not match its authentication');
+}
+
+/** The node protocol handlers. */
+export class NodeProtocol {
+  constructor(private readonly deps: NodeProtocolDeps) {}
+
+  private answer(commands: NodeCommand[], inventory?: number): HeartbeatResponse {
+    return {
+      known: true,
+      chunkSize: this.deps.config.chunkSize,
+      epoch: this.deps.leader.epoch,
+      commands,
+      ...(inventory !== undefined && { inventory }),
+    };
+  }
+
+  private deleting(nodeId: string): ReadonlySet<string> {
+    return this.deps.deletions.queuedFor(nodeId);
+  }
+
+  /** `POST /internal/register`: a node's whole inventory, on start or when the master asked for it. */
+  async register(nodeId: string, req: RegisterRequest): Promise<HeartbeatResponse> {
+    const { registry, inventories, events } = this.deps;
+    sameNode(nodeId, req);
+    const url = nodeOrigin(req.url);
+    // A whole inventory: bounded by the body limit only.
+    const chunks = ids(req.chunks, 'chunks', Number.POSITIVE_INFINITY);
+    const stamp = typeof req.inventory === 'number' ? req.inventory : undefined;
+    const result = inventories.apply(nodeId, chunks, stamp, this.deleting(nodeId));
+    if (stamp !== undefined) {
+      const held = new Set(chunks);
+      for (const id of [...(this.deps.deletions.pending.get(nodeId) ?? [])])
+        if (!held.has(id)) this.deps.deletions.confirm(nodeId, id);
+    }
+    await registry.register({
+      id: nodeId,
+      url,
+      capacity: num(req.capacity),
+      free: num(req.free),
+      used: num(req.used),
+      chunks: chunks.length,
+    });
+    if (result.dropped > 0)
+      events.add('replicas-lost', `node ${url} no longer holds ${result.dropped} chunk(s)`);
+    this.deps.attention.raise();
+    return this.answer([]);
+  }
+
+  /** `POST /internal/heartbeat`: liveness, incremental reports, work handed out, inventories asked for. */
+  async heartbeat(nodeId: string, req: HeartbeatRequest): Promise<HeartbeatResponse> {
+    const { registry, inventories, repairs, deletions, leader } = this.deps;
+    sameNode(nodeId, req);
+    const wasAlive = registry.isAlive(nodeId);
+    const writeError =
+      typeof req.writeError === 'string' && req.writeError ? req.writeError.slice(0, 200) : undefined;
+    const node = registry.heartbeat({
+      id: nodeId,
+      capacity: num(req.capacity),
+      free: num(req.free),
+      used: num(req.used),
+      chunks: num(req.chunks),
+      scrub: req.scrub,
+      writeError,
+    });
+    if (!node)
+      return { known: false, chunkSize: this.deps.config.chunkSize, epoch: leader.epoch, commands: [] };
+    const removed = ids(req.removed, 'removed');
+    const kept = ids(req.kept, 'kept');
+    inventories.applyDelta(nodeId, { added: ids(req.added, 'added'), removed, kept }, this.deleting(nodeId));
+    for (const id of [...removed, ...kept]) deletions.confirm(nodeId, id);
+    // Back from the dead: deletes were missed and copies may be gone; recount from its disk.
+    if (!wasAlive) inventories.askSoon(nodeId);
+    const now = Date.now();
+    // Work is handed out as the node asks for it: it copies what it holds, up to its limit.
+    if (leader.isLeader) repairs.plan(now, nodeId);
+    const commands = [...node.outbox, ...(leader.isLeader ? await this.deletesFor(nodeId, now) : [])];
+    node.outbox = [];
+    return this.answer(commands, inventories.request(nodeId, now));
+  }
+
+  // The deletes still valid for `nodeId`: a condemned chunk nobody revived, or a copy that is
+  // still one too many. Each is taken out of the replica map as it goes.
+  private async deletesFor(nodeId: string, now: number): Promise<NodeCommand[]> {
+    const { deletions, replicas, registry, inventories, config, store } = this.deps;
+    const queued = deletions.take(nodeId);
+    if (queued.length === 0) return [];
+    const doomed = await store.stillDoomed(queued.filter((d) => d.reason === 'collect').map((d) => d.id));
+    const out: NodeCommand[] = [];
+    for (const { id, reason } of queued) {
+      const others = replicas.holders(id).filter((n) => n !== nodeId && registry.isAlive(n));
+      const valid = reason === 'collect' ? doomed.has(id) : others.length >= config.replication;
+      if (!valid) continue;
+      replicas.remove(id, nodeId);
+      inventories.took(nodeId, id, now);
+      deletions.handedOut(nodeId, id);
+      out.push({ op: 'delete', chunkId: id });
+    }
+    return out;
+  }
+
+  /** `POST /internal/replicated`: a repair copy finished (or failed). */
+  async replicated(
+    nodeId: string,
+    body: { chunkId?: unknown; receipts?: unknown; error?: unknown; missing?: unknown },
+  ): Promise<void> {
+    const { repairs, replicas, registry, events, config } = this.deps;
+    const chunkId = body?.chunkId;
+    if (!isChunkId(chunkId))
+      throw new DfsError('invalid_chunk_id', 'chunk id must be 64 lowercase hex digits');
+    const written = checkReceipts(
+      config.secret,
+      (id) => registry.get(id) !== undefined,
+      receiptList(body.receipts),
+    );
+    const added = [...(written.get(chunkId) ?? [])];
+    // The source no longer has the chunk (deleted, or rotted and quarantined): not a replica.
+    const gone = added.length === 0 && body.missing === true;
+    // Otherwise a failed copy is the targets' fault.
+    repairs.done(chunkId, nodeId, added.length === 0 && !gone);
+    if (gone) replicas.remove(chunkId, nodeId);
+    for (const n of added) replicas.add(chunkId, n);
+    if (added.length > 0) {
+      const urls = added.map((id) => registry.get(id)?.url ?? id).join(', ');
+      events.add('chunk-repaired', `chunk ${chunkId.slice(0, 12)}… copied to ${urls}`);
+    }
+    repairs.settle(chunkId, added);
+    this.deps.attention.raise();
+    // Keep copies flowing without waiting for the next scan.
+    if (this.deps.leader.isLeader) repairs.plan();
+  }
+
+  /** `POST /internal/corrupt`: a node quarantined rotten copies, or found them gone (`missing`). */
+  reportLost(nodeId: string, chunkIds: unknown, missing: boolean): void {
+    const list = ids(chunkIds, 'chunks', Number.POSITIVE_INFINITY);
+    const now = Date.now();
+    const url = this.deps.registry.get(nodeId)?.url ?? nodeId;
+    for (const id of list) {
+      this.deps.inventories.took(nodeId, id, now);
+      this.deps.deletions.confirm(nodeId, id);
+      if (!this.deps.replicas.remove(id, nodeId)) continue;
+      if (!missing) this.deps.corrupt.add(id);
+      this.deps.events.add(
+        missing ? 'chunk-vanished' : 'chunk-corrupt',
+        `chunk ${id.slice(0, 12)}… ${missing ? 'vanished from' : 'was corrupt on'} ${url}`,
+      );
+    }
+    this.deps.attention.raise();
+  }
+
+  /** A reader saw bad bytes (or none) from a node: that node re-checks its copy (a client is not trusted to condemn it). */
+  suspect(chunkId: string, nodeId: string): void {
+    const node = this.deps.registry.get(nodeId);
+    if (!node?.alive || node.outbox.some((c) => c.op === 'verify' && c.chunkId === chunkId)) return;
+    node.outbox.push({ op: 'verify', chunkId });
+  }
+}

@@ -1,0 +1,59 @@
+// Forgetting a node for good: by hand (`dfs nodes remove`), or on its own when a node with a
+// new id (a swapped disk) took over its URL — never while it holds the only copy of anything.
+
+import type { Deletions } from './deletions.js';
+import type { EventLog } from './events.js';
+import type { Inventories } from './inventory.js';
+import type { NodeRegistry, TrackedNode } from './registry.js';
+import type { Repairs } from './repairs.js';
+import type { ReplicaMap } from './replicas.js';
+
+/** What removal touches. */
+export interface NodeRemovalDeps {
+  registry: NodeRegistry;
+  replicas: ReplicaMap;
+  inventories: Inventories;
+  repairs: Repairs;
+  deletions: Deletions;
+  events: EventLog;
+}
+
+/** Node removal. */
+export class NodeRemoval {
+  constructor(private readonly deps: NodeRemovalDeps) {}
+
+  /** Chunks whose only live copy is on `nodeId`. */
+  onlyCopies(nodeId: string): number {
+    const { replicas, registry } = this.deps;
+    let n = 0;
+    for (const id of replicas.chunksOf(nodeId))
+      if (!replicas.holders(id).some((other) => other !== nodeId && registry.isAlive(other))) n++;
+    return n;
+  }
+
+  /** Forgets `node` everywhere; `why` goes to the event log. */
+  async forget(node: TrackedNode, why: string): Promise<void> {
+    const { registry, replicas, deletions, inventories, repairs, events } = this.deps;
+    await registry.remove(node.id);
+    replicas.dropNode(node.id);
+    deletions.forgetNode(node.id);
+    inventories.forget(node.id);
+    repairs.forgetNode(node.id);
+    events.add('node-removed', why);
+  }
+
+  /** A dead node whose URL a live node took over leaves once nothing depends on it. */
+  async retireReplaced(): Promise<void> {
+    const { registry } = this.deps;
+    const live = new Set(
+      registry
+        .alive()
+        .filter((n) => n.registered)
+        .map((n) => n.url),
+    );
+    for (const node of registry.all()) {
+      if (node.alive || !live.has(node.url) || this.onlyCopies(node.id) > 0) continue;
+      await this.forget(node, `node ${node.id.slice(0, 8)} at ${node.url} was replaced by a new node there`);
+    }
+  }
+}

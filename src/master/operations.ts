@@ -1,0 +1,85 @@
+// Cluster-level operations of the master: status, the node list, node removal and fsck.
+
+import type { MasterConfig } from '../config.js';
+import type { MetaStore } from '../meta/store.js';
+import { DfsError } from '../protocol/errors.js';
+import { normalisePath } from '../protocol/paths.js';
+import type { ClusterStatus, FsckReport, NodeInfo } from '../protocol/types.js';
+import type { EventLog } from './events.js';
+import { fsck } from './fsck.js';
+import type { Leader } from './leader.js';
+import type { Maintenance } from './maintenance.js';
+import type { NodeRemoval } from './node-removal.js';
+import type { NodeRegistry } from './registry.js';
+import type { ReplicaMap } from './replicas.js';
+
+/** What the operations read. */
+export interface OperationsDeps {
+  config: Readonly<MasterConfig>;
+  store: MetaStore;
+  registry: NodeRegistry;
+  replicas: ReplicaMap;
+  removal: NodeRemoval;
+  maintenance: Maintenance;
+  leader: Leader;
+  events: EventLog;
+  corrupt: Set<string>;
+}
+
+/** Status, nodes and fsck. */
+export class Operations {
+  constructor(private readonly deps: OperationsDeps) {}
+
+  /** A path from a JSON body, checked. */
+  path(value: unknown): string {
+    return normalisePath(value);
+  }
+
+  /** `GET /api/status`. */
+  async status(): Promise<ClusterStatus> {
+    const { registry, store, maintenance, leader, config, events } = this.deps;
+    const alive = registry.alive().length;
+    const totals = await store.totals();
+    return {
+      nodes: { alive, dead: registry.all().length - alive },
+      role: leader.isLeader ? 'leader' : 'standby',
+      epoch: leader.epoch,
+      safeMode: maintenance.safeMode,
+      masters: leader.masters.map((m) => ({ id: m.id, url: m.url, leader: m.id === leader.current })),
+      files: totals.files,
+      logicalBytes: totals.logicalBytes,
+      ...maintenance.health,
+      replication: config.replication,
+      events: events.recent(),
+    };
+  }
+
+  /** `GET /api/nodes`. */
+  nodes(): NodeInfo[] {
+    return this.deps.registry.info();
+  }
+
+  /** `GET /api/fsck`. */
+  fsck(prefix: unknown): Promise<FsckReport> {
+    const { store, replicas, registry, config, corrupt } = this.deps;
+    return fsck({ store, replicas, registry, replication: config.replication, corrupt }, prefix);
+  }
+
+  /** `DELETE /api/nodes/{id or url}`: forgets a dead node for good (a disk swapped, a machine retired). */
+  async removeNode(idOrUrl: string): Promise<NodeInfo> {
+    const { registry, removal } = this.deps;
+    const node =
+      registry.get(idOrUrl) ?? registry.all().find((n) => n.url === idOrUrl.replace(/\/+$/, '') && !n.alive);
+    if (!node) throw new DfsError('not_found', `no such node: ${idOrUrl}`);
+    if (node.alive) throw new DfsError('conflict', `node ${node.url} is alive: stop it before removing it`);
+    const only = removal.onlyCopies(node.id);
+    if (only > 0)
+      throw new DfsError(
+        'conflict',
+        `node ${node.url} holds the only copy of ${only} chunk(s): bring it back, or wait until they are repaired`,
+      );
+    const info = registry.info().find((n) => n.id === node.id) as NodeInfo;
+    await removal.forget(node, `node ${node.url} (${node.id.slice(0, 8)}) removed from the cluster`);
+    return info;
+  }
+}

@@ -1,0 +1,207 @@
+// Request bodies and queries of the master's client API, checked and turned into typed requests
+// at the route, before any logic runs: a malformed one is a 400 that touched nothing.
+
+import type { ParsedUrlQuery } from 'node:querystring';
+import { DfsError } from '../protocol/errors.js';
+import { guessContentType, isContentType } from '../protocol/mime.js';
+import { assertChunkId, normalisePath, normalisePrefix } from '../protocol/paths.js';
+import type { ChunkRef, Receipt } from '../protocol/types.js';
+
+/** Most chunks placed by one allocate call. */
+export const MAX_ALLOCATE = 1000;
+/** User metadata per file, keys and values together, UTF-8 bytes (as S3 allows). */
+export const MAX_METADATA_BYTES = 2048;
+/** Protocol attributes per file (S3 headers, WebDAV dead properties), UTF-8 bytes. */
+export const MAX_ATTRIBUTES_BYTES = 64 * 1024;
+/** Most entries on one listing page. */
+export const MAX_LIST_LIMIT = 10_000;
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const METADATA_KEY = /^[a-z0-9][a-z0-9_.-]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/** A checked allocation request. */
+export interface Allocate {
+  chunks: ChunkRef[];
+  exclude: string[];
+}
+
+/** A checked commit. */
+export interface Commit {
+  path: string;
+  size: number;
+  sha256: string;
+  chunks: ChunkRef[];
+  receipts: Receipt[];
+  contentType: string;
+  metadata: Record<string, string>;
+  attributes: Record<string, string>;
+  ifGeneration?: number;
+  ifNotGeneration?: number;
+}
+
+/** A checked listing query. */
+export interface ListRequest {
+  /** The folder listed (ending in `/`). */
+  folder: string;
+  /** A name prefix within the folder (S3 prefixes); '' for everything. */
+  begins: string;
+  delimiter: boolean;
+  after?: string;
+  limit: number;
+  health: boolean;
+}
+
+function object(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new DfsError('bad_request', 'the request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** A chunk reference: a valid id and a size from 1 to `chunkSize`. */
+export function chunkRef(value: unknown, chunkSize: number): ChunkRef {
+  const c = object(value);
+  const id = assertChunkId(c.id);
+  const size = c.size;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > chunkSize)
+    throw new DfsError('bad_request', `chunk size must be an integer from 1 to ${chunkSize}`);
+  return { id, size };
+}
+
+/** `POST /api/chunks/allocate`. */
+export function parseAllocate(body: unknown, chunkSize: number): Allocate {
+  const b = object(body);
+  if (!Array.isArray(b.chunks) || b.chunks.length === 0 || b.chunks.length > MAX_ALLOCATE)
+    throw new DfsError('bad_request', `chunks must be a list of 1 to ${MAX_ALLOCATE} chunks`);
+  return {
+    chunks: b.chunks.map((c) => chunkRef(c, chunkSize)),
+    exclude: Array.isArray(b.exclude) ? b.exclude.map(String) : [],
+  };
+}
+
+/** A string map with bounded total size, for metadata and attributes. */
+export function stringMap(
+  value: unknown,
+  what: string,
+  limit: number,
+  key = /^.{1,512}$/s,
+): Record<string, string> {
+  if (value === undefined) return {};
+  const map = object(value);
+  let bytes = 0;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(map)) {
+    if (typeof v !== 'string') throw new DfsError('bad_request', `${what} values must be strings`);
+    if (!key.test(k) || CONTROL.test(k))
+      throw new DfsError('bad_request', `${what} key "${k.slice(0, 40)}" is not allowed`);
+    bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    out[k] = v;
+  }
+  if (bytes > limit) throw new DfsError('bad_request', `${what} is larger than ${limit} bytes`);
+  return out;
+}
+
+function generation(value: unknown, what: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new DfsError('bad_request', `${what} must be a non-negative integer`);
+  return value;
+}
+
+/** `POST /api/files`. */
+export function parseCommit(body: unknown, limits: { chunkSize: number; maxFileSize: number }): Commit {
+  const b = object(body);
+  const path = normalisePath(b.path);
+  const size = b.size;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw new DfsError('bad_request', 'size must be a non-negative integer');
+  if (size > limits.maxFileSize)
+    throw new DfsError(
+      'payload_too_large',
+      `file is larger than the cluster's limit of ${limits.maxFileSize} bytes`,
+    );
+  if (typeof b.sha256 !== 'string' || !SHA256.test(b.sha256))
+    throw new DfsError('bad_request', 'sha256 must be 64 lowercase hex digits');
+  if (!Array.isArray(b.chunks)) throw new DfsError('bad_request', 'chunks must be a list');
+  const chunks = b.chunks.map((c) => chunkRef(c, limits.chunkSize));
+  if (chunks.reduce((sum, c) => sum + c.size, 0) !== size)
+    throw new DfsError('bad_request', 'chunk sizes do not add up to the file size');
+  if (b.receipts !== undefined && !Array.isArray(b.receipts))
+    throw new DfsError('bad_request', 'receipts must be a list');
+  const receipts = ((b.receipts as unknown[] | undefined) ?? []).map((r) => {
+    const o = object(r);
+    if (typeof o.nodeId !== 'string' || typeof o.signature !== 'string')
+      throw new DfsError('bad_request', 'a receipt needs nodeId, chunkId and signature');
+    return { nodeId: o.nodeId, chunkId: assertChunkId(o.chunkId), signature: o.signature };
+  });
+  const contentType =
+    b.contentType === undefined || b.contentType === '' ? guessContentType(path) : b.contentType;
+  if (typeof contentType !== 'string' || !isContentType(contentType))
+    throw new DfsError('bad_request', 'contentType must be a media type like text/plain');
+  return {
+    path,
+    size,
+    sha256: b.sha256,
+    chunks,
+    receipts,
+    contentType,
+    metadata: stringMap(b.metadata, 'metadata', MAX_METADATA_BYTES, METADATA_KEY),
+    attributes: stringMap(b.attributes, 'attributes', MAX_ATTRIBUTES_BYTES),
+    ifGeneration: generation(b.ifGeneration, 'ifGeneration'),
+    ifNotGeneration: generation(b.ifNotGeneration, 'ifNotGeneration'),
+  };
+}
+
+function single(query: ParsedUrlQuery, name: string): string | undefined {
+  const v = query[name];
+  if (Array.isArray(v)) throw new DfsError('bad_request', `${name} is given more than once`);
+  return v;
+}
+
+/** `GET /api/files?prefix=&begins=&delimiter=/&after=&limit=&health=1`. */
+export function parseList(query: ParsedUrlQuery): ListRequest {
+  const folder = normalisePrefix(single(query, 'prefix'));
+  const begins = single(query, 'begins') ?? '';
+  if (begins.includes('/') || CONTROL.test(begins) || begins.length > 1024)
+    throw new DfsError('bad_request', 'begins must be a name prefix without slashes');
+  const limitText = single(query, 'limit');
+  const limit = limitText === undefined ? 1000 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
+    throw new DfsError('bad_request', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
+  const delimiter = single(query, 'delimiter');
+  return {
+    folder,
+    begins,
+    delimiter: delimiter === '/' || delimiter === '1',
+    after: decodeToken(single(query, 'after'), `${folder}${begins}`),
+    limit,
+    health: single(query, 'health') === '1',
+  };
+}
+
+/** The opaque continuation token of a listing: the last key, base64url. */
+export function encodeToken(key: string): string {
+  return Buffer.from(key).toString('base64url');
+}
+
+// A token must decode to a key below the listed prefix; anything else is refused, not guessed at.
+function decodeToken(token: string | undefined, prefix: string): string | undefined {
+  if (!token) return undefined;
+  const key = Buffer.from(token, 'base64url').toString('utf8');
+  if (!key.startsWith(prefix) || encodeToken(key) !== token.replace(/=+$/, ''))
+    throw new DfsError('bad_request', 'after is not a continuation token of this listing');
+  return key;
+}
+
+/** `POST /api/move`. */
+export function parseMove(body: unknown): { from: string; to: string; overwrite: boolean } {
+  const b = object(body);
+  return { from: normalisePath(b.from), to: normalisePath(b.to), overwrite: b.overwrite === true };
+}
+
+/** An optional `?ifGeneration=N` on a delete. */
+export function parseIfGeneration(query: ParsedUrlQuery): number | undefined {
+  const v = single(query, 'ifGeneration');
+  return v === undefined ? undefined : generation(Number(v), 'ifGeneration');
+}

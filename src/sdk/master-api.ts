@@ -1,0 +1,266 @@
+// Every route of the master's client API as one typed function, over a list of masters with
+// failover: a request that may safely be sent again goes to the next master when one is down
+// or silent; one that may not is resent only when it surely never arrived.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AttributeChange } from '../meta/store.js';
+import type { LockRecord, MultipartInfo, PartRecord } from '../meta/types.js';
+import { DfsError } from '../protocol/errors.js';
+import { UPLOAD_HEADER } from '../protocol/headers.js';
+import type {
+  Allocation,
+  ChunkRef,
+  ClusterConfig,
+  ClusterStatus,
+  CommitRequest,
+  FileInfo,
+  FsckReport,
+  ListResponse,
+  Manifest,
+  NodeInfo,
+} from '../protocol/types.js';
+import { type JsonCallOptions, jsonCall, TransportError } from './transport.js';
+
+/** May a request be sent again after a failure? `always`: it is idempotent; `unsent`: only if it never arrived. */
+type Retry = 'always' | 'unsent';
+
+/** Options of every call. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** A listing query as the API takes it. */
+export interface ListOptions {
+  /** The folder (ending in `/` or not). */
+  prefix: string;
+  /** A name prefix within the folder. */
+  begins?: string;
+  delimiter?: boolean;
+  after?: string;
+  limit?: number;
+  /** Include each file's fewest live replicas. */
+  health?: boolean;
+}
+
+/** A multipart upload as the API lists it. */
+export interface MultipartSummary {
+  uploadId: string;
+  path: string;
+  initiated: number;
+}
+
+/** Percent-encodes each segment of a normalised path for use in a URL. */
+export function encodePath(path: string): string {
+  return path
+    .split('/')
+    .map((s) => encodeURIComponent(s))
+    .join('/');
+}
+
+// Reads and listings fail fast when a master is frozen; a commit may wait while copies are made.
+const READ_TIMEOUT = 10_000;
+const WRITE_TIMEOUT = 60_000;
+
+/** The master API of a cluster. */
+export class MasterApi {
+  private current = 0;
+
+  constructor(
+    /** Base URLs of every master. */
+    readonly masters: readonly string[],
+    private readonly token: string,
+    /** How long a call keeps trying other masters before it fails, ms. */
+    private readonly failoverTimeout = masters.length > 1 ? 20_000 : 0,
+  ) {
+    if (masters.length === 0) throw new DfsError('bad_request', 'no master URL given');
+  }
+
+  private async call<T>(
+    method: string,
+    route: string,
+    retry: Retry,
+    options: JsonCallOptions = {},
+  ): Promise<T> {
+    const deadline = Date.now() + this.failoverTimeout;
+    const headers = { ...(this.token && { authorization: `Bearer ${this.token}` }), ...options.headers };
+    for (let attempt = 0; ; attempt++) {
+      const index = (this.current + attempt) % this.masters.length;
+      const master = this.masters[index] as string;
+      try {
+        const answer = await jsonCall<T>(method, `${master}${route}`, `master ${master}`, {
+          timeout: method === 'get' ? READ_TIMEOUT : WRITE_TIMEOUT,
+          ...options,
+          headers,
+        });
+        this.current = index;
+        return answer;
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        const transport = err instanceof TransportError;
+        // A master whose metadata store is down answers 503 'unavailable': another may not be.
+        const storeDown = err instanceof DfsError && err.code === 'unavailable' && this.masters.length > 1;
+        const again = (transport || storeDown) && (retry === 'always' || (transport && err.unsent));
+        if (!again) throw err;
+        const tried = attempt + 1;
+        // Every master once at once; a socket the server had closed is resent once even to the only master.
+        if (tried < this.masters.length) continue;
+        if (tried === 1 && transport && err.unsent) continue;
+        if (Date.now() >= deadline) throw err;
+        await sleep(Math.min(250 * 2 ** (tried - this.masters.length), 2000));
+      }
+    }
+  }
+
+  config(options: CallOptions = {}): Promise<ClusterConfig> {
+    return this.call('get', '/api/config', 'always', options);
+  }
+
+  async allocate(chunks: ChunkRef[], exclude: string[], uploadId: string, options: CallOptions = {}) {
+    const answer = await this.call<{ allocations: Allocation[] }>('post', '/api/chunks/allocate', 'always', {
+      ...options,
+      json: { chunks, exclude },
+      headers: { [UPLOAD_HEADER]: uploadId },
+    });
+    return answer.allocations;
+  }
+
+  /** Commits a manifest; with an upload id a resent commit is answered, never applied twice. */
+  commit(request: CommitRequest, uploadId: string, options: CallOptions = {}): Promise<Manifest> {
+    return this.call('post', '/api/files', 'always', {
+      ...options,
+      json: request,
+      headers: { [UPLOAD_HEADER]: uploadId },
+    });
+  }
+
+  /** Ends an upload at once: its chunks are no longer pinned. */
+  async abortUpload(uploadId: string, options: CallOptions = {}): Promise<void> {
+    await this.call('delete', `/api/uploads/${encodeURIComponent(uploadId)}`, 'always', options);
+  }
+
+  suspect(chunkId: string, nodeId: string): Promise<unknown> {
+    return this.call('post', `/api/chunks/${chunkId}/suspect`, 'always', { json: { nodeId } });
+  }
+
+  stat(path: string, options: CallOptions = {}): Promise<FileInfo> {
+    return this.call('get', `/api/files${encodePath(path)}`, 'always', options);
+  }
+
+  list(query: ListOptions, options: CallOptions = {}): Promise<ListResponse> {
+    const searchParams: Record<string, string> = { prefix: query.prefix };
+    if (query.begins) searchParams.begins = query.begins;
+    if (query.delimiter) searchParams.delimiter = '/';
+    if (query.after) searchParams.after = query.after;
+    if (query.limit) searchParams.limit = String(query.limit);
+    if (query.health) searchParams.health = '1';
+    return this.call('get', '/api/files', 'always', { ...options, searchParams });
+  }
+
+  async remove(path: string, ifGeneration?: number, options: CallOptions = {}): Promise<Manifest> {
+    const searchParams: Record<string, string> =
+      ifGeneration === undefined ? {} : { ifGeneration: String(ifGeneration) };
+    return this.call('delete', `/api/files${encodePath(path)}`, 'unsent', { ...options, searchParams });
+  }
+
+  async removeTree(path: string, options: CallOptions = {}): Promise<number> {
+    const answer = await this.call<{ deleted: number }>(
+      'delete',
+      `/api/trees${encodePath(path)}`,
+      'unsent',
+      options,
+    );
+    return answer.deleted;
+  }
+
+  move(from: string, to: string, overwrite: boolean, options: CallOptions = {}): Promise<{ moved: number }> {
+    return this.call('post', '/api/move', 'unsent', { ...options, json: { from, to, overwrite } });
+  }
+
+  async mkdir(path: string, options: CallOptions = {}): Promise<string> {
+    return (await this.call<{ path: string }>('post', '/api/dirs', 'always', { ...options, json: { path } }))
+      .path;
+  }
+
+  async rmdir(path: string, options: CallOptions = {}): Promise<void> {
+    await this.call('delete', `/api/dirs${encodePath(path)}`, 'unsent', options);
+  }
+
+  async setAttributes(path: string, change: AttributeChange, options: CallOptions = {}): Promise<void> {
+    await this.call('post', '/api/attributes', 'always', { ...options, json: { path, ...change } });
+  }
+
+  async nodes(options: CallOptions = {}): Promise<NodeInfo[]> {
+    return (await this.call<{ nodes: NodeInfo[] }>('get', '/api/nodes', 'always', options)).nodes;
+  }
+
+  async removeNode(idOrUrl: string, options: CallOptions = {}): Promise<NodeInfo> {
+    return this.call('delete', `/api/nodes/${encodeURIComponent(idOrUrl)}`, 'unsent', options);
+  }
+
+  status(options: CallOptions = {}): Promise<ClusterStatus> {
+    return this.call('get', '/api/status', 'always', options);
+  }
+
+  fsck(prefix: string, options: CallOptions = {}): Promise<FsckReport> {
+    return this.call('get', '/api/fsck', 'always', { ...options, searchParams: { prefix } });
+  }
+
+  async createMultipart(uploadId: string, info: Omit<MultipartInfo, 'initiated'>, options: CallOptions = {}) {
+    await this.call('post', '/api/multipart', 'unsent', { ...options, json: { uploadId, ...info } });
+  }
+
+  async putPart(uploadId: string, part: Omit<PartRecord, 'lastModified'>, options: CallOptions = {}) {
+    await this.call('put', `/api/multipart/${encodeURIComponent(uploadId)}/parts/${part.number}`, 'always', {
+      ...options,
+      json: part,
+    });
+  }
+
+  async listParts(
+    uploadId: string,
+    options: CallOptions = {},
+  ): Promise<{ info: MultipartInfo; parts: PartRecord[] }> {
+    return this.call('get', `/api/multipart/${encodeURIComponent(uploadId)}`, 'always', options);
+  }
+
+  async listMultiparts(
+    prefix: string,
+    limit: number,
+    options: CallOptions = {},
+  ): Promise<MultipartSummary[]> {
+    const answer = await this.call<{ uploads: MultipartSummary[] }>('get', '/api/multipart', 'always', {
+      ...options,
+      searchParams: { prefix, limit: String(limit) },
+    });
+    return answer.uploads;
+  }
+
+  createLock(lock: Omit<LockRecord, 'expires'>, options: CallOptions = {}): Promise<LockRecord> {
+    return this.call('post', '/api/locks', 'unsent', { ...options, json: lock });
+  }
+
+  refreshLock(token: string, timeoutSeconds: number, options: CallOptions = {}): Promise<LockRecord> {
+    return this.call('post', `/api/locks/${encodeURIComponent(token)}`, 'always', {
+      ...options,
+      json: { timeoutSeconds },
+    });
+  }
+
+  async removeLock(token: string, options: CallOptions = {}): Promise<boolean> {
+    const answer = await this.call<{ removed: boolean }>(
+      'delete',
+      `/api/locks/${encodeURIComponent(token)}`,
+      'always',
+      options,
+    );
+    return answer.removed;
+  }
+
+  async locksFor(path: string, descendants: boolean, options: CallOptions = {}): Promise<LockRecord[]> {
+    const answer = await this.call<{ locks: LockRecord[] }>('get', '/api/locks', 'always', {
+      ...options,
+      searchParams: { path, descendants: descendants ? '1' : '0' },
+    });
+    return answer.locks;
+  }
+}
