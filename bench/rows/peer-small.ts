@@ -19,7 +19,7 @@ import { dropCaches } from '../lib/caches.js';
 import { Cluster } from '../lib/cluster.js';
 import type { BenchContext } from '../lib/context.js';
 import { ensureMooseFs, MooseFs } from '../lib/moosefs.js';
-import { run } from '../lib/proc.js';
+import { procCpu, run } from '../lib/proc.js';
 import { makeRow, median, type Row } from '../lib/report.js';
 import { type LoadMode, smallBody, smallLoad } from '../lib/small-load.js';
 
@@ -30,12 +30,20 @@ class Side {
   readonly cpu: number[] = [];
   /** The load generator's or client tool's own CPU ms per operation. */
   readonly app: number[] = [];
+  /** Each serving process's CPU ms per operation, by role. */
+  readonly parts = new Map<string, number[]>();
   errors = 0;
   firstError = '';
 
-  add(r: { ok: number; errors: number; ms: number; appMs: number; firstError?: string }, cpuS: number) {
+  add(
+    r: { ok: number; errors: number; ms: number; appMs: number; firstError?: string },
+    cpuS: Record<string, number>,
+  ) {
+    const perOp = (seconds: number) => (seconds * 1000) / Math.max(1, r.ok);
     this.rates.push(r.ok / (r.ms / 1000));
-    this.cpu.push((cpuS * 1000) / Math.max(1, r.ok));
+    this.cpu.push(perOp(Object.values(cpuS).reduce((a, b) => a + b, 0)));
+    for (const [role, seconds] of Object.entries(cpuS))
+      this.parts.set(role, [...(this.parts.get(role) ?? []), perOp(seconds)]);
     this.app.push(r.appMs / Math.max(1, r.ok));
     this.errors += r.errors;
     this.firstError ||= r.firstError ?? '';
@@ -44,8 +52,15 @@ class Side {
   text(): string {
     const ms = (v: number) => `${v.toFixed(3)} ms`;
     const failed = this.errors ? `, ${this.errors} failed (${this.firstError})` : '';
-    return `servers ${ms(median(this.cpu))}/op, load generator ${ms(median(this.app))}/op${failed}`;
+    const parts = [...this.parts].map(([role, v]) => `${role} ${median(v).toFixed(2)}`).join(', ');
+    return `servers ${ms(median(this.cpu))}/op (${parts}), load generator ${ms(median(this.app))}/op${failed}`;
   }
+}
+
+/** CPU seconds by role now, and the difference of two such readings. */
+type Reading = () => Record<string, number>;
+function since(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -76,16 +91,17 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
       );
       return { ...r, appMs: r.cpuMs };
     };
-    const dfsCpu = () => cluster.cpu();
-    const mfsCpu = () => mfs.cpu();
+    const dfsCpu: Reading = () =>
+      Object.fromEntries(cluster.daemons.map((d) => [d.name, procCpu(d.child.pid ?? 0) || 0]));
+    const mfsCpu: Reading = () => mfs.cpuByProcess();
     const measure = async (
       side: Side,
-      cpu: () => number,
+      cpu: Reading,
       body: () => Promise<{ ok: number; errors: number; ms: number; appMs: number }>,
     ) => {
       const before = cpu();
       const r = await body();
-      side.add(r, cpu() - before);
+      side.add(r, since(before, cpu()));
     };
     // Warm-up (JIT, connections, the mount's first chunks), not counted.
     await load('http-put', put, list('warm', 200));
