@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [--runs N] [--only 1,3] [--chunk-size 8MiB]`: dfs measured side by
-// side with raw disk and nginx on this machine, each row a ratio against its baseline (issue 6).
+// `npm run bench [-- --quick] [--runs N] [--only 1,3,peer-small] [--chunk-size 8MiB]`: dfs measured
+// side by side with raw disk, nginx and MooseFS on this machine, each row a ratio against its
+// baseline (issue 6; MooseFS: "Small files and reads: ahead of a real peer DFS").
 // Prints a table and writes bench/results/latest.json. Exits 0 whether or not targets are met.
 
 import { execFileSync } from 'node:child_process';
@@ -16,6 +17,8 @@ import { ensureWrk } from './lib/wrk.js';
 import { largeRows } from './rows/large.js';
 import { memoryRows } from './rows/memory.js';
 import { metadataRows } from './rows/metadata.js';
+import { peerLargeRows } from './rows/peer-large.js';
+import { peerSmallRows } from './rows/peer-small.js';
 import { repairRows } from './rows/repair.js';
 import { smallRows } from './rows/small.js';
 
@@ -67,13 +70,15 @@ function machineFacts(options: BenchOptions): Record<string, unknown> {
   };
 }
 
-// Each group of rows, with the row numbers it produces.
-const ROWS: [string[], (ctx: BenchContext) => Promise<Row[]>][] = [
-  [['1', '2'], largeRows],
-  [['3', '4'], smallRows],
-  [['5'], memoryRows],
-  [['6'], metadataRows],
-  [['7'], repairRows],
+// Each group of rows: the row numbers it produces and a name, either of which `--only` takes.
+const ROWS: [string[], string, (ctx: BenchContext) => Promise<Row[]>][] = [
+  [['1', '2'], 'large', largeRows],
+  [['3', '4'], 'small', smallRows],
+  [['5'], 'memory', memoryRows],
+  [['6'], 'metadata', metadataRows],
+  [['7'], 'repair', repairRows],
+  [['8', '9'], 'peer-small', peerSmallRows],
+  [['10'], 'peer-large', peerLargeRows],
 ];
 
 async function main(): Promise<number> {
@@ -100,9 +105,9 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   const started = Date.now();
   try {
-    for (const [ids, fn] of ROWS) {
-      if (options.only.size > 0 && !ids.some((i) => options.only.has(i))) continue;
-      const id = ids.join('+');
+    for (const [ids, name, fn] of ROWS) {
+      if (options.only.size > 0 && ![...ids, name].some((i) => options.only.has(i))) continue;
+      const id = `${ids.join('+')} (${name})`;
       const t = Date.now();
       try {
         rows.push(...(await fn(ctx)));

@@ -1,11 +1,12 @@
-// Everything the bench starts (child processes, temporary folders) is registered here, so it is
-// removed at the end of a run and on Ctrl-C, whatever row was running.
+// Everything the bench starts (child processes, temporary folders, mounts and network namespaces)
+// is registered here, so it is removed at the end of a run and on Ctrl-C, whatever row was running.
 
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
+const hooks = new Set<() => void>();
 
 /** Tracks a child process until it exits. */
 export function trackChild(child: ChildProcess): ChildProcess {
@@ -26,8 +27,25 @@ export function removeDir(dir: string): void {
   dirs.delete(dir);
 }
 
-/** Kills every child still running (SIGKILL) and removes every folder; synchronous, safe twice. */
+/**
+ * Tracks a synchronous undo step (unmount, kill a grandchild, delete a namespace) until the
+ * returned function forgets it; steps run newest first, before children are killed.
+ */
+export function trackCleanup(step: () => void): () => void {
+  hooks.add(step);
+  return () => hooks.delete(step);
+}
+
+/** Runs every cleanup step, kills every child still running (SIGKILL) and removes every folder; synchronous, safe twice. */
 export function cleanupAll(): void {
+  for (const step of [...hooks].reverse()) {
+    try {
+      step();
+    } catch {
+      // One failed step (a mount already gone) must not stop the others.
+    }
+  }
+  hooks.clear();
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { removeDir, trackChild, trackDir } from './cleanup.js';
-import { freePort, procCpu, type RunOptions, type RunResult, run } from './proc.js';
+import { freePorts, procCpu, type RunOptions, type RunResult, run } from './proc.js';
 
 /** The built dfs entry point. */
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dfs.js');
@@ -52,7 +52,10 @@ export class Cluster {
   /** Starts master, nodes and (by default) the web client, and waits until every node is alive. */
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     const dir = trackDir(await fs.mkdtemp(path.join(os.tmpdir(), 'dfs-bench-cluster-')));
-    const port = await freePort();
+    const count = options.nodes ?? 2;
+    // Every port at once: one picked later could repeat a port a daemon has not bound yet.
+    const ports = await freePorts(count + 2);
+    const port = ports[0] as number;
     const env = { ...process.env, DFS_SECRET: randomBytes(24).toString('hex'), DFS_TOKEN: '' };
     const flags = options.nodeFlags ?? [];
     const cluster = new Cluster(dir, `http://127.0.0.1:${port}`, env, flags);
@@ -62,9 +65,8 @@ export class Cluster {
     if (options.heartbeatTimeout) master.push('--heartbeat-timeout', String(options.heartbeatTimeout));
     cluster.launch('master', cluster.masterUrl, master, flags);
     await cluster.waitHttp(`${cluster.masterUrl}/api/config`);
-    const count = options.nodes ?? 2;
     for (let i = 1; i <= count; i++) {
-      const nodePort = await freePort();
+      const nodePort = ports[i] as number;
       const data = path.join(dir, `node${i}`);
       cluster.launch(
         `node${i}`,
@@ -75,7 +77,7 @@ export class Cluster {
       );
     }
     if (options.webClient !== false) {
-      const clientPort = await freePort();
+      const clientPort = ports[count + 1] as number;
       const url = `http://127.0.0.1:${clientPort}`;
       cluster.launch(
         'client',

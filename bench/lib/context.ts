@@ -15,7 +15,7 @@ export interface BenchOptions {
   runs: number;
   /** Master --chunk-size for every cluster (default: the master's own default). */
   chunkSize?: string;
-  /** Only these rows (1…7); all when empty. */
+  /** Only these rows (numbers or names); all when empty. */
   only: Set<string>;
   /** Where the JSON goes. */
   out: string;
@@ -32,6 +32,8 @@ export interface Sizes {
   concurrency: number;
   /** Files read back in the small-read row. */
   readSet: number;
+  /** Fresh small files per run in the rows against MooseFS. */
+  peerFiles: number;
   metaFew: number;
   metaMany: number;
   metaProbe: number;
@@ -47,6 +49,7 @@ export function sizesFor(quick: boolean): Sizes {
     loadSeconds: quick ? 3 : 5,
     concurrency: 16,
     readSet: 1000,
+    peerFiles: quick ? 500 : 2000,
     metaFew: 1000,
     metaMany: quick ? 10_000 : 100_000,
     metaProbe: 2000,

@@ -7,18 +7,35 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { trackChild } from './cleanup.js';
+import { removeDir, trackChild, trackDir } from './cleanup.js';
 
 /** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0] as number;
+}
+
+/**
+ * `count` distinct free loopback ports, all held open until every one is picked: ports taken
+ * one at a time can repeat while the daemon given the first has not bound it yet.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
 }
 
 /** What a finished command left behind. */
@@ -52,7 +69,10 @@ export async function run(cmd: string, args: string[], options: RunOptions = {})
   let rssFile: string | undefined;
   let argv = [cmd, ...args];
   if (options.rss && existsSync(GNU_TIME)) {
-    rssFile = path.join(os.tmpdir(), `dfs-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    // Tracked like a folder, so an interrupted run leaves no file behind.
+    rssFile = trackDir(
+      path.join(os.tmpdir(), `dfs-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`),
+    );
     argv = [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, ...argv];
   }
   const target = options.stdout === 'null' ? '/dev/null' : (options.stdout as { file?: string })?.file;
@@ -84,7 +104,7 @@ export async function run(cmd: string, args: string[], options: RunOptions = {})
       const [kb, user, sys] = (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ');
       if (Number.isFinite(Number(kb))) peakRss = Number(kb) * 1024;
       if (Number.isFinite(Number(user) + Number(sys))) cpu = Number(user) + Number(sys);
-      await fs.rm(rssFile, { force: true });
+      removeDir(rssFile);
     }
     if (code !== 0 && options.check !== false) {
       throw new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-2000)}`);

@@ -1,0 +1,279 @@
+// Rows 8 and 9: 4 KiB files against MooseFS (goal 2, fsync before close), side by side in one run.
+// Writes: fresh files with 16 writers, through the web client's PUT and `dfs upload DIR` against
+// the same load on the MooseFS mount; reads: the same files, page cache dropped before each run.
+// dfs and MooseFS take turns going first, run by run. CPU per operation is summed over the
+// serving processes of each side (dfs: master, nodes, web client; MooseFS: master with its data
+// writer, chunkservers, mfsmount); a client tool in the path (`dfs upload`, `cp`, `cat`) is added
+// in the rows that name it, and the load generator's own CPU is given in the notes.
+//
+// What an acknowledged write means: dfs answers a PUT (and `dfs upload` finishes a file) once
+// both replicas are fsynced and the manifest is committed durably. MooseFS's close() returns once
+// both chunkservers hold the bytes; with HDD_FSYNC_BEFORE_CLOSE they fsync the chunk when they
+// close it, about 0.1 s later (an fsync() on the mount does not wait for it either), and the
+// master writes its change log without fsync. So MooseFS acknowledges less than dfs does.
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { dropCaches } from '../lib/caches.js';
+import { Cluster } from '../lib/cluster.js';
+import type { BenchContext } from '../lib/context.js';
+import { ensureMooseFs, MooseFs } from '../lib/moosefs.js';
+import { procCpu, run } from '../lib/proc.js';
+import { makeRow, median, type Row } from '../lib/report.js';
+import { type LoadMode, smallBody, smallLoad } from '../lib/small-load.js';
+
+/** One side's samples over the runs. */
+class Side {
+  readonly rates: number[] = [];
+  /** Serving processes' CPU ms per operation (plus the client tool where one is counted). */
+  readonly cpu: number[] = [];
+  /** The load generator's or client tool's own CPU ms per operation. */
+  readonly app: number[] = [];
+  /** Each serving process's CPU ms per operation, by role. */
+  readonly parts = new Map<string, number[]>();
+  errors = 0;
+  firstError = '';
+
+  add(
+    r: { ok: number; errors: number; ms: number; appMs: number; firstError?: string },
+    cpuS: Record<string, number>,
+  ) {
+    const perOp = (seconds: number) => (seconds * 1000) / Math.max(1, r.ok);
+    this.rates.push(r.ok / (r.ms / 1000));
+    this.cpu.push(perOp(Object.values(cpuS).reduce((a, b) => a + b, 0)));
+    for (const [role, seconds] of Object.entries(cpuS))
+      this.parts.set(role, [...(this.parts.get(role) ?? []), perOp(seconds)]);
+    this.app.push(r.appMs / Math.max(1, r.ok));
+    this.errors += r.errors;
+    this.firstError ||= r.firstError ?? '';
+  }
+
+  text(): string {
+    const ms = (v: number) => `${v.toFixed(3)} ms`;
+    const failed = this.errors ? `, ${this.errors} failed (${this.firstError})` : '';
+    const parts = [...this.parts].map(([role, v]) => `${role} ${median(v).toFixed(2)}`).join(', ');
+    return `servers ${ms(median(this.cpu))}/op (${parts}), load generator ${ms(median(this.app))}/op${failed}`;
+  }
+}
+
+/** CPU seconds by role now, and the difference of two such readings. */
+type Reading = () => Record<string, number>;
+function since(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Rows 8a–8d and 9a–9c. */
+export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
+  const why = await ensureMooseFs((m) => ctx.log(m));
+  if (why) throw new Error(`MooseFS unavailable, rows 8 and 9 skipped: ${why}`);
+  const { smallFile: size, concurrency, peerFiles: count } = ctx.sizes;
+  const seed = randomBytes(size);
+  const list = (prefix: string, n = count) =>
+    Array.from({ length: n }, (_, i) => `${prefix}/f${String(i).padStart(5, '0')}`);
+  // Each cp or cat process takes its share of the list: `concurrency` processes, one after another.
+  const perProcess = Math.ceil(count / concurrency);
+  const mfs = await MooseFs.start({ parent: ctx.work });
+  const cluster = await Cluster.start({ ...ctx.clusterDefaults(), replication: 2 }).catch(async (err) => {
+    await mfs.stop();
+    throw err;
+  });
+  try {
+    const put = `${cluster.clientUrl}/api/files/peer/`;
+    const get = `${cluster.clientUrl}/api/download/peer/`;
+    const into = `${mfs.mount}/`;
+    const load = async (mode: LoadMode, base: string, names: string[]) => {
+      const r = await smallLoad(
+        { mode, base, names, size, concurrency, seed: seed.toString('hex') },
+        ctx.work,
+      );
+      return { ...r, appMs: r.cpuMs };
+    };
+    const dfsCpu: Reading = () =>
+      Object.fromEntries(cluster.daemons.map((d) => [d.name, procCpu(d.child.pid ?? 0) || 0]));
+    const mfsCpu: Reading = () => mfs.cpuByProcess();
+    const measure = async (
+      side: Side,
+      cpu: Reading,
+      body: () => Promise<{ ok: number; errors: number; ms: number; appMs: number }>,
+    ) => {
+      const before = cpu();
+      const r = await body();
+      side.add(r, since(before, cpu()));
+    };
+    // Warm-up (JIT, connections, the mount's first chunks), not counted.
+    await load('http-put', put, list('warm', 200));
+    await load('fs-write', into, list('warm', 200));
+    await load('http-get', get, list('warm', 200));
+    await load('fs-read', into, list('warm', 200));
+
+    const w = { put: new Side(), mfs: new Side(), upload: new Side(), cp: new Side() };
+    for (let i = 1; i <= ctx.options.runs; i++) {
+      const names = list(`w${i}`);
+      const src = path.join(ctx.work, `small-src-${i}`);
+      await fs.mkdir(src);
+      for (const name of list(`d${i}`))
+        await fs.writeFile(path.join(src, path.basename(name)), smallBody(seed, name));
+      const srcList = path.join(ctx.work, `small-src-${i}.list`);
+      await fs.writeFile(
+        srcList,
+        `${list('')
+          .map((n) => n.slice(1))
+          .join('\n')}\n`,
+      );
+      await fs.mkdir(path.join(mfs.mount, `d${i}`));
+      const dfsSide = async () => {
+        await measure(w.put, dfsCpu, () => load('http-put', put, names));
+        await measure(w.upload, dfsCpu, async () => {
+          const r = await cluster.dfs(['upload', src, `/peer/d${i}`], { rss: true });
+          return { ok: count, errors: 0, ms: r.ms, appMs: (r.cpu ?? Number.NaN) * 1000 };
+        });
+      };
+      const mfsSide = async () => {
+        await measure(w.mfs, mfsCpu, () => load('fs-write', into, names));
+        await measure(w.cp, mfsCpu, async () => {
+          const dest = path.join(mfs.mount, `d${i}`);
+          const cmd = `cd ${quote(src)} && xargs -a ${quote(srcList)} -P${concurrency} -n${perProcess} cp -t ${quote(dest)}`;
+          const r = await run('sh', ['-c', cmd], { rss: true });
+          return { ok: count, errors: 0, ms: r.ms, appMs: (r.cpu ?? Number.NaN) * 1000 };
+        });
+      };
+      for (const go of i % 2 === 1 ? [dfsSide, mfsSide] : [mfsSide, dfsSide]) await go();
+      await fs.rm(src, { recursive: true });
+      await fs.rm(srcList);
+      const last = (s: Side) => s.rates.at(-1)?.toFixed(0);
+      ctx.log(
+        `small writes ${i}: dfs PUT ${last(w.put)}/s, MooseFS ${last(w.mfs)}/s; dfs upload DIR ${last(w.upload)}/s, xargs cp ${last(w.cp)}/s`,
+      );
+    }
+
+    // Reads: the files of the first write run, the same names and bytes on both sides.
+    const names = list('w1');
+    const catList = path.join(ctx.work, 'small-cat.list');
+    await fs.writeFile(catList, `${names.map((n) => path.join(mfs.mount, n)).join('\n')}\n`);
+    const r = { get: new Side(), mfs: new Side(), cat: new Side() };
+    let cold = true;
+    const coldly = async <T>(fn: () => Promise<T>) => {
+      cold = (await dropCaches()) && cold;
+      return fn();
+    };
+    for (let i = 1; i <= ctx.options.runs; i++) {
+      const dfsSide = () => coldly(() => measure(r.get, dfsCpu, () => load('http-get', get, names)));
+      const mfsSide = async () => {
+        await coldly(() => measure(r.mfs, mfsCpu, () => load('fs-read', into, names)));
+        await coldly(() =>
+          measure(r.cat, mfsCpu, async () => {
+            const cmd = `xargs -a ${quote(catList)} -P${concurrency} -n${perProcess} cat > /dev/null`;
+            const res = await run('sh', ['-c', cmd], { rss: true });
+            return { ok: count, errors: 0, ms: res.ms, appMs: (res.cpu ?? Number.NaN) * 1000 };
+          }),
+        );
+      };
+      for (const go of i % 2 === 1 ? [dfsSide, mfsSide] : [mfsSide, dfsSide]) await go();
+      const last = (s: Side) => s.rates.at(-1)?.toFixed(0);
+      ctx.log(
+        `small reads ${i}: dfs GET ${last(r.get)}/s, MooseFS ${last(r.mfs)}/s, xargs cat ${last(r.cat)}/s`,
+      );
+    }
+    return rows(w, r, { count, concurrency, cold });
+  } finally {
+    await cluster.stop();
+    await mfs.stop();
+  }
+}
+
+type Writes = Record<'put' | 'mfs' | 'upload' | 'cp', Side>;
+type Reads = Record<'get' | 'mfs' | 'cat', Side>;
+
+function rows(w: Writes, r: Reads, o: { count: number; concurrency: number; cold: boolean }): Row[] {
+  const c = o.concurrency;
+  const files = `${o.count} × 4 KiB`;
+  const rate = { unit: '/s', target: 2, better: 'higher' as const };
+  const cpu = { unit: 'ms', better: 'lower' as const };
+  // The client tool's CPU is in the path for `dfs upload` and cp/cat: counted in those rows.
+  const withTool = (s: Side) => s.cpu.map((v, i) => v + (s.app[i] ?? Number.NaN));
+  const cold = o.cold ? 'page cache dropped before each run' : 'page cache NOT dropped (not root)';
+  return [
+    makeRow(
+      {
+        id: '8a',
+        what: `${files} writes/s, c=${c}, 2 copies (web client PUT)`,
+        baselineWhat: `MooseFS goal 2: ${c} writers open/write/close`,
+        ...rate,
+        note: `dfs ${w.put.text()}; MooseFS ${w.mfs.text()}. dfs acks after both replicas fsync; MooseFS close() does not wait for its chunkservers' fsync`,
+      },
+      w.put.rates,
+      w.mfs.rates,
+    ),
+    makeRow(
+      {
+        id: '8b',
+        what: `${files} writes/s (dfs upload DIR)`,
+        baselineWhat: `MooseFS: xargs -P${c} cp of the same folder`,
+        ...rate,
+        note: `dfs ${w.upload.text().replace('load generator', 'dfs upload CLI')}; MooseFS ${w.cp.text().replace('load generator', 'sh+xargs+cp')}`,
+      },
+      w.upload.rates,
+      w.cp.rates,
+    ),
+    makeRow(
+      {
+        id: '8c',
+        what: 'CPU ms per 4 KiB write: master + nodes + web client (PUT)',
+        baselineWhat: 'MooseFS master + chunkservers + mfsmount',
+        ...cpu,
+        absoluteMax: 1,
+        note: 'load generators (same program on both sides) not counted: see 8a',
+      },
+      w.put.cpu,
+      w.mfs.cpu,
+    ),
+    makeRow(
+      {
+        id: '8d',
+        what: 'CPU ms per 4 KiB write: all dfs daemons + dfs upload CLI',
+        baselineWhat: 'MooseFS servers + mfsmount + sh/xargs/cp',
+        ...cpu,
+        absoluteMax: 1,
+      },
+      withTool(w.upload),
+      withTool(w.cp),
+    ),
+    makeRow(
+      {
+        id: '9a',
+        what: `${files} reads/s, c=${c} (web client GET)`,
+        baselineWhat: `MooseFS: ${c} readers open/read/close`,
+        ...rate,
+        note: `${cold}; dfs ${r.get.text()}; MooseFS ${r.mfs.text()}`,
+      },
+      r.get.rates,
+      r.mfs.rates,
+    ),
+    makeRow(
+      {
+        id: '9b',
+        what: `${files} reads/s, c=${c} (web client GET)`,
+        baselineWhat: `MooseFS: xargs -P${c} cat > /dev/null`,
+        ...rate,
+        note: `MooseFS ${r.cat.text().replace('load generator', 'sh+xargs+cat')}`,
+      },
+      r.get.rates,
+      r.cat.rates,
+    ),
+    makeRow(
+      {
+        id: '9c',
+        what: 'CPU ms per 4 KiB read: master + nodes + web client (GET)',
+        baselineWhat: 'MooseFS master + chunkservers + mfsmount',
+        ...cpu,
+        absoluteMax: 0.5,
+        note: 'load generators (same program on both sides) not counted: see 9a',
+      },
+      r.get.cpu,
+      r.mfs.cpu,
+    ),
+  ];
+}
