@@ -11,6 +11,7 @@ import type { Manifest } from '../protocol/types.js';
 import type { DfsClient, UploadOptions } from '../sdk/client.js';
 import { Limiter } from '../sdk/limit.js';
 import { clientFrom, command, withConnection } from './context.js';
+import { writeLocalFile } from './local-file.js';
 import { TransferProgress } from './render.js';
 
 // Files uploaded at once from a folder.
@@ -132,18 +133,7 @@ export function downloadCommand() {
         progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
         return;
       }
-      // Written under a temporary name and renamed at the end: never a half-written file.
-      const partial = path.join(path.dirname(target), `.${path.basename(target)}.dfs-partial`);
-      const out = createWriteStream(partial);
-      try {
-        await into(out);
-        await finished(out.end());
-        await fs.rename(partial, target);
-      } catch (err) {
-        out.destroy();
-        await fs.rm(partial, { force: true });
-        throw err;
-      }
+      await writeLocalFile(target, into);
       progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
     });
 }
