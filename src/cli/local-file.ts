@@ -7,6 +7,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
+import { DfsError } from '../protocol/errors.js';
+import { cannotWrite } from './local-errors.js';
 
 const openFile = promisify(open);
 const syncFile = promisify(fsync);
@@ -32,13 +34,31 @@ export function temporaryName(target: string): string {
  */
 export async function writeLocalFile(target: string, write: (out: Writable) => Promise<void>): Promise<void> {
   const partial = temporaryName(target);
-  const fd = await openFile(partial, 'wx', 0o666);
+  const fd = await openFile(partial, 'wx', 0o666).catch((err) => {
+    throw cannotWrite(target, err);
+  });
   // A plain fd rather than a FileHandle: the fsync needs the descriptor after the stream has
   // finished, and a FileHandle's close waits forever on a stream that never closes it.
   const out = createWriteStream('', { fd, autoClose: false });
+  // A failed write (a full disk) surfaces in `write` as whatever it makes of it: remember the
+  // local cause, to name the target rather than report a transfer error.
+  let local: unknown;
+  out.on('error', (err) => {
+    local ??= err;
+  });
   let open = true;
+  const discard = async () => {
+    out.destroy();
+    if (open) await closeFile(fd).catch(() => {});
+    await fs.rm(partial, { force: true });
+  };
   try {
     await write(out);
+  } catch (err) {
+    await discard();
+    throw local ? cannotWrite(target, local) : err;
+  }
+  try {
     await new Promise<void>((resolve, reject) =>
       out.end((err?: Error | null) => (err ? reject(err) : resolve())),
     );
@@ -47,9 +67,28 @@ export async function writeLocalFile(target: string, write: (out: Writable) => P
     await closeFile(fd);
     await fs.rename(partial, target);
   } catch (err) {
+    await discard();
+    throw cannotWrite(target, err);
+  }
+}
+
+/** Writes into an existing device or FIFO (`/dev/null`) in place: no temporary file, no rename. */
+export async function writeDevice(target: string, write: (out: Writable) => Promise<void>): Promise<void> {
+  const fd = await openFile(target, 'r+').catch((err) => {
+    throw cannotWrite(target, err);
+  });
+  const out = createWriteStream('', { fd });
+  let local: unknown;
+  out.on('error', (err) => {
+    local ??= err;
+  });
+  try {
+    await write(out);
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+  } catch (err) {
     out.destroy();
-    if (open) await closeFile(fd).catch(() => {});
-    await fs.rm(partial, { force: true });
-    throw err;
+    throw local || !(err instanceof DfsError) ? cannotWrite(target, local ?? err) : err;
   }
 }

@@ -8,6 +8,7 @@ import { nodesCommand, statusCommand } from './cluster.js';
 import { daemonCommands } from './daemons.js';
 import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
 import { fsckCommand } from './fsck.js';
+import { localReason } from './local-errors.js';
 import { downloadCommand, uploadCommand } from './transfer.js';
 import { upCommand } from './up.js';
 
@@ -71,6 +72,18 @@ export async function main(argv: string[]): Promise<CliResult> {
   } catch (err) {
     return { code: reportError(err) };
   }
+}
+
+/**
+ * What to do when standard output fails: when its reader went away (`dfs ls | head -1`), stop
+ * quietly with 0, as the reader had all it wanted (a script under `set -o pipefail` must not
+ * fail on it; Node ignores SIGPIPE, so dying of it like `cat` (141) is not on offer anyway).
+ * Any other failure (a full disk behind `>`) is reported: exit 1.
+ */
+export function outputFailed(err: unknown): number {
+  if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
+  process.stderr.write(`dfs: cannot write to standard output: ${localReason(err)}\n`);
+  return 1;
 }
 
 /** Prints `dfs: <message>` and returns the exit code for a failure. */

@@ -1,17 +1,15 @@
 // `dfs upload` and `dfs download`: files, stdin/stdout and whole folders.
 
-import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { DfsError } from '../protocol/errors.js';
 import { normalisePath } from '../protocol/paths.js';
 import type { Manifest } from '../protocol/types.js';
 import type { DfsClient, UploadOptions } from '../sdk/client.js';
 import { Limiter } from '../sdk/limit.js';
 import { clientFrom, command, withConnection } from './context.js';
-import { writeLocalFile } from './local-file.js';
+import { writeDevice, writeLocalFile } from './local-file.js';
 import { TransferProgress } from './render.js';
 
 // Files uploaded at once from a folder.
@@ -119,17 +117,12 @@ export function downloadCommand() {
       if (local === '-') return into(process.stdout);
       let target = local ?? path.basename(info.path);
       const existing = await fs.stat(target).catch(() => undefined);
-      if (existing?.isDirectory()) target = path.join(target, path.basename(info.path));
+      // A trailing slash means "into this folder", whether or not it exists (never a file there).
+      if (existing?.isDirectory() || target.endsWith('/'))
+        target = path.join(target, path.basename(info.path));
       else if (existing && !existing.isFile()) {
         // A device or a pipe (/dev/null, a FIFO): write straight into it, never rename over it.
-        const out = createWriteStream(target, { flags: 'r+' });
-        try {
-          await into(out);
-          await finished(out.end());
-        } catch (err) {
-          out.destroy();
-          throw err;
-        }
+        await writeDevice(target, into);
         progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
         return;
       }

@@ -3,7 +3,7 @@
 // another user (setpriv), or with a hook that records the process's peak memory.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { BIN } from './processes.js';
@@ -23,6 +23,8 @@ export interface DfsRunOptions {
   input?: Buffer;
   /** Close the read end of stdout before the CLI starts: every write it makes fails (EPIPE). */
   closeStdout?: boolean;
+  /** Send stdout to this file (e.g. /dev/full) instead of a pipe; `stdout` is then empty. */
+  stdoutFile?: string;
   /** Stop reading (close the read end) once this many bytes have arrived, as `| head -c N`. */
   headBytes?: number;
   /** Run as this user and group id (via setpriv), e.g. 65534 (nobody) to test permissions. */
@@ -53,28 +55,31 @@ export function dfs(args: string[], options: DfsRunOptions = {}): Promise<DfsRun
             ...argv,
           ],
         ];
+  const file = options.stdoutFile ? openSync(options.stdoutFile, 'w') : undefined;
   return new Promise((resolve, reject) => {
     const child = spawn(program, programArgs, {
       env: { ...process.env, DFS_MASTER: '', DFS_TOKEN: '', ...options.env },
       cwd: options.cwd,
+      stdio: ['pipe', file ?? 'pipe', 'pipe'],
     });
+    if (file !== undefined) closeSync(file);
     const out: Buffer[] = [];
     let received = 0;
     let err = '';
-    if (options.closeStdout) child.stdout.destroy();
+    if (options.closeStdout) child.stdout?.destroy();
     else
-      child.stdout.on('data', (d: Buffer) => {
+      child.stdout?.on('data', (d: Buffer) => {
         out.push(d);
         received += d.length;
-        if (options.headBytes !== undefined && received >= options.headBytes) child.stdout.destroy();
+        if (options.headBytes !== undefined && received >= options.headBytes) child.stdout?.destroy();
       });
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: err }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input);
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input);
   });
 }
 
