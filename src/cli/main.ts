@@ -6,11 +6,12 @@ import { Command, CommanderError } from 'commander';
 import { DfsError } from '../protocol/errors.js';
 import { nodesCommand, statusCommand } from './cluster.js';
 import { daemonCommands } from './daemons.js';
+import { downloadCommand } from './download.js';
 import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
 import { fsckCommand } from './fsck.js';
 import { localReason } from './local-errors.js';
-import { downloadCommand, uploadCommand } from './transfer.js';
 import { upCommand } from './up.js';
+import { uploadCommand } from './upload.js';
 
 /** A daemon left running by a command: bin/ stops it on SIGINT/SIGTERM. */
 export interface Running {

@@ -1,0 +1,43 @@
+// `dfs download`: a file to a local path, into a folder, to a device, or to stdout.
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { normalisePath } from '../protocol/paths.js';
+import { clientFrom, command, withConnection } from './context.js';
+import { writeDevice, writeLocalFile } from './local-file.js';
+import { TransferProgress } from './render.js';
+
+/** `dfs download REMOTE [LOCAL]`. */
+export function downloadCommand() {
+  return withConnection(command('download', 'download a file (to a path, a folder, or - for stdout)'))
+    .argument('<remote>', 'remote file path')
+    .argument('[local]', 'local path or folder (default: ./NAME), or - for stdout')
+    .action(async (remote: string, local: string | undefined, options) => {
+      const sdk = clientFrom(options);
+      const info = await sdk.stat(normalisePath(remote));
+      const progress = new TransferProgress(`download ${info.path}`, info.size);
+      const into = async (out: Writable) => {
+        try {
+          await sdk.downloadTo(info.path, out, { info, onProgress: progress.update });
+        } catch (err) {
+          progress.fail();
+          throw err;
+        }
+      };
+      if (local === '-') return into(process.stdout);
+      let target = local ?? path.basename(info.path);
+      const existing = await fs.stat(target).catch(() => undefined);
+      // A trailing slash means "into this folder", whether or not it exists (never a file there).
+      if (existing?.isDirectory() || target.endsWith('/'))
+        target = path.join(target, path.basename(info.path));
+      else if (existing && !existing.isFile()) {
+        // A device or a pipe (/dev/null, a FIFO): write straight into it, never rename over it.
+        await writeDevice(target, into);
+        progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
+        return;
+      }
+      await writeLocalFile(target, into);
+      progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
+    });
+}
