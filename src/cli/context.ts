@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { defaultMaster } from '../config.js';
-import { DfsClient } from '../sdk/client.js';
+import { type ClientOptions, DfsClient } from '../sdk/client.js';
 
 /** Adds --master and --token to a client command. */
 export function withConnection(command: Command): Command {
@@ -11,11 +11,15 @@ export function withConnection(command: Command): Command {
     .option('--token <token>', 'access token (default: $DFS_TOKEN)');
 }
 
-/** The SDK for a command's connection options. */
-export function clientFrom(options: { master?: string; token?: string }): DfsClient {
+/** The SDK for a command's connection options (`tuning`: chunks in flight per file). */
+export function clientFrom(
+  options: { master?: string; token?: string },
+  tuning: Pick<ClientOptions, 'uploadConcurrency' | 'prefetch'> = {},
+): DfsClient {
   return new DfsClient({
     master: options.master ?? defaultMaster(),
     token: options.token ?? process.env.DFS_TOKEN ?? '',
+    ...tuning,
   });
 }
 

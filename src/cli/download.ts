@@ -3,17 +3,32 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { normalisePath } from '../protocol/paths.js';
+import { DfsError } from '../protocol/errors.js';
+import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import { clientFrom, command, withConnection } from './context.js';
+import { downloadTree } from './download-tree.js';
 import { writeDevice, writeLocalFile } from './local-file.js';
+import { parallelOption, tuned } from './parallel.js';
 import { TransferProgress } from './render.js';
 
 /** `dfs download REMOTE [LOCAL]`. */
 export function downloadCommand() {
-  return withConnection(command('download', 'download a file (to a path, a folder, or - for stdout)'))
-    .argument('<remote>', 'remote file path')
+  return withConnection(
+    command('download', 'download a file (to a path, a folder, or - for stdout), or with -r a folder'),
+  )
+    .argument('<remote>', 'remote file path (with -r: remote folder)')
     .argument('[local]', 'local path or folder (default: ./NAME), or - for stdout')
+    .option('-r, --recursive', 'download a whole folder into LOCAL (created if needed)')
+    .addOption(parallelOption())
     .action(async (remote: string, local: string | undefined, options) => {
+      if (options.recursive) {
+        const prefix = normalisePrefix(remote);
+        const name = path.posix.basename(prefix);
+        if (local === '-') throw new DfsError('bad_request', 'a folder cannot be downloaded to stdout');
+        if (!local && !name) throw new DfsError('bad_request', 'downloading / needs a local folder');
+        const sdk = clientFrom(options, tuned(options.parallel));
+        return downloadTree(sdk, prefix, local ?? name, options.parallel);
+      }
       const sdk = clientFrom(options);
       const info = await sdk.stat(normalisePath(remote));
       const progress = new TransferProgress(`download ${info.path}`, info.size);

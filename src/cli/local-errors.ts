@@ -27,12 +27,24 @@ export function localReason(err: unknown): string {
   return REASONS[code]?.[0] ?? (code || (err as Error)?.message || String(err));
 }
 
+/** A failure on this machine's side (a local file), which a tree transfer must tell from the cluster's. */
+export class LocalFileError extends DfsError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'LocalFileError';
+  }
+}
+
 /** `cannot write PATH: reason` for a failure to create or write the local file `path`. */
-export function cannotWrite(path: string, err: unknown): DfsError {
+export function cannotWrite(path: string, err: unknown): LocalFileError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
-  return new DfsError(REASONS[code]?.[1] ?? 'unavailable', `cannot write ${path}: ${localReason(err)}`, {
-    cause: err,
-  });
+  return new LocalFileError(
+    REASONS[code]?.[1] ?? 'unavailable',
+    `cannot write ${path}: ${localReason(err)}`,
+    {
+      cause: err,
+    },
+  );
 }
 
 // C0 controls, DEL and C1 controls: printed raw, a name could move the cursor or recolour a terminal.

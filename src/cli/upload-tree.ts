@@ -5,7 +5,7 @@ import { DfsError } from '../protocol/errors.js';
 import { normalisePath } from '../protocol/paths.js';
 import type { DfsClient } from '../sdk/client.js';
 import { Limiter } from '../sdk/limit.js';
-import { localReason, shown } from './local-errors.js';
+import { LocalFileError, localReason, shown } from './local-errors.js';
 import { walkTree } from './local-tree.js';
 
 // Connection failures that no other file would escape: stop at once instead of naming them all.
@@ -13,7 +13,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_A
 
 /** True for a failure every other file would meet too (the master unreachable, the token refused). */
 export function isFatal(err: unknown): boolean {
-  if (!(err instanceof DfsError)) return false;
+  if (!(err instanceof DfsError) || err instanceof LocalFileError) return false;
   if (err.code === 'unauthorized' || err.code === 'forbidden') return true;
   return UNREACHABLE.has((err.cause as NodeJS.ErrnoException | undefined)?.code ?? '');
 }

@@ -7,17 +7,16 @@ import { normalisePath } from '../protocol/paths.js';
 import type { Manifest } from '../protocol/types.js';
 import type { UploadOptions } from '../sdk/client.js';
 import { clientFrom, command, withConnection } from './context.js';
+import { parallelOption, tuned } from './parallel.js';
 import { TransferProgress } from './render.js';
 import { uploadTree } from './upload-tree.js';
-
-// Files uploaded at once from a folder.
-const FILES_AT_ONCE = 4;
 
 /** `dfs upload LOCAL [REMOTE]`. */
 export function uploadCommand() {
   return withConnection(command('upload', 'upload a file, stdin (-) or a whole folder'))
     .argument('<local>', 'local file, folder, or - for stdin')
     .argument('[remote]', 'remote path (default: /NAME; a trailing / means "into this folder")')
+    .addOption(parallelOption())
     .action(async (local: string, remote: string | undefined, options) => {
       const sdk = clientFrom(options);
       if (local === '-') {
@@ -33,7 +32,10 @@ export function uploadCommand() {
       });
       const name = path.basename(path.resolve(local));
       const base = !remote ? `/${name}` : remote.endsWith('/') ? `${remote}${name}` : remote;
-      if (stat.isDirectory()) return uploadTree(sdk, local, normalisePath(base), FILES_AT_ONCE);
+      if (stat.isDirectory()) {
+        const tree = clientFrom(options, tuned(options.parallel));
+        return uploadTree(tree, local, normalisePath(base), options.parallel);
+      }
       if (!stat.isFile()) throw new DfsError('bad_request', `not a regular file: ${local}`);
       const target = normalisePath(base);
       await uploadOne((o) => sdk.uploadFile(local, target, o), target, stat.size, `${local} → ${target}`);

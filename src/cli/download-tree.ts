@@ -1,0 +1,89 @@
+// `dfs download -r REMOTE_FOLDER LOCAL_DIR`: every file below a remote folder, several at once,
+// each through its own temporary file; the folder's explicit (empty) sub-folders too. A file
+// that cannot be written is named with its reason and the rest goes on; exit 1 at the end.
+
+import path from 'node:path';
+import { DfsError } from '../protocol/errors.js';
+import { normalisePrefix } from '../protocol/paths.js';
+import type { DfsClient } from '../sdk/client.js';
+import { Limiter } from '../sdk/limit.js';
+import { shown } from './local-errors.js';
+import { writeLocalFile } from './local-file.js';
+import { LocalFolders, localPathFor } from './local-path.js';
+import { isFatal, reasonOf } from './upload-tree.js';
+
+/** Downloads the folder `remote` into `given` (created if needed), `parallel` files at once. */
+export async function downloadTree(sdk: DfsClient, remote: string, given: string, parallel: number) {
+  const prefix = normalisePrefix(remote);
+  // The folder must exist before anything is created locally (a typo makes no empty folder).
+  await sdk.list(prefix, { limit: 1 });
+  const root = path.resolve(given);
+  const folders = new LocalFolders(root, given);
+  await folders.createRoot();
+  const limiter = new Limiter(parallel);
+  const running = new Set<Promise<void>>();
+  let files = 0;
+  let problems = 0;
+  let fatal: unknown;
+  const problem = (what: string, name: string, reason: string) => {
+    problems++;
+    process.stderr.write(`dfs: ${what} ${shown(name)}: ${reason}\n`);
+  };
+  for await (const entry of sdk.listAll(prefix)) {
+    if (entry.type !== 'file') continue;
+    const target = localPathFor(root, given, prefix, entry.path);
+    if ('reason' in target) {
+      problem('skipped', entry.path, target.reason);
+      continue;
+    }
+    await limiter.slot();
+    if (fatal) break;
+    const task = limiter
+      .run(async () => {
+        await folders.prepare(target);
+        const info = await sdk.stat(entry.path);
+        await writeLocalFile(target.local, (out) => sdk.downloadTo(info.path, out, { info }).then(() => {}));
+        files++;
+        process.stderr.write(`downloaded ${entry.path} → ${shown(target.shown)} (${info.size} bytes)\n`);
+      })
+      .catch((err) => {
+        if (isFatal(err)) fatal ??= err;
+        else problem('failed', entry.path, reasonOf(err));
+      })
+      .finally(() => running.delete(task));
+    running.add(task);
+  }
+  await Promise.all(running);
+  if (fatal) throw fatal;
+  for (const folder of await remoteFolders(sdk, prefix)) {
+    const target = localPathFor(root, given, prefix, folder.slice(0, -1));
+    if ('reason' in target) problem('skipped', folder, target.reason);
+    else
+      await folders
+        .ensure(target.local, target.shown)
+        .catch((err) => problem('failed', folder, reasonOf(err)));
+  }
+  const done = `downloaded ${files} file(s) into ${shown(given)}`;
+  if (problems > 0)
+    throw new DfsError('conflict', `${done}; ${problems} file(s) skipped or failed (named above)`);
+  process.stderr.write(`${done}\n`);
+}
+
+/** Every folder below `prefix` (each ending in `/`), parents before children. */
+async function remoteFolders(sdk: DfsClient, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  const queue = [prefix];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    let after: string | undefined;
+    do {
+      const page = await sdk.list(next, { delimiter: true, after });
+      for (const e of page.entries) {
+        if (e.type !== 'dir' || !e.path.startsWith(next) || e.path === next) continue;
+        out.push(e.path);
+        queue.push(e.path);
+      }
+      after = page.next;
+    } while (after);
+  }
+  return out;
+}
