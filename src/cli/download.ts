@@ -7,6 +7,7 @@ import { DfsError } from '../protocol/errors.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import { clientFrom, command, withConnection } from './context.js';
 import { downloadTree } from './download-tree.js';
+import { unlessFolder } from './folder-hint.js';
 import { writeDevice, writeLocalFile } from './local-file.js';
 import { parallelOption, tuned } from './parallel.js';
 import { TransferProgress } from './render.js';
@@ -30,7 +31,8 @@ export function downloadCommand() {
         return downloadTree(sdk, prefix, local ?? name, options.parallel);
       }
       const sdk = clientFrom(options);
-      const info = await sdk.stat(normalisePath(remote));
+      const file = normalisePath(remote);
+      const info = await sdk.stat(file).catch((err) => unlessFolder(sdk, file, 'dfs download -r', err));
       const progress = new TransferProgress(`download ${info.path}`, info.size);
       const into = async (out: Writable) => {
         try {

@@ -4,6 +4,7 @@ import { formatBytes, formatTime } from '../protocol/format.js';
 import { normalisePath } from '../protocol/paths.js';
 import type { ListEntry } from '../protocol/types.js';
 import { clientFrom, command, withConnection, withJson } from './context.js';
+import { unlessFolder } from './folder-hint.js';
 import { printJson, printTable } from './render.js';
 
 /** `dfs ls [PREFIX]`. */
@@ -44,7 +45,9 @@ export function statCommand() {
   return withJson(withConnection(command('stat', "show a file's size, SHA-256, chunks and replicas")))
     .argument('<remote>', 'remote file path')
     .action(async (remote: string, options) => {
-      const info = await clientFrom(options).stat(normalisePath(remote));
+      const sdk = clientFrom(options);
+      const path = normalisePath(remote);
+      const info = await sdk.stat(path).catch((err) => unlessFolder(sdk, path, 'dfs ls', err));
       if (options.json) return printJson(info);
       process.stdout.write(
         `${info.path}\n  size     ${formatBytes(info.size)} (${info.size} bytes)\n  sha256   ${info.sha256}\n  created  ${formatTime(info.created)}\n  chunks   ${info.chunks.length}, each on ${info.minReplicas} of ${info.replication} replicas at least\n`,
@@ -73,7 +76,7 @@ export function rmCommand() {
       const sdk = clientFrom(options);
       const path = normalisePath(remote);
       if (!options.recursive) {
-        await sdk.remove(path);
+        await sdk.remove(path).catch((err) => unlessFolder(sdk, path, 'dfs rm -r', err));
         process.stderr.write(`deleted ${path}\n`);
         return;
       }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DfsError } from '../protocol/errors.js';
 import { nodesCommand, statusCommand } from './cluster.js';
+import { withGlobalOptions } from './context.js';
 import { daemonCommands } from './daemons.js';
 import { downloadCommand } from './download.js';
 import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
@@ -36,7 +37,7 @@ const VERSION = (() => {
 
 /** Builds the program; `started` receives daemons that keep running. */
 export function buildProgram(started: (running: Running) => void): Command {
-  const program = new Command('dfs')
+  const program = withGlobalOptions(new Command('dfs'))
     .description('dfs: a small distributed file system — daemons and command-line client')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
