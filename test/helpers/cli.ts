@@ -29,8 +29,12 @@ export interface DfsRunOptions {
   headBytes?: number;
   /** Run as this user and group id (via setpriv), e.g. 65534 (nobody) to test permissions. */
   as?: number;
+  /** Called with each piece of stdout as it arrives. */
+  onStdout?: (piece: Buffer) => void;
   /** Extra `node` flags (e.g. `--import FILE`). */
   nodeFlags?: string[];
+  /** Run this program with `args` instead of the dfs binary (e.g. `script` for a terminal). */
+  program?: string;
 }
 
 /** Fails the test early when dist/ is missing (the CLI runs the built code). */
@@ -41,8 +45,9 @@ export function requireBuild(): void {
 /** Runs `dfs ARGS`, with `DFS_MASTER` unset unless `env` sets it. */
 export function dfs(args: string[], options: DfsRunOptions = {}): Promise<DfsRun> {
   const argv = [...(options.nodeFlags ?? []), BIN, ...args];
-  const [program, programArgs] =
-    options.as === undefined
+  const [program, programArgs] = options.program
+    ? [options.program, args]
+    : options.as === undefined
       ? [process.execPath, argv]
       : [
           'setpriv',
@@ -71,6 +76,7 @@ export function dfs(args: string[], options: DfsRunOptions = {}): Promise<DfsRun
       child.stdout?.on('data', (d: Buffer) => {
         out.push(d);
         received += d.length;
+        options.onStdout?.(d);
         if (options.headBytes !== undefined && received >= options.headBytes) child.stdout?.destroy();
       });
     child.stderr?.on('data', (d: Buffer) => {

@@ -22,6 +22,12 @@ export interface HoldingProxy {
   url: string;
   /** The most held requests seen waiting at once. */
   readonly most: number;
+  /** Requests that matched `hold`, held or (once released) not. */
+  readonly matched: number;
+  /** True once the held requests went on because the deadline passed. */
+  readonly timedOut: boolean;
+  /** Lets every held request (and every later one) through. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -30,11 +36,18 @@ export async function holdingProxy(target: string, options: HoldingProxyOptions)
   const waiting: (() => void)[] = [];
   let open = false;
   let most = 0;
+  let matched = 0;
+  let timedOut = false;
   const releaseAll = () => {
     open = true;
     for (const go of waiting.splice(0)) go();
   };
-  const timer = options.deadline ? setTimeout(releaseAll, options.deadline) : undefined;
+  const timer = options.deadline
+    ? setTimeout(() => {
+        timedOut = !open;
+        releaseAll();
+      }, options.deadline)
+    : undefined;
   const server = http.createServer((req, res) => {
     const forward = () => {
       const upstream = http.request(
@@ -63,7 +76,9 @@ export async function holdingProxy(target: string, options: HoldingProxyOptions)
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     };
-    if (open || !options.hold?.(req.method ?? '', req.url ?? '')) return forward();
+    if (!options.hold?.(req.method ?? '', req.url ?? '')) return forward();
+    matched++;
+    if (open) return forward();
     waiting.push(forward);
     most = Math.max(most, waiting.length);
     if (options.release !== undefined && waiting.length >= options.release) releaseAll();
@@ -74,6 +89,13 @@ export async function holdingProxy(target: string, options: HoldingProxyOptions)
     get most() {
       return most;
     },
+    get matched() {
+      return matched;
+    },
+    get timedOut() {
+      return timedOut;
+    },
+    release: releaseAll,
     async close() {
       clearTimeout(timer);
       releaseAll();
