@@ -3,14 +3,12 @@
 // that cannot be written is named with its reason and the rest goes on; exit 1 at the end.
 
 import path from 'node:path';
-import { DfsError } from '../protocol/errors.js';
 import { normalisePrefix } from '../protocol/paths.js';
 import type { DfsClient } from '../sdk/client.js';
-import { Limiter } from '../sdk/limit.js';
 import { shown } from './local-errors.js';
 import { writeLocalFile } from './local-file.js';
 import { LocalFolders, localPathFor } from './local-path.js';
-import { isFatal, reasonOf } from './upload-tree.js';
+import { reasonOf, TreeRun } from './tree-run.js';
 
 /** Downloads the folder `remote` into `given` (created if needed), `parallel` files at once. */
 export async function downloadTree(sdk: DfsClient, remote: string, given: string, parallel: number) {
@@ -20,53 +18,36 @@ export async function downloadTree(sdk: DfsClient, remote: string, given: string
   const root = path.resolve(given);
   const folders = new LocalFolders(root, given);
   await folders.createRoot();
-  const limiter = new Limiter(parallel);
-  const running = new Set<Promise<void>>();
+  const run = new TreeRun(parallel);
   let files = 0;
-  let problems = 0;
-  let fatal: unknown;
-  const problem = (what: string, name: string, reason: string) => {
-    problems++;
-    process.stderr.write(`dfs: ${what} ${shown(name)}: ${reason}\n`);
-  };
   for await (const entry of sdk.listAll(prefix)) {
     if (entry.type !== 'file') continue;
     const target = localPathFor(root, given, prefix, entry.path);
     if ('reason' in target) {
-      problem('skipped', entry.path, target.reason);
+      run.problem('skipped', entry.path, target.reason);
       continue;
     }
-    await limiter.slot();
-    if (fatal) break;
-    const task = limiter
-      .run(async () => {
-        await folders.prepare(target);
-        const info = await sdk.stat(entry.path);
-        await writeLocalFile(target.local, (out) => sdk.downloadTo(info.path, out, { info }).then(() => {}));
-        files++;
-        process.stderr.write(`downloaded ${entry.path} → ${shown(target.shown)} (${info.size} bytes)\n`);
-      })
-      .catch((err) => {
-        if (isFatal(err)) fatal ??= err;
-        else problem('failed', entry.path, reasonOf(err));
-      })
-      .finally(() => running.delete(task));
-    running.add(task);
+    const started = await run.start(entry.path, async () => {
+      await folders.prepare(target);
+      const info = await sdk.stat(entry.path);
+      await writeLocalFile(target.local, async (out) => {
+        await sdk.downloadTo(info.path, out, { info });
+      });
+      files++;
+      process.stderr.write(`downloaded ${entry.path} → ${shown(target.shown)} (${info.size} bytes)\n`);
+    });
+    if (!started) break;
   }
-  await Promise.all(running);
-  if (fatal) throw fatal;
+  await run.wait();
   for (const folder of await remoteFolders(sdk, prefix)) {
     const target = localPathFor(root, given, prefix, folder.slice(0, -1));
-    if ('reason' in target) problem('skipped', folder, target.reason);
+    if ('reason' in target) run.problem('skipped', folder, target.reason);
     else
       await folders
         .ensure(target.local, target.shown)
-        .catch((err) => problem('failed', folder, reasonOf(err)));
+        .catch((err) => run.problem('failed', folder, reasonOf(err)));
   }
-  const done = `downloaded ${files} file(s) into ${shown(given)}`;
-  if (problems > 0)
-    throw new DfsError('conflict', `${done}; ${problems} file(s) skipped or failed (named above)`);
-  process.stderr.write(`${done}\n`);
+  await run.finish(() => `downloaded ${files} file(s) into ${shown(given)}`);
 }
 
 /** Every folder below `prefix` (each ending in `/`), parents before children. */

@@ -39,7 +39,7 @@ export function localPathFor(
     if (Buffer.byteLength(s) > NAME_MAX) return { reason: 'it cannot be a local name (a part is too long)' };
   }
   const local = path.resolve(root, ...segments);
-  if (!local.startsWith(`${root}${path.sep}`)) return { reason: `it would be outside ${given}` };
+  if (!within(root, local) || local === root) return { reason: `it would be outside ${given}` };
   return { local, shown: path.join(given, ...segments) };
 }
 
@@ -107,7 +107,12 @@ export class LocalFolders {
   }
 
   private inside(real: string): boolean {
-    const root = this.realRoot ?? this.root;
-    return real === root || real.startsWith(`${root}${path.sep}`);
+    return within(this.realRoot ?? this.root, real);
   }
+}
+
+/** True when `child` is `root` or below it (`root` may itself end in a separator: `/`). */
+function within(root: string, child: string): boolean {
+  const base = root.endsWith(path.sep) ? root : `${root}${path.sep}`;
+  return child === root || child.startsWith(base);
 }

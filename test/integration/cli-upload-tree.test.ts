@@ -79,7 +79,7 @@ describe('dfs upload of a folder tree', function () {
       `dfs: failed ${path.join(tree, 'too-big.bin')}: file is larger than the cluster's limit of 1048576 bytes`,
     );
     expect(lines.at(-1)).to.equal(
-      'dfs: uploaded 2 file(s) and 2 empty folder(s) into /t; 10 entries skipped or failed (named above)',
+      'dfs: uploaded 2 file(s) and 2 empty folder(s) into /t; 10 skipped or failed (named above)',
     );
     expect(r.stderr).not.to.match(/\n\s+at /);
 
@@ -88,6 +88,14 @@ describe('dfs upload of a folder tree', function () {
     expect(top).to.deep.equal(['deep', 'empty', 'good.txt', 'sub']);
     const deep = (await cluster.sdk.list('/t/deep/', { delimiter: true })).entries.map((e) => e.name);
     expect(deep).to.deep.equal(['er']);
+  });
+
+  it('stops at once, with one message, when the master cannot be reached', async () => {
+    const r = await dfs(['upload', path.join(dir, 'tree'), '/t2', '--master', 'http://127.0.0.1:9']);
+    expect(r.code).to.equal(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('dfs: failed'))).to.deep.equal([]);
+    expect(lines.at(-1)).to.equal('dfs: cannot reach master http://127.0.0.1:9 (ECONNREFUSED)');
   });
 
   it('a clean tree exits 0; an empty folder given on its own is created', async () => {
