@@ -2,10 +2,18 @@
 // The dfs entry point: runs the CLI, and for daemons stops them cleanly on SIGINT/SIGTERM.
 // The only place that calls process.exit.
 
-import { main, reportError } from '../dist/cli/main.js';
+import { main, outputFailed, reportError } from '../dist/cli/main.js';
+
+// Once a command has ended, its exit code stands whatever happens to the last of its output.
+let ended;
+// Output cut short (`dfs ls | head -1`) ends the command at once, quietly (see outputFailed).
+process.stdout.on('error', (err) => process.exit(ended ?? outputFailed(err)));
+// Messages that cannot be shown are dropped: the work itself goes on.
+process.stderr.on('error', () => {});
 
 const { code, running } = await main(process.argv);
 if (!running) {
+  ended = code;
   // On a pipe stdout is asynchronous: exiting at once cuts off what is still queued
   // (`dfs ls --json | jq` got the first 64 KiB). Exit once stdout has taken everything.
   await new Promise((resolve) => process.stdout.write('', resolve));

@@ -2,20 +2,53 @@
 
 import { Command } from 'commander';
 import { defaultMaster } from '../config.js';
-import { DfsClient } from '../sdk/client.js';
+import { type ClientOptions, DfsClient } from '../sdk/client.js';
+
+// Options that may also stand before the command (`dfs --master URL ls`).
+const GLOBAL_OPTIONS = ['master', 'token'] as const;
+
+/** Adds the program-wide --master and --token (they are given before the command). */
+export function withGlobalOptions(program: Command): Command {
+  return program
+    .option('--master <url>', 'master URL, for every command (also after it)')
+    .option('--token <token>', 'access token, for every command (also after it)')
+    .enablePositionalOptions();
+}
+
+/**
+ * Lets `command` take --master and --token (among those it has) from before the command name
+ * too; given after it, they win.
+ */
+export function inheritGlobalOptions(command: Command): Command {
+  return command.hook('preAction', (cmd) => {
+    const globals = cmd.parent?.opts() ?? {};
+    for (const name of GLOBAL_OPTIONS) {
+      const known = cmd.options.some((o) => o.attributeName() === name);
+      if (known && cmd.getOptionValue(name) === undefined && globals[name] !== undefined) {
+        cmd.setOptionValue(name, globals[name]);
+      }
+    }
+  });
+}
 
 /** Adds --master and --token to a client command. */
 export function withConnection(command: Command): Command {
-  return command
-    .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
-    .option('--token <token>', 'access token (default: $DFS_TOKEN)');
+  return inheritGlobalOptions(
+    command
+      .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
+      .option('--token <token>', 'access token (default: $DFS_TOKEN)'),
+  );
 }
 
-/** The SDK for a command's connection options. */
-export function clientFrom(options: { master?: string; token?: string }): DfsClient {
+/** The SDK for a command's connection options (`tuning`: chunks in flight per file). */
+export function clientFrom(
+  options: { master?: string; token?: string },
+  tuning: Pick<ClientOptions, 'uploadConcurrency' | 'prefetch'> = {},
+): DfsClient {
   return new DfsClient({
     master: options.master ?? defaultMaster(),
     token: options.token ?? process.env.DFS_TOKEN ?? '',
+    ...tuning,
   });
 }
 

@@ -2,14 +2,14 @@
 
 import type { Command } from 'commander';
 import { clientConfig, masterConfig, nodeConfig } from '../config.js';
-import { command } from './context.js';
+import { command, inheritGlobalOptions } from './context.js';
 import type { Running } from './main.js';
 
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 
-/** The options every daemon takes to listen. */
+/** The options every daemon takes to listen (and --master/--token from before the command). */
 function listening(cmd: Command, port: string): Command {
-  return cmd
+  return inheritGlobalOptions(cmd)
     .option('--port <port>', 'port to listen on (0: any free port)', port)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10');
@@ -54,6 +54,8 @@ export function daemonCommands(started: (running: Running) => void) {
 
   const client = listening(command('client', 'run the web client (file browser)'), '5003')
     .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
+    // It signs nothing today; taken so that one set of flags (or $DFS_SECRET) fits every daemon.
+    .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
     .option('--token <token>', 'access token (default: $DFS_TOKEN)')
     .action(async (flags) => {
       const { startClient } = await import('../client/client.js');

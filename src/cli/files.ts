@@ -2,40 +2,38 @@
 
 import { formatBytes, formatTime } from '../protocol/format.js';
 import { normalisePath } from '../protocol/paths.js';
-import type { ListEntry } from '../protocol/types.js';
 import { clientFrom, command, withConnection, withJson } from './context.js';
+import { unlessFolder } from './folder-hint.js';
+import { jsonOutput, type ListOutput, rowsOutput } from './list-output.js';
 import { printJson, printTable } from './render.js';
 
-/** `dfs ls [PREFIX]`. */
+// Entries per listing request of `ls -r`: the first rows show after one page, not the last.
+const LIST_PAGE = 1000;
+
+/** `dfs ls [PREFIX]`: streamed page by page (list-output.ts). */
 export function lsCommand() {
   return withJson(withConnection(command('ls', 'list a folder (or, with -r, every file below it)')))
     .argument('[prefix]', 'folder to list', '/')
     .option('-r, --recursive', 'list every file below the folder')
     .action(async (prefix: string, options) => {
       const sdk = clientFrom(options);
-      let entries: ListEntry[];
-      if (options.recursive) {
-        entries = [];
-        for await (const e of sdk.listAll(prefix)) entries.push(e);
-      } else {
-        entries = (await sdk.list(prefix, { delimiter: true })).entries;
-      }
-      if (options.json) return printJson(entries);
-      const replication = entries.some((e) => e.type === 'file') ? (await sdk.config()).replication : 0;
-      printTable(
-        ['Name', 'Size', 'Modified', 'Replicas'],
-        entries.map((e) =>
-          e.type === 'dir'
-            ? [options.recursive ? e.path : e.name, '-', e.created ? formatTime(e.created) : '-', '-']
-            : [
-                options.recursive ? e.path : e.name,
-                formatBytes(e.size),
-                formatTime(e.created),
-                e.chunkCount === 0 ? '-' : `${e.minReplicas}/${replication}`,
-              ],
-        ),
-        [1],
-      );
+      const out: ListOutput = options.json
+        ? jsonOutput()
+        : rowsOutput({
+            paths: Boolean(options.recursive),
+            terminal: Boolean(process.stdout.isTTY),
+            replication: async () => (await sdk.config()).replication,
+          });
+      let after: string | undefined;
+      do {
+        const page = await sdk.list(
+          prefix,
+          options.recursive ? { after, limit: LIST_PAGE } : { delimiter: true, after },
+        );
+        await out.page(page.entries);
+        after = page.next;
+      } while (after);
+      await out.end();
     });
 }
 
@@ -44,7 +42,9 @@ export function statCommand() {
   return withJson(withConnection(command('stat', "show a file's size, SHA-256, chunks and replicas")))
     .argument('<remote>', 'remote file path')
     .action(async (remote: string, options) => {
-      const info = await clientFrom(options).stat(normalisePath(remote));
+      const sdk = clientFrom(options);
+      const path = normalisePath(remote);
+      const info = await sdk.stat(path).catch((err) => unlessFolder(sdk, path, 'dfs ls', err));
       if (options.json) return printJson(info);
       process.stdout.write(
         `${info.path}\n  size     ${formatBytes(info.size)} (${info.size} bytes)\n  sha256   ${info.sha256}\n  created  ${formatTime(info.created)}\n  chunks   ${info.chunks.length}, each on ${info.minReplicas} of ${info.replication} replicas at least\n`,
@@ -73,7 +73,7 @@ export function rmCommand() {
       const sdk = clientFrom(options);
       const path = normalisePath(remote);
       if (!options.recursive) {
-        await sdk.remove(path);
+        await sdk.remove(path).catch((err) => unlessFolder(sdk, path, 'dfs rm -r', err));
         process.stderr.write(`deleted ${path}\n`);
         return;
       }

@@ -5,11 +5,14 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DfsError } from '../protocol/errors.js';
 import { nodesCommand, statusCommand } from './cluster.js';
+import { withGlobalOptions } from './context.js';
 import { daemonCommands } from './daemons.js';
+import { downloadCommand } from './download.js';
 import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
 import { fsckCommand } from './fsck.js';
-import { downloadCommand, uploadCommand } from './transfer.js';
+import { localReason } from './local-errors.js';
 import { upCommand } from './up.js';
+import { uploadCommand } from './upload.js';
 
 /** A daemon left running by a command: bin/ stops it on SIGINT/SIGTERM. */
 export interface Running {
@@ -34,7 +37,7 @@ const VERSION = (() => {
 
 /** Builds the program; `started` receives daemons that keep running. */
 export function buildProgram(started: (running: Running) => void): Command {
-  const program = new Command('dfs')
+  const program = withGlobalOptions(new Command('dfs'))
     .description('dfs: a small distributed file system — daemons and command-line client')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
@@ -71,6 +74,18 @@ export async function main(argv: string[]): Promise<CliResult> {
   } catch (err) {
     return { code: reportError(err) };
   }
+}
+
+/**
+ * What to do when standard output fails: when its reader went away (`dfs ls | head -1`), stop
+ * quietly with 0, as the reader had all it wanted (a script under `set -o pipefail` must not
+ * fail on it; Node ignores SIGPIPE, so dying of it like `cat` (141) is not on offer anyway).
+ * Any other failure (a full disk behind `>`) is reported: exit 1.
+ */
+export function outputFailed(err: unknown): number {
+  if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') return 0;
+  process.stderr.write(`dfs: cannot write to standard output: ${localReason(err)}\n`);
+  return 1;
 }
 
 /** Prints `dfs: <message>` and returns the exit code for a failure. */

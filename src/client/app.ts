@@ -95,8 +95,14 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
       ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
     }
     ctx.length = range ? range.end - range.start + 1 : info.size;
-    if (ctx.method === 'HEAD' || ctx.length === 0) {
-      ctx.body = ctx.length === 0 ? '' : null;
+    if (ctx.method === 'HEAD') {
+      // The status of the GET and no body: Koa then sends the headers as set (a null body
+      // would make it 204 and drop Content-Length and Content-Type).
+      ctx.status = range ? 206 : 200;
+      return;
+    }
+    if (ctx.length === 0) {
+      ctx.body = '';
       return;
     }
     // Written straight to the socket with recycled chunk buffers: flat memory for any size.

@@ -1,10 +1,13 @@
-// JSON body parsing, only on routes that take JSON (never on chunk streams).
+// JSON body parsing, only on routes that take JSON (never on chunk streams); a body that is not
+// JSON, or not sent as JSON, is refused in words.
 
+import type { Context, Next } from 'koa';
 import { koaBody } from 'koa-body';
+import { DfsError } from '../protocol/errors.js';
 
 /** Parses a JSON body of at most `limit` bytes; anything else is refused. */
 export function jsonBody(limit = '1mb') {
-  return koaBody({
+  const parse = koaBody({
     json: true,
     urlencoded: false,
     text: false,
@@ -13,6 +16,26 @@ export function jsonBody(limit = '1mb') {
     jsonStrict: true,
     patchKoa: true,
   });
+  return async (ctx: Context, next: Next): Promise<void> => {
+    // false: a body of another type (null: no body at all, which reads as `{}`).
+    if (ctx.is('json') === false) {
+      throw new DfsError('bad_request', 'request body must be JSON (Content-Type: application/json)');
+    }
+    try {
+      await parse(ctx, async () => {});
+    } catch (err) {
+      throw err instanceof SyntaxError ? notJson(err) : err;
+    }
+    await next();
+  };
+}
+
+// co-body throws a SyntaxError for a body that does not parse, that carries __proto__, or that
+// is not an object or an array (strict mode: a bare string or number).
+function notJson(err: SyntaxError): DfsError {
+  if (/only supports object and array/.test(err.message))
+    return new DfsError('bad_request', 'request body must be a JSON object');
+  return new DfsError('bad_request', `request body is not valid JSON (${err.message})`);
 }
 
 /** The parsed JSON body, typed as the shape the route expects; handlers still validate every field. */

@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { DfsError } from '../protocol/errors.js';
-import { bearer, tokenMatches } from './access.js';
+import { bearer, tokenMatches, tokenMissing, tokenRefused } from './access.js';
 import { bodyOf } from './body.js';
 
 /** Cookie holding the session. */
@@ -72,7 +72,10 @@ export function sessionGate(token: string) {
       }
       ctx.state.authenticated = authenticated(ctx);
       if (!ctx.state.authenticated && !isPublic(ctx.path)) {
-        throw new DfsError('unauthorized', 'sign in with the access token first');
+        // A wrong bearer token is refused; no token, or a stale session cookie (the token has
+        // changed, the cookie was forged), means signing in again.
+        if (bearer(ctx) !== undefined) throw tokenRefused();
+        throw tokenMissing(ctx, 'sign in with the access token first');
       }
       await next();
     },
@@ -84,6 +87,8 @@ export function sessionGate(token: string) {
         return;
       }
       if (typeof given !== 'string' || !tokenMatches(token, given)) {
+        // A failed sign-in stays 401: the sign-in forms of both pages read `unauthorized` as
+        // "that token is not right" (a wrong token sent as a credential is 403, in check()).
         throw new DfsError('unauthorized', 'wrong access token');
       }
       ctx.cookies.set(SESSION_COOKIE, sessionValue, {

@@ -103,7 +103,8 @@ describe('the dfs binary', function () {
     expect(upload.code, upload.stderr).to.equal(0);
     const ls = await dfs(['ls', '/docs'], { env: env() });
     expect(ls.code).to.equal(0);
-    expect(ls.stdout.toString()).to.match(/report final\.bin\s+│\s+293 KiB/);
+    // Piped, each entry is a tab-separated line: size, modified, replicas, name.
+    expect(ls.stdout.toString()).to.match(/^293 KiB\t\d{4}-\d\d-\d\d \d\d:\d\d\t2\/2\treport final\.bin$/m);
     const json = JSON.parse((await dfs(['ls', '/docs', '--json'], { env: env() })).stdout.toString());
     expect(json).to.have.length(1);
     expect(json[0]).to.include({

@@ -1,0 +1,60 @@
+// `dfs download`: a file to a local path, into a folder, to a device, or to stdout.
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { DfsError } from '../protocol/errors.js';
+import { normalisePath, normalisePrefix } from '../protocol/paths.js';
+import { clientFrom, command, withConnection } from './context.js';
+import { downloadTree } from './download-tree.js';
+import { unlessFolder } from './folder-hint.js';
+import { writeDevice, writeLocalFile } from './local-file.js';
+import { parallelOption, tuned } from './parallel.js';
+import { TransferProgress } from './render.js';
+
+/** `dfs download REMOTE [LOCAL]`. */
+export function downloadCommand() {
+  return withConnection(
+    command('download', 'download a file (to a path, a folder, or - for stdout), or with -r a folder'),
+  )
+    .argument('<remote>', 'remote file path (with -r: remote folder)')
+    .argument('[local]', 'local path or folder (default: ./NAME), or - for stdout')
+    .option('-r, --recursive', 'download a whole folder into LOCAL (created if needed)')
+    .addOption(parallelOption())
+    .action(async (remote: string, local: string | undefined, options) => {
+      if (options.recursive) {
+        const prefix = normalisePrefix(remote);
+        const name = path.posix.basename(prefix);
+        if (local === '-') throw new DfsError('bad_request', 'a folder cannot be downloaded to stdout');
+        if (!local && !name) throw new DfsError('bad_request', 'downloading / needs a local folder');
+        const sdk = clientFrom(options, tuned(options.parallel));
+        return downloadTree(sdk, prefix, local ?? name, options.parallel);
+      }
+      const sdk = clientFrom(options);
+      const file = normalisePath(remote);
+      const info = await sdk.stat(file).catch((err) => unlessFolder(sdk, file, 'dfs download -r', err));
+      const progress = new TransferProgress(`download ${info.path}`, info.size);
+      const into = async (out: Writable) => {
+        try {
+          await sdk.downloadTo(info.path, out, { info, onProgress: progress.update });
+        } catch (err) {
+          progress.fail();
+          throw err;
+        }
+      };
+      if (local === '-') return into(process.stdout);
+      let target = local ?? path.basename(info.path);
+      const existing = await fs.stat(target).catch(() => undefined);
+      // A trailing slash means "into this folder", whether or not it exists (never a file there).
+      if (existing?.isDirectory() || target.endsWith('/'))
+        target = path.join(target, path.basename(info.path));
+      else if (existing && !existing.isFile()) {
+        // A device or a pipe (/dev/null, a FIFO): write straight into it, never rename over it.
+        await writeDevice(target, into);
+        progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
+        return;
+      }
+      await writeLocalFile(target, into);
+      progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
+    });
+}

@@ -1,0 +1,94 @@
+// Writing a downloaded file: through a temporary file of its own beside the target, flushed to
+// disk and renamed over the target only once whole, so no reader ever sees a partial file.
+
+import { randomBytes } from 'node:crypto';
+import { close, createWriteStream, fsync, open } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { DfsError } from '../protocol/errors.js';
+import { cannotWrite } from './local-errors.js';
+
+const openFile = promisify(open);
+const syncFile = promisify(fsync);
+const closeFile = promisify(close);
+
+// A temporary name carries the target's name (so a user knows whose it is) unless that would
+// push it past the 255-byte limit of a file name.
+const NAME_KEPT = 200;
+
+/** A fresh temporary name beside `target`: another download to the same target never shares it. */
+export function temporaryName(target: string): string {
+  const base = path.basename(target);
+  const tag = `dfs-partial-${randomBytes(6).toString('hex')}`;
+  const name = Buffer.byteLength(base) > NAME_KEPT ? `.${tag}` : `.${base}.${tag}`;
+  return path.join(path.dirname(target), name);
+}
+
+/**
+ * Creates `target` with the bytes `write` puts into the stream it is given. The bytes go to a
+ * new temporary file (exclusive create: never someone else's), which is fsynced and renamed
+ * over `target` only when `write` resolves; on any failure it is removed and `target` is left
+ * as it was.
+ */
+export async function writeLocalFile(target: string, write: (out: Writable) => Promise<void>): Promise<void> {
+  const partial = temporaryName(target);
+  const fd = await openFile(partial, 'wx', 0o666).catch((err) => {
+    throw cannotWrite(target, err);
+  });
+  // A plain fd rather than a FileHandle: the fsync needs the descriptor after the stream has
+  // finished, and a FileHandle's close waits forever on a stream that never closes it.
+  const out = createWriteStream('', { fd, autoClose: false });
+  // A failed write (a full disk) surfaces in `write` as whatever it makes of it: remember the
+  // local cause, to name the target rather than report a transfer error.
+  let local: unknown;
+  out.on('error', (err) => {
+    local ??= err;
+  });
+  let open = true;
+  const discard = async () => {
+    out.destroy();
+    if (open) await closeFile(fd).catch(() => {});
+    await fs.rm(partial, { force: true });
+  };
+  try {
+    await write(out);
+  } catch (err) {
+    await discard();
+    throw local ? cannotWrite(target, local) : err;
+  }
+  try {
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+    await syncFile(fd);
+    open = false;
+    await closeFile(fd);
+    await fs.rename(partial, target);
+  } catch (err) {
+    await discard();
+    throw cannotWrite(target, err);
+  }
+}
+
+/** Writes into an existing device or FIFO (`/dev/null`) in place: no temporary file, no rename. */
+export async function writeDevice(target: string, write: (out: Writable) => Promise<void>): Promise<void> {
+  const fd = await openFile(target, 'r+').catch((err) => {
+    throw cannotWrite(target, err);
+  });
+  const out = createWriteStream('', { fd });
+  let local: unknown;
+  out.on('error', (err) => {
+    local ??= err;
+  });
+  try {
+    await write(out);
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
+  } catch (err) {
+    out.destroy();
+    throw local || !(err instanceof DfsError) ? cannotWrite(target, local ?? err) : err;
+  }
+}

@@ -1,0 +1,76 @@
+// What `dfs upload DIR` and `dfs download -r` share: files moved `parallel` at once, a failure
+// named with its reason while the rest goes on, a stop at a failure every file would meet, and
+// a summary at the end (exit 1 when anything was left out).
+
+import { DfsError } from '../protocol/errors.js';
+import { Limiter } from '../sdk/limit.js';
+import { LocalFileError, localReason, shown } from './local-errors.js';
+
+// Connection failures that no other file would escape: stop at once instead of naming them all.
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+/** True for a failure every other file would meet too (the master unreachable, the token refused). */
+export function isFatal(err: unknown): boolean {
+  if (!(err instanceof DfsError) || err instanceof LocalFileError) return false;
+  if (err.code === 'unauthorized' || err.code === 'forbidden') return true;
+  return UNREACHABLE.has((err.cause as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+/** A failure in words: the cluster's message, or the local file system's reason. */
+export function reasonOf(err: unknown): string {
+  return err instanceof DfsError ? err.message : localReason(err);
+}
+
+/** One tree transfer in progress. */
+export class TreeRun {
+  private readonly limiter: Limiter;
+  private readonly running = new Set<Promise<void>>();
+  private problems = 0;
+  private fatal: unknown;
+
+  constructor(parallel: number) {
+    this.limiter = new Limiter(parallel);
+  }
+
+  /** Names an entry left out (`skipped`) or that failed (`failed`), on stderr. */
+  problem(what: 'skipped' | 'failed', name: string, reason: string): void {
+    this.problems++;
+    process.stderr.write(`dfs: ${what} ${shown(name)}: ${reason}\n`);
+  }
+
+  /**
+   * Starts `task` (about `name`) once a slot is free; resolves when it has started, or false
+   * when the run has met a fatal failure and nothing more should start.
+   */
+  async start(name: string, task: () => Promise<void>): Promise<boolean> {
+    await this.limiter.slot();
+    if (this.fatal) return false;
+    const running: Promise<void> = this.limiter
+      .run(task)
+      .catch((err) => {
+        if (isFatal(err)) this.fatal ??= err;
+        else this.problem('failed', name, reasonOf(err));
+      })
+      .finally(() => this.running.delete(running));
+    this.running.add(running);
+    return true;
+  }
+
+  /** Waits for every task started; throws a fatal failure if one was met. */
+  async wait(): Promise<void> {
+    await Promise.all(this.running);
+    if (this.fatal) throw this.fatal;
+  }
+
+  /**
+   * Waits for every task, then prints the summary `done()` says — or throws it, with a count
+   * of what was left out, if anything was (exit 1). A fatal failure is thrown as it is.
+   */
+  async finish(done: () => string): Promise<void> {
+    await this.wait();
+    if (this.problems > 0) {
+      throw new DfsError('conflict', `${done()}; ${this.problems} skipped or failed (named above)`);
+    }
+    process.stderr.write(`${done()}\n`);
+  }
+}

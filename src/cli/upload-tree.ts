@@ -1,0 +1,46 @@
+// `dfs upload DIR`: a folder tree, several files at once (tree-run.ts); an entry that cannot be
+// uploaded is named with its reason, the rest goes on, empty folders are created remotely.
+
+import { normalisePath } from '../protocol/paths.js';
+import type { DfsClient } from '../sdk/client.js';
+import { shown } from './local-errors.js';
+import { walkTree } from './local-tree.js';
+import { reasonOf, TreeRun } from './tree-run.js';
+
+/** Uploads the tree `local` into `remoteBase`, `parallel` files at once. */
+export async function uploadTree(sdk: DfsClient, local: string, remoteBase: string, parallel: number) {
+  const run = new TreeRun(parallel);
+  const target = (rel: string) => (rel ? normalisePath(`${remoteBase}/${rel}`) : remoteBase);
+  const check = (rel: string) => {
+    try {
+      target(rel);
+      return undefined;
+    } catch (err) {
+      return reasonOf(err);
+    }
+  };
+  let files = 0;
+  let folders = 0;
+  for await (const entry of walkTree(local, check)) {
+    if (entry.kind === 'skip') {
+      run.problem('skipped', entry.local, entry.reason);
+      continue;
+    }
+    const remote = target(entry.rel);
+    const started = await run.start(entry.local, async () => {
+      if (entry.kind === 'folder') {
+        await sdk.mkdir(remote);
+        folders++;
+        process.stderr.write(`created ${remote}/\n`);
+      } else {
+        const manifest = await sdk.uploadFile(entry.local, remote);
+        files++;
+        process.stderr.write(`uploaded ${shown(entry.local)} → ${remote} (${manifest.size} bytes)\n`);
+      }
+    });
+    if (!started) break;
+  }
+  await run.finish(
+    () => `uploaded ${files} file(s)${folders ? ` and ${folders} empty folder(s)` : ''} into ${remoteBase}`,
+  );
+}

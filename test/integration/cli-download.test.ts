@@ -1,0 +1,83 @@
+// `dfs download` into local files: each download through its own temporary file, renamed over
+// the target only when whole; clear messages when the local side cannot be written.
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { dfs, partialFiles, requireBuild } from '../helpers/cli.js';
+import { pieces, randomData, sha256, startCluster, type TestCluster, tempDir } from '../helpers/cluster.js';
+
+describe('dfs download into local files', function () {
+  this.timeout(60_000);
+  let cluster: TestCluster;
+  let dir: string;
+  const env = () => ({ DFS_MASTER: cluster.master.url });
+  const one = randomData(1_000_000);
+  const two = randomData(700_000);
+
+  before(async () => {
+    requireBuild();
+    cluster = await startCluster({ nodes: 2, chunkSize: '64KiB' });
+    dir = await tempDir('dfs-cli-download-');
+    await cluster.sdk.upload(pieces(one), '/big/one.bin');
+    await cluster.sdk.upload(pieces(two), '/big/two.bin');
+  });
+
+  after(async () => {
+    await cluster?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("leaves alone a file named like another download's temporary file", async () => {
+    const target = path.join(dir, 'stranger.bin');
+    // What the old fixed temporary name was: another download may be writing it right now.
+    const theirs = path.join(dir, '.stranger.bin.dfs-partial');
+    await fs.writeFile(theirs, 'another download is writing this');
+    const r = await dfs(['download', '/big/one.bin', target], { env: env() });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(sha256(await fs.readFile(target))).to.equal(sha256(one));
+    expect(await fs.readFile(theirs, 'utf8')).to.equal('another download is writing this');
+    await fs.rm(theirs);
+  });
+
+  it('two downloads to one path at once: each that exits 0 leaves a whole file, no temporary file stays', async () => {
+    const target = path.join(dir, 'race.bin');
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = await Promise.all([
+        dfs(['download', '/big/one.bin', target], { env: env() }),
+        dfs(['download', '/big/two.bin', target], { env: env() }),
+      ]);
+      expect(a.code, a.stderr).to.equal(0);
+      expect(b.code, b.stderr).to.equal(0);
+      const got = sha256(await fs.readFile(target));
+      expect([sha256(one), sha256(two)], `round ${round}`).to.include(got);
+      expect(await partialFiles(dir)).to.deep.equal([]);
+    }
+  });
+
+  it('a download that fails leaves neither the target nor a temporary file', async () => {
+    await cluster.sdk.upload(pieces(randomData(300_000)), '/broken.bin');
+    const info = await cluster.sdk.stat('/broken.bin');
+    const chunk = info.chunks[2]?.id as string;
+    // Every copy of the third chunk rots: the first chunks arrive, then the download must fail.
+    for (const node of cluster.nodes) {
+      const file = path.join(
+        cluster.dir,
+        `node${cluster.nodes.indexOf(node) + 1}`,
+        'chunks',
+        chunk.slice(0, 2),
+        chunk,
+      );
+      await fs.writeFile(file, randomData(65_536));
+    }
+    const target = path.join(dir, 'broken.bin');
+    const r = await dfs(['download', '/broken.bin', target], { env: env() });
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/^dfs: no good replica of chunk /);
+    await fs.access(target).then(
+      () => expect.fail('the target was created'),
+      () => undefined,
+    );
+    expect(await partialFiles(dir)).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,128 @@
+// Messages that say what is wrong: a folder given where a file is expected, global options
+// before the command, `dfs client --secret`, and bodies that are not JSON.
+
+import { spawn } from 'node:child_process';
+import { expect } from 'chai';
+import type { ErrorBody } from '../../src/protocol/errors.js';
+import { dfs, requireBuild } from '../helpers/cli.js';
+import { bytes, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { BIN } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('dfs says what is wrong', function () {
+  this.timeout(60_000);
+  let cluster: TestCluster;
+  const env = () => ({ DFS_MASTER: cluster.master.url });
+
+  before(async () => {
+    requireBuild();
+    cluster = await startCluster({ nodes: 2, webClient: true, token: 'tok' });
+    await cluster.sdk.upload(bytes('x'), '/docs/a.txt');
+    await cluster.sdk.mkdir('/empty');
+  });
+
+  after(async () => {
+    await cluster?.close();
+  });
+
+  it('rm, download and stat of a folder say it is a folder and suggest what to use', async () => {
+    const tok = { ...env(), DFS_TOKEN: 'tok' };
+    for (const folder of ['/docs', '/empty', '/docs/']) {
+      const name = folder.replace(/\/$/, '');
+      const rm = await dfs(['rm', folder], { env: tok });
+      expect(rm.stderr).to.equal(`dfs: ${name} is a folder: use dfs rm -r ${name}\n`);
+      expect(rm.code).to.equal(1);
+      const download = await dfs(['download', folder, '-'], { env: tok });
+      expect(download.stderr).to.equal(`dfs: ${name} is a folder: use dfs download -r ${name}\n`);
+      expect(download.code).to.equal(1);
+      const stat = await dfs(['stat', folder], { env: tok });
+      expect(stat.stderr).to.equal(`dfs: ${name} is a folder: use dfs ls ${name}\n`);
+      expect(stat.code).to.equal(1);
+    }
+    expect((await cluster.sdk.stat('/docs/a.txt')).size).to.equal(1);
+    // Something that is neither stays "not found".
+    const missing = await dfs(['rm', '/nothing-here'], { env: tok });
+    expect(missing.stderr).to.equal('dfs: not found: /nothing-here\n');
+  });
+
+  it('takes --master and --token before the command as well as after it', async () => {
+    const master = cluster.master.url;
+    for (const args of [
+      ['--master', master, '--token', 'tok', 'ls', '/docs', '--json'],
+      ['--token', 'tok', 'ls', '--master', master, '/docs', '--json'],
+      ['ls', '/docs', '--json', '--master', master, '--token', 'tok'],
+      // After the command wins over before it.
+      [
+        '--master',
+        'http://127.0.0.1:9',
+        '--token',
+        'wrong',
+        'ls',
+        '/docs',
+        '--json',
+        '--master',
+        master,
+        '--token',
+        'tok',
+      ],
+    ]) {
+      const r = await dfs(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
+      expect(JSON.parse(r.stdout.toString()).map((e: { path: string }) => e.path)).to.deep.equal([
+        '/docs/a.txt',
+      ]);
+    }
+    const before = await dfs(['--master', master, 'download', '/docs/a.txt', '-', '--token', 'tok']);
+    expect(before.stdout.toString()).to.equal('x');
+  });
+
+  it('dfs client takes --secret, as every daemon does', async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'client', '--port', '0', '--master', cluster.master.url, '--secret', 's3cret', '--token', 'tok'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await waitFor(
+        () => /web client listening on http/.test(log) || child.exitCode !== null,
+        'the client to start',
+      );
+      expect(log).to.match(/web client listening on http/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('a body that is not JSON, or not sent as JSON, is refused in words by every daemon', async () => {
+    const web = cluster.client?.url as string;
+    const targets: [string, Record<string, string>][] = [
+      [`${cluster.master.url}/api/dirs`, { authorization: 'Bearer tok' }],
+      [`${web}/api/mkdir`, { authorization: 'Bearer tok', 'x-dfs-csrf': '1' }],
+    ];
+    for (const [url, headers] of targets) {
+      const post = async (body: string, type: string) => {
+        const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': type }, body });
+        return { status: res.status, body: (await res.json()) as ErrorBody };
+      };
+      const broken = await post('{"path": "/x",', 'application/json');
+      expect(broken.status).to.equal(400);
+      expect(broken.body.error.code).to.equal('bad_request');
+      expect(broken.body.error.message, url).to.match(/^request body is not valid JSON/);
+      const scalar = await post('"/x"', 'application/json');
+      expect(scalar.status).to.equal(400);
+      expect(scalar.body.error.message).to.equal('request body must be a JSON object');
+      const text = await post('{"path": "/x"}', 'text/plain');
+      expect(text.status).to.equal(400);
+      expect(text.body.error.message, url).to.equal(
+        'request body must be JSON (Content-Type: application/json)',
+      );
+    }
+    expect((await cluster.sdk.list('/', { delimiter: true })).entries.map((e) => e.name)).not.to.include('x');
+  });
+});

@@ -1,0 +1,86 @@
+// HEAD /api/download/{path} on the web client answers exactly as GET would, without the body.
+
+import http from 'node:http';
+import { expect } from 'chai';
+import { bytes, pieces, randomData, startCluster, type TestCluster } from '../helpers/cluster.js';
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function send(url: string, method: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// Headers that differ between any two answers, whatever the method.
+const VARYING = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+function comparable(headers: http.IncomingHttpHeaders): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !VARYING.has(name)));
+}
+
+describe('HEAD on the web client', function () {
+  this.timeout(30_000);
+  let cluster: TestCluster;
+  let web: string;
+
+  before(async () => {
+    cluster = await startCluster({ nodes: 2, webClient: true });
+    web = cluster.client?.url as string;
+    await cluster.sdk.upload(pieces(randomData(300_000)), '/docs/report final.pdf');
+    await cluster.sdk.upload(bytes(''), '/docs/empty.txt');
+  });
+
+  after(async () => {
+    await cluster?.close();
+  });
+
+  const cases: [string, string, Record<string, string>][] = [
+    ['a whole file', '/api/download/docs/report%20final.pdf', {}],
+    ['a range', '/api/download/docs/report%20final.pdf', { range: 'bytes=10-99' }],
+    ['an open-ended range', '/api/download/docs/report%20final.pdf', { range: 'bytes=299990-' }],
+    ['inline', '/api/download/docs/report%20final.pdf?inline=1', {}],
+    ['an empty file', '/api/download/docs/empty.txt', {}],
+  ];
+  for (const [what, route, headers] of cases) {
+    it(`answers ${what} with the status and headers of a GET, and no body`, async () => {
+      const get = await send(`${web}${route}`, 'GET', headers);
+      const head = await send(`${web}${route}`, 'HEAD', headers);
+      expect(head.status).to.equal(get.status);
+      expect(head.status).to.equal(headers.range ? 206 : 200);
+      expect(comparable(head.headers)).to.deep.equal(comparable(get.headers));
+      expect(head.headers['content-length']).to.equal(String(get.body.length));
+      for (const name of ['content-type', 'etag', 'accept-ranges', 'content-disposition']) {
+        expect(head.headers[name], name).to.be.a('string');
+      }
+      if (headers.range) expect(head.headers['content-range']).to.match(/^bytes \d+-\d+\/300000$/);
+      expect(head.body.length).to.equal(0);
+    });
+  }
+
+  it('answers a missing file and an unsatisfiable range as GET does', async () => {
+    for (const [route, headers] of [
+      ['/api/download/docs/nope.pdf', {}],
+      ['/api/download/docs/report%20final.pdf', { range: 'bytes=400000-' }],
+    ] as [string, Record<string, string>][]) {
+      const get = await send(`${web}${route}`, 'GET', headers);
+      const head = await send(`${web}${route}`, 'HEAD', headers);
+      expect(head.status, route).to.equal(get.status);
+      expect(head.status).to.be.oneOf([404, 416]);
+      expect(head.body.length).to.equal(0);
+    }
+  });
+});
