@@ -1,0 +1,69 @@
+// Request headers that ask for S3 features the gateway does not have: refused, never ignored.
+
+import { notImplemented, S3Error } from './errors.js';
+import { type HeaderMap, headerValue } from './headers.js';
+
+/** The canned ACLs a bucket with ACLs disabled (S3's default) still accepts. */
+const ACCEPTED_ACLS = new Set(['private', 'bucket-owner-full-control']);
+
+/** S3's storage classes; only STANDARD exists here. */
+const STORAGE_CLASSES = new Set([
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'OUTPOSTS',
+  'GLACIER_IR',
+  'SNOW',
+  'EXPRESS_ONEZONE',
+]);
+
+const FEATURE_HEADERS: readonly [string, string][] = [
+  ['x-amz-server-side-encryption-customer-algorithm', 'Server-side encryption with customer keys (SSE-C)'],
+  [
+    'x-amz-copy-source-server-side-encryption-customer-algorithm',
+    'Server-side encryption with customer keys (SSE-C)',
+  ],
+  ['x-amz-server-side-encryption', 'Server-side encryption'],
+  ['x-amz-server-side-encryption-aws-kms-key-id', 'Server-side encryption with KMS'],
+  ['x-amz-object-lock-mode', 'Object Lock'],
+  ['x-amz-object-lock-retain-until-date', 'Object Lock'],
+  ['x-amz-object-lock-legal-hold', 'Object Lock legal holds'],
+  ['x-amz-tagging', 'Object tagging'],
+  ['x-amz-website-redirect-location', 'Website redirects'],
+  ['x-amz-write-offset-bytes', 'Appending to objects'],
+];
+
+/**
+ * The error for the first header that asks for an unsupported feature, or undefined.
+ * Canned ACLs other than private get AccessControlListNotSupported, as from a bucket whose ACLs
+ * are disabled; storage classes other than STANDARD get NotImplemented (InvalidStorageClass for
+ * names S3 does not know either).
+ */
+export function unsupportedHeader(headers: HeaderMap): S3Error | undefined {
+  for (const [name, feature] of FEATURE_HEADERS) {
+    if (headerValue(headers, name) !== undefined) return notImplemented(feature);
+  }
+  if (headerValue(headers, 'x-amz-bucket-object-lock-enabled')?.trim().toLowerCase() === 'true') {
+    return notImplemented('Object Lock');
+  }
+  const ownership = headerValue(headers, 'x-amz-object-ownership');
+  if (ownership !== undefined && ownership.trim() !== 'BucketOwnerEnforced') {
+    return notImplemented(`Object ownership ${ownership.trim()}`);
+  }
+  const acl = headerValue(headers, 'x-amz-acl');
+  const grants = Object.keys(headers).some((n) => n.startsWith('x-amz-grant-') && headers[n] !== undefined);
+  if ((acl !== undefined && !ACCEPTED_ACLS.has(acl.trim())) || grants) {
+    return new S3Error('AccessControlListNotSupported');
+  }
+  const storageClass = headerValue(headers, 'x-amz-storage-class')?.trim();
+  if (storageClass !== undefined && storageClass !== 'STANDARD') {
+    return STORAGE_CLASSES.has(storageClass)
+      ? notImplemented(`The storage class ${storageClass}`)
+      : new S3Error('InvalidStorageClass', undefined, { fields: { StorageClassRequested: storageClass } });
+  }
+  return undefined;
+}
