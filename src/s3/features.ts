@@ -6,7 +6,13 @@ import { type HeaderMap, headerValue } from './headers.js';
 /** The canned ACLs a bucket with ACLs disabled (S3's default) still accepts. */
 const ACCEPTED_ACLS = new Set(['private', 'bucket-owner-full-control']);
 
-/** S3's storage classes; only STANDARD exists here. */
+/**
+ * Storage classes stored as STANDARD: REDUCED_REDUNDANCY (deprecated, asks for less durability
+ * than it gets; MinIO accepts it too). Answers report STANDARD.
+ */
+const ACCEPTED_CLASSES = new Set(['STANDARD', 'REDUCED_REDUNDANCY']);
+
+/** S3's storage classes; the others are refused, not silently given other semantics. */
 const STORAGE_CLASSES = new Set([
   'STANDARD',
   'REDUCED_REDUNDANCY',
@@ -40,8 +46,8 @@ const FEATURE_HEADERS: readonly [string, string][] = [
 /**
  * The error for the first header that asks for an unsupported feature, or undefined.
  * Canned ACLs other than private get AccessControlListNotSupported, as from a bucket whose ACLs
- * are disabled; storage classes other than STANDARD get NotImplemented (InvalidStorageClass for
- * names S3 does not know either).
+ * are disabled; storage classes other than STANDARD and REDUCED_REDUNDANCY get NotImplemented
+ * (InvalidStorageClass for names S3 does not know either).
  */
 export function unsupportedHeader(headers: HeaderMap): S3Error | undefined {
   for (const [name, feature] of FEATURE_HEADERS) {
@@ -60,7 +66,7 @@ export function unsupportedHeader(headers: HeaderMap): S3Error | undefined {
     return new S3Error('AccessControlListNotSupported');
   }
   const storageClass = headerValue(headers, 'x-amz-storage-class')?.trim();
-  if (storageClass !== undefined && storageClass !== 'STANDARD') {
+  if (storageClass !== undefined && !ACCEPTED_CLASSES.has(storageClass)) {
     return STORAGE_CLASSES.has(storageClass)
       ? notImplemented(`The storage class ${storageClass}`)
       : new S3Error('InvalidStorageClass', undefined, { fields: { StorageClassRequested: storageClass } });

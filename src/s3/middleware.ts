@@ -34,7 +34,8 @@ function fromThrown(err: unknown): S3Error {
 /**
  * Gives every request an `x-amz-request-id` and `x-amz-id-2`, and turns any error below it into
  * S3's XML error body with the error's status (no body on HEAD and 304, as S3). InternalError
- * hides its details, which go to `log` with the stack; other 5xx are logged in one line.
+ * hides its details, which go to `log` with the stack; other 5xx but NotImplemented (a refusal,
+ * not a failure) are logged in one line.
  */
 export function s3Errors(log: Logger): Middleware {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -52,7 +53,7 @@ export function s3Errors(log: Logger): Middleware {
         log(
           `${ctx.method} ${ctx.url} failed (${state.requestId}): ${(cause as Error)?.stack ?? String(cause)}`,
         );
-      } else if (error.status >= 500) {
+      } else if (error.status >= 500 && error.code !== 'NotImplemented') {
         log(`${ctx.method} ${ctx.url}: ${error.status} ${error.code} ${error.message}`);
       }
       if (ctx.headerSent) return;

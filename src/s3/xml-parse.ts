@@ -48,11 +48,14 @@ function children(element: Element, name: string): Element[] {
   return found;
 }
 
-/** The text of the only child `name`; undefined when absent, MalformedXML when repeated. */
+/** The text of the only child `name`; undefined when absent, MalformedXML when repeated or not text. */
 function childText(element: Element, name: string): string | undefined {
   const found = children(element, name);
   if (found.length > 1) throw malformed();
-  return found[0]?.textContent ?? undefined;
+  const only = found[0];
+  if (!only) return undefined;
+  for (let node = only.firstChild; node; node = node.nextSibling) if (node.nodeType === 1) throw malformed();
+  return only.textContent ?? '';
 }
 
 /** A part named in CompleteMultipartUpload. */

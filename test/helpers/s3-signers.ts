@@ -46,9 +46,9 @@ export class NodeSha256 {
 }
 
 /** A SignatureV4 signer as the S3 client configures it (no path double-encoding). */
-export function sdkSigner(region = REGION, secret = SECRET): SignatureV4 {
+export function sdkSigner(region = REGION, secret = SECRET, accessKey = KEY): SignatureV4 {
   return new SignatureV4({
-    credentials: { accessKeyId: KEY, secretAccessKey: secret },
+    credentials: { accessKeyId: accessKey, secretAccessKey: secret },
     region,
     service: 's3',
     sha256: NodeSha256,

@@ -21,8 +21,8 @@ import {
   initiateUploadXml,
 } from '../../src/s3/xml-results.js';
 
-/** The one bucket of the test gateway and its keys. */
-export const TEST_BUCKET = 'bucket';
+/** Every bucket exists except this one (NoSuchBucket). */
+export const MISSING_BUCKET = 'missing';
 export const TEST_REGION = 'us-east-1';
 export const TEST_KEYS: Readonly<Record<string, string>> = {
   AKIDTESTGATEWAY: 'test/secret+key=with/odd/characters',
@@ -38,14 +38,25 @@ export interface StoredObject {
   checksum?: { algorithm: string; value: string };
 }
 
+/** What the handler did with one request. */
+export interface RequestRecord {
+  operation: string;
+  /** Body bytes the handler was given before it finished or failed. */
+  bodyBytes: number;
+  committed: boolean;
+  /** Set when the handler is done: `ok` or the S3 error code it ended with. */
+  outcome?: string;
+}
+
 /** A running test gateway. */
 export interface TestGateway {
   url: string;
+  /** Objects by `bucket/key`. */
   objects: Map<string, StoredObject>;
   /** Server-side log lines (5xx and internal errors). */
   log: string[];
   /** Requests seen, with the body bytes each handler managed to read before it failed. */
-  requests: { operation: string; bodyBytes: number; committed: boolean }[];
+  requests: RequestRecord[];
   close(): Promise<void>;
 }
 
@@ -65,10 +76,16 @@ function md5Hex(data: Buffer): string {
   return createHash('md5').update(data).digest('hex');
 }
 
-/** Starts the gateway on a free port; `now` replaces the clock of signature checks. */
-export async function startTestGateway(
-  options: { now?: () => number; domains?: string[] } = {},
-): Promise<TestGateway> {
+/** Options of the test gateway: a clock, keys other than TEST_KEYS, virtual-host domains. */
+export interface TestGatewayOptions {
+  now?: () => number;
+  keys?: Readonly<Record<string, string>>;
+  domains?: string[];
+}
+
+/** Starts the gateway on a free port. */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const keys = options.keys ?? TEST_KEYS;
   const objects = new Map<string, StoredObject>();
   const uploads = new Map<string, Map<number, Buffer>>();
   const log: string[] = [];
@@ -88,19 +105,32 @@ export async function startTestGateway(
   app.use(
     s3Authenticate({
       region: TEST_REGION,
-      credentials: (key) => TEST_KEYS[key],
+      credentials: (key) => keys[key],
       now: options.now,
       body: { computeMd5: true },
     }),
   );
+  app.use(async (ctx: Context, next) => {
+    const record: RequestRecord = { operation: '', bodyBytes: 0, committed: false };
+    requests.push(record);
+    ctx.state.record = record;
+    try {
+      await next();
+      record.outcome = 'ok';
+    } catch (err) {
+      record.outcome = err instanceof S3Error ? err.code : 'InternalError';
+      throw err;
+    }
+  });
   app.use(async (ctx: Context) => {
     const state = ctx.state as S3State;
     const route = ctx.state.route as ReturnType<typeof resolveRoute>;
-    const record = { operation: route.operation, bodyBytes: 0, committed: false };
-    requests.push(record);
+    const record = ctx.state.record as RequestRecord;
+    record.operation = route.operation;
     if (route.refusal) throw route.refusal;
-    if (route.bucket !== undefined && route.bucket !== TEST_BUCKET) throw new S3Error('NoSuchBucket');
-    const key = route.key ?? '';
+    if (route.bucket === MISSING_BUCKET) throw new S3Error('NoSuchBucket');
+    const bucket = route.bucket ?? '';
+    const key = `${bucket}/${route.key ?? ''}`;
     const existing = objects.get(key);
     switch (route.operation) {
       case 'PutObject': {
@@ -141,7 +171,7 @@ export async function startTestGateway(
       }
       case 'CopyObject': {
         const source = parseCopySource(ctx.get('x-amz-copy-source'));
-        const from = source.bucket === TEST_BUCKET ? objects.get(source.key) : undefined;
+        const from = objects.get(`${source.bucket}/${source.key}`);
         if (!from) throw new S3Error('NoSuchKey');
         const copy = { ...from, lastModified: new Date() };
         objects.set(key, copy);
@@ -157,7 +187,7 @@ export async function startTestGateway(
       case 'DeleteObjects': {
         const request = parseDelete(await readBodyText(state.body as NonNullable<S3State['body']>, 1 << 20));
         const outcomes = request.objects.map((o) => {
-          objects.delete(o.key);
+          objects.delete(`${bucket}/${o.key}`);
           return { key: o.key, deleted: true } as const;
         });
         ctx.type = 'application/xml';
@@ -168,7 +198,7 @@ export async function startTestGateway(
         const id = `upload-${uploads.size + 1}`;
         uploads.set(id, new Map());
         ctx.type = 'application/xml';
-        ctx.body = initiateUploadXml(TEST_BUCKET, key, id);
+        ctx.body = initiateUploadXml(bucket, route.key ?? '', id);
         return;
       }
       case 'UploadPart': {
@@ -197,18 +227,23 @@ export async function startTestGateway(
         uploads.delete(route.uploadId ?? '');
         record.committed = true;
         ctx.type = 'application/xml';
-        ctx.body = completeUploadXml(`${ctx.origin}/${TEST_BUCKET}/${key}`, TEST_BUCKET, key, etag);
+        ctx.body = completeUploadXml(`${ctx.origin}/${key}`, bucket, route.key ?? '', etag);
         return;
       }
       case 'ListObjectsV2': {
         const prefix = route.query.get('prefix') ?? '';
         const contents = [...objects]
-          .filter(([k]) => k.startsWith(prefix))
+          .filter(([k]) => k.startsWith(`${bucket}/${prefix}`))
           .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([k, o]) => ({ key: k, lastModified: o.lastModified, etag: o.etag, size: o.data.length }));
+          .map(([k, o]) => ({
+            key: k.slice(bucket.length + 1),
+            lastModified: o.lastModified,
+            etag: o.etag,
+            size: o.data.length,
+          }));
         ctx.type = 'application/xml';
         ctx.body = listObjectsV2Xml({
-          bucket: TEST_BUCKET,
+          bucket,
           prefix,
           maxKeys: 1000,
           isTruncated: false,
