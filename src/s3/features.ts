@@ -1,4 +1,4 @@
-// Request headers that ask for S3 features the gateway does not have: refused, never ignored.
+// Subresources and headers that ask for S3 features the gateway does not have: refused, never ignored.
 
 import { notImplemented, S3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
@@ -72,4 +72,46 @@ export function unsupportedHeader(headers: HeaderMap): S3Error | undefined {
       : new S3Error('InvalidStorageClass', undefined, { fields: { StorageClassRequested: storageClass } });
   }
   return undefined;
+}
+
+/** Subresources S3 has and the gateway does not, with the feature named in the answer. */
+export const UNSUPPORTED_SUBRESOURCES: Readonly<Record<string, string>> = {
+  versions: 'Listing object versions',
+  policy: 'Bucket policies',
+  policyStatus: 'Bucket policies',
+  lifecycle: 'Lifecycle configuration',
+  cors: 'CORS configuration',
+  website: 'Static website hosting',
+  tagging: 'Tagging',
+  'object-lock': 'Object Lock',
+  retention: 'Object Lock retention',
+  'legal-hold': 'Object Lock legal holds',
+  encryption: 'Bucket encryption configuration',
+  replication: 'Replication',
+  logging: 'Server access logging',
+  notification: 'Event notifications',
+  accelerate: 'Transfer acceleration',
+  requestPayment: 'Requester pays',
+  analytics: 'Storage class analytics',
+  inventory: 'S3 Inventory',
+  metrics: 'Request metrics',
+  'intelligent-tiering': 'Intelligent-Tiering configuration',
+  ownershipControls: 'Object ownership controls',
+  publicAccessBlock: 'Public access blocks',
+  select: 'S3 Select',
+  restore: 'Restoring archived objects',
+  torrent: 'BitTorrent',
+  attributes: 'GetObjectAttributes',
+  session: 'CreateSession (directory buckets)',
+  renameObject: 'RenameObject',
+  metadataTable: 'S3 Metadata',
+  metadataConfiguration: 'S3 Metadata',
+};
+
+/** Throws NotImplemented naming the feature of the first unsupported subresource in `query`. */
+export function refuseUnsupportedSubresources(query: ReadonlyMap<string, string>): void {
+  for (const name of query.keys()) {
+    const feature = UNSUPPORTED_SUBRESOURCES[name];
+    if (feature !== undefined) throw notImplemented(feature);
+  }
 }

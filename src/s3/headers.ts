@@ -9,3 +9,15 @@ export function headerValue(headers: HeaderMap, name: string): string | undefine
   if (value === undefined) return undefined;
   return typeof value === 'string' ? value : value.length === 0 ? undefined : value.join(',');
 }
+
+/**
+ * The Content-Encoding to store with an object: the request's without `aws-chunked`, which only
+ * describes the upload (S3 drops it); undefined when nothing is left.
+ */
+export function storedContentEncoding(headers: HeaderMap): string | undefined {
+  const codings = (headerValue(headers, 'content-encoding') ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '' && c.toLowerCase() !== 'aws-chunked');
+  return codings.length === 0 ? undefined : codings.join(', ');
+}

@@ -99,10 +99,13 @@ export function s3Authenticate(options: S3AuthOptions): Middleware {
 }
 
 /**
- * Answers with an empty body and `Content-Length: 0`, as S3 does for PUT, DELETE and
- * HeadBucket (Koa would otherwise send its status text, or turn a null body into a 204).
+ * Answers with no body, as S3 does for PUT, DELETE and HEAD (Koa would otherwise send its status
+ * text, or turn a null body into a 204). `length` is the Content-Length to announce — for a HEAD,
+ * the size a GET would send; default 0.
  */
-export function sendEmpty(ctx: Context, status = 200): void {
+export function sendEmpty(ctx: Context, status = 200, length = 0): void {
   ctx.body = null;
   ctx.status = status;
+  // After the body: setting a null body removes Content-Length.
+  ctx.length = length;
 }

@@ -1,7 +1,7 @@
 // Resolving an S3 request to its bucket, key and operation (path-style and virtual-hosted-style).
 
 import { notImplemented, S3Error } from './errors.js';
-import { unsupportedHeader } from './features.js';
+import { refuseUnsupportedSubresources, unsupportedHeader } from './features.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { checkObjectKey } from './names.js';
 import { parseRequestTarget, queryMap } from './request-target.js';
@@ -56,40 +56,6 @@ export interface RouteOptions {
   /** Domains for virtual-hosted-style requests: `bucket.DOMAIN` (from `--domain`). */
   domains?: readonly string[];
 }
-
-/** Subresources S3 has and the gateway does not, with the feature named in the answer. */
-const UNSUPPORTED: Readonly<Record<string, string>> = {
-  versions: 'Listing object versions',
-  policy: 'Bucket policies',
-  policyStatus: 'Bucket policies',
-  lifecycle: 'Lifecycle configuration',
-  cors: 'CORS configuration',
-  website: 'Static website hosting',
-  tagging: 'Tagging',
-  'object-lock': 'Object Lock',
-  retention: 'Object Lock retention',
-  'legal-hold': 'Object Lock legal holds',
-  encryption: 'Bucket encryption configuration',
-  replication: 'Replication',
-  logging: 'Server access logging',
-  notification: 'Event notifications',
-  accelerate: 'Transfer acceleration',
-  requestPayment: 'Requester pays',
-  analytics: 'Storage class analytics',
-  inventory: 'S3 Inventory',
-  metrics: 'Request metrics',
-  'intelligent-tiering': 'Intelligent-Tiering configuration',
-  ownershipControls: 'Object ownership controls',
-  publicAccessBlock: 'Public access blocks',
-  select: 'S3 Select',
-  restore: 'Restoring archived objects',
-  torrent: 'BitTorrent',
-  attributes: 'GetObjectAttributes',
-  session: 'CreateSession (directory buckets)',
-  renameObject: 'RenameObject',
-  metadataTable: 'S3 Metadata',
-  metadataConfiguration: 'S3 Metadata',
-};
 
 function methodNotAllowed(method: string, resourceType: string): S3Error {
   return new S3Error('MethodNotAllowed', undefined, {
@@ -163,13 +129,6 @@ export function resolveRoute(
   return route;
 }
 
-function refuseUnsupported(query: ReadonlyMap<string, string>): void {
-  for (const name of query.keys()) {
-    const feature = UNSUPPORTED[name];
-    if (feature !== undefined) throw notImplemented(feature);
-  }
-}
-
 function bucketOperation(method: string, query: ReadonlyMap<string, string>): Operation {
   const only = (operation: Operation, allowed: string): Operation => {
     if (method !== allowed) throw methodNotAllowed(method, 'BUCKET');
@@ -179,7 +138,7 @@ function bucketOperation(method: string, query: ReadonlyMap<string, string>): Op
     if (method === 'PUT') throw notImplemented('Bucket versioning');
     return only('GetBucketVersioning', 'GET');
   }
-  refuseUnsupported(query);
+  refuseUnsupportedSubresources(query);
   if (query.has('acl')) return method === 'PUT' ? 'PutBucketAcl' : only('GetBucketAcl', 'GET');
   if (query.has('location')) return only('GetBucketLocation', 'GET');
   if (query.has('uploads')) return only('ListMultipartUploads', 'GET');
@@ -220,7 +179,7 @@ function objectOperation(
   const versionId = query.get('versionId');
   if (versionId !== undefined && versionId !== 'null') throw notImplemented('Object versioning (versionId)');
   if (query.has('versioning')) throw notImplemented('Bucket versioning');
-  refuseUnsupported(query);
+  refuseUnsupportedSubresources(query);
   const copy = headerValue(headers, 'x-amz-copy-source') !== undefined;
   if (query.has('acl')) return { operation: method === 'PUT' ? 'PutObjectAcl' : only('GetObjectAcl', 'GET') };
   if (query.has('uploads')) return { operation: only('CreateMultipartUpload', 'POST') };

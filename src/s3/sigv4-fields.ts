@@ -1,4 +1,4 @@
-// Parsing the fields of a SigV4 request: credential scope, timestamps, payload hash mode.
+// The fields of a SigV4 request: credential scope, timestamps, payload mode, and their checks.
 
 import { S3Error } from './errors.js';
 
@@ -90,4 +90,61 @@ export function unsupportedMechanism(): S3Error {
 export function parseSignedHeaders(text: string): string[] | undefined {
   const names = text.split(';');
   return names.every((n) => /^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(n)) ? names : undefined;
+}
+
+/** Clock skew S3 tolerates, in ms. */
+export const MAX_SKEW_MS = 15 * 60 * 1000;
+/** The longest a presigned URL may live, in seconds. */
+export const MAX_PRESIGN_SECONDS = 604_800;
+
+/** The fields common to both ways of signing, once parsed. */
+export interface Claim {
+  credential: Credential;
+  signedHeaders: string[];
+  signature: string;
+  amzDate: string;
+  payloadHash: string;
+  presigned: boolean;
+}
+
+/** AuthorizationHeaderMalformed, or AuthorizationQueryParametersError for a presigned URL. */
+export function malformed(presigned: boolean, detail: string): S3Error {
+  return presigned
+    ? new S3Error(
+        'AuthorizationQueryParametersError',
+        `Error parsing the X-Amz-Credential parameter; ${detail}`,
+      )
+    : new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${detail}`);
+}
+
+/** Checks the credential scope against the gateway: region, service, terminal, date. */
+export function checkScope(
+  credential: Credential | undefined,
+  amzDate: string,
+  presigned: boolean,
+  region: string,
+): Credential {
+  if (!credential) {
+    throw malformed(
+      presigned,
+      'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+    );
+  }
+  if (credential.region !== region) {
+    const error = malformed(presigned, `the region '${credential.region}' is wrong; expecting '${region}'`);
+    throw new S3Error(error.code, error.message, { fields: { Region: region } });
+  }
+  if (credential.service !== 's3') {
+    throw malformed(presigned, `incorrect service "${credential.service}". This endpoint belongs to "s3".`);
+  }
+  if (credential.terminal !== 'aws4_request') {
+    throw malformed(
+      presigned,
+      `incorrect terminal "${credential.terminal}". This endpoint uses "aws4_request".`,
+    );
+  }
+  if (credential.date !== amzDate.slice(0, 8)) {
+    throw malformed(presigned, 'Invalid credential date. Date is not the same as X-Amz-Date.');
+  }
+  return credential;
 }

@@ -1,4 +1,4 @@
-// XML bodies of the S3 listings: buckets, objects (v1 and v2), multipart uploads and parts.
+// XML bodies of the S3 listings of buckets and objects (v1 and v2).
 
 import { uriEncode } from './uri.js';
 import { el, isoDate, parent, quoteEtag, xmlDocument } from './xml-writer.js';
@@ -57,12 +57,13 @@ export interface ListObjectsV2Result extends ListingCommon {
   startAfter?: string;
 }
 
-function ownerXml(name: string, owner: Owner): string {
+/** `<name><ID/><DisplayName/></name>`. */
+export function ownerXml(name: string, owner: Owner): string {
   return parent(name, [el('ID', owner.id), el('DisplayName', owner.displayName)]);
 }
 
 // EncodingType=url: S3 encodes everything outside the unreserved set except `/` (space is %20).
-function encoder(encodingType: 'url' | undefined): (text: string) => string {
+export function encoder(encodingType: 'url' | undefined): (text: string) => string {
   return encodingType === 'url' ? (text) => uriEncode(text, true) : (text) => text;
 }
 
@@ -78,7 +79,8 @@ function contentsXml(entry: ObjectEntry, enc: (text: string) => string, owner?: 
   ]);
 }
 
-function prefixesXml(prefixes: readonly string[], enc: (text: string) => string): string[] {
+/** The CommonPrefixes elements of a listing. */
+export function prefixesXml(prefixes: readonly string[], enc: (text: string) => string): string[] {
   return prefixes.map((prefix) => parent('CommonPrefixes', [el('Prefix', enc(prefix))]));
 }
 
@@ -126,113 +128,5 @@ export function listObjectsV2Xml(result: ListObjectsV2Result): string {
     result.startAfter ? el('StartAfter', enc(result.startAfter)) : '',
     ...result.contents.map((entry) => contentsXml(entry, enc, result.owner)),
     ...prefixesXml(result.commonPrefixes, enc),
-  ]);
-}
-
-/** An open multipart upload in ListMultipartUploads. */
-export interface UploadEntry {
-  key: string;
-  uploadId: string;
-  initiated: Date;
-  storageClass?: string;
-  checksumAlgorithm?: string;
-}
-
-/** A ListMultipartUploads answer. */
-export interface ListUploadsResult {
-  bucket: string;
-  keyMarker: string;
-  uploadIdMarker: string;
-  nextKeyMarker?: string;
-  nextUploadIdMarker?: string;
-  prefix: string;
-  delimiter?: string;
-  maxUploads: number;
-  isTruncated: boolean;
-  encodingType?: 'url';
-  uploads: readonly UploadEntry[];
-  commonPrefixes: readonly string[];
-  owner: Owner;
-}
-
-/** ListMultipartUploadsResult. */
-export function listUploadsXml(result: ListUploadsResult): string {
-  const enc = encoder(result.encodingType);
-  return xmlDocument('ListMultipartUploadsResult', [
-    el('Bucket', result.bucket),
-    el('KeyMarker', enc(result.keyMarker)),
-    el('UploadIdMarker', result.uploadIdMarker),
-    el(
-      'NextKeyMarker',
-      result.isTruncated && result.nextKeyMarker !== undefined ? enc(result.nextKeyMarker) : '',
-    ),
-    el('NextUploadIdMarker', result.isTruncated ? (result.nextUploadIdMarker ?? '') : ''),
-    result.delimiter ? el('Delimiter', enc(result.delimiter)) : '',
-    el('Prefix', enc(result.prefix)),
-    el('MaxUploads', result.maxUploads),
-    el('EncodingType', result.encodingType),
-    el('IsTruncated', result.isTruncated),
-    ...result.uploads.map((u) =>
-      parent('Upload', [
-        el('Key', enc(u.key)),
-        el('UploadId', u.uploadId),
-        ownerXml('Initiator', result.owner),
-        ownerXml('Owner', result.owner),
-        el('StorageClass', u.storageClass ?? 'STANDARD'),
-        el('Initiated', isoDate(u.initiated)),
-        el('ChecksumAlgorithm', u.checksumAlgorithm),
-      ]),
-    ),
-    ...prefixesXml(result.commonPrefixes, enc),
-  ]);
-}
-
-/** A stored part in ListParts; `checksums` maps e.g. `CRC32` to its base64 value. */
-export interface PartEntry {
-  partNumber: number;
-  lastModified: Date;
-  etag: string;
-  size: number;
-  checksums?: Readonly<Record<string, string>>;
-}
-
-/** A ListParts answer. */
-export interface ListPartsResult {
-  bucket: string;
-  key: string;
-  uploadId: string;
-  partNumberMarker: number;
-  nextPartNumberMarker?: number;
-  maxParts: number;
-  isTruncated: boolean;
-  parts: readonly PartEntry[];
-  owner: Owner;
-  storageClass?: string;
-  checksumAlgorithm?: string;
-}
-
-/** ListPartsResult. */
-export function listPartsXml(result: ListPartsResult): string {
-  return xmlDocument('ListPartsResult', [
-    el('Bucket', result.bucket),
-    el('Key', result.key),
-    el('UploadId', result.uploadId),
-    ownerXml('Initiator', result.owner),
-    ownerXml('Owner', result.owner),
-    el('StorageClass', result.storageClass ?? 'STANDARD'),
-    el('PartNumberMarker', result.partNumberMarker),
-    el('NextPartNumberMarker', result.nextPartNumberMarker ?? result.parts.at(-1)?.partNumber ?? 0),
-    el('MaxParts', result.maxParts),
-    el('IsTruncated', result.isTruncated),
-    el('ChecksumAlgorithm', result.checksumAlgorithm),
-    ...result.parts.map((p) =>
-      parent('Part', [
-        el('PartNumber', p.partNumber),
-        el('LastModified', isoDate(p.lastModified)),
-        el('ETag', quoteEtag(p.etag)),
-        el('Size', p.size),
-        ...Object.entries(p.checksums ?? {}).map(([alg, value]) => el(`Checksum${alg}`, value)),
-      ]),
-    ),
   ]);
 }

@@ -157,3 +157,16 @@ export function parseCreateBucketConfiguration(text: string): string | undefined
   const location = childText(root, 'LocationConstraint')?.trim();
   return location === '' ? undefined : location;
 }
+
+/**
+ * Checks a CreateBucket LocationConstraint against the gateway's region: absent or equal is
+ * fine (S3 itself refuses an explicit `us-east-1` and requires one elsewhere; clients of S3-like
+ * servers often do either), another region is IllegalLocationConstraintException.
+ */
+export function checkLocationConstraint(location: string | undefined, region: string): void {
+  if (location === undefined || location === region) return;
+  throw new S3Error(
+    'IllegalLocationConstraintException',
+    `The ${location} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+  );
+}

@@ -1,4 +1,4 @@
-// XML bodies of S3's other answers: copies, multipart, DeleteObjects, location, ACL, errors.
+// XML bodies of S3's other answers: copies, DeleteObjects, location, ACL, versioning, errors.
 
 import type { S3Error } from './errors.js';
 import type { Owner } from './xml-listing.js';
@@ -7,7 +7,8 @@ import { el, escapeXml, isoDate, parent, quoteEtag, S3_NAMESPACE, xmlDocument } 
 /** Checksums by S3 algorithm name (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`), base64. */
 export type ChecksumFields = Readonly<Partial<Record<string, string>>>;
 
-function checksumElements(checksums: ChecksumFields | undefined): string[] {
+/** `<ChecksumCRC32>…</ChecksumCRC32>` and the like. */
+export function checksumElements(checksums: ChecksumFields | undefined): string[] {
   return Object.entries(checksums ?? {}).map(([alg, value]) => el(`Checksum${alg}`, value));
 }
 
@@ -21,32 +22,6 @@ export function copyResultXml(
   return xmlDocument(kind, [
     el('ETag', quoteEtag(etag)),
     el('LastModified', isoDate(lastModified)),
-    ...checksumElements(checksums),
-  ]);
-}
-
-/** InitiateMultipartUploadResult. */
-export function initiateUploadXml(bucket: string, key: string, uploadId: string): string {
-  return xmlDocument('InitiateMultipartUploadResult', [
-    el('Bucket', bucket),
-    el('Key', key),
-    el('UploadId', uploadId),
-  ]);
-}
-
-/** CompleteMultipartUploadResult; `location` is the object's URL. */
-export function completeUploadXml(
-  location: string,
-  bucket: string,
-  key: string,
-  etag: string,
-  checksums?: ChecksumFields,
-): string {
-  return xmlDocument('CompleteMultipartUploadResult', [
-    el('Location', location),
-    el('Bucket', bucket),
-    el('Key', key),
-    el('ETag', quoteEtag(etag)),
     ...checksumElements(checksums),
   ]);
 }

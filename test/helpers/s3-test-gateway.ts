@@ -13,13 +13,9 @@ import { userMetadata } from '../../src/s3/names.js';
 import { objectRange } from '../../src/s3/range.js';
 import { resolveRoute } from '../../src/s3/route.js';
 import { listObjectsV2Xml, type Owner } from '../../src/s3/xml-listing.js';
+import { completeUploadXml, initiateUploadXml } from '../../src/s3/xml-multipart.js';
 import { parseCompleteMultipartUpload, parseDelete } from '../../src/s3/xml-parse.js';
-import {
-  completeUploadXml,
-  copyResultXml,
-  deleteResultXml,
-  initiateUploadXml,
-} from '../../src/s3/xml-results.js';
+import { copyResultXml, deleteResultXml } from '../../src/s3/xml-results.js';
 
 /** Every bucket exists except this one (NoSuchBucket). */
 export const MISSING_BUCKET = 'missing';

@@ -6,7 +6,7 @@ import { PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { type RequestBodyOptions, readBodyText, requestBody } from '../../src/s3/body.js';
 import { S3Error } from '../../src/s3/errors.js';
-import type { HeaderMap } from '../../src/s3/headers.js';
+import { type HeaderMap, storedContentEncoding } from '../../src/s3/headers.js';
 import { type Authenticated, verifySigV4 } from '../../src/s3/sigv4.js';
 import { crc32Base64, drain, piecesOf } from '../helpers/s3-chunked.js';
 import { KEY, REGION, SECRET, sdkRequest, type WireRequest } from '../helpers/s3-signers.js';
@@ -163,6 +163,13 @@ describe('s3 body: checks', () => {
     const body = requestBody(broken(), { 'content-length': '10' }, unsignedAuth);
     expect((await drain(body)).error?.code).to.equal('IncompleteBody');
     expect(() => body[Symbol.asyncIterator]()).to.throw('only once');
+  });
+
+  it('stores Content-Encoding without aws-chunked', () => {
+    expect(storedContentEncoding({ 'content-encoding': 'aws-chunked' })).to.equal(undefined);
+    expect(storedContentEncoding({ 'content-encoding': 'gzip,aws-chunked' })).to.equal('gzip');
+    expect(storedContentEncoding({ 'content-encoding': 'AWS-Chunked, br' })).to.equal('br');
+    expect(storedContentEncoding({})).to.equal(undefined);
   });
 
   it('reads small XML bodies with a limit', async () => {

@@ -91,6 +91,11 @@ describe('s3 glue: errors and request ids', () => {
           break;
         case '/slow':
           throw new S3Error('SlowDown');
+        case '/head':
+          ctx.remove('ETag');
+          ctx.remove('Content-Range');
+          sendEmpty(ctx, 200, 1234);
+          break;
         default:
           ctx.remove('ETag');
           ctx.remove('Content-Range');
@@ -108,6 +113,11 @@ describe('s3 glue: errors and request ids', () => {
     expect([ok.status, ok.body, ok.headers['content-length']]).to.deep.equal([200, '', '0']);
     expect(ok.headers['x-amz-request-id']).to.match(/^[0-9A-F]{16}$/);
     expect(ok.headers['x-amz-id-2']).to.be.a('string');
+  });
+
+  it('answers a HEAD with the length a GET would send', async () => {
+    const head = await send(url, 'HEAD', '/head');
+    expect([head.status, head.headers['content-length'], head.body]).to.deep.equal([200, '1234', '']);
   });
 
   it('writes the XML error with the request id, dropping headers meant for a success', async () => {

@@ -8,6 +8,7 @@ import {
 import { expect } from 'chai';
 import { S3Error } from '../../src/s3/errors.js';
 import {
+  checkLocationConstraint,
   parseCompleteMultipartUpload,
   parseCreateBucketConfiguration,
   parseDelete,
@@ -85,6 +86,14 @@ describe('s3 xml parsing: bodies the AWS SDK sends', () => {
     expect(parseCreateBucketConfiguration(request.body.toString())).to.equal('eu-west-1');
     expect(parseCreateBucketConfiguration('')).to.equal(undefined);
     expect(parseCreateBucketConfiguration('<CreateBucketConfiguration/>')).to.equal(undefined);
+  });
+
+  it("checks the LocationConstraint against the gateway's region", () => {
+    expect(codeOf(() => checkLocationConstraint(undefined, 'eu-west-1'))).to.equal(undefined);
+    expect(codeOf(() => checkLocationConstraint('eu-west-1', 'eu-west-1'))).to.equal(undefined);
+    expect(codeOf(() => checkLocationConstraint('us-west-2', 'eu-west-1'))).to.equal(
+      'IllegalLocationConstraintException',
+    );
   });
 });
 

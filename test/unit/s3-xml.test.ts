@@ -21,19 +21,17 @@ import {
 import { HttpResponse } from '@smithy/core/protocols';
 import { expect } from 'chai';
 import { S3Error } from '../../src/s3/errors.js';
-import {
-  listBucketsXml,
-  listObjectsV1Xml,
-  listObjectsV2Xml,
-  listPartsXml,
-  listUploadsXml,
-} from '../../src/s3/xml-listing.js';
+import { listBucketsXml, listObjectsV1Xml, listObjectsV2Xml } from '../../src/s3/xml-listing.js';
 import {
   completeUploadXml,
+  initiateUploadXml,
+  listPartsXml,
+  listUploadsXml,
+} from '../../src/s3/xml-multipart.js';
+import {
   copyResultXml,
   deleteResultXml,
   errorXml,
-  initiateUploadXml,
   locationXml,
   ownerAclXml,
   versioningXml,
