@@ -1,0 +1,172 @@
+// Parsers for the XML bodies clients send: CompleteMultipartUpload, Delete, CreateBucketConfiguration.
+
+import { DOMParser, type Element } from '@xmldom/xmldom';
+import { S3Error } from './errors.js';
+
+/** Most parts a multipart upload may have; also the highest part number. */
+export const MAX_PARTS = 10_000;
+/** Most keys one DeleteObjects request may name. */
+export const MAX_DELETE_KEYS = 1000;
+
+function malformed(): S3Error {
+  return new S3Error('MalformedXML');
+}
+
+// XML 1.0 line-end handling only: xmldom's default also folds U+2028/U+2029/U+0085 (an XML 1.1
+// rule), which would change keys that contain them.
+function xml10LineEnds(text: string): string {
+  return text.replace(/\r\n?/g, '\n');
+}
+
+/** Parses `text` and returns its root element, which must be named `rootName`; else MalformedXML. */
+function parseRoot(text: string, rootName: string): Element {
+  // No DTDs at all: they are what external entities (XXE) and entity expansion bombs need, and
+  // no S3 body uses one. Comments and CDATA are harmless and allowed.
+  if (/<!(?!--|\[CDATA\[)/.test(text)) throw malformed();
+  let root: Element | null;
+  try {
+    const parser = new DOMParser({
+      locator: false,
+      normalizeLineEndings: xml10LineEnds,
+      onError: () => {
+        throw malformed();
+      },
+    });
+    root = parser.parseFromString(text, 'text/xml').documentElement;
+  } catch {
+    throw malformed();
+  }
+  if (!root || root.localName !== rootName) throw malformed();
+  return root;
+}
+
+function children(element: Element, name: string): Element[] {
+  const found: Element[] = [];
+  for (let node = element.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === 1 && (node as Element).localName === name) found.push(node as Element);
+  }
+  return found;
+}
+
+/** The text of the only child `name`; undefined when absent, MalformedXML when repeated or not text. */
+function childText(element: Element, name: string): string | undefined {
+  const found = children(element, name);
+  if (found.length > 1) throw malformed();
+  const only = found[0];
+  if (!only) return undefined;
+  for (let node = only.firstChild; node; node = node.nextSibling) if (node.nodeType === 1) throw malformed();
+  return only.textContent ?? '';
+}
+
+/** A part named in CompleteMultipartUpload. */
+export interface CompletedPart {
+  partNumber: number;
+  /** Without quotes, whether or not the client quoted it. */
+  etag: string;
+  /** Checksums the client listed, by algorithm (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`). */
+  checksums: Record<string, string>;
+}
+
+const PART_CHECKSUMS = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const;
+
+/** Strips one pair of surrounding double quotes from an ETag. */
+export function unquoteEtag(etag: string): string {
+  const trimmed = etag.trim();
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')
+    ? trimmed.slice(1, -1)
+    : trimmed;
+}
+
+/** Parses a part number, 1..10000; InvalidArgument otherwise. */
+export function parsePartNumber(text: string | undefined): number {
+  const value = text?.trim() ?? '';
+  const number = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(number >= 1 && number <= MAX_PARTS)) {
+    throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', {
+      fields: { ArgumentName: 'partNumber', ArgumentValue: value },
+    });
+  }
+  return number;
+}
+
+/**
+ * The parts of a CompleteMultipartUpload body, in the order given. MalformedXML for a bad
+ * document, no parts or too many; InvalidPartOrder unless part numbers strictly ascend.
+ */
+export function parseCompleteMultipartUpload(text: string): CompletedPart[] {
+  const root = parseRoot(text, 'CompleteMultipartUpload');
+  const elements = children(root, 'Part');
+  if (elements.length === 0 || elements.length > MAX_PARTS) throw malformed();
+  const parts: CompletedPart[] = [];
+  for (const element of elements) {
+    const numberText = childText(element, 'PartNumber');
+    const etag = childText(element, 'ETag');
+    if (numberText === undefined || etag === undefined) throw malformed();
+    const checksums: Record<string, string> = {};
+    for (const alg of PART_CHECKSUMS) {
+      const value = childText(element, `Checksum${alg}`);
+      if (value !== undefined) checksums[alg] = value.trim();
+    }
+    const part = { partNumber: parsePartNumber(numberText), etag: unquoteEtag(etag), checksums };
+    const previous = parts.at(-1);
+    if (previous && previous.partNumber >= part.partNumber) throw new S3Error('InvalidPartOrder');
+    parts.push(part);
+  }
+  return parts;
+}
+
+/** A key named in a DeleteObjects body. */
+export interface DeleteEntry {
+  /** Exactly as sent: keys may begin or end with spaces. */
+  key: string;
+  versionId?: string;
+  /** Conditional delete: delete only if the object's ETag matches (unquoted). */
+  etag?: string;
+}
+
+/** A parsed DeleteObjects body. */
+export interface DeleteRequest {
+  quiet: boolean;
+  objects: DeleteEntry[];
+}
+
+/** Parses a Delete body: 1..1000 objects, each with a Key; MalformedXML otherwise. */
+export function parseDelete(text: string): DeleteRequest {
+  const root = parseRoot(text, 'Delete');
+  const quietText = childText(root, 'Quiet')?.trim().toLowerCase();
+  if (quietText !== undefined && quietText !== 'true' && quietText !== 'false') throw malformed();
+  const elements = children(root, 'Object');
+  if (elements.length === 0 || elements.length > MAX_DELETE_KEYS) throw malformed();
+  const objects = elements.map((element): DeleteEntry => {
+    const key = childText(element, 'Key');
+    if (key === undefined) throw malformed();
+    const entry: DeleteEntry = { key };
+    const versionId = childText(element, 'VersionId');
+    if (versionId !== undefined) entry.versionId = versionId.trim();
+    const etag = childText(element, 'ETag');
+    if (etag !== undefined) entry.etag = unquoteEtag(etag);
+    return entry;
+  });
+  return { quiet: quietText === 'true', objects };
+}
+
+/** The LocationConstraint of a CreateBucket body; undefined for an empty body or element. */
+export function parseCreateBucketConfiguration(text: string): string | undefined {
+  if (text.trim() === '') return undefined;
+  const root = parseRoot(text, 'CreateBucketConfiguration');
+  const location = childText(root, 'LocationConstraint')?.trim();
+  return location === '' ? undefined : location;
+}
+
+/**
+ * Checks a CreateBucket LocationConstraint against the gateway's region: absent or equal is
+ * fine (S3 itself refuses an explicit `us-east-1` and requires one elsewhere; clients of S3-like
+ * servers often do either), another region is IllegalLocationConstraintException.
+ */
+export function checkLocationConstraint(location: string | undefined, region: string): void {
+  if (location === undefined || location === region) return;
+  throw new S3Error(
+    'IllegalLocationConstraintException',
+    `The ${location} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+  );
+}
