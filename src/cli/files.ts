@@ -28,7 +28,9 @@ export function lsCommand() {
       do {
         const page = await sdk.list(
           prefix,
-          options.recursive ? { after, limit: LIST_PAGE } : { delimiter: true, after },
+          options.recursive
+            ? { after, limit: LIST_PAGE, health: true }
+            : { delimiter: true, after, health: true },
         );
         await out.page(page.entries);
         after = page.next;

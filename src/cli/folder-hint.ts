@@ -8,7 +8,8 @@ import type { DfsClient } from '../sdk/client.js';
  * an error saying so with the command to use instead (`use`, which gets the path appended).
  */
 export async function unlessFolder(sdk: DfsClient, path: string, use: string, err: unknown): Promise<never> {
-  if (!(err instanceof DfsError) || err.code !== 'not_found') throw err;
+  // The master says "not found", or that the path is a folder, not a file.
+  if (!(err instanceof DfsError) || !(err.code === 'not_found' || /is a folder/.test(err.message))) throw err;
   const folder = await sdk.list(`${path}/`, { limit: 1 }).then(
     () => true,
     () => false,

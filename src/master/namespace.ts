@@ -225,6 +225,7 @@ export class Namespace {
       after: req.after,
       limit: req.limit,
       withChunks: req.health,
+      filesOnly: !req.folders,
     });
     return {
       prefix: req.folder,

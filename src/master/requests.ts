@@ -51,6 +51,8 @@ export interface ListRequest {
   after?: string;
   limit: number;
   health: boolean;
+  /** Without a delimiter: also list explicit folders (S3 lists them as `name/` objects). */
+  folders: boolean;
 }
 
 function object(body: unknown): Record<string, unknown> {
@@ -159,7 +161,7 @@ function single(query: ParsedUrlQuery, name: string): string | undefined {
   return v;
 }
 
-/** `GET /api/files?prefix=&begins=&delimiter=/&after=&limit=&health=1`. */
+/** `GET /api/files?prefix=&begins=&delimiter=/&after=&limit=&health=1&folders=1`. */
 export function parseList(query: ParsedUrlQuery): ListRequest {
   const folder = normalisePrefix(single(query, 'prefix'));
   const begins = single(query, 'begins') ?? '';
@@ -177,6 +179,7 @@ export function parseList(query: ParsedUrlQuery): ListRequest {
     after: decodeToken(single(query, 'after'), `${folder}${begins}`),
     limit,
     health: single(query, 'health') === '1',
+    folders: single(query, 'folders') === '1',
   };
 }
 

@@ -84,6 +84,9 @@ export function list(txn: Txn, q: ListQuery): ListPage {
     let key = row.key;
     if (!row.key.endsWith('/') && (!q.delimiter || slash === -1)) {
       entries.push({ kind: 'file', file: summary(row.value as FileRecord, q.withChunks) });
+    } else if (!q.delimiter && q.filesOnly) {
+      cursor = after(row.key);
+      continue;
     } else if (!q.delimiter || slash === rest.length - 1) {
       const folder = row.value as FolderRow;
       entries.push({ kind: 'folder', folder: { path: key, explicit: true, ...folderFields(folder) } });

@@ -143,6 +143,8 @@ export interface ListQuery {
   limit: number;
   /** Include each file's chunk list (costly for huge files). */
   withChunks?: boolean;
+  /** Without a delimiter: skip explicit folders, list files only. */
+  filesOnly?: boolean;
 }
 
 /** One row of a listing: a file, or a folder (explicit, or implied by files below it). */

@@ -40,6 +40,8 @@ export interface ListOptions {
   limit?: number;
   /** Include each file's fewest live replicas. */
   health?: boolean;
+  /** Without a delimiter: list explicit folders too. */
+  folders?: boolean;
 }
 
 /** A multipart upload as the API lists it. */
@@ -153,6 +155,7 @@ export class MasterApi {
     if (query.after) searchParams.after = query.after;
     if (query.limit) searchParams.limit = String(query.limit);
     if (query.health) searchParams.health = '1';
+    if (query.folders) searchParams.folders = '1';
     return this.call('get', '/api/files', 'always', { ...options, searchParams });
   }
 

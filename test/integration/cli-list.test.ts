@@ -66,7 +66,7 @@ describe('dfs ls streams its output', function () {
     const r = await dfs(['ls', '-r', '--json', '/many'], { env: env() });
     expect(r.code, r.stderr).to.equal(0);
     const listed: ListEntry[] = [];
-    for await (const e of cluster.sdk.listAll('/many/')) listed.push(e);
+    for await (const e of cluster.sdk.listAll('/many/', { health: true })) listed.push(e);
     expect(r.stdout.toString()).to.equal(`${JSON.stringify(listed, null, 2)}\n`);
     const empty = await dfs(['ls', '-r', '--json', '/many/d0/empty'], { env: env() });
     expect(JSON.parse(empty.stdout.toString())).to.deep.equal([]);
@@ -80,7 +80,9 @@ describe('dfs ls streams its output', function () {
     expect([size, replicas, name]).to.deep.equal(['-', '-', 'empty/']);
     expect(lines).to.have.length(1 + expected.filter((p) => p.startsWith('/many/d0/')).length);
     const json = JSON.parse((await dfs(['ls', '/many/d0', '--json'], { env: env() })).stdout.toString());
-    expect(json).to.deep.equal((await cluster.sdk.list('/many/d0/', { delimiter: true })).entries);
+    expect(json).to.deep.equal(
+      (await cluster.sdk.list('/many/d0/', { delimiter: true, health: true })).entries,
+    );
   });
 
   it('on a terminal: aligned columns under a header, and a total line', async () => {

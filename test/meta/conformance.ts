@@ -201,6 +201,12 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
           '/t/b/c/3',
           '/t/e/',
         ]);
+        expect(await listAll({ prefix: '/t/', delimiter: false, filesOnly: true }, 2)).to.deep.equal([
+          '/t/a/1',
+          '/t/a/2',
+          '/t/ab',
+          '/t/b/c/3',
+        ]);
         expect(await listAll({ prefix: '/t/a', delimiter: true }, 1)).to.deep.equal(['/t/a/', '/t/ab']);
         expect(await listAll({ prefix: '/t/b/', delimiter: true }, 5)).to.deep.equal(['/t/b/c/']);
         const withChunks = await store.list({ prefix: '/t/a/', delimiter: true, limit: 5, withChunks: true });
