@@ -48,8 +48,19 @@ export function statCommand() {
       const path = normalisePath(remote);
       const info = await sdk.stat(path).catch((err) => unlessFolder(sdk, path, 'dfs ls', err));
       if (options.json) return printJson(info);
+      const meta = Object.entries(info.metadata ?? {});
       process.stdout.write(
-        `${info.path}\n  size     ${formatBytes(info.size)} (${info.size} bytes)\n  sha256   ${info.sha256}\n  created  ${formatTime(info.created)}\n  chunks   ${info.chunks.length}, each on ${info.minReplicas} of ${info.replication} replicas at least\n`,
+        [
+          info.path,
+          `  size         ${formatBytes(info.size)} (${info.size} bytes)`,
+          `  sha256       ${info.sha256 || '- (not known: assembled from parts)'}`,
+          `  type         ${info.contentType}`,
+          `  generation   ${info.generation}`,
+          `  created      ${formatTime(info.created)}`,
+          ...meta.map(([k, v], i) => `  ${i === 0 ? 'metadata' : '        '}     ${k}=${v}`),
+          `  chunks       ${info.chunks.length}, each on ${info.minReplicas} of ${info.replication} replicas at least`,
+          '',
+        ].join('\n'),
       );
       if (info.chunks.length === 0) return;
       printTable(

@@ -99,7 +99,7 @@ export function reportError(err: unknown): number {
   if (err instanceof DfsError) {
     process.stderr.write(`dfs: ${err.message}\n`);
     if (process.env.DFS_DEBUG && err.cause)
-      process.stderr.write(`${(err.cause as Error)?.stack ?? err.cause}\n`);
+      process.stderr.write(`${err.cause instanceof Error ? err.cause.stack : JSON.stringify(err.cause)}\n`);
     return err.code === 'bad_request' && !err.cause ? 2 : 1;
   }
   const e = err as NodeJS.ErrnoException;

@@ -2,6 +2,7 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { DfsError } from '../protocol/errors.js';
 import { normalisePath } from '../protocol/paths.js';
 import type { Manifest } from '../protocol/types.js';
@@ -17,13 +18,24 @@ export function uploadCommand() {
     .argument('<local>', 'local file, folder, or - for stdin')
     .argument('[remote]', 'remote path (default: /NAME; a trailing / means "into this folder")')
     .addOption(parallelOption())
+    .option('--content-type <type>', 'content type of the file (default: guessed from its name)')
+    .option('--meta <key=value>', 'user metadata (repeatable; at most 2 KiB in all)', collectMeta, {})
     .action(async (local: string, remote: string | undefined, options) => {
       const sdk = clientFrom(options);
+      const extra: UploadOptions = {
+        ...(options.contentType && { contentType: String(options.contentType) }),
+        metadata: options.meta as Record<string, string>,
+      };
       if (local === '-') {
         if (!remote || remote.endsWith('/'))
           throw new DfsError('bad_request', 'uploading stdin needs a remote file path');
         const target = normalisePath(remote);
-        await uploadOne((o) => sdk.upload(process.stdin, target, o), target, undefined, `stdin → ${target}`);
+        await uploadOne(
+          (o) => sdk.upload(process.stdin, target, { ...extra, ...o }),
+          target,
+          undefined,
+          `stdin → ${target}`,
+        );
         return;
       }
       // A link named on the command line is followed (to a file or a folder).
@@ -38,8 +50,20 @@ export function uploadCommand() {
       }
       if (!stat.isFile()) throw new DfsError('bad_request', `not a regular file: ${local}`);
       const target = normalisePath(base);
-      await uploadOne((o) => sdk.uploadFile(local, target, o), target, stat.size, `${local} → ${target}`);
+      await uploadOne(
+        (o) => sdk.uploadFile(local, target, { ...extra, ...o }),
+        target,
+        stat.size,
+        `${local} → ${target}`,
+      );
     });
+}
+
+// `--meta key=value`, repeatable: keys are lowercased, as S3 does with x-amz-meta-* headers.
+function collectMeta(pair: string, previous: Record<string, string>): Record<string, string> {
+  const eq = pair.indexOf('=');
+  if (eq < 1) throw new InvalidArgumentError('expected key=value');
+  return { ...previous, [pair.slice(0, eq).toLowerCase()]: pair.slice(eq + 1) };
 }
 
 async function uploadOne(

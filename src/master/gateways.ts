@@ -10,7 +10,7 @@ import type { LockRecord } from '../meta/types.js';
 import { DfsError } from '../protocol/errors.js';
 import { guessContentType, isContentType } from '../protocol/mime.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
-import { chunkRef, MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES, stringMap } from './requests.js';
+import { chunkRef, MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES, METADATA_KEY, stringMap } from './requests.js';
 
 const UPLOAD_ID = /^[\w-]{8,64}$/;
 const LOCK_TOKEN = /^urn:uuid:[0-9a-f-]{36}$/;
@@ -71,7 +71,7 @@ export class Gateways {
         path,
         initiated: Date.now(),
         contentType,
-        metadata: stringMap(b.metadata, 'metadata', MAX_METADATA_BYTES, /^[a-z0-9][a-z0-9_.-]*$/),
+        metadata: stringMap(b.metadata, 'metadata', MAX_METADATA_BYTES, METADATA_KEY),
         attributes: stringMap(b.attributes, 'attributes', MAX_ATTRIBUTES_BYTES),
       };
       await store.createMultipart(uploadId(b.uploadId), info, this.multipartTtl, info.initiated);

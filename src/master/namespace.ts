@@ -50,8 +50,7 @@ export interface NamespaceDeps {
 
 /** The public form of a stored file. */
 export function manifestOf(file: FileRecord): Manifest {
-  const { uploadId: _, ...rest } = file;
-  return rest;
+  return file;
 }
 
 /** Namespace operations. */

@@ -17,7 +17,8 @@ export const MAX_ATTRIBUTES_BYTES = 64 * 1024;
 export const MAX_LIST_LIMIT = 10_000;
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const METADATA_KEY = /^[a-z0-9][a-z0-9_.-]*$/;
+// Lowercase HTTP token characters: user metadata travels as `x-amz-meta-KEY` headers.
+const METADATA_KEY = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
@@ -82,6 +83,9 @@ export function parseAllocate(body: unknown, chunkSize: number): Allocate {
   };
 }
 
+/** The keys user metadata may have. */
+export { METADATA_KEY };
+
 /** A string map with bounded total size, for metadata and attributes. */
 export function stringMap(
   value: unknown,
@@ -123,7 +127,9 @@ export function parseCommit(body: unknown, limits: { chunkSize: number; maxFileS
       'payload_too_large',
       `file is larger than the cluster's limit of ${limits.maxFileSize} bytes`,
     );
-  if (typeof b.sha256 !== 'string' || !SHA256.test(b.sha256))
+  // A file assembled from parts (S3 multipart) has no whole-file hash: '' says "not known".
+  const sha256 = b.sha256 ?? '';
+  if (typeof sha256 !== 'string' || (sha256 !== '' && !SHA256.test(sha256)))
     throw new DfsError('bad_request', 'sha256 must be 64 lowercase hex digits');
   if (!Array.isArray(b.chunks)) throw new DfsError('bad_request', 'chunks must be a list');
   const chunks = b.chunks.map((c) => chunkRef(c, limits.chunkSize));
@@ -144,7 +150,7 @@ export function parseCommit(body: unknown, limits: { chunkSize: number; maxFileS
   return {
     path,
     size,
-    sha256: b.sha256,
+    sha256,
     chunks,
     receipts,
     contentType,

@@ -11,8 +11,10 @@ export interface ChunkRef {
 export interface Manifest {
   path: string;
   size: number;
-  /** SHA-256 of the whole file. */
+  /** SHA-256 of the whole file; '' when not known (a file assembled from S3 multipart parts). */
   sha256: string;
+  /** The upload that committed this version (a resent commit of it is answered, not applied twice). */
+  uploadId?: string;
   /** Grows with every committed version in the cluster: conditional writes and ETags use it. */
   generation: number;
   /** Milliseconds since the epoch when this version was committed (display and Last-Modified only). */
@@ -106,7 +108,8 @@ export interface Receipt {
 export interface CommitRequest {
   path: string;
   size: number;
-  sha256: string;
+  /** SHA-256 of the whole file ('' or absent: not known). */
+  sha256?: string;
   chunks: ChunkRef[];
   receipts?: Receipt[];
   /** Default: guessed from the file name. */

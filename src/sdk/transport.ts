@@ -80,7 +80,10 @@ export function replyError(reply: Reply, what: string, prefix = true): DfsError 
   const code = parsed.error?.code;
   const text = typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
   const message = text === undefined ? `${what}: HTTP ${reply.status}` : prefix ? `${what}: ${text}` : text;
-  return new DfsError(isErrorCode(code) ? code : codeFor(reply.status), message);
+  // The cause records that a daemon refused (not this command's usage): the CLI exits 1, not 2.
+  return new DfsError(isErrorCode(code) ? code : codeFor(reply.status), message, {
+    cause: { status: reply.status, from: what },
+  });
 }
 
 /** The error code an HTTP status stands for when the answer names none. */
