@@ -4,17 +4,17 @@ import { formatAgo, formatBytes, formatTime } from '../protocol/format.js';
 import { clientFrom, command, withConnection, withJson } from './context.js';
 import { printJson, printTable } from './render.js';
 
-/** `dfs nodes`. */
+/** `dfs nodes` (and `dfs nodes remove ID|URL`). */
 export function nodesCommand() {
-  return withJson(withConnection(command('nodes', 'list storage nodes and their state'))).action(
+  const nodes = withJson(withConnection(command('nodes', 'list storage nodes and their state'))).action(
     async (options) => {
-      const nodes = await clientFrom(options).nodes();
-      if (options.json) return printJson(nodes);
+      const list = await clientFrom(options).nodes();
+      if (options.json) return printJson(list);
       printTable(
         ['URL', 'State', 'Last heartbeat', 'Capacity', 'Free', 'Used', 'Chunks'],
-        nodes.map((n) => [
+        list.map((n) => [
           n.url,
-          n.state,
+          n.writeError ? `${n.state}, cannot write` : n.state,
           formatAgo(n.lastHeartbeat),
           formatBytes(n.capacity),
           formatBytes(n.free),
@@ -23,8 +23,21 @@ export function nodesCommand() {
         ]),
         [3, 4, 5, 6],
       );
+      for (const n of list)
+        if (n.writeError) process.stderr.write(`dfs: node ${n.url} cannot write: ${n.writeError}\n`);
     },
   );
+  nodes.addCommand(
+    withConnection(
+      command('remove', 'forget a dead node for good (refused while it holds the only copy of anything)'),
+    )
+      .argument('<node>', 'the node id or URL')
+      .action(async (node: string, options) => {
+        const removed = await clientFrom({ ...nodes.opts(), ...options }).api.removeNode(node);
+        process.stderr.write(`removed node ${removed.url} (${removed.id})\n`);
+      }),
+  );
+  return nodes;
 }
 
 /** `dfs status`. */
@@ -36,6 +49,18 @@ export function statusCommand() {
     printTable(
       ['Health', healthy ? 'healthy' : 'DEGRADED'],
       [
+        [
+          'Master',
+          `${s.role}${s.epoch ? `, epoch ${s.epoch}` : ''}${s.safeMode.on ? ` — safe mode: waiting for ${s.safeMode.waitingFor} node(s) to report` : ''}`,
+        ],
+        ...(s.masters.length > 1
+          ? [
+              ['Masters', s.masters.map((m) => `${m.url}${m.leader ? ' (leader)' : ''}`).join('\n')] as [
+                string,
+                string,
+              ],
+            ]
+          : []),
         ['Nodes', `${s.nodes.alive} alive, ${s.nodes.dead} dead`],
         ['Files', `${s.files} (${formatBytes(s.logicalBytes)})`],
         ['Chunks', `${s.chunks} (${formatBytes(s.storedBytes)} stored, replication ${s.replication})`],

@@ -89,13 +89,7 @@ export class Namespace {
         const live = revived.includes(c.id) ? [] : await this.confirmed(c.id);
         if (live.length >= this.config.replication) return { id: c.id, stored: true as const };
         const avoid = new Set([...exclude, ...live]);
-        const targets = chooseNodes(
-          registry.writable(),
-          this.config.replication - live.length,
-          c.size,
-          avoid,
-          0,
-        );
+        const targets = this.place(this.config.replication - live.length, c.size, avoid);
         for (const t of targets) {
           const node = registry.get(t.id);
           if (node) node.free -= c.size; // until the next heartbeat says how much is really free
@@ -109,6 +103,18 @@ export class Namespace {
         };
       }),
     );
+  }
+
+  // Nodes for new copies; when too few qualify, the error says which nodes cannot write and why.
+  private place(count: number, size: number, avoid: ReadonlySet<string>) {
+    try {
+      return chooseNodes(this.deps.registry.writable(), count, size, avoid, 0);
+    } catch (err) {
+      const failing = this.deps.registry.alive().filter((n) => n.writeError);
+      if (failing.length === 0 || !(err instanceof DfsError)) throw err;
+      const why = failing.map((n) => `${n.url} cannot write (${n.writeError})`).join('; ');
+      throw new DfsError(err.code, `${err.message}; ${why}`);
+    }
   }
 
   /** Live replicas of chunk `id` that their node confirms; those that answer "not here" are dropped. */

@@ -60,6 +60,9 @@ export function toDfsError(err: unknown): DfsError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return new DfsError('not_found', 'not found', { cause: err });
   if (code === 'ENOSPC') return new DfsError('unavailable', 'disk full', { cause: err });
+  // The disk itself failed the write (read-only, I/O error, a size limit): not a bug of ours.
+  if (code === 'EROFS' || code === 'EIO' || code === 'EFBIG' || code === 'EDQUOT')
+    return new DfsError('unavailable', `the disk cannot write (${code})`, { cause: err });
   if (code === 'EACCES' || code === 'EPERM')
     return new DfsError('forbidden', 'permission denied', { cause: err });
   return new DfsError('internal', err instanceof Error ? err.message : String(err), { cause: err });

@@ -10,6 +10,8 @@ import { assertChunkId, isChunkId } from '../protocol/paths.js';
 
 // Writes are gathered into runs of this size before they reach the disk.
 const WRITE_RUN = 1024 * 1024;
+// Errors of the disk itself (not of a request): the node says it cannot write until a write works.
+const DISK_FAILURES = new Set(['EROFS', 'EIO', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EFBIG']);
 // Chunks (or ranges) up to this size are read with one call, not streamed.
 const SMALL_READ = 64 * 1024;
 
@@ -134,15 +136,8 @@ export class ChunkStore {
 
   // A failure of the disk itself (not of the request) makes the node say it cannot write.
   private failed(err: unknown): void {
-    const code = (err as NodeJS.ErrnoException)?.code;
-    if (
-      code === 'EROFS' ||
-      code === 'EIO' ||
-      code === 'EACCES' ||
-      code === 'EPERM' ||
-      code === 'ENOSPC' ||
-      code === 'EDQUOT'
-    )
+    const code = (err as NodeJS.ErrnoException)?.code ?? '';
+    if (DISK_FAILURES.has(code))
       this.writeError = `${code}: ${(err as Error).message.replace(/, open '.*$/, '')}`;
   }
 

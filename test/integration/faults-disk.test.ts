@@ -78,6 +78,20 @@ describe('faults: full disks', function () {
     }
     for (const chunk of manifest.chunks) expect(await goodCopies([a, b], chunk.id)).to.have.length(2);
     expect((await collect(cluster.sdk.download('/disk/failover.bin'))).equals(data)).to.equal(true);
+    // The node says it cannot write, and is offered no more chunks.
+    await waitFor(
+      async () => Boolean((await cluster.nodeInfo()).find((n) => n.id === refusing.id)?.writeError),
+      'the refusing node to report it cannot write',
+    );
+    const attempts = refusing.logs.filter((l) => /EFBIG/.test(l)).length;
+    await cluster.sdk.upload(pieces(randomData(16 * CHUNK)), '/disk/after.bin');
+    expect(refusing.logs.filter((l) => /EFBIG/.test(l)).length, 'no write reached it since').to.equal(
+      attempts,
+    );
+    expect(
+      refusing.logs.some((l) => /at .*\.js:\d+/.test(l)),
+      'no stack trace in its log',
+    ).to.equal(false);
   });
 
   it('refuses an upload with a clear error when the other nodes are full, committing nothing', async () => {
@@ -86,6 +100,7 @@ describe('faults: full disks', function () {
     const err = await cluster.sdk.upload(pieces(randomData(4 * CHUNK)), '/disk/nowhere.bin').catch((e) => e);
     expect(err).to.be.instanceOf(DfsError);
     expect((err as DfsError).code).to.equal('insufficient_nodes');
+    expect((err as DfsError).message).to.match(/cannot write \(EFBIG/);
     expect(((await cluster.sdk.stat('/disk/nowhere.bin').catch((e) => e)) as DfsError).code).to.equal(
       'not_found',
     );
