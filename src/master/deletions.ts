@@ -48,9 +48,9 @@ export class Deletions {
     set.add(id);
   }
 
-  /** The node says its copy of `id` is gone (or that it kept a newer one). */
-  confirm(nodeId: string, id: string): void {
-    this.unconfirmed.get(nodeId)?.delete(id);
+  /** The node says its copy of `id` is gone (or that it kept a newer one); true if a delete was awaited. */
+  confirm(nodeId: string, id: string): boolean {
+    return this.unconfirmed.get(nodeId)?.delete(id) === true;
   }
 
   /** Handed-out deletes not yet confirmed, by node. */

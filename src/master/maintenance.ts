@@ -113,7 +113,10 @@ export class Maintenance {
     const due =
       flags.dirty ||
       now >= this.nextGcDue ||
-      now - this.lastScan >= (flags.changed ? CHANGED_SCAN_EVERY : FULL_SCAN_EVERY);
+      // While copies are missing, look again soon: a chunk skipped by one plan (its targets were
+      // busy or shunned) must not wait for the next full pass.
+      now - this.lastScan >=
+        (flags.changed || this.counts.underReplicated > 0 ? CHANGED_SCAN_EVERY : FULL_SCAN_EVERY);
     if (!due) {
       attention.restore(flags);
       return;

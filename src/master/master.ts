@@ -7,7 +7,7 @@ import type { Logger } from '../http/errors.js';
 import { serve } from '../http/serve.js';
 import { openMetaStore } from '../meta/open.js';
 import type { MetaStore } from '../meta/store.js';
-import { probeChunk } from '../sdk/chunk-io.js';
+import { type ProbeResult, probeChunk } from '../sdk/chunk-io.js';
 import { createMasterApp } from './app.js';
 import { Attention } from './attention.js';
 import { Deletions } from './deletions.js';
@@ -40,6 +40,103 @@ export interface RunningMaster {
 // An idle S3 multipart upload is abandoned after this long.
 const MULTIPART_TTL = 24 * 3600_000;
 
+/** The parts of a master, wired, over an open store; nothing listens yet. */
+export interface MasterParts {
+  store: MetaStore;
+  events: EventLog;
+  replicas: ReplicaMap;
+  registry: NodeRegistry;
+  leader: Leader;
+  maintenance: Maintenance;
+  nodeProtocol: NodeProtocol;
+  namespace: Namespace;
+  operations: Operations;
+  gateways: Gateways;
+}
+
+/** Builds every part of a master over `store`, in dependency order (no part is wired in later). */
+export async function buildMaster(
+  config: Readonly<MasterConfig>,
+  store: MetaStore,
+  log: Logger,
+  /** How to ask a node whether it holds a chunk (tests replace it). */
+  probe: (url: string, id: string) => Promise<ProbeResult> = (url, id) => probeChunk(url, id, config.token),
+): Promise<MasterParts> {
+  const events = new EventLog(log);
+  const replicas = new ReplicaMap();
+  const attention = new Attention();
+  const registry = new NodeRegistry(
+    store,
+    events,
+    config.heartbeatTimeout,
+    () => attention.raise(),
+    await store.listNodes(),
+  );
+  const inventories = new Inventories(replicas, inventoryEvery(config));
+  const deletions = new Deletions();
+  const repairs = new Repairs(config, replicas, registry, deletions);
+  const leader = new Leader(store, events, config.leaseTimeout);
+  const removal = new NodeRemoval({ registry, replicas, inventories, repairs, deletions, events });
+  // Chunks with a copy found rotten and not yet replaced.
+  const corrupt = new Set<string>();
+  const shared = {
+    config,
+    store,
+    replicas,
+    registry,
+    inventories,
+    repairs,
+    deletions,
+    leader,
+    events,
+    corrupt,
+    attention,
+  };
+  const maintenance = new Maintenance({ ...shared, removal, log });
+  const nodeProtocol = new NodeProtocol({ ...shared, log });
+  const namespace = new Namespace({
+    config,
+    store,
+    replicas,
+    registry,
+    attention,
+    topUp: async (short) => {
+      const result = await repairs.topUp(short);
+      const copies = [...result.values()].reduce((n, nodes) => n + nodes.length, 0);
+      if (copies > 0) log(`commit: ${copies} copy(ies) made of chunks that lost a replica after their ack`);
+      return result;
+    },
+    probe,
+    vanished: async (id, nodeIds) => {
+      for (const nodeId of nodeIds) nodeProtocol.reportLost(nodeId, [id], true);
+    },
+  });
+  const operations = new Operations({
+    config,
+    store,
+    registry,
+    replicas,
+    removal,
+    maintenance,
+    leader,
+    events,
+    corrupt,
+  });
+  const gateways = new Gateways(config, store, MULTIPART_TTL);
+  return {
+    store,
+    events,
+    replicas,
+    registry,
+    leader,
+    maintenance,
+    nodeProtocol,
+    namespace,
+    operations,
+    gateways,
+  };
+}
+
 /** Opens the metadata store and starts the master on its port. */
 export async function startMaster(
   config: Readonly<MasterConfig>,
@@ -48,67 +145,9 @@ export async function startMaster(
   const opened = await openMetaStore(config);
   const { store } = opened;
   try {
-    const events = new EventLog(log);
-    const replicas = new ReplicaMap();
-    const attention = new Attention();
-    const registry = new NodeRegistry(
-      store,
-      events,
-      config.heartbeatTimeout,
-      () => attention.raise(),
-      await store.listNodes(),
-    );
-    const inventories = new Inventories(replicas, inventoryEvery(config));
-    const deletions = new Deletions();
-    const repairs = new Repairs(config, replicas, registry, deletions);
-    const leader = new Leader(store, events, config.leaseTimeout);
-    const removal = new NodeRemoval({ registry, replicas, inventories, repairs, deletions, events });
-    // Chunks with a copy found rotten and not yet replaced.
-    const corrupt = new Set<string>();
-    const shared = {
-      config,
-      store,
-      replicas,
-      registry,
-      inventories,
-      repairs,
-      deletions,
-      leader,
-      events,
-      corrupt,
-      attention,
-    };
-    const maintenance = new Maintenance({ ...shared, removal, log });
-    const nodeProtocol = new NodeProtocol({ ...shared, log });
-    const namespace = new Namespace({
-      config,
-      store,
-      replicas,
-      registry,
-      attention,
-      topUp: async (short) => {
-        const result = await repairs.topUp(short);
-        const copies = [...result.values()].reduce((n, nodes) => n + nodes.length, 0);
-        if (copies > 0) log(`commit: ${copies} copy(ies) made of chunks that lost a replica after their ack`);
-        return result;
-      },
-      probe: (url, id) => probeChunk(url, id, config.token),
-      vanished: async (id, nodeIds) => {
-        for (const nodeId of nodeIds) nodeProtocol.reportLost(nodeId, [id], true);
-      },
-    });
-    const operations = new Operations({
-      config,
-      store,
-      registry,
-      replicas,
-      removal,
-      maintenance,
-      leader,
-      events,
-      corrupt,
-    });
-    const gateways = new Gateways(config, store, MULTIPART_TTL);
+    const parts = await buildMaster(config, store, log);
+    const { events, replicas, registry, leader, maintenance, nodeProtocol, namespace, operations, gateways } =
+      parts;
     const app = createMasterApp({ config, namespace, nodeProtocol, gateways, operations, log });
     const listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
     leader.url = config.advertise || listening.url;

@@ -140,7 +140,10 @@ export class NodeProtocol {
     const removed = ids(req.removed, 'removed');
     const kept = ids(req.kept, 'kept');
     inventories.applyDelta(nodeId, { added: ids(req.added, 'added'), removed, kept }, this.deleting(nodeId));
-    for (const id of [...removed, ...kept]) deletions.confirm(nodeId, id);
+    let confirmed = false;
+    for (const id of [...removed, ...kept]) confirmed = deletions.confirm(nodeId, id) || confirmed;
+    // A condemned chunk whose last copy went can now be forgotten: look again soon.
+    if (confirmed) this.deps.attention.note();
     // Back from the dead: deletes were missed and copies may be gone; recount from its disk.
     if (!wasAlive) inventories.askSoon(nodeId);
     const now = Date.now();

@@ -1,0 +1,225 @@
+// The master's logic without HTTP or processes: its parts built over the in-memory store, stand-in
+// nodes that register and heartbeat by calling the node protocol, and time passed explicitly to
+// maintenance. Leases, collection, revival, repairs, trims, safe mode and leadership.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { masterConfig } from '../../src/config.js';
+import { buildMaster, type MasterParts } from '../../src/master/master.js';
+import { KvStore } from '../../src/meta/kv-store.js';
+import { MemoryEngine } from '../../src/meta/memory-engine.js';
+import { signReceipt } from '../../src/protocol/auth.js';
+import type { ChunkRef, HeartbeatRequest, NodeCommand } from '../../src/protocol/types.js';
+
+const SECRET = 'logic-secret';
+const USAGE = { capacity: 1e12, free: 1e12, used: 0 };
+
+function newChunk(): ChunkRef {
+  return { id: createHash('sha256').update(randomBytes(16)).digest('hex'), size: 1000 };
+}
+
+/** A master over a fresh memory store (or `store`), with heartbeats that never time out by themselves. */
+async function master(store = new KvStore(new MemoryEngine()), flags: Record<string, unknown> = {}) {
+  const config = masterConfig(
+    { port: 0, secret: SECRET, replication: 2, gcGrace: 1, tokenTtl: 1, heartbeatTimeout: 86_400, ...flags },
+    {},
+  );
+  const parts = await buildMaster(
+    config,
+    store,
+    () => {},
+    async () => 'present',
+  );
+  await parts.leader.claim();
+  return parts;
+}
+
+/** A stand-in node talking to `m`. */
+function standIn(m: MasterParts, id: string) {
+  const url = `http://127.0.0.1:${10_000 + Number(id.replace(/\D/g, ''))}`;
+  return {
+    id,
+    register: (chunks: string[] = [], inventory?: number) =>
+      m.nodeProtocol.register(id, { id, url, ...USAGE, chunks, inventory }),
+    beat: (extra: Partial<HeartbeatRequest> = {}) =>
+      m.nodeProtocol.heartbeat(id, { id, ...USAGE, chunks: 0, ...extra }),
+    receipt: (chunkId: string) => ({ nodeId: id, chunkId, signature: signReceipt(SECRET, id, chunkId) }),
+  };
+}
+
+const deletes = (commands: NodeCommand[]) => commands.filter((c) => c.op === 'delete').map((c) => c.chunkId);
+
+/** Writes `chunk` to `holders` and commits it at `path` as a one-chunk file. */
+async function commitFile(
+  m: MasterParts,
+  path: string,
+  chunk: ChunkRef,
+  holders: ReturnType<typeof standIn>[],
+) {
+  const upload = `up-${randomBytes(6).toString('hex')}`;
+  await m.namespace.allocate({ chunks: [chunk], exclude: [] }, upload);
+  for (const h of holders) await h.beat({ added: [chunk.id] });
+  return m.namespace.commit(
+    {
+      path,
+      size: chunk.size,
+      sha256: chunk.id,
+      chunks: [chunk],
+      receipts: holders.map((h) => h.receipt(chunk.id)),
+      contentType: 'application/octet-stream',
+      metadata: {},
+      attributes: {},
+    },
+    upload,
+  );
+}
+
+describe('master logic over the memory store', () => {
+  it('collects a chunk only after its lease ends and its grace passes; forgets it once its copies are gone', async () => {
+    const m = await master();
+    const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
+    await a.register();
+    await b.register();
+    const chunk = newChunk();
+    await m.namespace.allocate({ chunks: [chunk], exclude: [] }, 'upload-one');
+    await a.beat({ added: [chunk.id] });
+    await b.beat({ added: [chunk.id] });
+    const now = Date.now();
+    await m.maintenance.tick(now + 10_000);
+    expect(deletes((await a.beat()).commands), 'pinned by an open upload').to.deep.equal([]);
+    await m.namespace.abort('upload-one');
+    await m.maintenance.tick(now + 20_000);
+    expect(deletes((await a.beat()).commands)).to.deep.equal([chunk.id]);
+    expect(deletes((await b.beat()).commands)).to.deep.equal([chunk.id]);
+    // Still condemned until both nodes say the copy is gone.
+    await m.maintenance.tick(now + 30_000);
+    expect((await m.store.getChunks([chunk.id])).get(chunk.id)?.doomed).to.equal(true);
+    await a.beat({ removed: [chunk.id] });
+    await b.beat({ removed: [chunk.id] });
+    await m.maintenance.tick(now + 40_000);
+    expect((await m.store.getChunks([chunk.id])).size).to.equal(0);
+  });
+
+  it('writes a condemned chunk afresh when it is uploaded again, and withholds its delete', async () => {
+    const m = await master();
+    const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
+    await a.register();
+    await b.register();
+    const chunk = newChunk();
+    await commitFile(m, '/doomed', chunk, [a, b]);
+    await m.namespace.remove('/doomed');
+    await m.maintenance.tick(Date.now() + 10_000);
+    expect((await m.store.getChunks([chunk.id])).get(chunk.id)?.doomed).to.equal(true);
+    // Before any delete is handed out, the same bytes are uploaded again.
+    const [again] = await m.namespace.allocate({ chunks: [chunk], exclude: [] }, 'upload-again');
+    expect(again?.stored, 'not de-duplicated against dying copies').to.equal(false);
+    expect(deletes((await a.beat()).commands)).to.deep.equal([]);
+    expect(deletes((await b.beat()).commands)).to.deep.equal([]);
+  });
+
+  it('repairs a chunk whose holder died, from a live holder, and counts it healthy after', async () => {
+    const m = await master();
+    const [a, b, c] = [standIn(m, 'n1'), standIn(m, 'n2'), standIn(m, 'n3')];
+    for (const n of [a, b, c]) await n.register();
+    const chunk = newChunk();
+    await commitFile(m, '/f', chunk, [a, b]);
+    (m.registry.get('n2') as { lastHeartbeat: number }).lastHeartbeat = 0;
+    await m.maintenance.tick(Date.now());
+    expect(m.maintenance.health.underReplicated).to.equal(1);
+    const copy = (await a.beat()).commands.find((cmd) => cmd.op === 'replicate');
+    expect(copy?.op === 'replicate' && copy.targets.map((t) => t.nodeId)).to.deep.equal(['n3']);
+    await m.nodeProtocol.replicated('n1', { chunkId: chunk.id, receipts: [c.receipt(chunk.id)] });
+    await m.maintenance.tick(Date.now());
+    expect(m.maintenance.health.underReplicated).to.equal(0);
+    expect((await m.namespace.stat('/f')).minReplicas).to.equal(2);
+  });
+
+  it('trims one copy too many, and never below the factor', async () => {
+    const m = await master();
+    const nodes = [standIn(m, 'n1'), standIn(m, 'n2'), standIn(m, 'n3')];
+    for (const n of nodes) await n.register();
+    const chunk = newChunk();
+    await commitFile(m, '/t', chunk, nodes);
+    await m.maintenance.tick(Date.now());
+    const trimmed: string[] = [];
+    for (const n of nodes) if (deletes((await n.beat()).commands).includes(chunk.id)) trimmed.push(n.id);
+    expect(trimmed).to.have.length(1);
+    expect((await m.namespace.stat('/t')).chunks[0]?.replicas).to.have.length(2);
+    await m.maintenance.tick(Date.now());
+    for (const n of nodes) expect(deletes((await n.beat()).commands)).to.deep.equal([]);
+  });
+
+  it('stays in safe mode until every known node has reported, and collects nothing meanwhile', async () => {
+    const store = new KvStore(new MemoryEngine());
+    for (const id of ['n1', 'n2'])
+      await store.putNode({ id, url: `http://127.0.0.1:1000${id[1]}`, capacity: 1, registered: 1 });
+    const m = await master(store);
+    const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
+    const orphan = newChunk();
+    await a.register([orphan.id]);
+    const later = Date.now() + 60_000;
+    await m.maintenance.tick(later);
+    expect(m.maintenance.safeMode).to.deep.equal({ on: true, waitingFor: 1 });
+    expect(deletes((await a.beat()).commands)).to.deep.equal([]);
+    await b.register();
+    await m.maintenance.tick(later + 1);
+    expect(m.maintenance.safeMode.on).to.equal(false);
+    expect(deletes((await a.beat()).commands), 'an orphan no row names').to.deep.equal([orphan.id]);
+  });
+
+  it('leads with one epoch at a time: a standby answers epoch 0 and hands out no deletes', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const first = await master(store);
+    const second = await master(store);
+    expect(first.leader.isLeader).to.equal(true);
+    expect(second.leader.isLeader).to.equal(false);
+    const node = standIn(second, 'n1');
+    await node.register();
+    expect((await node.beat()).epoch).to.equal(0);
+    expect((await standIn(first, 'n1').register()).epoch).to.equal(first.leader.epoch);
+    expect(first.leader.epoch).to.be.greaterThan(0);
+  });
+
+  it('refuses a commit of chunks whose upload expired, and answers a resent commit again', async () => {
+    const m = await master();
+    const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
+    await a.register();
+    await b.register();
+    const chunk = newChunk();
+    const manifest = await commitFile(m, '/once', chunk, [a, b]);
+    const again = await m.namespace.commit(
+      {
+        path: '/once',
+        size: chunk.size,
+        sha256: chunk.id,
+        chunks: [chunk],
+        receipts: [],
+        contentType: 'application/octet-stream',
+        metadata: {},
+        attributes: {},
+      },
+      manifest.uploadId,
+    );
+    expect(again.generation).to.equal(manifest.generation);
+    const late = newChunk();
+    await m.namespace.allocate({ chunks: [late], exclude: [] }, 'upload-late');
+    await m.maintenance.tick(Date.now() + 3_600_000);
+    const err = await m.namespace
+      .commit(
+        {
+          path: '/late',
+          size: late.size,
+          sha256: late.id,
+          chunks: [late],
+          receipts: [a.receipt(late.id), b.receipt(late.id)],
+          contentType: 'application/octet-stream',
+          metadata: {},
+          attributes: {},
+        },
+        'upload-late',
+      )
+      .catch((e) => e);
+    expect(err.code).to.equal('conflict');
+    expect(err.message).to.match(/expired/);
+  });
+});
