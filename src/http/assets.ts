@@ -1,4 +1,5 @@
-// Serves the pages' static files (CSS, JS) from src/web/assets: no CDN, the machines are offline.
+// Serves the pages' static files (CSS, JS): no CDN, the machines are offline. The build copies
+// them from src/web/assets to dist/web/assets, so the built package never reads src/.
 
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -6,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Next } from 'koa';
 
-// Resolves the same from src/http (tsx) and dist/http (built).
-const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/web/assets');
+// src/http → src/web/assets (tests run from source); dist/http → dist/web/assets (the build).
+const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/assets');
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
