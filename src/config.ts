@@ -60,6 +60,8 @@ export interface NodeConfig extends DaemonConfig {
   scrubRate: number;
   /** Bytes kept free on the disk; default 64 MiB. */
   reserve: number;
+  /** Chunks up to this size are appended to pack files (group commit); larger get a file; default 64 KiB. */
+  packLimit: number;
 }
 
 /** The web client's configuration. */
@@ -201,6 +203,7 @@ export function nodeConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     scrubInterval: parseSeconds((flags.scrubInterval as string | undefined) ?? 3600, 'scrub interval'),
     scrubRate: parseSize((flags.scrubRate as string | undefined) ?? 64 * MiB, 'scrub rate'),
     reserve: parseSize((flags.reserve as string | undefined) ?? 64 * MiB, 'reserve'),
+    packLimit: parseSize((flags.packLimit as string | undefined) ?? 64 * 1024, 'pack limit'),
   });
 }
 

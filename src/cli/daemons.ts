@@ -43,6 +43,7 @@ export function daemonCommands(started: (running: Running) => void) {
     .option('--scrub-interval <seconds>', 'time between scrub passes (0 = off)', '3600')
     .option('--scrub-rate <bytes>', 'most bytes per second the scrubber reads', '64MiB')
     .option('--reserve <bytes>', 'disk space kept free: not offered for chunks', '64MiB')
+    .option('--pack-limit <bytes>', 'chunks up to this size go to pack files (0: a file per chunk)', '64KiB')
     .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
     .option('--token <token>', 'access token for chunk reads (default: $DFS_TOKEN)')
     .action(async (flags) => {

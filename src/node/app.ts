@@ -1,8 +1,9 @@
 // A storage node's HTTP routes: chunk PUT (with pipeline forwarding), GET (with Range), DELETE,
 // and its status page.
 
+import { createHash } from 'node:crypto';
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Context } from 'koa';
 import type { NodeConfig } from '../config.js';
 import { requireToken } from '../http/access.js';
 import { assets } from '../http/assets.js';
@@ -26,6 +27,25 @@ export interface NodeAppDeps {
   store: ChunkStore;
   state: NodeState;
   log: Logger;
+}
+
+/** Reads a request body of exactly `length` bytes (refusing more, or less). */
+async function readExactly(req: AsyncIterable<Buffer>, length: number): Promise<Buffer> {
+  const body = Buffer.allocUnsafe(length);
+  let filled = 0;
+  for await (const piece of req) {
+    if (filled + piece.length > length)
+      throw new DfsError('bad_request', 'chunk body is longer than its Content-Length');
+    body.set(piece, filled);
+    filled += piece.length;
+  }
+  if (filled !== length) throw new DfsError('bad_request', 'chunk body ended before its Content-Length');
+  return body;
+}
+
+// Sends a whole small chunk to the rest of the pipeline; resolves with their receipts.
+function putDown(targets: string[], id: string, token: string, body: Buffer): Promise<Receipt[]> {
+  return openChunkPut(targets, id, token, body.length).finish(body);
 }
 
 /** Builds the node's Koa app; it never listens. */
@@ -59,6 +79,11 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
     if (free - (declared ?? limit) < config.reserve) {
       throw new DfsError('unavailable', `disk full on ${state.url || 'this node'}: ${free} bytes free`);
     }
+    if (declared !== undefined && declared <= store.packLimit) {
+      ctx.status = 201;
+      ctx.body = { receipts: await putSmall(id, declared, downstream, ctx) };
+      return;
+    }
     const writer = await store.beginWrite(id, limit);
     let forward: ChunkPut | undefined;
     let receipts: Receipt[];
@@ -86,6 +111,33 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
     ctx.status = 201;
     ctx.body = { receipts };
   });
+
+  // A small chunk: read whole (it is small), checked against its name before anything is
+  // written, then appended to a pack here while it is sent down the pipeline.
+  async function putSmall(
+    id: string,
+    length: number,
+    downstream: string[],
+    ctx: Context,
+  ): Promise<Receipt[]> {
+    const body = await readExactly(ctx.req, length);
+    if (createHash('sha256').update(body).digest('hex') !== id)
+      throw new DfsError('checksum_mismatch', `chunk body does not hash to ${id}`);
+    const forwarding =
+      downstream.length > 0 ? putDown(downstream, id, ctx.get(TOKEN_HEADER), body) : undefined;
+    forwarding?.catch(() => {}); // observed below
+    try {
+      const [, down] = await Promise.all([store.putSmall(id, body), forwarding]);
+      state.bytesIn += body.length;
+      return [
+        { nodeId: state.id, chunkId: id, signature: signReceipt(config.secret, state.id, id) },
+        ...(down ?? []),
+      ];
+    } catch (err) {
+      if (err instanceof PipelineError) ctx.set(FAILED_NODE_HEADER, err.failedNode);
+      throw err;
+    }
+  }
 
   router.get('/chunks/:id', requireToken(config.token), async (ctx) => {
     const id = assertChunkId(ctx.params.id);

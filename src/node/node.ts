@@ -15,6 +15,9 @@ import { Scrubber } from './scrubber.js';
 import { NodeState } from './state.js';
 import { Worker } from './worker.js';
 
+// How often mostly dead pack files are compacted.
+const COMPACT_EVERY = 60_000;
+
 /** A running storage node. */
 export interface RunningNode {
   url: string;
@@ -47,7 +50,7 @@ export async function startNode(
   const lock = await lockFolder(config.data, 'node');
   let listening: Listening | undefined;
   try {
-    const store = await ChunkStore.open(config.data);
+    const store = await ChunkStore.open(config.data, { packLimit: config.packLimit });
     const state = new NodeState(await nodeId(config.data), store);
     const app = createNodeApp({ config, store, state, log });
     listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
@@ -81,6 +84,13 @@ export async function startNode(
     });
     for (const link of links) link.start();
     scrubber.start();
+    // Space held by deleted small chunks is won back now and then.
+    const compaction = setInterval(() => {
+      store
+        .compact()
+        .catch((err) => log(`node ${state.id}: pack compaction failed: ${(err as Error).message}`));
+    }, COMPACT_EVERY);
+    compaction.unref();
     const served = listening;
     let closing: Promise<void> | undefined;
     return {
@@ -92,7 +102,9 @@ export async function startNode(
         closing ??= (async () => {
           for (const link of links) link.stop();
           scrubber.stop();
+          clearInterval(compaction);
           await served.close();
+          await store.close();
           await lock.release();
         })();
         return closing;

@@ -7,11 +7,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DfsError, toDfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
+import { PackStore } from './pack-store.js';
 
 // Writes are gathered into runs of this size before they reach the disk.
 const WRITE_RUN = 1024 * 1024;
 // Errors of the disk itself (not of a request): the node says it cannot write until a write works.
 const DISK_FAILURES = new Set(['EROFS', 'EIO', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EFBIG']);
+// Chunks up to this size go to pack files by default.
+const DEFAULT_PACK_LIMIT = 64 * 1024;
+const DEFAULT_PACK_SIZE = 256 * 1024 * 1024;
 // Chunks (or ranges) up to this size are read with one call, not streamed.
 const SMALL_READ = 64 * 1024;
 
@@ -33,6 +37,14 @@ export interface ChunkReader {
   stream?: ReadStream;
   /** The whole (range of the) chunk when it is small: read in one call, no stream needed. */
   data?: Buffer;
+}
+
+/** How a chunk store is laid out. */
+export interface StoreOptions {
+  /** Chunks up to this many bytes go to packs (0: every chunk gets a file); default 64 KiB. */
+  packLimit?: number;
+  /** A pack file takes no more appends past this size; default 256 MiB. */
+  maxPackSize?: number;
 }
 
 /** Disk usage of the store's file system. */
@@ -60,17 +72,60 @@ export class ChunkStore {
   /** Why the last write failed, while the disk cannot be written (read-only, failing); cleared by a good write. */
   writeError: string | undefined;
 
-  private constructor(root: string) {
+  private constructor(
+    root: string,
+    /** Small chunks (in packs, written with group commit). */
+    private readonly packs: PackStore,
+    /** Chunks up to this size go to packs; larger ones get a file each. */
+    readonly packLimit: number,
+  ) {
     this.root = root;
   }
 
   /** Opens (creating if needed) a store; removes temporaries a crash left and reads the inventory. */
-  static async open(root: string): Promise<ChunkStore> {
-    const store = new ChunkStore(path.resolve(root));
-    await fs.rm(path.join(store.root, 'tmp'), { recursive: true, force: true });
-    for (const dir of ['chunks', 'tmp', 'quarantine']) await realDir(path.join(store.root, dir));
+  static async open(root: string, options: StoreOptions = {}): Promise<ChunkStore> {
+    const dir = path.resolve(root);
+    await fs.rm(path.join(dir, 'tmp'), { recursive: true, force: true });
+    for (const sub of ['chunks', 'tmp', 'quarantine', 'packs']) await realDir(path.join(dir, sub));
+    const packs = await PackStore.open(path.join(dir, 'packs'), {
+      maxPackSize: options.maxPackSize ?? DEFAULT_PACK_SIZE,
+    });
+    const store = new ChunkStore(dir, packs, options.packLimit ?? DEFAULT_PACK_LIMIT);
     await store.scan();
+    for (const id of packs.ids()) store.track(id, packs.sizeOf(id) ?? 0);
     return store;
+  }
+
+  /**
+   * Stores a small chunk whose whole body is at hand: checked against its name before anything
+   * is written, then appended to a pack; resolves once it is durable (one fsync per batch of
+   * concurrent writes).
+   */
+  async putSmall(id: string, data: Buffer): Promise<void> {
+    assertChunkId(id);
+    const actual = createHash('sha256').update(data).digest('hex');
+    if (actual !== id) throw new DfsError('checksum_mismatch', `chunk body hashes to ${actual}, not ${id}`);
+    try {
+      await this.packs.put(id, data);
+    } catch (err) {
+      this.failed((err as DfsError).cause ?? err);
+      throw err instanceof DfsError ? err : toDfsError(err);
+    }
+    const isNew = !this.sizes.has(id);
+    this.track(id, data.length);
+    this.written.set(id, ++this.writes);
+    this.writeError = undefined;
+    if (isNew) this.onChange(id, 'added');
+  }
+
+  /** Rewrites mostly dead packs (space held by deleted small chunks); returns the packs freed. */
+  compact(): Promise<number> {
+    return this.packs.compact();
+  }
+
+  /** Waits for pending pack writes and closes the packs. */
+  close(): Promise<void> {
+    return this.packs.close();
   }
 
   // Tracks every chunk file on the disk; returns their ids.
@@ -99,6 +154,8 @@ export class ChunkStore {
     const before = new Set(this.sizes.keys());
     const started = this.writes;
     const found = await this.scan();
+    for (const id of await this.packs.vanished()) this.untrack(id);
+    for (const id of this.packs.ids()) found.add(id);
     // A chunk written while the scan ran may have been missed by it: it is not gone.
     for (const id of before) if (!found.has(id) && (this.written.get(id) ?? 0) <= started) this.untrack(id);
     return this.ids();
@@ -181,6 +238,8 @@ export class ChunkStore {
    * again), or undefined when it is not there.
    */
   async sizeOnDisk(id: string): Promise<number | undefined> {
+    const packed = this.packs.sizeOf(id);
+    if (packed !== undefined) return packed;
     const file = this.chunkPath(id);
     const stat = await realDir(path.dirname(file), false)
       .then(() => fs.lstat(file))
@@ -277,6 +336,13 @@ export class ChunkStore {
 
   /** Opens chunk `id` for reading, optionally bytes `start..end` inclusive. */
   async read(id: string, start?: number, end?: number): Promise<ChunkReader> {
+    if (this.packs.has(id)) {
+      try {
+        return await this.packs.read(id, start, end);
+      } catch (err) {
+        throw err instanceof DfsError ? err : toDfsError(err);
+      }
+    }
     const file = this.chunkPath(id);
     let handle: fs.FileHandle;
     try {
@@ -338,6 +404,10 @@ export class ChunkStore {
 
   /** Deletes chunk `id`; returns false when it was not there. */
   async delete(id: string): Promise<boolean> {
+    if (this.packs.delete(id)) {
+      this.untrack(id);
+      return true;
+    }
     const file = this.chunkPath(id);
     // Untracked only once it is really gone: a failed unlink leaves it listed, as it is on disk.
     try {
@@ -356,6 +426,14 @@ export class ChunkStore {
 
   /** Moves a rotten chunk out of service into `quarantine/` for inspection. */
   async quarantine(id: string): Promise<void> {
+    if (this.packs.has(id)) {
+      // The rotten bytes are kept for inspection; the pack forgets the chunk.
+      const { data } = await this.packs.read(id);
+      await fs.writeFile(path.join(this.root, 'quarantine', `${id}.${Date.now()}`), data).catch(() => {});
+      this.packs.delete(id);
+      this.untrack(id);
+      return;
+    }
     const file = this.chunkPath(id);
     try {
       await realDir(path.dirname(file), false);

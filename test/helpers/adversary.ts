@@ -105,7 +105,7 @@ async function nodeLayoutProblems(arena: Arena): Promise<string[]> {
   for (const node of arena.cluster.nodes) {
     const root = node.store.root;
     for (const name of await fs.readdir(root)) {
-      if (!['chunks', 'tmp', 'quarantine', 'node-id', 'dfs.lock', 'epoch'].includes(name))
+      if (!['chunks', 'tmp', 'quarantine', 'packs', 'node-id', 'dfs.lock', 'epoch'].includes(name))
         problems.push(`${root}/${name}`);
     }
     for (const name of await fs.readdir(path.join(root, 'tmp'))) problems.push(`temp file ${name}`);

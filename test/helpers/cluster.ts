@@ -23,6 +23,8 @@ export interface ClusterOptions {
   heartbeatInterval?: number;
   gcGrace?: number;
   scrubInterval?: number;
+  /** Chunks up to this size go to pack files; default 16KiB (64 KiB test chunks get files). */
+  packLimit?: string;
   maxFileSize?: string;
   webClient?: boolean;
 }
@@ -89,6 +91,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     heartbeatInterval: opts.heartbeatInterval ?? 0.2,
     gcGrace: opts.gcGrace ?? 600,
     scrubInterval: opts.scrubInterval ?? 0,
+    packLimit: opts.packLimit ?? '16KiB',
     maxFileSize: opts.maxFileSize ?? '1TiB',
   };
   const dir = await tempDir();
@@ -131,6 +134,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
           token: options.token,
           heartbeatInterval: options.heartbeatInterval,
           scrubInterval: options.scrubInterval,
+          packLimit: options.packLimit,
         },
         env,
       );

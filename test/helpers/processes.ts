@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { NodeInfo } from '../../src/protocol/types.js';
 import { DfsClient } from '../../src/sdk/client.js';
 import { sha256, tempDir } from './cluster.js';
+import { chunkFile, chunkIdsOnDisk, chunkOnDisk, corruptOnDisk } from './on-disk.js';
 import { waitFor } from './wait.js';
 
 /** The built entry point; run `npm run build` first. */
@@ -121,17 +122,12 @@ export class Daemon {
 
   /** Chunk ids in the node's `chunks/` folder, read from disk. */
   async chunkIds(): Promise<string[]> {
-    const root = path.join(this.data, 'chunks');
-    const ids: string[] = [];
-    for (const dir of await fs.readdir(root).catch(() => [])) {
-      ids.push(...(await fs.readdir(path.join(root, dir)).catch(() => [])));
-    }
-    return ids;
+    return chunkIdsOnDisk(this.data);
   }
 
-  /** Where the node keeps chunk `id` on disk. */
+  /** Where the node keeps chunk `id` as a file (a node started with `--pack-limit 0` keeps every chunk so). */
   chunkPath(id: string): string {
-    return path.join(this.data, 'chunks', id.slice(0, 2), id);
+    return chunkFile(this.data, id);
   }
 
   /** Files in a sub-folder of the node's data folder (`tmp`, `quarantine`). */
@@ -150,6 +146,8 @@ export interface ProcClusterOptions {
   gcGrace?: number;
   tokenTtl?: number;
   scrubInterval?: number;
+  /** Chunks up to this size go to pack files; default 16KiB, so 64 KiB test chunks get files and small files packs. */
+  packLimit?: string;
 }
 
 /** Options of one node. */
@@ -186,6 +184,7 @@ export class ProcCluster {
       gcGrace: 600,
       tokenTtl: 600,
       scrubInterval: 0,
+      packLimit: '16KiB',
       ...opts,
     };
     const dir = await tempDir('dfs-faults-');
@@ -230,6 +229,8 @@ export class ProcCluster {
         String(this.options.heartbeatInterval),
         '--scrub-interval',
         String(opts.scrubInterval ?? this.options.scrubInterval),
+        '--pack-limit',
+        this.options.packLimit,
         ...(opts.args ?? []),
       ],
       opts.prelude,
@@ -301,7 +302,7 @@ export async function liveReplicas(sdk: DfsClient, path: string): Promise<string
 export async function goodCopies(nodes: Daemon[], id: string): Promise<Daemon[]> {
   const good: Daemon[] = [];
   for (const node of nodes) {
-    const bytes = await fs.readFile(node.chunkPath(id)).catch(() => undefined);
+    const bytes = await chunkOnDisk(node.data, id);
     if (bytes && sha256(bytes) === id) good.push(node);
   }
   return good;
@@ -309,14 +310,7 @@ export async function goodCopies(nodes: Daemon[], id: string): Promise<Daemon[]>
 
 /** Overwrites a few bytes of a node's copy of chunk `id` in place (same size, wrong hash). */
 export async function corrupt(node: Daemon, id: string, at = 100): Promise<void> {
-  const handle = await fs.open(node.chunkPath(id), 'r+');
-  try {
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, at);
-    await handle.write(Buffer.from([(byte[0] as number) ^ 0xff, 0x42, 0x24]), 0, 3, at);
-  } finally {
-    await handle.close();
-  }
+  await corruptOnDisk(node.data, id, at);
 }
 
 /** Seconds since `start` (a Date.now() value), for the timings the tests report. */

@@ -93,6 +93,9 @@ describe('security: daemons as processes survive a barrage', function () {
           SECRET,
           '--heartbeat-interval',
           '0.2',
+          // Every chunk a file, so the barrage reaches the fan-out folders too.
+          '--pack-limit',
+          '0',
         ]),
       ),
       launch('web', ['client', '--port', '0', '--master', master.url]),

@@ -1,0 +1,334 @@
+// Small chunks in pack files (pack-format.ts): appends from concurrent writers are gathered and
+// made durable together — one write and one fdatasync for the whole batch (group commit) — and
+// reads are positioned reads on an open file. Deletes append tombstones; packs that are mostly
+// dead are compacted into the current pack and removed.
+
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DfsError, toDfsError } from '../protocol/errors.js';
+import {
+  CHUNK_RECORD,
+  encodeHeader,
+  HEADER_SIZE,
+  payloadMatches,
+  scanPack,
+  TOMBSTONE,
+} from './pack-format.js';
+
+/** Where a packed chunk lives. */
+interface Location {
+  pack: number;
+  /** Offset of its payload. */
+  offset: number;
+  size: number;
+}
+
+/** An open pack file. */
+interface Pack {
+  seq: number;
+  handle: fs.FileHandle;
+  /** Bytes written (appends go here). */
+  size: number;
+  /** Payload bytes of chunks still live in it. */
+  live: number;
+}
+
+/** A write waiting for the next group commit. */
+interface Pending {
+  id: string;
+  data: Buffer | undefined;
+  done: (err?: unknown) => void;
+}
+
+const NAME = /^(\d{8})\.pack$/;
+const packName = (seq: number) => `${String(seq).padStart(8, '0')}.pack`;
+
+/** Options of a pack store. */
+export interface PackOptions {
+  /** A pack is closed for appends past this size, bytes. */
+  maxPackSize: number;
+}
+
+/** Small chunks kept in append-only pack files. */
+export class PackStore {
+  private readonly index = new Map<string, Location>();
+  private readonly packs = new Map<number, Pack>();
+  private active: Pack | undefined;
+  private queue: Pending[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  /** True while the flush loop runs (set and cleared with no await between the last check and the end). */
+  private running = false;
+  private compacting = false;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: PackOptions,
+  ) {}
+
+  /** Opens (creating if needed) the packs in `dir`, rebuilding the index; a torn tail is cut off. */
+  static async open(dir: string, options: PackOptions): Promise<PackStore> {
+    const store = new PackStore(dir, options);
+    await fs.mkdir(dir, { recursive: true });
+    const seqs = (await fs.readdir(dir))
+      .map((n) => NAME.exec(n)?.[1])
+      .filter((s): s is string => s !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const [i, seq] of seqs.entries()) await store.load(seq, i === seqs.length - 1);
+    return store;
+  }
+
+  private async openPack(seq: number, create: boolean): Promise<Pack> {
+    // O_NOFOLLOW: a symlink planted in the data folder is never followed out of it.
+    const flags =
+      constants.O_RDWR | constants.O_NOFOLLOW | (create ? constants.O_CREAT | constants.O_EXCL : 0);
+    const handle = await fs.open(path.join(this.dir, packName(seq)), flags, 0o644);
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      await handle.close();
+      throw new DfsError('internal', `${packName(seq)} is not a regular file`);
+    }
+    const pack = { seq, handle, size: stat.size, live: 0 };
+    this.packs.set(seq, pack);
+    return pack;
+  }
+
+  // Reads one pack into the index; the newest is verified record by record and its torn tail cut.
+  private async load(seq: number, newest: boolean): Promise<void> {
+    const pack = await this.openPack(seq, false);
+    const { records, end } = await scanPack(
+      async (buffer, position) => (await pack.handle.read(buffer, 0, buffer.length, position)).bytesRead,
+      pack.size,
+      newest,
+    );
+    for (const r of records) {
+      const old = this.index.get(r.id);
+      if (old) this.dead(old);
+      if (r.type === CHUNK_RECORD) {
+        this.index.set(r.id, { pack: seq, offset: r.offset, size: r.size });
+        pack.live += r.size;
+      } else this.index.delete(r.id);
+    }
+    if (end < pack.size) {
+      await pack.handle.truncate(end);
+      await pack.handle.datasync();
+      pack.size = end;
+    }
+    if (newest) this.active = pack;
+  }
+
+  private dead(location: Location): void {
+    const pack = this.packs.get(location.pack);
+    if (pack) pack.live -= location.size;
+  }
+
+  /** True when chunk `id` is in a pack. */
+  has(id: string): boolean {
+    return this.index.has(id);
+  }
+
+  /** The size of packed chunk `id`, or undefined. */
+  sizeOf(id: string): number | undefined {
+    return this.index.get(id)?.size;
+  }
+
+  /** Every packed chunk id. */
+  ids(): IterableIterator<string> {
+    return this.index.keys();
+  }
+
+  /** How many chunks and payload bytes the packs hold. */
+  get usage(): { chunks: number; bytes: number } {
+    let bytes = 0;
+    for (const l of this.index.values()) bytes += l.size;
+    return { chunks: this.index.size, bytes };
+  }
+
+  /** Stores chunk `id`; resolves once it is durable. The caller has checked that `data` hashes to `id`. */
+  put(id: string, data: Buffer): Promise<void> {
+    return this.enqueue(id, data);
+  }
+
+  /** Forgets chunk `id` (a tombstone, made durable with the next batch); false when it was not here. */
+  delete(id: string): boolean {
+    const location = this.index.get(id);
+    if (!location) return false;
+    this.index.delete(id);
+    this.dead(location);
+    void this.enqueue(id, undefined).catch(() => {});
+    return true;
+  }
+
+  private enqueue(id: string, data: Buffer | undefined): Promise<void> {
+    if (this.closed) return Promise.reject(new DfsError('unavailable', 'the chunk store is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id, data, done: (err) => (err ? reject(err) : resolve()) });
+      if (!this.running) {
+        this.running = true;
+        this.flushing = this.flush();
+      }
+    });
+  }
+
+  // Writes every queued record with one write and one fdatasync, batch after batch.
+  private async flush(): Promise<void> {
+    for (;;) {
+      // Checked and cleared in one step: a write queued after this sees the loop gone and starts one.
+      if (this.queue.length === 0) {
+        this.running = false;
+        return;
+      }
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const pack = await this.writable();
+        const buffers: Buffer[] = [];
+        const placed: (Location | undefined)[] = [];
+        let at = pack.size;
+        for (const item of batch) {
+          const size = item.data?.length ?? 0;
+          buffers.push(encodeHeader(item.data ? CHUNK_RECORD : TOMBSTONE, item.id, size));
+          if (item.data) buffers.push(item.data);
+          placed.push(item.data && { pack: pack.seq, offset: at + HEADER_SIZE, size });
+          at += HEADER_SIZE + size;
+        }
+        await writeAll(pack.handle, buffers, pack.size);
+        await pack.handle.datasync();
+        pack.size = at;
+        // In the order written. A tombstone's chunk left the index when it was deleted, so an
+        // entry found now is a copy placed earlier in this batch: the later tombstone wins.
+        for (const [i, item] of batch.entries()) {
+          const location = placed[i];
+          const old = this.index.get(item.id);
+          if (old) {
+            this.dead(old);
+            this.index.delete(item.id);
+          }
+          if (location) {
+            this.index.set(item.id, location);
+            pack.live += location.size;
+          }
+        }
+        for (const item of batch) item.done();
+      } catch (err) {
+        const error = err instanceof DfsError ? err : toDfsError(err);
+        for (const item of batch) item.done(error);
+      }
+    }
+  }
+
+  // The pack appends go to: the newest, or a fresh one once it is full.
+  private async writable(): Promise<Pack> {
+    if (this.active && this.active.size < this.options.maxPackSize) return this.active;
+    const seq = (this.active?.seq ?? 0) + 1;
+    this.active = await this.openPack(seq, true);
+    return this.active;
+  }
+
+  /** Reads packed chunk `id` (or bytes `start..end`, inclusive). */
+  async read(id: string, start = 0, end?: number): Promise<{ size: number; data: Buffer }> {
+    const location = this.index.get(id);
+    const pack = location && this.packs.get(location.pack);
+    if (!location || !pack) throw new DfsError('not_found', `chunk ${id} is not on this node`);
+    const last = Math.min(end ?? location.size - 1, location.size - 1);
+    const data = Buffer.allocUnsafe(Math.max(0, last - start + 1));
+    let filled = 0;
+    while (filled < data.length) {
+      const { bytesRead } = await pack.handle.read(
+        data,
+        filled,
+        data.length - filled,
+        location.offset + start + filled,
+      );
+      if (bytesRead === 0) throw new DfsError('not_found', `chunk ${id} is cut short in its pack`);
+      filled += bytesRead;
+    }
+    return { size: location.size, data };
+  }
+
+  /** Re-reads packed chunk `id` and checks its bytes against its name. */
+  async verify(id: string): Promise<boolean> {
+    const { data } = await this.read(id);
+    return payloadMatches(id, data);
+  }
+
+  /**
+   * Packs whose files are gone from the disk (deleted behind the store's back): their chunks are
+   * dropped from the index and returned.
+   */
+  async vanished(): Promise<string[]> {
+    const lost: string[] = [];
+    for (const pack of [...this.packs.values()]) {
+      const there = await fs.lstat(path.join(this.dir, packName(pack.seq))).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+      if (there) continue;
+      for (const [id, l] of this.index) {
+        if (l.pack !== pack.seq) continue;
+        this.index.delete(id);
+        lost.push(id);
+      }
+      this.packs.delete(pack.seq);
+      if (this.active === pack) this.active = undefined;
+      await pack.handle.close().catch(() => {});
+    }
+    return lost;
+  }
+
+  /**
+   * Rewrites the live chunks of packs that are mostly dead into the current pack and removes
+   * them; returns the packs removed. A chunk deleted meanwhile is not brought back.
+   */
+  async compact(deadRatio = 0.5): Promise<number> {
+    if (this.compacting) return 0;
+    this.compacting = true;
+    let removed = 0;
+    try {
+      for (const pack of [...this.packs.values()]) {
+        if (pack === this.active || pack.size === 0 || pack.live / pack.size > 1 - deadRatio) continue;
+        for (const [id, l] of [...this.index]) {
+          if (l.pack !== pack.seq) continue;
+          const { data } = await this.read(id);
+          // Still here and still in this pack: copy it; a delete in between wins.
+          if (this.index.get(id)?.pack === pack.seq) await this.enqueue(id, data);
+        }
+        if ([...this.index.values()].some((l) => l.pack === pack.seq)) continue;
+        this.packs.delete(pack.seq);
+        await pack.handle.close();
+        await fs.rm(path.join(this.dir, packName(pack.seq)));
+        removed++;
+      }
+    } finally {
+      this.compacting = false;
+    }
+    return removed;
+  }
+
+  /** Waits for queued writes and closes every pack. */
+  async close(): Promise<void> {
+    await this.flushing;
+    this.closed = true;
+    for (const pack of this.packs.values()) await pack.handle.close().catch(() => {});
+    this.packs.clear();
+  }
+}
+
+// writev may write less than asked (a disk filling up): write the rest, so the real error shows.
+async function writeAll(handle: fs.FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  let run = buffers;
+  let at = position;
+  while (run.length > 0) {
+    const { bytesWritten } = await handle.writev(run, at);
+    if (bytesWritten === 0) throw new DfsError('unavailable', 'disk full: a pack write came up short');
+    at += bytesWritten;
+    let skip = bytesWritten;
+    while (run.length > 0 && skip >= (run[0] as Buffer).length) {
+      skip -= (run[0] as Buffer).length;
+      run = run.slice(1);
+    }
+    if (skip > 0 && run[0]) run = [run[0].subarray(skip), ...run.slice(1)];
+  }
+}

@@ -1,0 +1,117 @@
+// Pack files for small chunks: group commit, reads, tombstones, a torn tail cut off on open,
+// vanished packs, and compaction that never brings a deleted chunk back.
+
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { decodeHeader, encodeHeader, HEADER_SIZE, TOMBSTONE } from '../../src/storage/pack-format.js';
+import { PackStore } from '../../src/storage/pack-store.js';
+import { tempDir } from '../helpers/cluster.js';
+
+function chunk(size = 4096): { id: string; data: Buffer } {
+  const data = randomBytes(size);
+  return { id: createHash('sha256').update(data).digest('hex'), data };
+}
+
+describe('pack store', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempDir('dfs-packs-');
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('encodes and checks record headers', () => {
+    const id = chunk().id;
+    const header = encodeHeader(TOMBSTONE, id, 0);
+    expect(header.length).to.equal(HEADER_SIZE);
+    expect(decodeHeader(header)).to.deep.equal({ type: TOMBSTONE, id, size: 0 });
+    header[20] = (header[20] as number) ^ 1;
+    expect(decodeHeader(header)).to.equal(undefined);
+  });
+
+  it('stores concurrent writes durably in one pack and reads them back, whole or in ranges', async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 64 * 1024 * 1024 });
+    const chunks = Array.from({ length: 64 }, () => chunk(1000 + Math.floor(Math.random() * 5000)));
+    await Promise.all(chunks.map((c) => store.put(c.id, c.data)));
+    for (const c of chunks) expect((await store.read(c.id)).data.equals(c.data)).to.equal(true);
+    const [first] = chunks as [{ id: string; data: Buffer }];
+    expect((await store.read(first.id, 10, 19)).data.equals(first.data.subarray(10, 20))).to.equal(true);
+    expect(await fs.readdir(dir)).to.deep.equal(['00000001.pack']);
+    await store.close();
+    const again = await PackStore.open(dir, { maxPackSize: 64 * 1024 * 1024 });
+    expect(new Set(again.ids())).to.deep.equal(new Set(chunks.map((c) => c.id)));
+    for (const c of chunks) expect(await again.verify(c.id)).to.equal(true);
+    await again.close();
+  });
+
+  it('forgets deleted chunks, across a reopen too', async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    const [a, b] = [chunk(), chunk()];
+    await store.put(a.id, a.data);
+    await store.put(b.id, b.data);
+    expect(store.delete(a.id)).to.equal(true);
+    expect(store.delete(a.id)).to.equal(false);
+    expect(store.has(a.id)).to.equal(false);
+    await store.put(chunk().id, chunk().data).catch(() => {});
+    await store.close();
+    const again = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    expect(again.has(a.id)).to.equal(false);
+    expect(again.has(b.id)).to.equal(true);
+    await again.close();
+  });
+
+  it('cuts a torn tail off the newest pack when it opens', async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    const [a, b] = [chunk(), chunk()];
+    await store.put(a.id, a.data);
+    await store.put(b.id, b.data);
+    await store.close();
+    const file = path.join(dir, '00000001.pack');
+    const { size } = await fs.stat(file);
+    // A crash in the middle of the second record's payload.
+    await fs.truncate(file, size - 100);
+    const again = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    expect(again.has(a.id)).to.equal(true);
+    expect(again.has(b.id)).to.equal(false);
+    expect((await fs.stat(file)).size).to.equal(HEADER_SIZE + a.data.length);
+    const c = chunk();
+    await again.put(c.id, c.data);
+    await again.close();
+    const third = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    expect([...third.ids()].sort()).to.deep.equal([a.id, c.id].sort());
+    await third.close();
+  });
+
+  it('moves on to a new pack when one is full, and compacts mostly dead packs', async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 16 * 1024 });
+    const chunks = Array.from({ length: 12 }, () => chunk(4000));
+    for (const c of chunks) await store.put(c.id, c.data);
+    expect((await fs.readdir(dir)).length).to.be.greaterThan(2);
+    // Most of the early chunks go; compaction keeps the rest and frees the old packs.
+    for (const c of chunks.slice(0, 7)) store.delete(c.id);
+    const packsBefore = (await fs.readdir(dir)).length;
+    expect(await store.compact()).to.be.greaterThan(0);
+    expect((await fs.readdir(dir)).length).to.be.lessThan(packsBefore + 1);
+    for (const c of chunks.slice(7)) expect((await store.read(c.id)).data.equals(c.data)).to.equal(true);
+    for (const c of chunks.slice(0, 7)) expect(store.has(c.id)).to.equal(false);
+    await store.close();
+    const again = await PackStore.open(dir, { maxPackSize: 16 * 1024 });
+    expect(new Set(again.ids())).to.deep.equal(new Set(chunks.slice(7).map((c) => c.id)));
+    await again.close();
+  });
+
+  it('drops the chunks of a pack file removed behind its back', async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 4 * 1024 });
+    const [a, b] = [chunk(6000), chunk(6000)];
+    await store.put(a.id, a.data);
+    await store.put(b.id, b.data);
+    await fs.rm(path.join(dir, '00000001.pack'));
+    expect(await store.vanished()).to.deep.equal([a.id]);
+    expect(store.has(a.id)).to.equal(false);
+    expect(store.has(b.id)).to.equal(true);
+    await store.close();
+  });
+});
