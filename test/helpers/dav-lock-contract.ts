@@ -42,8 +42,8 @@ export function describeLockStore(
     // Tokens by name: a store may insist on real urn:uuid tokens.
     let ids: Map<string, string>;
     const id = (name: string) => {
-      let token = ids.get(name);
-      if (!token) ids.set(name, (token = mintLockToken()));
+      const token = ids.get(name) ?? mintLockToken();
+      ids.set(name, token);
       return token;
     };
     const named = (locks: readonly DavLock[]) =>
