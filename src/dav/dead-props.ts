@@ -11,6 +11,9 @@ export const DEAD_PROP_PREFIX = 'dav:';
 /** Longest attribute key the metadata store accepts, in characters. */
 export const MAX_ATTRIBUTE_KEY_CHARS = 512;
 
+/** Most bytes a resource's attributes may take in the metadata store, keys and values. */
+export const MAX_ATTRIBUTES_BYTES = 64 * 1024;
+
 /** The dead properties among a resource's attributes. */
 export function deadPropsOf(attributes: Readonly<Record<string, string>> | undefined): DeadProps {
   const dead: Record<string, string> = {};
