@@ -8,7 +8,6 @@ import { type DavRequest, rootHref } from './request.js';
 import { davErrorOf, sendEmpty, sendXml } from './respond.js';
 import { type DavResponse, multistatusXml } from './xml-responses.js';
 
-const LIST_PAGE = 1000;
 // Copies in flight at once: each is a stat and a commit on the master, no bytes.
 const PARALLEL = 8;
 
@@ -43,7 +42,7 @@ export async function copyFolder(
     };
     let after: string | undefined;
     do {
-      const page = await sdk.list(from, { folders: true, limit: LIST_PAGE, after, signal });
+      const page = await sdk.list(from, { folders: true, limit: req.deps.listPage, after, signal });
       const queue = [...page.entries];
       const workers = Array.from({ length: PARALLEL }, async () => {
         for (let entry = queue.shift(); entry; entry = queue.shift()) await copyOne(entry);

@@ -7,8 +7,6 @@ import { pathToHref } from './href.js';
 import { ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
 
-const LIST_PAGE = 1000;
-
 function escapeHtml(text: string): string {
   return text.replace(
     /[&<>"']/g,
@@ -21,7 +19,7 @@ export async function sendFolderIndex(req: DavRequest): Promise<void> {
   const { ctx, path } = req;
   const folder = path === ROOT_PATH ? '/' : `${path}/`;
   // The first page is fetched before answering, so a failure is still a proper error status.
-  const first = await req.sdk.list(folder, { delimiter: true, limit: LIST_PAGE, signal: req.signal });
+  const first = await req.sdk.list(folder, { delimiter: true, limit: req.deps.listPage, signal: req.signal });
   ctx.status = 200;
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('Cache-Control', 'no-cache');
@@ -40,7 +38,7 @@ export async function sendFolderIndex(req: DavRequest): Promise<void> {
         yield `<li><a href="${escapeHtml(href)}">${escapeHtml(entry.name)}${dir ? '/' : ''}</a>${size}</li>\n`;
       }
       if (!page.next) break;
-      page = await sdk.list(folder, { delimiter: true, limit: LIST_PAGE, after: page.next, signal });
+      page = await sdk.list(folder, { delimiter: true, limit: req.deps.listPage, after: page.next, signal });
     }
     yield '</ul>\n';
   }

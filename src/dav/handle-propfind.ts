@@ -20,7 +20,6 @@ import type { PropfindRequest } from './xml-requests.js';
 import { parsePropfind } from './xml-requests.js';
 import { multistatusEnd, multistatusStart, responseXml } from './xml-responses.js';
 
-const LIST_PAGE = 1000;
 // Responses are written in pieces of about this many characters.
 const WRITE_BATCH = 64 * 1024;
 
@@ -58,7 +57,8 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
   }
   const folder = path === ROOT_PATH ? '/' : `${path}/`;
   const { sdk, signal } = req;
-  const list = (after?: string) => sdk.list(folder, { delimiter: true, limit: LIST_PAGE, after, signal });
+  const list = (after?: string) =>
+    sdk.list(folder, { delimiter: true, limit: req.deps.listPage, after, signal });
   // The first page comes before the status line: a folder that vanished is still a 404.
   const first = await list();
   async function* body(): AsyncGenerator<string> {

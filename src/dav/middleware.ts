@@ -32,6 +32,8 @@ export interface DavOptions {
   locks?: LockStore;
   /** Bounds on lock timeouts; default one hour at most, ten minutes unasked. */
   timeouts?: TimeoutLimits;
+  /** Entries asked of the master per listing page (PROPFIND, folder copies, indexes); default 1000. */
+  listPage?: number;
 }
 
 const HANDLERS: Readonly<Record<string, (req: DavRequest) => Promise<void>>> = {
@@ -66,6 +68,7 @@ export function davMiddleware(options: DavOptions) {
     locks: options.locks ?? new SdkLockStore(options.sdk.api),
     log,
     timeouts: options.timeouts ?? DEFAULT_TIMEOUT_LIMITS,
+    listPage: options.listPage ?? 1000,
   };
   return async (ctx: Context, next: Next): Promise<void> => {
     // Windows' WebClient asks the server root first and gives up on a server that fails it.

@@ -19,6 +19,8 @@ export interface DavDeps {
   log: Logger;
   /** Bounds on lock timeouts. */
   timeouts: TimeoutLimits;
+  /** Entries per listing page. */
+  listPage: number;
 }
 
 /** Hrefs without knowing collection-ness (lock roots, conditions). */
