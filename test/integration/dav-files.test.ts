@@ -259,6 +259,15 @@ describe('dav: files', function () {
     });
   });
 
+  it('is open without a token, but not to a DNS-rebound host name or another origin', async () => {
+    expect((await dav(web, 'PROPFIND', '/dav/', { Depth: '0' })).status).to.equal(207);
+    expect((await dav(web, 'PROPFIND', '/dav/', { Depth: '0', Host: 'evil.example' })).status).to.equal(403);
+    const foreign = { Origin: 'http://evil.example' };
+    expect((await dav(web, 'MKCOL', davUrl('/from-evil'), foreign)).status).to.equal(403);
+    const listing = await cluster.sdk.list('/', { delimiter: true });
+    expect(listing.entries.map((e) => e.path)).not.to.include('/from-evil/');
+  });
+
   it('answers OPTIONS on /dav/ and on the server root with the WebDAV headers', async () => {
     for (const target of ['/dav/', '/']) {
       const reply = await send(web, 'OPTIONS', target);
