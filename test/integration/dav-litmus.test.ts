@@ -22,7 +22,7 @@ interface Summary {
 }
 
 /** The summary lines of litmus output. */
-export function litmusSummaries(output: string): Summary[] {
+function litmusSummaries(output: string): Summary[] {
   const out: Summary[] = [];
   for (const m of output.matchAll(/summary for `(\w+)': of (\d+) tests run: (\d+) passed, (\d+) failed/g)) {
     out.push({ suite: m[1] as string, run: Number(m[2]), passed: Number(m[3]), failed: Number(m[4]) });
