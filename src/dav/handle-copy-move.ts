@@ -16,7 +16,6 @@ import { sendEmpty } from './respond.js';
 export async function handleCopyMove(req: DavRequest): Promise<void> {
   const { ctx, path, sdk, signal } = req;
   const move = ctx.method === 'MOVE';
-  const depth = parseDepth(ctx.get('depth'), move ? 'MOVE' : 'COPY');
   const overwrite = parseOverwrite(ctx.get('overwrite') || undefined);
   const dest = parseDestination(ctx.get('destination') || undefined, req.url);
   if (path === ROOT_PATH) throw new DavError(403, `the root cannot be ${move ? 'moved' : 'copied'}`);
@@ -25,6 +24,8 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
     throw new DavError(403, `${path} cannot be ${move ? 'moved' : 'copied'} below itself`);
   const source = await req.resolve();
   if (source.kind === 'missing') throw new DavError(404, `not found: ${path}`);
+  // Depth speaks of a collection's members (§9.8.3, §9.9.2); on a file it means nothing.
+  const depth = source.kind === 'folder' ? parseDepth(ctx.get('depth'), move ? 'MOVE' : 'COPY') : 'infinity';
   const target = await req.resolve(dest);
   if (target.kind === 'missing' && target.parent !== 'folder') {
     throw new DavError(409, `the parent folder of ${dest} does not exist`);

@@ -28,9 +28,7 @@ export function sendEmpty(ctx: Context, status: number): void {
 export function davErrorOf(err: unknown): DavError {
   if (err instanceof DavError) return err;
   if (err instanceof DfsError && err.code !== 'internal') {
-    // No room left for the bytes is 507 Insufficient Storage in WebDAV (RFC 4918 §11.5).
-    const status = err.code === 'insufficient_nodes' ? 507 : err.status;
-    return new DavError(status, err.message, undefined, { cause: err });
+    return new DavError(err.status, err.message, undefined, { cause: err });
   }
   return new DavError(500, 'internal error (details are in the server log)', undefined, { cause: err });
 }
