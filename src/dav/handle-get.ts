@@ -12,6 +12,16 @@ import { ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
 import { etagOf } from './resources.js';
 
+function satisfiable(header: string, size: number): boolean {
+  try {
+    parseRange(header, size);
+    return true;
+  } catch (err) {
+    if (err instanceof DfsError && err.code === 'range_not_satisfiable') return false;
+    throw err;
+  }
+}
+
 /** GET or HEAD. */
 export async function handleGet(req: DavRequest): Promise<void> {
   const { ctx } = req;
@@ -42,6 +52,11 @@ export async function handleGet(req: DavRequest): Promise<void> {
     ctx.status = condition;
     if (condition === 412) ctx.body = 'the precondition does not hold\n';
     return;
+  }
+  if (rangeApplies(ctx.headers, current) && !satisfiable(ctx.get('range'), info.size)) {
+    // RFC 9110 §15.5.17: say how long the file is, so the client can ask again.
+    ctx.set('Content-Range', `bytes */${info.size}`);
+    throw new DavError(416, `the range is outside the ${info.size}-byte file`);
   }
   const range = rangeApplies(ctx.headers, current) ? parseRange(ctx.get('range'), info.size) : undefined;
   ctx.type = info.contentType || OCTET_STREAM;

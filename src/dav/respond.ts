@@ -61,7 +61,8 @@ export function sendDavError(
   }
   // The caller may be gone (an aborted upload): nobody to answer.
   if (ctx.req.destroyed && ctx.res.destroyed) return;
-  ctx.remove('Content-Range');
+  // A 416 keeps its `Content-Range: bytes */size`; any other error drops what a body had set.
+  if (error.status !== 416) ctx.remove('Content-Range');
   ctx.remove('ETag');
   ctx.remove('Last-Modified');
   ctx.set('Cache-Control', 'no-store');
