@@ -240,6 +240,8 @@ describe('dav: files', function () {
       ).to.equal(201);
       expect(await exists('/mv/dst/f1.txt')).to.equal(false);
       expect((await dav(web, 'MOVE', davUrl('/mv/dst'), destination('/mv/dst/inside'))).status).to.equal(403);
+      expect((await dav(web, 'MOVE', davUrl('/mv/dst/f3.txt'), destination('/mv'))).status).to.equal(403);
+      expect((await dav(web, 'COPY', davUrl('/mv/dst/f3.txt'), destination('/mv/dst'))).status).to.equal(403);
       expect((await dav(web, 'MOVE', davUrl('/mv/dst/f2.txt'), destination('/elsewhere/x'))).status).to.equal(
         409,
       );
