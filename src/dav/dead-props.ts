@@ -26,6 +26,18 @@ export function deadPropsOf(attributes: Readonly<Record<string, string>> | undef
   return dead;
 }
 
+/**
+ * The attributes that hold dead properties, as stored: what a new version of a file keeps (its
+ * other attributes, an S3 MD5 or ETag, describe the old bytes).
+ */
+export function deadPropAttributes(
+  attributes: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(attributes ?? {}).filter(([key]) => key.startsWith(DEAD_PROP_PREFIX)),
+  );
+}
+
 /** The bytes a resource's other attributes take (they share the store's bound with dead properties). */
 export function otherAttributesSize(attributes: Readonly<Record<string, string>> | undefined): number {
   let size = 0;

@@ -1,9 +1,11 @@
 // PUT on /dav/: the body streams into durable chunks (every replica fsynced) and is committed as
 // the file's new version only once it is whole — Content-Length, chunked, or chunked with
 // Finder's X-Expected-Entity-Length; a body shorter or longer than declared commits nothing.
+// The new version keeps the file's dead properties.
 
 import { guessContentType, isContentType, OCTET_STREAM } from '../protocol/mime.js';
 import { writeCondition } from './conditional.js';
+import { deadPropAttributes } from './dead-props.js';
 import { badRequest, DavError } from './errors.js';
 import { ROOT_PATH } from './paths.js';
 import { declaredLength } from './quirks.js';
@@ -59,6 +61,8 @@ export async function handlePut(req: DavRequest): Promise<void> {
   const source = ctx.req as AsyncIterable<Buffer>;
   const manifest = await req.sdk.upload(declared === undefined ? source : exactly(source, declared), path, {
     contentType: storedType(path, ctx.get('content-type').trim()),
+    // Dead properties belong to the resource, not to one version of its bytes (RFC 4918 §4).
+    attributes: deadPropAttributes(file?.attributes),
     ...(ifGeneration !== undefined && { ifGeneration }),
     signal: req.signal,
   });

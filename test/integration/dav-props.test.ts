@@ -103,6 +103,12 @@ describe('dav: properties', function () {
     )[0];
     expect(found?.props.get('{urn:schemas-microsoft-com:}Win32FileAttributes')?.text).to.equal('00000020');
     expect(davProp(found, 'getetag')).to.equal(`"g${before}"`);
+    // A new version keeps them (they belong to the file), but not attributes of the old bytes.
+    await cluster.sdk.api.setAttributes('/w/file.docx', { set: { md5: 'old-bytes' }, remove: [] });
+    expect((await dav(web, 'PUT', davUrl('/w/file.docx'), {}, 'new bytes')).status).to.equal(204);
+    const next = await cluster.sdk.stat('/w/file.docx');
+    expect(next.generation).to.be.greaterThan(before);
+    expect(Object.keys(next.attributes).sort()).to.deep.equal(Object.keys(info.attributes).sort());
     // Folders take them too (Explorer sets them after MKCOL).
     await cluster.sdk.upload(['x'], '/w/implied/x.txt');
     const dir = await dav(web, 'PROPPATCH', davUrl('/w/implied/'), {}, WIN32);
