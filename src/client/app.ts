@@ -1,9 +1,10 @@
 // The web client: a thin Koa app over the SDK. The browser talks to it; it talks to the cluster
-// exactly as the CLI does.
+// exactly as the CLI does. Desktops mount the same cluster through its WebDAV server at /dav/.
 
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { ClientConfig } from '../config.js';
+import { davMiddleware } from '../dav/middleware.js';
 import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
@@ -29,6 +30,9 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   app.on('error', logAppErrors(log));
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
+  // WebDAV at /dav/ has its own access rules (Basic with the token, never the session cookie)
+  // and its own answers (WebDAV statuses and XML), so it sits in front of the pages' gate.
+  app.use(davMiddleware({ sdk, token: config.token, log }));
   app.use(assets());
   const router = new Router({ sensitive: true });
   const gate = sessionGate(config.token);

@@ -27,6 +27,12 @@ export interface LockStore {
   removeLock(token: string): Promise<boolean>;
   /** Removes every lock rooted at `path` or below it (DELETE, a MOVE's source); returns how many. */
   removeLocksWithin(path: string): Promise<number>;
+  /**
+   * The active locks rooted at any of `paths`, at an ancestor of one, or below one — what
+   * locksAround answers. A backend that can fetch them in fewer round trips than locksOn plus
+   * one locksUnder per path implements this; gatherLocksAround is the plain way.
+   */
+  locksAround?(paths: readonly string[], now: number): Promise<DavLock[]>;
 }
 
 /**
@@ -35,6 +41,16 @@ export interface LockStore {
  * a PROPFIND's lockdiscovery of members needs them). The lock rules filter from there.
  */
 export async function locksAround(
+  store: LockStore,
+  paths: readonly string[],
+  now: number,
+): Promise<DavLock[]> {
+  if (store.locksAround) return store.locksAround(paths, now);
+  return gatherLocksAround(store, paths, now);
+}
+
+/** locksAround from locksOn and locksUnder. */
+export async function gatherLocksAround(
   store: LockStore,
   paths: readonly string[],
   now: number,

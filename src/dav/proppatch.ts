@@ -19,10 +19,30 @@ export interface ProppatchOutcome {
   propstats: Propstat[];
 }
 
-/** The bytes dead properties take in metadata: every key and value, UTF-8. */
-export function deadPropsSize(dead: DeadProps): number {
+/** Where dead properties are stored: the bounds of that store. */
+export interface ProppatchLimits {
+  /** Most bytes the properties may take in all, keys (with `keyPrefix`) and values. */
+  totalBytes: number;
+  /** What the store puts before each key; counted in sizes and name lengths. */
+  keyPrefix: string;
+  /** Longest stored key (with its prefix), in characters. */
+  maxKeyChars: number;
+}
+
+/** No prefix, MAX_DEAD_PROPS_BYTES in all, keys of any length. */
+export const DEFAULT_PROPPATCH_LIMITS: ProppatchLimits = {
+  totalBytes: MAX_DEAD_PROPS_BYTES,
+  keyPrefix: '',
+  maxKeyChars: Number.POSITIVE_INFINITY,
+};
+
+/** The bytes dead properties take in metadata: every key (after `keyPrefix`) and value, UTF-8. */
+export function deadPropsSize(dead: DeadProps, keyPrefix = ''): number {
   let size = 0;
-  for (const [key, value] of Object.entries(dead)) size += Buffer.byteLength(key) + Buffer.byteLength(value);
+  const prefix = Buffer.byteLength(keyPrefix);
+  for (const [key, value] of Object.entries(dead)) {
+    size += prefix + Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
   return size;
 }
 
@@ -35,7 +55,11 @@ export function deadPropsSize(dead: DeadProps): number {
  * is stored. Removing a property that does not exist is not an error. Each property appears
  * once in the answer, in order of first mention.
  */
-export function applyProppatch(ops: readonly ProppatchOp[], dead: DeadProps): ProppatchOutcome {
+export function applyProppatch(
+  ops: readonly ProppatchOp[],
+  dead: DeadProps,
+  limits: ProppatchLimits = DEFAULT_PROPPATCH_LIMITS,
+): ProppatchOutcome {
   const next: Record<string, string> = { ...dead };
   const names = new Map<string, PropName>();
   const failures = new Map<string, { status: number; description?: string }>();
@@ -52,12 +76,17 @@ export function applyProppatch(ops: readonly ProppatchOp[], dead: DeadProps): Pr
         status: 507,
         description: `a property value may hold at most ${MAX_DEAD_PROP_BYTES} bytes`,
       });
+    } else if (limits.keyPrefix.length + key.length > limits.maxKeyChars) {
+      failures.set(key, {
+        status: 507,
+        description: `a property name may be at most ${limits.maxKeyChars - limits.keyPrefix.length} characters with its namespace`,
+      });
     } else {
       next[key] = op.xml;
-      if (deadPropsSize(next) > MAX_DEAD_PROPS_BYTES) {
+      if (deadPropsSize(next, limits.keyPrefix) > limits.totalBytes) {
         failures.set(key, {
           status: 507,
-          description: `a resource's properties may hold at most ${MAX_DEAD_PROPS_BYTES} bytes in all`,
+          description: `a resource's properties may hold at most ${limits.totalBytes} bytes in all`,
         });
       }
     }

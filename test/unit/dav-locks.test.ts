@@ -3,7 +3,7 @@
 
 import { expect } from 'chai';
 import { DavError } from '../../src/dav/errors.js';
-import { type LockStore, locksAround, MemoryLockStore } from '../../src/dav/lock-store.js';
+import { MemoryLockStore } from '../../src/dav/lock-store.js';
 import {
   assertLocksSubmitted,
   type DavChange,
@@ -19,6 +19,7 @@ import {
   refreshLock,
   unmetRequirements,
 } from '../../src/dav/locks.js';
+import { describeLockStore, fakeClock } from '../helpers/dav-lock-contract.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -305,93 +306,4 @@ describe('dav locks', () => {
   });
 });
 
-/** The LockStore contract; any backend (a metadata store's) can run it. */
-function describeLockStore(name: string, makeStore: () => Promise<LockStore> | LockStore): void {
-  describe(`lock store contract: ${name}`, () => {
-    let store: LockStore;
-    beforeEach(async () => {
-      store = await makeStore();
-    });
-
-    it('acquires a lock and finds it by root and below its ancestors', async () => {
-      const a = lock('a', '/x/y', 0);
-      expect(await store.acquire(a, NOW)).to.deep.equal([]);
-      expect(await store.locksOn(['/x/y', '/q'], NOW)).to.deep.equal([a]);
-      expect(await store.locksOn(['/x'], NOW)).to.deep.equal([]);
-      expect(await store.locksUnder('/x', NOW)).to.deep.equal([a]);
-      expect(await store.locksUnder('/', NOW)).to.deep.equal([a]);
-      expect(await store.locksUnder('/x/y', NOW)).to.deep.equal([]);
-      expect(await store.locksUnder('/x/yy', NOW)).to.deep.equal([]);
-    });
-
-    it('refuses a conflicting lock and stores nothing', async () => {
-      const held = lock('held', '/c', 'infinity');
-      await store.acquire(held, NOW);
-      expect(await store.acquire(lock('late', '/c/f', 0, 'shared'), NOW)).to.deep.equal([held]);
-      expect(tokens(await store.locksUnder('/', NOW))).to.deep.equal(['held']);
-    });
-
-    it('lets only one of two racing exclusive LOCKs win', async () => {
-      const results = await Promise.all([
-        store.acquire(lock('one', '/r', 0), NOW),
-        store.acquire(lock('two', '/r', 0), NOW),
-      ]);
-      expect(results.filter((conflicts) => conflicts.length === 0)).to.have.length(1);
-      expect(await store.locksOn(['/r'], NOW)).to.have.length(1);
-    });
-
-    it('admits shared locks side by side', async () => {
-      expect(await store.acquire(lock('s1', '/r', 0, 'shared'), NOW)).to.deep.equal([]);
-      expect(await store.acquire(lock('s2', '/r', 0, 'shared'), NOW)).to.deep.equal([]);
-      expect(tokens(await store.locksOn(['/r'], NOW)).sort()).to.deep.equal(['s1', 's2']);
-    });
-
-    it('forgets expired locks, which then conflict with nothing', async () => {
-      await store.acquire(lock('old', '/r', 0), NOW);
-      const later = NOW + 600_000;
-      expect(await store.locksOn(['/r'], later)).to.deep.equal([]);
-      expect(await store.locksUnder('/', later)).to.deep.equal([]);
-      expect(await store.acquire(lock('new', '/r', 0), later)).to.deep.equal([]);
-    });
-
-    it('replaces a lock on refresh, but not one that is gone', async () => {
-      const a = lock('a', '/r', 0);
-      await store.acquire(a, NOW);
-      const renewed = refreshLock(a, 60, NOW + 1000);
-      expect(await store.putLock(renewed)).to.equal(true);
-      expect(await store.locksOn(['/r'], NOW)).to.deep.equal([renewed]);
-      expect(await store.removeLock('a')).to.equal(true);
-      expect(await store.removeLock('a')).to.equal(false);
-      expect(await store.putLock(renewed)).to.equal(false);
-      expect(await store.locksOn(['/r'], NOW)).to.deep.equal([]);
-    });
-
-    it('removes the locks at and below a path, not beside it', async () => {
-      for (const l of [
-        lock('c', '/c', 0),
-        lock('d', '/c/d', 0),
-        lock('e', '/c/d/e', 0),
-        lock('cc', '/cc', 0),
-      ]) {
-        await store.acquire(l, NOW);
-      }
-      expect(await store.removeLocksWithin('/c')).to.equal(3);
-      expect(tokens(await store.locksUnder('/', NOW))).to.deep.equal(['cc']);
-    });
-
-    it('locksAround gathers the locks on ancestors and below, once each', async () => {
-      const all = [
-        lock('root', '/', 0),
-        lock('a', '/a', 'infinity', 'shared'),
-        lock('ab', '/a/b', 0, 'shared'),
-        lock('abc', '/a/b/c', 0, 'shared'),
-        lock('other', '/z', 0),
-      ];
-      for (const l of all) expect(await store.acquire(l, NOW)).to.deep.equal([]);
-      const found = await locksAround(store, ['/a/b', '/a'], NOW);
-      expect(tokens(found).sort()).to.deep.equal(['a', 'ab', 'abc', 'root']);
-    });
-  });
-}
-
-describeLockStore('MemoryLockStore', () => new MemoryLockStore());
+describeLockStore('MemoryLockStore', () => new MemoryLockStore(), fakeClock(NOW));

@@ -1,0 +1,56 @@
+// COPY of a folder: the destination folder, then (at Depth infinity) every explicit folder and
+// every file below, each file a new manifest over the source's chunks. Members that fail are
+// named in a 207; the rest stay copied (RFC 4918 §9.8.8).
+
+import type { ListEntry } from '../protocol/types.js';
+import { pathToHref } from './href.js';
+import { type DavRequest, rootHref } from './request.js';
+import { davErrorOf, sendEmpty, sendXml } from './respond.js';
+import { type DavResponse, multistatusXml } from './xml-responses.js';
+
+// Copies in flight at once: each is a stat and a commit on the master, no bytes.
+const PARALLEL = 8;
+
+/** Copies the folder at `req.path` to `dest` (already free); answers `status`, or 207 with the failures. */
+export async function copyFolder(
+  req: DavRequest,
+  dest: string,
+  deep: boolean,
+  status: number,
+): Promise<void> {
+  const { sdk, signal, path } = req;
+  await sdk.mkdir(dest, { signal });
+  const failures: DavResponse[] = [];
+  if (deep) {
+    const from = `${path}/`;
+    const to = `${dest}/`;
+    const copyOne = async (entry: ListEntry) => {
+      const target = `${to}${entry.path.slice(from.length)}`;
+      const dir = entry.type === 'dir';
+      try {
+        if (dir) await sdk.mkdir(target, { signal });
+        else await sdk.copy(entry.path, target, { signal });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const error = davErrorOf(err);
+        failures.push({
+          href: pathToHref(dir ? target.slice(0, -1) : target, dir),
+          status: error.status,
+          description: error.message,
+        });
+      }
+    };
+    let after: string | undefined;
+    do {
+      const page = await sdk.list(from, { folders: true, limit: req.deps.listPage, after, signal });
+      const queue = [...page.entries];
+      const workers = Array.from({ length: PARALLEL }, async () => {
+        for (let entry = queue.shift(); entry; entry = queue.shift()) await copyOne(entry);
+      });
+      await Promise.all(workers);
+      after = page.next;
+    } while (after);
+  }
+  if (failures.length === 0) sendEmpty(req.ctx, status);
+  else sendXml(req.ctx, 207, multistatusXml(failures, rootHref));
+}

@@ -1,0 +1,60 @@
+// COPY and MOVE on /dav/ (RFC 4918 §9.8–9.9). A copied file is a new manifest over the same
+// chunks (no bytes move); a folder copy makes the folders and copies file by file; a move of a
+// file or a whole folder is one metadata transaction. Locks stay with their URLs.
+
+import { copyFolder } from './copy-folder.js';
+import { DavError } from './errors.js';
+import { keepParent } from './handle-delete.js';
+import { parseDepth, parseOverwrite } from './headers.js';
+import { parseDestination } from './href.js';
+import type { DavChange } from './locks.js';
+import { isWithin, ROOT_PATH } from './paths.js';
+import type { DavRequest } from './request.js';
+import { sendEmpty } from './respond.js';
+
+/** COPY or MOVE: 201 when the destination is new, 204 when it was replaced, 207 for a partial folder copy. */
+export async function handleCopyMove(req: DavRequest): Promise<void> {
+  const { ctx, path, sdk, signal } = req;
+  const move = ctx.method === 'MOVE';
+  const overwrite = parseOverwrite(ctx.get('overwrite') || undefined);
+  const dest = parseDestination(ctx.get('destination') || undefined, req.url);
+  if (path === ROOT_PATH) throw new DavError(403, `the root cannot be ${move ? 'moved' : 'copied'}`);
+  if (dest === path) throw new DavError(403, 'the source and the destination are the same');
+  if (isWithin(dest, path))
+    throw new DavError(403, `${path} cannot be ${move ? 'moved' : 'copied'} below itself`);
+  // Replacing a folder that holds the source would delete the source first.
+  if (isWithin(path, dest)) throw new DavError(403, `${dest} holds ${path}: it cannot be its destination`);
+  const source = await req.resolve();
+  if (source.kind === 'missing') throw new DavError(404, `not found: ${path}`);
+  // Depth speaks of a collection's members (§9.8.3, §9.9.2); on a file it means nothing.
+  const depth = source.kind === 'folder' ? parseDepth(ctx.get('depth'), move ? 'MOVE' : 'COPY') : 'infinity';
+  const target = await req.resolve(dest);
+  if (target.kind === 'missing' && target.parent !== 'folder') {
+    throw new DavError(409, `the parent folder of ${dest} does not exist`);
+  }
+  const replaces = target.kind !== 'missing';
+  if (replaces && !overwrite) throw new DavError(412, `${dest} exists and Overwrite is F`);
+  const changes: DavChange[] = [
+    ...(move ? [{ kind: 'remove' as const, path }] : []),
+    ...(replaces ? [{ kind: 'remove' as const, path: dest }] : []),
+    { kind: 'create', path: dest },
+  ];
+  await req.preconditions(changes);
+  // Only a file replacing a file is one step in the store; anything else goes first (§9.9.3, §9.8.4).
+  if (target.kind === 'folder') await sdk.removeTree(dest, { signal });
+  else if (target.kind === 'file' && source.kind === 'folder') await sdk.remove(dest, { signal });
+  const status = replaces ? 204 : 201;
+  if (move) {
+    await keepParent(req, path);
+    await sdk.move(path, dest, replaces, { signal });
+    await req.deps.locks.removeLocksWithin(path);
+    sendEmpty(ctx, status);
+    return;
+  }
+  if (source.kind === 'file') {
+    await sdk.copy(path, dest, { signal });
+    sendEmpty(ctx, status);
+    return;
+  }
+  await copyFolder(req, dest, depth === 'infinity', status);
+}

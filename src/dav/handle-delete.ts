@@ -1,0 +1,45 @@
+// DELETE on /dav/: a file, or a folder with everything below it in one transaction; the locks
+// on and below it go with it.
+
+import { writeCondition } from './conditional.js';
+import { DavError } from './errors.js';
+import { parseDepth } from './headers.js';
+import { parentPath, ROOT_PATH } from './paths.js';
+import type { DavRequest } from './request.js';
+import { etagOf } from './resources.js';
+import { sendEmpty } from './respond.js';
+
+/**
+ * Makes the folder holding `path` explicit before its member goes: a folder implied only by its
+ * files would vanish with the last of them, under the feet of a desktop that shows it open.
+ */
+export async function keepParent(req: DavRequest, path: string): Promise<void> {
+  const parent = parentPath(path);
+  if (parent !== undefined && parent !== ROOT_PATH) await req.sdk.mkdir(parent, { signal: req.signal });
+}
+
+/** DELETE: 204; 404 when nothing is there. */
+export async function handleDelete(req: DavRequest): Promise<void> {
+  const { ctx, path } = req;
+  if (path === ROOT_PATH) throw new DavError(403, 'the root cannot be deleted');
+  const found = await req.resolve();
+  if (found.kind === 'missing') throw new DavError(404, `not found: ${path}`);
+  // RFC 4918 §9.6.1 binds Depth on a collection only (infinity); on a file it means nothing.
+  if (found.kind === 'folder') parseDepth(ctx.get('depth'), 'DELETE');
+  await req.preconditions([{ kind: 'remove', path }]);
+  await keepParent(req, path);
+  if (found.kind === 'file') {
+    const { generation, created } = found.entry;
+    const current = {
+      etag: etagOf(generation) as string,
+      generation: generation as number,
+      modified: created,
+    };
+    const ifGeneration = writeCondition(ctx.headers, current);
+    await req.sdk.remove(path, { ifGeneration, signal: req.signal });
+  } else {
+    await req.sdk.removeTree(path, { signal: req.signal });
+  }
+  await req.deps.locks.removeLocksWithin(path);
+  sendEmpty(ctx, 204);
+}

@@ -1,0 +1,87 @@
+// GET and HEAD on /dav/: a file's bytes (whole or one Range) written straight to the socket with
+// the SDK's recycled buffers, so memory stays flat; a folder answers with a plain HTML index.
+
+import { DfsError } from '../protocol/errors.js';
+import { OCTET_STREAM } from '../protocol/mime.js';
+import { parseRange } from '../protocol/range.js';
+import type { FileInfo } from '../protocol/types.js';
+import { type Current, rangeApplies, readCondition } from './conditional.js';
+import { DavError } from './errors.js';
+import { sendFolderIndex } from './folder-index.js';
+import { ROOT_PATH } from './paths.js';
+import type { DavRequest } from './request.js';
+import { etagOf } from './resources.js';
+
+function satisfiable(header: string, size: number): boolean {
+  try {
+    parseRange(header, size);
+    return true;
+  } catch (err) {
+    if (err instanceof DfsError && err.code === 'range_not_satisfiable') return false;
+    throw err;
+  }
+}
+
+/** GET or HEAD. */
+export async function handleGet(req: DavRequest): Promise<void> {
+  const { ctx } = req;
+  await req.preconditions([]);
+  let info: FileInfo | undefined;
+  if (req.path !== ROOT_PATH) {
+    // Files are what GET is mostly for: one round trip for them, a second one for folders.
+    info = await req.sdk.stat(req.path, { signal: req.signal }).catch((err: unknown) => {
+      if (err instanceof DfsError && err.code === 'not_found') return undefined;
+      throw err;
+    });
+  }
+  if (!info) {
+    if ((await req.resolve()).kind !== 'folder') throw new DavError(404, `not found: ${req.path}`);
+    await sendFolderIndex(req);
+    return;
+  }
+  const current: Current = {
+    etag: etagOf(info.generation) as string,
+    generation: info.generation,
+    modified: info.created,
+  };
+  ctx.set('ETag', current.etag);
+  ctx.set('Last-Modified', new Date(info.created).toUTCString());
+  ctx.set('Accept-Ranges', 'bytes');
+  const condition = readCondition(ctx.headers, current);
+  if (condition !== 'ok') {
+    ctx.status = condition;
+    if (condition === 412) ctx.body = 'the precondition does not hold\n';
+    return;
+  }
+  if (rangeApplies(ctx.headers, current) && !satisfiable(ctx.get('range'), info.size)) {
+    // RFC 9110 §15.5.17: say how long the file is, so the client can ask again.
+    ctx.set('Content-Range', `bytes */${info.size}`);
+    throw new DavError(416, `the range is outside the ${info.size}-byte file`);
+  }
+  const range = rangeApplies(ctx.headers, current) ? parseRange(ctx.get('range'), info.size) : undefined;
+  ctx.type = info.contentType || OCTET_STREAM;
+  if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+  const status = range ? 206 : 200;
+  ctx.length = range ? range.end - range.start + 1 : info.size;
+  if (ctx.method === 'HEAD' || ctx.length === 0) {
+    // Koa sends the headers as set with a status and no body (a null body would make it 204).
+    ctx.status = status;
+    if (ctx.method !== 'HEAD') ctx.body = '';
+    return;
+  }
+  ctx.respond = false;
+  ctx.res.writeHead(status);
+  try {
+    await req.sdk.downloadTo(info.path, ctx.res, {
+      info,
+      start: range?.start,
+      end: range?.end,
+      signal: req.signal,
+    });
+    ctx.res.end();
+  } catch (err) {
+    // The headers are gone: cut the connection so the client sees a short read, not a whole file.
+    if (!req.signal.aborted) req.deps.log(`GET ${info.path} failed mid-stream: ${(err as Error).message}`);
+    ctx.res.destroy();
+  }
+}

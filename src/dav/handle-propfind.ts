@@ -1,0 +1,89 @@
+// PROPFIND on /dav/ (RFC 4918 §9.1): Depth 0 or 1 (infinity is refused). A folder's members are
+// listed a page at a time and written as they come, so a folder of any size streams.
+
+import { Readable } from 'node:stream';
+import type { ListResponse } from '../protocol/types.js';
+import { readXmlBody } from './body.js';
+import { deadPropsOf } from './dead-props.js';
+import { DavError } from './errors.js';
+import { assertFiniteDepth, parseDepth } from './headers.js';
+import { pathToHref } from './href.js';
+import { locksAround } from './lock-store.js';
+import type { DavLock } from './locks.js';
+import { DAV_NS } from './names.js';
+import { ROOT_PATH } from './paths.js';
+import { type DavResource, type DeadProps, propfindPropstats } from './props.js';
+import { type DavRequest, rootHref } from './request.js';
+import { entryResource, resolvedResource } from './resources.js';
+import { sendXml, XML_TYPE } from './respond.js';
+import type { PropfindRequest } from './xml-requests.js';
+import { parsePropfind } from './xml-requests.js';
+import { multistatusEnd, multistatusStart, responseXml } from './xml-responses.js';
+
+// Responses are written in pieces of about this many characters.
+const WRITE_BATCH = 64 * 1024;
+
+/** True when the answer shows locks, so they must be fetched. */
+function wantsLocks(request: PropfindRequest): boolean {
+  if (request.kind === 'propname') return false;
+  if (request.kind === 'allprop') return true;
+  return request.props.some((name) => name.ns === DAV_NS && name.local === 'lockdiscovery');
+}
+
+/** PROPFIND: 207 with one response for the resource and, at Depth 1, one per member. */
+export async function handlePropfind(req: DavRequest): Promise<void> {
+  const { ctx, path, now } = req;
+  const depth = parseDepth(ctx.get('depth'), 'PROPFIND');
+  assertFiniteDepth(depth);
+  const request = parsePropfind(await readXmlBody(ctx.req));
+  await req.preconditions([]);
+  const found = await req.resolve();
+  const self = resolvedResource(found);
+  if (!self) throw new DavError(404, `not found: ${path}`);
+  const locks: DavLock[] = wantsLocks(request) ? await locksAround(req.deps.locks, [path], now) : [];
+  const answer = (resource: DavResource, dead: DeadProps, href: string) =>
+    responseXml(
+      { href, propstats: propfindPropstats(request, resource, dead, { locks, now, hrefOf: rootHref }) },
+      rootHref,
+    );
+  const selfXml = answer(
+    self,
+    deadPropsOf(found.kind === 'missing' ? undefined : found.entry?.attributes),
+    req.selfHref(self.collection),
+  );
+  if (depth === 0 || !self.collection) {
+    sendXml(ctx, 207, multistatusStart() + selfXml + multistatusEnd());
+    return;
+  }
+  const folder = path === ROOT_PATH ? '/' : `${path}/`;
+  const { sdk, signal } = req;
+  const list = (after?: string) =>
+    sdk.list(folder, { delimiter: true, limit: req.deps.listPage, after, signal });
+  // The first page comes before the status line: a folder that vanished is still a 404.
+  const first = await list();
+  async function* body(): AsyncGenerator<string> {
+    let batch = multistatusStart() + selfXml;
+    for (
+      let page: ListResponse | undefined = first;
+      page;
+      page = page.next ? await list(page.next) : undefined
+    ) {
+      for (const entry of page.entries) {
+        const resource = entryResource(entry);
+        batch += answer(
+          resource,
+          deadPropsOf(entry.attributes),
+          pathToHref(resource.path, resource.collection),
+        );
+        if (batch.length >= WRITE_BATCH) {
+          yield batch;
+          batch = '';
+        }
+      }
+    }
+    yield batch + multistatusEnd();
+  }
+  ctx.status = 207;
+  ctx.type = XML_TYPE;
+  ctx.body = Readable.from(body());
+}

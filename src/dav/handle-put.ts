@@ -1,0 +1,71 @@
+// PUT on /dav/: the body streams into durable chunks (every replica fsynced) and is committed as
+// the file's new version only once it is whole — Content-Length, chunked, or chunked with
+// Finder's X-Expected-Entity-Length; a body shorter or longer than declared commits nothing.
+// The new version keeps the file's dead properties.
+
+import { guessContentType, isContentType, OCTET_STREAM } from '../protocol/mime.js';
+import { writeCondition } from './conditional.js';
+import { deadPropAttributes } from './dead-props.js';
+import { badRequest, DavError } from './errors.js';
+import { ROOT_PATH } from './paths.js';
+import { declaredLength } from './quirks.js';
+import type { DavRequest } from './request.js';
+import { etagOf } from './resources.js';
+import { sendEmpty } from './respond.js';
+
+/** Passes a body through, failing before the end (so before any commit) unless it is `length` bytes. */
+export async function* exactly(source: AsyncIterable<Buffer>, length: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const piece of source) {
+    seen += piece.length;
+    if (seen > length) throw badRequest('the body is longer than its declared length');
+    yield piece;
+  }
+  if (seen !== length) throw badRequest(`the body ended after ${seen} of its declared ${length} bytes`);
+}
+
+/**
+ * The type a file is stored with: the one its name suggests, which every client agrees on (davfs2
+ * and Windows send octet-stream or nothing for everything); the client's only for unknown names.
+ */
+export function storedType(path: string, given: string): string {
+  const guessed = guessContentType(path);
+  if (guessed !== OCTET_STREAM) return guessed;
+  return given && isContentType(given) ? given : OCTET_STREAM;
+}
+
+/** PUT: 201 for a new file, 204 for a new version of one. */
+export async function handlePut(req: DavRequest): Promise<void> {
+  const { ctx, path } = req;
+  if (path === ROOT_PATH) throw new DavError(405, 'the root is a folder');
+  // RFC 9110 §14.5: a partial PUT we do not support must be refused, not stored whole.
+  if (ctx.get('content-range')) throw badRequest('PUT with Content-Range is not supported');
+  const declared = declaredLength(ctx.headers);
+  const found = await req.resolve();
+  if (found.kind === 'folder') throw new DavError(405, `${path} is a folder`);
+  if (found.kind === 'missing' && found.parent !== 'folder') {
+    throw new DavError(409, `the parent folder of ${path} does not exist`);
+  }
+  const file = found.kind === 'file' ? found.entry : undefined;
+  await req.preconditions([{ kind: file ? 'modify' : 'create', path }]);
+  const current = file && {
+    etag: etagOf(file.generation) as string,
+    generation: file.generation as number,
+    modified: file.created,
+  };
+  const ifGeneration = writeCondition(ctx.headers, current);
+  const { maxFileSize } = await req.sdk.config();
+  if (declared !== undefined && declared > maxFileSize) {
+    throw new DavError(413, `the file is larger than the cluster's limit of ${maxFileSize} bytes`);
+  }
+  const source = ctx.req as AsyncIterable<Buffer>;
+  const manifest = await req.sdk.upload(declared === undefined ? source : exactly(source, declared), path, {
+    contentType: storedType(path, ctx.get('content-type').trim()),
+    // Dead properties belong to the resource, not to one version of its bytes (RFC 4918 §4).
+    attributes: deadPropAttributes(file?.attributes),
+    ...(ifGeneration !== undefined && { ifGeneration }),
+    signal: req.signal,
+  });
+  ctx.set('ETag', etagOf(manifest.generation) as string);
+  sendEmpty(ctx, file ? 204 : 201);
+}

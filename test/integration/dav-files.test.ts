@@ -1,0 +1,284 @@
+// WebDAV on a real cluster, file by file: PUT in every framing clients use (and a body that
+// stops short commits nothing), GET/HEAD with Range and conditions, MKCOL, DELETE, COPY, MOVE.
+
+import { expect } from 'chai';
+import { frame, head, raw, send } from '../helpers/adversary.js';
+import { collect, randomData, sha256, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { dav, davUrl } from '../helpers/dav-http.js';
+
+describe('dav: files', function () {
+  this.timeout(60_000);
+  let cluster: TestCluster;
+  let web: string;
+
+  before(async () => {
+    cluster = await startCluster({ nodes: 2, webClient: true });
+    web = cluster.client?.url as string;
+  });
+
+  after(async () => {
+    await cluster?.close();
+  });
+
+  const bytesOf = async (path: string) => collect(cluster.sdk.download(path));
+  const exists = (path: string) =>
+    cluster.sdk.stat(path).then(
+      () => true,
+      () => false,
+    );
+
+  describe('PUT', () => {
+    before(async () => {
+      await cluster.sdk.mkdir('/put');
+    });
+
+    it('stores a body with Content-Length: 201 new, 204 replaced, an ETag from the generation', async () => {
+      const data = randomData(300_000);
+      const first = await dav(web, 'PUT', davUrl('/put/a.bin'), {}, data);
+      expect(first.status).to.equal(201);
+      const info = await cluster.sdk.stat('/put/a.bin');
+      expect(first.headers.etag).to.equal(`"g${info.generation}"`);
+      expect(info.sha256).to.equal(sha256(data));
+      const second = await dav(web, 'PUT', davUrl('/put/a.bin'), {}, 'v2');
+      expect(second.status).to.equal(204);
+      expect((await bytesOf('/put/a.bin')).toString()).to.equal('v2');
+    });
+
+    it('stores a chunked body, and a chunked body with X-Expected-Entity-Length (Finder)', async () => {
+      const data = randomData(200_000);
+      const pieces = [data.subarray(0, 70_000), data.subarray(70_000)];
+      for (const [name, extra] of [
+        ['chunked.bin', {}],
+        ['finder.bin', { 'X-Expected-Entity-Length': data.length }],
+      ] as const) {
+        const reply = await raw(web, [
+          head('PUT', davUrl(`/put/${name}`), {
+            'Transfer-Encoding': 'chunked',
+            Connection: 'close',
+            ...extra,
+          }),
+          ...pieces.map(frame),
+          frame(''),
+        ]);
+        expect(reply.status, name).to.equal(201);
+        expect(sha256(await bytesOf(`/put/${name}`)), name).to.equal(sha256(data));
+      }
+    });
+
+    it('commits nothing when the body stops short of its declared length', async () => {
+      const cut = await raw(
+        web,
+        [head('PUT', davUrl('/put/short.bin'), { 'Content-Length': 100_000 }), randomData(40_000)],
+        { halfClose: true },
+      );
+      expect(cut.status).to.be.oneOf([0, 400]);
+      const lying = await raw(web, [
+        head('PUT', davUrl('/put/long.bin'), {
+          'Transfer-Encoding': 'chunked',
+          'X-Expected-Entity-Length': 10,
+          Connection: 'close',
+        }),
+        frame(randomData(50)),
+        frame(''),
+      ]);
+      expect(lying.status).to.equal(400);
+      expect(await exists('/put/short.bin')).to.equal(false);
+      expect(await exists('/put/long.bin')).to.equal(false);
+    });
+
+    it('needs a parent folder (409), is refused on a folder (405), and honours If-Match / If-None-Match', async () => {
+      expect((await dav(web, 'PUT', davUrl('/nowhere/x.txt'), {}, 'x')).status).to.equal(409);
+      expect((await dav(web, 'PUT', davUrl('/put'), {}, 'x')).status).to.equal(405);
+      expect((await dav(web, 'PUT', davUrl('/put/a.bin'), { 'If-None-Match': '*' }, 'no')).status).to.equal(
+        412,
+      );
+      expect((await dav(web, 'PUT', davUrl('/put/a.bin'), { 'If-Match': '"g1"' }, 'no')).status).to.equal(
+        412,
+      );
+      const { generation } = await cluster.sdk.stat('/put/a.bin');
+      const ok = await dav(web, 'PUT', davUrl('/put/a.bin'), { 'If-Match': `"g${generation}"` }, 'yes');
+      expect(ok.status).to.equal(204);
+      expect((await dav(web, 'PUT', davUrl('/put/new.txt'), { 'If-None-Match': '*' }, 'n')).status).to.equal(
+        201,
+      );
+    });
+  });
+
+  describe('GET and HEAD', () => {
+    const data = randomData(150_000);
+    before(async () => {
+      await cluster.sdk.upload([data], '/get/report final.pdf');
+    });
+
+    it('serves the bytes with type, length, ETag and Last-Modified; HEAD the same headers', async () => {
+      const get = await dav(web, 'GET', davUrl('/get/report final.pdf'));
+      expect(get.status).to.equal(200);
+      expect(sha256(get.body)).to.equal(sha256(data));
+      expect(get.headers['content-type']).to.equal('application/pdf');
+      expect(get.headers['accept-ranges']).to.equal('bytes');
+      const headReply = await dav(web, 'HEAD', davUrl('/get/report final.pdf'));
+      expect(headReply.status).to.equal(200);
+      expect(headReply.body.length).to.equal(0);
+      for (const name of ['content-length', 'etag', 'last-modified', 'content-type']) {
+        expect(headReply.headers[name], name).to.equal(get.headers[name]);
+      }
+    });
+
+    it('serves a Range as 206, refuses an unsatisfiable one with 416, and answers If-None-Match with 304', async () => {
+      const part = await dav(web, 'GET', davUrl('/get/report final.pdf'), { Range: 'bytes=100-65635' });
+      expect(part.status).to.equal(206);
+      expect(part.headers['content-range']).to.equal(`bytes 100-65635/${data.length}`);
+      expect(part.body.equals(data.subarray(100, 65_636))).to.equal(true);
+      const tail = await dav(web, 'GET', davUrl('/get/report final.pdf'), { Range: 'bytes=-10' });
+      expect(tail.body.equals(data.subarray(-10))).to.equal(true);
+      const outside = await dav(web, 'GET', davUrl('/get/report final.pdf'), { Range: 'bytes=999999-' });
+      expect(outside.status).to.equal(416);
+      expect(outside.headers['content-range']).to.equal(`bytes */${data.length}`);
+      const etag = String(part.headers.etag);
+      expect(
+        (await dav(web, 'GET', davUrl('/get/report final.pdf'), { 'If-None-Match': etag })).status,
+      ).to.equal(304);
+      const stale = await dav(web, 'GET', davUrl('/get/report final.pdf'), {
+        Range: 'bytes=0-9',
+        'If-Range': '"g1"',
+      });
+      expect(stale.status).to.equal(200);
+    });
+
+    it('answers 404 for nothing, and a folder with an HTML index whose links are escaped', async () => {
+      expect((await dav(web, 'GET', davUrl('/get/missing'))).status).to.equal(404);
+      await cluster.sdk.upload(['x'], '/get/<b>&"x".txt');
+      const index = await dav(web, 'GET', davUrl('/get'));
+      expect(index.status).to.equal(200);
+      expect(index.headers['content-type']).to.match(/^text\/html/);
+      expect(index.text).to.include('&lt;b&gt;&amp;&quot;x&quot;.txt');
+      expect(index.text).to.include(`href="${davUrl('/get/report final.pdf')}"`);
+      expect(index.text).not.to.include('<b>');
+    });
+  });
+
+  describe('folders', () => {
+    it('MKCOL makes an empty folder: 201, then 405; 409 without a parent; 415 with a body', async () => {
+      expect((await dav(web, 'MKCOL', davUrl('/mk/'))).status).to.equal(201);
+      expect((await dav(web, 'MKCOL', davUrl('/mk'))).status).to.equal(405);
+      expect((await dav(web, 'MKCOL', davUrl('/no/such/parent'))).status).to.equal(409);
+      expect(
+        (await dav(web, 'MKCOL', davUrl('/mk/body'), { 'Content-Type': 'text/xml' }, '<x/>')).status,
+      ).to.equal(415);
+      const listing = await cluster.sdk.list('/', { delimiter: true });
+      expect(listing.entries.map((e) => e.path)).to.include('/mk/');
+    });
+
+    it('DELETE removes a file, and a whole folder at once; the folder of a deleted last file stays', async () => {
+      await cluster.sdk.upload(['1'], '/del/tree/a/1.txt');
+      await cluster.sdk.upload(['2'], '/del/tree/b/2.txt');
+      await cluster.sdk.upload(['3'], '/del/only/last.txt');
+      expect((await dav(web, 'DELETE', davUrl('/del/only/last.txt'))).status).to.equal(204);
+      expect((await dav(web, 'PROPFIND', davUrl('/del/only/'), { Depth: '0' })).status).to.equal(207);
+      expect((await dav(web, 'DELETE', davUrl('/del/tree/'))).status).to.equal(204);
+      expect(await exists('/del/tree/a/1.txt')).to.equal(false);
+      expect((await cluster.sdk.list('/del/', { delimiter: true })).entries.map((e) => e.path)).to.deep.equal(
+        ['/del/only/'],
+      );
+      expect((await dav(web, 'DELETE', davUrl('/del/tree/'))).status).to.equal(404);
+      expect((await dav(web, 'DELETE', '/dav/')).status).to.equal(403);
+      expect((await dav(web, 'DELETE', davUrl('/del/only'), { Depth: '0' })).status).to.equal(400);
+    });
+  });
+
+  describe('COPY and MOVE', () => {
+    const host = () => new URL(web).host;
+    const destination = (path: string) => ({ Destination: `http://${host()}${davUrl(path)}` });
+
+    it('COPY of a file is a new manifest over the same chunks, with its dead properties', async () => {
+      await cluster.sdk.upload([randomData(200_000)], '/cp/src.bin', {
+        attributes: { 'dav:{urn:x}p': '<p/>' },
+      });
+      const reply = await dav(web, 'COPY', davUrl('/cp/src.bin'), destination('/cp/copy.bin'));
+      expect(reply.status).to.equal(201);
+      const [a, b] = await Promise.all([cluster.sdk.stat('/cp/src.bin'), cluster.sdk.stat('/cp/copy.bin')]);
+      expect(b.chunks.map((c) => c.id)).to.deep.equal(a.chunks.map((c) => c.id));
+      expect(b.generation).to.be.greaterThan(a.generation);
+      expect(b.attributes['dav:{urn:x}p']).to.equal('<p/>');
+      const again = await dav(web, 'COPY', davUrl('/cp/src.bin'), {
+        ...destination('/cp/copy.bin'),
+        Overwrite: 'F',
+      });
+      expect(again.status).to.equal(412);
+      expect((await dav(web, 'COPY', davUrl('/cp/src.bin'), destination('/cp/copy.bin'))).status).to.equal(
+        204,
+      );
+    });
+
+    it('COPY of a folder copies everything below it (Depth infinity) or the folder alone (Depth 0)', async () => {
+      await cluster.sdk.upload(['one'], '/cpd/src/1.txt');
+      await cluster.sdk.upload(['two'], '/cpd/src/deep/er/2.txt');
+      await cluster.sdk.mkdir('/cpd/src/empty');
+      expect((await dav(web, 'COPY', davUrl('/cpd/src/'), destination('/cpd/all/'))).status).to.equal(201);
+      const copied = [];
+      for await (const e of cluster.sdk.listAll('/cpd/all/')) copied.push(e.path);
+      expect(copied).to.deep.equal(['/cpd/all/1.txt', '/cpd/all/deep/er/2.txt']);
+      expect(
+        (await cluster.sdk.list('/cpd/all/', { delimiter: true })).entries.map((e) => e.name),
+      ).to.include('empty');
+      expect(
+        (await dav(web, 'COPY', davUrl('/cpd/src'), { ...destination('/cpd/shallow'), Depth: '0' })).status,
+      ).to.equal(201);
+      expect((await cluster.sdk.list('/cpd/shallow/', { delimiter: true })).entries).to.deep.equal([]);
+    });
+
+    it('MOVE renames a file, and a whole folder in one step; below itself, a missing parent and another host are refused', async () => {
+      for (let i = 0; i < 20; i++) await cluster.sdk.upload([`f${i}`], `/mv/src/f${i}.txt`);
+      expect((await dav(web, 'MOVE', davUrl('/mv/src/'), destination('/mv/dst/'))).status).to.equal(201);
+      const moved = [];
+      for await (const e of cluster.sdk.listAll('/mv/')) moved.push(e.path);
+      expect(moved).to.have.length(20);
+      expect(moved.every((p) => p.startsWith('/mv/dst/'))).to.equal(true);
+      expect((await bytesOf('/mv/dst/f7.txt')).toString()).to.equal('f7');
+      expect(
+        (await dav(web, 'MOVE', davUrl('/mv/dst/f1.txt'), destination('/mv/dst/one.txt'))).status,
+      ).to.equal(201);
+      expect(await exists('/mv/dst/f1.txt')).to.equal(false);
+      expect((await dav(web, 'MOVE', davUrl('/mv/dst'), destination('/mv/dst/inside'))).status).to.equal(403);
+      expect((await dav(web, 'MOVE', davUrl('/mv/dst/f3.txt'), destination('/mv'))).status).to.equal(403);
+      expect((await dav(web, 'COPY', davUrl('/mv/dst/f3.txt'), destination('/mv/dst'))).status).to.equal(403);
+      expect((await dav(web, 'MOVE', davUrl('/mv/dst/f2.txt'), destination('/elsewhere/x'))).status).to.equal(
+        409,
+      );
+      const foreign = { Destination: `http://other.example${davUrl('/mv/x')}` };
+      expect((await dav(web, 'MOVE', davUrl('/mv/dst/f2.txt'), foreign)).status).to.equal(502);
+    });
+
+    it('MOVE with Overwrite replaces a folder by a file and a file by a folder', async () => {
+      await cluster.sdk.upload(['file'], '/ow/file.txt');
+      await cluster.sdk.upload(['inner'], '/ow/dir/inner.txt');
+      expect((await dav(web, 'MOVE', davUrl('/ow/file.txt'), destination('/ow/dir'))).status).to.equal(204);
+      expect((await bytesOf('/ow/dir')).toString()).to.equal('file');
+      expect(await exists('/ow/dir/inner.txt')).to.equal(false);
+      await cluster.sdk.upload(['again'], '/ow/dir2/x.txt');
+      expect((await dav(web, 'MOVE', davUrl('/ow/dir2'), destination('/ow/dir'))).status).to.equal(204);
+      expect((await bytesOf('/ow/dir/x.txt')).toString()).to.equal('again');
+    });
+  });
+
+  it('is open without a token, but not to a DNS-rebound host name or another origin', async () => {
+    expect((await dav(web, 'PROPFIND', '/dav/', { Depth: '0' })).status).to.equal(207);
+    expect((await dav(web, 'PROPFIND', '/dav/', { Depth: '0', Host: 'evil.example' })).status).to.equal(403);
+    const foreign = { Origin: 'http://evil.example' };
+    expect((await dav(web, 'MKCOL', davUrl('/from-evil'), foreign)).status).to.equal(403);
+    const listing = await cluster.sdk.list('/', { delimiter: true });
+    expect(listing.entries.map((e) => e.path)).not.to.include('/from-evil/');
+  });
+
+  it('answers OPTIONS on /dav/ and on the server root with the WebDAV headers', async () => {
+    for (const target of ['/dav/', '/']) {
+      const reply = await send(web, 'OPTIONS', target);
+      expect(reply.status, target).to.equal(200);
+      expect(reply.headers.dav, target).to.equal('1, 2');
+      expect(reply.headers['ms-author-via'], target).to.equal('DAV');
+      expect(String(reply.headers.allow), target).to.include('PROPFIND');
+    }
+    // The pages are unchanged.
+    expect((await send(web, 'GET', '/')).status).to.equal(200);
+  });
+});
