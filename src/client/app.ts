@@ -7,6 +7,7 @@ import type { ClientConfig } from '../config.js';
 import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
+import { Monitoring } from '../http/monitoring.js';
 import { securityHeaders } from '../http/security.js';
 import { sessionGate } from '../http/session.js';
 import { DfsError } from '../protocol/errors.js';
@@ -27,6 +28,7 @@ export interface ClientAppDeps {
 export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   const app = new Koa();
   app.on('error', logAppErrors(log));
+  app.use(new Monitoring(config, log).middleware());
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
   app.use(assets());
