@@ -24,6 +24,10 @@ export interface ClusterOptions {
   gcGrace?: number;
   scrubInterval?: number;
   maxFileSize?: string;
+  /** Seconds between two points of the pages' charts (10 in production). */
+  seriesStep?: number;
+  /** Serve /metrics without the token. */
+  metricsPublic?: boolean;
   webClient?: boolean;
 }
 
@@ -90,6 +94,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     gcGrace: opts.gcGrace ?? 600,
     scrubInterval: opts.scrubInterval ?? 0,
     maxFileSize: opts.maxFileSize ?? '1TiB',
+    seriesStep: opts.seriesStep ?? 10,
+    metricsPublic: opts.metricsPublic ?? false,
   };
   const dir = await tempDir();
   const logs: string[] = [];
@@ -108,6 +114,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       heartbeatTimeout: options.heartbeatTimeout,
       gcGrace: options.gcGrace,
       maxFileSize: options.maxFileSize,
+      seriesStep: options.seriesStep,
+      metricsPublic: options.metricsPublic,
     },
     env,
   );
@@ -131,6 +139,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
           token: options.token,
           heartbeatInterval: options.heartbeatInterval,
           scrubInterval: options.scrubInterval,
+          seriesStep: options.seriesStep,
+          metricsPublic: options.metricsPublic,
         },
         env,
       );
@@ -164,7 +174,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   for (let i = 0; i < options.nodes; i++) await cluster.addNode();
   if (opts.webClient) {
     cluster.client = await startClient(
-      clientConfig({ port: 0, master: master.url, token: options.token }, env),
+      clientConfig(
+        { port: 0, master: master.url, token: options.token, metricsPublic: options.metricsPublic },
+        env,
+      ),
       log,
     );
   }
