@@ -60,7 +60,7 @@ const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 720
 /** Times between `start` and `end` (ms) at a round spacing, at most `most` of them. */
 export function timeTicks(start, end, most = 6) {
   const span = Math.max(0, end - start);
-  const step = TIME_STEPS.find((s) => span / s <= most) ?? TIME_STEPS[TIME_STEPS.length - 1];
+  const step = TIME_STEPS.find((s) => Math.floor(span / s) + 1 <= most) ?? TIME_STEPS[TIME_STEPS.length - 1];
   const ticks = [];
   for (let t = Math.ceil(start / step) * step; t <= end; t += step) ticks.push(t);
   return { step, ticks };
