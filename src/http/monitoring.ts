@@ -4,7 +4,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Registry } from 'prom-client';
 import { bearer, tokenMatches, tokenMissing, tokenRefused } from './access.js';
-import type { Logger } from './errors.js';
+import type { LogFields, Logger } from './errors.js';
 import { HttpMetrics, routeLabel } from './http-metrics.js';
 import { daemonRegistry } from './registry.js';
 
@@ -38,6 +38,7 @@ export class Monitoring {
   /**
    * Times and counts every request by its route pattern: `ctx.state.route` when a handler set
    * one (a gateway naming its operation), else the router's matched route, else `unmatched`.
+   * A handler may add fields to the access line in `ctx.state.logFields` (a node: the chunk).
    */
   middleware(): Middleware {
     return async (ctx: Context, next: Next): Promise<void> => {
@@ -65,6 +66,7 @@ export class Monitoring {
         path: ctx.path,
         status: Number(code),
         duration: Number(seconds.toFixed(6)),
+        ...(ctx.state.logFields as LogFields | undefined),
       });
     }
   }

@@ -48,7 +48,10 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
     state.requests++;
     // The raw (undecoded) id is checked before auth, routing or any file-system call: a chunk
     // id is 64 lowercase hex digits, and no encoding of one is another id.
-    if (ctx.path.toLowerCase().startsWith('/chunks/')) assertChunkId(ctx.path.slice('/chunks/'.length));
+    if (ctx.path.toLowerCase().startsWith('/chunks/')) {
+      const chunk = assertChunkId(ctx.path.slice('/chunks/'.length));
+      if (config.accessLog) ctx.state.logFields = { chunk };
+    }
     await next();
   });
 
