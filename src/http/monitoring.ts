@@ -7,6 +7,7 @@ import { bearer, tokenMatches, tokenMissing, tokenRefused } from './access.js';
 import type { LogFields, Logger } from './errors.js';
 import { HttpMetrics, routeLabel } from './http-metrics.js';
 import { daemonRegistry } from './registry.js';
+import { setSecurityHeaders } from './security.js';
 
 /** What monitoring reads of a daemon's configuration (every DaemonConfig has it). */
 export interface MonitoringOptions {
@@ -74,6 +75,7 @@ export class Monitoring {
   // The Prometheus text format; behind the access token unless --metrics-public. Answered here
   // (this middleware runs before the daemon's error handling), as JSON errors like the API's.
   private async serve(ctx: Context): Promise<void> {
+    setSecurityHeaders(ctx);
     ctx.set('Cache-Control', 'no-store');
     const { token, metricsPublic } = this.options;
     const given = bearer(ctx);
@@ -89,7 +91,13 @@ export class Monitoring {
       ctx.body = error.toJSON();
       return;
     }
-    ctx.type = this.registry.contentType;
-    ctx.body = await this.registry.metrics();
+    try {
+      ctx.body = await this.registry.metrics();
+      ctx.type = this.registry.contentType;
+    } catch (err) {
+      this.log(`GET /metrics failed: ${(err as Error)?.stack ?? String(err)}`, { level: 'error' });
+      ctx.status = 500;
+      ctx.body = { error: { code: 'internal', message: 'internal error (details are in the server log)' } };
+    }
   }
 }

@@ -81,12 +81,16 @@ export class MasterMetrics {
   /** Registers the gauges that read the master's state. */
   watch({ store, registry, maintenance, leader }: MasterSources): void {
     const registers = [this.registry];
+    // A metadata store that does not answer (PostgreSQL down) leaves the last values: the rest
+    // of the scrape, leadership first, matters most right then.
+    const totals = () => store.totals().catch(() => undefined);
     new Gauge({
       name: 'dfs_master_files',
       help: 'Files in the namespace.',
       registers,
       async collect() {
-        this.set((await store.totals()).files);
+        const t = await totals();
+        if (t) this.set(t.files);
       },
     });
     new Gauge({
@@ -94,7 +98,8 @@ export class MasterMetrics {
       help: 'Bytes of all files, counted once (before replication).',
       registers,
       async collect() {
-        this.set((await store.totals()).logicalBytes);
+        const t = await totals();
+        if (t) this.set(t.logicalBytes);
       },
     });
     new Gauge({

@@ -66,7 +66,9 @@ export function registerNodeMetrics(registry: Registry, store: ChunkStore): void
       help,
       registers: [registry],
       async collect() {
-        this.set(pick(await store.usage(STATFS_MAX_AGE)));
+        // A failing disk leaves the last values; its other metrics still go out.
+        const usage = await store.usage(STATFS_MAX_AGE).catch(() => undefined);
+        if (usage) this.set(pick(usage));
       },
     });
   disk('dfs_node_chunks', 'Chunks held on this node.', (u) => u.chunks);

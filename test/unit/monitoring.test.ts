@@ -171,6 +171,9 @@ describe('/metrics access and the access log', () => {
     const allowed = await scrape(listening.url, TOKEN);
     expect(allowed.status).to.equal(200);
     expect(allowed.text).to.match(/^# HELP /m);
+    expect((await fetch(`${listening.url}/metrics`)).headers.get('x-content-type-options')).to.equal(
+      'nosniff',
+    );
     const head = await fetch(`${listening.url}/metrics`, {
       method: 'HEAD',
       headers: { authorization: `Bearer ${TOKEN}` },
