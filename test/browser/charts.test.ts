@@ -99,6 +99,13 @@ describe('charts on the dashboard and the node pages, in a browser', () => {
       `getComputedStyle(document.querySelector('figure[data-chart="throughput"] .line.c0')).stroke`,
     );
     expect(stroke).to.equal('rgb(96, 165, 250)');
+    // Turned sideways: the chart is drawn again at the new width.
+    await page.setViewportSize({ width: 844, height: 390 });
+    await waitFor(
+      async () =>
+        Number(await page.locator('figure[data-chart="throughput"] svg').getAttribute('width')) > 390,
+      'the chart to be redrawn wider',
+    );
     expectNoErrors(errors);
     await close();
   });

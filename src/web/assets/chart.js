@@ -59,7 +59,11 @@ export class LineChart {
     this.plot = html('div', 'plot');
     this.figure.append(this.caption, this.legend, this.plot);
     this.hover = -1;
-    new ResizeObserver(() => this.draw()).observe(this.plot);
+    // Redrawn when the width changes (a turned phone, a resized window); a new drawing changes
+    // only the height, which must not set off another round.
+    new ResizeObserver(() => {
+      if (Math.floor(this.plot.clientWidth) !== this.drawnWidth) this.draw();
+    }).observe(this.plot);
   }
 
   /** New data: redraws the chart. */
@@ -75,7 +79,8 @@ export class LineChart {
   draw() {
     const { chart, grid } = this;
     if (!chart) return;
-    const width = Math.max(240, Math.floor(this.plot.clientWidth || 0));
+    this.drawnWidth = Math.floor(this.plot.clientWidth);
+    const width = Math.max(240, this.drawnWidth || 0);
     const inner = { w: width - MARGIN.left - MARGIN.right, h: HEIGHT - MARGIN.top - MARGIN.bottom };
     const { top, ticks } = yScale(largest(chart.lines), chart.unit);
     const x = (i) => MARGIN.left + (grid.points > 1 ? (i / (grid.points - 1)) * inner.w : inner.w);
