@@ -16,7 +16,18 @@ export interface DaemonConfig {
   token: string;
   /** Time a client has to send its request headers before it is cut off, ms; default 10 s. */
   headersTimeout: number;
+  /** Serve `/metrics` without the access token; default false (it needs the token when one is set). */
+  metricsPublic: boolean;
+  /** Log lines as readable text or one JSON object a line ($DFS_LOG_FORMAT); default text. */
+  logFormat: LogFormat;
+  /** One log line per request: on with the JSON format or $DFS_DEBUG; default off. */
+  accessLog: boolean;
+  /** Time between two points of the pages' charts, ms; default 10 s (360 points: an hour). */
+  seriesStep: number;
 }
+
+/** How a daemon writes its log. */
+export type LogFormat = 'text' | 'json';
 
 /** The master's configuration. */
 export interface MasterConfig extends DaemonConfig {
@@ -132,7 +143,14 @@ export function parseBaseUrl(value: string, what = 'URL'): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** Parses a log format: `text` or `json`. */
+export function parseLogFormat(value: unknown): LogFormat {
+  if (value === 'text' || value === 'json') return value;
+  throw new DfsError('bad_request', `log format must be text or json, got "${String(value)}"`);
+}
+
 function daemon(flags: Partial<Record<string, unknown>>, env: NodeJS.ProcessEnv, port: number): DaemonConfig {
+  const logFormat = parseLogFormat(flags.logFormat ?? (env.DFS_LOG_FORMAT || 'text'));
   return {
     host: String(flags.host ?? '127.0.0.1'),
     port: parsePort((flags.port as string | number | undefined) ?? port),
@@ -141,6 +159,13 @@ function daemon(flags: Partial<Record<string, unknown>>, env: NodeJS.ProcessEnv,
     headersTimeout: positive(
       parseSeconds((flags.headersTimeout as string | undefined) ?? 10, 'headers timeout'),
       'headers timeout',
+    ),
+    metricsPublic: flags.metricsPublic === true || flags.metricsPublic === 'true',
+    logFormat,
+    accessLog: logFormat === 'json' || Boolean(env.DFS_DEBUG),
+    seriesStep: positive(
+      parseSeconds((flags.seriesStep as string | number | undefined) ?? 10, 'series step'),
+      'series step',
     ),
   };
 }

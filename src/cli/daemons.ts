@@ -1,18 +1,28 @@
 // `dfs master`, `dfs node`, `dfs client`: start one daemon in this process.
 
 import type { Command } from 'commander';
-import { clientConfig, masterConfig, nodeConfig } from '../config.js';
+import { clientConfig, type DaemonConfig, masterConfig, nodeConfig } from '../config.js';
+import type { Logger } from '../http/errors.js';
+import { createLogger } from '../http/log.js';
 import { command, inheritGlobalOptions } from './context.js';
 import type { Running } from './main.js';
 
-const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+/** The log of a daemon in this process: text (as always) or JSON lines, on standard error. */
+function daemonLog(daemon: string, config: Readonly<DaemonConfig>): Logger {
+  return createLogger({ daemon, format: config.logFormat });
+}
 
 /** The options every daemon takes to listen (and --master/--token from before the command). */
 function listening(cmd: Command, port: string): Command {
   return inheritGlobalOptions(cmd)
     .option('--port <port>', 'port to listen on (0: any free port)', port)
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10');
+    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10')
+    .option('--metrics-public', 'serve /metrics without the access token')
+    .option(
+      '--log-format <format>',
+      'text, or json: one JSON object a line (default: $DFS_LOG_FORMAT or text)',
+    );
 }
 
 /** The three daemon commands; `started` receives each running daemon. */
@@ -30,8 +40,10 @@ export function daemonCommands(started: (running: Running) => void) {
     .action(async (flags) => {
       // Daemon code is loaded only when a daemon starts: client commands stay light.
       const { startMaster } = await import('../master/master.js');
-      const running = await startMaster(masterConfig(flags), log);
-      log(`master listening on ${running.url}`);
+      const config = masterConfig(flags);
+      const log = daemonLog('master', config);
+      const running = await startMaster(config, log);
+      log(`master listening on ${running.url}`, { url: running.url });
       started(running);
     });
 
@@ -48,8 +60,10 @@ export function daemonCommands(started: (running: Running) => void) {
     .option('--token <token>', 'access token for chunk reads (default: $DFS_TOKEN)')
     .action(async (flags) => {
       const { startNode } = await import('../node/node.js');
-      const running = await startNode(nodeConfig(flags), log);
-      log(`node ${running.id} listening on ${running.url}`);
+      const config = nodeConfig(flags);
+      const log = daemonLog('node', config);
+      const running = await startNode(config, log);
+      log(`node ${running.id} listening on ${running.url}`, { node: running.id, url: running.url });
       started(running);
     });
 
@@ -60,8 +74,10 @@ export function daemonCommands(started: (running: Running) => void) {
     .option('--token <token>', 'access token (default: $DFS_TOKEN)')
     .action(async (flags) => {
       const { startClient } = await import('../client/client.js');
-      const running = await startClient(clientConfig(flags), log);
-      log(`web client listening on ${running.url}`);
+      const config = clientConfig(flags);
+      const log = daemonLog('client', config);
+      const running = await startClient(config, log);
+      log(`web client listening on ${running.url}`, { url: running.url });
       started(running);
     });
 

@@ -11,7 +11,8 @@ import type { Running } from './main.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dfs.js');
 // Each daemon prints "… listening on URL" once it serves.
-const LISTENING = /listening on (http:\/\/\S+)/;
+// (A JSON log line, with $DFS_LOG_FORMAT=json, has the URL inside quotes.)
+const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 /** Reads the cluster secret from the data folder, creating it (mode 0600) on first start. */
 export async function clusterSecret(data: string): Promise<string> {

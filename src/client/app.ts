@@ -8,6 +8,7 @@ import { davMiddleware } from '../dav/middleware.js';
 import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
+import { Monitoring } from '../http/monitoring.js';
 import { securityHeaders } from '../http/security.js';
 import { sessionGate } from '../http/session.js';
 import { DfsError } from '../protocol/errors.js';
@@ -28,6 +29,7 @@ export interface ClientAppDeps {
 export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   const app = new Koa();
   app.on('error', logAppErrors(log));
+  app.use(new Monitoring(config, log).middleware());
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
   // WebDAV at /dav/ has its own access rules (Basic with the token, never the session cookie)

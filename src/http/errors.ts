@@ -3,8 +3,14 @@
 import type { Context, Next } from 'koa';
 import { DfsError, toDfsError } from '../protocol/errors.js';
 
-/** A log sink for server-side failures; daemons pass their own. */
-export type Logger = (message: string) => void;
+/** How much a log line matters. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Structured fields of a log line (route, status, duration, node, chunk…); `level` defaults to info. */
+export type LogFields = { level?: LogLevel } & Record<string, string | number | boolean | undefined>;
+
+/** A log sink; daemons pass their own (see createLogger). */
+export type Logger = (message: string, fields?: LogFields) => void;
 
 /** Catches errors below it: 4xx messages go to the caller, 5xx are logged and hidden. */
 export function errorMiddleware(log: Logger) {
@@ -17,9 +23,11 @@ export function errorMiddleware(log: Logger) {
     } catch (err) {
       const error = fromKoa(err);
       // A bug gets its stack in the log; an expected 5xx (no nodes, a node down) one line.
+      const fields = { level: 'error', method: ctx.method, path: ctx.path, status: error.status } as const;
       if (error.code === 'internal')
-        log(`${ctx.method} ${ctx.path} failed: ${(err as Error)?.stack ?? String(err)}`);
-      else if (error.status >= 500) log(`${ctx.method} ${ctx.path}: ${error.status} ${error.message}`);
+        log(`${ctx.method} ${ctx.path} failed: ${(err as Error)?.stack ?? String(err)}`, fields);
+      else if (error.status >= 500)
+        log(`${ctx.method} ${ctx.path}: ${error.status} ${error.message}`, fields);
       // The caller may already be gone (aborted upload); there is nobody to answer.
       if (ctx.req.destroyed && ctx.res.destroyed) return;
       ctx.status = error.status;
@@ -49,6 +57,7 @@ export function logAppErrors(log: Logger) {
     if (GONE.has((err as NodeJS.ErrnoException)?.code ?? '')) return;
     log(
       `${ctx?.method ?? ''} ${ctx?.path ?? ''} failed while answering: ${(err as Error)?.stack ?? String(err)}`,
+      { level: 'error', method: ctx?.method, path: ctx?.path },
     );
   };
 }

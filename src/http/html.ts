@@ -30,6 +30,15 @@ ${options.script ? `<script type="module" src="/assets/${escapeHtml(options.scri
 `;
 }
 
+/**
+ * The charts of a page (drawn by charts.js from the JSON at `src`). Never inside a `data-live`
+ * region: the refresh would replace the drawn charts with this empty frame.
+ */
+export function chartsSection(src: string): string {
+  return `<section class="charts" data-charts="${escapeHtml(src)}"><h2>Last hour</h2>
+<p class="muted small chart-note">Loading the charts…</p><div class="chart-grid" hidden></div></section>`;
+}
+
 /** A number card: label, value, and an optional `warn` or `bad` level. */
 export type Card = [label: string, value: string, level?: string];
 

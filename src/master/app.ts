@@ -8,6 +8,7 @@ import { requireToken } from '../http/access.js';
 import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
+import { Monitoring } from '../http/monitoring.js';
 import { securityHeaders } from '../http/security.js';
 import { CSRF_HEADER, sameOrigin, sessionGate } from '../http/session.js';
 import { verifyNodeAuth } from '../protocol/auth.js';
@@ -21,6 +22,7 @@ import type { NodeProtocol } from './node-protocol.js';
 import type { Operations } from './operations.js';
 import { renderDashboard, renderFilePage } from './page.js';
 import { parseAllocate, parseCommit, parseIfGeneration, parseList, parseMove } from './requests.js';
+import type { MasterSeries } from './series.js';
 
 /** What the master app is built from. */
 export interface MasterAppDeps {
@@ -30,15 +32,20 @@ export interface MasterAppDeps {
   gateways: Gateways;
   operations: Operations;
   log: Logger;
+  /** The master's metrics (a fresh set when not given). */
+  monitoring?: Monitoring;
+  /** The dashboard's charts (none when not given). */
+  series?: MasterSeries;
 }
 
 const UPLOAD_ID = /^[\w-]{8,64}$/;
 
 /** Builds the master's Koa app; it never listens. */
 export function createMasterApp(deps: MasterAppDeps): Koa {
-  const { config, namespace, nodeProtocol, gateways, operations, log } = deps;
+  const { config, namespace, nodeProtocol, gateways, operations, log, series } = deps;
   const app = new Koa();
   app.on('error', logAppErrors(log));
+  app.use((deps.monitoring ?? new Monitoring(config, log)).middleware());
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
   app.use(assets());
@@ -130,6 +137,11 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   });
   api.get('/api/status', async (ctx) => {
     ctx.body = await status();
+  });
+  api.get('/api/series', (ctx) => {
+    if (!series) throw new DfsError('not_found', 'this master keeps no chart data');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = series.charts();
   });
   gateways.routes(api);
 

@@ -10,6 +10,7 @@ import type { Deletions } from './deletions.js';
 import type { EventLog } from './events.js';
 import type { Inventories } from './inventory.js';
 import type { Leader } from './leader.js';
+import type { MasterMetrics } from './metrics.js';
 import type { NodeRemoval } from './node-removal.js';
 import type { NodeRegistry } from './registry.js';
 import type { Repairs } from './repairs.js';
@@ -44,6 +45,7 @@ export interface MaintenanceDeps {
   corrupt: Set<string>;
   attention: Attention;
   removal: NodeRemoval;
+  metrics: MasterMetrics;
   log(message: string): void;
 }
 
@@ -108,7 +110,9 @@ export class Maintenance {
       inventories.forget(node.id);
       attention.raise();
     }
-    if (repairs.expire(now) > 0) attention.raise();
+    const expired = repairs.expire(now);
+    this.deps.metrics.repaired('timeout', expired);
+    if (expired > 0) attention.raise();
     const flags = attention.take();
     const due =
       flags.dirty ||
@@ -144,6 +148,7 @@ export class Maintenance {
     for (const d of result.deletes) for (const node of d.nodes) deletions.queue(node, d.id, 'collect');
     if (result.doom.length > 0) {
       const doomed = await store.doom(result.doom, config.gcGrace, now, leader.epoch);
+      this.deps.metrics.collect(doomed.length);
       for (const id of doomed) for (const node of replicas.holders(id)) deletions.queue(node, id, 'collect');
       if (doomed.length > 0)
         log(`gc: ${doomed.length} unreferenced chunk(s) condemned; their copies are being deleted`);

@@ -4,6 +4,8 @@
 
 import type { MasterConfig } from '../config.js';
 import type { Logger } from '../http/errors.js';
+import { Monitoring } from '../http/monitoring.js';
+import { sampleEvery } from '../http/series.js';
 import { serve } from '../http/serve.js';
 import { openMetaStore } from '../meta/open.js';
 import type { MetaStore } from '../meta/store.js';
@@ -16,6 +18,7 @@ import { Gateways } from './gateways.js';
 import { Inventories } from './inventory.js';
 import { Leader } from './leader.js';
 import { inventoryEvery, Maintenance } from './maintenance.js';
+import { MasterMetrics } from './metrics.js';
 import { Namespace } from './namespace.js';
 import { NodeProtocol } from './node-protocol.js';
 import { NodeRemoval } from './node-removal.js';
@@ -23,6 +26,7 @@ import { Operations } from './operations.js';
 import { NodeRegistry } from './registry.js';
 import { Repairs } from './repairs.js';
 import { ReplicaMap } from './replicas.js';
+import { MasterSeries } from './series.js';
 
 /** A running master. */
 export interface RunningMaster {
@@ -42,6 +46,8 @@ const MULTIPART_TTL = 24 * 3600_000;
 
 /** The parts of a master, wired, over an open store; nothing listens yet. */
 export interface MasterParts {
+  monitoring: Monitoring;
+  metrics: MasterMetrics;
   store: MetaStore;
   events: EventLog;
   replicas: ReplicaMap;
@@ -62,6 +68,8 @@ export async function buildMaster(
   /** How to ask a node whether it holds a chunk (tests replace it). */
   probe: (url: string, id: string) => Promise<ProbeResult> = (url, id) => probeChunk(url, id, config.token),
 ): Promise<MasterParts> {
+  const monitoring = new Monitoring(config, log);
+  const metrics = new MasterMetrics(monitoring.registry);
   const events = new EventLog(log);
   const replicas = new ReplicaMap();
   const attention = new Attention();
@@ -91,6 +99,7 @@ export async function buildMaster(
     events,
     corrupt,
     attention,
+    metrics,
   };
   const maintenance = new Maintenance({ ...shared, removal, log });
   const nodeProtocol = new NodeProtocol({ ...shared, log });
@@ -100,6 +109,7 @@ export async function buildMaster(
     replicas,
     registry,
     attention,
+    metrics,
     topUp: async (short) => {
       const result = await repairs.topUp(short);
       const copies = [...result.values()].reduce((n, nodes) => n + nodes.length, 0);
@@ -123,7 +133,10 @@ export async function buildMaster(
     corrupt,
   });
   const gateways = new Gateways(config, store, MULTIPART_TTL);
+  metrics.watch({ store, registry, maintenance, leader });
   return {
+    monitoring,
+    metrics,
     store,
     events,
     replicas,
@@ -144,11 +157,27 @@ export async function startMaster(
 ): Promise<RunningMaster> {
   const opened = await openMetaStore(config);
   const { store } = opened;
+  let stopSampling = () => {};
   try {
     const parts = await buildMaster(config, store, log);
-    const { events, replicas, registry, leader, maintenance, nodeProtocol, namespace, operations, gateways } =
+    const { events, registry, replicas, leader, maintenance, nodeProtocol, namespace, operations, gateways } =
       parts;
-    const app = createMasterApp({ config, namespace, nodeProtocol, gateways, operations, log });
+    const { monitoring, metrics } = parts;
+    const series = new MasterSeries(
+      { registry, maintenance, metrics, http: monitoring.http },
+      config.seriesStep,
+    );
+    stopSampling = sampleEvery(config.seriesStep, (now) => series.sample(now));
+    const app = createMasterApp({
+      config,
+      namespace,
+      nodeProtocol,
+      gateways,
+      operations,
+      log,
+      monitoring,
+      series,
+    });
     const listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
     leader.url = config.advertise || listening.url;
     await leader.claim();
@@ -166,6 +195,7 @@ export async function startMaster(
       leader,
       close() {
         closing ??= (async () => {
+          stopSampling();
           await maintenance.stop();
           await listening.close();
           await opened.close();
@@ -174,6 +204,7 @@ export async function startMaster(
       },
     };
   } catch (err) {
+    stopSampling();
     await opened.close();
     throw err;
   }

@@ -18,6 +18,7 @@ import type {
 } from '../protocol/types.js';
 import type { ProbeResult } from '../sdk/chunk-io.js';
 import type { Attention } from './attention.js';
+import type { MasterMetrics } from './metrics.js';
 import { chooseNodes } from './placement.js';
 import { checkReceipts } from './receipts.js';
 import type { NodeRegistry } from './registry.js';
@@ -46,6 +47,7 @@ export interface NamespaceDeps {
   vanished(id: string, nodeIds: string[]): Promise<void>;
   /** Raised when files were committed or removed. */
   attention: Attention;
+  metrics: MasterMetrics;
 }
 
 /** The public form of a stored file. */
@@ -156,6 +158,7 @@ export class Namespace {
           `chunk ${c.id} has ${count} live replica${count === 1 ? '' : 's'}, ${this.config.replication} required`,
         );
     }
+    const started = performance.now();
     const { file } = await this.deps.store.commit(
       {
         path: req.path,
@@ -171,6 +174,7 @@ export class Namespace {
       },
       Date.now(),
     );
+    this.deps.metrics.committed((performance.now() - started) / 1000);
     this.deps.attention.note();
     return manifestOf(file);
   }

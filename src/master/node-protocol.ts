@@ -10,6 +10,7 @@ import type {
   HeartbeatRequest,
   HeartbeatResponse,
   NodeCommand,
+  NodeIo,
   Receipt,
   RegisterRequest,
 } from '../protocol/types.js';
@@ -19,6 +20,7 @@ import type { Deletions } from './deletions.js';
 import type { EventLog } from './events.js';
 import type { Inventories } from './inventory.js';
 import type { Leader } from './leader.js';
+import type { MasterMetrics } from './metrics.js';
 import { checkReceipts } from './receipts.js';
 import type { NodeRegistry } from './registry.js';
 import type { Repairs } from './repairs.js';
@@ -39,6 +41,7 @@ export interface NodeProtocolDeps {
   corrupt: Set<string>;
   log(message: string): void;
   attention: Attention;
+  metrics: MasterMetrics;
 }
 
 // Most ids accepted in one incremental report list.
@@ -46,6 +49,22 @@ const MAX_DELTA = 10_000;
 
 function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+}
+
+// A heartbeat's disk counters, each a finite count or dropped (they only feed charts).
+function nodeIo(value: unknown): NodeIo | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<keyof NodeIo, unknown>;
+  return {
+    writes: num(v.writes),
+    bytesWritten: num(v.bytesWritten),
+    reads: num(v.reads),
+    bytesRead: num(v.bytesRead),
+    fsyncs: num(v.fsyncs),
+    fsyncSeconds: num(v.fsyncSeconds),
+    scrubbedBytes: num(v.scrubbedBytes),
+    corrupt: num(v.corrupt),
+  };
 }
 
 function ids(value: unknown, what: string, max = MAX_DELTA): string[] {
@@ -134,6 +153,7 @@ export class NodeProtocol {
       chunks: num(req.chunks),
       scrub: req.scrub,
       writeError,
+      io: nodeIo(req.io),
     });
     if (!node)
       return { known: false, chunkSize: this.deps.config.chunkSize, epoch: leader.epoch, commands: [] };
@@ -193,6 +213,7 @@ export class NodeProtocol {
     const gone = added.length === 0 && body.missing === true;
     // Otherwise a failed copy is the targets' fault.
     repairs.done(chunkId, nodeId, added.length === 0 && !gone);
+    this.deps.metrics.repaired(added.length > 0 ? 'ok' : 'failed');
     if (gone) replicas.remove(chunkId, nodeId);
     for (const n of added) replicas.add(chunkId, n);
     if (added.length > 0) {

@@ -1,7 +1,15 @@
 // The master's pages: the cluster dashboard and a file's chunk map.
 
 import type { MasterConfig } from '../config.js';
-import { type Card, card, escapeHtml as e, fillLevel, page, usedPercent } from '../http/html.js';
+import {
+  type Card,
+  card,
+  chartsSection,
+  escapeHtml as e,
+  fillLevel,
+  page,
+  usedPercent,
+} from '../http/html.js';
 import { formatAgo, formatBytes, formatTime } from '../protocol/format.js';
 import type { ClusterEvent, ClusterStatus, FileInfo, NodeInfo } from '../protocol/types.js';
 
@@ -74,6 +82,7 @@ export function renderDashboard(
 <h2>Storage nodes</h2>
 <div class="scroll" id="nodes-table" data-live><table id="nodes"><thead><tr><th>Node</th><th>State</th><th class="num">Last heartbeat</th><th>Disk</th><th class="num wide">Chunk bytes</th><th class="num">Chunks</th><th class="wide">Last scrub</th></tr></thead>
 <tbody>${nodes.map(nodeRow).join('') || '<tr><td colspan="7" class="muted">No node has registered yet.</td></tr>'}</tbody></table></div>
+${chartsSection('/api/series')}
 <div class="columns">
 <section><h2>Files</h2><div class="card">
 <form id="file-search" class="search" role="search" ${locked ? 'data-locked' : ''}>

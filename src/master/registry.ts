@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetaStore } from '../meta/store.js';
 import type { NodeRecord } from '../meta/types.js';
-import type { NodeCommand, NodeInfo, ScrubSummary } from '../protocol/types.js';
+import type { NodeCommand, NodeInfo, NodeIo, ScrubSummary } from '../protocol/types.js';
 import type { EventLog } from './events.js';
 
 /** A node as the master tracks it in memory. */
@@ -21,6 +21,8 @@ export interface TrackedNode {
   /** Set while the node reports it cannot write to its disk: it gets no new chunks. */
   writeError?: string;
   scrub?: ScrubSummary;
+  /** The node's disk work so far, as its last heartbeat told (for the charts). */
+  io?: NodeIo;
   /** Work waiting for the node's next heartbeat. */
   outbox: NodeCommand[];
 }
@@ -127,6 +129,7 @@ export class NodeRegistry {
     chunks: number;
     scrub?: ScrubSummary;
     writeError?: string;
+    io?: NodeIo;
   }) {
     const node = this.nodes.get(info.id);
     if (!node?.registered) return undefined;

@@ -8,6 +8,7 @@ import type { NodeConfig } from '../config.js';
 import { requireToken } from '../http/access.js';
 import { assets } from '../http/assets.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
+import { Monitoring } from '../http/monitoring.js';
 import { securityHeaders } from '../http/security.js';
 import { signReceipt, verifyWriteToken } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
@@ -19,6 +20,7 @@ import { type ChunkPut, openChunkPut, PipelineError } from '../sdk/chunk-io.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { parseForwardHeader } from './forward.js';
 import { renderNodePage } from './page.js';
+import type { NodeSeries } from './series.js';
 import type { NodeState } from './state.js';
 
 /** What the node app is built from. */
@@ -27,6 +29,10 @@ export interface NodeAppDeps {
   store: ChunkStore;
   state: NodeState;
   log: Logger;
+  /** The node's metrics (a fresh set when not given). */
+  monitoring?: Monitoring;
+  /** The node page's charts (none when not given). */
+  series?: NodeSeries;
 }
 
 /** Reads a request body of exactly `length` bytes (refusing more, or less). */
@@ -49,11 +55,12 @@ function putDown(targets: string[], id: string, token: string, body: Buffer): Pr
 }
 
 /** Builds the node's Koa app; it never listens. */
-export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
+export function createNodeApp({ config, store, state, log, monitoring, series }: NodeAppDeps): Koa {
   const app = new Koa();
   // Case-sensitive: `/CHUNKS/…` is not another spelling of a chunk route.
   const router = new Router({ sensitive: true });
   app.on('error', logAppErrors(log));
+  app.use((monitoring ?? new Monitoring(config, log)).middleware());
   app.use(errorMiddleware(log));
   app.use(securityHeaders());
   app.use(assets());
@@ -61,7 +68,10 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
     state.requests++;
     // The raw (undecoded) id is checked before auth, routing or any file-system call: a chunk
     // id is 64 lowercase hex digits, and no encoding of one is another id.
-    if (ctx.path.toLowerCase().startsWith('/chunks/')) assertChunkId(ctx.path.slice('/chunks/'.length));
+    if (ctx.path.toLowerCase().startsWith('/chunks/')) {
+      const chunk = assertChunkId(ctx.path.slice('/chunks/'.length));
+      if (config.accessLog) ctx.state.logFields = { chunk };
+    }
     await next();
   });
 
@@ -172,6 +182,13 @@ export function createNodeApp({ config, store, state, log }: NodeAppDeps): Koa {
   router.get('/', async (ctx) => {
     ctx.type = 'html';
     ctx.body = renderNodePage(await state.snapshot());
+  });
+
+  // The charts of the node page, public like the page itself (/metrics and /api/ need the token).
+  router.get('/series', (ctx) => {
+    if (!series) throw new DfsError('not_found', 'this node keeps no chart data');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = series.charts();
   });
 
   app.use(router.routes());

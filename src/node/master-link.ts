@@ -166,6 +166,7 @@ export class MasterLink {
       ...(removed.length > 0 && { removed }),
       ...(kept.length > 0 && { kept }),
       ...(writeError && { writeError }),
+      io: this.state.store.io,
     };
     const answer = await this.call<HeartbeatResponse>('/internal/heartbeat', body);
     // Heard: what was sent is off the list (changes made meanwhile stay for the next one).

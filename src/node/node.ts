@@ -6,12 +6,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeConfig } from '../config.js';
 import type { Logger } from '../http/errors.js';
+import { withFields } from '../http/log.js';
+import { Monitoring } from '../http/monitoring.js';
+import { sampleEvery } from '../http/series.js';
 import { type Listening, serve } from '../http/serve.js';
 import { ChunkStore } from '../storage/chunk-store.js';
 import { lockFolder } from '../storage/folder-lock.js';
 import { createNodeApp } from './app.js';
 import { MasterLink } from './master-link.js';
+import { registerNodeMetrics } from './metrics.js';
 import { Scrubber } from './scrubber.js';
+import { NodeSeries } from './series.js';
 import { NodeState } from './state.js';
 import { Worker } from './worker.js';
 
@@ -45,14 +50,20 @@ async function nodeId(data: string): Promise<string> {
 /** Starts a node: locks its folder, opens the store, listens, and begins registering with every master. */
 export async function startNode(
   config: Readonly<NodeConfig>,
-  log: Logger = console.error,
+  daemonLog: Logger = console.error,
 ): Promise<RunningNode> {
   const lock = await lockFolder(config.data, 'node');
   let listening: Listening | undefined;
+  let stopSampling = () => {};
   try {
     const store = await ChunkStore.open(config.data, { packLimit: config.packLimit });
     const state = new NodeState(await nodeId(config.data), store);
-    const app = createNodeApp({ config, store, state, log });
+    const log = withFields(daemonLog, { node: state.id });
+    const monitoring = new Monitoring(config, log);
+    registerNodeMetrics(monitoring.registry, store);
+    const series = new NodeSeries(store, monitoring.http, config.seriesStep);
+    stopSampling = sampleEvery(config.seriesStep, (now) => series.sample(now));
+    const app = createNodeApp({ config, store, state, log, monitoring, series });
     listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
     state.url = config.advertise || listening.url;
     const links: MasterLink[] = [];
@@ -76,7 +87,7 @@ export async function startNode(
       for (const link of links) link.changed(id, kind);
     };
     store.onLost = (id) => {
-      log(`node ${state.id}: chunk ${id} vanished from the disk`);
+      log(`node ${state.id}: chunk ${id} vanished from the disk`, { level: 'warn', chunk: id });
       for (const link of links) link.reportLost([id], 'missing');
     };
     const scrubber = new Scrubber(store, state, config, log, async (ids) => {
@@ -103,6 +114,7 @@ export async function startNode(
           for (const link of links) link.stop();
           scrubber.stop();
           clearInterval(compaction);
+          stopSampling();
           await served.close();
           await store.close();
           await lock.release();
@@ -111,6 +123,7 @@ export async function startNode(
       },
     };
   } catch (err) {
+    stopSampling();
     await listening?.close();
     await lock.release();
     throw err;

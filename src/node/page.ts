@@ -1,6 +1,14 @@
 // A storage node's status page.
 
-import { type Card, card, escapeHtml as e, fillLevel, page, usedPercent } from '../http/html.js';
+import {
+  type Card,
+  card,
+  chartsSection,
+  escapeHtml as e,
+  fillLevel,
+  page,
+  usedPercent,
+} from '../http/html.js';
 import { formatAgo, formatBytes, formatDuration } from '../protocol/format.js';
 import type { NodeSnapshot } from './state.js';
 
@@ -8,6 +16,16 @@ function scrubText(scrub: NodeSnapshot['scrub']): string {
   if (!scrub) return 'not yet run';
   const finished = scrub.finished ? `finished ${formatAgo(scrub.finished)}` : 'not finished yet';
   return `${scrub.running ? 'running; ' : ''}${finished}, ${scrub.checked} chunks checked, ${scrub.corrupt} corrupt`;
+}
+
+// The scrub pass under way, as a bar (the last finished pass is in the table).
+function scrubProgress(scrub: NodeSnapshot['scrub']): string {
+  if (!scrub?.running) return '';
+  const total = Math.max(scrub.total ?? scrub.checked, scrub.checked);
+  const pct = total ? Math.floor((scrub.checked / total) * 100) : 100;
+  return `<h2>Scrubbing · ${pct}%</h2>
+<progress class="meter" id="scrub-progress" max="${total || 1}" value="${total ? scrub.checked : 1}" aria-label="scrub ${pct}% done"></progress>
+<p class="muted small" id="scrub-state">${scrub.checked} of ${total} chunks checked in this pass, ${scrub.corrupt} corrupt</p>`;
 }
 
 /** Renders the node's page from a snapshot. */
@@ -52,11 +70,14 @@ export function renderNodePage(s: NodeSnapshot): string {
   const body = `<header class="bar" id="bar" data-live><h1>dfs node</h1>
 <span class="badge ${state[0]}" id="registration">${state[1]}</span><span class="spacer"></span>
 <span class="muted small">${e(s.url)}</span></header>
-<main class="narrow" id="node" data-live>
+<main class="narrow"><div id="node" data-live>
 <section class="cards">${cards.map(card).join('')}</section>
 <h2>Disk · ${usedPct}% used</h2>
 <progress class="meter ${fillLevel(usedPct)}" max="100" value="${usedPct}" aria-label="disk ${usedPct}% used"></progress>
+${scrubProgress(s.scrub)}
 <div class="scroll"><table class="kv" id="node-status">${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${v}</td></tr>`).join('')}</table></div>
+</div>
+${chartsSection('/series')}
 </main>`;
-  return page({ title: `dfs node ${s.id}`, body, script: 'refresh.js' });
+  return page({ title: `dfs node ${s.id}`, body, script: 'node-page.js' });
 }

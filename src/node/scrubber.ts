@@ -38,7 +38,14 @@ export class Scrubber {
   /** One full pass over the store; returns the ids found corrupt. */
   async pass(): Promise<string[]> {
     const corrupt: string[] = [];
-    const scrub = { running: true, finished: this.state.scrub?.finished ?? 0, checked: 0, corrupt: 0 };
+    const ids = this.store.ids();
+    const scrub = {
+      running: true,
+      finished: this.state.scrub?.finished ?? 0,
+      checked: 0,
+      corrupt: 0,
+      total: ids.length,
+    };
     this.state.scrub = scrub;
     const started = Date.now();
     let bytes = 0;
@@ -48,18 +55,18 @@ export class Scrubber {
       const due = (bytes / this.config.scrubRate) * 1000 - (Date.now() - started);
       if (due > 5) await sleep(due);
     };
-    for (const id of this.store.ids()) {
+    for (const id of ids) {
       if (this.stopped) break;
       try {
         if (!(await this.store.verify(id, throttle))) {
           corrupt.push(id);
           await this.store.quarantine(id);
-          this.log(`scrub: chunk ${id} is corrupt; quarantined`);
+          this.log(`scrub: chunk ${id} is corrupt; quarantined`, { level: 'warn', chunk: id });
         }
       } catch (err) {
         // A chunk deleted during the pass is not rot.
         if ((err as { code?: string }).code !== 'not_found')
-          this.log(`scrub: ${id}: ${(err as Error).message}`);
+          this.log(`scrub: ${id}: ${(err as Error).message}`, { level: 'warn', chunk: id });
       }
       scrub.checked++;
       scrub.corrupt = corrupt.length;

@@ -21,8 +21,11 @@ export interface NodeSnapshot {
   bytesIn: number;
   bytesOut: number;
   startedAt: number;
-  scrub?: ScrubSummary & { running: boolean };
+  scrub?: ScrubState;
 }
+
+/** The scrubber's current or last pass: `total` chunks to check in it, `checked` so far. */
+export type ScrubState = ScrubSummary & { running: boolean; total?: number };
 
 /** Mutable state of a running node. */
 export class NodeState {
@@ -37,7 +40,7 @@ export class NodeState {
   bytesIn = 0;
   bytesOut = 0;
   readonly startedAt = Date.now();
-  scrub: (ScrubSummary & { running: boolean }) | undefined;
+  scrub: ScrubState | undefined;
 
   constructor(id: string, store: ChunkStore) {
     this.id = id;

@@ -188,6 +188,23 @@ export interface RegisterRequest {
 }
 
 /** Node → master: `POST /internal/heartbeat`. */
+/** A node's disk work since it started (running totals), for metrics and the master's charts. */
+export interface NodeIo {
+  /** Chunks written and made durable, and their bytes. */
+  writes: number;
+  bytesWritten: number;
+  /** Chunk reads (for clients and repair copies; the scrubber's are apart), and their bytes. */
+  reads: number;
+  bytesRead: number;
+  /** Chunk writes made durable by fsync (file and folder), and the seconds that took. */
+  fsyncs: number;
+  fsyncSeconds: number;
+  /** Bytes re-hashed to check chunks (scrubs and checks a reader asked for). */
+  scrubbedBytes: number;
+  /** Copies found corrupt and quarantined. */
+  corrupt: number;
+}
+
 export interface HeartbeatRequest {
   id: string;
   capacity: number;
@@ -203,6 +220,8 @@ export interface HeartbeatRequest {
   kept?: string[];
   /** Set while the node cannot write to its disk (read-only, failing): it gets no new chunks. */
   writeError?: string;
+  /** The node's disk work so far, for the master's charts. */
+  io?: NodeIo;
 }
 
 /** Work the master hands a node in a heartbeat answer. */

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DfsError, toDfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
+import type { NodeIo } from '../protocol/types.js';
 import { PackStore } from './pack-store.js';
 
 // Writes are gathered into runs of this size before they reach the disk.
@@ -71,6 +72,19 @@ export class ChunkStore {
   onChange: (id: string, kind: 'added' | 'removed') => void = () => {};
   /** Why the last write failed, while the disk cannot be written (read-only, failing); cleared by a good write. */
   writeError: string | undefined;
+  /** Disk work since the store opened (plain counters: metrics and heartbeats read them). */
+  readonly io: NodeIo = {
+    writes: 0,
+    bytesWritten: 0,
+    reads: 0,
+    bytesRead: 0,
+    fsyncs: 0,
+    fsyncSeconds: 0,
+    scrubbedBytes: 0,
+    corrupt: 0,
+  };
+  /** Called with the seconds each chunk write spent in fsync (its file, then its folder). */
+  onSynced: (seconds: number) => void = () => {};
 
   private constructor(
     root: string,
@@ -106,7 +120,8 @@ export class ChunkStore {
     const actual = createHash('sha256').update(data).digest('hex');
     if (actual !== id) throw new DfsError('checksum_mismatch', `chunk body hashes to ${actual}, not ${id}`);
     try {
-      await this.packs.put(id, data);
+      // The batch's fsync is this write's fsync: the time it waited for durability is what counts.
+      this.noteWrite(data.length, await this.packs.put(id, data));
     } catch (err) {
       this.failed((err as DfsError).cause ?? err);
       throw err instanceof DfsError ? err : toDfsError(err);
@@ -311,14 +326,19 @@ export class ChunkStore {
           if (actual !== id) {
             throw new DfsError('checksum_mismatch', `chunk body hashes to ${actual}, not ${id}`);
           }
+          let syncing = performance.now();
           await handle.sync();
+          let synced = performance.now() - syncing;
           // Belt and braces: never rename a file shorter than what was received.
           if ((await handle.stat()).size !== size)
             throw new DfsError('unavailable', 'disk full: short chunk write');
           await close();
           await realDir(path.dirname(finalPath));
           await fs.rename(tmpPath, finalPath);
+          syncing = performance.now();
           await syncDir(path.dirname(finalPath));
+          synced = (synced + performance.now() - syncing) / 1000;
+          this.noteWrite(size, synced);
           const isNew = !this.sizes.has(id);
           this.track(id, size);
           this.written.set(id, ++this.writes);
@@ -334,8 +354,23 @@ export class ChunkStore {
     };
   }
 
+  private noteWrite(size: number, synced: number): void {
+    this.io.writes++;
+    this.io.bytesWritten += size;
+    this.io.fsyncs++;
+    this.io.fsyncSeconds += synced;
+    this.onSynced(synced);
+  }
+
   /** Opens chunk `id` for reading, optionally bytes `start..end` inclusive. */
   async read(id: string, start?: number, end?: number): Promise<ChunkReader> {
+    const reader = await this.open(id, start, end);
+    this.io.reads++;
+    this.io.bytesRead += reader.data?.length ?? (end ?? reader.size - 1) - (start ?? 0) + 1;
+    return reader;
+  }
+
+  private async open(id: string, start?: number, end?: number): Promise<ChunkReader> {
     if (this.packs.has(id)) {
       try {
         return await this.packs.read(id, start, end);
@@ -443,14 +478,16 @@ export class ChunkStore {
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toDfsError(err);
     }
     this.untrack(id);
+    this.io.corrupt++;
   }
 
   /** Re-hashes chunk `id` from disk; true when its bytes still match its name. */
   async verify(id: string, onBytes?: (n: number) => Promise<void>): Promise<boolean> {
-    const { stream, data } = await this.read(id);
+    const { stream, data } = await this.open(id);
     const hash = createHash('sha256');
     for await (const piece of data ? [data] : (stream as AsyncIterable<Buffer>)) {
       hash.update(piece);
+      this.io.scrubbedBytes += piece.length;
       if (onBytes) await onBytes(piece.length);
     }
     return hash.digest('hex') === id;

@@ -38,7 +38,8 @@ interface Pack {
 interface Pending {
   id: string;
   data: Buffer | undefined;
-  done: (err?: unknown) => void;
+  /** Called with the seconds the batch's fdatasync took, or with the error. */
+  done: (err: unknown, synced: number) => void;
 }
 
 const NAME = /^(\d{8})\.pack$/;
@@ -146,8 +147,11 @@ export class PackStore {
     return { chunks: this.index.size, bytes };
   }
 
-  /** Stores chunk `id`; resolves once it is durable. The caller has checked that `data` hashes to `id`. */
-  put(id: string, data: Buffer): Promise<void> {
+  /**
+   * Stores chunk `id`; resolves once it is durable, with the seconds its batch's fdatasync took.
+   * The caller has checked that `data` hashes to `id`.
+   */
+  put(id: string, data: Buffer): Promise<number> {
     return this.enqueue(id, data);
   }
 
@@ -161,10 +165,10 @@ export class PackStore {
     return true;
   }
 
-  private enqueue(id: string, data: Buffer | undefined): Promise<void> {
+  private enqueue(id: string, data: Buffer | undefined): Promise<number> {
     if (this.closed) return Promise.reject(new DfsError('unavailable', 'the chunk store is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id, data, done: (err) => (err ? reject(err) : resolve()) });
+      this.queue.push({ id, data, done: (err, synced) => (err ? reject(err) : resolve(synced)) });
       if (!this.running) {
         this.running = true;
         this.flushing = this.flush();
@@ -195,7 +199,9 @@ export class PackStore {
           at += HEADER_SIZE + size;
         }
         await writeAll(pack.handle, buffers, pack.size);
+        const syncing = performance.now();
         await pack.handle.datasync();
+        const synced = (performance.now() - syncing) / 1000;
         pack.size = at;
         // In the order written. A tombstone's chunk left the index when it was deleted, so an
         // entry found now is a copy placed earlier in this batch: the later tombstone wins.
@@ -211,10 +217,10 @@ export class PackStore {
             pack.live += location.size;
           }
         }
-        for (const item of batch) item.done();
+        for (const item of batch) item.done(undefined, synced);
       } catch (err) {
         const error = err instanceof DfsError ? err : toDfsError(err);
-        for (const item of batch) item.done(error);
+        for (const item of batch) item.done(error, 0);
       }
     }
   }

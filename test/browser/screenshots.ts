@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bytes, randomData, startCluster } from '../helpers/cluster.js';
+import { bytes, collect, randomData, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { throttleUpload } from './support/pages.js';
@@ -12,11 +12,24 @@ import { throttleUpload } from './support/pages.js';
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 const ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/web/assets');
 const VIEWPORT = { width: 1000, height: 650 };
+// The dashboard and node pages are taller: their charts come below the tables.
+const TALL = { width: 1000, height: 1250 };
+
+/** Uploads and reads files of mixed sizes until `until` (ms), so that the charts have something to show. */
+async function traffic(cluster: TestCluster, until: number): Promise<void> {
+  for (let i = 0; Date.now() < until; i++) {
+    const size = 50_000 + ((i * 7919) % 900_000);
+    await cluster.sdk.upload(bytes(randomData(size)), `/activity/${i % 40}.bin`);
+    if (i % 2 === 1) await collect(cluster.sdk.download(`/activity/${Math.floor(i / 2) % 40}.bin`));
+    await new Promise((resolve) => setTimeout(resolve, 40 + ((i * 37) % 120)));
+  }
+}
 
 async function main(): Promise<void> {
   if (!chromiumAvailable()) process.exit(1);
   await fs.mkdir(OUT, { recursive: true });
-  const cluster = await startCluster({ nodes: 3, webClient: true, chunkSize: '256KiB' });
+  // A sample every second: a minute of chart in a minute.
+  const cluster = await startCluster({ nodes: 3, webClient: true, chunkSize: '256KiB', seriesStep: 1 });
   const browser = await launchChromium();
   try {
     const files: [string, number][] = [
@@ -50,9 +63,12 @@ async function main(): Promise<void> {
     await page.locator('#transfers button', { hasText: 'Cancel' }).click();
     await state.filter({ hasText: 'cancelled' }).waitFor();
 
+    await traffic(cluster, Date.now() + 45_000);
     await waitFor(async () => (await cluster.sdk.status()).chunks > 0, 'chunk health to be counted');
+    await page.setViewportSize(TALL);
     await page.goto(`${cluster.master.url}/`);
     await page.locator('#file-results li').first().waitFor();
+    await page.locator('figure[data-chart="fsync"][data-points]').waitFor();
     await page.screenshot({ path: path.join(OUT, 'dashboard.png') });
 
     const node = cluster.nodes[0];
@@ -68,6 +84,7 @@ async function main(): Promise<void> {
     });
     await page.goto(`${node.url}/`);
     await page.locator('#node-status').waitFor();
+    await page.locator('figure[data-chart="scrub"][data-points]').waitFor();
     await page.screenshot({ path: path.join(OUT, 'node.png') });
     for (const name of ['client.png', 'dashboard.png', 'node.png']) {
       const { size } = await fs.stat(path.join(OUT, name));

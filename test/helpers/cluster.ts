@@ -26,6 +26,10 @@ export interface ClusterOptions {
   /** Chunks up to this size go to pack files; default 16KiB (64 KiB test chunks get files). */
   packLimit?: string;
   maxFileSize?: string;
+  /** Seconds between two points of the pages' charts (10 in production). */
+  seriesStep?: number;
+  /** Serve /metrics without the token. */
+  metricsPublic?: boolean;
   webClient?: boolean;
 }
 
@@ -93,6 +97,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     scrubInterval: opts.scrubInterval ?? 0,
     packLimit: opts.packLimit ?? '16KiB',
     maxFileSize: opts.maxFileSize ?? '1TiB',
+    seriesStep: opts.seriesStep ?? 10,
+    metricsPublic: opts.metricsPublic ?? false,
   };
   const dir = await tempDir();
   const logs: string[] = [];
@@ -111,6 +117,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       heartbeatTimeout: options.heartbeatTimeout,
       gcGrace: options.gcGrace,
       maxFileSize: options.maxFileSize,
+      seriesStep: options.seriesStep,
+      metricsPublic: options.metricsPublic,
     },
     env,
   );
@@ -135,6 +143,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
           heartbeatInterval: options.heartbeatInterval,
           scrubInterval: options.scrubInterval,
           packLimit: options.packLimit,
+          seriesStep: options.seriesStep,
+          metricsPublic: options.metricsPublic,
         },
         env,
       );
@@ -168,7 +178,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   for (let i = 0; i < options.nodes; i++) await cluster.addNode();
   if (opts.webClient) {
     cluster.client = await startClient(
-      clientConfig({ port: 0, master: master.url, token: options.token }, env),
+      clientConfig(
+        { port: 0, master: master.url, token: options.token, metricsPublic: options.metricsPublic },
+        env,
+      ),
       log,
     );
   }

@@ -17,7 +17,8 @@ export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 /** The secret every test daemon shares. */
 export const SECRET = 'fault-test-secret';
 // "master listening on URL" / "node ID listening on URL" (stderr, printed once the daemon serves).
-const LISTENING = /(?:master|node ([\w-]+)) listening on (http:\/\/\S+)/;
+// (With --log-format json the line is a JSON object: the URL ends at its closing quote.)
+const LISTENING = /(?:master|node ([\w-]+)) listening on (http:\/\/[^\s"]+)/;
 // Daemons must be up within this time.
 const START_TIMEOUT = 20_000;
 

@@ -2,6 +2,7 @@
 // to its chunk map at /files/<path>; the rest of the page refreshes itself.
 
 import './refresh.js';
+import './charts.js';
 import { encodePath } from './api.js';
 import { formatBytes } from './format.js';
 
