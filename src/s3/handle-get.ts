@@ -1,0 +1,50 @@
+// GetObject and HeadObject: conditions, ranges, stored headers, bytes streamed in flat memory.
+
+import { enforceOutcome, readConditions } from './conditional.js';
+import { headerValue } from './headers.js';
+import { sendEmpty } from './middleware.js';
+import { setObjectHeaders } from './object-meta.js';
+import { objectPath } from './object-paths.js';
+import { requireObject } from './objects.js';
+import { objectRange } from './range.js';
+import { bucketOf, keyOfRoute, type S3Request } from './request.js';
+
+/** GetObject and HeadObject (a HEAD answers what the GET would, without the body). */
+export async function getObject(request: S3Request): Promise<void> {
+  const { ctx, headers } = request;
+  const { bucket } = bucketOf(request);
+  const key = keyOfRoute(request);
+  const { object, file } = await requireObject(request, bucket, key, objectPath(bucket, key));
+  enforceOutcome(readConditions(headers, object), object);
+  const range = objectRange(headerValue(headers, 'range'), object.size);
+  setObjectHeaders(ctx, object, request.route.query, range === undefined);
+  const status = range ? 206 : 200;
+  const length = range ? range.end - range.start + 1 : object.size;
+  if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${object.size}`);
+  if (ctx.method === 'HEAD') {
+    sendEmpty(ctx, status, length);
+    return;
+  }
+  // Written straight to the socket with the SDK's recycled chunk buffers: flat memory at any size.
+  ctx.respond = false;
+  ctx.length = length;
+  ctx.res.writeHead(status);
+  if (!file || length === 0) {
+    ctx.res.end();
+    return;
+  }
+  try {
+    await request.deps.sdk.downloadTo(file.path, ctx.res, {
+      info: file,
+      start: range?.start,
+      end: range?.end,
+      signal: request.signal,
+    });
+    ctx.res.end();
+  } catch (err) {
+    // The headers are gone: cutting the connection is how the client learns the body is short.
+    if (!request.signal.aborted)
+      request.deps.log(`GET ${file.path} failed mid-stream: ${(err as Error).message}`);
+    ctx.res.destroy();
+  }
+}
