@@ -29,9 +29,9 @@ export interface S3ClusterOptions extends ClusterOptions {
   domains?: string[];
 }
 
-/** Starts a cluster (64 KiB chunks by default) and a gateway on port 0. */
+/** Starts a cluster (1 MiB chunks by default: a 5 MiB part is several) and a gateway on port 0. */
 export async function startS3Cluster(options: S3ClusterOptions = {}): Promise<S3Cluster> {
-  const cluster = await startCluster(options);
+  const cluster = await startCluster({ chunkSize: '1MiB', ...options });
   const config = s3Config(
     {
       port: 0,
@@ -80,7 +80,7 @@ export function runTool(
     const child = execFile(
       file,
       args,
-      { env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 64 << 20, timeout: 120_000 },
+      { env: options.env ?? toolEnv(), cwd: options.cwd, maxBuffer: 64 << 20, timeout: 120_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
@@ -88,6 +88,15 @@ export function runTool(
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
+}
+
+/**
+ * This process's environment without AWS_* variables (a machine's AWS_CA_BUNDLE makes rclone
+ * refuse to start on plain HTTP), plus `extra`.
+ */
+export function toolEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
+  return { ...env, ...extra };
 }
 
 /** True when `file` exists; otherwise prints one loud warning naming what is skipped. */
