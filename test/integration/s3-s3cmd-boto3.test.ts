@@ -37,7 +37,13 @@ describe('s3 gateway: Debian s3cmd and boto3', function () {
 
   describe('s3cmd', () => {
     const s3cmd = async (...args: string[]) => {
-      const r = await runTool(S3CMD, ['-c', path.join(dir, 's3cmd.cfg'), '--no-ssl', '--no-progress', ...args]);
+      const r = await runTool(S3CMD, [
+        '-c',
+        path.join(dir, 's3cmd.cfg'),
+        '--no-ssl',
+        '--no-progress',
+        ...args,
+      ]);
       if (r.code !== 0) throw new Error(`s3cmd ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
       return r.stdout;
     };
@@ -119,7 +125,11 @@ print(json.dumps({'etag': head['ETag'], 'length': head['ContentLength'], 'put': 
       });
       expect(r.stderr).to.equal('');
       const out = JSON.parse(r.stdout) as Record<string, unknown>;
-      const parts = [0, 1, 2].map((i) => createHash('md5').update(data.subarray(i * (5 << 20), (i + 1) * (5 << 20))).digest());
+      const parts = [0, 1, 2].map((i) =>
+        createHash('md5')
+          .update(data.subarray(i * (5 << 20), (i + 1) * (5 << 20)))
+          .digest(),
+      );
       expect(out).to.deep.equal({
         etag: `"${md5(Buffer.concat(parts))}-3"`,
         length: data.length,
