@@ -128,7 +128,8 @@ export async function presignedUrl(
       port: Number(target.port),
       path,
       query,
-      headers: { host: target.host, ...request.headers },
+      // As the S3 client presigns: the body is not part of the signature.
+      headers: { host: target.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...request.headers },
     },
     { expiresIn: request.expiresIn, signingDate: request.date },
   );

@@ -15,8 +15,8 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { codeOf, signedRequest } from '../helpers/s3-raw.js';
 import { failure, type S3Cluster, startS3Cluster } from '../helpers/s3-cluster.js';
+import { codeOf, signedRequest } from '../helpers/s3-raw.js';
 
 const MiB = 1 << 20;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
@@ -26,14 +26,25 @@ describe('s3 gateway: multipart uploads', function () {
   let s3: S3Cluster;
   let client: S3Client;
   const create = async (key: string) =>
-    (await client.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: key, ContentType: 'text/x-parts' })))
-      .UploadId as string;
+    (
+      await client.send(
+        new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: key, ContentType: 'text/x-parts' }),
+      )
+    ).UploadId as string;
   const part = async (key: string, uploadId: string, n: number, body: Buffer) =>
-    (await client.send(new UploadPartCommand({ Bucket: 'mpu', Key: key, UploadId: uploadId, PartNumber: n, Body: body })))
-      .ETag as string;
+    (
+      await client.send(
+        new UploadPartCommand({ Bucket: 'mpu', Key: key, UploadId: uploadId, PartNumber: n, Body: body }),
+      )
+    ).ETag as string;
   const complete = (key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[]) =>
     client.send(
-      new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: 'mpu',
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
     );
 
   before(async () => {
@@ -68,8 +79,12 @@ describe('s3 gateway: multipart uploads', function () {
     expect((await complete('twice.bin', id, parts)).ETag).to.equal(etag);
     const got = await client.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'twice.bin' }));
     expect(got.ContentType).to.equal('text/x-parts');
-    expect(Buffer.from(await got.Body?.transformToByteArray() ?? []).equals(Buffer.concat([one, two]))).to.equal(true);
-    const gone = await failure(client.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'twice.bin', UploadId: id })));
+    expect(
+      Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(Buffer.concat([one, two])),
+    ).to.equal(true);
+    const gone = await failure(
+      client.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'twice.bin', UploadId: id })),
+    );
     expect(gone.name).to.equal('NoSuchUpload');
   });
 
@@ -77,7 +92,9 @@ describe('s3 gateway: multipart uploads', function () {
     const id = await create('rules.bin');
     const small = await part('rules.bin', id, 1, randomBytes(1000));
     const last = await part('rules.bin', id, 2, randomBytes(1000));
-    const wrong = await failure(complete('rules.bin', id, [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }]));
+    const wrong = await failure(
+      complete('rules.bin', id, [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }]),
+    );
     expect(wrong.name).to.equal('InvalidPart');
     const missing = await failure(complete('rules.bin', id, [{ PartNumber: 3, ETag: small }]));
     expect(missing.name).to.equal('InvalidPart');
@@ -94,7 +111,11 @@ describe('s3 gateway: multipart uploads', function () {
       body: `<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>${last}</ETag></Part><Part><PartNumber>1</PartNumber><ETag>${small}</ETag></Part></CompleteMultipartUpload>`,
     });
     expect(codeOf(order)).to.equal('InvalidPartOrder');
-    const malformed = await signedRequest(s3.url, { method: 'POST', path: `/mpu/rules.bin?uploadId=${id}`, body: '<nope' });
+    const malformed = await signedRequest(s3.url, {
+      method: 'POST',
+      path: `/mpu/rules.bin?uploadId=${id}`,
+      body: '<nope',
+    });
     expect(codeOf(malformed)).to.equal('MalformedXML');
     // A single small part is a whole object: the last part may be small.
     expect((await complete('rules.bin', id, [{ PartNumber: 2, ETag: last }])).ETag).to.match(/-1"$/);
@@ -114,8 +135,12 @@ describe('s3 gateway: multipart uploads', function () {
     expect(open.Uploads?.map((u) => [u.Key, u.UploadId])).to.deep.equal([['dir/abort-me.bin', id]]);
     const rolled = await client.send(new ListMultipartUploadsCommand({ Bucket: 'mpu', Delimiter: '/' }));
     expect(rolled.CommonPrefixes?.map((p) => p.Prefix)).to.include('dir/');
-    await client.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'dir/abort-me.bin', UploadId: id }));
-    const again = await failure(client.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'dir/abort-me.bin', UploadId: id })));
+    await client.send(
+      new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'dir/abort-me.bin', UploadId: id }),
+    );
+    const again = await failure(
+      client.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'dir/abort-me.bin', UploadId: id })),
+    );
     expect([again.name, again.$metadata.httpStatusCode]).to.deep.equal(['NoSuchUpload', 404]);
     const none = await client.send(new ListMultipartUploadsCommand({ Bucket: 'mpu', Prefix: 'dir/' }));
     expect(none.Uploads ?? []).to.deep.equal([]);
@@ -126,7 +151,13 @@ describe('s3 gateway: multipart uploads', function () {
     await client.send(new PutObjectCommand({ Bucket: 'mpu', Key: 'source.bin', Body: source }));
     const id = await create('copied.bin');
     const whole = await client.send(
-      new UploadPartCopyCommand({ Bucket: 'mpu', Key: 'copied.bin', UploadId: id, PartNumber: 1, CopySource: 'mpu/source.bin' }),
+      new UploadPartCopyCommand({
+        Bucket: 'mpu',
+        Key: 'copied.bin',
+        UploadId: id,
+        PartNumber: 1,
+        CopySource: 'mpu/source.bin',
+      }),
     );
     expect(whole.CopyPartResult?.ETag).to.equal(`"${md5(source)}"`);
     const range = await client.send(
@@ -146,10 +177,15 @@ describe('s3 gateway: multipart uploads', function () {
     ]);
     const got = await client.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'copied.bin' }));
     const expected = Buffer.concat([source, source.subarray(100, 1100)]);
-    expect(Buffer.from(await got.Body?.transformToByteArray() ?? []).equals(expected)).to.equal(true);
+    expect(Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(expected)).to.equal(true);
     // The whole-object part is the source's own chunks.
-    const [src, copy] = await Promise.all([s3.cluster.sdk.stat('/mpu/source.bin'), s3.cluster.sdk.stat('/mpu/copied.bin')]);
-    expect(copy.chunks.slice(0, src.chunks.length).map((c) => c.id)).to.deep.equal(src.chunks.map((c) => c.id));
+    const [src, copy] = await Promise.all([
+      s3.cluster.sdk.stat('/mpu/source.bin'),
+      s3.cluster.sdk.stat('/mpu/copied.bin'),
+    ]);
+    expect(copy.chunks.slice(0, src.chunks.length).map((c) => c.id)).to.deep.equal(
+      src.chunks.map((c) => c.id),
+    );
     const bad = await failure(
       client.send(
         new UploadPartCopyCommand({
