@@ -17,14 +17,13 @@ export async function getObject(request: S3Request): Promise<void> {
   const { object, file } = await requireObject(request, bucket, key, objectPath(bucket, key));
   enforceOutcome(readConditions(headers, object), object);
   const range = objectRange(headerValue(headers, 'range'), object.size);
-  setObjectHeaders(ctx, object, request.route.query, range === undefined);
   const status = range ? 206 : 200;
   const length = range ? range.end - range.start + 1 : object.size;
+  // First: an empty body clears Content-Type, which the object's headers then set.
+  if (ctx.method === 'HEAD') sendEmpty(ctx, status, length);
+  setObjectHeaders(ctx, object, request.route.query, range === undefined);
   if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${object.size}`);
-  if (ctx.method === 'HEAD') {
-    sendEmpty(ctx, status, length);
-    return;
-  }
+  if (ctx.method === 'HEAD') return;
   // Written straight to the socket with the SDK's recycled chunk buffers: flat memory at any size.
   ctx.respond = false;
   ctx.length = length;
