@@ -72,7 +72,9 @@ export async function listBuckets(request: S3Request): Promise<void> {
 export async function createBucket(request: S3Request): Promise<void> {
   const { bucket, folder } = bucketOf(request);
   const location = parseCreateBucketConfiguration(await readBodyText(request.body, MAX_CONFIGURATION_BODY));
-  checkLocationConstraint(location, request.deps.region);
+  // The aws CLI with no region configured signs for us-east-1 and names the bucket's place aws-global.
+  const global = location === 'aws-global' && request.deps.region === 'us-east-1';
+  checkLocationConstraint(global ? undefined : location, request.deps.region);
   const state = await bucketState(request, folder);
   if (state === 'file')
     throw new S3Error(

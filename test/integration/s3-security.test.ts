@@ -45,7 +45,10 @@ describe('s3 gateway: bad input changes nothing and crashes nothing', function (
   before(async () => {
     arena = await startArena({ nodes: 2, chunkSize: '1MiB' });
     gateway = await startS3Gateway(
-      s3Config({ port: 0, master: arena.cluster.master.url, accessKey: ACCESS_KEY, secretKey: SECRET_KEY }, {}),
+      s3Config(
+        { port: 0, master: arena.cluster.master.url, accessKey: ACCESS_KEY, secretKey: SECRET_KEY },
+        {},
+      ),
       (line) => logs.push(line),
     );
     expect((await signed('PUT', '/sweep')).status).to.equal(200);
@@ -73,7 +76,10 @@ describe('s3 gateway: bad input changes nothing and crashes nothing', function (
         expect(answer.status, `${method} ${path}`).to.not.equal(200);
       }
       refused(await signed('POST', `${path}?uploads`), `POST ${path}?uploads`);
-      refused(await signed('PUT', '/sweep/copy', { 'x-amz-copy-source': `/sweep/${key}` }), `copy from ${key}`);
+      refused(
+        await signed('PUT', '/sweep/copy', { 'x-amz-copy-source': `/sweep/${key}` }),
+        `copy from ${key}`,
+      );
     }
     const kept = await signed('GET', '/sweep/kept.txt');
     expect(kept.body).to.equal('kept');
@@ -91,7 +97,10 @@ describe('s3 gateway: bad input changes nothing and crashes nothing', function (
     refused(await signed('GET', '/sweep/kept.txt?response-content-type=a%0d%0aX:%20y'), 'header injection');
     refused(await signed('PUT', '/sweep/meta', { 'x-amz-meta-big': 'v'.repeat(3000) }, 'x'), 'metadata');
     refused(await signed('PUT', '/sweep/type', { 'content-type': 'not a type' }, 'x'), 'content type');
-    refused(await signed('PUT', '/sweep/k?partNumber=1&uploadId=AAAAAAAAAAAAAAAA', {}, 'x'), 'no such upload');
+    refused(
+      await signed('PUT', '/sweep/k?partNumber=1&uploadId=AAAAAAAAAAAAAAAA', {}, 'x'),
+      'no such upload',
+    );
     refused(await signed('PUT', '/sweep/k?partNumber=0&uploadId=x', {}, 'x'), 'part 0');
     refused(await signed('GET', '/sweep/k?uploadId=../../x'), 'upload id');
   });
@@ -99,15 +108,33 @@ describe('s3 gateway: bad input changes nothing and crashes nothing', function (
   it('refuses hostile XML bodies', async () => {
     const bomb = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Delete><Object><Key>&b;</Key></Object></Delete>`;
     const xxe = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><Delete><Object><Key>&x;</Key></Object></Delete>`;
-    for (const body of [bomb, xxe, '<Delete>', '<Delete><Object/></Delete>', 'x'.repeat(10_000), `<Delete>${'<a>'.repeat(5000)}</Delete>`]) {
+    for (const body of [
+      bomb,
+      xxe,
+      '<Delete>',
+      '<Delete><Object/></Delete>',
+      'x'.repeat(10_000),
+      `<Delete>${'<a>'.repeat(5000)}</Delete>`,
+    ]) {
       const answer = await signed('POST', '/sweep?delete', {}, body);
       refused(answer, `Delete body ${body.slice(0, 30)}`);
       expect(codeOf(answer)).to.equal('MalformedXML');
     }
     const created = await signed('POST', '/sweep/mp?uploads');
     const id = /<UploadId>([^<]+)</.exec(created.body)?.[1] ?? '';
-    refused(await signed('POST', `/sweep/mp?uploadId=${id}`, {}, xxe.replace(/Delete/g, 'CompleteMultipartUpload')), 'complete XXE');
-    refused(await signed('PUT', '/sweep2', {}, '<CreateBucketConfiguration><LocationConstraint>mars-1</LocationConstraint></CreateBucketConfiguration>'), 'region');
+    refused(
+      await signed('POST', `/sweep/mp?uploadId=${id}`, {}, xxe.replace(/Delete/g, 'CompleteMultipartUpload')),
+      'complete XXE',
+    );
+    refused(
+      await signed(
+        'PUT',
+        '/sweep2',
+        {},
+        '<CreateBucketConfiguration><LocationConstraint>mars-1</LocationConstraint></CreateBucketConfiguration>',
+      ),
+      'region',
+    );
   });
 
   it('survives malformed framing: bad aws-chunked bodies, short bodies, hostile Authorization headers', async () => {
@@ -121,10 +148,18 @@ describe('s3 gateway: bad input changes nothing and crashes nothing', function (
     ];
     for (const request of cases) {
       const reply = await raw(gateway.url, [request], { halfClose: true });
-      expect(reply.status === 0 || (reply.status >= 400 && reply.status < 500), `${request.slice(0, 60)}: ${reply.status}`).to.equal(true);
+      expect(
+        reply.status === 0 || (reply.status >= 400 && reply.status < 500),
+        `${request.slice(0, 60)}: ${reply.status}`,
+      ).to.equal(true);
     }
     // A signed aws-chunked upload whose framing lies: never stored.
-    for (const body of ['zz\r\nabc\r\n0\r\n\r\n', '5\r\nabc\r\n0\r\n\r\n', '3\r\nabc\r\n', '3\r\nabcdef\r\n0\r\n\r\n']) {
+    for (const body of [
+      'zz\r\nabc\r\n0\r\n\r\n',
+      '5\r\nabc\r\n0\r\n\r\n',
+      '3\r\nabc\r\n',
+      '3\r\nabcdef\r\n0\r\n\r\n',
+    ]) {
       const answer = await signed(
         'PUT',
         '/sweep/chunked',
