@@ -6,6 +6,7 @@ import Koa, { type Context } from 'koa';
 import { type Logger, logAppErrors } from '../http/errors.js';
 import type { DfsClient } from '../sdk/client.js';
 import { fromDfsError } from './dfs-errors.js';
+import { S3Error } from './errors.js';
 import {
   createBucket,
   deleteBucket,
@@ -125,6 +126,9 @@ export function createS3App(deps: S3AppDeps): Koa {
         deps: handlerDeps,
       });
     } catch (err) {
+      // A client that hung up is no server failure: nothing was committed, nobody reads the answer.
+      if (abort.signal.aborted && !(err instanceof S3Error))
+        throw new S3Error('IncompleteBody', 'The client closed the connection', { cause: err });
       throw fromDfsError(err);
     } finally {
       ctx.res.off('close', hungUp);

@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { tempDir } from '../helpers/cluster.js';
 import {
@@ -13,6 +14,7 @@ import {
   startS3Cluster,
   toolPresent,
 } from '../helpers/s3-cluster.js';
+import { signedRequest } from '../helpers/s3-raw.js';
 import { md5sOf, sampleTree, treeMd5s, writeTree } from '../helpers/s3-tree.js';
 
 // Debian's aws; another, older one sits earlier on PATH on the development machines.
@@ -62,13 +64,12 @@ describe('s3 gateway: Debian aws CLI', function () {
     const tree = sampleTree();
     await writeTree(path.join(dir, 'up'), tree);
     await aws('s3', 'sync', path.join(dir, 'up'), 's3://cli/tree');
-    const listed = JSON.parse(
-      await aws('s3api', 'list-objects-v2', '--bucket', 'cli', '--prefix', 'tree/'),
-    ) as {
-      Contents: { Key: string; ETag: string; Size: number }[];
-    };
+    const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: 'cli', Prefix: 'tree/' }));
     const etags = Object.fromEntries(
-      listed.Contents.map((c) => [c.Key.slice('tree/'.length), c.ETag.replaceAll('"', '')]),
+      (listed.Contents ?? []).map((c) => [
+        String(c.Key).slice('tree/'.length),
+        String(c.ETag).replaceAll('"', ''),
+      ]),
     );
     expect(etags).to.deep.equal(md5sOf(tree));
     // A second sync finds nothing to do; a sync down reproduces the tree.
@@ -81,22 +82,19 @@ describe('s3 gateway: Debian aws CLI', function () {
     const data = randomBytes(20 << 20);
     await fs.writeFile(path.join(dir, 'big.bin'), data);
     await aws('s3', 'cp', path.join(dir, 'big.bin'), 's3://cli/big.bin');
-    const head = JSON.parse(await aws('s3api', 'head-object', '--bucket', 'cli', '--key', 'big.bin')) as {
-      ETag: string;
-      ContentLength: number;
-    };
+    const head = await s3.client().send(new HeadObjectCommand({ Bucket: 'cli', Key: 'big.bin' }));
     const parts = [0, 1, 2, 3].map((i) =>
       createHash('md5')
         .update(data.subarray(i * (5 << 20), (i + 1) * (5 << 20)))
         .digest(),
     );
-    expect(head).to.include({ ETag: `"${md5(Buffer.concat(parts))}-4"`, ContentLength: data.length });
+    expect([head.ETag, head.ContentLength]).to.deep.equal([`"${md5(Buffer.concat(parts))}-4"`, data.length]);
     await aws('s3', 'cp', 's3://cli/big.bin', path.join(dir, 'big.back'));
     expect(md5(await fs.readFile(path.join(dir, 'big.back')))).to.equal(md5(data));
   });
 
   it('presigns a GET; the URL changed to another key is refused', async () => {
-    await aws('s3', 'cp', path.join(dir, 'up', 'a.txt'), 's3://cli/presigned.txt');
+    await s3.client().send(new PutObjectCommand({ Bucket: 'cli', Key: 'presigned.txt', Body: 'alpha\n' }));
     const url = (await aws('s3', 'presign', 's3://cli/presigned.txt', '--expires-in', '60')).trim();
     const ok = await fetch(url);
     expect([ok.status, await ok.text()]).to.deep.equal([200, 'alpha\n']);
@@ -125,21 +123,13 @@ describe('s3 gateway: Debian aws CLI', function () {
     );
     expect(r.code).to.not.equal(0);
     expect(r.stderr).to.match(/BadDigest/);
-    const after = await runTool(
-      AWS,
-      ['--endpoint-url', s3.url, 's3api', 'head-object', '--bucket', 'cli', '--key', 'bad-md5'],
-      {
-        env,
-      },
-    );
-    expect(after.code).to.not.equal(0);
+    expect((await signedRequest(s3.url, { method: 'HEAD', path: '/cli/bad-md5' })).status).to.equal(404);
   });
 
   it('lists, removes recursively and removes the bucket', async () => {
     expect(await aws('s3', 'ls')).to.match(/ cli\n/);
     await aws('s3', 'rm', '--recursive', 's3://cli');
-    expect(await aws('s3', 'ls', 's3://cli')).to.equal('');
     await aws('s3', 'rb', 's3://cli');
-    expect(await aws('s3', 'ls')).to.not.match(/ cli\n/);
+    expect((await signedRequest(s3.url, { method: 'HEAD', path: '/cli' })).status).to.equal(404);
   });
 });
