@@ -174,6 +174,22 @@ describe('s3 gateway: bad input changes nothing and crashes nothing', function (
       refused(answer, `aws-chunked ${JSON.stringify(body)}`);
     }
     expect((await signed('HEAD', '/sweep/chunked')).status).to.equal(404);
+    // A client that hangs up half way through an upload: nothing stored, nothing logged.
+    let head = '';
+    await signedRequest(gateway.url, {
+      method: 'PUT',
+      path: '/sweep/cut',
+      unsignedPayload: true,
+      headers: { 'content-length': '3000000' },
+      tamper: (h) => {
+        head = `PUT /sweep/cut HTTP/1.1\r\n${Object.entries(h)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('')}\r\n`;
+        throw new Error('captured');
+      },
+    }).catch(() => undefined);
+    await raw(gateway.url, [head, Buffer.alloc(1_500_000, 1)], { destroy: true });
+    expect((await signed('HEAD', '/sweep/cut')).status).to.equal(404);
     expect((await signed('HEAD', '/sweep/raw')).status).to.equal(404);
   });
 });
