@@ -7,6 +7,7 @@ import { putPart } from './handle-multipart.js';
 import { headerValue } from './headers.js';
 import { EMPTY_MD5, MD5_ATTRIBUTE } from './object-meta.js';
 import { isFolderKey, objectPath } from './object-paths.js';
+import { readableFile } from './objects.js';
 import { copySourceRange } from './range.js';
 import { bucketOf, keyOfRoute, type S3Request, sendXml } from './request.js';
 import { MAX_PART_SIZE, requireUpload } from './uploads.js';
@@ -46,7 +47,8 @@ async function wholeSource(request: S3Request, source: FoundSource, uploadId: st
   let md5 = file.attributes[MD5_ATTRIBUTE];
   if (!md5) {
     const hash = createHash('md5');
-    for await (const piece of request.deps.sdk.download(file.path, { info: file, signal: request.signal }))
+    const info = await readableFile(request, file);
+    for await (const piece of request.deps.sdk.download(file.path, { info, signal: request.signal }))
       hash.update(piece);
     md5 = hash.digest('hex');
   }
@@ -66,7 +68,7 @@ async function rangeOfSource(
   if (!file) throw new S3Error('InvalidArgument', 'A folder object has no bytes to copy a range of');
   const hash = createHash('md5');
   const bytes = request.deps.sdk.download(file.path, {
-    info: file,
+    info: await readableFile(request, file),
     start: range.start,
     end: range.end,
     signal: request.signal,

@@ -17,6 +17,9 @@ import { findObject } from './objects.js';
 import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request } from './request.js';
 import { writeBody } from './write-body.js';
 
+// Bodies larger than this wait for the bucket check before a byte is stored.
+const CHECK_FIRST_BYTES = 1024 * 1024;
+
 /**
  * The generation a conditional write must find: `If-None-Match: *` is "no object yet" (0);
  * `If-Match` is checked against the current object and pins its generation. Undefined when the
@@ -47,9 +50,15 @@ export async function putObject(request: S3Request): Promise<void> {
   const metadata = metadataFromHeaders(headers);
   const attributes = contentAttributes(headers);
   const ifGeneration = await writeGeneration(request, path);
-  // The bucket check runs while the body streams: it costs a small PUT one round trip, not two.
+  // For a small body the bucket check runs while the body streams (one round trip, not two); a
+  // large one is checked first, so that a PUT into no bucket does not store gigabytes for nothing.
   const bucketCheck = bucketState(request, folder);
   bucketCheck.catch(() => {});
+  if (
+    (request.body.length ?? Number.POSITIVE_INFINITY) > CHECK_FIRST_BYTES &&
+    (await bucketCheck) !== 'exists'
+  )
+    throw noSuchBucket(bucket);
   const body = await writeBody(request);
   if ((await bucketCheck) !== 'exists') {
     await request.deps.sdk.api.abortUpload(body.written.uploadId).catch(() => {});
