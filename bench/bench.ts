@@ -20,6 +20,7 @@ import { metadataRows } from './rows/metadata.js';
 import { peerLargeRows } from './rows/peer-large.js';
 import { peerSmallRows } from './rows/peer-small.js';
 import { repairRows } from './rows/repair.js';
+import { s3Rows } from './rows/s3.js';
 import { smallRows } from './rows/small.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -79,6 +80,7 @@ const ROWS: [string[], string, (ctx: BenchContext) => Promise<Row[]>][] = [
   [['7'], 'repair', repairRows],
   [['8', '9'], 'peer-small', peerSmallRows],
   [['10'], 'peer-large', peerLargeRows],
+  [['11', '12'], 's3', s3Rows],
 ];
 
 async function main(): Promise<number> {

@@ -239,3 +239,61 @@ export function clientConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     masters: parseMasters(String(flags.master ?? defaultMaster(env))),
   });
 }
+
+/** The S3 gateway's configuration. */
+export interface S3Config extends DaemonConfig {
+  /** Base URLs of every master. */
+  masters: string[];
+  /** The region clients sign for and buckets report; default us-east-1. */
+  region: string;
+  /** Domains for virtual-hosted-style requests (`bucket.DOMAIN`); default none (path style only). */
+  domains: string[];
+  /** Access key of a single key pair (--access-key, $DFS_S3_ACCESS_KEY); '' for none. */
+  accessKey: string;
+  /** Its secret (--secret-key, $DFS_S3_SECRET_KEY). */
+  secretKey: string;
+  /** File of key pairs, one `ACCESS_KEY SECRET_KEY` a line (--credentials); '' for none. */
+  credentials: string;
+}
+
+/** The S3 gateway's default region (S3's own default). */
+export const DEFAULT_S3_REGION = 'us-east-1';
+/** The S3 gateway's default port. */
+export const DEFAULT_S3_PORT = 5004;
+
+/** Builds the S3 gateway's configuration; at least one key pair (flags, environment or file) is required. */
+export function s3Config(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<S3Config> {
+  const region = String(flags.region ?? DEFAULT_S3_REGION);
+  if (!/^[a-z0-9-]{1,64}$/.test(region))
+    throw new DfsError('bad_request', `--region must be a region name like us-east-1, got "${region}"`);
+  const domains = [flags.domain ?? []]
+    .flat()
+    .flatMap((d) => String(d).split(','))
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
+  for (const d of domains)
+    if (!/^[a-z0-9.-]+$/.test(d))
+      throw new DfsError('bad_request', `--domain must be a host name, got "${d}"`);
+  const accessKey = String(flags.accessKey ?? env.DFS_S3_ACCESS_KEY ?? '');
+  const secretKey = String(flags.secretKey ?? env.DFS_S3_SECRET_KEY ?? '');
+  if (Boolean(accessKey) !== Boolean(secretKey))
+    throw new DfsError(
+      'bad_request',
+      'an S3 access key needs its secret key, and a secret key its access key',
+    );
+  const credentials = String(flags.credentials ?? '');
+  if (!accessKey && !credentials)
+    throw new DfsError(
+      'bad_request',
+      'the S3 gateway needs credentials: --access-key and --secret-key, $DFS_S3_ACCESS_KEY and $DFS_S3_SECRET_KEY, or --credentials FILE',
+    );
+  return Object.freeze({
+    ...daemon(flags, env, DEFAULT_S3_PORT),
+    masters: parseMasters(String(flags.master ?? defaultMaster(env))),
+    region,
+    domains,
+    accessKey,
+    secretKey,
+    credentials,
+  });
+}

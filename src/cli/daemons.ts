@@ -1,7 +1,7 @@
-// `dfs master`, `dfs node`, `dfs client`: start one daemon in this process.
+// `dfs master`, `dfs node`, `dfs client`, `dfs s3`: start one daemon in this process.
 
 import type { Command } from 'commander';
-import { clientConfig, type DaemonConfig, masterConfig, nodeConfig } from '../config.js';
+import { clientConfig, type DaemonConfig, masterConfig, nodeConfig, s3Config } from '../config.js';
 import type { Logger } from '../http/errors.js';
 import { createLogger } from '../http/log.js';
 import { command, inheritGlobalOptions } from './context.js';
@@ -25,7 +25,7 @@ function listening(cmd: Command, port: string): Command {
     );
 }
 
-/** The three daemon commands; `started` receives each running daemon. */
+/** The daemon commands; `started` receives each running daemon. */
 export function daemonCommands(started: (running: Running) => void) {
   const master = listening(command('master', 'run the master (metadata, placement, repair)'), '5000')
     .option('--data <dir>', 'metadata folder', 'dfs-data/master')
@@ -81,5 +81,26 @@ export function daemonCommands(started: (running: Running) => void) {
       started(running);
     });
 
-  return [master, node, client];
+  const s3 = listening(command('s3', 'run the S3 gateway (aws cli, rclone, s3cmd, boto3, AWS SDKs)'), '5004')
+    .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
+    .option('--region <region>', 'region clients sign for and buckets report', 'us-east-1')
+    .option('--access-key <key>', 'access key of a key pair (default: $DFS_S3_ACCESS_KEY)')
+    .option('--secret-key <secret>', 'its secret key (default: $DFS_S3_SECRET_KEY)')
+    .option('--credentials <file>', 'file of key pairs, one "ACCESS_KEY SECRET_KEY" a line')
+    .option(
+      '--domain <domain...>',
+      'domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable or comma-separated',
+    )
+    .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
+    .option('--token <token>', 'access token of the cluster (default: $DFS_TOKEN)')
+    .action(async (flags) => {
+      const { startS3Gateway } = await import('../s3/gateway.js');
+      const config = s3Config(flags);
+      const log = daemonLog('s3', config);
+      const running = await startS3Gateway(config, log);
+      log(`s3 gateway listening on ${running.url}`, { url: running.url });
+      started(running);
+    });
+
+  return [master, node, client, s3];
 }

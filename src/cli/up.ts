@@ -1,4 +1,4 @@
-// `dfs up`: a whole local cluster (master, storage nodes, web client) as one process tree.
+// `dfs up`: a whole local cluster (master, storage nodes, web client, S3 gateway) as one process tree.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSecret } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
+import { generateKeyPair, parseCredentialsFile } from '../s3/credentials.js';
 import { command } from './context.js';
 import type { Running } from './main.js';
 
@@ -25,6 +26,37 @@ export async function clusterSecret(data: string): Promise<string> {
     await fs.writeFile(file, `${secret}\n`, { mode: 0o600 });
     return secret;
   }
+}
+
+/**
+ * The S3 key pair of a local cluster: `s3-credentials` in the data folder (mode 0600), made with
+ * a fresh pair on first start and kept afterwards.
+ */
+export async function s3Credentials(
+  data: string,
+): Promise<{ file: string; accessKey: string; secretKey: string }> {
+  const file = path.join(data, 's3-credentials');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    const pair = generateKeyPair();
+    await fs.mkdir(data, { recursive: true });
+    text = `# S3 key pairs of this dfs cluster, one "ACCESS_KEY SECRET_KEY" a line\n${pair.accessKey} ${pair.secretKey}\n`;
+    await fs.writeFile(file, text, { mode: 0o600 });
+  }
+  const [first] = parseCredentialsFile(text, file);
+  if (!first) throw new DfsError('bad_request', `${file} holds no S3 key pair`);
+  return { file, accessKey: first[0], secretKey: first[1] };
+}
+
+/** How to use the S3 gateway of a local cluster: an aws line and an rclone line. */
+export function s3Usage(url: string, accessKey: string, secretKey: string): string {
+  return (
+    `dfs up: S3 gateway ${url} (region us-east-1); try:\n` +
+    `  AWS_ACCESS_KEY_ID=${accessKey} AWS_SECRET_ACCESS_KEY=${secretKey} aws --endpoint-url ${url} --region us-east-1 s3 ls\n` +
+    `  rclone lsd ':s3,provider=Other,access_key_id=${accessKey},secret_access_key=${secretKey},endpoint="${url}":'\n`
+  );
 }
 
 /** A child daemon and the URL it announced. */
@@ -58,10 +90,11 @@ function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
 
 /** `dfs up`. */
 export function upCommand(started: (running: Running) => void) {
-  return command('up', 'start a local cluster: master, storage nodes and web client')
+  return command('up', 'start a local cluster: master, storage nodes, web client and S3 gateway')
     .option('--data <dir>', 'data folder', 'dfs-data')
     .option('--port <port>', 'master port; nodes take the next ports (0: any free ports)', '5000')
     .option('--client-port <port>', 'web client port', '5003')
+    .option('--s3-port <port>', 'S3 gateway port', '5004')
     .option('--nodes <n>', 'number of storage nodes', '2')
     .option('--host <host>', 'address every daemon binds', '127.0.0.1')
     .option('--chunk-size <bytes>', 'largest chunk, passed to the master')
@@ -70,6 +103,7 @@ export function upCommand(started: (running: Running) => void) {
       const count = Number(flags.nodes);
       const port = Number(flags.port);
       const clientPort = port === 0 ? 0 : Number(flags.clientPort);
+      const s3Port = port === 0 ? 0 : Number(flags.s3Port);
       if (!Number.isInteger(count) || count < 1 || count > 32) {
         throw new DfsError('bad_request', '--nodes must be 1 to 32');
       }
@@ -78,6 +112,7 @@ export function upCommand(started: (running: Running) => void) {
       }
       const data = path.resolve(flags.data);
       const secret = process.env.DFS_SECRET || (await clusterSecret(data));
+      const keys = await s3Credentials(data);
       const env = { ...process.env, DFS_SECRET: secret };
       const host = flags.host as string;
       const children: Child[] = [];
@@ -107,7 +142,7 @@ export function upCommand(started: (running: Running) => void) {
         const masterUrl = await master.url;
         let nodePort = port === 0 ? 0 : port + 1;
         for (let i = 1; i <= count; i++) {
-          if (nodePort !== 0 && nodePort === clientPort) nodePort++;
+          while (nodePort !== 0 && (nodePort === clientPort || nodePort === s3Port)) nodePort++;
           const args = [
             'node',
             '--port',
@@ -128,10 +163,18 @@ export function upCommand(started: (running: Running) => void) {
           env,
         );
         children.push(client);
+        const s3 = launch(
+          's3',
+          ['s3', '--port', String(s3Port), '--host', host, '--master', masterUrl, '--credentials', keys.file],
+          env,
+        );
+        children.push(s3);
         const urls = await Promise.all(children.map((c) => c.url));
+        const [clientUrl, s3Url] = urls.slice(-2) as [string, string];
         process.stderr.write(
-          `dfs up: master ${masterUrl}, nodes ${urls.slice(1, -1).join(' ')}, web client ${urls.at(-1)}\n` +
-            `dfs up: data in ${data}; open ${urls.at(-1)} in a browser; Ctrl-C stops the cluster\n`,
+          `dfs up: master ${masterUrl}, nodes ${urls.slice(1, -2).join(' ')}, web client ${clientUrl}\n` +
+            s3Usage(s3Url, keys.accessKey, keys.secretKey) +
+            `dfs up: data in ${data} (S3 keys in ${keys.file}); open ${clientUrl} in a browser; Ctrl-C stops the cluster\n`,
         );
       } catch (err) {
         await close();

@@ -24,7 +24,7 @@ export function assets() {
     const file = path.join(ASSETS, match[1] as string);
     const stat = await fs.stat(file).catch(() => undefined);
     if (!stat?.isFile()) return next();
-    ctx.state.route = '/assets/*';
+    ctx.state.routeLabel = '/assets/*';
     ctx.type = TYPES[path.extname(file)] ?? 'application/octet-stream';
     ctx.length = stat.size;
     ctx.set('Cache-Control', 'no-cache');

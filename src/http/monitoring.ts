@@ -37,7 +37,7 @@ export class Monitoring {
   ) {}
 
   /**
-   * Times and counts every request by its route pattern: `ctx.state.route` when a handler set
+   * Times and counts every request by its route pattern: `ctx.state.routeLabel` when a handler set
    * one (a gateway naming its operation), else the router's matched route, else `unmatched`.
    * A handler may add fields to the access line in `ctx.state.logFields` (a node: the chunk).
    */
@@ -47,7 +47,7 @@ export class Monitoring {
       // 'close' comes once the answer is sent, or the client left: streamed bodies are timed whole.
       ctx.res.once('close', () => this.answered(ctx, started));
       if (ctx.path === '/metrics' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-        ctx.state.route = '/metrics';
+        ctx.state.routeLabel = '/metrics';
         return this.serve(ctx);
       }
       await next();
@@ -56,7 +56,8 @@ export class Monitoring {
 
   private answered(ctx: Context, started: number): void {
     const seconds = (performance.now() - started) / 1000;
-    const route = typeof ctx.state.route === 'string' ? ctx.state.route : routeLabel(ctx._matchedRoute);
+    const route =
+      typeof ctx.state.routeLabel === 'string' ? ctx.state.routeLabel : routeLabel(ctx._matchedRoute);
     const code = ctx.res.headersSent ? String(ctx.res.statusCode) : CLIENT_GONE;
     this.http.record(route, ctx.method, code, seconds);
     if (this.options.accessLog) {

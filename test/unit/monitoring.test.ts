@@ -56,7 +56,7 @@ async function start(options: Partial<MonitoringOptions> = {}) {
     await new Promise((resolve) => ctx.req.once('close', resolve));
   });
   router.get('/named', (ctx) => {
-    ctx.state.route = 'GetObject';
+    ctx.state.routeLabel = 'GetObject';
     ctx.body = 'ok';
   });
   app.use(router.routes());

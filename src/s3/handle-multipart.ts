@@ -1,0 +1,181 @@
+// Multipart uploads: create, upload a part, complete (twice is fine), abort. Parts live in the master.
+
+import { createHash } from 'node:crypto';
+import type { PartRecord } from '../meta/types.js';
+import { readBodyText } from './body.js';
+import { isDfs } from './dfs-errors.js';
+import { S3Error } from './errors.js';
+import { writeGeneration } from './handle-put.js';
+import { headerValue } from './headers.js';
+import { sendEmpty } from './middleware.js';
+import {
+  contentAttributes,
+  ETAG_ATTRIBUTE,
+  etagOf,
+  metadataFromHeaders,
+  requestContentType,
+} from './object-meta.js';
+import { isFolderKey, objectPath } from './object-paths.js';
+import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
+import { MIN_PART_SIZE, newUploadId, noSuchUpload, requireUpload } from './uploads.js';
+import { uriEncode } from './uri.js';
+import { writePartBody } from './write-body.js';
+import { completeUploadXml, initiateUploadXml } from './xml-multipart.js';
+import { type CompletedPart, parseCompleteMultipartUpload, unquoteEtag } from './xml-parse.js';
+
+// A CompleteMultipartUpload of 10,000 parts with checksums is about 2 MB.
+const MAX_COMPLETE_BODY = 4 * 1024 * 1024;
+
+/** The object path of a multipart request: a key that can be a file (not a folder object). */
+function uploadPath(request: S3Request): { bucket: string; key: string; path: string } {
+  const { bucket } = bucketOf(request);
+  const key = keyOfRoute(request);
+  if (isFolderKey(key))
+    throw new S3Error(
+      'InvalidArgument',
+      'An object whose key ends in "/" is a dfs folder and cannot hold data',
+      {
+        fields: { ArgumentName: 'key', ArgumentValue: key },
+      },
+    );
+  return { bucket, key, path: objectPath(bucket, key) };
+}
+
+/** The route's upload id. */
+function uploadIdOf(request: S3Request): string {
+  return request.route.uploadId ?? '';
+}
+
+/** CreateMultipartUpload: the object's type, metadata and content headers are fixed now. */
+export async function createMultipartUpload(request: S3Request): Promise<void> {
+  const { bucket, key, path } = uploadPath(request);
+  await requireBucket(request);
+  const uploadId = newUploadId();
+  const { headers } = request;
+  await request.deps.sdk.api.createMultipart(
+    uploadId,
+    {
+      path,
+      contentType: requestContentType(headers) ?? '',
+      metadata: metadataFromHeaders(headers),
+      attributes: contentAttributes(headers),
+    },
+    { signal: request.signal },
+  );
+  const algorithm = headerValue(headers, 'x-amz-checksum-algorithm');
+  if (algorithm) request.ctx.set('x-amz-checksum-algorithm', algorithm.toUpperCase());
+  sendXml(request.ctx, initiateUploadXml(bucket, key, uploadId));
+}
+
+/** UploadPart: a part replaces any earlier part with its number. */
+export async function uploadPart(request: S3Request): Promise<void> {
+  const { path } = uploadPath(request);
+  const uploadId = uploadIdOf(request);
+  await requireUpload(request, path, uploadId);
+  const body = await writePartBody(request, uploadId);
+  await putPart(request, uploadId, {
+    number: request.route.partNumber ?? 0,
+    size: body.written.size,
+    etag: `"${body.md5}"`,
+    chunks: body.written.chunks,
+  });
+  request.ctx.set('ETag', `"${body.md5}"`);
+  if (body.checksum)
+    request.ctx.set(`x-amz-checksum-${body.checksum.algorithm.toLowerCase()}`, body.checksum.value);
+  sendEmpty(request.ctx);
+}
+
+/** Records a part; an upload that ended meanwhile is NoSuchUpload. */
+export async function putPart(
+  request: S3Request,
+  uploadId: string,
+  part: Omit<PartRecord, 'lastModified'>,
+): Promise<void> {
+  try {
+    await request.deps.sdk.api.putPart(uploadId, part, { signal: request.signal });
+  } catch (err) {
+    if (isDfs(err, 'not_found') || isDfs(err, 'conflict')) throw noSuchUpload(uploadId);
+    throw err;
+  }
+}
+
+/** The parts named by a complete, checked against those stored: InvalidPart, EntityTooSmall. */
+function chosenParts(listed: CompletedPart[], stored: PartRecord[], uploadId: string): PartRecord[] {
+  const byNumber = new Map(stored.map((p) => [p.number, p]));
+  return listed.map((p, i) => {
+    const part = byNumber.get(p.partNumber);
+    const fields = { UploadId: uploadId, PartNumber: String(p.partNumber), ETag: p.etag };
+    if (!part || unquoteEtag(part.etag) !== p.etag) throw new S3Error('InvalidPart', undefined, { fields });
+    if (i < listed.length - 1 && part.size < MIN_PART_SIZE)
+      throw new S3Error('EntityTooSmall', undefined, {
+        fields: { ...fields, ProposedSize: String(part.size), MinSizeAllowed: String(MIN_PART_SIZE) },
+      });
+    return part;
+  });
+}
+
+/** S3's multipart ETag: the MD5 of the parts' binary MD5s, then `-N`. */
+export function multipartEtag(parts: readonly { etag: string }[]): string {
+  const hash = createHash('md5');
+  for (const p of parts) hash.update(Buffer.from(unquoteEtag(p.etag), 'hex'));
+  return `${hash.digest('hex')}-${parts.length}`;
+}
+
+/**
+ * CompleteMultipartUpload: one commit of the parts' chunks in order. A complete sent again after
+ * it succeeded (its answer lost) finds the file that upload committed and answers the same.
+ */
+export async function completeMultipartUpload(request: S3Request): Promise<void> {
+  const { bucket, key, path } = uploadPath(request);
+  const uploadId = uploadIdOf(request);
+  const listed = parseCompleteMultipartUpload(await readBodyText(request.body, MAX_COMPLETE_BODY));
+  const location = `${request.ctx.origin}/${uriEncode(bucket)}/${uriEncode(key, true)}`;
+  const { sdk } = request.deps;
+  let upload: Awaited<ReturnType<typeof sdk.api.listParts>>;
+  try {
+    upload = await sdk.api.listParts(uploadId, { signal: request.signal });
+  } catch (err) {
+    if (!isDfs(err, 'not_found') && !isDfs(err, 'bad_request')) throw err;
+    const done = await sdk.stat(path, { signal: request.signal }).catch(() => undefined);
+    if (done?.uploadId !== uploadId) throw noSuchUpload(uploadId);
+    sendXml(request.ctx, completeUploadXml(location, bucket, key, etagOf(done)));
+    return;
+  }
+  if (upload.info.path !== path) throw noSuchUpload(uploadId);
+  const parts = chosenParts(listed, upload.parts, uploadId);
+  const etag = multipartEtag(parts);
+  const ifGeneration = await writeGeneration(request, path);
+  try {
+    await sdk.commit(
+      {
+        uploadId,
+        chunks: parts.flatMap((p) => p.chunks),
+        size: parts.reduce((n, p) => n + p.size, 0),
+        sha256: '',
+        receipts: [],
+      },
+      {
+        path,
+        contentType: upload.info.contentType,
+        metadata: upload.info.metadata,
+        attributes: { ...upload.info.attributes, [ETAG_ATTRIBUTE]: `"${etag}"` },
+        ifGeneration,
+        signal: request.signal,
+      },
+    );
+  } catch (err) {
+    // The upload ended (aborted, expired) between the listing and the commit.
+    if (isDfs(err, 'conflict') && /expired|no longer stored/.test(err.message)) throw noSuchUpload(uploadId);
+    throw err;
+  }
+  sendXml(request.ctx, completeUploadXml(location, bucket, key, etag));
+}
+
+/** AbortMultipartUpload: its parts' chunks are released at once. */
+export async function abortMultipartUpload(request: S3Request): Promise<void> {
+  const { path } = uploadPath(request);
+  const uploadId = uploadIdOf(request);
+  await requireUpload(request, path, uploadId);
+  await request.deps.sdk.api.abortUpload(uploadId, { signal: request.signal });
+  sendEmpty(request.ctx, 204);
+}

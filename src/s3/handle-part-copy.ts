@@ -1,0 +1,100 @@
+// UploadPartCopy: a whole source reuses its chunks (pinned to the upload); a range is read and rewritten.
+
+import { createHash } from 'node:crypto';
+import { S3Error } from './errors.js';
+import { copySource, type FoundSource } from './handle-copy.js';
+import { putPart } from './handle-multipart.js';
+import { headerValue } from './headers.js';
+import { EMPTY_MD5, MD5_ATTRIBUTE } from './object-meta.js';
+import { isFolderKey, objectPath } from './object-paths.js';
+import { readableFile } from './objects.js';
+import { copySourceRange } from './range.js';
+import { bucketOf, keyOfRoute, type S3Request, sendXml } from './request.js';
+import { MAX_PART_SIZE, requireUpload } from './uploads.js';
+import { pinChunks, pinToUpload } from './write-body.js';
+import { copyResultXml } from './xml-results.js';
+
+/** A part's bytes as chunks the upload pins, with their MD5. */
+interface PartData {
+  chunks: { id: string; size: number }[];
+  size: number;
+  md5: string;
+}
+
+/** Hashes bytes with MD5 as they pass. */
+async function* md5Passing(
+  source: AsyncIterable<Buffer>,
+  hash: ReturnType<typeof createHash>,
+): AsyncGenerator<Buffer> {
+  for await (const piece of source) {
+    hash.update(piece);
+    yield piece;
+  }
+}
+
+/**
+ * The whole source as a part: its chunks, pinned to the upload, and no byte moved. Its MD5 (the
+ * part's ETag) is stored with files written through S3; others are read once to compute it.
+ */
+async function wholeSource(request: S3Request, source: FoundSource, uploadId: string): Promise<PartData> {
+  const file = source.file;
+  if (!file) return { chunks: [], size: 0, md5: EMPTY_MD5 };
+  if (file.size > MAX_PART_SIZE)
+    throw new S3Error(
+      'InvalidRequest',
+      `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PART_SIZE}`,
+    );
+  let md5 = file.attributes[MD5_ATTRIBUTE];
+  if (!md5) {
+    const hash = createHash('md5');
+    const info = await readableFile(request, file);
+    for await (const piece of request.deps.sdk.download(file.path, { info, signal: request.signal }))
+      hash.update(piece);
+    md5 = hash.digest('hex');
+  }
+  const chunks = file.chunks.map((c) => ({ id: c.id, size: c.size }));
+  await pinChunks(request, chunks, uploadId);
+  return { chunks, size: file.size, md5 };
+}
+
+/** A byte range of the source as a part: read, verified, and written as new chunks. */
+async function rangeOfSource(
+  request: S3Request,
+  source: FoundSource,
+  range: { start: number; end: number },
+  uploadId: string,
+): Promise<PartData> {
+  const file = source.file;
+  if (!file) throw new S3Error('InvalidArgument', 'A folder object has no bytes to copy a range of');
+  const hash = createHash('md5');
+  const bytes = request.deps.sdk.download(file.path, {
+    info: await readableFile(request, file),
+    start: range.start,
+    end: range.end,
+    signal: request.signal,
+  });
+  const written = await request.deps.sdk.writeChunks(md5Passing(bytes, hash), { signal: request.signal });
+  await pinToUpload(request, written, uploadId);
+  return { chunks: written.chunks, size: written.size, md5: hash.digest('hex') };
+}
+
+/** UploadPartCopy. */
+export async function uploadPartCopy(request: S3Request): Promise<void> {
+  const { bucket } = bucketOf(request);
+  const key = keyOfRoute(request);
+  const uploadId = request.route.uploadId ?? '';
+  if (isFolderKey(key)) throw new S3Error('NoSuchUpload', undefined, { fields: { UploadId: uploadId } });
+  await requireUpload(request, objectPath(bucket, key), uploadId);
+  const source = await copySource(request);
+  const range = copySourceRange(headerValue(request.headers, 'x-amz-copy-source-range'), source.object.size);
+  const part = range
+    ? await rangeOfSource(request, source, range, uploadId)
+    : await wholeSource(request, source, uploadId);
+  await putPart(request, uploadId, {
+    number: request.route.partNumber ?? 0,
+    size: part.size,
+    etag: `"${part.md5}"`,
+    chunks: part.chunks,
+  });
+  sendXml(request.ctx, copyResultXml('CopyPartResult', part.md5, new Date()));
+}

@@ -1,0 +1,107 @@
+// PutObject: the verified body streamed into chunks, committed once every check has passed.
+
+import { enforceOutcome, writeConditions } from './conditional.js';
+import { S3Error } from './errors.js';
+import { headerValue } from './headers.js';
+import { sendEmpty } from './middleware.js';
+import {
+  checksumAttribute,
+  contentAttributes,
+  EMPTY_MD5,
+  MD5_ATTRIBUTE,
+  metadataFromHeaders,
+  requestContentType,
+} from './object-meta.js';
+import { isFolderKey, objectPath } from './object-paths.js';
+import { findObject } from './objects.js';
+import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request } from './request.js';
+import { writeBody } from './write-body.js';
+
+// Bodies larger than this wait for the bucket check before a byte is stored.
+const CHECK_FIRST_BYTES = 1024 * 1024;
+
+/**
+ * The generation a conditional write must find: `If-None-Match: *` is "no object yet" (0);
+ * `If-Match` is checked against the current object and pins its generation. Undefined when the
+ * request has no condition.
+ */
+export async function writeGeneration(request: S3Request, path: string): Promise<number | undefined> {
+  const { headers } = request;
+  const ifMatch = headerValue(headers, 'if-match');
+  const ifNoneMatch = headerValue(headers, 'if-none-match');
+  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  if (ifMatch === undefined) {
+    enforceOutcome(writeConditions(headers, undefined), undefined);
+    return 0;
+  }
+  const current = (await findObject(request, path))?.object;
+  enforceOutcome(writeConditions(headers, current), current);
+  return current?.generation ?? 0;
+}
+
+/** PutObject. */
+export async function putObject(request: S3Request): Promise<void> {
+  const { bucket, folder } = bucketOf(request);
+  const key = keyOfRoute(request);
+  const path = objectPath(bucket, key);
+  if (isFolderKey(key)) return putFolder(request, folder, path);
+  const { headers } = request;
+  const contentType = requestContentType(headers);
+  const metadata = metadataFromHeaders(headers);
+  const attributes = contentAttributes(headers);
+  const ifGeneration = await writeGeneration(request, path);
+  // For a small body the bucket check runs while the body streams (one round trip, not two); a
+  // large one is checked first, so that a PUT into no bucket does not store gigabytes for nothing.
+  const bucketCheck = bucketState(request, folder);
+  bucketCheck.catch(() => {});
+  if (
+    (request.body.length ?? Number.POSITIVE_INFINITY) > CHECK_FIRST_BYTES &&
+    (await bucketCheck) !== 'exists'
+  )
+    throw noSuchBucket(bucket);
+  const body = await writeBody(request);
+  if ((await bucketCheck) !== 'exists') {
+    await request.deps.sdk.api.abortUpload(body.written.uploadId).catch(() => {});
+    throw noSuchBucket(bucket);
+  }
+  await request.deps.sdk.commit(body.written, {
+    path,
+    contentType,
+    metadata,
+    attributes: {
+      ...attributes,
+      [MD5_ATTRIBUTE]: body.md5,
+      ...(body.checksum && checksumAttribute(body.checksum)),
+    },
+    ifGeneration,
+    signal: request.signal,
+  });
+  request.ctx.set('ETag', `"${body.md5}"`);
+  if (body.checksum)
+    request.ctx.set(`x-amz-checksum-${body.checksum.algorithm.toLowerCase()}`, body.checksum.value);
+  sendEmpty(request.ctx);
+}
+
+/** A zero-byte PUT of a key ending in `/` (a console's "folder object"): a dfs folder. */
+async function putFolder(request: S3Request, folder: string, path: string): Promise<void> {
+  await expectEmptyBody(request);
+  const { bucket } = bucketOf(request);
+  if ((await bucketState(request, folder)) !== 'exists') throw noSuchBucket(bucket);
+  const current = (await findObject(request, path))?.object;
+  enforceOutcome(writeConditions(request.headers, current), current);
+  await request.deps.sdk.mkdir(path, { signal: request.signal });
+  request.ctx.set('ETag', `"${EMPTY_MD5}"`);
+  sendEmpty(request.ctx);
+}
+
+/** Refuses a body on a request that must have none (a folder object). */
+async function expectEmptyBody(request: S3Request): Promise<void> {
+  for await (const piece of request.body) {
+    if (piece.length > 0)
+      throw new S3Error(
+        'InvalidArgument',
+        'An object whose key ends in "/" is a dfs folder and cannot hold data',
+        { fields: { ArgumentName: 'key', ArgumentValue: request.route.key ?? '' } },
+      );
+  }
+}

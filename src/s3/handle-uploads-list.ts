@@ -1,0 +1,129 @@
+// ListParts and ListMultipartUploads: open uploads as the master keeps them, paged as S3 pages them.
+
+import { isDfs } from './dfs-errors.js';
+import { S3Error } from './errors.js';
+import { isFolderKey, objectPath } from './object-paths.js';
+import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
+import { noSuchUpload } from './uploads.js';
+import { listPartsXml, listUploadsXml, type UploadEntry } from './xml-multipart.js';
+import { unquoteEtag } from './xml-parse.js';
+
+// Most parts or uploads on one page (larger asks are lowered to it, as S3 does).
+const MAX_PAGE = 1000;
+// Open uploads of a bucket looked through for one ListMultipartUploads page.
+const MAX_SCAN = 10_000;
+
+/** A non-negative integer query parameter with a default, capped at `cap`. */
+function count(query: ReadonlyMap<string, string>, name: string, fallback: number, cap: number): number {
+  const text = query.get(name);
+  if (text === undefined) return fallback;
+  if (!/^\d{1,10}$/.test(text.trim()) || Number(text) > 2 ** 31 - 1)
+    throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, {
+      fields: { ArgumentName: name, ArgumentValue: text },
+    });
+  return Math.min(Number(text), cap);
+}
+
+/** ListParts. */
+export async function listParts(request: S3Request): Promise<void> {
+  const { bucket } = bucketOf(request);
+  const key = keyOfRoute(request);
+  const uploadId = request.route.uploadId ?? '';
+  const path = isFolderKey(key) ? '' : objectPath(bucket, key);
+  const { query } = request.route;
+  const marker = count(query, 'part-number-marker', 0, Number.MAX_SAFE_INTEGER);
+  const max = count(query, 'max-parts', MAX_PAGE, MAX_PAGE);
+  let upload: Awaited<ReturnType<typeof request.deps.sdk.api.listParts>>;
+  try {
+    upload = await request.deps.sdk.api.listParts(uploadId, { signal: request.signal });
+  } catch (err) {
+    if (isDfs(err, 'not_found') || isDfs(err, 'bad_request')) throw noSuchUpload(uploadId);
+    throw err;
+  }
+  if (upload.info.path !== path) throw noSuchUpload(uploadId);
+  const after = upload.parts.filter((p) => p.number > marker);
+  const page = after.slice(0, max);
+  sendXml(
+    request.ctx,
+    listPartsXml({
+      bucket,
+      key,
+      uploadId,
+      partNumberMarker: marker,
+      maxParts: max,
+      isTruncated: after.length > page.length,
+      parts: page.map((p) => ({
+        partNumber: p.number,
+        lastModified: new Date(p.lastModified),
+        etag: unquoteEtag(p.etag),
+        size: p.size,
+      })),
+      owner: request.deps.owner,
+    }),
+  );
+}
+
+/** ListMultipartUploads: by key then initiation, with key and upload-id markers and a delimiter. */
+export async function listMultipartUploads(request: S3Request): Promise<void> {
+  const { bucket, folder } = await requireBucket(request);
+  const { query } = request.route;
+  const prefix = query.get('prefix') ?? '';
+  const delimiter = query.get('delimiter') ?? '';
+  const keyMarker = query.get('key-marker') ?? '';
+  const idMarker = query.get('upload-id-marker') ?? '';
+  const max = count(query, 'max-uploads', MAX_PAGE, MAX_PAGE);
+  const encoding = query.get('encoding-type');
+  if (encoding !== undefined && encoding.toLowerCase() !== 'url')
+    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', {
+      fields: { ArgumentName: 'encoding-type', ArgumentValue: encoding },
+    });
+  const open = await request.deps.sdk.api.listMultiparts(`${folder}${prefix}`, MAX_SCAN, {
+    signal: request.signal,
+  });
+  let idPassed = false;
+  const uploads: UploadEntry[] = [];
+  const prefixes: string[] = [];
+  let truncated = false;
+  let last: { key: string; uploadId: string } | undefined;
+  for (const u of open) {
+    const key = u.path.slice(folder.length);
+    const order = Buffer.compare(Buffer.from(key), Buffer.from(keyMarker));
+    if (order < 0) continue;
+    if (order === 0) {
+      // With an upload-id-marker, the marker key's uploads after that id; without, none of them.
+      if (idMarker === '') continue;
+      if (!idPassed) {
+        idPassed = u.uploadId === idMarker;
+        continue;
+      }
+    }
+    const at = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+    const common = at >= 0 ? key.slice(0, at + delimiter.length) : undefined;
+    if (common !== undefined && prefixes.at(-1) === common) continue;
+    if (uploads.length + prefixes.length === max) {
+      truncated = true;
+      break;
+    }
+    if (common !== undefined) prefixes.push(common);
+    else uploads.push({ key, uploadId: u.uploadId, initiated: new Date(u.initiated) });
+    last = { key: common ?? key, uploadId: common === undefined ? u.uploadId : '' };
+  }
+  sendXml(
+    request.ctx,
+    listUploadsXml({
+      bucket,
+      keyMarker,
+      uploadIdMarker: idMarker,
+      nextKeyMarker: last?.key,
+      nextUploadIdMarker: last?.uploadId,
+      prefix,
+      delimiter,
+      maxUploads: max,
+      isTruncated: truncated,
+      encodingType: encoding === undefined ? undefined : 'url',
+      uploads,
+      commonPrefixes: prefixes,
+      owner: request.deps.owner,
+    }),
+  );
+}

@@ -1,0 +1,148 @@
+// One page of an S3 object listing over dfs folder listings: prefixes, delimiters and markers.
+
+import { normalisePrefix } from '../protocol/paths.js';
+import type { ListEntry } from '../protocol/types.js';
+import { isDfs } from './dfs-errors.js';
+import { afterToken, explicitFolder } from './folders.js';
+import { EMPTY_MD5, etagOf, storedChecksum } from './object-meta.js';
+import { bucketState, noSuchBucket, type S3Request } from './request.js';
+import type { ObjectEntry } from './xml-listing.js';
+
+/** What a listing asks for, in S3's terms. */
+export interface ListingQuery {
+  bucket: string;
+  /** The bucket's folder, `/bucket/`. */
+  folder: string;
+  prefix: string;
+  /** '' for none. */
+  delimiter: string;
+  /** List keys after this one (a marker, start-after or continuation). */
+  startAfter?: string;
+  maxKeys: number;
+}
+
+/** One page of a listing. */
+export interface ListingPage {
+  contents: ObjectEntry[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last key or common prefix of the page: where the next page starts. */
+  last?: string;
+}
+
+type Item = { kind: 'object'; key: string; entry: ListEntry } | { kind: 'prefix'; key: string };
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: names with control characters cannot exist in dfs
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * The listing's items in key order. A `/` delimiter is dfs's own folder listing; with another
+ * delimiter (or none) the folder is listed flat, explicit folders included as `name/` objects.
+ */
+async function* items(scope: Pick<S3Request, 'deps' | 'signal'>, q: ListingQuery): AsyncGenerator<Item> {
+  const slash = q.prefix.lastIndexOf('/');
+  const listFolder = `${q.folder}${q.prefix.slice(0, slash + 1)}`;
+  const begins = q.prefix.slice(slash + 1);
+  // A prefix dfs could not hold a name under matches nothing: no key has it.
+  if (CONTROL.test(q.prefix) || normalisePrefix(listFolder) !== listFolder) {
+    if ((await bucketState(scope, q.folder)) !== 'exists') throw noSuchBucket(q.bucket);
+    return;
+  }
+  const native = q.delimiter === '/';
+  const start = `${listFolder}${begins}`;
+  let after: string | undefined;
+  if (q.startAfter !== undefined) {
+    const from = `${q.folder}${q.startAfter}`;
+    if (from.startsWith(start)) after = afterToken(from);
+    else if (byteCompare(from, start) > 0) return;
+  }
+  // The folder object a prefix like `photos/` names is listed first: dfs lists only what is below it.
+  if (
+    begins === '' &&
+    q.prefix !== '' &&
+    (q.startAfter === undefined || byteCompare(q.startAfter, q.prefix) < 0)
+  ) {
+    const marker = await explicitFolder(scope, listFolder);
+    if (marker) yield { kind: 'object', key: q.prefix, entry: marker };
+  }
+  const limit = native ? Math.min(q.maxKeys + 2, 1000) : 1000;
+  do {
+    let page: Awaited<ReturnType<typeof scope.deps.sdk.list>>;
+    try {
+      page = await scope.deps.sdk.list(listFolder, {
+        begins,
+        delimiter: native,
+        folders: !native,
+        after,
+        limit,
+        signal: scope.signal,
+      });
+    } catch (err) {
+      if (!isDfs(err, 'not_found') && !isDfs(err, 'conflict')) throw err;
+      if (listFolder === q.folder || (await bucketState(scope, q.folder)) !== 'exists')
+        throw noSuchBucket(q.bucket);
+      return;
+    }
+    for (const entry of page.entries) {
+      const key = entry.path.slice(q.folder.length);
+      yield native && entry.type === 'dir' ? { kind: 'prefix', key } : { kind: 'object', key, entry };
+    }
+    after = page.next;
+  } while (after);
+}
+
+/** An entry as a listing shows it: a file, or an explicit folder as an empty `name/` object. */
+function objectEntry(key: string, entry: ListEntry): ObjectEntry {
+  if (entry.type === 'dir') return { key, lastModified: new Date(entry.created), etag: EMPTY_MD5, size: 0 };
+  const checksum = storedChecksum(entry.attributes ?? {});
+  return {
+    key,
+    lastModified: new Date(entry.created),
+    etag: etagOf(entry),
+    size: entry.size,
+    ...(checksum && { checksumAlgorithm: checksum.algorithm }),
+  };
+}
+
+/**
+ * One page of at most `maxKeys` keys and common prefixes after `startAfter`. Keys sharing a
+ * common prefix are contiguous in key order, so rolling them up needs only the last prefix; a
+ * start that is itself a common prefix skips everything below it, as S3 does.
+ */
+export async function listPage(
+  scope: Pick<S3Request, 'deps' | 'signal'>,
+  q: ListingQuery,
+): Promise<ListingPage> {
+  const page: ListingPage = { contents: [], commonPrefixes: [], isTruncated: false };
+  if (q.maxKeys === 0) {
+    if ((await bucketState(scope, q.folder)) !== 'exists') throw noSuchBucket(q.bucket);
+    return page;
+  }
+  const rollUp = q.delimiter !== '' && q.delimiter !== '/';
+  let skip = rollUp && q.startAfter?.endsWith(q.delimiter) ? q.startAfter : undefined;
+  let count = 0;
+  for await (const item of items(scope, q)) {
+    let next: Item = item;
+    if (rollUp && item.kind === 'object') {
+      if (skip !== undefined && item.key.startsWith(skip)) continue;
+      const at = item.key.indexOf(q.delimiter, q.prefix.length);
+      if (at >= 0) {
+        next = { kind: 'prefix', key: item.key.slice(0, at + q.delimiter.length) };
+        skip = next.key;
+      }
+    }
+    if (count === q.maxKeys) {
+      page.isTruncated = true;
+      break;
+    }
+    if (next.kind === 'prefix') page.commonPrefixes.push(next.key);
+    else page.contents.push(objectEntry(next.key, next.entry));
+    page.last = next.key;
+    count++;
+  }
+  return page;
+}

@@ -1,0 +1,183 @@
+// What S3 says about an object, kept in a dfs file: ETag, content headers and checksums in its
+// attributes, user metadata in its metadata; read back into response headers and listings.
+
+import type { Context } from 'koa';
+import { S3Error } from './errors.js';
+import { type HeaderMap, headerValue, storedContentEncoding } from './headers.js';
+import { userMetadata } from './names.js';
+import { unquoteEtag } from './xml-parse.js';
+
+/** MD5 of nothing: the ETag of an empty object and of a folder object. */
+export const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
+
+/** Attribute holding the hex MD5 of a file's bytes (single PUTs, and SDK uploads with `md5: true`). */
+export const MD5_ATTRIBUTE = 'md5';
+/** Attribute holding a multipart object's quoted ETag, `"md5ofmd5s-N"`. */
+export const ETAG_ATTRIBUTE = 'etag';
+/** Prefix of the attribute holding a checksum the client sent, e.g. `checksum-crc32`. */
+const CHECKSUM_PREFIX = 'checksum-';
+
+/** Headers S3 stores with an object and returns on GET and HEAD, as attributes of the same name. */
+export const CONTENT_HEADERS = [
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+] as const;
+
+/** An object as the handlers see it: a dfs file, or an explicit folder (a zero-byte folder object). */
+export interface ObjectInfo {
+  size: number;
+  /** Unquoted. */
+  etag: string;
+  lastModified: Date;
+  contentType: string;
+  metadata: Record<string, string>;
+  attributes: Record<string, string>;
+  generation: number;
+}
+
+/** What a file or a listing entry carries that its ETag is made from. */
+export interface EtagSource {
+  attributes?: Record<string, string>;
+  sha256?: string;
+  generation?: number;
+}
+
+/**
+ * The unquoted ETag of a file: the stored multipart ETag, else the MD5 of its bytes; a file whose
+ * MD5 is not known (written by the CLI) gets its 64-hex SHA-256, which no client mistakes for an
+ * MD5 (rclone compares 32-hex ETags with MD5s).
+ */
+export function etagOf(file: EtagSource): string {
+  const stored = file.attributes?.[ETAG_ATTRIBUTE];
+  if (stored) return unquoteEtag(stored);
+  const md5 = file.attributes?.[MD5_ATTRIBUTE];
+  if (md5) return md5;
+  return file.sha256 || `dfs-generation-${file.generation ?? 0}`;
+}
+
+/** The checksum stored with a file (`{ algorithm: 'CRC32', value }`), if the client sent one. */
+export function storedChecksum(
+  attributes: Record<string, string>,
+): { algorithm: string; value: string } | undefined {
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name.startsWith(CHECKSUM_PREFIX))
+      return { algorithm: name.slice(CHECKSUM_PREFIX.length).toUpperCase(), value };
+  }
+  return undefined;
+}
+
+/** The attribute keeping a checksum the client sent. */
+export function checksumAttribute(checksum: { algorithm: string; value: string }): Record<string, string> {
+  return { [`${CHECKSUM_PREFIX}${checksum.algorithm.toLowerCase()}`]: checksum.value };
+}
+
+// Node hands header values over as latin1 text of their bytes; dfs keeps text as UTF-8 strings.
+function fromHeaderText(text: string, what: string): string {
+  const bytes = Buffer.from(text, 'latin1');
+  const decoded = bytes.toString('utf8');
+  if (!Buffer.from(decoded, 'utf8').equals(bytes))
+    throw new S3Error('InvalidArgument', `${what} is not valid UTF-8`, { fields: { ArgumentName: what } });
+  return decoded;
+}
+
+/** The reverse of fromHeaderText: a string as header text Node writes out byte for byte. */
+export function toHeaderText(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/** The `x-amz-meta-*` headers as dfs metadata (MetadataTooLarge past 2 KiB). */
+export function metadataFromHeaders(headers: HeaderMap): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(userMetadata(headers))) {
+    if (name.length > 128)
+      throw new S3Error('InvalidArgument', 'A metadata name must be at most 128 characters', {
+        fields: { ArgumentName: `x-amz-meta-${name.slice(0, 40)}…` },
+      });
+    metadata[name] = fromHeaderText(value, `x-amz-meta-${name}`);
+  }
+  return metadata;
+}
+
+/** The content headers of a request (Cache-Control, Expires, …) as attributes. */
+export function contentAttributes(headers: HeaderMap): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const name of CONTENT_HEADERS) {
+    const value = name === 'content-encoding' ? storedContentEncoding(headers) : headerValue(headers, name);
+    if (value !== undefined) attributes[name] = fromHeaderText(value, name);
+  }
+  return attributes;
+}
+
+/** A file's attributes without its content headers (a copy with `REPLACE` sets new ones). */
+export function withoutContentHeaders(attributes: Record<string, string>): Record<string, string> {
+  const kept = { ...attributes };
+  for (const name of CONTENT_HEADERS) delete kept[name];
+  return kept;
+}
+
+/** The Content-Type of a request; undefined to let dfs guess it from the name. */
+export function requestContentType(headers: HeaderMap): string | undefined {
+  const value = headerValue(headers, 'content-type')?.trim();
+  return value === '' ? undefined : value;
+}
+
+// GET's response-* parameters and the header each overrides.
+const OVERRIDES: readonly [string, string][] = [
+  ['response-content-type', 'Content-Type'],
+  ['response-content-language', 'Content-Language'],
+  ['response-expires', 'Expires'],
+  ['response-cache-control', 'Cache-Control'],
+  ['response-content-disposition', 'Content-Disposition'],
+  ['response-content-encoding', 'Content-Encoding'],
+];
+
+/**
+ * Sets the headers of a GET or HEAD answer: ETag, Last-Modified, type, content headers, user
+ * metadata, the stored checksum (when asked with `x-amz-checksum-mode: ENABLED` for the whole
+ * object), then the response-* overrides of the query.
+ */
+export function setObjectHeaders(
+  ctx: Context,
+  object: ObjectInfo,
+  query: ReadonlyMap<string, string>,
+  wholeObject: boolean,
+): void {
+  ctx.set('ETag', `"${object.etag}"`);
+  ctx.set('Last-Modified', object.lastModified.toUTCString());
+  ctx.set('Accept-Ranges', 'bytes');
+  ctx.set('Content-Type', object.contentType);
+  for (const name of CONTENT_HEADERS) {
+    const value = object.attributes[name];
+    if (value !== undefined && headerSafe(value)) ctx.set(name, toHeaderText(value));
+  }
+  let missing = 0;
+  for (const [name, value] of Object.entries(object.metadata)) {
+    if (headerSafe(value)) ctx.set(`x-amz-meta-${name}`, toHeaderText(value));
+    else missing++;
+  }
+  // S3's own header for metadata a header cannot carry (set through another API: here, the CLI).
+  if (missing > 0) ctx.set('x-amz-missing-meta', String(missing));
+  const checksum = storedChecksum(object.attributes);
+  if (checksum && wholeObject && ctx.get('x-amz-checksum-mode').toUpperCase() === 'ENABLED') {
+    ctx.set(`x-amz-checksum-${checksum.algorithm.toLowerCase()}`, checksum.value);
+    ctx.set('x-amz-checksum-type', 'FULL_OBJECT');
+  }
+  for (const [param, header] of OVERRIDES) {
+    const value = query.get(param);
+    if (value === undefined) continue;
+    if (!headerSafe(value))
+      throw new S3Error('InvalidArgument', `${param} must not contain control characters`, {
+        fields: { ArgumentName: param },
+      });
+    ctx.set(header, toHeaderText(value));
+  }
+}
+
+/** True when a value can be sent as a header (no control characters but tab). */
+function headerSafe(value: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  return !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value);
+}

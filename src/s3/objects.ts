@@ -1,0 +1,99 @@
+// Finding the object at a key: a dfs file, or an explicit folder for a key ending in `/`.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FileInfo, ListEntry, Manifest } from '../protocol/types.js';
+import { isDfs } from './dfs-errors.js';
+import { S3Error } from './errors.js';
+import { explicitFolder } from './folders.js';
+import { EMPTY_MD5, etagOf, type ObjectInfo } from './object-meta.js';
+import { isFolderKey } from './object-paths.js';
+import { bucketState, noSuchBucket, type S3Request } from './request.js';
+
+/** A dfs file as an S3 object. */
+export function fileObject(file: Manifest | FileInfo): ObjectInfo {
+  return {
+    size: file.size,
+    etag: etagOf(file),
+    lastModified: new Date(file.created),
+    contentType: file.contentType,
+    metadata: file.metadata,
+    attributes: file.attributes,
+    generation: file.generation,
+  };
+}
+
+/** An explicit folder as S3 shows a folder object: empty, typed as a directory. */
+export function folderObject(entry: ListEntry): ObjectInfo {
+  return {
+    size: 0,
+    etag: EMPTY_MD5,
+    lastModified: new Date(entry.created),
+    contentType: 'application/x-directory',
+    metadata: {},
+    attributes: entry.attributes ?? {},
+    generation: 0,
+  };
+}
+
+// How long a read waits for the master to learn where a just-completed multipart object's chunks are.
+const REPLICA_WAIT_MS = 5000;
+
+/**
+ * `file` once every chunk has a known replica, waiting a moment for that. The master learns where
+ * a multipart part's chunks live only from the nodes' next heartbeats (a part is recorded without
+ * the nodes' receipts), so a read right after CompleteMultipartUpload would otherwise find no
+ * copy to read. A file still without one after the wait is returned as it is (its read fails).
+ */
+export async function readableFile(
+  request: Pick<S3Request, 'deps' | 'signal'>,
+  file: FileInfo,
+): Promise<FileInfo> {
+  const deadline = Date.now() + REPLICA_WAIT_MS;
+  let current = file;
+  for (
+    let pause = 50;
+    current.size > 0 && current.minReplicas === 0 && Date.now() < deadline;
+    pause = Math.min(pause * 2, 500)
+  ) {
+    await sleep(pause, undefined, { signal: request.signal });
+    current = await request.deps.sdk.stat(file.path, { signal: request.signal });
+  }
+  return current;
+}
+
+/** An object found: what S3 says about it, and the file (none for a folder object). */
+export interface FoundObject {
+  object: ObjectInfo;
+  file?: FileInfo;
+}
+
+/** The object at `path` (a folder key's path ends in `/`), or undefined when there is none. */
+export async function findObject(
+  request: Pick<S3Request, 'deps' | 'signal'>,
+  path: string,
+): Promise<FoundObject | undefined> {
+  if (isFolderKey(path)) {
+    const entry = await explicitFolder(request, path);
+    return entry ? { object: folderObject(entry) } : undefined;
+  }
+  try {
+    const file = await request.deps.sdk.stat(path, { signal: request.signal });
+    return { object: fileObject(file), file };
+  } catch (err) {
+    if (isDfs(err, 'not_found')) return undefined;
+    throw err;
+  }
+}
+
+/** The object at `path`, or NoSuchKey (NoSuchBucket when its bucket does not exist either). */
+export async function requireObject(
+  request: Pick<S3Request, 'deps' | 'signal'>,
+  bucket: string,
+  key: string,
+  path: string,
+): Promise<FoundObject> {
+  const found = await findObject(request, path);
+  if (found) return found;
+  if ((await bucketState(request, `/${bucket}/`)) !== 'exists') throw noSuchBucket(bucket);
+  throw new S3Error('NoSuchKey', undefined, { fields: { Key: key } });
+}

@@ -1,0 +1,65 @@
+// A request body written as durable dfs chunks, verified on the way: nothing is committed here.
+
+import type { ChunkRef } from '../protocol/types.js';
+import type { WrittenChunks } from '../sdk/upload.js';
+import type { SentChecksum } from './checksums.js';
+import { S3Error } from './errors.js';
+import type { S3Request } from './request.js';
+
+/** A body written and verified: its chunks (pinned by `written.uploadId`), MD5 and checksum. */
+export interface WrittenBody {
+  written: WrittenChunks;
+  /** Hex MD5 of the bytes. */
+  md5: string;
+  /** The `x-amz-checksum-*` the client sent (header or trailer), verified. */
+  checksum?: SentChecksum;
+}
+
+/**
+ * Streams the request body into new chunks under a fresh upload lease. The body's iterator ends
+ * only once every check has passed (signature, Content-MD5, checksum, length), so bytes that fail
+ * one are never returned; their chunks are released with the lease by the SDK.
+ */
+export async function writeBody(request: S3Request): Promise<WrittenBody> {
+  const written = await request.deps.sdk.writeChunks(request.body, { signal: request.signal });
+  const digests = request.body.digests;
+  // The gateway asks every body for its MD5 (s3Authenticate's computeMd5): S3's ETag.
+  if (digests?.md5 === undefined) throw new S3Error('InternalError', 'the body MD5 was not computed');
+  return { written, md5: digests.md5, checksum: digests.checksum };
+}
+
+/**
+ * Writes the body as a part of multipart upload `uploadId`. The chunks are written under their
+ * own lease and then pinned to the upload's: a part that fails midway (a bad checksum, a client
+ * that hangs up) releases only its own chunks, and never ends the upload itself.
+ */
+export async function writePartBody(request: S3Request, uploadId: string): Promise<WrittenBody> {
+  const body = await writeBody(request);
+  await pinToUpload(request, body.written, uploadId);
+  return body;
+}
+
+/** Pins written chunks to `uploadId`'s lease, then ends the lease they were written under. */
+export async function pinToUpload(
+  request: S3Request,
+  written: WrittenChunks,
+  uploadId: string,
+): Promise<void> {
+  await pinChunks(request, written.chunks, uploadId);
+  await request.deps.sdk.api.abortUpload(written.uploadId).catch(() => {});
+}
+
+// Most chunks the master places in one allocate call.
+const ALLOCATE_BATCH = 1000;
+
+/** Pins chunks the cluster holds (a part's, or a copied file's) to upload `uploadId`'s lease. */
+export async function pinChunks(
+  request: Pick<S3Request, 'deps' | 'signal'>,
+  chunks: readonly ChunkRef[],
+  uploadId: string,
+): Promise<void> {
+  for (let i = 0; i < chunks.length; i += ALLOCATE_BATCH) {
+    const batch = chunks.slice(i, i + ALLOCATE_BATCH).map((c) => ({ id: c.id, size: c.size }));
+    await request.deps.sdk.api.allocate(batch, [], uploadId, { signal: request.signal });
+  }
+}

@@ -1,0 +1,203 @@
+// Multipart uploads through the gateway: part rules, completion twice, abort, listings, UploadPartCopy.
+
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { failure, type S3Cluster, startS3Cluster } from '../helpers/s3-cluster.js';
+import { codeOf, signedRequest } from '../helpers/s3-raw.js';
+
+const MiB = 1 << 20;
+const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
+
+describe('s3 gateway: multipart uploads', function () {
+  this.timeout(60_000);
+  let s3: S3Cluster;
+  let client: S3Client;
+  const create = async (key: string) =>
+    (
+      await client.send(
+        new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: key, ContentType: 'text/x-parts' }),
+      )
+    ).UploadId as string;
+  const part = async (key: string, uploadId: string, n: number, body: Buffer) =>
+    (
+      await client.send(
+        new UploadPartCommand({ Bucket: 'mpu', Key: key, UploadId: uploadId, PartNumber: n, Body: body }),
+      )
+    ).ETag as string;
+  const complete = (key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[]) =>
+    client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'mpu',
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+
+  before(async () => {
+    s3 = await startS3Cluster();
+    client = s3.client();
+    await client.send(new CreateBucketCommand({ Bucket: 'mpu' }));
+  });
+  after(async () => {
+    await s3?.close();
+  });
+  afterEach(() => expect(s3.logs.filter((l) => l.startsWith('s3:'))).to.deep.equal([]));
+
+  it('completes out-of-order uploaded parts; a second complete answers the same ETag', async () => {
+    const one = randomBytes(5 * MiB);
+    const two = randomBytes(MiB + 7);
+    const id = await create('twice.bin');
+    const e2 = await part('twice.bin', id, 2, two);
+    const e1 = await part('twice.bin', id, 1, one);
+    expect([e1, e2]).to.deep.equal([`"${md5(one)}"`, `"${md5(two)}"`]);
+    const listed = await client.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'twice.bin', UploadId: id }));
+    expect(listed.Parts?.map((p) => [p.PartNumber, p.Size])).to.deep.equal([
+      [1, 5 * MiB],
+      [2, MiB + 7],
+    ]);
+    const parts = [
+      { PartNumber: 1, ETag: e1 },
+      { PartNumber: 2, ETag: e2 },
+    ];
+    const first = await complete('twice.bin', id, parts);
+    const etag = `"${md5(Buffer.concat([Buffer.from(md5(one), 'hex'), Buffer.from(md5(two), 'hex')]))}-2"`;
+    expect(first.ETag).to.equal(etag);
+    expect((await complete('twice.bin', id, parts)).ETag).to.equal(etag);
+    const got = await client.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'twice.bin' }));
+    expect(got.ContentType).to.equal('text/x-parts');
+    expect(
+      Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(Buffer.concat([one, two])),
+    ).to.equal(true);
+    const gone = await failure(
+      client.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'twice.bin', UploadId: id })),
+    );
+    expect(gone.name).to.equal('NoSuchUpload');
+  });
+
+  it('answers InvalidPart, InvalidPartOrder, EntityTooSmall and NoSuchUpload', async () => {
+    const id = await create('rules.bin');
+    const small = await part('rules.bin', id, 1, randomBytes(1000));
+    const last = await part('rules.bin', id, 2, randomBytes(1000));
+    const wrong = await failure(
+      complete('rules.bin', id, [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }]),
+    );
+    expect(wrong.name).to.equal('InvalidPart');
+    const missing = await failure(complete('rules.bin', id, [{ PartNumber: 3, ETag: small }]));
+    expect(missing.name).to.equal('InvalidPart');
+    const tiny = await failure(
+      complete('rules.bin', id, [
+        { PartNumber: 1, ETag: small },
+        { PartNumber: 2, ETag: last },
+      ]),
+    );
+    expect([tiny.name, tiny.$metadata.httpStatusCode]).to.deep.equal(['EntityTooSmall', 400]);
+    const order = await signedRequest(s3.url, {
+      method: 'POST',
+      path: `/mpu/rules.bin?uploadId=${id}`,
+      body: `<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>${last}</ETag></Part><Part><PartNumber>1</PartNumber><ETag>${small}</ETag></Part></CompleteMultipartUpload>`,
+    });
+    expect(codeOf(order)).to.equal('InvalidPartOrder');
+    const malformed = await signedRequest(s3.url, {
+      method: 'POST',
+      path: `/mpu/rules.bin?uploadId=${id}`,
+      body: '<nope',
+    });
+    expect(codeOf(malformed)).to.equal('MalformedXML');
+    // A single small part is a whole object: the last part may be small.
+    expect((await complete('rules.bin', id, [{ PartNumber: 2, ETag: last }])).ETag).to.match(/-1"$/);
+    const after = await failure(part('rules.bin', id, 3, Buffer.from('late')));
+    expect(after.name).to.equal('NoSuchUpload');
+    const bogus = await failure(part('rules.bin', 'no-such-upload-id', 1, Buffer.from('x')));
+    expect(bogus.name).to.equal('NoSuchUpload');
+    const otherKey = await create('a.bin');
+    const mismatch = await failure(part('b.bin', otherKey, 1, Buffer.from('x')));
+    expect(mismatch.name).to.equal('NoSuchUpload');
+  });
+
+  it('lists open uploads by key and aborts one (its parts released)', async () => {
+    const id = await create('dir/abort-me.bin');
+    await part('dir/abort-me.bin', id, 1, randomBytes(2000));
+    const open = await client.send(new ListMultipartUploadsCommand({ Bucket: 'mpu', Prefix: 'dir/' }));
+    expect(open.Uploads?.map((u) => [u.Key, u.UploadId])).to.deep.equal([['dir/abort-me.bin', id]]);
+    const rolled = await client.send(new ListMultipartUploadsCommand({ Bucket: 'mpu', Delimiter: '/' }));
+    expect(rolled.CommonPrefixes?.map((p) => p.Prefix)).to.include('dir/');
+    await client.send(
+      new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'dir/abort-me.bin', UploadId: id }),
+    );
+    const again = await failure(
+      client.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'dir/abort-me.bin', UploadId: id })),
+    );
+    expect([again.name, again.$metadata.httpStatusCode]).to.deep.equal(['NoSuchUpload', 404]);
+    const none = await client.send(new ListMultipartUploadsCommand({ Bucket: 'mpu', Prefix: 'dir/' }));
+    expect(none.Uploads ?? []).to.deep.equal([]);
+  });
+
+  it('copies parts: a whole object (its chunks reused) and a byte range', async () => {
+    const source = randomBytes(6 * MiB);
+    await client.send(new PutObjectCommand({ Bucket: 'mpu', Key: 'source.bin', Body: source }));
+    const id = await create('copied.bin');
+    const whole = await client.send(
+      new UploadPartCopyCommand({
+        Bucket: 'mpu',
+        Key: 'copied.bin',
+        UploadId: id,
+        PartNumber: 1,
+        CopySource: 'mpu/source.bin',
+      }),
+    );
+    expect(whole.CopyPartResult?.ETag).to.equal(`"${md5(source)}"`);
+    const range = await client.send(
+      new UploadPartCopyCommand({
+        Bucket: 'mpu',
+        Key: 'copied.bin',
+        UploadId: id,
+        PartNumber: 2,
+        CopySource: 'mpu/source.bin',
+        CopySourceRange: 'bytes=100-1099',
+      }),
+    );
+    expect(range.CopyPartResult?.ETag).to.equal(`"${md5(source.subarray(100, 1100))}"`);
+    await complete('copied.bin', id, [
+      { PartNumber: 1, ETag: whole.CopyPartResult?.ETag as string },
+      { PartNumber: 2, ETag: range.CopyPartResult?.ETag as string },
+    ]);
+    const got = await client.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'copied.bin' }));
+    const expected = Buffer.concat([source, source.subarray(100, 1100)]);
+    expect(Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(expected)).to.equal(true);
+    // The whole-object part is the source's own chunks.
+    const [src, copy] = await Promise.all([
+      s3.cluster.sdk.stat('/mpu/source.bin'),
+      s3.cluster.sdk.stat('/mpu/copied.bin'),
+    ]);
+    expect(copy.chunks.slice(0, src.chunks.length).map((c) => c.id)).to.deep.equal(
+      src.chunks.map((c) => c.id),
+    );
+    const bad = await failure(
+      client.send(
+        new UploadPartCopyCommand({
+          Bucket: 'mpu',
+          Key: 'copied2.bin',
+          UploadId: await create('copied2.bin'),
+          PartNumber: 1,
+          CopySource: 'mpu/source.bin',
+          CopySourceRange: 'bytes=0-99999999',
+        }),
+      ),
+    );
+    expect(bad.name).to.equal('InvalidArgument');
+  });
+});

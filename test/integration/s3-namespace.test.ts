@@ -1,0 +1,191 @@
+// One namespace: files are objects and objects are files; folder objects; listings as S3 pages them.
+
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { failure, type S3Cluster, startS3Cluster } from '../helpers/s3-cluster.js';
+import { signedRequest } from '../helpers/s3-raw.js';
+
+describe('s3 gateway: one namespace with dfs', function () {
+  this.timeout(60_000);
+  let s3: S3Cluster;
+  let client: S3Client;
+  const keys = (page: ListObjectsV2CommandOutput) => (page.Contents ?? []).map((c) => c.Key);
+
+  before(async () => {
+    s3 = await startS3Cluster();
+    client = s3.client();
+    await client.send(new CreateBucketCommand({ Bucket: 'nsb' }));
+    await Promise.all(
+      ['a/1', 'a/2', 'a/b/3', 'a-b', 'c.txt', 'docs/readme.md', 'docs/report.pdf', 'x y/z'].map((Key) =>
+        client.send(new PutObjectCommand({ Bucket: 'nsb', Key, Body: Key })),
+      ),
+    );
+  });
+  after(async () => {
+    await s3?.close();
+  });
+  afterEach(() => expect(s3.logs.filter((l) => l.startsWith('s3:'))).to.deep.equal([]));
+
+  it('shows files written by the CLI as objects, with an ETag that is no MD5', async () => {
+    await s3.cluster.sdk.upload([Buffer.from('from the cli')], '/nsb/cli/file.txt');
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'nsb', Key: 'cli/file.txt' }));
+    expect(head.ETag).to.match(/^"[0-9a-f]{64}"$/);
+    expect(head.ContentLength).to.equal(12);
+    const got = await client.send(new GetObjectCommand({ Bucket: 'nsb', Key: 'cli/file.txt' }));
+    expect(await got.Body?.transformToString()).to.equal('from the cli');
+    // Root files are in no bucket; a top-level folder made by the CLI is one.
+    await s3.cluster.sdk.mkdir('/made-by-cli');
+    await s3.cluster.sdk.upload([Buffer.from('root')], '/root.txt');
+    const listed = await signedRequest(s3.url, { path: '/' });
+    expect(listed.body).to.include('<Name>made-by-cli</Name>');
+    expect(listed.body).to.not.include('root.txt');
+  });
+
+  it('lists with delimiters, prefixes that end mid-name, and url encoding', async () => {
+    const top = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Delimiter: '/' }));
+    expect(keys(top)).to.deep.equal(['a-b', 'c.txt']);
+    expect(top.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal(['a/', 'cli/', 'docs/', 'x y/']);
+    expect(top.KeyCount).to.equal(6);
+    const mid = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'docs/re' }));
+    expect(keys(mid)).to.deep.equal(['docs/readme.md', 'docs/report.pdf']);
+    const dash = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Delimiter: '-', Prefix: 'a' }));
+    expect(dash.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal(['a-']);
+    expect(keys(dash)).to.deep.equal(['a/1', 'a/2', 'a/b/3']);
+    const encoded = await signedRequest(s3.url, {
+      path: '/nsb?list-type=2&prefix=x%20y%2F&encoding-type=url',
+    });
+    expect(encoded.body).to.include('<Key>x%20y/z</Key>');
+    expect(encoded.body).to.include('<EncodingType>url</EncodingType>');
+    expect(encoded.body).to.include('<Prefix>x%20y/</Prefix>');
+    const none = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'a//' }));
+    expect(none.KeyCount).to.equal(0);
+  });
+
+  it('pages with continuation tokens, start-after and v1 markers', async () => {
+    const all: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: 'nsb', MaxKeys: 3, ContinuationToken: token }),
+      );
+      expect(page.KeyCount).to.be.at.most(3);
+      all.push(...keys(page).map(String));
+      token = page.NextContinuationToken;
+    } while (token);
+    expect(all).to.deep.equal([
+      'a-b',
+      'a/1',
+      'a/2',
+      'a/b/3',
+      'c.txt',
+      'cli/file.txt',
+      'docs/readme.md',
+      'docs/report.pdf',
+      'x y/z',
+    ]);
+    const after = await client.send(
+      new ListObjectsV2Command({ Bucket: 'nsb', StartAfter: 'a/2', MaxKeys: 2 }),
+    );
+    expect([keys(after), after.IsTruncated]).to.deep.equal([['a/b/3', 'c.txt'], true]);
+    const v1 = await client.send(new ListObjectsCommand({ Bucket: 'nsb', Delimiter: '/', MaxKeys: 2 }));
+    expect([
+      v1.Contents?.map((c) => c.Key),
+      v1.CommonPrefixes?.map((p) => p.Prefix),
+      v1.NextMarker,
+    ]).to.deep.equal([['a-b'], ['a/'], 'a/']);
+    const v1next = await client.send(new ListObjectsCommand({ Bucket: 'nsb', Delimiter: '/', Marker: 'a/' }));
+    expect(v1next.Contents?.map((c) => c.Key)).to.deep.equal(['c.txt']);
+    expect(v1next.Contents?.[0]?.Owner?.DisplayName).to.equal('dfs');
+  });
+
+  it('makes a folder for a zero-byte key ending in "/", lists and deletes it as an object', async () => {
+    await client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'folder/', Body: '' }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'nsb', Key: 'folder/' }));
+    expect([head.ContentLength, head.ETag]).to.deep.equal([0, '"d41d8cd98f00b204e9800998ecf8427e"']);
+    const flat = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'folder' }));
+    expect(keys(flat)).to.deep.equal(['folder/']);
+    const inside = await client.send(
+      new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'folder/', Delimiter: '/' }),
+    );
+    expect(keys(inside)).to.deep.equal(['folder/']);
+    const implied = await failure(client.send(new HeadObjectCommand({ Bucket: 'nsb', Key: 'docs/' })));
+    expect(implied.$metadata.httpStatusCode).to.equal(404);
+    const data = await failure(
+      client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'folder2/', Body: 'data' })),
+    );
+    expect(data.name).to.equal('InvalidArgument');
+    await client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'folder/inner', Body: 'in' }));
+    const busy = await failure(client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'folder/' })));
+    expect(busy.name).to.equal('InvalidRequest');
+    await client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'folder/inner' }));
+    await client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'folder/' }));
+    expect(
+      (await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'folder' }))).KeyCount,
+    ).to.equal(0);
+    const fileUnderFile = await failure(
+      client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'c.txt/below', Body: 'x' })),
+    );
+    expect(fileUnderFile.name).to.equal('InvalidRequest');
+  });
+
+  it('copies with metadata COPY and REPLACE, refuses a copy onto itself, overrides response headers', async () => {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: 'nsb',
+        Key: 'm.txt',
+        Body: 'meta',
+        Metadata: { a: '1' },
+        ContentType: 'text/x-a',
+      }),
+    );
+    await client.send(new CopyObjectCommand({ Bucket: 'nsb', Key: 'm-copy.txt', CopySource: 'nsb/m.txt' }));
+    const copied = await client.send(new HeadObjectCommand({ Bucket: 'nsb', Key: 'm-copy.txt' }));
+    expect([copied.Metadata, copied.ContentType]).to.deep.equal([{ a: '1' }, 'text/x-a']);
+    await client.send(
+      new CopyObjectCommand({
+        Bucket: 'nsb',
+        Key: 'm.txt',
+        CopySource: 'nsb/m.txt',
+        MetadataDirective: 'REPLACE',
+        Metadata: { b: '2' },
+        ContentType: 'text/x-b',
+      }),
+    );
+    const replaced = await client.send(new HeadObjectCommand({ Bucket: 'nsb', Key: 'm.txt' }));
+    expect([replaced.Metadata, replaced.ContentType, replaced.ETag]).to.deep.equal([
+      { b: '2' },
+      'text/x-b',
+      copied.ETag,
+    ]);
+    const self = await failure(
+      client.send(new CopyObjectCommand({ Bucket: 'nsb', Key: 'm.txt', CopySource: 'nsb/m.txt' })),
+    );
+    expect(self.name).to.equal('InvalidRequest');
+    const over = await client.send(
+      new GetObjectCommand({
+        Bucket: 'nsb',
+        Key: 'm.txt',
+        ResponseContentType: 'application/x-over',
+        ResponseContentDisposition: 'inline',
+      }),
+    );
+    expect([over.ContentType, over.ContentDisposition]).to.deep.equal(['application/x-over', 'inline']);
+    // The copy shares the source's chunks: no byte moved.
+    const [a, b] = await Promise.all([
+      s3.cluster.sdk.stat('/nsb/m.txt'),
+      s3.cluster.sdk.stat('/nsb/m-copy.txt'),
+    ]);
+    expect(b.chunks.map((c) => c.id)).to.deep.equal(a.chunks.map((c) => c.id));
+  });
+});
