@@ -10,7 +10,15 @@ import type { LockRecord } from '../meta/types.js';
 import { DfsError } from '../protocol/errors.js';
 import { guessContentType, isContentType } from '../protocol/mime.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
-import { chunkRef, MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES, METADATA_KEY, stringMap } from './requests.js';
+import type { Receipt } from '../protocol/types.js';
+import {
+  chunkRef,
+  MAX_ATTRIBUTES_BYTES,
+  MAX_METADATA_BYTES,
+  METADATA_KEY,
+  receiptList,
+  stringMap,
+} from './requests.js';
 
 const UPLOAD_ID = /^[\w-]{8,64}$/;
 const LOCK_TOKEN = /^urn:uuid:[0-9a-f-]{36}$/;
@@ -46,6 +54,8 @@ export class Gateways {
     private readonly store: MetaStore,
     /** How long an idle multipart upload lives, ms. */
     private readonly multipartTtl: number,
+    /** Records the holders a part's receipts prove (as a commit does), so it reads at once. */
+    private readonly holders: (receipts: Receipt[]) => void,
   ) {}
 
   /** Adds the routes to the API router. */
@@ -110,6 +120,7 @@ export class Gateways {
       if (b.size !== size) throw new DfsError('bad_request', 'chunk sizes do not add up to the part size');
       if (typeof b.etag !== 'string' || b.etag.length > 200)
         throw new DfsError('bad_request', 'etag must be a string');
+      this.holders(receiptList(b.receipts));
       await store.putPart(id, { number, size, etag: b.etag, chunks, lastModified: Date.now() }, Date.now());
       ctx.body = { ok: true };
     });

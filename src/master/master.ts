@@ -23,6 +23,7 @@ import { Namespace } from './namespace.js';
 import { NodeProtocol } from './node-protocol.js';
 import { NodeRemoval } from './node-removal.js';
 import { Operations } from './operations.js';
+import { checkReceipts } from './receipts.js';
 import { NodeRegistry } from './registry.js';
 import { Repairs } from './repairs.js';
 import { ReplicaMap } from './replicas.js';
@@ -132,7 +133,10 @@ export async function buildMaster(
     events,
     corrupt,
   });
-  const gateways = new Gateways(config, store, MULTIPART_TTL);
+  const gateways = new Gateways(config, store, MULTIPART_TTL, (receipts) => {
+    const written = checkReceipts(config.secret, (id) => registry.get(id) !== undefined, receipts);
+    for (const [id, nodes] of written) for (const n of nodes) replicas.add(id, n);
+  });
   metrics.watch({ store, registry, maintenance, leader });
   return {
     monitoring,

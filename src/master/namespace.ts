@@ -252,6 +252,7 @@ export class Namespace {
         name: baseName(folder.path),
         size: 0,
         created: folder.created,
+        attributes: folder.attributes,
       };
     }
     return fileEntry(e.file, health ? this.locate(e.file.chunks ?? []).minReplicas : undefined);

@@ -25,6 +25,7 @@ import { checkReceipts } from './receipts.js';
 import type { NodeRegistry } from './registry.js';
 import type { Repairs } from './repairs.js';
 import type { ReplicaMap } from './replicas.js';
+import { receiptList } from './requests.js';
 
 /** What the node protocol works with. */
 export interface NodeProtocolDeps {
@@ -72,18 +73,6 @@ function ids(value: unknown, what: string, max = MAX_DELTA): string[] {
   if (!Array.isArray(value) || value.length > max || !value.every(isChunkId))
     throw new DfsError('bad_request', `${what} must be a list of chunk ids`);
   return value;
-}
-
-// A repair report's receipts, shape-checked (signatures are checked by checkReceipts).
-function receiptList(value: unknown): Receipt[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new DfsError('bad_request', 'receipts must be a list');
-  return value.map((r) => {
-    const o = r as Record<string, unknown>;
-    if (typeof o?.nodeId !== 'string' || !isChunkId(o.chunkId) || typeof o.signature !== 'string')
-      throw new DfsError('bad_request', 'a receipt needs nodeId, chunkId and signature');
-    return { nodeId: o.nodeId, chunkId: o.chunkId, signature: o.signature };
-  });
 }
 
 /** Refuses a body that speaks for another node than the one that authenticated. */

@@ -137,12 +137,7 @@ export function parseCommit(body: unknown, limits: { chunkSize: number; maxFileS
     throw new DfsError('bad_request', 'chunk sizes do not add up to the file size');
   if (b.receipts !== undefined && !Array.isArray(b.receipts))
     throw new DfsError('bad_request', 'receipts must be a list');
-  const receipts = ((b.receipts as unknown[] | undefined) ?? []).map((r) => {
-    const o = object(r);
-    if (typeof o.nodeId !== 'string' || typeof o.signature !== 'string')
-      throw new DfsError('bad_request', 'a receipt needs nodeId, chunkId and signature');
-    return { nodeId: o.nodeId, chunkId: assertChunkId(o.chunkId), signature: o.signature };
-  });
+  const receipts = receiptList(b.receipts);
   const contentType =
     b.contentType === undefined || b.contentType === '' ? guessContentType(path) : b.contentType;
   if (typeof contentType !== 'string' || !isContentType(contentType))
@@ -213,4 +208,16 @@ export function parseMove(body: unknown): { from: string; to: string; overwrite:
 export function parseIfGeneration(query: ParsedUrlQuery): number | undefined {
   const v = single(query, 'ifGeneration');
   return v === undefined ? undefined : generation(Number(v), 'ifGeneration');
+}
+
+/** Receipts in a body (a repair report, a multipart part), shape-checked; signatures are checked later. */
+export function receiptList(value: unknown): Receipt[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new DfsError('bad_request', 'receipts must be a list');
+  return value.map((r) => {
+    const o = object(r);
+    if (typeof o.nodeId !== 'string' || typeof o.signature !== 'string')
+      throw new DfsError('bad_request', 'a receipt needs nodeId, chunkId and signature');
+    return { nodeId: o.nodeId, chunkId: assertChunkId(o.chunkId), signature: o.signature };
+  });
 }

@@ -75,7 +75,7 @@ export function list(txn: Txn, q: ListQuery): ListPage {
     const row = firstFrom(txn, cursor, end);
     if (!row) return { entries };
     const rest = row.key.slice(q.prefix.length);
-    if (rest === '') {
+    if (rest === '' && row.key.endsWith('/')) {
       cursor = after(row.key); // the prefix's own folder row is not below it
       continue;
     }

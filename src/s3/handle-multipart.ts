@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import type { PartRecord } from '../meta/types.js';
+import type { Receipt } from '../protocol/types.js';
 import { readBodyText } from './body.js';
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
@@ -78,6 +79,7 @@ export async function uploadPart(request: S3Request): Promise<void> {
     size: body.written.size,
     etag: `"${body.md5}"`,
     chunks: body.written.chunks,
+    receipts: body.written.receipts,
   });
   request.ctx.set('ETag', `"${body.md5}"`);
   if (body.checksum)
@@ -89,7 +91,7 @@ export async function uploadPart(request: S3Request): Promise<void> {
 export async function putPart(
   request: S3Request,
   uploadId: string,
-  part: Omit<PartRecord, 'lastModified'>,
+  part: Omit<PartRecord, 'lastModified'> & { receipts?: Receipt[] },
 ): Promise<void> {
   try {
     await request.deps.sdk.api.putPart(uploadId, part, { signal: request.signal });

@@ -16,12 +16,13 @@ export interface WrittenBody {
 }
 
 /**
- * Streams the request body into new chunks under a fresh upload lease. The body's iterator ends
- * only once every check has passed (signature, Content-MD5, checksum, length), so bytes that fail
- * one are never returned; their chunks are released with the lease by the SDK.
+ * Streams the request body into new chunks under a fresh upload lease (or `uploadId`'s). The
+ * body's iterator ends only once every check has passed (signature, Content-MD5, checksum,
+ * length), so bytes that fail one are never returned; the chunks of a fresh lease are released
+ * with it by the SDK.
  */
-export async function writeBody(request: S3Request): Promise<WrittenBody> {
-  const written = await request.deps.sdk.writeChunks(request.body, { signal: request.signal });
+export async function writeBody(request: S3Request, uploadId?: string): Promise<WrittenBody> {
+  const written = await request.deps.sdk.writeChunks(request.body, { signal: request.signal, uploadId });
   const digests = request.body.digests;
   // The gateway asks every body for its MD5 (s3Authenticate's computeMd5): S3's ETag.
   if (digests?.md5 === undefined) throw new S3Error('InternalError', 'the body MD5 was not computed');
@@ -29,14 +30,12 @@ export async function writeBody(request: S3Request): Promise<WrittenBody> {
 }
 
 /**
- * Writes the body as a part of multipart upload `uploadId`. The chunks are written under their
- * own lease and then pinned to the upload's: a part that fails midway (a bad checksum, a client
- * that hangs up) releases only its own chunks, and never ends the upload itself.
+ * Writes the body as a part of multipart upload `uploadId`, under the upload's own lease. A part
+ * that fails midway (a bad checksum, a client that hangs up) leaves the upload open; its chunks
+ * stay pinned until the upload completes or is aborted, and are collected then.
  */
-export async function writePartBody(request: S3Request, uploadId: string): Promise<WrittenBody> {
-  const body = await writeBody(request);
-  await pinToUpload(request, body.written, uploadId);
-  return body;
+export function writePartBody(request: S3Request, uploadId: string): Promise<WrittenBody> {
+  return writeBody(request, uploadId);
 }
 
 /** Pins written chunks to `uploadId`'s lease, then ends the lease they were written under. */

@@ -18,6 +18,7 @@ import type {
   ListResponse,
   Manifest,
   NodeInfo,
+  Receipt,
 } from '../protocol/types.js';
 import { type JsonCallOptions, jsonCall, TransportError } from './transport.js';
 
@@ -212,7 +213,12 @@ export class MasterApi {
     await this.call('post', '/api/multipart', 'unsent', { ...options, json: { uploadId, ...info } });
   }
 
-  async putPart(uploadId: string, part: Omit<PartRecord, 'lastModified'>, options: CallOptions = {}) {
+  /** Records a part; its chunks' receipts tell the master where they are at once. */
+  async putPart(
+    uploadId: string,
+    part: Omit<PartRecord, 'lastModified'> & { receipts?: Receipt[] },
+    options: CallOptions = {},
+  ) {
     await this.call('put', `/api/multipart/${encodeURIComponent(uploadId)}/parts/${part.number}`, 'always', {
       ...options,
       json: part,

@@ -98,8 +98,9 @@ export async function writeChunks(
   }
   await Promise.all(tasks);
   if (failure) {
-    // The chunks written so far are released at once, not after the lease's expiry.
-    if (refs.length > 0) await api.abortUpload(uploadId).catch(() => {});
+    // The chunks written so far are released at once, not after the lease's expiry — when the
+    // lease is this call's own (a caller's lease, say a multipart upload's, is the caller's to end).
+    if (refs.length > 0 && options.uploadId === undefined) await api.abortUpload(uploadId).catch(() => {});
     throw failure;
   }
   options.signal?.throwIfAborted();

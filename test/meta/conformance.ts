@@ -208,6 +208,8 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
           '/t/b/c/3',
         ]);
         expect(await listAll({ prefix: '/t/a', delimiter: true }, 1)).to.deep.equal(['/t/a/', '/t/ab']);
+        // A name prefix equal to a whole file name finds that file.
+        expect(await listAll({ prefix: '/t/ab', delimiter: true }, 5)).to.deep.equal(['/t/ab']);
         expect(await listAll({ prefix: '/t/b/', delimiter: true }, 5)).to.deep.equal(['/t/b/c/']);
         const withChunks = await store.list({ prefix: '/t/a/', delimiter: true, limit: 5, withChunks: true });
         const first = withChunks.entries[0];
