@@ -16,6 +16,7 @@ import { DfsError } from '../protocol/errors.js';
 import { UPLOAD_HEADER } from '../protocol/headers.js';
 import { assertChunkId, pathAfter } from '../protocol/paths.js';
 import type { ClusterConfig, ClusterStatus, HeartbeatRequest, RegisterRequest } from '../protocol/types.js';
+import { runBatch } from './batch.js';
 import type { Gateways } from './gateways.js';
 import type { Namespace } from './namespace.js';
 import type { NodeProtocol } from './node-protocol.js';
@@ -81,6 +82,9 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     ctx.body = {
       allocations: await namespace.allocate(parseAllocate(ctx.request.body, config.chunkSize), id),
     };
+  });
+  api.post('/api/batch', jsonBody('32mb'), async (ctx) => {
+    ctx.body = { results: await runBatch(ctx.request.body, namespace, config, log) };
   });
   api.post('/api/chunks/:id/suspect', jsonBody(), (ctx) => {
     nodeProtocol.suspect(

@@ -11,7 +11,6 @@ import type {
   HeartbeatResponse,
   NodeCommand,
   NodeIo,
-  Receipt,
   RegisterRequest,
 } from '../protocol/types.js';
 import { nodeOrigin } from '../protocol/urls.js';

@@ -25,7 +25,10 @@ const COMPACT_EVERY = 60_000;
 
 /** A running storage node. */
 export interface RunningNode {
+  /** The URL others reach the node at (its advertised one). */
   url: string;
+  /** The URL it listens on (the same unless it advertises another). */
+  localUrl: string;
   id: string;
   state: NodeState;
   store: ChunkStore;
@@ -106,6 +109,7 @@ export async function startNode(
     let closing: Promise<void> | undefined;
     return {
       url: state.url,
+      localUrl: served.url,
       id: state.id,
       state,
       store,

@@ -6,7 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttributeChange } from '../meta/store.js';
 import type { LockRecord, MultipartInfo, PartRecord } from '../meta/types.js';
 import { DfsError } from '../protocol/errors.js';
-import { UPLOAD_HEADER } from '../protocol/headers.js';
 import type {
   Allocation,
   ChunkRef,
@@ -20,6 +19,7 @@ import type {
   NodeInfo,
   Receipt,
 } from '../protocol/types.js';
+import { type BatchAnswer, Batcher } from './batcher.js';
 import { type JsonCallOptions, jsonCall, TransportError } from './transport.js';
 
 /** May a request be sent again after a failure? `always`: it is idempotent; `unsent`: only if it never arrived. */
@@ -67,6 +67,9 @@ const WRITE_TIMEOUT = 60_000;
 /** The master API of a cluster. */
 export class MasterApi {
   private current = 0;
+  // Allocations are quick and commits wait for a flush to disk: each travels in its own batches.
+  private readonly allocations = this.batcher();
+  private readonly commits = this.batcher();
 
   constructor(
     /** Base URLs of every master. */
@@ -118,22 +121,28 @@ export class MasterApi {
     return this.call('get', '/api/config', 'always', options);
   }
 
+  // A batcher of calls to `POST /api/batch` (both kinds are safe to send again: see below).
+  private batcher(): Batcher {
+    return new Batcher(async (calls) => {
+      const answer = await this.call<{ results: BatchAnswer[] }>('post', '/api/batch', 'always', {
+        json: { calls },
+      });
+      return answer.results;
+    }, 'master');
+  }
+
+  /** Places chunks for upload `uploadId` (leasing them to it); sent in a batch with others in flight. */
   async allocate(chunks: ChunkRef[], exclude: string[], uploadId: string, options: CallOptions = {}) {
-    const answer = await this.call<{ allocations: Allocation[] }>('post', '/api/chunks/allocate', 'always', {
-      ...options,
-      json: { chunks, exclude },
-      headers: { [UPLOAD_HEADER]: uploadId },
-    });
+    const answer = await this.allocations.run<{ allocations: Allocation[] }>(
+      { op: 'allocate', uploadId, request: { chunks, exclude } },
+      options.signal,
+    );
     return answer.allocations;
   }
 
   /** Commits a manifest; with an upload id a resent commit is answered, never applied twice. */
   commit(request: CommitRequest, uploadId: string, options: CallOptions = {}): Promise<Manifest> {
-    return this.call('post', '/api/files', 'always', {
-      ...options,
-      json: request,
-      headers: { [UPLOAD_HEADER]: uploadId },
-    });
+    return this.commits.run<Manifest>({ op: 'commit', uploadId, request }, options.signal);
   }
 
   /** Ends an upload at once: its chunks are no longer pinned. */

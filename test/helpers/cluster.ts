@@ -43,7 +43,7 @@ export interface TestCluster {
   logs: string[];
   options: Required<Omit<ClusterOptions, 'webClient'>>;
   /** Starts one more node (or restarts one on an existing folder) and waits for it to register. */
-  addNode(data?: string): Promise<RunningNode>;
+  addNode(data?: string, extra?: { advertise?: string }): Promise<RunningNode>;
   /** Restarts the master on the same folder and port. */
   restartMaster(): Promise<void>;
   /** Waits until `n` nodes are registered and alive. */
@@ -132,7 +132,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
     sdk: new DfsClient({ master: master.url, token: options.token }),
     logs,
     options,
-    async addNode(data?: string) {
+    async addNode(data?: string, extra: { advertise?: string } = {}) {
       const config = nodeConfig(
         {
           port: 0,
@@ -143,6 +143,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
           heartbeatInterval: options.heartbeatInterval,
           scrubInterval: options.scrubInterval,
           packLimit: options.packLimit,
+          advertise: extra.advertise,
           seriesStep: options.seriesStep,
           metricsPublic: options.metricsPublic,
         },

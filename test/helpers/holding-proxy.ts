@@ -5,8 +5,50 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** Where held requests wait: one proxy's own, or shared by several (one per node). */
+export class Gate {
+  private readonly waiting: (() => void)[] = [];
+  private open = false;
+  most = 0;
+  matched = 0;
+  timedOut = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    /** Release the held requests once this many wait at once. */
+    private readonly release?: number,
+    /** Release them anyway after this long (ms), so a test fails on its assertions, not a hang. */
+    deadline?: number,
+  ) {
+    this.timer = deadline
+      ? setTimeout(() => {
+          this.timedOut = !this.open;
+          this.releaseAll();
+        }, deadline)
+      : undefined;
+  }
+
+  /** Holds `go` until the gate opens (at once if it is open). */
+  hold(go: () => void): void {
+    this.matched++;
+    if (this.open) return go();
+    this.waiting.push(go);
+    this.most = Math.max(this.most, this.waiting.length);
+    if (this.release !== undefined && this.waiting.length >= this.release) this.releaseAll();
+  }
+
+  /** Lets every held request (and every later one) through. */
+  releaseAll(): void {
+    this.open = true;
+    clearTimeout(this.timer);
+    for (const go of this.waiting.splice(0)) go();
+  }
+}
+
 /** Options of a holding proxy. */
 export interface HoldingProxyOptions {
+  /** A gate shared with other proxies (instead of `release` and `deadline`). */
+  gate?: Gate;
   /** Requests to hold (by method and URL). */
   hold?: (method: string, url: string) => boolean;
   /** Release the held requests once this many wait at once. */
@@ -31,27 +73,16 @@ export interface HoldingProxy {
   close(): Promise<void>;
 }
 
-/** Starts a proxy to `target` on a free port. */
-export async function holdingProxy(target: string, options: HoldingProxyOptions): Promise<HoldingProxy> {
-  const waiting: (() => void)[] = [];
-  let open = false;
-  let most = 0;
-  let matched = 0;
-  let timedOut = false;
-  const releaseAll = () => {
-    open = true;
-    for (const go of waiting.splice(0)) go();
-  };
-  const timer = options.deadline
-    ? setTimeout(() => {
-        timedOut = !open;
-        releaseAll();
-      }, options.deadline)
-    : undefined;
+/** Starts a proxy to `target` (or whatever `target()` says when a request comes) on a free port. */
+export async function holdingProxy(
+  target: string | (() => string),
+  options: HoldingProxyOptions,
+): Promise<HoldingProxy> {
+  const gate = options.gate ?? new Gate(options.release, options.deadline);
   const server = http.createServer((req, res) => {
     const forward = () => {
       const upstream = http.request(
-        new URL(req.url ?? '/', target),
+        new URL(req.url ?? '/', typeof target === 'string' ? target : target()),
         { method: req.method, headers: req.headers },
         (answer) => {
           const rewrite = options.rewrite;
@@ -77,28 +108,23 @@ export async function holdingProxy(target: string, options: HoldingProxyOptions)
       req.pipe(upstream);
     };
     if (!options.hold?.(req.method ?? '', req.url ?? '')) return forward();
-    matched++;
-    if (open) return forward();
-    waiting.push(forward);
-    most = Math.max(most, waiting.length);
-    if (options.release !== undefined && waiting.length >= options.release) releaseAll();
+    gate.hold(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     get most() {
-      return most;
+      return gate.most;
     },
     get matched() {
-      return matched;
+      return gate.matched;
     },
     get timedOut() {
-      return timedOut;
+      return gate.timedOut;
     },
-    release: releaseAll,
+    release: () => gate.releaseAll(),
     async close() {
-      clearTimeout(timer);
-      releaseAll();
+      gate.releaseAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

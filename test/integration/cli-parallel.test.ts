@@ -7,7 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { dfs, requireBuild } from '../helpers/cli.js';
 import { bytes, startCluster, type TestCluster, tempDir } from '../helpers/cluster.js';
-import { holdingProxy } from '../helpers/holding-proxy.js';
+import { Gate, type HoldingProxy, holdingProxy } from '../helpers/holding-proxy.js';
 
 const FILES = 40;
 // A proxy that never sees the expected number releases everything after this long (ms), so the
@@ -37,7 +37,6 @@ describe('dfs upload DIR and download -r in parallel', function () {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const allocations = (method: string, url: string) => method === 'POST' && url === '/api/chunks/allocate';
   const stats = (method: string, url: string) => method === 'GET' && url.startsWith('/api/files/');
 
   for (const [flags, expected] of [
@@ -45,21 +44,31 @@ describe('dfs upload DIR and download -r in parallel', function () {
     [['--parallel', '3'], 3],
   ] as [string[], number][]) {
     it(`uploads ${expected} files at once with ${flags.join(' ') || 'no flag'}`, async () => {
-      const proxy = await holdingProxy(cluster.master.url, {
-        hold: allocations,
-        release: expected,
-        deadline: DEADLINE,
-      });
+      // Each file is one small chunk: its PUT to the first node of its pipeline is held (every
+      // node is reached through a proxy) until the expected number wait at once.
+      const gate = new Gate(expected, DEADLINE);
+      const own = await startCluster({ nodes: 0, chunkSize: '64KiB' });
+      const proxies: HoldingProxy[] = [];
       try {
+        for (let i = 0; i < 2; i++) {
+          let real = 'http://127.0.0.1:9';
+          const proxy = await holdingProxy(() => real, {
+            gate,
+            hold: (method, url) => method === 'PUT' && url.startsWith('/chunks/'),
+          });
+          proxies.push(proxy);
+          real = (await own.addNode(undefined, { advertise: proxy.url })).localUrl;
+        }
         const remote = `/up${expected}`;
-        const r = await dfs(['upload', tree, remote, ...flags], { env: { DFS_MASTER: proxy.url } });
+        const r = await dfs(['upload', tree, remote, ...flags], { env: { DFS_MASTER: own.master.url } });
         expect(r.code, r.stderr).to.equal(0);
-        expect(proxy.most).to.equal(expected);
+        expect(gate.most).to.equal(expected);
         let count = 0;
-        for await (const _ of cluster.sdk.listAll(`${remote}/`)) count++;
+        for await (const _ of own.sdk.listAll(`${remote}/`)) count++;
         expect(count).to.equal(FILES);
       } finally {
-        await proxy.close();
+        for (const p of proxies) await p.close();
+        await own.close();
       }
     });
   }

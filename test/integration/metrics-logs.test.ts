@@ -64,7 +64,7 @@ describe('daemon logs for log shippers', function () {
     await sdk.upload(bytes(randomData(1000)), '/logged.txt');
     const parse = (daemon: Daemon): Line[] => linesOf(daemon).map((l) => JSON.parse(l) as Line);
     await waitFor(
-      () => ['/api/files', '/internal/heartbeat'].every((r) => parse(master).some((l) => l.route === r)),
+      () => ['/api/batch', '/internal/heartbeat'].every((r) => parse(master).some((l) => l.route === r)),
       'the commit and heartbeat access lines',
     );
     for (const [daemon, name] of [
@@ -82,8 +82,8 @@ describe('daemon logs for log shippers', function () {
     }
     const masterLines = parse(master);
     expect(masterLines.find((l) => /listening on/.test(String(l.message)))).to.include({ url: master.url });
-    const commit = masterLines.find((l) => l.route === '/api/files');
-    expect(commit).to.include({ level: 'info', method: 'POST', status: 201, path: '/api/files' });
+    const commit = masterLines.find((l) => l.route === '/api/batch');
+    expect(commit).to.include({ level: 'info', method: 'POST', status: 200, path: '/api/batch' });
     expect(commit?.duration).to.be.a('number');
     expect(masterLines.find((l) => l.route === '/internal/heartbeat')).to.include({ status: 200 });
     const nodeLines = parse(node);

@@ -1,0 +1,53 @@
+// `POST /api/batch`: several allocations and commits in one request. A client with many uploads
+// in flight (a web client, `dfs upload DIR`) sends what piled up while its last request was out,
+// so the fixed cost of an HTTP exchange is shared by every call in it. Each call is checked and
+// run exactly as its own route would, and answers on its own.
+
+import { DfsError, toDfsError } from '../protocol/errors.js';
+import type { Namespace } from './namespace.js';
+import { parseAllocate, parseCommit } from './requests.js';
+
+/** Most calls in one batch. */
+export const MAX_BATCH = 256;
+
+const UPLOAD_ID = /^[\w-]{8,64}$/;
+
+/** One call's answer: its value, or its error as the route would have sent it. */
+export type BatchResult =
+  | { ok: true; value: unknown }
+  | { ok: false; status: number; error: { code: string; message: string } };
+
+/** Runs every call of a batch body concurrently; returns the answers in order. */
+export async function runBatch(
+  body: unknown,
+  namespace: Namespace,
+  limits: { chunkSize: number; maxFileSize: number },
+  log: (message: string) => void,
+): Promise<BatchResult[]> {
+  const calls = (body as { calls?: unknown })?.calls;
+  if (!Array.isArray(calls) || calls.length === 0 || calls.length > MAX_BATCH)
+    throw new DfsError('bad_request', `calls must be a list of 1 to ${MAX_BATCH} calls`);
+  return Promise.all(
+    calls.map(async (call): Promise<BatchResult> => {
+      try {
+        return { ok: true, value: await one(call, namespace, limits) };
+      } catch (err) {
+        const error = toDfsError(err);
+        if (error.code === 'internal') log(`batch call failed: ${(err as Error)?.stack ?? err}`);
+        const message =
+          error.code === 'internal' ? 'internal error (details are in the server log)' : error.message;
+        return { ok: false, status: error.status, error: { code: error.code, message } };
+      }
+    }),
+  );
+}
+
+async function one(call: unknown, namespace: Namespace, limits: { chunkSize: number; maxFileSize: number }) {
+  const c = call as { op?: unknown; uploadId?: unknown; request?: unknown };
+  if (typeof c?.uploadId !== 'string' || !UPLOAD_ID.test(c.uploadId))
+    throw new DfsError('bad_request', 'invalid upload id');
+  if (c.op === 'allocate')
+    return { allocations: await namespace.allocate(parseAllocate(c.request, limits.chunkSize), c.uploadId) };
+  if (c.op === 'commit') return namespace.commit(parseCommit(c.request, limits), c.uploadId);
+  throw new DfsError('bad_request', 'op must be allocate or commit');
+}
