@@ -1,0 +1,265 @@
+// The metadata conformance suite against PostgreSQL, and what only PostgreSQL has: several
+// masters (each its own pool) sharing one database, migrations run by several at once, and
+// listings that cost the same per page however large the folder.
+
+import { createHash } from 'node:crypto';
+import { expect } from 'chai';
+import { PostgresStore } from '../../src/meta/postgres-store.js';
+import type { CommitIntent } from '../../src/meta/types.js';
+import type { DfsError } from '../../src/protocol/errors.js';
+import { PostgresServer, postgresAvailable } from '../helpers/postgres.js';
+import { chunk, metaStoreConformance } from '../meta/conformance.js';
+
+const TEMPLATE = 'dfs_template';
+const T0 = 1_700_000_000_000;
+
+function intent(path: string, extra: Partial<CommitIntent> = {}): CommitIntent {
+  return {
+    path,
+    size: 0,
+    sha256: createHash('sha256').update(path).digest('hex'),
+    contentType: 'application/octet-stream',
+    metadata: {},
+    attributes: {},
+    chunks: [],
+    ...extra,
+  };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    return (err as DfsError).code;
+  }
+  return 'ok';
+}
+
+describe('PostgreSQL metadata store', function () {
+  this.timeout(120_000);
+  let server: PostgresServer;
+  let databases = 0;
+
+  before(async function () {
+    if (!postgresAvailable('the PostgreSQL metadata store tests')) this.skip();
+    server = await PostgresServer.start();
+    // Migrate once; every test's database is a copy of this one.
+    await server.createDatabase(TEMPLATE);
+    await (await PostgresStore.open(server.url(TEMPLATE))).close();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  /** A fresh database, migrated (a copy of the template) or empty. */
+  async function freshDatabase(migrated = true): Promise<{ name: string; url: string }> {
+    const name = `dfs_test_${++databases}`;
+    return { name, url: await server.createDatabase(name, migrated ? TEMPLATE : undefined) };
+  }
+
+  metaStoreConformance('postgres', async () => {
+    const { name, url } = await freshDatabase();
+    const store = await PostgresStore.open(url);
+    return {
+      store,
+      async close() {
+        await store.close();
+        await server.dropDatabase(name);
+      },
+    };
+  });
+
+  describe('two masters sharing one database', () => {
+    let a: PostgresStore;
+    let b: PostgresStore;
+    let name: string;
+
+    beforeEach(async () => {
+      const db = await freshDatabase();
+      name = db.name;
+      [a, b] = await Promise.all([PostgresStore.open(db.url), PostgresStore.open(db.url)]);
+    });
+    afterEach(async () => {
+      await Promise.all([a.close(), b.close()]);
+      await server.dropDatabase(name);
+    });
+
+    it('never commits both /a and /a/b, whichever master commits which', async () => {
+      for (let round = 0; round < 20; round++) {
+        const [parent, child] = round % 2 ? [a, b] : [b, a];
+        const codes = await Promise.all([
+          codeOf(parent.commit(intent(`/r${round}`), T0)),
+          codeOf(child.commit(intent(`/r${round}/b`), T0)),
+        ]);
+        expect(
+          codes.filter((c) => c === 'ok'),
+          `round ${round}: ${codes}`,
+        ).to.have.length(1);
+        expect(codes.filter((c) => c !== 'ok')).to.deep.equal(['conflict']);
+        const stored = await Promise.all([a.getFile(`/r${round}`), a.getFile(`/r${round}/b`)]);
+        expect(stored.filter((f) => f !== undefined)).to.have.length(1);
+      }
+    });
+
+    it('lets one commit win a path that must be free, across masters', async () => {
+      const attempts = Array.from({ length: 16 }, (_, i) =>
+        (i % 2 ? a : b).commit(intent('/once', { size: i, ifGeneration: 0 }), T0).then(
+          (result) => result.file,
+          (err: DfsError) => err.code,
+        ),
+      );
+      const outcomes = await Promise.all(attempts);
+      const winners = outcomes.filter((o) => typeof o !== 'string');
+      expect(winners).to.have.length(1);
+      expect(outcomes.filter((o) => o === 'precondition_failed')).to.have.length(15);
+      const stored = await b.getFile('/once');
+      expect(stored?.generation).to.equal(winners[0]?.generation);
+      expect(await a.totals()).to.deep.equal({ files: 1, logicalBytes: stored?.size });
+    });
+
+    it('hands leadership over with a new epoch, and fences the deposed leader', async () => {
+      const first = await a.claimLeadership('a', 10_000, T0);
+      expect((await b.claimLeadership('b', 10_000, T0 + 1_000)).holder).to.equal('a');
+      const candidate = [{ id: chunk('orphan').id, size: 1, absent: true }];
+      expect(await a.doom(candidate, 0, T0 + 2_000, first.epoch)).to.deep.equal([chunk('orphan').id]);
+      // a stops renewing; b takes over once the lease lapses.
+      const second = await b.claimLeadership('b', 10_000, T0 + 10_001);
+      expect(second).to.deep.include({ holder: 'b', epoch: first.epoch + 1 });
+      expect((await a.claimLeadership('a', 10_000, T0 + 10_002)).holder).to.equal('b');
+      expect(await codeOf(a.doom(candidate, 0, T0 + 10_003, first.epoch))).to.equal('conflict');
+      expect(await codeOf(a.purge([chunk('orphan').id], first.epoch))).to.equal('conflict');
+      expect(await b.purge([chunk('orphan').id], second.epoch)).to.deep.equal([chunk('orphan').id]);
+    });
+
+    it('sees the other master’s changes at once: leases, commits, locks', async () => {
+      const c = chunk('shared');
+      await a.lease('up-1', [c], 60_000, T0);
+      const committed = await b.commit(intent('/by-b', { chunks: [c], size: c.size, uploadId: 'up-1' }), T0);
+      expect((await a.getFile('/by-b'))?.generation).to.equal(committed.file.generation);
+      expect((await a.getChunks([c.id])).get(c.id)).to.deep.include({ refs: 1, pins: 0 });
+      const lock = {
+        root: '/by-b',
+        depth: 0 as const,
+        scope: 'exclusive' as const,
+        owner: '',
+        timeoutSeconds: 60,
+      };
+      await a.createLock({ ...lock, token: 'urn:uuid:a', expires: T0 + 60_000 }, T0);
+      expect(await codeOf(b.createLock({ ...lock, token: 'urn:uuid:b', expires: T0 + 60_000 }, T0))).to.equal(
+        'locked',
+      );
+    });
+  });
+
+  describe('migrations', () => {
+    it('run once when several masters start on an empty database at the same time', async () => {
+      const { name, url } = await freshDatabase(false);
+      const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(url)));
+      try {
+        const versions = await server.sql<{ version: number }>(
+          'SELECT version FROM dfs_schema_version ORDER BY version',
+          [],
+          name,
+        );
+        expect(versions.map((v) => v.version)).to.deep.equal([1, 2, 3]);
+        await Promise.all(stores.map((s, i) => s.commit(intent(`/from-${i}`), T0)));
+        expect((await stores[0]?.totals())?.files).to.equal(4);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+        await server.dropDatabase(name);
+      }
+    });
+
+    it('refuse a database whose schema is newer than this build', async () => {
+      const { name, url } = await freshDatabase();
+      await server.sql(
+        `INSERT INTO dfs_schema_version (version, description) VALUES (99, 'future')`,
+        [],
+        name,
+      );
+      try {
+        const opened = PostgresStore.open(url);
+        const err = await opened.then(
+          () => undefined,
+          (e: DfsError) => e,
+        );
+        expect(err?.code).to.equal('unavailable');
+        expect(err?.message).to.match(/newer than this dfs/);
+      } finally {
+        await server.dropDatabase(name);
+      }
+    });
+  });
+
+  describe('listing at scale', () => {
+    let store: PostgresStore;
+    let name: string;
+
+    before(async () => {
+      const db = await freshDatabase();
+      name = db.name;
+      // 100,000 files in one folder, and 20,000 sub-folders of 5 files each.
+      await server.sql(
+        `INSERT INTO dfs_entries (path, created, generation, content_type, metadata)
+           SELECT '/big/f' || lpad(i::text, 6, '0'), 1, i, 'text/plain', '{}' FROM generate_series(1, 100000) i`,
+        [],
+        name,
+      );
+      await server.sql(
+        `INSERT INTO dfs_entries (path, created, generation, content_type, metadata)
+           SELECT '/dirs/d' || lpad(i::text, 6, '0') || '/f' || j, 1, i, 'text/plain', '{}'
+           FROM generate_series(1, 20000) i, generate_series(1, 5) j`,
+        [],
+        name,
+      );
+      await server.sql('ANALYZE dfs_entries', [], name);
+      store = await PostgresStore.open(db.url);
+    });
+    after(async () => {
+      await store?.close();
+      await server?.dropDatabase(name);
+    });
+
+    // Shared buffers a page of the delimiter listing touches: deterministic, unlike its time.
+    async function buffersFor(prefix: string, after: string): Promise<number> {
+      const [row] = await server.sql<{ 'QUERY PLAN': [{ Plan: { 'Shared Hit Blocks': number } }] }>(
+        'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM dfs_list_children($1, $2, 1000)',
+        [prefix, after],
+        name,
+      );
+      return row?.['QUERY PLAN'][0].Plan['Shared Hit Blocks'] ?? Number.NaN;
+    }
+
+    it('pages through 100,000 files and 20,000 sub-folders correctly', async () => {
+      const page = await store.list({ prefix: '/big/', delimiter: true, after: '/big/f049999', limit: 3 });
+      expect(page.entries.map((e) => (e.kind === 'file' ? e.file.path : ''))).to.deep.equal([
+        '/big/f050000',
+        '/big/f050001',
+        '/big/f050002',
+      ]);
+      expect(page.next).to.equal('/big/f050002');
+      const folders = await store.list({
+        prefix: '/dirs/',
+        delimiter: true,
+        after: '/dirs/d019998/',
+        limit: 5,
+      });
+      expect(folders.entries.map((e) => (e.kind === 'folder' ? e.folder.path : ''))).to.deep.equal([
+        '/dirs/d019999/',
+        '/dirs/d020000/',
+      ]);
+      expect(folders.next).to.equal(undefined);
+    });
+
+    it('costs the same per page early and late, in a folder of files or of folders', async () => {
+      const filesEarly = await buffersFor('/big/', '/big/f010000');
+      const filesLate = await buffersFor('/big/', '/big/f098000');
+      expect(filesLate).to.be.at.most(filesEarly * 2 + 20);
+      const foldersEarly = await buffersFor('/dirs/', '/dirs/d002000/');
+      const foldersLate = await buffersFor('/dirs/', '/dirs/d018000/');
+      expect(foldersLate).to.be.at.most(foldersEarly * 2 + 20);
+      // One index probe per sub-folder, not a walk over the 5 files in each.
+      expect(foldersLate).to.be.below(1000 * 20);
+    });
+  });
+});
