@@ -65,11 +65,22 @@ END $$;
 
 -- Several leases in one transaction (one round trip): p_items is a JSON array of dfs_lease's
 -- arguments. A lease that ended raises, failing the batch (the caller runs them one by one then).
+-- Every chunk row of the batch is made and locked first, in key order, so two batches sharing
+-- chunks queue instead of deadlocking.
 CREATE FUNCTION dfs_lease_batch(p_items jsonb) RETURNS TABLE (item bigint, revived text[])
 LANGUAGE plpgsql AS $$
 DECLARE
   r record;
 BEGIN
+  INSERT INTO dfs_chunks (id, size)
+    SELECT DISTINCT ON (c.id) c.id, c.size
+      FROM jsonb_to_recordset(p_items) AS x(chunk_ids text[], chunk_sizes bigint[]),
+           unnest(x.chunk_ids, x.chunk_sizes) AS c(id, size)
+      ORDER BY c.id
+    ON CONFLICT DO NOTHING;
+  PERFORM 1 FROM dfs_chunks c
+    WHERE c.id IN (SELECT i FROM jsonb_to_recordset(p_items) AS x(chunk_ids text[]), unnest(x.chunk_ids) i)
+    ORDER BY c.id FOR UPDATE;
   FOR r IN SELECT * FROM ROWS FROM (jsonb_to_recordset(p_items) AS (id text, chunk_ids text[],
       chunk_sizes bigint[], ttl bigint, now bigint))
     WITH ORDINALITY AS x(id, chunk_ids, chunk_sizes, ttl, now, n) LOOP
@@ -80,22 +91,23 @@ BEGIN
 END $$;
 
 -- MetaStore.expireLeases: ends open leases past their expiry, forgets tombstones past theirs.
--- SKIP LOCKED: a lease being committed right now is left for the next round.
+-- SKIP LOCKED: a lease being committed right now is left for the next round. The chunks of all
+-- the leases ended are locked at once, in key order.
 CREATE FUNCTION dfs_expire_leases(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
-  r record;
-  v_expired integer := 0;
+  v_open text[];
+  v_gone text[];
 BEGIN
-  FOR r IN SELECT l.id, l.state FROM dfs_leases l WHERE l.expires < p_now ORDER BY l.expires
-             LIMIT p_limit FOR UPDATE SKIP LOCKED LOOP
-    IF r.state = 'open' THEN
-      PERFORM dfs_end_lease(r.id, 'expired', p_now);
-      v_expired := v_expired + 1;
-    ELSE
-      DELETE FROM dfs_leases l WHERE l.id = r.id;
-    END IF;
-  END LOOP;
-  RETURN v_expired;
+  SELECT array_agg(x.id) FILTER (WHERE x.state = 'open'), array_agg(x.id) FILTER (WHERE x.state <> 'open')
+    INTO v_open, v_gone
+    FROM (SELECT l.id, l.state FROM dfs_leases l WHERE l.expires < p_now ORDER BY l.expires
+            LIMIT p_limit FOR UPDATE SKIP LOCKED) x;
+  DELETE FROM dfs_leases l WHERE l.id = ANY (v_gone);
+  PERFORM 1 FROM dfs_chunks c
+    WHERE c.id IN (SELECT k.chunk_id FROM dfs_lease_chunks k WHERE k.lease_id = ANY (v_open))
+    ORDER BY c.id FOR UPDATE;
+  PERFORM dfs_end_lease(o, 'expired', p_now) FROM unnest(v_open) o;
+  RETURN coalesce(cardinality(v_open), 0);
 END $$;
 
 -- Refuses a deposed leader's destructive change. FOR SHARE: a takeover waits for changes made

@@ -41,12 +41,13 @@ DECLARE
   v_wanted bigint;
   v_generation bigint;
 BEGIN
-  -- dfs_lock_names(p_parents, p_path), before anything is read.
-  PERFORM 1 FROM (
-    SELECT pg_advisory_xact_lock_shared(hashtextextended(n, 0)) FROM unnest(p_parents) n
-    UNION ALL
-    SELECT pg_advisory_xact_lock(hashtextextended(p_path, 0))
-  ) locks;
+  -- dfs_lock_names(p_parents, ARRAY[p_path]), inline, before anything is read.
+  PERFORM CASE WHEN k.exclusive THEN pg_advisory_xact_lock(k.key) ELSE pg_advisory_xact_lock_shared(k.key) END
+    FROM (
+      SELECT hashtextextended(n.name, 0) AS key, bool_or(n.exclusive) AS exclusive FROM (
+        SELECT f AS name, false AS exclusive FROM unnest(p_parents) f UNION ALL SELECT p_path, true
+      ) n GROUP BY 1 ORDER BY 1 OFFSET 0
+    ) k;
   LOOP
     -- The current version (locked), whether a folder or an ancestor file is in the way
     -- (creations there are ordered by the name locks, so this snapshot is recent enough), and
@@ -184,7 +185,9 @@ END $$;
 
 -- Several commits in one transaction (one round trip, one WAL flush): p_items is a JSON array
 -- of dfs_commit's arguments. Each item sees the ones before it; a refused item writes nothing
--- and the others go on. Answers dfs_commit's rows, each with its item's number.
+-- and the others go on. Answers dfs_commit's rows, each with its item's number. Everything the
+-- items will lock is locked first, each kind in key order (see dfs_lock_names), so two batches
+-- wanting the same rows queue instead of deadlocking.
 CREATE FUNCTION dfs_commit_batch(p_items jsonb)
 RETURNS TABLE (item bigint, role text, message text, path text, size bigint, sha256 text,
   generation bigint, created bigint, upload_id text, content_type text, metadata jsonb,
@@ -192,7 +195,23 @@ RETURNS TABLE (item bigint, role text, message text, path text, size bigint, sha
 LANGUAGE plpgsql AS $$
 DECLARE
   r record;
+  v_paths text[];
+  v_parents text[];
+  v_uploads text[];
+  v_chunks text[];
 BEGIN
+  SELECT array_agg(x.path), array_agg(x.upload_id) FILTER (WHERE x.upload_id IS NOT NULL),
+         (SELECT array_agg(p) FROM jsonb_to_recordset(p_items) AS y(parents text[]), unnest(y.parents) p),
+         (SELECT array_agg(c) FROM jsonb_to_recordset(p_items) AS y(chunk_ids text[]), unnest(y.chunk_ids) c)
+    INTO v_paths, v_uploads, v_parents, v_chunks
+    FROM jsonb_to_recordset(p_items) AS x(path text, upload_id text);
+  PERFORM dfs_lock_names(v_parents, v_paths);
+  PERFORM 1 FROM dfs_entries e WHERE e.path = ANY (v_paths) ORDER BY e.path FOR UPDATE;
+  PERFORM 1 FROM dfs_leases l WHERE l.id = ANY (v_uploads) ORDER BY l.id FOR UPDATE;
+  PERFORM 1 FROM dfs_chunks c WHERE c.id = ANY (coalesce(v_chunks, '{}')
+      || ARRAY(SELECT i FROM dfs_entries e, unnest(e.chunk_ids) i WHERE e.path = ANY (v_paths))
+      || ARRAY(SELECT k.chunk_id FROM dfs_lease_chunks k WHERE k.lease_id = ANY (v_uploads)))
+    ORDER BY c.id FOR UPDATE;
   FOR r IN SELECT * FROM ROWS FROM (jsonb_to_recordset(p_items) AS (path text, size bigint, sha256 text,
       content_type text, metadata jsonb, attributes jsonb, chunk_ids text[], chunk_sizes bigint[],
       upload_id text, if_generation bigint, if_not_generation bigint, parents text[], now bigint))

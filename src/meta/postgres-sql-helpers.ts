@@ -14,15 +14,20 @@ END $$;
 -- Creating an entry conflicts with creating anything at its ancestors' names (a file /a against
 -- a file /a/b, never both), which no row lock can catch because neither row exists yet. So a
 -- change takes a shared advisory lock on every name that must stay a folder (p_folders: names,
--- no trailing '/') and an exclusive one on the name it makes a file or moves a folder to: commits
--- into one folder never wait on each other; /a and /a/b do, and the second one sees the first.
-CREATE FUNCTION dfs_lock_names(p_folders text[], p_exclusive text) RETURNS void LANGUAGE plpgsql AS $$
+-- no trailing '/') and an exclusive one on each name it makes a file or moves a folder to:
+-- commits into one folder never wait on each other; /a and /a/b do, and the second one sees the
+-- first. Locks are taken in key order (exclusive where both are asked for), as row locks are
+-- everywhere: names, then entries, leases and chunks, each in key order, so transactions that
+-- want the same things queue instead of deadlocking (a deadlock costs a second to detect).
+CREATE FUNCTION dfs_lock_names(p_folders text[], p_exclusive text[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM 1 FROM (
-    SELECT pg_advisory_xact_lock_shared(hashtextextended(n, 0)) FROM unnest(p_folders) n
-    UNION ALL
-    SELECT pg_advisory_xact_lock(hashtextextended(p_exclusive, 0)) WHERE p_exclusive IS NOT NULL
-  ) locks;
+  PERFORM CASE WHEN k.exclusive THEN pg_advisory_xact_lock(k.key) ELSE pg_advisory_xact_lock_shared(k.key) END
+    FROM (
+      SELECT hashtextextended(n.name, 0) AS key, bool_or(n.exclusive) AS exclusive FROM (
+        SELECT f AS name, false AS exclusive FROM unnest(p_folders) f
+        UNION ALL SELECT x, true FROM unnest(p_exclusive) x
+      ) n GROUP BY 1 ORDER BY 1 OFFSET 0
+    ) k;
 END $$;
 
 -- Refuses a path whose ancestor (p_folders: names, no trailing '/') is a file. There is at most

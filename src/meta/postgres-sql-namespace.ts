@@ -90,8 +90,12 @@ DECLARE
   v_longest text;
   v_moved bigint;
 BEGIN
-  PERFORM dfs_lock_names(p_parents, p_to);
+  -- Both names exclusively: moves that share a name queue on these (in key order) before they
+  -- lock rows whose keys they change, and commits below a folder being moved wait for it.
+  PERFORM dfs_lock_names(p_parents, ARRAY[p_from, p_to]);
   PERFORM dfs_check_parents(p_parents);
+  -- A file move's two rows in key order, as removeTree takes them.
+  PERFORM 1 FROM dfs_entries e WHERE e.path IN (p_from, p_to) ORDER BY e.path FOR UPDATE;
   SELECT * INTO v_file FROM dfs_entries e WHERE e.path = p_from FOR UPDATE;
   IF FOUND THEN
     IF dfs_folder_exists(p_to || '/') THEN
