@@ -12,10 +12,13 @@ import pg from 'pg';
 /** Where Debian's postgresql-15 puts its programs. */
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 
-/** True when PostgreSQL 15 is installed; otherwise prints the one warning line and returns false. */
+let warned = false;
+
+/** True when PostgreSQL 15 is installed; otherwise prints one warning line (once) and returns false. */
 export function postgresAvailable(what: string): boolean {
   if (fs.existsSync(path.join(PG_BIN, 'initdb'))) return true;
-  console.warn(`WARNING: PostgreSQL 15 not found in ${PG_BIN}; skipping ${what}`);
+  if (!warned) console.warn(`WARNING: PostgreSQL 15 not found in ${PG_BIN}; skipping ${what}`);
+  warned = true;
   return false;
 }
 

@@ -43,7 +43,7 @@ describe('PostgreSQL metadata store under faults', function () {
   const onEscape = (err: unknown) => escaped.push(err);
 
   before(async function () {
-    if (!postgresAvailable('the PostgreSQL fault tests')) this.skip();
+    if (!postgresAvailable('the PostgreSQL metadata store tests')) this.skip();
     server = await PostgresServer.start();
     process.on('unhandledRejection', onEscape);
     process.on('uncaughtException', onEscape);
