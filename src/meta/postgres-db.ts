@@ -6,23 +6,20 @@
 import pg from 'pg';
 import { DfsError, isErrorCode } from '../protocol/errors.js';
 
-/** How the store talks to PostgreSQL. */
-export interface PostgresOptions {
+/** How the pool talks to PostgreSQL. */
+export interface PgDbOptions {
   /** Connections in this master's pool (default 20). */
   max?: number;
-  /** Longest wait for a statement's answer before the call fails as unavailable, ms (default 30,000). */
+  /**
+   * Longest a statement may run before PostgreSQL cancels it (rolled back) and the call fails as
+   * unavailable, ms (default 60,000: a move or removal of a huge folder is one statement). An
+   * answer that does not come a little later (a frozen or unreachable server) fails it too.
+   */
   queryTimeout?: number;
   /** Longest wait for a connection, ms (default 5,000). */
   connectTimeout?: number;
   /** Retries of a transaction that lost a serialization failure or deadlock (default 8). */
   retries?: number;
-  /**
-   * Commit (and lease) calls in flight at once; those arriving meanwhile are batched (default 2:
-   * measured best at concurrency 16, and one slow commit cannot hold up all the others).
-   */
-  parallelCalls?: number;
-  /** Most commits (or leases) in one batch (default 32). */
-  batch?: number;
 }
 
 /** A statement: its name (prepared once per connection), text and parameters. */
@@ -34,6 +31,24 @@ export interface Statement {
 
 // PostgreSQL reports these when a transaction lost a race and may simply run again.
 const RETRYABLE = new Set(['40001', '40P01']);
+
+// Every statement of the store is a key lookup or a key-range scan, so one generic plan per
+// statement fits every call: planning again per call (which PostgreSQL chooses when constants make
+// a custom plan look cheaper) cost 3× the CPU of a commit. And a plan cached while a table was
+// nearly empty (a new cluster) would otherwise go on scanning it whole as it grows.
+const SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off';
+
+/** `url` with our session options added to any it names (pg lets the URL's replace the config's). */
+export function withSessionOptions(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const theirs = parsed.searchParams.get('options');
+    parsed.searchParams.set('options', theirs ? `${theirs} ${SESSION_OPTIONS}` : SESSION_OPTIONS);
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
 
 // int8 as numbers (times in ms, sizes and counts stay far below 2^53), also inside arrays.
 const int8 = (value: string) => Number(value);
@@ -50,7 +65,10 @@ const TYPES = {
 
 /** The error for a database we cannot reach. */
 function unavailable(err: unknown): DfsError {
-  const reason = err instanceof Error ? err.message : String(err);
+  // Node reports a refused connection to a name with several addresses as an AggregateError
+  // without a message; its code says what happened.
+  const reason =
+    err instanceof Error ? err.message || (err as NodeJS.ErrnoException).code || err.name : String(err);
   return new DfsError('unavailable', `the metadata database is unavailable (${reason}); try again later`, {
     cause: err,
   });
@@ -63,12 +81,21 @@ function brokenConnection(err: unknown): boolean {
   return code.startsWith('08') || code.startsWith('57P') || code === '53300';
 }
 
+// True when PostgreSQL cancelled the statement (statement_timeout): it was rolled back.
+function cancelled(err: unknown): boolean {
+  return err instanceof pg.DatabaseError && err.code === '57014';
+}
+
 /** Turns a statement's failure into the DfsError callers expect. */
 export function toStoreError(err: unknown): DfsError {
   if (err instanceof DfsError) return err;
   if (err instanceof pg.DatabaseError) {
     if (err.code === 'DF000' && isErrorCode(err.detail)) return new DfsError(err.detail, err.message);
     if (brokenConnection(err)) return unavailable(err);
+    if (cancelled(err))
+      return new DfsError('unavailable', 'the metadata database took too long; nothing was changed', {
+        cause: err,
+      });
     if (err.code && RETRYABLE.has(err.code))
       return new DfsError('unavailable', 'the metadata database is too busy; try again', { cause: err });
     return new DfsError('internal', `metadata database error: ${err.message}`, { cause: err });
@@ -82,21 +109,18 @@ export class PgDb {
   private readonly retries: number;
   private closed = false;
 
-  constructor(url: string, options: PostgresOptions = {}) {
+  constructor(url: string, options: PgDbOptions = {}) {
     this.retries = options.retries ?? 8;
+    const timeout = options.queryTimeout ?? 60_000;
     this.pool = new pg.Pool({
-      connectionString: url,
+      connectionString: withSessionOptions(url),
       max: options.max ?? 20,
       connectionTimeoutMillis: options.connectTimeout ?? 5_000,
-      query_timeout: options.queryTimeout ?? 30_000,
+      statement_timeout: timeout,
+      query_timeout: timeout + Math.min(timeout, 5_000),
       idleTimeoutMillis: 30_000,
       keepAlive: true,
       application_name: 'dfs-master',
-      // Every statement of the store is a key lookup or a key-range scan, so one generic plan per
-      // statement fits every call: planning again per call (which PostgreSQL chooses when constants
-      // make a custom plan look cheaper) cost 3× the CPU of a commit. And a plan cached while a
-      // table was nearly empty (a new cluster) would otherwise go on scanning it whole as it grows.
-      options: '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off',
       types: TYPES,
     });
     // An idle connection that breaks (the server restarted) is dropped by the pool; the next call

@@ -7,7 +7,7 @@ import { Batcher } from './postgres-batch.js';
 import * as chunks from './postgres-chunks.js';
 import * as cluster from './postgres-cluster.js';
 import { type CommitRequest, commitRunner } from './postgres-commits.js';
-import { PgDb, type PostgresOptions } from './postgres-db.js';
+import { PgDb, type PgDbOptions } from './postgres-db.js';
 import * as ns from './postgres-namespace.js';
 import { migrate } from './postgres-schema.js';
 import type { AttributeChange, LeaseResult, MetaStore } from './store.js';
@@ -30,7 +30,16 @@ import type {
   Totals,
 } from './types.js';
 
-export type { PostgresOptions } from './postgres-db.js';
+/** How the store talks to PostgreSQL. */
+export interface PostgresOptions extends PgDbOptions {
+  /**
+   * Commit (and lease) calls in flight at once; those arriving meanwhile are batched (default 2:
+   * measured best at concurrency 16, and one slow commit cannot hold up all the others).
+   */
+  parallelCalls?: number;
+  /** Most commits (or leases) in one batch (default 32). */
+  batch?: number;
+}
 
 /** A MetaStore in a PostgreSQL database. */
 export class PostgresStore implements MetaStore {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { Batcher, type BatchRunner } from '../../src/meta/postgres-batch.js';
-import { toStoreError } from '../../src/meta/postgres-db.js';
+import { toStoreError, withSessionOptions } from '../../src/meta/postgres-db.js';
 import { DfsError } from '../../src/protocol/errors.js';
 
 /** A runner whose calls the test completes by hand. */
@@ -138,6 +138,34 @@ describe('PostgreSQL store: errors', () => {
       expect(mapped.code, err.message).to.equal('unavailable');
       expect(mapped.status).to.equal(503);
     }
+  });
+
+  it('reports a statement PostgreSQL cancelled for taking too long as unavailable, changing nothing', () => {
+    const err = toStoreError(databaseError('57014', 'canceling statement due to statement timeout'));
+    expect([err.code, err.message]).to.deep.equal([
+      'unavailable',
+      'the metadata database took too long; nothing was changed',
+    ]);
+  });
+
+  it('adds its session options to those a URL names', () => {
+    const plain = new URL(withSessionOptions('postgres://u:p%40ss@db:5432/dfs'));
+    expect(plain.searchParams.get('options')).to.equal(
+      '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off',
+    );
+    expect([plain.username, plain.password, plain.host, plain.pathname]).to.deep.equal([
+      'u',
+      'p%40ss',
+      'db:5432',
+      '/dfs',
+    ]);
+    const theirs = new URL(
+      withSessionOptions('postgres://db/dfs?options=-c%20search_path%3Dmeta&sslmode=require'),
+    );
+    expect(theirs.searchParams.get('options')).to.equal(
+      '-c search_path=meta -c plan_cache_mode=force_generic_plan -c enable_seqscan=off',
+    );
+    expect(theirs.searchParams.get('sslmode')).to.equal('require');
   });
 
   it('reports any other SQL error as internal', () => {
