@@ -43,8 +43,12 @@ describe('PostgreSQL metadata store', function () {
   before(async function () {
     if (!postgresAvailable('the PostgreSQL metadata store tests')) this.skip();
     server = await PostgresServer.start();
-    // Migrate once; every test's database is a copy of this one.
-    await server.createDatabase(TEMPLATE);
+    // Migrate once; every test's database is a copy of this one. Its default collation is a
+    // linguistic one (ICU en-US, where 'B' sorts after 'b' and 'ä' first), as a production
+    // database's often is: keys must still sort by UTF-8 bytes.
+    await server.sql(
+      `CREATE DATABASE ${TEMPLATE} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.utf8'`,
+    );
     await (await PostgresStore.open(server.url(TEMPLATE))).close();
   });
   after(async () => {
