@@ -2,6 +2,7 @@
 // dfs_commit_batch (see postgres-batch.ts).
 
 import { DfsError, isErrorCode } from '../protocol/errors.js';
+import { compareKeys } from './engine.js';
 import type { BatchRunner } from './postgres-batch.js';
 import type { PgDb } from './postgres-db.js';
 import { type EntryRow, fileOf } from './postgres-rows.js';
@@ -88,6 +89,19 @@ function resultOf(intent: CommitIntent, now: number, rows: CommitRow[]): CommitR
   return { file, previous: previous && fileOf(previous), replayed: false };
 }
 
+/**
+ * The names a batch locks, each once, in byte order (the order every function locks names in):
+ * exclusive for the paths it commits, shared for their parents.
+ */
+function lockNames(items: ReturnType<typeof itemOf>[]): [string, boolean][] {
+  const names = new Map<string, boolean>();
+  for (const item of items) {
+    for (const parent of item.parents) names.set(parent, names.get(parent) ?? false);
+    names.set(item.path, true);
+  }
+  return [...names].sort(([a], [b]) => compareKeys(a, b));
+}
+
 /** Runs commits through `db`. */
 export function commitRunner(db: PgDb): BatchRunner<CommitRequest, CommitResult> {
   return {
@@ -100,10 +114,19 @@ export function commitRunner(db: PgDb): BatchRunner<CommitRequest, CommitResult>
       return resultOf(intent, now, rows);
     },
     async many(requests) {
+      const items = requests.map((r) => itemOf(r.intent, r.now));
+      const names = lockNames(items);
       const rows = await db.query<CommitRow>({
         name: 'dfs_commit_batch',
-        text: 'SELECT * FROM dfs_commit_batch($1)',
-        values: [JSON.stringify(requests.map((r) => itemOf(r.intent, r.now)))],
+        text: 'SELECT * FROM dfs_commit_batch($1, $2, $3, $4, $5, $6)',
+        values: [
+          JSON.stringify(items),
+          names.map(([name]) => name),
+          names.map(([, exclusive]) => exclusive),
+          items.map((i) => i.path),
+          items.flatMap((i) => (i.upload_id === null ? [] : [i.upload_id])),
+          items.flatMap((i) => i.chunk_ids),
+        ],
       });
       return requests.map(({ intent, now }, i) => {
         try {

@@ -23,7 +23,8 @@ export const COMMIT_SQL = `
 CREATE FUNCTION dfs_commit(
   p_path text, p_size bigint, p_sha256 text, p_content_type text, p_metadata jsonb,
   p_attributes jsonb, p_chunk_ids text[], p_chunk_sizes bigint[], p_upload_id text,
-  p_if_generation bigint, p_if_not_generation bigint, p_parents text[], p_now bigint)
+  p_if_generation bigint, p_if_not_generation bigint, p_parents text[], p_now bigint,
+  p_names_locked boolean DEFAULT false)
 RETURNS TABLE (role text, message text, path text, size bigint, sha256 text, generation bigint, created bigint,
   upload_id text, content_type text, metadata jsonb, attributes jsonb, chunk_count integer,
   chunk_ids text[], chunk_sizes bigint[])
@@ -41,13 +42,15 @@ DECLARE
   v_wanted bigint;
   v_generation bigint;
 BEGIN
-  -- dfs_lock_names(p_parents, ARRAY[p_path]), inline, before anything is read.
-  PERFORM CASE WHEN k.exclusive THEN pg_advisory_xact_lock(k.key) ELSE pg_advisory_xact_lock_shared(k.key) END
-    FROM (
-      SELECT hashtextextended(n.name, 0) AS key, bool_or(n.exclusive) AS exclusive FROM (
-        SELECT f AS name, false AS exclusive FROM unnest(p_parents) f UNION ALL SELECT p_path, true
-      ) n GROUP BY 1 ORDER BY 1 OFFSET 0
-    ) k;
+  -- dfs_lock_names(p_parents, ARRAY[p_path]), inline, before anything is read (unless a batch
+  -- took them all): the parents are prefixes of the path, outermost first, so in byte order.
+  IF NOT p_names_locked THEN
+    PERFORM 1 FROM (
+      SELECT pg_advisory_xact_lock_shared(hashtextextended(n, 0)) FROM unnest(p_parents) n
+      UNION ALL
+      SELECT pg_advisory_xact_lock(hashtextextended(p_path, 0))
+    ) locks;
+  END IF;
   LOOP
     -- The current version (locked), whether a folder or an ancestor file is in the way
     -- (creations there are ordered by the name locks, so this snapshot is recent enough), and
@@ -186,40 +189,38 @@ END $$;
 -- Several commits in one transaction (one round trip, one WAL flush): p_items is a JSON array
 -- of dfs_commit's arguments. Each item sees the ones before it; a refused item writes nothing
 -- and the others go on. Answers dfs_commit's rows, each with its item's number. Everything the
--- items will lock is locked first, each kind in key order (see dfs_lock_names), so two batches
--- wanting the same rows queue instead of deadlocking.
-CREATE FUNCTION dfs_commit_batch(p_items jsonb)
+-- items will lock is locked first, in the order dfs_lock_names explains, so two batches wanting
+-- the same rows queue instead of deadlocking: the names (p_names in byte order, exclusive where
+-- p_exclusive says), then the entries at p_paths, the leases p_uploads and the chunks p_chunks
+-- names, with those of the current versions and of the leases.
+CREATE FUNCTION dfs_commit_batch(p_items jsonb, p_names text[], p_exclusive boolean[], p_paths text[],
+  p_uploads text[], p_chunks text[])
 RETURNS TABLE (item bigint, role text, message text, path text, size bigint, sha256 text,
   generation bigint, created bigint, upload_id text, content_type text, metadata jsonb,
   attributes jsonb, chunk_count integer, chunk_ids text[], chunk_sizes bigint[])
 LANGUAGE plpgsql AS $$
-DECLARE
-  r record;
-  v_paths text[];
-  v_parents text[];
-  v_uploads text[];
-  v_chunks text[];
 BEGIN
-  SELECT array_agg(x.path), array_agg(x.upload_id) FILTER (WHERE x.upload_id IS NOT NULL),
-         (SELECT array_agg(p) FROM jsonb_to_recordset(p_items) AS y(parents text[]), unnest(y.parents) p),
-         (SELECT array_agg(c) FROM jsonb_to_recordset(p_items) AS y(chunk_ids text[]), unnest(y.chunk_ids) c)
-    INTO v_paths, v_uploads, v_parents, v_chunks
-    FROM jsonb_to_recordset(p_items) AS x(path text, upload_id text);
-  PERFORM dfs_lock_names(v_parents, v_paths);
-  PERFORM 1 FROM dfs_entries e WHERE e.path = ANY (v_paths) ORDER BY e.path FOR UPDATE;
-  PERFORM 1 FROM dfs_leases l WHERE l.id = ANY (v_uploads) ORDER BY l.id FOR UPDATE;
-  PERFORM 1 FROM dfs_chunks c WHERE c.id = ANY (coalesce(v_chunks, '{}')
-      || ARRAY(SELECT i FROM dfs_entries e, unnest(e.chunk_ids) i WHERE e.path = ANY (v_paths))
-      || ARRAY(SELECT k.chunk_id FROM dfs_lease_chunks k WHERE k.lease_id = ANY (v_uploads)))
+  PERFORM CASE WHEN u.x THEN pg_advisory_xact_lock(hashtextextended(u.n, 0))
+               ELSE pg_advisory_xact_lock_shared(hashtextextended(u.n, 0)) END
+    FROM unnest(p_names, p_exclusive) AS u(n, x);
+  PERFORM 1 FROM dfs_entries e WHERE e.path = ANY (p_paths) ORDER BY e.path FOR UPDATE;
+  IF cardinality(p_uploads) > 0 THEN
+    PERFORM 1 FROM dfs_leases l WHERE l.id = ANY (p_uploads) ORDER BY l.id FOR UPDATE;
+  END IF;
+  PERFORM 1 FROM dfs_chunks c WHERE c.id = ANY (p_chunks
+      || ARRAY(SELECT i FROM dfs_entries e, unnest(e.chunk_ids) i WHERE e.path = ANY (p_paths))
+      || ARRAY(SELECT k.chunk_id FROM dfs_lease_chunks k WHERE k.lease_id = ANY (p_uploads)))
     ORDER BY c.id FOR UPDATE;
-  FOR r IN SELECT * FROM ROWS FROM (jsonb_to_recordset(p_items) AS (path text, size bigint, sha256 text,
-      content_type text, metadata jsonb, attributes jsonb, chunk_ids text[], chunk_sizes bigint[],
-      upload_id text, if_generation bigint, if_not_generation bigint, parents text[], now bigint))
-    WITH ORDINALITY AS x(path, size, sha256, content_type, metadata, attributes, chunk_ids, chunk_sizes,
-      upload_id, if_generation, if_not_generation, parents, now, n) LOOP
-    RETURN QUERY SELECT r.n, c.* FROM dfs_commit(r.path, r.size, r.sha256, r.content_type, r.metadata,
-      r.attributes, r.chunk_ids, r.chunk_sizes, r.upload_id, r.if_generation, r.if_not_generation,
-      r.parents, r.now) c;
-  END LOOP;
+  -- The items one after the other (a nested loop over them in order); dfs_commit is volatile, so
+  -- each of its statements sees what the items before it wrote.
+  RETURN QUERY SELECT x.n, c.*
+    FROM ROWS FROM (jsonb_to_recordset(p_items) AS (path text, size bigint, sha256 text, content_type text,
+        metadata jsonb, attributes jsonb, chunk_ids text[], chunk_sizes bigint[], upload_id text,
+        if_generation bigint, if_not_generation bigint, parents text[], now bigint))
+      WITH ORDINALITY AS x(path, size, sha256, content_type, metadata, attributes, chunk_ids, chunk_sizes,
+        upload_id, if_generation, if_not_generation, parents, now, n)
+    CROSS JOIN LATERAL dfs_commit(x.path, x.size, x.sha256, x.content_type, x.metadata, x.attributes,
+      x.chunk_ids, x.chunk_sizes, x.upload_id, x.if_generation, x.if_not_generation, x.parents, x.now,
+      true) c;
 END $$;
 `;

@@ -16,17 +16,18 @@ END $$;
 -- change takes a shared advisory lock on every name that must stay a folder (p_folders: names,
 -- no trailing '/') and an exclusive one on each name it makes a file or moves a folder to:
 -- commits into one folder never wait on each other; /a and /a/b do, and the second one sees the
--- first. Locks are taken in key order (exclusive where both are asked for), as row locks are
--- everywhere: names, then entries, leases and chunks, each in key order, so transactions that
--- want the same things queue instead of deadlocking (a deadlock costs a second to detect).
+-- first. Names are locked in byte order (exclusive where both are asked for), and rows likewise
+-- in key order everywhere: names, then entries, leases and chunks. So transactions that want the
+-- same things queue instead of deadlocking (a deadlock costs a second to detect).
 CREATE FUNCTION dfs_lock_names(p_folders text[], p_exclusive text[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM CASE WHEN k.exclusive THEN pg_advisory_xact_lock(k.key) ELSE pg_advisory_xact_lock_shared(k.key) END
+  PERFORM CASE WHEN k.exclusive THEN pg_advisory_xact_lock(hashtextextended(k.name, 0))
+               ELSE pg_advisory_xact_lock_shared(hashtextextended(k.name, 0)) END
     FROM (
-      SELECT hashtextextended(n.name, 0) AS key, bool_or(n.exclusive) AS exclusive FROM (
+      SELECT n.name, bool_or(n.exclusive) AS exclusive FROM (
         SELECT f AS name, false AS exclusive FROM unnest(p_folders) f
         UNION ALL SELECT x, true FROM unnest(p_exclusive) x
-      ) n GROUP BY 1 ORDER BY 1 OFFSET 0
+      ) n GROUP BY n.name ORDER BY n.name COLLATE "C" OFFSET 0
     ) k;
 END $$;
 

@@ -34,6 +34,9 @@ DECLARE
   v_bytes bigint;
   v_ids text[];
 BEGIN
+  -- Rows in key order first: the DELETE may visit them in the order they lie on disk.
+  PERFORM 1 FROM dfs_entries e WHERE e.path >= p_prefix AND e.path < p_prefix || chr(1114111)
+    ORDER BY e.path FOR UPDATE;
   WITH gone AS (
     DELETE FROM dfs_entries e WHERE e.path >= p_prefix AND e.path < p_prefix || chr(1114111)
       RETURNING e.path, e.size, e.chunk_ids
@@ -113,6 +116,9 @@ BEGIN
     UPDATE dfs_entries e SET path = p_to WHERE e.path = p_from;
     RETURN 1;
   END IF;
+  -- Rows in key order first: the UPDATE may visit them in the order they lie on disk.
+  PERFORM 1 FROM dfs_entries e WHERE e.path >= v_source AND e.path < v_source || chr(1114111)
+    ORDER BY e.path FOR UPDATE;
   SELECT e.path INTO v_longest FROM dfs_entries e
     WHERE e.path >= v_source AND e.path < v_source || chr(1114111)
     ORDER BY octet_length(e.path) DESC LIMIT 1;
