@@ -33,8 +33,8 @@ import type {
 /** How the store talks to PostgreSQL. */
 export interface PostgresOptions extends PgDbOptions {
   /**
-   * Commit (and lease) calls in flight at once; those arriving meanwhile are batched (default 2:
-   * measured best at concurrency 16, and one slow commit cannot hold up all the others).
+   * Commit (and lease) calls in flight at once unless one is slow; those arriving meanwhile are
+   * batched (default 1: measured best at concurrency 16; see postgres-batch.ts).
    */
   parallelCalls?: number;
   /** Most commits (or leases) in one batch (default 32). */
@@ -52,10 +52,9 @@ export class PostgresStore implements MetaStore {
     private readonly db: PgDb,
     options: PostgresOptions,
   ) {
-    const parallel = options.parallelCalls ?? 2;
-    const max = options.batch ?? 32;
-    this.commits = new Batcher(commitRunner(db), parallel, max);
-    this.leases = new Batcher(chunks.leaseRunner(db), parallel, max);
+    const batching = { parallel: options.parallelCalls, max: options.batch };
+    this.commits = new Batcher(commitRunner(db), batching);
+    this.leases = new Batcher(chunks.leaseRunner(db), batching);
   }
 
   /**

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Batcher, type BatchRunner } from '../../src/meta/postgres-batch.js';
 import { toStoreError, withSessionOptions } from '../../src/meta/postgres-db.js';
 import { DfsError } from '../../src/protocol/errors.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A runner whose calls the test completes by hand. */
 class FakeRunner implements BatchRunner<number, string> {
@@ -44,7 +45,7 @@ const outcome = (p: Promise<string>) => p.then(String, (err: DfsError) => `${err
 describe('PostgreSQL store: batching', () => {
   it('sends a lone request at once, and batches what queues while calls are in flight', async () => {
     const runner = new FakeRunner();
-    const batcher = new Batcher(runner, 1, 3);
+    const batcher = new Batcher(runner, { parallel: 1, max: 3 });
     const results = [1, 2, 3, 4, 5, 6].map((i) => outcome(batcher.submit(i)));
     expect(runner.calls).to.deep.equal([[1]]);
     await runner.finish();
@@ -64,7 +65,7 @@ describe('PostgreSQL store: batching', () => {
 
   it('keeps `parallel` calls in flight', async () => {
     const runner = new FakeRunner();
-    const batcher = new Batcher(runner, 2, 32);
+    const batcher = new Batcher(runner, { parallel: 2 });
     const results = [1, 2, 3, 4].map((i) => outcome(batcher.submit(i)));
     expect(runner.calls).to.deep.equal([[1], [2]]);
     await runner.finish();
@@ -73,9 +74,27 @@ describe('PostgreSQL store: batching', () => {
     expect(await Promise.all(results)).to.deep.equal(['one 1', 'one 2', 'many 3', 'many 4']);
   });
 
+  it('lets another call start while one is slow, up to `most` in flight', async () => {
+    const runner = new FakeRunner();
+    const batcher = new Batcher(runner, { parallel: 1, stallAfter: 10, most: 2 });
+    const results = [1, 2, 3].map((i) => outcome(batcher.submit(i)));
+    expect(runner.calls).to.deep.equal([[1]]);
+    await waitFor(() => runner.calls.length === 2, 'a second call beside the slow one', 2_000, 5);
+    expect(runner.calls).to.deep.equal([[1], [2, 3]]);
+    results.push(outcome(batcher.submit(4)));
+    // Both calls turn slow, but two is the most in flight: 4 waits for one of them. (Waiting is
+    // the only way to see that something does not happen; a slower machine only weakens it.)
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(runner.calls).to.have.length(2);
+    await runner.finish();
+    expect(runner.calls).to.deep.equal([[1], [2, 3], [4]]);
+    await runner.finish();
+    expect(await Promise.all(results)).to.deep.equal(['one 1', 'many 2', 'many 3', 'one 4']);
+  });
+
   it('refuses only the refused items of a batch', async () => {
     const runner = new FakeRunner();
-    const batcher = new Batcher(runner, 1, 32);
+    const batcher = new Batcher(runner, { parallel: 1 });
     const results = [1, -2, 3].map((i) => outcome(batcher.submit(i)));
     await runner.finish();
     await runner.finish();
@@ -84,7 +103,7 @@ describe('PostgreSQL store: batching', () => {
 
   it('fails a whole batch on an outage, and runs it one by one after any other failure', async () => {
     const runner = new FakeRunner();
-    const batcher = new Batcher(runner, 1, 32);
+    const batcher = new Batcher(runner, { parallel: 1 });
     runner.failWith = new DfsError('unavailable', 'down');
     const down = [0, 1, 2].map((i) => outcome(batcher.submit(i)));
     await runner.finish(); // [0]
