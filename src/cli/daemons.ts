@@ -28,7 +28,10 @@ function listening(cmd: Command, port: string): Command {
 /** The daemon commands; `started` receives each running daemon. */
 export function daemonCommands(started: (running: Running) => void) {
   const master = listening(command('master', 'run the master (metadata, placement, repair)'), '5000')
-    .option('--data <dir>', 'metadata folder', 'dfs-data/master')
+    .option('--data <dir>', 'metadata folder (LMDB, the default store)', 'dfs-data/master')
+    .option('--meta <url>', 'keep the metadata in PostgreSQL, shared by several masters (default: $DFS_META)')
+    .option('--advertise <url>', 'URL other daemons reach this master at (default: http://HOST:PORT)')
+    .option('--lease-timeout <seconds>', 'time a leader keeps its lease without renewing it', '10')
     .option('--chunk-size <bytes>', 'largest chunk, e.g. 8MiB', '8MiB')
     .option('--replication <n>', 'replicas per chunk', '2')
     .option('--heartbeat-timeout <seconds>', 'silence before a node is dead', '10')

@@ -6,7 +6,7 @@
 import { DfsError } from '../protocol/errors.js';
 import type { ChunkRef } from '../protocol/types.js';
 import { prefixEnd, type Txn } from './engine.js';
-import { expiredError, KEY_SEPARATOR, pad } from './rules.js';
+import { expiredError, LOW_SEPARATOR, pad } from './rules.js';
 import type {
   ChunkRecord,
   DoomCandidate,
@@ -19,8 +19,10 @@ import type {
 const leaseChunkKey = (lease: string, chunk: string) => `${lease}/${chunk}`;
 const expiryKey = (lease: LeaseRecord) => `${pad(lease.expires)}/${lease.id}`;
 const partKey = (lease: string, n: number) => `${lease}/${pad(n, 6)}`;
+// Path, then initiation: the separator sorts below every character a path may hold, so a path
+// sorts before the longer paths it is a prefix of (`/a` before `/a-b`), in byte order.
 const multipartKey = (lease: LeaseRecord) =>
-  `${lease.multipart?.path}${KEY_SEPARATOR}${pad(lease.multipart?.initiated ?? 0)}${lease.id}`;
+  `${lease.multipart?.path}${LOW_SEPARATOR}${pad(lease.multipart?.initiated ?? 0)}${lease.id}`;
 
 function chunkRow(txn: Txn, id: string): ChunkRecord | undefined {
   return txn.get<ChunkRecord>('chunks', id);

@@ -2,7 +2,6 @@
 // else LMDB in the master's data folder (locked: one master per folder).
 
 import type { MasterConfig } from '../config.js';
-import { DfsError } from '../protocol/errors.js';
 import { lockFolder } from '../storage/folder-lock.js';
 import { KvStore } from './kv-store.js';
 import { LmdbEngine } from './lmdb-engine.js';
@@ -18,7 +17,12 @@ export interface OpenedStore {
 export async function openMetaStore(
   config: Readonly<Pick<MasterConfig, 'meta' | 'data'>>,
 ): Promise<OpenedStore> {
-  if (config.meta) throw new DfsError('bad_request', 'PostgreSQL metadata is not available yet');
+  if (config.meta) {
+    // Loaded only when asked for: `npx dfs up` never touches pg.
+    const { PostgresStore } = await import('./postgres-store.js');
+    const store = await PostgresStore.open(config.meta);
+    return { store, close: () => store.close() };
+  }
   const lock = await lockFolder(config.data, 'master');
   try {
     const store = new KvStore(await LmdbEngine.open(config.data));

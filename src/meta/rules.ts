@@ -63,3 +63,9 @@ export function pad(n: number, width = 15): string {
 
 /** Separates a path from a suffix in composite keys; paths never contain this noncharacter. */
 export const KEY_SEPARATOR = '\u{10FFFE}';
+
+/**
+ * Separates a path from a suffix where keys must sort by path first: a control character, which
+ * paths never hold, sorts below all they may hold.
+ */
+export const LOW_SEPARATOR = '\u0001';

@@ -31,7 +31,10 @@ export class Gate {
   /** Holds `go` until the gate opens (at once if it is open). */
   hold(go: () => void): void {
     this.matched++;
-    if (this.open) return go();
+    if (this.open) {
+      go();
+      return;
+    }
     this.waiting.push(go);
     this.most = Math.max(this.most, this.waiting.length);
     if (this.release !== undefined && this.waiting.length >= this.release) this.releaseAll();

@@ -439,6 +439,28 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         await store.abortLease('mp-2', T0);
         expect(await store.listMultiparts('/mp/', 10)).to.deep.equal([]);
       });
+
+      it('lists open uploads by path in byte order, then by initiation', async () => {
+        const info = (path: string, initiated: number) => ({
+          path,
+          initiated,
+          contentType: 'application/octet-stream',
+          metadata: {},
+          attributes: {},
+        });
+        // A path that is a prefix of another sorts first, whatever the order of creation.
+        await store.createMultipart('longer', info('/ord/a-b', T0), TTL, T0);
+        await store.createMultipart('late', info('/ord/a', T0 + 5), TTL, T0);
+        await store.createMultipart('early', info('/ord/a', T0 + 1), TTL, T0);
+        await store.createMultipart('other', info('/ord/b', T0), TTL, T0);
+        expect((await store.listMultiparts('/ord/', 10)).map((l) => l.id)).to.deep.equal([
+          'early',
+          'late',
+          'longer',
+          'other',
+        ]);
+        expect((await store.listMultiparts('/ord/a', 2)).map((l) => l.id)).to.deep.equal(['early', 'late']);
+      });
     });
 
     describe('locks', () => {

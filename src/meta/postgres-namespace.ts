@@ -1,0 +1,170 @@
+// The namespace methods of the PostgreSQL metadata store (commit is in postgres-commits.ts): each
+// one statement (a plain query or a call of a function from postgres-sql-namespace.ts), so one
+// round trip per method.
+
+import { DfsError } from '../protocol/errors.js';
+import { MAX_PATH_BYTES } from '../protocol/paths.js';
+import { parentsOf } from './postgres-commits.js';
+import type { PgDb } from './postgres-db.js';
+import { type EntryRow, fileOf, folderOf, impliedFolder, summaryOf } from './postgres-rows.js';
+import { checkMoveTarget } from './rules.js';
+import type { AttributeChange } from './store.js';
+import type { FileRecord, FolderRecord, ListEntry, ListPage, ListQuery, Totals } from './types.js';
+
+const ROOT: FolderRecord = { path: '/', explicit: true, created: 0, attributes: {} };
+
+const FILE = `SELECT * FROM dfs_entries e WHERE e.path = $1 AND right(e.path, 1) <> '/'`;
+
+/** The file at `path`. */
+export async function getFile(db: PgDb, path: string): Promise<FileRecord | undefined> {
+  const [row] = await db.query<EntryRow>({ name: 'dfs_get_file', text: FILE, values: [path] });
+  return row && fileOf(row);
+}
+
+// The explicit folder row, else (implied) whether anything lies below.
+const FOLDER = `
+  SELECT e.path, e.created, e.attributes, true AS explicit FROM dfs_entries e WHERE e.path = $1
+  UNION ALL
+  SELECT $1, 0, '{}'::jsonb, false FROM (
+    SELECT 1 FROM dfs_entries e WHERE e.path > $1 AND e.path < $1 || chr(1114111) LIMIT 1) below
+  LIMIT 1`;
+
+/** The folder at `prefix`, explicit or implied. */
+export async function getFolder(db: PgDb, prefix: string): Promise<FolderRecord | undefined> {
+  if (prefix === '/') return ROOT;
+  const [row] = await db.query<Pick<EntryRow, 'path' | 'created' | 'attributes'> & { explicit: boolean }>({
+    name: 'dfs_get_folder',
+    text: FOLDER,
+    values: [prefix],
+  });
+  if (!row) return undefined;
+  return row.explicit ? folderOf(row) : impliedFolder(prefix);
+}
+
+// Columns of a listing row; chunk lists only when asked for ($4), so huge manifests stay unread.
+const LIST_COLUMNS = `e.size, e.sha256, e.generation, e.created, e.upload_id, e.content_type, e.metadata,
+  e.attributes, e.chunk_count, CASE WHEN $4 THEN e.chunk_ids END AS chunk_ids,
+  CASE WHEN $4 THEN e.chunk_sizes END AS chunk_sizes`;
+
+const LIST_CHILDREN = `
+  SELECT l.key AS path, l.kind, ${LIST_COLUMNS}
+    FROM dfs_list_children($1, $2, $3) WITH ORDINALITY AS l(key, kind, n)
+    LEFT JOIN dfs_entries e ON l.kind <> 'i' AND e.path = l.key
+    ORDER BY l.n`;
+
+const LIST_ALL = `
+  SELECT e.path, CASE WHEN right(e.path, 1) = '/' THEN 'd' ELSE 'f' END AS kind, ${LIST_COLUMNS}
+    FROM dfs_entries e
+    WHERE e.path >= $1 AND e.path < $2 || chr(1114111) AND NOT (e.path = $2 AND right(e.path, 1) = '/')
+      AND NOT ($5 AND right(e.path, 1) = '/')
+    ORDER BY e.path LIMIT $3`;
+
+/** A page of a listing (see MetaStore.list). */
+export async function list(db: PgDb, q: ListQuery): Promise<ListPage> {
+  const withChunks = q.withChunks === true;
+  const rows = q.delimiter
+    ? await db.query<EntryRow & { kind: string }>({
+        name: 'dfs_list_children',
+        text: LIST_CHILDREN,
+        values: [q.prefix, q.after ?? null, q.limit, withChunks],
+      })
+    : await db.query<EntryRow & { kind: string }>({
+        name: 'dfs_list_all',
+        text: LIST_ALL,
+        // The smallest key after `after` (paths hold no control characters).
+        values: [
+          q.after === undefined ? q.prefix : `${q.after}\u0001`,
+          q.prefix,
+          q.limit + 1,
+          withChunks,
+          q.filesOnly === true,
+        ],
+      });
+  const entries: ListEntry[] = rows.slice(0, q.limit).map((row) => {
+    if (row.kind === 'f') return { kind: 'file', file: summaryOf(row) };
+    return { kind: 'folder', folder: row.kind === 'd' ? folderOf(row) : impliedFolder(row.path) };
+  });
+  const last = rows[q.limit - 1];
+  return rows.length > q.limit && last ? { entries, next: last.path } : { entries };
+}
+
+/** Removes a file. */
+export async function remove(db: PgDb, path: string, ifGeneration: number | undefined, now: number) {
+  const [row] = await db.query<EntryRow>({
+    name: 'dfs_remove',
+    text: 'SELECT * FROM dfs_remove($1, $2, $3)',
+    values: [path, ifGeneration ?? null, now],
+  });
+  if (!row) throw notFound(path);
+  return fileOf(row);
+}
+
+/** Removes a folder and everything below it; the files removed. */
+export async function removeTree(db: PgDb, prefix: string, now: number): Promise<number> {
+  const [row] = await db.query<{ files: number }>({
+    name: 'dfs_remove_tree',
+    text: 'SELECT dfs_remove_tree($1, $2) AS files',
+    values: [prefix, now],
+  });
+  return row?.files ?? 0;
+}
+
+/** Creates a folder and its ancestors. */
+export async function mkdir(db: PgDb, prefix: string, now: number): Promise<FolderRecord> {
+  const [row] = await db.query<EntryRow>({
+    name: 'dfs_mkdir',
+    text: 'SELECT * FROM dfs_mkdir($1, $2, $3)',
+    values: [prefix, parentsOf(prefix.slice(0, -1)), now],
+  });
+  return prefix === '/' || !row ? ROOT : folderOf(row);
+}
+
+/** Removes an empty explicit folder. */
+export async function rmdir(db: PgDb, prefix: string): Promise<void> {
+  await db.query({ name: 'dfs_rmdir', text: 'SELECT dfs_rmdir($1)', values: [prefix] });
+}
+
+/** Renames a file or a whole folder. */
+export async function move(db: PgDb, from: string, to: string, overwrite: boolean, now: number) {
+  if (from === to) return { moved: 0 };
+  checkMoveTarget(from, to);
+  const [row] = await db.query<{ moved: number }>({
+    name: 'dfs_move',
+    text: 'SELECT dfs_move($1, $2, $3, $4, $5, $6) AS moved',
+    values: [from, to, overwrite, parentsOf(to), MAX_PATH_BYTES, now],
+  });
+  return { moved: row?.moved ?? 0 };
+}
+
+const FILE_ATTRIBUTES = `
+  UPDATE dfs_entries e SET attributes = (e.attributes || $2::jsonb) - $3::text[]
+    WHERE e.path = $1 AND right(e.path, 1) <> '/' RETURNING e.path`;
+
+/** Changes the attributes of a file or a folder; `not_found` when neither exists. */
+export async function setAttributes(db: PgDb, path: string, change: AttributeChange, now: number) {
+  const values = [path, JSON.stringify(change.set), change.remove];
+  if (path.endsWith('/')) {
+    await db.query({
+      name: 'dfs_set_folder_attributes',
+      text: 'SELECT dfs_set_folder_attributes($1, $2, $3, $4)',
+      values: [...values, now],
+    });
+    return;
+  }
+  const rows = await db.query({ name: 'dfs_set_file_attributes', text: FILE_ATTRIBUTES, values });
+  if (rows.length === 0) throw notFound(path);
+}
+
+function notFound(path: string) {
+  return new DfsError('not_found', `not found: ${path}`);
+}
+
+/** File count and logical bytes: the sum of the totals slots. */
+export async function totals(db: PgDb): Promise<Totals> {
+  const [row] = await db.query<Totals>({
+    name: 'dfs_totals',
+    text: 'SELECT sum(files)::bigint AS files, sum(bytes)::bigint AS "logicalBytes" FROM dfs_totals',
+    values: [],
+  });
+  return { files: row?.files ?? 0, logicalBytes: row?.logicalBytes ?? 0 };
+}
