@@ -25,6 +25,9 @@ import type { NodeRegistry } from './registry.js';
 import type { ReplicaMap } from './replicas.js';
 import { type Allocate, type Commit, encodeToken, type ListRequest } from './requests.js';
 
+// Most chunks of one file a stat asks the nodes about (copies no report has told of yet).
+const MAX_FIND = 32;
+
 /** A freshly written chunk a commit finds below the factor: `live` hold it now, `holders` wrote it. */
 export interface Shortfall {
   id: string;
@@ -218,7 +221,29 @@ export class Namespace {
       await this.deps.registry.settled();
       located = this.locate(file.chunks);
     }
+    // A chunk this master knows no copy of may have been written through another master a
+    // moment ago (the nodes' reports are a heartbeat away): ask the nodes.
+    if (located.minReplicas === 0 && (await this.findCopies(located.chunks)))
+      located = this.locate(file.chunks);
     return { ...manifestOf(file), replication: this.config.replication, ...located };
+  }
+
+  // Asks every live node about chunks with no known live copy (the first few); true if any was found.
+  private async findCopies(chunks: ChunkLocation[]): Promise<boolean> {
+    const { registry, replicas, probe } = this.deps;
+    const unknown = chunks.filter((c) => !c.replicas.some((r) => r.alive)).slice(0, MAX_FIND);
+    const nodes = registry.alive();
+    let found = false;
+    await Promise.all(
+      unknown.flatMap((c) =>
+        nodes.map(async (n) => {
+          if ((await probe(n.url, c.id)) !== 'present') return;
+          replicas.add(c.id, n.id);
+          found = true;
+        }),
+      ),
+    );
+    return found;
   }
 
   /** A page of a folder (or of every file below it). */

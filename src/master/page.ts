@@ -22,6 +22,11 @@ const EVENT_BADGE: Record<string, string> = {
   'chunk-corrupt': 'bad',
   'replicas-lost': 'bad',
   'replicas-trimmed': 'ok',
+  leader: 'ok',
+  standby: 'warn',
+  'chunk-vanished': 'bad',
+  'node-removed': 'warn',
+  'node-cannot-write': 'bad',
 };
 
 function nodeRow(n: NodeInfo): string {
@@ -38,6 +43,17 @@ function nodeRow(n: NodeInfo): string {
 <td class="num wide">${e(formatBytes(n.used))}</td>
 <td class="num">${n.chunks}</td>
 <td class="small wide">${scrub}</td></tr>`;
+}
+
+// Several masters share the metadata store: which one leads, and where each is.
+function mastersSection(status: ClusterStatus): string {
+  const rows = status.masters
+    .map(
+      (m) =>
+        `<tr><td><a href="${e(m.url)}/">${e(m.url)}</a></td><td>${m.leader ? '<span class="badge ok">leader</span>' : '<span class="badge">standby</span>'}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Masters</h2><div class="scroll" data-live id="masters-table"><table id="masters"><thead><tr><th>Master</th><th>Role</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function eventItem(ev: ClusterEvent): string {
@@ -74,6 +90,8 @@ export function renderDashboard(
   const locked = Boolean(config.token) && !signedIn;
   const body = `<header class="bar" id="bar" data-live><h1><a href="/">dfs master</a></h1>
 <span class="badge ${healthy ? 'alive' : 'warn'}" id="health">${healthy ? 'healthy' : 'degraded'}</span>
+<span class="badge ${status.role === 'leader' ? 'ok' : ''}" id="role" title="epoch ${status.epoch}">${status.role}</span>
+${status.safeMode.on ? `<span class="badge warn" id="safe-mode" title="no repair or collection until every node has reported">safe mode: ${status.safeMode.waitingFor} node(s) to report</span>` : ''}
 <span class="spacer"></span>
 <span class="muted small">replication ${config.replication} · chunks of ${e(formatBytes(config.chunkSize))}</span></header>
 <main>
@@ -82,6 +100,7 @@ export function renderDashboard(
 <h2>Storage nodes</h2>
 <div class="scroll" id="nodes-table" data-live><table id="nodes"><thead><tr><th>Node</th><th>State</th><th class="num">Last heartbeat</th><th>Disk</th><th class="num wide">Chunk bytes</th><th class="num">Chunks</th><th class="wide">Last scrub</th></tr></thead>
 <tbody>${nodes.map(nodeRow).join('') || '<tr><td colspan="7" class="muted">No node has registered yet.</td></tr>'}</tbody></table></div>
+${status.masters.length > 1 ? mastersSection(status) : ''}
 ${chartsSection('/api/series')}
 <div class="columns">
 <section><h2>Files</h2><div class="card">

@@ -149,6 +149,12 @@ export interface ProcClusterOptions {
   scrubInterval?: number;
   /** Chunks up to this size go to pack files; default 16KiB, so 64 KiB test chunks get files and small files packs. */
   packLimit?: string;
+  /** Several masters on one metadata store: the PostgreSQL URL they share ('' = one master on LMDB). */
+  meta?: string;
+  /** How many masters (with `meta`); default 1. */
+  masters?: number;
+  /** Seconds a leader keeps its lease without renewing it. */
+  leaseTimeout?: number;
 }
 
 /** Options of one node. */
@@ -160,7 +166,7 @@ export interface NodeOptions {
   scrubInterval?: number;
 }
 
-/** A master and storage nodes as child processes, and an SDK client pointed at the master. */
+/** Masters and storage nodes as child processes, and an SDK client pointed at every master. */
 export class ProcCluster {
   readonly nodes: Daemon[] = [];
   readonly sdk: DfsClient;
@@ -168,10 +174,21 @@ export class ProcCluster {
 
   private constructor(
     readonly dir: string,
-    readonly master: Daemon,
+    /** Every master; the first is `master`. */
+    readonly masters: Daemon[],
     readonly options: Required<ProcClusterOptions>,
   ) {
-    this.sdk = new DfsClient({ master: master.url });
+    this.sdk = new DfsClient({ master: masters.map((m) => m.url) });
+  }
+
+  /** The first master. */
+  get master(): Daemon {
+    return this.masters[0] as Daemon;
+  }
+
+  /** Every master's URL, comma-separated (as `--master` takes them). */
+  get masterList(): string {
+    return this.masters.map((m) => m.url).join(',');
   }
 
   /** Starts the master and `nodes` nodes; resolves once every node is registered. */
@@ -186,25 +203,40 @@ export class ProcCluster {
       tokenTtl: 600,
       scrubInterval: 0,
       packLimit: '16KiB',
+      meta: '',
+      masters: 1,
+      leaseTimeout: 2,
       ...opts,
     };
     const dir = await tempDir('dfs-faults-');
-    const master = new Daemon('master', 'master', path.join(dir, 'master'), [
-      '--secret',
-      SECRET,
-      '--chunk-size',
-      options.chunkSize,
-      '--replication',
-      String(options.replication),
-      '--heartbeat-timeout',
-      String(options.heartbeatTimeout),
-      '--gc-grace',
-      String(options.gcGrace),
-      '--token-ttl',
-      String(options.tokenTtl),
-    ]);
-    await master.start();
-    const cluster = new ProcCluster(dir, master, options);
+    const masters = Array.from(
+      { length: options.meta ? options.masters : 1 },
+      (_, i) =>
+        new Daemon(
+          i === 0 ? 'master' : `master${i + 1}`,
+          'master',
+          path.join(dir, `master${i === 0 ? '' : i + 1}`),
+          [
+            ...(options.meta
+              ? ['--meta', options.meta, '--lease-timeout', String(options.leaseTimeout)]
+              : []),
+            '--secret',
+            SECRET,
+            '--chunk-size',
+            options.chunkSize,
+            '--replication',
+            String(options.replication),
+            '--heartbeat-timeout',
+            String(options.heartbeatTimeout),
+            '--gc-grace',
+            String(options.gcGrace),
+            '--token-ttl',
+            String(options.tokenTtl),
+          ],
+        ),
+    );
+    for (const master of masters) await master.start();
+    const cluster = new ProcCluster(dir, masters, options);
     try {
       for (let i = 0; i < options.nodes; i++) await cluster.addNode();
     } catch (err) {
@@ -223,7 +255,7 @@ export class ProcCluster {
       path.join(this.dir, `node${n}`),
       [
         '--master',
-        this.master.url,
+        this.masterList,
         '--secret',
         SECRET,
         '--heartbeat-interval',
@@ -261,12 +293,12 @@ export class ProcCluster {
 
   /** Every log line of every daemon, for a failed test's report. */
   logs(lines = 60): string {
-    return [this.master, ...this.nodes].map((d) => d.tail(lines)).join('\n');
+    return [...this.masters, ...this.nodes].map((d) => d.tail(lines)).join('\n');
   }
 
   /** Kills every daemon and removes the folders; safe to call twice. */
   async close(): Promise<void> {
-    await Promise.all([this.master, ...this.nodes].map((d) => d.kill()));
+    await Promise.all([...this.masters, ...this.nodes].map((d) => d.kill()));
     await fs.rm(this.dir, { recursive: true, force: true });
   }
 }
