@@ -21,6 +21,9 @@ export function errorMiddleware(log: Logger) {
         throw new DfsError('not_found', `no route for ${ctx.method} ${ctx.path}`);
       }
     } catch (err) {
+      // The caller hung up mid-request (a cancelled upload): nobody to answer, nothing to log.
+      if (ctx.req.destroyed && (!ctx.req.complete || GONE.has((err as NodeJS.ErrnoException)?.code ?? '')))
+        return;
       const error = fromKoa(err);
       // A bug gets its stack in the log; an expected 5xx (no nodes, a node down) one line.
       const fields = { level: 'error', method: ctx.method, path: ctx.path, status: error.status } as const;
@@ -54,7 +57,9 @@ const GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECON
  */
 export function logAppErrors(log: Logger) {
   return (err: unknown, ctx?: Context): void => {
-    if (GONE.has((err as NodeJS.ErrnoException)?.code ?? '')) return;
+    const code = (err as NodeJS.ErrnoException)?.code ?? '';
+    // A client gone, or one that cut its request off mid-body (the HTTP parser's HPE_… errors).
+    if (GONE.has(code) || code.startsWith('HPE_')) return;
     log(
       `${ctx?.method ?? ''} ${ctx?.path ?? ''} failed while answering: ${(err as Error)?.stack ?? String(err)}`,
       { level: 'error', method: ctx?.method, path: ctx?.path },

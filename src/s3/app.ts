@@ -88,12 +88,7 @@ export const OWNER = {
 export function createS3App(deps: S3AppDeps): Koa {
   const app = new Koa();
   const handlerDeps: S3Deps = { sdk: deps.sdk, region: deps.region, owner: OWNER, log: deps.log };
-  const logFailure = logAppErrors(deps.log);
-  app.on('error', (err: unknown, ctx?: Context) => {
-    // A request body cut off mid-way (HPE_INVALID_EOF_STATE…) is the client's doing, not a failure.
-    if (String((err as NodeJS.ErrnoException)?.code ?? '').startsWith('HPE_')) return;
-    logFailure(err, ctx);
-  });
+  app.on('error', logAppErrors(deps.log));
   if (deps.monitoring) app.use(deps.monitoring.middleware());
   app.use(s3Errors(deps.log));
   // Requests that cannot be read at all (a bad URI, a key over 1 KiB) are refused before SigV4;

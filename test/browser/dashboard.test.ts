@@ -58,6 +58,22 @@ describe('master dashboard and node pages in a browser', () => {
     await close();
   });
 
+  it('finds a file past the first thousand of a folder', async () => {
+    await cluster.sdk.upload(bytes('many'), '/many/seed.txt');
+    // Copies move no bytes: 1,500 files in a moment.
+    for (let i = 0; i < 1500; i += 100)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          cluster.sdk.copy('/many/seed.txt', `/many/f${String(i + j).padStart(4, '0')}.txt`),
+        ),
+      );
+    const { page, errors, close } = await openPage(browser, `${cluster.master.url}/`);
+    await page.locator('#file-query').fill('/many/f1499');
+    await page.locator('#file-results a', { hasText: '/many/f1499.txt' }).waitFor();
+    expectNoErrors(errors);
+    await close();
+  });
+
   it("shows a node's own page: id, master, chunks, disk", async () => {
     const node = cluster.nodes[0];
     if (!node) throw new Error('no node');

@@ -6,8 +6,9 @@ import './charts.js';
 import { encodePath } from './api.js';
 import { formatBytes } from './format.js';
 
-// Files fetched per search, and matches shown.
+// Files fetched per page, pages read at most per search (50,000 files), and matches shown.
 const FETCH_LIMIT = 1000;
+const MAX_PAGES = 50;
 const SHOW = 20;
 
 const form = document.getElementById('file-search');
@@ -45,26 +46,37 @@ function show(files, total, more) {
   note.textContent =
     total === 0
       ? 'No files yet.'
-      : `${files.length === 0 ? 'No file matches' : `${shown} of ${files.length} matching files shown`}${more ? ` (searched the first ${total} files of the folder)` : ''}.`;
+      : `${files.length === 0 ? 'No file matches' : `${shown} of ${files.length} matching files shown`}${more ? ` (searched the first ${total} files of the folder; type more of the name to narrow it)` : ''}.`;
 }
 
 async function search() {
   const ticket = ++searches;
   const { folder, needle } = split(input.value);
+  const found = [];
+  let total = 0;
+  let after = '';
   try {
-    const response = await fetch(`/api/files?prefix=${encodeURIComponent(folder)}&limit=${FETCH_LIMIT}`, {
-      cache: 'no-store',
-    });
-    const body = await response.json();
-    if (ticket !== searches) return;
-    if (!response.ok) {
-      matches = [];
-      results.replaceChildren();
-      note.textContent = body?.error?.message ?? `HTTP ${response.status}`;
-      return;
+    // Page after page until enough files match, or the page budget is spent.
+    for (let page = 0; page < MAX_PAGES && found.length < SHOW; page++) {
+      const query = `prefix=${encodeURIComponent(folder)}&limit=${FETCH_LIMIT}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+      const response = await fetch(`/api/files?${query}`, { cache: 'no-store' });
+      const body = await response.json();
+      if (ticket !== searches) return;
+      if (!response.ok) {
+        matches = [];
+        results.replaceChildren();
+        note.textContent = body?.error?.message ?? `HTTP ${response.status}`;
+        return;
+      }
+      total += body.entries.length;
+      found.push(
+        ...body.entries.filter((f) => f.path.slice(folder.length).toLocaleLowerCase().includes(needle)),
+      );
+      after = body.next ?? '';
+      if (!after) break;
     }
-    matches = body.entries.filter((f) => f.path.slice(folder.length).toLocaleLowerCase().includes(needle));
-    show(matches, body.entries.length, Boolean(body.next));
+    matches = found;
+    show(matches, total, Boolean(after));
   } catch {
     if (ticket === searches) note.textContent = 'The master did not answer.';
   }
