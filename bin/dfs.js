@@ -37,6 +37,11 @@ const stop = async (signal) => {
 };
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+// Launched by another dfs process (`dfs up`, a test, the bench) through an IPC channel: when that
+// parent is gone, even killed with -9, the channel closes and the daemon stops as on SIGTERM.
+process.on('disconnect', () => {
+  if (!stopping) void stop('parent process gone');
+});
 running.done?.then(
   () => process.exit(0),
   (err) => process.exit(reportError(err)),

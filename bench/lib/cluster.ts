@@ -1,18 +1,18 @@
 // A dfs cluster for the bench: the built binary (`node bin/dfs.js master|node|client`) as child
 // processes on free loopback ports, with data in a temporary folder on the machine's /tmp.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { DFS_BIN, launchDaemon } from '../../src/cli/launch.js';
 import { removeDir, trackChild, trackDir } from './cleanup.js';
-import { freePorts, procCpu, type RunOptions, type RunResult, run } from './proc.js';
+import { procCpu, type RunOptions, type RunResult, run } from './proc.js';
 
 /** The built dfs entry point. */
-export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dfs.js');
+export const BIN = DFS_BIN;
 
 /** How to start a cluster. */
 export interface ClusterOptions {
@@ -44,7 +44,6 @@ export class Cluster {
 
   private constructor(
     readonly dir: string,
-    readonly masterUrl: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly flags: string[],
   ) {}
@@ -53,62 +52,66 @@ export class Cluster {
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     const dir = trackDir(await fs.mkdtemp(path.join(os.tmpdir(), 'dfs-bench-cluster-')));
     const count = options.nodes ?? 2;
-    // Every port at once: one picked later could repeat a port a daemon has not bound yet.
-    const ports = await freePorts(count + 2);
-    const port = ports[0] as number;
     const env = { ...process.env, DFS_SECRET: randomBytes(24).toString('hex'), DFS_TOKEN: '' };
     const flags = options.nodeFlags ?? [];
-    const cluster = new Cluster(dir, `http://127.0.0.1:${port}`, env, flags);
-    const master = ['master', '--port', String(port), '--data', path.join(dir, 'master')];
+    const master = ['master', '--port', '0', '--data', path.join(dir, 'master')];
     if (options.chunkSize) master.push('--chunk-size', options.chunkSize);
     if (options.replication) master.push('--replication', String(options.replication));
     if (options.heartbeatTimeout) master.push('--heartbeat-timeout', String(options.heartbeatTimeout));
-    cluster.launch('master', cluster.masterUrl, master, flags);
-    await cluster.waitHttp(`${cluster.masterUrl}/api/config`);
-    for (let i = 1; i <= count; i++) {
-      const nodePort = ports[i] as number;
-      const data = path.join(dir, `node${i}`);
-      cluster.launch(
-        `node${i}`,
-        `http://127.0.0.1:${nodePort}`,
-        ['node', '--port', String(nodePort), '--data', data, '--master', cluster.masterUrl],
-        flags,
-        data,
+    const cluster = new Cluster(dir, env, flags);
+    try {
+      await cluster.add('master', master);
+      await Promise.all(
+        Array.from({ length: count }, (_, n) => {
+          const data = path.join(dir, `node${n + 1}`);
+          return cluster.add(
+            `node${n + 1}`,
+            ['node', '--port', '0', '--data', data, '--master', cluster.masterUrl],
+            {},
+            data,
+          );
+        }),
       );
+      if (options.webClient !== false)
+        await cluster.add('client', ['client', '--port', '0', '--master', cluster.masterUrl]);
+      await cluster.waitFor(async () => {
+        const nodes = (await (await fetch(`${cluster.masterUrl}/api/nodes`)).json()) as {
+          nodes: { state: string }[];
+        };
+        return nodes.nodes.filter((n) => n.state === 'alive').length === count;
+      }, `${count} live nodes`);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
     }
-    if (options.webClient !== false) {
-      const clientPort = ports[count + 1] as number;
-      const url = `http://127.0.0.1:${clientPort}`;
-      cluster.launch(
-        'client',
-        url,
-        ['client', '--port', String(clientPort), '--master', cluster.masterUrl],
-        flags,
-      );
-      await cluster.waitHttp(`${url}/api/config`);
-    }
-    await cluster.waitFor(async () => {
-      const nodes = (await (await fetch(`${cluster.masterUrl}/api/nodes`)).json()) as {
-        nodes: { state: string }[];
-      };
-      return nodes.nodes.filter((n) => n.state === 'alive').length === count;
-    }, `${count} live nodes`);
     return cluster;
   }
 
-  private launch(name: string, url: string, args: string[], flags: string[], data?: string): void {
-    const child = trackChild(
-      spawn(process.execPath, [...flags, BIN, ...args], {
-        env: this.env,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      }),
-    );
-    child.stderr?.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line) this.log.push(`[${name}] ${line}`);
-      if (this.log.length > 400) this.log.splice(0, this.log.length - 200);
+  /** Starts one more daemon (`dfs ARGS`, with `env` added) and waits until it reports ready. */
+  async add(name: string, args: string[], env: NodeJS.ProcessEnv = {}, data?: string): Promise<Daemon> {
+    const launched = launchDaemon(args, {
+      env: { ...this.env, ...env },
+      nodeFlags: this.flags,
+      onLine: (line) => {
+        if (line) this.log.push(`[${name}] ${line}`);
+        if (this.log.length > 400) this.log.splice(0, this.log.length - 200);
+      },
     });
+    const child = trackChild(launched.process);
     child.once('exit', (code, signal) => this.log.push(`[${name}] exited ${code ?? signal}`));
-    this.daemons.push({ name, url, data, child });
+    const daemon: Daemon = { name, url: '', data, child };
+    this.daemons.push(daemon);
+    try {
+      daemon.url = (await launched.ready).url;
+    } catch (err) {
+      throw new Error(`${name}: ${(err as Error).message}\n${this.recentLog()}`);
+    }
+    return daemon;
+  }
+
+  /** The master's URL. */
+  get masterUrl(): string {
+    return this.daemon('master').url;
   }
 
   /** The daemon called `name` (master, node1…, client). */
@@ -180,10 +183,6 @@ export class Cluster {
         throw new Error(`timed out waiting for ${what} ${lastError}\n${this.recentLog()}`);
       await sleep(everyMs);
     }
-  }
-
-  private waitHttp(url: string): Promise<void> {
-    return this.waitFor(async () => (await fetch(url)).ok, url, 30_000, 50);
   }
 
   /** Stops every daemon (SIGTERM, then SIGKILL after 10 s) and removes the data folder. */

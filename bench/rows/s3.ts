@@ -2,18 +2,16 @@
 // against `dfs upload` and `dfs download` of the same file in the same run; then 4 KiB PUTs and
 // GETs at concurrency 16 through the gateway against the same operations through the SDK.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { canonicalRequest, sign, signingKey, stringToSign } from '../../src/s3/sigv4-canonical.js';
 import { formatAmzDate } from '../../src/s3/sigv4-fields.js';
 import { DfsClient } from '../../src/sdk/client.js';
-import { trackChild } from '../lib/cleanup.js';
-import { BIN, Cluster } from '../lib/cluster.js';
+import { Cluster } from '../lib/cluster.js';
 import type { BenchContext } from '../lib/context.js';
 import { stampFile } from '../lib/files.js';
 import { closedLoop, once } from '../lib/load.js';
-import { freePort, procCpu, run } from '../lib/proc.js';
+import { run } from '../lib/proc.js';
 import { makeRow, type Row } from '../lib/report.js';
 
 const MB = 1e6;
@@ -63,22 +61,16 @@ function s3Call(agent: http.Agent, url: URL, method: string, path: string, body?
   });
 }
 
-/** Starts `dfs s3` for the cluster on a free port and waits until it answers. */
-async function startGateway(cluster: Cluster): Promise<{ url: URL; pid: number; stop(): void }> {
-  const port = await freePort();
-  const child = trackChild(
-    spawn(process.execPath, [BIN, 's3', '--port', String(port), '--master', cluster.masterUrl], {
-      env: { ...process.env, DFS_S3_ACCESS_KEY: KEY, DFS_S3_SECRET_KEY: SECRET },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }),
-  );
-  const url = new URL(`http://127.0.0.1:${port}`);
-  const agent = new http.Agent();
-  await cluster.waitFor(
-    async () => (await s3Call(agent, url, 'PUT', '/bench')).status === 200,
-    'the S3 gateway',
-  );
-  return { url, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
+/** Starts `dfs s3` in the cluster and makes the bench's bucket. */
+async function startGateway(cluster: Cluster): Promise<{ url: URL }> {
+  const daemon = await cluster.add('s3', ['s3', '--port', '0', '--master', cluster.masterUrl], {
+    DFS_S3_ACCESS_KEY: KEY,
+    DFS_S3_SECRET_KEY: SECRET,
+  });
+  const url = new URL(daemon.url);
+  const made = await s3Call(new http.Agent(), url, 'PUT', '/bench');
+  if (made.status !== 200) throw new Error(`the S3 gateway answered ${made.status} to PUT /bench`);
+  return { url };
 }
 
 /** curl with SigV4: `-T FILE` uploads, `-o /dev/null` downloads; the status must be 200. */
@@ -153,23 +145,18 @@ export async function s3Rows(ctx: BenchContext): Promise<Row[]> {
     rows.push(...(await smallS3Rows(ctx, cluster, gateway)));
     return rows;
   } finally {
-    gateway.stop();
     await cluster.stop();
   }
 }
 
 /** 4 KiB PUTs, then GETs of what was put, at concurrency 16: through the gateway and through the SDK. */
-async function smallS3Rows(
-  ctx: BenchContext,
-  cluster: Cluster,
-  gateway: { url: URL; pid: number },
-): Promise<Row[]> {
+async function smallS3Rows(ctx: BenchContext, cluster: Cluster, gateway: { url: URL }): Promise<Row[]> {
   const { smallFile, concurrency, loadSeconds } = ctx.sizes;
   const sdk = new DfsClient({ master: cluster.masterUrl });
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const base = randomBytes(smallFile);
   const body = (name: string) => Buffer.concat([Buffer.from(`${name} `), base]).subarray(0, smallFile);
-  const cpu = () => cluster.cpu() + procCpu(gateway.pid);
+  const cpu = () => cluster.cpu();
   const rates = {
     s3Put: [] as number[],
     sdkPut: [] as number[],

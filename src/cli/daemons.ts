@@ -5,6 +5,7 @@ import { clientConfig, type DaemonConfig, masterConfig, nodeConfig, s3Config } f
 import type { Logger } from '../http/errors.js';
 import { createLogger } from '../http/log.js';
 import { command, inheritGlobalOptions } from './context.js';
+import { announceReady } from './launch.js';
 import type { Running } from './main.js';
 
 /** The log of a daemon in this process: text (as always) or JSON lines, on standard error. */
@@ -47,6 +48,7 @@ export function daemonCommands(started: (running: Running) => void) {
       const log = daemonLog('master', config);
       const running = await startMaster(config, log);
       log(`master listening on ${running.url}`, { url: running.url });
+      announceReady({ daemon: 'master', url: running.url });
       started(running);
     });
 
@@ -67,6 +69,7 @@ export function daemonCommands(started: (running: Running) => void) {
       const log = daemonLog('node', config);
       const running = await startNode(config, log);
       log(`node ${running.id} listening on ${running.url}`, { node: running.id, url: running.url });
+      announceReady({ daemon: 'node', url: running.url, id: running.id });
       started(running);
     });
 
@@ -81,6 +84,7 @@ export function daemonCommands(started: (running: Running) => void) {
       const log = daemonLog('client', config);
       const running = await startClient(config, log);
       log(`web client listening on ${running.url}`, { url: running.url });
+      announceReady({ daemon: 'client', url: running.url });
       started(running);
     });
 
@@ -102,6 +106,7 @@ export function daemonCommands(started: (running: Running) => void) {
       const log = daemonLog('s3', config);
       const running = await startS3Gateway(config, log);
       log(`s3 gateway listening on ${running.url}`, { url: running.url });
+      announceReady({ daemon: 's3', url: running.url });
       started(running);
     });
 

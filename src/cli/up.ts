@@ -1,19 +1,14 @@
 // `dfs up`: a whole local cluster (master, storage nodes, web client, S3 gateway) as one process tree.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateSecret } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { generateKeyPair, parseCredentialsFile } from '../s3/credentials.js';
 import { command } from './context.js';
+import { announceReady, launchDaemon } from './launch.js';
 import type { Running } from './main.js';
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dfs.js');
-// Each daemon prints "… listening on URL" once it serves.
-// (A JSON log line, with $DFS_LOG_FORMAT=json, has the URL inside quotes.)
-const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 /** Reads the cluster secret from the data folder, creating it (mode 0600) on first start. */
 export async function clusterSecret(data: string): Promise<string> {
@@ -63,29 +58,23 @@ export function s3Usage(url: string, accessKey: string, secretKey: string): stri
 interface Child {
   process: ChildProcess;
   url: Promise<string>;
-  exited: Promise<void>;
+  exited: Promise<unknown>;
 }
 
 function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'inherit', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = new Promise<string>((resolve, reject) => {
-    let pending = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      const lines = (pending + d.toString()).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        process.stderr.write(`[${name}] ${line}\n`);
-        const match = LISTENING.exec(line);
-        if (match) resolve(match[1] as string);
-      }
-    });
-    void exited.then(() =>
-      reject(new DfsError('internal', `${name} exited before it was ready (see the log above)`)),
-    );
+  const child = launchDaemon(args, {
+    env,
+    stdout: 'inherit',
+    onLine: (line) => process.stderr.write(`[${name}] ${line}\n`),
   });
+  const url = child.ready.then(
+    (ready) => ready.url,
+    () => {
+      throw new DfsError('internal', `${name} exited before it was ready (see the log above)`);
+    },
+  );
   url.catch(() => {});
-  return { process: child, url, exited };
+  return { process: child.process, url, exited: child.exited };
 }
 
 /** `dfs up`. */
@@ -176,6 +165,12 @@ export function upCommand(started: (running: Running) => void) {
             s3Usage(s3Url, keys.accessKey, keys.secretKey) +
             `dfs up: data in ${data} (S3 keys in ${keys.file}); open ${clientUrl} in a browser; Ctrl-C stops the cluster\n`,
         );
+        const names = ['master', ...urls.slice(1, -2).map((_, i) => `node${i + 1}`), 'client', 's3'];
+        announceReady({
+          daemon: 'up',
+          url: clientUrl,
+          urls: Object.fromEntries(names.map((n, i) => [n, urls[i] as string])),
+        });
       } catch (err) {
         await close();
         throw err;

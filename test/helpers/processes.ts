@@ -1,11 +1,11 @@
 // Real dfs daemons as child processes of the built binary (bin/dfs.js → dist/), each with a
 // temporary data folder, so fault tests can kill -9 them and restart them on the same folder.
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DFS_BIN, launchDaemon } from '../../src/cli/launch.js';
 import type { NodeInfo } from '../../src/protocol/types.js';
 import { DfsClient } from '../../src/sdk/client.js';
 import { sha256, tempDir } from './cluster.js';
@@ -13,12 +13,9 @@ import { chunkFile, chunkIdsOnDisk, chunkOnDisk, corruptOnDisk } from './on-disk
 import { waitFor } from './wait.js';
 
 /** The built entry point; run `npm run build` first. */
-export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dfs.js');
+export const BIN = DFS_BIN;
 /** The secret every test daemon shares. */
 export const SECRET = 'fault-test-secret';
-// "master listening on URL" / "node ID listening on URL" (stderr, printed once the daemon serves).
-// (With --log-format json the line is a JSON object: the URL ends at its closing quote.)
-const LISTENING = /(?:master|node ([\w-]+)) listening on (http:\/\/[^\s"]+)/;
 // Daemons must be up within this time.
 const START_TIMEOUT = 20_000;
 
@@ -56,47 +53,31 @@ export class Daemon {
   /** Starts (or restarts) the daemon on its folder and port; resolves once it serves. */
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.name} is already running`);
-    const argv = [BIN, this.kind, '--data', this.data, '--port', String(this.port), ...this.args];
-    const child = this.prelude
-      ? spawn('/bin/sh', ['-c', `${this.prelude} && exec "$0" "$@"`, process.execPath, ...argv], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        })
-      : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const launched = launchDaemon(
+      [this.kind, '--data', this.data, '--port', String(this.port), ...this.args],
+      {
+        prelude: this.prelude,
+        stdout: 'pipe',
+        onLine: (line) => this.logs.push(`[${this.name}] ${line}`),
+        timeout: START_TIMEOUT,
+      },
+    );
+    const child = launched.process;
     children.add(child);
     this.child = child;
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        children.delete(child);
-        if (this.child === child) this.child = undefined;
-        this.logs.push(`[${this.name}] exited (${signal ?? code})`);
-        resolve();
-      }),
-    );
-    const listening = new Promise<void>((resolve, reject) => {
-      let pending = '';
-      const onData = (d: Buffer) => {
-        const lines = (pending + d.toString()).split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          this.logs.push(`[${this.name}] ${line}`);
-          const match = LISTENING.exec(line);
-          if (match) {
-            this.id = match[1] ?? '';
-            this.url = match[2] as string;
-            this.port = Number(new URL(this.url).port);
-            resolve();
-          }
-        }
-      };
-      child.stderr?.on('data', onData);
-      child.stdout?.on('data', onData);
-      void this.exited.then(() => reject(new Error(`${this.name} exited before it served:\n${this.tail()}`)));
-      setTimeout(
-        () => reject(new Error(`${this.name} did not start:\n${this.tail()}`)),
-        START_TIMEOUT,
-      ).unref();
+    this.exited = launched.exited.then(({ code, signal }) => {
+      children.delete(child);
+      if (this.child === child) this.child = undefined;
+      this.logs.push(`[${this.name}] exited (${signal ?? code})`);
     });
-    await listening;
+    try {
+      const ready = await launched.ready;
+      this.id = ready.id ?? '';
+      this.url = ready.url;
+      this.port = Number(new URL(this.url).port);
+    } catch (err) {
+      throw new Error(`${this.name}: ${(err as Error).message}:\n${this.tail()}`);
+    }
   }
 
   /** Sends `signal` (default SIGKILL, i.e. kill -9) and waits until the process is gone. */

@@ -1,37 +1,36 @@
 // `dfs up` starts the S3 gateway too: a key pair in its data folder (0600), and the aws and rclone
 // lines it prints work as printed.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { type Launched, launchDaemon } from '../../src/cli/launch.js';
 import { tempDir } from '../helpers/cluster.js';
 import { runTool, toolEnv } from '../helpers/s3-cluster.js';
-import { waitFor } from '../helpers/wait.js';
-
-const BIN = path.resolve('bin/dfs.js');
 
 describe('dfs up: the S3 gateway', function () {
   this.timeout(60_000);
   let dir: string;
-  let up: ChildProcess;
+  let up: Launched | undefined;
   let log = '';
 
   before(async () => {
     if (!existsSync(path.resolve('dist/cli/main.js')))
       throw new Error('dist/ is missing: run `npm run build` first');
     dir = await tempDir('dfs-s3-up-');
-    up = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data', path.join(dir, 'data')], {
+    up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
       env: { ...process.env, DFS_SECRET: '' },
+      stdout: 'pipe',
+      onLine: (line) => {
+        log += `${line}\n`;
+      },
     });
-    up.stderr?.on('data', (d: Buffer) => {
-      log += d.toString();
-    });
-    await waitFor(() => /Ctrl-C stops the cluster/.test(log), 'dfs up to start', 30_000);
+    await up.ready;
   });
   after(async () => {
-    if (up && up.exitCode === null) up.kill('SIGKILL');
+    up?.process.kill('SIGTERM');
+    await up?.exited;
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 

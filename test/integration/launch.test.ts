@@ -1,0 +1,84 @@
+// The daemon launcher shared by `dfs up`, the tests and the bench: readiness arrives as a message
+// (not a parsed log line), and a daemon whose launcher dies, even by kill -9, stops on its own.
+
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { launchDaemon } from '../../src/cli/launch.js';
+import { tempDir } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** True while something answers HTTP at `url`. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url}/api/config`, { signal: AbortSignal.timeout(5_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the daemon launcher', function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await tempDir('dfs-launch-');
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports a daemon ready with its URL (and a node with its id)', async () => {
+    const master = launchDaemon(['master', '--port', '0', '--data', path.join(dir, 'master')]);
+    try {
+      const ready = await master.ready;
+      expect(ready).to.include({ event: 'ready', daemon: 'master' });
+      expect(await answers(ready.url)).to.equal(true);
+      const node = launchDaemon([
+        'node',
+        '--port',
+        '0',
+        '--data',
+        path.join(dir, 'node'),
+        '--master',
+        ready.url,
+      ]);
+      const nodeReady = await node.ready;
+      expect(nodeReady.daemon).to.equal('node');
+      expect(nodeReady.id).to.match(/^[\w-]+$/);
+      node.process.kill('SIGTERM');
+      expect((await node.exited).code).to.equal(0);
+    } finally {
+      master.process.kill('SIGTERM');
+      await master.exited;
+    }
+  });
+
+  it('rejects readiness when the daemon exits first, with the reason in its log', async () => {
+    const lines: string[] = [];
+    const bad = launchDaemon(['master', '--port', 'nope', '--data', path.join(dir, 'm')], {
+      onLine: (line) => lines.push(line),
+    });
+    let failure: Error | undefined;
+    await bad.ready.catch((err: Error) => {
+      failure = err;
+    });
+    expect(failure?.message).to.match(/exited .* before it was ready/);
+    await bad.exited;
+    expect(lines.join('\n')).to.match(/port/i);
+  });
+
+  it('dfs up killed with -9 leaves no daemon behind: each stops on its own', async () => {
+    const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
+      env: { ...process.env, DFS_SECRET: '' },
+    });
+    const ready = await up.ready;
+    const urls = Object.values(ready.urls ?? {});
+    expect(Object.keys(ready.urls ?? {})).to.have.members(['master', 'node1', 'node2', 'client', 's3']);
+    for (const url of urls) expect(await answers(url), url).to.equal(true);
+    up.process.kill('SIGKILL');
+    await up.exited;
+    for (const url of urls) await waitFor(async () => !(await answers(url)), `${url} to stop`, 30_000);
+  });
+});
