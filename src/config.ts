@@ -4,6 +4,36 @@ import { DfsError } from './protocol/errors.js';
 
 const MiB = 1024 * 1024;
 
+/**
+ * Every option's default, in the form a user types it: the command line shows these in its help
+ * and the configuration builders below fall back to them, so each is defined here only.
+ */
+export const DEFAULTS = {
+  daemon: { host: '127.0.0.1', headersTimeout: '10', seriesStep: '10' },
+  master: {
+    port: '5000',
+    data: 'dfs-data/master',
+    leaseTimeout: '10',
+    chunkSize: '8MiB',
+    replication: '2',
+    heartbeatTimeout: '10',
+    gcGrace: '600',
+    maxFileSize: '1TiB',
+    repairConcurrency: '4',
+    tokenTtl: '600',
+  },
+  node: {
+    port: '5001',
+    heartbeatInterval: '2',
+    scrubInterval: '3600',
+    scrubRate: '64MiB',
+    reserve: '64MiB',
+    packLimit: '64KiB',
+  },
+  client: { port: '5003' },
+  s3: { port: '5004', region: 'us-east-1' },
+} as const;
+
 /** Options every daemon shares. */
 export interface DaemonConfig {
   /** Address to bind; default 127.0.0.1 (set 0.0.0.0 to serve other machines). */
@@ -149,22 +179,28 @@ export function parseLogFormat(value: unknown): LogFormat {
   throw new DfsError('bad_request', `log format must be text or json, got "${String(value)}"`);
 }
 
-function daemon(flags: Partial<Record<string, unknown>>, env: NodeJS.ProcessEnv, port: number): DaemonConfig {
+function daemon(flags: Partial<Record<string, unknown>>, env: NodeJS.ProcessEnv, port: string): DaemonConfig {
   const logFormat = parseLogFormat(flags.logFormat ?? (env.DFS_LOG_FORMAT || 'text'));
   return {
-    host: String(flags.host ?? '127.0.0.1'),
+    host: String(flags.host ?? DEFAULTS.daemon.host),
     port: parsePort((flags.port as string | number | undefined) ?? port),
     secret: String(flags.secret ?? env.DFS_SECRET ?? ''),
     token: String(flags.token ?? env.DFS_TOKEN ?? ''),
     headersTimeout: positive(
-      parseSeconds((flags.headersTimeout as string | undefined) ?? 10, 'headers timeout'),
+      parseSeconds(
+        (flags.headersTimeout as string | undefined) ?? DEFAULTS.daemon.headersTimeout,
+        'headers timeout',
+      ),
       'headers timeout',
     ),
     metricsPublic: flags.metricsPublic === true || flags.metricsPublic === 'true',
     logFormat,
     accessLog: logFormat === 'json' || Boolean(env.DFS_DEBUG),
     seriesStep: positive(
-      parseSeconds((flags.seriesStep as string | number | undefined) ?? 10, 'series step'),
+      parseSeconds(
+        (flags.seriesStep as string | number | undefined) ?? DEFAULTS.daemon.seriesStep,
+        'series step',
+      ),
       'series step',
     ),
   };
@@ -179,19 +215,23 @@ type Flags = Partial<Record<string, unknown>>;
 
 /** Builds the master's configuration from flags (strings or numbers) and the environment. */
 export function masterConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<MasterConfig> {
+  const M = DEFAULTS.master;
   const config: MasterConfig = {
-    ...daemon(flags, env, 5000),
-    data: String(flags.data ?? 'dfs-data/master'),
+    ...daemon(flags, env, M.port),
+    data: String(flags.data ?? M.data),
     meta: String(flags.meta ?? env.DFS_META ?? ''),
     advertise: flags.advertise ? parseBaseUrl(String(flags.advertise), 'advertise URL') : '',
-    leaseTimeout: parseSeconds((flags.leaseTimeout as string | undefined) ?? 10, 'lease timeout'),
-    chunkSize: parseSize((flags.chunkSize as string | undefined) ?? 8 * MiB, 'chunk size'),
-    replication: Number(flags.replication ?? 2),
-    heartbeatTimeout: parseSeconds((flags.heartbeatTimeout as string | undefined) ?? 10, 'heartbeat timeout'),
-    gcGrace: parseSeconds((flags.gcGrace as string | undefined) ?? 600, 'gc grace'),
-    maxFileSize: parseSize((flags.maxFileSize as string | undefined) ?? 1024 ** 4, 'max file size'),
-    repairConcurrency: Number(flags.repairConcurrency ?? 4),
-    tokenTtl: parseSeconds((flags.tokenTtl as string | undefined) ?? 600, 'token ttl'),
+    leaseTimeout: parseSeconds((flags.leaseTimeout as string | undefined) ?? M.leaseTimeout, 'lease timeout'),
+    chunkSize: parseSize((flags.chunkSize as string | undefined) ?? M.chunkSize, 'chunk size'),
+    replication: Number(flags.replication ?? M.replication),
+    heartbeatTimeout: parseSeconds(
+      (flags.heartbeatTimeout as string | undefined) ?? M.heartbeatTimeout,
+      'heartbeat timeout',
+    ),
+    gcGrace: parseSeconds((flags.gcGrace as string | undefined) ?? M.gcGrace, 'gc grace'),
+    maxFileSize: parseSize((flags.maxFileSize as string | undefined) ?? M.maxFileSize, 'max file size'),
+    repairConcurrency: Number(flags.repairConcurrency ?? M.repairConcurrency),
+    tokenTtl: parseSeconds((flags.tokenTtl as string | undefined) ?? M.tokenTtl, 'token ttl'),
   };
   if (config.chunkSize < 1024 || config.chunkSize > 256 * MiB) {
     throw new DfsError('bad_request', 'chunk size must be between 1KiB and 256MiB');
@@ -213,7 +253,8 @@ export function masterConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env)
 
 /** Builds a storage node's configuration. */
 export function nodeConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<NodeConfig> {
-  const base = daemon(flags, env, 5001);
+  const N = DEFAULTS.node;
+  const base = daemon(flags, env, N.port);
   const masters = parseMasters(String(flags.master ?? defaultMaster(env)));
   const advertise = flags.advertise ? parseBaseUrl(String(flags.advertise), 'advertise URL') : '';
   return Object.freeze({
@@ -222,20 +263,23 @@ export function nodeConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     masters,
     advertise,
     heartbeatInterval: parseSeconds(
-      (flags.heartbeatInterval as string | undefined) ?? 2,
+      (flags.heartbeatInterval as string | undefined) ?? N.heartbeatInterval,
       'heartbeat interval',
     ),
-    scrubInterval: parseSeconds((flags.scrubInterval as string | undefined) ?? 3600, 'scrub interval'),
-    scrubRate: parseSize((flags.scrubRate as string | undefined) ?? 64 * MiB, 'scrub rate'),
-    reserve: parseSize((flags.reserve as string | undefined) ?? 64 * MiB, 'reserve'),
-    packLimit: parseSize((flags.packLimit as string | undefined) ?? 64 * 1024, 'pack limit'),
+    scrubInterval: parseSeconds(
+      (flags.scrubInterval as string | undefined) ?? N.scrubInterval,
+      'scrub interval',
+    ),
+    scrubRate: parseSize((flags.scrubRate as string | undefined) ?? N.scrubRate, 'scrub rate'),
+    reserve: parseSize((flags.reserve as string | undefined) ?? N.reserve, 'reserve'),
+    packLimit: parseSize((flags.packLimit as string | undefined) ?? N.packLimit, 'pack limit'),
   });
 }
 
 /** Builds the web client's configuration. */
 export function clientConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<ClientConfig> {
   return Object.freeze({
-    ...daemon(flags, env, 5003),
+    ...daemon(flags, env, DEFAULTS.client.port),
     masters: parseMasters(String(flags.master ?? defaultMaster(env))),
   });
 }
@@ -256,14 +300,9 @@ export interface S3Config extends DaemonConfig {
   credentials: string;
 }
 
-/** The S3 gateway's default region (S3's own default). */
-export const DEFAULT_S3_REGION = 'us-east-1';
-/** The S3 gateway's default port. */
-export const DEFAULT_S3_PORT = 5004;
-
 /** Builds the S3 gateway's configuration; at least one key pair (flags, environment or file) is required. */
 export function s3Config(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<S3Config> {
-  const region = String(flags.region ?? DEFAULT_S3_REGION);
+  const region = String(flags.region ?? DEFAULTS.s3.region);
   if (!/^[a-z0-9-]{1,64}$/.test(region))
     throw new DfsError('bad_request', `--region must be a region name like us-east-1, got "${region}"`);
   const domains = [flags.domain ?? []]
@@ -288,7 +327,7 @@ export function s3Config(flags: Flags, env: NodeJS.ProcessEnv = process.env): Re
       'the S3 gateway needs credentials: --access-key and --secret-key, $DFS_S3_ACCESS_KEY and $DFS_S3_SECRET_KEY, or --credentials FILE',
     );
   return Object.freeze({
-    ...daemon(flags, env, DEFAULT_S3_PORT),
+    ...daemon(flags, env, DEFAULTS.s3.port),
     masters: parseMasters(String(flags.master ?? defaultMaster(env))),
     region,
     domains,

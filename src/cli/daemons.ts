@@ -1,7 +1,7 @@
 // `dfs master`, `dfs node`, `dfs client`, `dfs s3`: start one daemon in this process.
 
 import type { Command } from 'commander';
-import { clientConfig, type DaemonConfig, masterConfig, nodeConfig, s3Config } from '../config.js';
+import { clientConfig, type DaemonConfig, DEFAULTS, masterConfig, nodeConfig, s3Config } from '../config.js';
 import type { Logger } from '../http/errors.js';
 import { createLogger } from '../http/log.js';
 import { command, inheritGlobalOptions } from './context.js';
@@ -15,10 +15,11 @@ function daemonLog(daemon: string, config: Readonly<DaemonConfig>): Logger {
 
 /** The options every daemon takes to listen (and --master/--token from before the command). */
 function listening(cmd: Command, port: string): Command {
+  const D = DEFAULTS.daemon;
   return inheritGlobalOptions(cmd)
     .option('--port <port>', 'port to listen on (0: any free port)', port)
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', '10')
+    .option('--host <host>', 'address to bind', D.host)
+    .option('--headers-timeout <seconds>', 'time a client has to send its request headers', D.headersTimeout)
     .option('--metrics-public', 'serve /metrics without the access token')
     .option(
       '--log-format <format>',
@@ -28,17 +29,19 @@ function listening(cmd: Command, port: string): Command {
 
 /** The daemon commands; `started` receives each running daemon. */
 export function daemonCommands(started: (running: Running) => void) {
-  const master = listening(command('master', 'run the master (metadata, placement, repair)'), '5000')
-    .option('--data <dir>', 'metadata folder (LMDB, the default store)', 'dfs-data/master')
+  const M = DEFAULTS.master;
+  const N = DEFAULTS.node;
+  const master = listening(command('master', 'run the master (metadata, placement, repair)'), M.port)
+    .option('--data <dir>', 'metadata folder (LMDB, the default store)', M.data)
     .option('--meta <url>', 'keep the metadata in PostgreSQL, shared by several masters (default: $DFS_META)')
     .option('--advertise <url>', 'URL other daemons reach this master at (default: http://HOST:PORT)')
-    .option('--lease-timeout <seconds>', 'time a leader keeps its lease without renewing it', '10')
-    .option('--chunk-size <bytes>', 'largest chunk, e.g. 8MiB', '8MiB')
-    .option('--replication <n>', 'replicas per chunk', '2')
-    .option('--heartbeat-timeout <seconds>', 'silence before a node is dead', '10')
-    .option('--gc-grace <seconds>', 'age before unreferenced chunks are collected', '600')
-    .option('--max-file-size <bytes>', 'largest file accepted', '1TiB')
-    .option('--token-ttl <seconds>', 'lifetime of write tokens (and of an idle upload)', '600')
+    .option('--lease-timeout <seconds>', 'time a leader keeps its lease without renewing it', M.leaseTimeout)
+    .option('--chunk-size <bytes>', 'largest chunk, e.g. 8MiB', M.chunkSize)
+    .option('--replication <n>', 'replicas per chunk', M.replication)
+    .option('--heartbeat-timeout <seconds>', 'silence before a node is dead', M.heartbeatTimeout)
+    .option('--gc-grace <seconds>', 'age before unreferenced chunks are collected', M.gcGrace)
+    .option('--max-file-size <bytes>', 'largest file accepted', M.maxFileSize)
+    .option('--token-ttl <seconds>', 'lifetime of write tokens (and of an idle upload)', M.tokenTtl)
     .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
     .option('--token <token>', 'access token for the client API (default: $DFS_TOKEN)')
     .action(async (flags) => {
@@ -52,15 +55,19 @@ export function daemonCommands(started: (running: Running) => void) {
       started(running);
     });
 
-  const node = listening(command('node', 'run a storage node'), '5001')
+  const node = listening(command('node', 'run a storage node'), N.port)
     .option('--data <dir>', 'chunk folder (default: dfs-data/node-PORT)')
     .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
     .option('--advertise <url>', 'URL others reach this node at (default: http://HOST:PORT)')
-    .option('--heartbeat-interval <seconds>', 'time between heartbeats', '2')
-    .option('--scrub-interval <seconds>', 'time between scrub passes (0 = off)', '3600')
-    .option('--scrub-rate <bytes>', 'most bytes per second the scrubber reads', '64MiB')
-    .option('--reserve <bytes>', 'disk space kept free: not offered for chunks', '64MiB')
-    .option('--pack-limit <bytes>', 'chunks up to this size go to pack files (0: a file per chunk)', '64KiB')
+    .option('--heartbeat-interval <seconds>', 'time between heartbeats', N.heartbeatInterval)
+    .option('--scrub-interval <seconds>', 'time between scrub passes (0 = off)', N.scrubInterval)
+    .option('--scrub-rate <bytes>', 'most bytes per second the scrubber reads', N.scrubRate)
+    .option('--reserve <bytes>', 'disk space kept free: not offered for chunks', N.reserve)
+    .option(
+      '--pack-limit <bytes>',
+      'chunks up to this size go to pack files (0: a file per chunk)',
+      N.packLimit,
+    )
     .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
     .option('--token <token>', 'access token for chunk reads (default: $DFS_TOKEN)')
     .action(async (flags) => {
@@ -73,7 +80,7 @@ export function daemonCommands(started: (running: Running) => void) {
       started(running);
     });
 
-  const client = listening(command('client', 'run the web client (file browser)'), '5003')
+  const client = listening(command('client', 'run the web client (file browser)'), DEFAULTS.client.port)
     .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
     // It signs nothing today; taken so that one set of flags (or $DFS_SECRET) fits every daemon.
     .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
@@ -88,9 +95,12 @@ export function daemonCommands(started: (running: Running) => void) {
       started(running);
     });
 
-  const s3 = listening(command('s3', 'run the S3 gateway (aws cli, rclone, s3cmd, boto3, AWS SDKs)'), '5004')
+  const s3 = listening(
+    command('s3', 'run the S3 gateway (aws cli, rclone, s3cmd, boto3, AWS SDKs)'),
+    DEFAULTS.s3.port,
+  )
     .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
-    .option('--region <region>', 'region clients sign for and buckets report', 'us-east-1')
+    .option('--region <region>', 'region clients sign for and buckets report', DEFAULTS.s3.region)
     .option('--access-key <key>', 'access key of a key pair (default: $DFS_S3_ACCESS_KEY)')
     .option('--secret-key <secret>', 'its secret key (default: $DFS_S3_SECRET_KEY)')
     .option('--credentials <file>', 'file of key pairs, one "ACCESS_KEY SECRET_KEY" a line')

@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULTS } from '../config.js';
 import { generateSecret } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { generateKeyPair, parseCredentialsFile } from '../s3/credentials.js';
@@ -81,11 +82,15 @@ function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
 export function upCommand(started: (running: Running) => void) {
   return command('up', 'start a local cluster: master, storage nodes, web client and S3 gateway')
     .option('--data <dir>', 'data folder', 'dfs-data')
-    .option('--port <port>', 'master port; nodes take the next ports (0: any free ports)', '5000')
-    .option('--client-port <port>', 'web client port', '5003')
-    .option('--s3-port <port>', 'S3 gateway port', '5004')
+    .option(
+      '--port <port>',
+      'master port; nodes take the next ports (0: any free ports)',
+      DEFAULTS.master.port,
+    )
+    .option('--client-port <port>', 'web client port', DEFAULTS.client.port)
+    .option('--s3-port <port>', 'S3 gateway port', DEFAULTS.s3.port)
     .option('--nodes <n>', 'number of storage nodes', '2')
-    .option('--host <host>', 'address every daemon binds', '127.0.0.1')
+    .option('--host <host>', 'address every daemon binds', DEFAULTS.daemon.host)
     .option('--chunk-size <bytes>', 'largest chunk, passed to the master')
     .option('--replication <n>', 'replicas per chunk, passed to the master')
     .action(async (flags) => {

@@ -116,6 +116,7 @@ export async function startNode(
       close() {
         closing ??= (async () => {
           for (const link of links) link.stop();
+          worker.stop();
           scrubber.stop();
           clearInterval(compaction);
           stopSampling();

@@ -41,7 +41,10 @@ export interface WorkerEvents {
 /** Runs commands, one at a time per chunk and kind. */
 export class Worker {
   private readonly busy = new Set<string>();
+  /** Copies streaming right now: `stop()` cuts them. */
+  private readonly copies = new Set<{ destroy(): void }>();
   private maxEpoch = 0;
+  private stopped = false;
 
   constructor(
     private readonly state: NodeState,
@@ -71,8 +74,15 @@ export class Worker {
     return true;
   }
 
+  /** Takes no more commands and cuts the copies in flight (the node is closing; the leader re-issues them). */
+  stop(): void {
+    this.stopped = true;
+    for (const copy of this.copies) copy.destroy();
+  }
+
   /** Runs `commands` from one heartbeat answer. */
   async accept(commands: NodeCommand[], origin: Origin): Promise<void> {
+    if (this.stopped) return;
     const current = origin.epoch > 0 && (await this.observe(origin.epoch));
     for (const command of commands) {
       // Only a current leader deletes; checks and copies are harmless from anyone.
@@ -162,15 +172,22 @@ export class Worker {
     );
     // A target that accepts the connection and then hangs must not hold the copy forever.
     const deadline = setTimeout(() => forward.destroy(), COPY_DEADLINE);
+    const copy = {
+      destroy: () => {
+        forward.destroy();
+        stream?.destroy();
+      },
+    };
+    this.copies.add(copy);
     try {
       for await (const piece of data ? [data] : (stream as AsyncIterable<Buffer>)) await forward.write(piece);
       return await forward.finish();
     } catch (err) {
-      forward.destroy();
-      stream?.destroy();
+      copy.destroy();
       throw err;
     } finally {
       clearTimeout(deadline);
+      this.copies.delete(copy);
     }
   }
 }

@@ -4,11 +4,13 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import { expect } from 'chai';
 import { NodeState } from '../../src/node/state.js';
 import { type Origin, Worker } from '../../src/node/worker.js';
 import { ChunkStore } from '../../src/storage/chunk-store.js';
 import { tempDir } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('node worker', () => {
   let dir: string;
@@ -70,5 +72,38 @@ describe('node worker', () => {
     await worker.accept([{ op: 'delete', chunkId: id }], origin(1, sentAt));
     expect(store.has(id)).to.equal(true);
     expect(kept).to.deep.equal([id]);
+  });
+
+  it('stop() cuts a copy in flight at once and takes no more commands', async () => {
+    // A target that accepts the connection and never answers: the copy would wait for its deadline.
+    let connected = 0;
+    const hole = net.createServer((socket) => {
+      connected++;
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hole.address() as net.AddressInfo).port}`;
+    try {
+      const id = await put();
+      const outcomes: { error?: string }[] = [];
+      const replicate = {
+        op: 'replicate' as const,
+        chunkId: id,
+        targets: [{ nodeId: 't', url }],
+        token: 'x',
+      };
+      const from = { ...origin(1), replicated: async (r: { error?: string }) => void outcomes.push(r) };
+      await worker.accept([replicate], from);
+      await waitFor(() => connected > 0, 'the copy to connect');
+      worker.stop();
+      await waitFor(() => outcomes.length === 1, 'the copy to end', 2_000);
+      expect(outcomes[0]?.error).to.be.a('string');
+      await worker.accept([{ ...replicate, targets: [{ nodeId: 'u', url }] }], from);
+      await worker.accept([{ op: 'delete', chunkId: id }], origin(2));
+      expect(store.has(id)).to.equal(true);
+      expect(outcomes).to.have.length(1);
+    } finally {
+      hole.close();
+    }
   });
 });
