@@ -85,15 +85,33 @@ export async function* chunks(
 /** Yields a local file's chunks, read straight into buffers from `pool` (released by the consumer). */
 export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerator<Buffer> {
   const handle = await fs.open(path, 'r');
+  /** Reads from `position` until `buffer` is full or the file ends; returns the bytes read. */
+  const fill = async (buffer: Buffer, position: number) => {
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled;
+  };
   try {
-    for (;;) {
-      const buffer = await pool.acquire();
-      let filled = 0;
-      while (filled < pool.size) {
-        const { bytesRead } = await handle.read(buffer, filled, pool.size - filled, null);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
+    // A small file is read into a buffer of its own size: uploading many small files must not
+    // take (and make the GC reclaim) a chunk-sized buffer each. One spare byte tells whether the
+    // file grew since its size was read; if it did, it is read again the usual way.
+    const { size } = await handle.stat();
+    if (size < SMALL_START && size < pool.size) {
+      const buffer = Buffer.allocUnsafe(size + 1);
+      const filled = await fill(buffer, 0);
+      if (filled <= size) {
+        if (filled > 0) yield buffer.subarray(0, filled);
+        return;
       }
+    }
+    for (let position = 0; ; ) {
+      const buffer = await pool.acquire();
+      const filled = await fill(buffer, position);
+      position += filled;
       if (filled === 0) {
         pool.release(buffer);
         return;

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
-import { BufferPool, chunks } from '../../src/sdk/chunker.js';
-import { pieces } from '../helpers/cluster.js';
+import { BufferPool, chunks, fileChunks } from '../../src/sdk/chunker.js';
+import { pieces, tempDir } from '../helpers/cluster.js';
 
 async function cut(data: Buffer, chunkSize: number, pieceSize: number): Promise<Buffer[]> {
   const out: Buffer[] = [];
@@ -66,5 +68,50 @@ describe('chunker', () => {
     await pending;
     expect(third?.toString()).to.equal('ij');
     expect(third?.buffer).to.equal(first.buffer); // the same memory, recycled
+  });
+
+  describe('fileChunks', () => {
+    let dir: string;
+    before(async () => {
+      dir = await tempDir('dfs-chunker-');
+    });
+    after(async () => {
+      await fs.rm(dir, { recursive: true, force: true });
+    });
+
+    async function read(file: string, pool: BufferPool): Promise<Buffer[]> {
+      const out: Buffer[] = [];
+      for await (const c of fileChunks(file, pool)) {
+        out.push(Buffer.from(c));
+        pool.release(c);
+      }
+      return out;
+    }
+
+    it('reads a small file into a buffer of its size, never a pooled chunk buffer', async () => {
+      const file = path.join(dir, 'small');
+      await fs.writeFile(file, 'x'.repeat(4096));
+      const pool = new BufferPool(1024 * 1024, 1);
+      let taken = 0;
+      const acquire = pool.acquire.bind(pool);
+      pool.acquire = () => {
+        taken++;
+        return acquire();
+      };
+      const out = await read(file, pool);
+      expect(out.map((b) => b.length)).to.deep.equal([4096]);
+      expect(taken).to.equal(0);
+      expect(await read(path.join(dir, 'small'), new BufferPool(4096, 1))).to.have.length(1);
+    });
+
+    it('cuts a larger file into pool-sized chunks, and an empty file into none', async () => {
+      const data = Buffer.from('abcdefghij'.repeat(10_000));
+      await fs.writeFile(path.join(dir, 'large'), data);
+      const out = await read(path.join(dir, 'large'), new BufferPool(40_000, 2));
+      expect(out.map((b) => b.length)).to.deep.equal([40_000, 40_000, 20_000]);
+      expect(Buffer.concat(out).equals(data)).to.equal(true);
+      await fs.writeFile(path.join(dir, 'empty'), '');
+      expect(await read(path.join(dir, 'empty'), new BufferPool(40_000, 2))).to.deep.equal([]);
+    });
   });
 });
