@@ -6,7 +6,7 @@ import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import { setObjectHeaders } from './object-meta.js';
 import { objectPath } from './object-paths.js';
-import { readableFile, requireObject } from './objects.js';
+import { requireObject } from './objects.js';
 import { objectRange } from './range.js';
 import { bucketOf, keyOfRoute, type S3Request } from './request.js';
 
@@ -25,20 +25,19 @@ export async function getObject(request: S3Request): Promise<void> {
   setObjectHeaders(ctx, object, request.route.query, range === undefined);
   if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${object.size}`);
   if (ctx.method === 'HEAD') return;
-  const info = file && length > 0 ? await readableFile(request, file) : file;
-  if (info && length > 0 && info.minReplicas === 0)
+  if (file && length > 0 && file.minReplicas === 0)
     throw new S3Error('ServiceUnavailable', 'No live copy of a part of this object can be reached now');
   // Written straight to the socket with the SDK's recycled chunk buffers: flat memory at any size.
   ctx.respond = false;
   ctx.length = length;
   ctx.res.writeHead(status);
-  if (!info || length === 0) {
+  if (!file || length === 0) {
     ctx.res.end();
     return;
   }
   try {
-    await request.deps.sdk.downloadTo(info.path, ctx.res, {
-      info,
+    await request.deps.sdk.downloadTo(file.path, ctx.res, {
+      info: file,
       start: range?.start,
       end: range?.end,
       signal: request.signal,
@@ -47,7 +46,7 @@ export async function getObject(request: S3Request): Promise<void> {
   } catch (err) {
     // The headers are gone: cutting the connection is how the client learns the body is short.
     if (!request.signal.aborted)
-      request.deps.log(`GET ${info.path} failed mid-stream: ${(err as Error).message}`);
+      request.deps.log(`GET ${file.path} failed mid-stream: ${(err as Error).message}`);
     ctx.res.destroy();
   }
 }

@@ -1,17 +1,17 @@
 // UploadPartCopy: a whole source reuses its chunks (pinned to the upload); a range is read and rewritten.
 
 import { createHash } from 'node:crypto';
+import type { Receipt } from '../protocol/types.js';
 import { S3Error } from './errors.js';
 import { copySource, type FoundSource } from './handle-copy.js';
 import { putPart } from './handle-multipart.js';
 import { headerValue } from './headers.js';
 import { EMPTY_MD5, MD5_ATTRIBUTE } from './object-meta.js';
 import { isFolderKey, objectPath } from './object-paths.js';
-import { readableFile } from './objects.js';
 import { copySourceRange } from './range.js';
 import { bucketOf, keyOfRoute, type S3Request, sendXml } from './request.js';
 import { MAX_PART_SIZE, requireUpload } from './uploads.js';
-import { pinChunks, pinToUpload } from './write-body.js';
+import { pinChunks } from './write-body.js';
 import { copyResultXml } from './xml-results.js';
 
 /** A part's bytes as chunks the upload pins, with their MD5. */
@@ -19,6 +19,8 @@ interface PartData {
   chunks: { id: string; size: number }[];
   size: number;
   md5: string;
+  /** The nodes' receipts for chunks written anew (a range): the master learns their holders at once. */
+  receipts?: Receipt[];
 }
 
 /** Hashes bytes with MD5 as they pass. */
@@ -47,8 +49,7 @@ async function wholeSource(request: S3Request, source: FoundSource, uploadId: st
   let md5 = file.attributes[MD5_ATTRIBUTE];
   if (!md5) {
     const hash = createHash('md5');
-    const info = await readableFile(request, file);
-    for await (const piece of request.deps.sdk.download(file.path, { info, signal: request.signal }))
+    for await (const piece of request.deps.sdk.download(file.path, { info: file, signal: request.signal }))
       hash.update(piece);
     md5 = hash.digest('hex');
   }
@@ -68,14 +69,17 @@ async function rangeOfSource(
   if (!file) throw new S3Error('InvalidArgument', 'A folder object has no bytes to copy a range of');
   const hash = createHash('md5');
   const bytes = request.deps.sdk.download(file.path, {
-    info: await readableFile(request, file),
+    info: file,
     start: range.start,
     end: range.end,
     signal: request.signal,
   });
-  const written = await request.deps.sdk.writeChunks(md5Passing(bytes, hash), { signal: request.signal });
-  await pinToUpload(request, written, uploadId);
-  return { chunks: written.chunks, size: written.size, md5: hash.digest('hex') };
+  // Written under the upload's own lease, as an UploadPart's body is.
+  const written = await request.deps.sdk.writeChunks(md5Passing(bytes, hash), {
+    uploadId,
+    signal: request.signal,
+  });
+  return { chunks: written.chunks, size: written.size, md5: hash.digest('hex'), receipts: written.receipts };
 }
 
 /** UploadPartCopy. */
@@ -95,6 +99,7 @@ export async function uploadPartCopy(request: S3Request): Promise<void> {
     size: part.size,
     etag: `"${part.md5}"`,
     chunks: part.chunks,
+    receipts: part.receipts,
   });
   sendXml(request.ctx, copyResultXml('CopyPartResult', part.md5, new Date()));
 }

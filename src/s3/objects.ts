@@ -1,6 +1,5 @@
 // Finding the object at a key: a dfs file, or an explicit folder for a key ending in `/`.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileInfo, ListEntry, Manifest } from '../protocol/types.js';
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
@@ -33,32 +32,6 @@ export function folderObject(entry: ListEntry): ObjectInfo {
     attributes: entry.attributes ?? {},
     generation: 0,
   };
-}
-
-// How long a read waits for the master to learn where a just-completed multipart object's chunks are.
-const REPLICA_WAIT_MS = 5000;
-
-/**
- * `file` once every chunk has a known replica, waiting a moment for that. The master learns where
- * a multipart part's chunks live only from the nodes' next heartbeats (a part is recorded without
- * the nodes' receipts), so a read right after CompleteMultipartUpload would otherwise find no
- * copy to read. A file still without one after the wait is returned as it is (its read fails).
- */
-export async function readableFile(
-  request: Pick<S3Request, 'deps' | 'signal'>,
-  file: FileInfo,
-): Promise<FileInfo> {
-  const deadline = Date.now() + REPLICA_WAIT_MS;
-  let current = file;
-  for (
-    let pause = 50;
-    current.size > 0 && current.minReplicas === 0 && Date.now() < deadline;
-    pause = Math.min(pause * 2, 500)
-  ) {
-    await sleep(pause, undefined, { signal: request.signal });
-    current = await request.deps.sdk.stat(file.path, { signal: request.signal });
-  }
-  return current;
 }
 
 /** An object found: what S3 says about it, and the file (none for a folder object). */

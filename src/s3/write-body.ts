@@ -38,16 +38,6 @@ export function writePartBody(request: S3Request, uploadId: string): Promise<Wri
   return writeBody(request, uploadId);
 }
 
-/** Pins written chunks to `uploadId`'s lease, then ends the lease they were written under. */
-export async function pinToUpload(
-  request: S3Request,
-  written: WrittenChunks,
-  uploadId: string,
-): Promise<void> {
-  await pinChunks(request, written.chunks, uploadId);
-  await request.deps.sdk.api.abortUpload(written.uploadId).catch(() => {});
-}
-
 // Most chunks the master places in one allocate call.
 const ALLOCATE_BATCH = 1000;
 
