@@ -22,7 +22,12 @@ export function errorMiddleware(log: Logger) {
       }
     } catch (err) {
       // The caller hung up mid-request (a cancelled upload): nobody to answer, nothing to log.
-      if (ctx.req.destroyed && (!ctx.req.complete || GONE.has((err as NodeJS.ErrnoException)?.code ?? '')))
+      // (Its socket is gone. A request stream destroyed by the handler itself, which stopped
+      // reading a body over a limit, still has a client waiting for the error.)
+      if (
+        ctx.req.socket?.destroyed &&
+        (!ctx.req.complete || GONE.has((err as NodeJS.ErrnoException)?.code ?? ''))
+      )
         return;
       const error = fromKoa(err);
       // A bug gets its stack in the log; an expected 5xx (no nodes, a node down) one line.

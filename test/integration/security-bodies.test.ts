@@ -82,7 +82,7 @@ describe('security: bodies', function () {
           // 16 MiB offered, 16 KiB at a time: the node must answer long before the end.
           for (let i = 0; i < 1024; i++) pieces.push(frame(randomData(16 * KiB)));
           const reply = await raw(nodeA, pieces);
-          expect(reply.status).to.equal(413);
+          expect(reply.status, reply.text).to.equal(413);
           expect(reply.text).to.include('payload_too_large');
           expect(stored(id)).to.equal(false);
           await waitFor(async () => (await tempFiles(arena)).length === 0, 'temp files to go');
