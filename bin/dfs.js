@@ -42,6 +42,8 @@ process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('disconnect', () => {
   if (!stopping) void stop('parent process gone');
 });
+// Only now, with the handlers in place, may a launching parent stop the daemon (see src/cli/launch.ts).
+if (running.ready) process.send?.({ event: 'ready', ...running.ready });
 running.done?.then(
   () => process.exit(0),
   (err) => process.exit(reportError(err)),

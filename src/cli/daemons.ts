@@ -5,7 +5,6 @@ import { clientConfig, type DaemonConfig, DEFAULTS, masterConfig, nodeConfig, s3
 import type { Logger } from '../http/errors.js';
 import { createLogger } from '../http/log.js';
 import { command, inheritGlobalOptions } from './context.js';
-import { announceReady } from './launch.js';
 import type { Running } from './main.js';
 
 /** The log of a daemon in this process: text (as always) or JSON lines, on standard error. */
@@ -51,8 +50,7 @@ export function daemonCommands(started: (running: Running) => void) {
       const log = daemonLog('master', config);
       const running = await startMaster(config, log);
       log(`master listening on ${running.url}`, { url: running.url });
-      announceReady({ daemon: 'master', url: running.url });
-      started(running);
+      started({ ...running, ready: { daemon: 'master', url: running.url } });
     });
 
   const node = listening(command('node', 'run a storage node'), N.port)
@@ -76,8 +74,7 @@ export function daemonCommands(started: (running: Running) => void) {
       const log = daemonLog('node', config);
       const running = await startNode(config, log);
       log(`node ${running.id} listening on ${running.url}`, { node: running.id, url: running.url });
-      announceReady({ daemon: 'node', url: running.url, id: running.id });
-      started(running);
+      started({ ...running, ready: { daemon: 'node', url: running.url, id: running.id } });
     });
 
   const client = listening(command('client', 'run the web client (file browser)'), DEFAULTS.client.port)
@@ -91,8 +88,7 @@ export function daemonCommands(started: (running: Running) => void) {
       const log = daemonLog('client', config);
       const running = await startClient(config, log);
       log(`web client listening on ${running.url}`, { url: running.url });
-      announceReady({ daemon: 'client', url: running.url });
-      started(running);
+      started({ ...running, ready: { daemon: 'client', url: running.url } });
     });
 
   const s3 = listening(
@@ -116,8 +112,7 @@ export function daemonCommands(started: (running: Running) => void) {
       const log = daemonLog('s3', config);
       const running = await startS3Gateway(config, log);
       log(`s3 gateway listening on ${running.url}`, { url: running.url });
-      announceReady({ daemon: 's3', url: running.url });
-      started(running);
+      started({ ...running, ready: { daemon: 's3', url: running.url } });
     });
 
   return [master, node, client, s3];

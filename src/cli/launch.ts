@@ -1,7 +1,7 @@
 // One way to start a dfs daemon as a child process, used by `dfs up`, the tests and the bench.
 //
 // The child gets a Node IPC channel. Once it serves, the daemon sends one message,
-// `{ event: 'ready', daemon, url, id? }` (see `announceReady`): readiness is machine-readable,
+// `{ event: 'ready', daemon, url, id? }` (bin/dfs.js sends it once its signal handlers are in place): readiness is machine-readable,
 // not a log line to parse. The channel also ties the child to its parent: when the parent goes
 // away (even by kill -9) the channel closes and the daemon stops cleanly on its own, so no
 // orphaned daemon outlives the `dfs up` (or test) that started it.
@@ -113,12 +113,4 @@ export function launchDaemon(args: string[], options: LaunchOptions = {}): Launc
   // The channel must not keep the parent alive on its own.
   child.channel?.unref();
   return { process: child, ready, exited };
-}
-
-/**
- * Tells the parent that launched this daemon (if any, through its IPC channel) that it serves.
- * A daemon started by hand has no channel: this does nothing.
- */
-export function announceReady(ready: Omit<Ready, 'event'>): void {
-  process.send?.({ event: 'ready', ...ready });
 }

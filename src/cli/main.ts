@@ -10,6 +10,7 @@ import { daemonCommands } from './daemons.js';
 import { downloadCommand } from './download.js';
 import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
 import { fsckCommand } from './fsck.js';
+import type { Ready } from './launch.js';
 import { localReason } from './local-errors.js';
 import { upCommand } from './up.js';
 import { uploadCommand } from './upload.js';
@@ -19,6 +20,8 @@ export interface Running {
   close(): Promise<void>;
   /** Settles if the daemon ends on its own (rejects on failure). */
   done?: Promise<void>;
+  /** What to tell a launching parent once bin/ is ready to stop the daemon cleanly (see launch.ts). */
+  ready?: Omit<Ready, 'event'>;
 }
 
 /** What a run of the CLI ended with. */

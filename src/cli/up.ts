@@ -8,7 +8,7 @@ import { generateSecret } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { generateKeyPair, parseCredentialsFile } from '../s3/credentials.js';
 import { command } from './context.js';
-import { announceReady, launchDaemon } from './launch.js';
+import { launchDaemon, type Ready } from './launch.js';
 import type { Running } from './main.js';
 
 /** Reads the cluster secret from the data folder, creating it (mode 0600) on first start. */
@@ -111,6 +111,7 @@ export function upCommand(started: (running: Running) => void) {
       const host = flags.host as string;
       const children: Child[] = [];
       let stopping = false;
+      let ready: Omit<Ready, 'event'> | undefined;
       const close = async () => {
         stopping = true;
         for (const c of children)
@@ -171,11 +172,11 @@ export function upCommand(started: (running: Running) => void) {
             `dfs up: data in ${data} (S3 keys in ${keys.file}); open ${clientUrl} in a browser; Ctrl-C stops the cluster\n`,
         );
         const names = ['master', ...urls.slice(1, -2).map((_, i) => `node${i + 1}`), 'client', 's3'];
-        announceReady({
+        ready = {
           daemon: 'up',
           url: clientUrl,
           urls: Object.fromEntries(names.map((n, i) => [n, urls[i] as string])),
-        });
+        };
       } catch (err) {
         await close();
         throw err;
@@ -186,7 +187,7 @@ export function upCommand(started: (running: Running) => void) {
         await close();
         throw new DfsError('internal', 'a daemon exited; the cluster was stopped (see the log above)');
       });
-      started({ close, done });
+      started({ close, done, ready });
     });
 }
 
