@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [--runs N] [--only 1,3,peer-small] [--chunk-size 8MiB]`: dfs measured
 // side by side with raw disk, nginx and MooseFS on this machine, each row a ratio against its
-// baseline (issue 6; MooseFS: "Small files and reads: ahead of a real peer DFS").
+// baseline (issue 6; MooseFS: "Small files and reads: ahead of a real peer DFS"; PostgreSQL
+// against LMDB: row 13).
 // Prints a table and writes bench/results/latest.json. Exits 0 whether or not targets are met.
 
 import { execFileSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { memoryRows } from './rows/memory.js';
 import { metadataRows } from './rows/metadata.js';
 import { peerLargeRows } from './rows/peer-large.js';
 import { peerSmallRows } from './rows/peer-small.js';
+import { postgresRows } from './rows/postgres.js';
 import { repairRows } from './rows/repair.js';
 import { s3Rows } from './rows/s3.js';
 import { smallRows } from './rows/small.js';
@@ -81,6 +83,7 @@ const ROWS: [string[], string, (ctx: BenchContext) => Promise<Row[]>][] = [
   [['8', '9'], 'peer-small', peerSmallRows],
   [['10'], 'peer-large', peerLargeRows],
   [['11', '12'], 's3', s3Rows],
+  [['13'], 'postgres', postgresRows],
 ];
 
 async function main(): Promise<number> {

@@ -1,0 +1,119 @@
+// The metadata store alone, LMDB against PostgreSQL in one run: commits per second at a
+// concurrency (empty files; and a one-chunk upload: lease, then commit), and the time to list a
+// large folder page by page. Used by `npm run bench` (row 13) and bench/micro/meta-commit.ts.
+
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KvStore } from '../../src/meta/kv-store.js';
+import { LmdbEngine } from '../../src/meta/lmdb-engine.js';
+import { PostgresStore } from '../../src/meta/postgres-store.js';
+import type { MetaStore } from '../../src/meta/store.js';
+import type { CommitIntent } from '../../src/meta/types.js';
+import { PostgresServer } from '../../test/helpers/postgres.js';
+import { closedLoop } from './load.js';
+
+const PAGE = 1000;
+
+/** How long each timed loop runs, and how many files the listed folder holds. */
+export interface StoreLoad {
+  seconds: number;
+  files: number;
+}
+
+function intent(p: string, uploadId?: string, text?: string): CommitIntent {
+  const chunks = text ? [{ id: createHash('sha256').update(text).digest('hex'), size: text.length }] : [];
+  return {
+    path: p,
+    size: text?.length ?? 0,
+    sha256: createHash('sha256').update(p).digest('hex'),
+    contentType: 'application/octet-stream',
+    metadata: {},
+    attributes: {},
+    chunks,
+    ...(uploadId && { uploadId }),
+  };
+}
+
+export interface Backend {
+  name: string;
+  store: MetaStore;
+}
+
+let sequence = 0;
+
+/** Commits per second of empty files at `concurrency`. */
+export async function commits(store: MetaStore, concurrency: number, load: StoreLoad): Promise<number> {
+  const run = ++sequence;
+  const r = await closedLoop(concurrency, { seconds: load.seconds }, async (n) => {
+    await store.commit(intent(`/bench/c${concurrency}-${run}/f${n}`), Date.now());
+  });
+  if (r.errors > 0) throw new Error(`commits failed: ${r.firstError}`);
+  return r.perSec;
+}
+
+/** Uploads per second of a one-chunk file at `concurrency`: lease, then commit. */
+export async function uploads(store: MetaStore, concurrency: number, load: StoreLoad): Promise<number> {
+  const run = ++sequence;
+  const r = await closedLoop(concurrency, { seconds: load.seconds }, async (n) => {
+    const id = `up-${run}-${n}`;
+    const [ref] = intent('/', id, id).chunks;
+    await store.lease(id, ref ? [ref] : [], 60_000, Date.now());
+    await store.commit(intent(`/bench/u${concurrency}-${run}/f${n}`, id, id), Date.now());
+  });
+  if (r.errors > 0) throw new Error(`uploads failed: ${r.firstError}`);
+  return r.perSec;
+}
+
+/** Fills /big/ with `load.files` empty files; returns commits per second at concurrency 64. */
+export async function fill(store: MetaStore, load: StoreLoad): Promise<number> {
+  const r = await closedLoop(64, { total: load.files }, async (n) => {
+    await store.commit(intent(`/big/f${String(n).padStart(7, '0')}`), Date.now());
+  });
+  if (r.errors > 0) throw new Error(`filling failed: ${r.firstError}`);
+  return r.perSec;
+}
+
+/** Lists /big/ page by page: total ms, and the slowest page against the first. */
+export async function listing(
+  store: MetaStore,
+  load: StoreLoad,
+): Promise<{ totalMs: number; firstMs: number; slowestMs: number }> {
+  const pages: number[] = [];
+  let after: string | undefined;
+  let rows = 0;
+  const started = performance.now();
+  do {
+    const t = performance.now();
+    const page = await store.list({ prefix: '/big/', delimiter: true, after, limit: PAGE });
+    pages.push(performance.now() - t);
+    rows += page.entries.length;
+    after = page.next;
+  } while (after);
+  if (rows !== load.files) throw new Error(`listed ${rows} of ${load.files} files`);
+  return { totalMs: performance.now() - started, firstMs: pages[0] ?? 0, slowestMs: Math.max(...pages) };
+}
+
+/** An LMDB store in a temporary folder and a PostgreSQL store on a throwaway server; `close` removes both. */
+export async function openBackends(): Promise<{ backends: Backend[]; close(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-bench-lmdb-'));
+  const server = await PostgresServer.start();
+  const backends: Backend[] = [];
+  const close = async () => {
+    for (const { store } of backends) await store.close();
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    backends.push({ name: 'lmdb', store: new KvStore(await LmdbEngine.open(dir)) });
+    backends.push({
+      name: 'postgres',
+      store: await PostgresStore.open(await server.createDatabase('bench')),
+    });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { backends, close };
+}
