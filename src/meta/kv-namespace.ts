@@ -9,6 +9,7 @@ import {
   ancestorFolders,
   checkMoveTarget,
   expiredError,
+  fileOfIntent,
   folderKey,
   movedPath,
   parentIsFileError,
@@ -147,18 +148,7 @@ export function commit(txn: Txn, intent: CommitIntent, now: number): CommitResul
   checkParents(txn, path);
   if (isFolder(txn, path)) throw new DfsError('conflict', `${path} is a folder`);
   checkCommitChunks(txn, intent.chunks, intent.uploadId);
-  const file: FileRecord = {
-    path,
-    size: intent.size,
-    sha256: intent.sha256,
-    generation: nextGeneration(txn),
-    created: now,
-    contentType: intent.contentType,
-    metadata: intent.metadata,
-    attributes: intent.attributes,
-    chunks: intent.chunks.map((c) => ({ id: c.id, size: c.size })),
-    ...(intent.uploadId && { uploadId: intent.uploadId }),
-  };
+  const file = fileOfIntent({ ...intent, path }, nextGeneration(txn), now);
   addRefs(txn, file.chunks);
   if (current) dropRefs(txn, current.chunks, now);
   txn.put('entries', path, file);

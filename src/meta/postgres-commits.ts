@@ -6,7 +6,7 @@ import { compareKeys } from './engine.js';
 import type { BatchRunner } from './postgres-batch.js';
 import type { PgDb } from './postgres-db.js';
 import { type EntryRow, fileOf } from './postgres-rows.js';
-import { ancestorFolders } from './rules.js';
+import { ancestorFolders, fileOfIntent } from './rules.js';
 import type { CommitIntent, CommitResult, FileRecord } from './types.js';
 
 /** A row of dfs_commit: the new generation ('file'), the replaced or replayed version, or a refusal. */
@@ -74,18 +74,7 @@ function resultOf(intent: CommitIntent, now: number, rows: CommitRow[]): CommitR
       ? new DfsError(first.role, first.message ?? first.role)
       : new DfsError('internal', `committing ${intent.path} answered ${first.role}`);
   const previous = rows.find((r) => r.role === 'previous');
-  const file: FileRecord = {
-    path: intent.path,
-    size: intent.size,
-    sha256: intent.sha256,
-    generation: first.generation ?? 0,
-    created: now,
-    contentType: intent.contentType,
-    metadata: intent.metadata,
-    attributes: intent.attributes,
-    chunks: intent.chunks.map((c) => ({ id: c.id, size: c.size })),
-    ...(intent.uploadId && { uploadId: intent.uploadId }),
-  };
+  const file = fileOfIntent(intent, first.generation ?? 0, now);
   return { file, previous: previous && fileOf(previous), replayed: false };
 }
 

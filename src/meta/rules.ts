@@ -3,6 +3,7 @@
 
 import { DfsError } from '../protocol/errors.js';
 import { MAX_PATH_BYTES } from '../protocol/paths.js';
+import type { CommitIntent, FileRecord } from './types.js';
 
 /** The folder keys above `path` (`/a/b/c` → `/`, `/a/`, `/a/b/`), outermost first. */
 export function ancestorFolders(path: string): string[] {
@@ -69,3 +70,19 @@ export const KEY_SEPARATOR = '\u{10FFFE}';
  * paths never hold, sorts below all they may hold.
  */
 export const LOW_SEPARATOR = '\u0001';
+
+/** The file record a commit makes of its intent. */
+export function fileOfIntent(intent: CommitIntent, generation: number, now: number): FileRecord {
+  return {
+    path: intent.path,
+    size: intent.size,
+    sha256: intent.sha256,
+    generation,
+    created: now,
+    contentType: intent.contentType,
+    metadata: intent.metadata,
+    attributes: intent.attributes,
+    chunks: intent.chunks.map((c) => ({ id: c.id, size: c.size })),
+    ...(intent.uploadId && { uploadId: intent.uploadId }),
+  };
+}
