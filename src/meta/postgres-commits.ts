@@ -7,7 +7,7 @@ import type { BatchRunner } from './postgres-batch.js';
 import type { PgDb } from './postgres-db.js';
 import { type EntryRow, fileOf } from './postgres-rows.js';
 import { ancestorFolders, fileOfIntent } from './rules.js';
-import type { CommitIntent, CommitResult, FileRecord } from './types.js';
+import type { CommitIntent, CommitResult } from './types.js';
 
 /** A row of dfs_commit: the new generation ('file'), the replaced or replayed version, or a refusal. */
 type CommitRow = EntryRow & { role: string; message: string | null; item?: number };
