@@ -1,9 +1,10 @@
-// `POST /api/batch`: several allocations and commits in one request. A client with many uploads
-// in flight (a web client, `dfs upload DIR`) sends what piled up while its last request was out,
-// so the fixed cost of an HTTP exchange is shared by every call in it. Each call is checked and
+// `POST /api/batch`: several allocations, commits and stats in one request. A client with many
+// uploads or reads in flight (a web client, an S3 gateway, `dfs upload DIR`) sends what piled up
+// while its last request was out, so the fixed cost of an HTTP exchange is shared by every call. Each call is checked and
 // run exactly as its own route would, and answers on its own.
 
 import { DfsError, toDfsError } from '../protocol/errors.js';
+import { normalisePath } from '../protocol/paths.js';
 import type { Namespace } from './namespace.js';
 import { parseAllocate, parseCommit } from './requests.js';
 
@@ -43,11 +44,13 @@ export async function runBatch(
 }
 
 async function one(call: unknown, namespace: Namespace, limits: { chunkSize: number; maxFileSize: number }) {
-  const c = call as { op?: unknown; uploadId?: unknown; request?: unknown };
+  const c = call as { op?: unknown; uploadId?: unknown; request?: unknown; path?: unknown };
+  // A read: what `GET /api/files/{path}` answers.
+  if (c?.op === 'stat') return namespace.stat(normalisePath(c.path));
   if (typeof c?.uploadId !== 'string' || !UPLOAD_ID.test(c.uploadId))
     throw new DfsError('bad_request', 'invalid upload id');
   if (c.op === 'allocate')
     return { allocations: await namespace.allocate(parseAllocate(c.request, limits.chunkSize), c.uploadId) };
   if (c.op === 'commit') return namespace.commit(parseCommit(c.request, limits), c.uploadId);
-  throw new DfsError('bad_request', 'op must be allocate or commit');
+  throw new DfsError('bad_request', 'op must be allocate, commit or stat');
 }

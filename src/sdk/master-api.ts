@@ -67,9 +67,11 @@ const WRITE_TIMEOUT = 60_000;
 /** The master API of a cluster. */
 export class MasterApi {
   private current = 0;
-  // Allocations are quick and commits wait for a flush to disk: each travels in its own batches.
-  private readonly allocations = this.batcher();
-  private readonly commits = this.batcher();
+  // Allocations are quick, commits wait for a flush to disk and stats only read: each kind
+  // travels in its own batches.
+  private readonly allocations = this.batcher(WRITE_TIMEOUT);
+  private readonly commits = this.batcher(WRITE_TIMEOUT);
+  private readonly stats = this.batcher(READ_TIMEOUT);
 
   constructor(
     /** Base URLs of every master. */
@@ -121,11 +123,12 @@ export class MasterApi {
     return this.call('get', '/api/config', 'always', options);
   }
 
-  // A batcher of calls to `POST /api/batch` (both kinds are safe to send again: see below).
-  private batcher(): Batcher {
+  // A batcher of calls to `POST /api/batch` (every kind is safe to send again: see below).
+  private batcher(timeout: number): Batcher {
     return new Batcher(async (calls) => {
       const answer = await this.call<{ results: BatchAnswer[] }>('post', '/api/batch', 'always', {
         json: { calls },
+        timeout,
       });
       return answer.results;
     }, 'master');
@@ -154,8 +157,9 @@ export class MasterApi {
     return this.call('post', `/api/chunks/${chunkId}/suspect`, 'always', { json: { nodeId } });
   }
 
+  /** A file's manifest with replica locations; sent in a batch with other stats in flight. */
   stat(path: string, options: CallOptions = {}): Promise<FileInfo> {
-    return this.call('get', `/api/files${encodePath(path)}`, 'always', options);
+    return this.stats.run<FileInfo>({ op: 'stat', path }, options.signal);
   }
 
   list(query: ListOptions, options: CallOptions = {}): Promise<ListResponse> {

@@ -13,6 +13,20 @@ describe('master batch route', () => {
     await cluster?.close();
   });
 
+  /** `POST /api/batch` requests the master has answered, from its metrics. */
+  const batchCount = async () => {
+    const text = await (await fetch(`${cluster.master.url}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('dfs_http_requests_total{') &&
+          l.includes('route="/api/batch"') &&
+          l.includes('code="200"'),
+      );
+    return Number(line?.split(' ').at(-1) ?? 0);
+  };
+
   const post = (body: unknown) =>
     fetch(`${cluster.master.url}/api/batch`, {
       method: 'POST',
@@ -45,6 +59,40 @@ describe('master batch route', () => {
       [400, 'bad_request'],
     ]);
     expect((await cluster.sdk.stat('/b').catch((e) => e)).code).to.equal('not_found');
+  });
+
+  it('answers stats as GET /api/files/{path} does, each on its own', async () => {
+    await cluster.sdk.upload([Buffer.from('batched read')], '/s/one.txt');
+    const res = await post({
+      calls: [
+        { op: 'stat', path: '/s/one.txt' },
+        { op: 'stat', path: '/s/missing.txt' },
+        { op: 'stat', path: '/s/../etc' },
+        { op: 'stat' },
+      ],
+    });
+    expect(res.status).to.equal(200);
+    const { results } = (await res.json()) as {
+      results: { ok: boolean; value?: unknown; status?: number; error?: { code: string } }[];
+    };
+    expect(results[0]?.value).to.deep.equal(
+      await (await fetch(`${cluster.master.url}/api/files/s/one.txt`)).json(),
+    );
+    expect(results.slice(1).map((r) => [r.ok, r.status, r.error?.code])).to.deep.equal([
+      [false, 404, 'not_found'],
+      [false, 400, 'invalid_path'],
+      [false, 400, 'invalid_path'],
+    ]);
+  });
+
+  it("carries the SDK's concurrent stats in shared batches", async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `/s/many/f${i}`);
+    for (const name of names) await cluster.sdk.upload([Buffer.from(name)], name);
+    const before = await batchCount();
+    const infos = await Promise.all(names.map((name) => cluster.sdk.stat(name)));
+    expect(infos.map((i) => i.path)).to.deep.equal(names);
+    // 40 stats at once travel in fewer requests than 40 (the first goes alone, the rest pile up).
+    expect((await batchCount()) - before).to.be.within(2, 39);
   });
 
   it('refuses a body that is not a list of 1 to 256 calls', async () => {
