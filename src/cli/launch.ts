@@ -1,10 +1,10 @@
 // One way to start a dfs daemon as a child process, used by `dfs up`, the tests and the bench.
 //
-// The child gets a Node IPC channel. Once it serves, the daemon sends one message,
-// `{ event: 'ready', daemon, url, id? }` (bin/dfs.js sends it once its signal handlers are in place): readiness is machine-readable,
-// not a log line to parse. The channel also ties the child to its parent: when the parent goes
-// away (even by kill -9) the channel closes and the daemon stops cleanly on its own, so no
-// orphaned daemon outlives the `dfs up` (or test) that started it.
+// The child gets a Node IPC channel. Once it serves, and once bin/dfs.js has its signal handlers
+// in place, the daemon sends one message, `{ event: 'ready', daemon, url, id? }`: readiness is
+// machine-readable, not a log line to parse. The channel also ties the child to its parent: when
+// the parent goes away (even by kill -9) the channel closes and the daemon stops cleanly on its
+// own, so no orphaned daemon outlives the `dfs up` (or test) that started it.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
