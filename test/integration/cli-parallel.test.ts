@@ -1,6 +1,6 @@
 // How many files `dfs upload DIR` and `dfs download -r` move at once: 16 by default, `--parallel
-// N` (1..64) otherwise. A proxy in front of the master holds each file's first request until
-// the expected number wait at once, so nothing here depends on timing.
+// N` (1..64) otherwise. Proxies in front of the nodes hold each file's chunk request until the
+// expected number wait at once, so nothing here depends on timing.
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -37,28 +37,38 @@ describe('dfs upload DIR and download -r in parallel', function () {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const stats = (method: string, url: string) => method === 'GET' && url.startsWith('/api/files/');
+  /** A cluster of its own whose two nodes are reached through proxies that hold `hold` at `gate`. */
+  async function proxiedCluster(gate: Gate, hold: (method: string, url: string) => boolean) {
+    const own = await startCluster({ nodes: 0, chunkSize: '64KiB' });
+    const proxies: HoldingProxy[] = [];
+    for (let i = 0; i < 2; i++) {
+      let real = 'http://127.0.0.1:9';
+      const proxy = await holdingProxy(() => real, { gate, hold });
+      proxies.push(proxy);
+      real = (await own.addNode(undefined, { advertise: proxy.url })).localUrl;
+    }
+    return {
+      own,
+      close: async () => {
+        for (const p of proxies) await p.close();
+        await own.close();
+      },
+    };
+  }
 
   for (const [flags, expected] of [
     [[], 16],
     [['--parallel', '3'], 3],
   ] as [string[], number][]) {
     it(`uploads ${expected} files at once with ${flags.join(' ') || 'no flag'}`, async () => {
-      // Each file is one small chunk: its PUT to the first node of its pipeline is held (every
-      // node is reached through a proxy) until the expected number wait at once.
+      // Each file is one small chunk: its PUT to the first node of its pipeline is held until
+      // the expected number wait at once.
       const gate = new Gate(expected, DEADLINE);
-      const own = await startCluster({ nodes: 0, chunkSize: '64KiB' });
-      const proxies: HoldingProxy[] = [];
+      const { own, close } = await proxiedCluster(
+        gate,
+        (method, url) => method === 'PUT' && url.startsWith('/chunks/'),
+      );
       try {
-        for (let i = 0; i < 2; i++) {
-          let real = 'http://127.0.0.1:9';
-          const proxy = await holdingProxy(() => real, {
-            gate,
-            hold: (method, url) => method === 'PUT' && url.startsWith('/chunks/'),
-          });
-          proxies.push(proxy);
-          real = (await own.addNode(undefined, { advertise: proxy.url })).localUrl;
-        }
         const remote = `/up${expected}`;
         const r = await dfs(['upload', tree, remote, ...flags], { env: { DFS_MASTER: own.master.url } });
         expect(r.code, r.stderr).to.equal(0);
@@ -67,8 +77,7 @@ describe('dfs upload DIR and download -r in parallel', function () {
         for await (const _ of own.sdk.listAll(`${remote}/`)) count++;
         expect(count).to.equal(FILES);
       } finally {
-        for (const p of proxies) await p.close();
-        await own.close();
+        await close();
       }
     });
   }
@@ -78,26 +87,29 @@ describe('dfs upload DIR and download -r in parallel', function () {
     [['--parallel', '5'], 5],
   ] as [string[], number][]) {
     it(`downloads ${expected} files at once with -r ${flags.join(' ') || 'and no flag'}`, async () => {
-      await Promise.all(
-        Array.from({ length: FILES }, (_, i) =>
-          cluster.sdk.upload(bytes(`file ${i}`), `/down/d${i % 4}/f${i}.txt`),
-        ),
+      // Each file's read from a node is held until the expected number wait at once.
+      const gate = new Gate(expected, DEADLINE);
+      const { own, close } = await proxiedCluster(
+        gate,
+        (method, url) => method === 'GET' && url.startsWith('/chunks/'),
       );
-      const proxy = await holdingProxy(cluster.master.url, {
-        hold: stats,
-        release: expected,
-        deadline: DEADLINE,
-      });
       try {
+        await Promise.all(
+          Array.from({ length: FILES }, (_, i) =>
+            own.sdk.upload(bytes(`file ${i}`), `/down/d${i % 4}/f${i}.txt`),
+          ),
+        );
         const local = path.join(dir, `down${expected}`);
-        const r = await dfs(['download', '-r', '/down', local, ...flags], { env: { DFS_MASTER: proxy.url } });
+        const r = await dfs(['download', '-r', '/down', local, ...flags], {
+          env: { DFS_MASTER: own.master.url },
+        });
         expect(r.code, r.stderr).to.equal(0);
-        expect(proxy.most).to.equal(expected);
+        expect(gate.most).to.equal(expected);
         for (let i = 0; i < FILES; i++) {
           expect(await fs.readFile(path.join(local, `d${i % 4}`, `f${i}.txt`), 'utf8')).to.equal(`file ${i}`);
         }
       } finally {
-        await proxy.close();
+        await close();
       }
     });
   }
