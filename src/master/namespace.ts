@@ -122,10 +122,14 @@ export class Namespace {
     }
   }
 
-  /** Live replicas of chunk `id` that their node confirms; those that answer "not here" are dropped. */
+  /**
+   * Live replicas of chunk `id` that their node confirms; those that answer "not here" are
+   * dropped. Every listed copy is asked, even when too few are listed: the new copies written
+   * for a short chunk stand beside the listed ones, which must really be there.
+   */
   private async confirmed(id: string): Promise<string[]> {
     const live = this.liveReplicas(id);
-    if (live.length < this.config.replication) return live;
+    if (live.length === 0) return live;
     const answers = await Promise.all(
       live.map((nodeId) => {
         const url = this.deps.registry.get(nodeId)?.url;

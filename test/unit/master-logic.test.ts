@@ -10,6 +10,7 @@ import { KvStore } from '../../src/meta/kv-store.js';
 import { MemoryEngine } from '../../src/meta/memory-engine.js';
 import { signReceipt } from '../../src/protocol/auth.js';
 import type { ChunkRef, HeartbeatRequest, NodeCommand } from '../../src/protocol/types.js';
+import type { ProbeResult } from '../../src/sdk/chunk-io.js';
 
 const SECRET = 'logic-secret';
 const USAGE = { capacity: 1e12, free: 1e12, used: 0 };
@@ -19,17 +20,16 @@ function newChunk(): ChunkRef {
 }
 
 /** A master over a fresh memory store (or `store`), with heartbeats that never time out by themselves. */
-async function master(store = new KvStore(new MemoryEngine()), flags: Record<string, unknown> = {}) {
+async function master(
+  store = new KvStore(new MemoryEngine()),
+  flags: Record<string, unknown> = {},
+  probe: (url: string, id: string) => Promise<ProbeResult> = async () => 'present',
+) {
   const config = masterConfig(
     { port: 0, secret: SECRET, replication: 2, gcGrace: 1, tokenTtl: 1, heartbeatTimeout: 86_400, ...flags },
     {},
   );
-  const parts = await buildMaster(
-    config,
-    store,
-    () => {},
-    async () => 'present',
-  );
+  const parts = await buildMaster(config, store, () => {}, probe);
   await parts.leader.claim();
   return parts;
 }
@@ -75,6 +75,22 @@ async function commitFile(
 }
 
 describe('master logic over the memory store', () => {
+  it('writes a short chunk afresh when its one listed copy is gone: a re-upload never leans on it', async () => {
+    const gone = new Set<string>();
+    const m = await master(undefined, {}, async (url) => (gone.has(url) ? 'absent' : 'present'));
+    const [a, b, c] = [standIn(m, 'n1'), standIn(m, 'n2'), standIn(m, 'n3')];
+    for (const n of [a, b, c]) await n.register();
+    const chunk = newChunk();
+    await commitFile(m, '/short.bin', chunk, [a, b]);
+    // n2 reports its copy lost; n1's copy vanished too, unreported so far.
+    await b.beat({ removed: [chunk.id] });
+    gone.add('http://127.0.0.1:10001');
+    const [answer] = await m.namespace.allocate({ chunks: [chunk], exclude: [] }, 'up-again');
+    expect(answer?.stored).to.equal(false);
+    expect(answer?.stored === false && answer.targets).to.have.length(2);
+    expect(m.namespace.liveReplicas(chunk.id)).to.deep.equal([]);
+  });
+
   it('collects a chunk only after its lease ends and its grace passes; forgets it once its copies are gone', async () => {
     const m = await master();
     const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
