@@ -114,7 +114,9 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     // Written straight to the socket with recycled chunk buffers: flat memory for any size.
     ctx.respond = false;
     const abort = new AbortController();
-    ctx.res.once('close', () => abort.abort());
+    ctx.res.once('close', () => {
+      if (!ctx.res.writableFinished) abort.abort();
+    });
     // Koa's status stays 404 until a body is set; with respond = false it must be said here.
     ctx.res.writeHead(range ? 206 : 200);
     try {
