@@ -1,7 +1,7 @@
 // `POST /api/batch`: several allocations, commits and stats in one request. A client with many
 // uploads or reads in flight (a web client, an S3 gateway, `dfs upload DIR`) sends what piled up
-// while its last request was out, so the fixed cost of an HTTP exchange is shared by every call. Each call is checked and
-// run exactly as its own route would, and answers on its own.
+// while its last request was out, so the fixed cost of an HTTP exchange is shared by every call.
+// Each call is checked and run as its own route would, and answers on its own.
 
 import { DfsError, toDfsError } from '../protocol/errors.js';
 import { normalisePath } from '../protocol/paths.js';
@@ -45,8 +45,9 @@ export async function runBatch(
 
 async function one(call: unknown, namespace: Namespace, limits: { chunkSize: number; maxFileSize: number }) {
   const c = call as { op?: unknown; uploadId?: unknown; request?: unknown; path?: unknown };
-  // A read: what `GET /api/files/{path}` answers.
-  if (c?.op === 'stat') return namespace.stat(normalisePath(c.path));
+  // A read: what `GET /api/files/{path}` answers, without waiting for nodes to report a chunk
+  // of no known copy (the caller asks alone for such a file: one slow stat holds up no other).
+  if (c?.op === 'stat') return namespace.stat(normalisePath(c.path), false);
   if (typeof c?.uploadId !== 'string' || !UPLOAD_ID.test(c.uploadId))
     throw new DfsError('bad_request', 'invalid upload id');
   if (c.op === 'allocate')

@@ -211,8 +211,12 @@ export class Namespace {
     };
   }
 
-  /** `GET /api/files/{path}`: the manifest with where each chunk's replicas live. */
-  async stat(path: string): Promise<FileInfo> {
+  /**
+   * `GET /api/files/{path}`: the manifest with where each chunk's replicas live. A chunk with no
+   * known live copy is waited for (nodes still reporting after a start) and asked about; with
+   * `wait` false (a stat in a batch, which must not hold up the others) it is answered as known.
+   */
+  async stat(path: string, wait = true): Promise<FileInfo> {
     const file = await this.deps.store.getFile(path);
     if (!file) {
       if (await this.deps.store.getFolder(`${path}/`))
@@ -220,6 +224,7 @@ export class Namespace {
       throw new DfsError('not_found', `not found: ${path}`);
     }
     let located = this.locate(file.chunks);
+    if (!wait) return { ...manifestOf(file), replication: this.config.replication, ...located };
     // Right after a start the nodes have not all reported: wait for them rather than say "lost".
     if (located.minReplicas === 0 && !this.deps.registry.isSettled()) {
       await this.deps.registry.settled();

@@ -1,5 +1,5 @@
-// Calls that pile up while earlier ones are out travel together: with many uploads in flight, the
-// fixed cost of an HTTP exchange is shared by every call in a batch. No timer, no added wait: a
+// Calls that pile up while earlier ones are out travel together: with many uploads or reads in
+// flight, the fixed cost of an HTTP exchange is shared by every call in a batch. No timer, no added wait: a
 // call goes at once when a slot is free, and waits only for a slot.
 
 import { DfsError, isErrorCode } from '../protocol/errors.js';
@@ -11,9 +11,10 @@ export type BatchAnswer =
 
 interface Waiting {
   call: unknown;
-  signal?: AbortSignal;
   resolve(value: unknown): void;
   reject(err: unknown): void;
+  /** Stops listening for the caller's abort (the call is sent). */
+  done?(): void;
 }
 
 /**
@@ -34,30 +35,37 @@ export class Batcher {
     private readonly slots = 1,
   ) {}
 
-  /** Runs one call; resolves with its value or rejects with its error. */
+  /**
+   * Runs one call; resolves with its value or rejects with its error. A call abandoned while it
+   * waits for a slot is never sent and rejects at once; one already sent waits for its batch.
+   */
   run<T>(call: unknown, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ call, signal, resolve: resolve as (v: unknown) => void, reject });
+      const waiting: Waiting = { call, resolve: resolve as (v: unknown) => void, reject };
+      const abandon = () => {
+        const at = this.queue.indexOf(waiting);
+        if (at < 0) return;
+        this.queue.splice(at, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', abandon, { once: true });
+      waiting.done = () => signal?.removeEventListener('abort', abandon);
+      this.queue.push(waiting);
       this.pump();
     });
   }
 
   private pump(): void {
     while (this.out < this.slots && this.queue.length > 0) {
-      // A call abandoned while it waited is not sent.
-      const batch = this.queue.splice(0, this.max).filter((w) => {
-        if (!w.signal?.aborted) return true;
-        w.reject(w.signal.reason);
-        return false;
-      });
-      if (batch.length === 0) continue;
+      const batch = this.queue.splice(0, this.max);
+      for (const w of batch) w.done?.();
       this.out++;
       this.send(batch.map((w) => w.call))
         .then(
           (answers) => {
             for (const [i, w] of batch.entries()) {
-              const answer = answers[i];
+              const answer = Array.isArray(answers) ? (answers[i] as BatchAnswer | undefined) : undefined;
               if (answer?.ok) w.resolve(answer.value);
               else w.reject(this.error(answer));
             }

@@ -157,9 +157,16 @@ export class MasterApi {
     return this.call('post', `/api/chunks/${chunkId}/suspect`, 'always', { json: { nodeId } });
   }
 
-  /** A file's manifest with replica locations; sent in a batch with other stats in flight. */
-  stat(path: string, options: CallOptions = {}): Promise<FileInfo> {
-    return this.stats.run<FileInfo>({ op: 'stat', path }, options.signal);
+  /**
+   * A file's manifest with replica locations; sent in a batch with other stats in flight. A
+   * batched stat does not wait for nodes: a file with a chunk of no known live copy (nodes still
+   * reporting after a master start, or a lost chunk) is asked for alone, and the master waits
+   * for the nodes and asks them.
+   */
+  async stat(path: string, options: CallOptions = {}): Promise<FileInfo> {
+    const info = await this.stats.run<FileInfo>({ op: 'stat', path }, options.signal);
+    if (info.chunks.every((c) => c.replicas.some((r) => r.alive))) return info;
+    return this.call('get', `/api/files${encodePath(path)}`, 'always', options);
   }
 
   list(query: ListOptions, options: CallOptions = {}): Promise<ListResponse> {

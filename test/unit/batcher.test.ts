@@ -1,5 +1,6 @@
 // The batcher: calls that pile up while a batch is out travel together, answers and errors go
-// back to their own callers, and a call abandoned while it waited is never sent.
+// back to their own callers, a call abandoned while it waited is never sent, and a malformed
+// answer fails its calls, not the process.
 
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
@@ -42,7 +43,7 @@ describe('batcher', () => {
     expect(both.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
   });
 
-  it('never sends a call abandoned while it waited', async () => {
+  it('never sends a call abandoned while it waited, and rejects it at once', async () => {
     const sent: unknown[] = [];
     let release = () => {};
     const batcher = new Batcher(async (calls) => {
@@ -54,9 +55,21 @@ describe('batcher', () => {
     const controller = new AbortController();
     const abandoned = batcher.run('abandoned', controller.signal).catch((e) => e);
     controller.abort(new Error('gave up'));
+    // Rejected while the first batch is still out.
+    expect(((await abandoned) as Error).message).to.equal('gave up');
     release();
     await first;
-    expect(((await abandoned) as Error).message).to.equal('gave up');
     expect(sent).to.deep.equal(['first']);
+  });
+
+  it('rejects the calls of a batch answered with no list of results, and goes on', async () => {
+    let batches = 0;
+    const batcher = new Batcher(async (calls) => {
+      if (batches++ === 0) return undefined as unknown as BatchAnswer[];
+      return calls.map((c): BatchAnswer => ({ ok: true, value: c }));
+    }, 'test');
+    const first = await batcher.run('first').catch((e) => e);
+    expect((first as DfsError).code).to.equal('bad_gateway');
+    expect(await batcher.run('second')).to.equal('second');
   });
 });

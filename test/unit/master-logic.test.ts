@@ -5,11 +5,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { masterConfig } from '../../src/config.js';
+import { runBatch } from '../../src/master/batch.js';
 import { buildMaster, type MasterParts } from '../../src/master/master.js';
 import { KvStore } from '../../src/meta/kv-store.js';
 import { MemoryEngine } from '../../src/meta/memory-engine.js';
 import { signReceipt } from '../../src/protocol/auth.js';
-import type { ChunkRef, HeartbeatRequest, NodeCommand } from '../../src/protocol/types.js';
+import type { ChunkRef, FileInfo, HeartbeatRequest, NodeCommand } from '../../src/protocol/types.js';
 import type { ProbeResult } from '../../src/sdk/chunk-io.js';
 
 const SECRET = 'logic-secret';
@@ -163,6 +164,33 @@ describe('master logic over the memory store', () => {
     expect((await m.namespace.stat('/t')).chunks[0]?.replicas).to.have.length(2);
     await m.maintenance.tick(Date.now());
     for (const n of nodes) expect(deletes((await n.beat()).commands)).to.deep.equal([]);
+  });
+
+  it('answers a batch of stats at once after a restart: a file whose copies are not reported yet holds up no other', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const before = await master(store);
+    const [x, y] = [newChunk(), newChunk()];
+    const old = [standIn(before, 'n1'), standIn(before, 'n2')];
+    for (const n of old) await n.register();
+    await commitFile(before, '/x.bin', x, old);
+    await commitFile(before, '/y.bin', y, old);
+    // The restarted master hears from n1 (which holds only x now); n2 has not reported, and
+    // heartbeats here never time out: a stat that waited for n2 would wait for ever.
+    const m = await master(store);
+    await standIn(m, 'n1').register([x.id]);
+    const results = await runBatch(
+      {
+        calls: [
+          { op: 'stat', path: '/x.bin' },
+          { op: 'stat', path: '/y.bin' },
+        ],
+      },
+      m.namespace,
+      { chunkSize: 1 << 20, maxFileSize: 1 << 30 },
+      () => {},
+    );
+    const replicas = results.map((r) => (r.ok ? (r.value as FileInfo).chunks[0]?.replicas.length : -1));
+    expect(replicas).to.deep.equal([1, 0]);
   });
 
   it('stays in safe mode until every known node has reported, and collects nothing meanwhile', async () => {
