@@ -11,6 +11,8 @@ process.stdout.on('error', (err) => process.exit(ended ?? outputFailed(err)));
 // Messages that cannot be shown are dropped: the work itself goes on.
 process.stderr.on('error', () => {});
 
+// Launched by another dfs process (`dfs up`, a test, the bench) with an IPC channel.
+const launched = typeof process.send === 'function';
 const { code, running } = await main(process.argv);
 if (!running) {
   ended = code;
@@ -37,13 +39,16 @@ const stop = async (signal) => {
 };
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
-// Launched by another dfs process (`dfs up`, a test, the bench) through an IPC channel: when that
-// parent is gone, even killed with -9, the channel closes and the daemon stops as on SIGTERM.
-process.on('disconnect', () => {
+// When the launching parent is gone, even killed with -9, the IPC channel closes and the daemon
+// stops as on SIGTERM — also when that happened while it was starting.
+const orphaned = () => {
   if (!stopping) void stop('parent process gone');
-});
+};
+process.on('disconnect', orphaned);
+if (launched && !process.connected) orphaned();
 // Only now, with the handlers in place, may a launching parent stop the daemon (see src/cli/launch.ts).
-if (running.ready) process.send?.({ event: 'ready', ...running.ready });
+else if (launched && running.ready)
+  process.send({ event: 'ready', ...running.ready }, (err) => err && orphaned());
 running.done?.then(
   () => process.exit(0),
   (err) => process.exit(reportError(err)),

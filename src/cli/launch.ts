@@ -65,42 +65,46 @@ export function launchDaemon(args: string[], options: LaunchOptions = {}): Launc
         stdio,
       })
     : spawn(process.execPath, argv, { env: options.env, stdio });
+  // Exited once its output is read to the end too (its last error line), not at 'exit' alone.
+  // Not 'close': that never comes when the launcher itself closed the IPC channel first.
+  const outputRead = Promise.all(
+    [child.stdout, child.stderr].map((stream) => stream && new Promise((done) => stream.once('close', done))),
+  );
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('exit', (code, signal) => void outputRead.then(() => resolve({ code, signal }))),
   );
   const onLine = options.onLine;
-  if (onLine) {
-    const lines = (stream: NodeJS.ReadableStream | null) => {
-      let pending = '';
-      stream?.on('data', (d: Buffer) => {
-        const parts = (pending + d.toString()).split('\n');
-        pending = parts.pop() ?? '';
-        for (const line of parts) onLine(line);
-      });
-      stream?.on('end', () => {
-        if (pending) onLine(pending);
-      });
-    };
-    lines(child.stderr);
-    lines(child.stdout);
-  } else {
-    child.stderr?.resume();
+  for (const stream of [child.stderr, child.stdout]) {
+    if (!stream) continue;
+    if (!onLine) {
+      stream.resume();
+      continue;
+    }
+    stream.setEncoding('utf8');
+    let pending = '';
+    stream.on('data', (text: string) => {
+      const parts = (pending + text).split('\n');
+      pending = parts.pop() ?? '';
+      for (const line of parts) onLine(line);
+    });
+    stream.on('end', () => {
+      if (pending) onLine(pending);
+    });
   }
   const ready = new Promise<Ready>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new Error(`dfs ${args[0]} did not report ready within ${(options.timeout ?? 30_000) / 1000} s`),
-        ),
-      options.timeout ?? 30_000,
-    );
+    const timeout = options.timeout ?? 30_000;
+    const timer = setTimeout(() => {
+      // A daemon that never got ready is not left running.
+      child.kill('SIGTERM');
+      reject(new Error(`dfs ${args[0]} did not report ready within ${timeout / 1000} s`));
+    }, timeout);
     timer.unref();
     child.on('message', (message: Ready) => {
       if (message?.event !== 'ready') return;
       clearTimeout(timer);
       resolve(message);
     });
-    child.once('error', (err) => {
+    child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
     });

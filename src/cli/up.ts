@@ -57,6 +57,7 @@ export function s3Usage(url: string, accessKey: string, secretKey: string): stri
 
 /** A child daemon and the URL it announced. */
 interface Child {
+  name: string;
   process: ChildProcess;
   url: Promise<string>;
   exited: Promise<unknown>;
@@ -70,18 +71,18 @@ function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
   });
   const url = child.ready.then(
     (ready) => ready.url,
-    () => {
-      throw new DfsError('internal', `${name} exited before it was ready (see the log above)`);
+    (err: Error) => {
+      throw new DfsError('internal', `${name}: ${err.message.replace(/^dfs \S+ /, '')} (see the log above)`);
     },
   );
   url.catch(() => {});
-  return { process: child.process, url, exited: child.exited };
+  return { name, process: child.process, url, exited: child.exited };
 }
 
 /** `dfs up`. */
 export function upCommand(started: (running: Running) => void) {
   return command('up', 'start a local cluster: master, storage nodes, web client and S3 gateway')
-    .option('--data <dir>', 'data folder', 'dfs-data')
+    .option('--data <dir>', 'data folder', DEFAULTS.up.data)
     .option(
       '--port <port>',
       'master port; nodes take the next ports (0: any free ports)',
@@ -89,7 +90,7 @@ export function upCommand(started: (running: Running) => void) {
     )
     .option('--client-port <port>', 'web client port', DEFAULTS.client.port)
     .option('--s3-port <port>', 'S3 gateway port', DEFAULTS.s3.port)
-    .option('--nodes <n>', 'number of storage nodes', '2')
+    .option('--nodes <n>', 'number of storage nodes', DEFAULTS.up.nodes)
     .option('--host <host>', 'address every daemon binds', DEFAULTS.daemon.host)
     .option('--chunk-size <bytes>', 'largest chunk, passed to the master')
     .option('--replication <n>', 'replicas per chunk, passed to the master')
@@ -171,11 +172,10 @@ export function upCommand(started: (running: Running) => void) {
             s3Usage(s3Url, keys.accessKey, keys.secretKey) +
             `dfs up: data in ${data} (S3 keys in ${keys.file}); open ${clientUrl} in a browser; Ctrl-C stops the cluster\n`,
         );
-        const names = ['master', ...urls.slice(1, -2).map((_, i) => `node${i + 1}`), 'client', 's3'];
         ready = {
           daemon: 'up',
           url: clientUrl,
-          urls: Object.fromEntries(names.map((n, i) => [n, urls[i] as string])),
+          urls: Object.fromEntries(children.map((c, i) => [c.name, urls[i] as string])),
         };
       } catch (err) {
         await close();

@@ -18,6 +18,16 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** True while process `pid` runs. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('the daemon launcher', function () {
   this.timeout(60_000);
   let dir: string;
@@ -69,16 +79,43 @@ describe('the daemon launcher', function () {
     expect(lines.join('\n')).to.match(/port/i);
   });
 
+  it('a daemon whose launcher goes away while it starts stops cleanly, with no stack trace', async () => {
+    const lines: string[] = [];
+    const master = launchDaemon(['master', '--port', '0', '--data', path.join(dir, 'master')], {
+      onLine: (line) => lines.push(line),
+    });
+    // At once: the daemon is still loading, long before it could report ready.
+    master.process.disconnect();
+    const { code } = await master.exited;
+    expect(code, lines.join('\n')).to.equal(0);
+    expect(lines.join('\n')).to.match(/parent process gone, stopping/);
+    expect(lines.join('\n')).not.to.match(/^\s+at /m);
+  });
+
   it('dfs up killed with -9 leaves no daemon behind: each stops on its own', async () => {
     const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
       env: { ...process.env, DFS_SECRET: '' },
     });
-    const ready = await up.ready;
-    const urls = Object.values(ready.urls ?? {});
-    expect(Object.keys(ready.urls ?? {})).to.have.members(['master', 'node1', 'node2', 'client', 's3']);
-    for (const url of urls) expect(await answers(url), url).to.equal(true);
-    up.process.kill('SIGKILL');
-    await up.exited;
-    for (const url of urls) await waitFor(async () => !(await answers(url)), `${url} to stop`, 30_000);
+    // The master and the nodes hold their data folders' locks (a symlink to their pid) until
+    // they have closed: their pids tell when they are gone, not only silent.
+    const pids: number[] = [];
+    try {
+      const ready = await up.ready;
+      const urls = Object.values(ready.urls ?? {});
+      expect(Object.keys(ready.urls ?? {})).to.have.members(['master', 'node1', 'node2', 'client', 's3']);
+      for (const url of urls) expect(await answers(url), url).to.equal(true);
+      const locks = (await fs.readdir(dir, { recursive: true })).filter(
+        (f) => path.basename(f) === 'dfs.lock',
+      );
+      for (const lock of locks) pids.push(Number(await fs.readlink(path.join(dir, lock))));
+      expect(pids).to.have.length(3);
+      up.process.kill('SIGKILL');
+      await up.exited;
+      for (const url of urls) await waitFor(async () => !(await answers(url)), `${url} to stop`, 30_000);
+      await waitFor(() => !pids.some(alive), 'the master and the nodes to exit', 30_000);
+    } finally {
+      up.process.kill('SIGTERM');
+      for (const pid of pids.filter(alive)) process.kill(pid, 'SIGTERM');
+    }
   });
 });
