@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../http/errors.js';
-import type { DfsError } from '../protocol/errors.js';
+import { DfsError } from '../protocol/errors.js';
 import type { NodeCommand, Receipt } from '../protocol/types.js';
 import { openChunkPut } from '../sdk/chunk-io.js';
 import type { NodeState } from './state.js';
@@ -84,6 +84,7 @@ export class Worker {
   async accept(commands: NodeCommand[], origin: Origin): Promise<void> {
     if (this.stopped) return;
     const current = origin.epoch > 0 && (await this.observe(origin.epoch));
+    if (this.stopped) return;
     for (const command of commands) {
       // Only a current leader deletes; checks and copies are harmless from anyone.
       if (command.op === 'delete' && !current) {
@@ -164,6 +165,10 @@ export class Worker {
   /** Streams the local copy of a chunk down the targets' pipeline; returns their receipts. */
   private async copy(command: Extract<NodeCommand, { op: 'replicate' }>): Promise<Receipt[]> {
     const { stream, data, size } = await this.state.store.read(command.chunkId);
+    if (this.stopped) {
+      stream?.destroy();
+      throw new DfsError('unavailable', 'the node is closing');
+    }
     const forward = openChunkPut(
       command.targets.map((t) => t.url),
       command.chunkId,

@@ -98,8 +98,17 @@ describe('node worker', () => {
       worker.stop();
       await waitFor(() => outcomes.length === 1, 'the copy to end', 2_000);
       expect(outcomes[0]?.error).to.be.a('string');
+      // A command taken now would read the chunk (a copy) or drop it (a delete) before accept()
+      // returns.
+      let reads = 0;
+      const read = store.read.bind(store);
+      store.read = (chunkId) => {
+        reads++;
+        return read(chunkId);
+      };
       await worker.accept([{ ...replicate, targets: [{ nodeId: 'u', url }] }], from);
       await worker.accept([{ op: 'delete', chunkId: id }], origin(2));
+      expect(reads).to.equal(0);
       expect(store.has(id)).to.equal(true);
       expect(outcomes).to.have.length(1);
     } finally {
