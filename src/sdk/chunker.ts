@@ -85,11 +85,16 @@ export async function* chunks(
 /** Yields a local file's chunks, read straight into buffers from `pool` (released by the consumer). */
 export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerator<Buffer> {
   const handle = await fs.open(path, 'r');
-  /** Reads from `position` until `buffer` is full or the file ends; returns the bytes read. */
+  let regular = false;
+  /**
+   * Reads from `position` (from where the last read ended, on a pipe or a device) until `buffer`
+   * is full or the file ends; returns the bytes read.
+   */
   const fill = async (buffer: Buffer, position: number) => {
     let filled = 0;
     while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
+      const at = regular ? position + filled : null;
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, at);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
@@ -99,8 +104,10 @@ export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerato
     // A small file is read into a buffer of its own size: uploading many small files must not
     // take (and make the GC reclaim) a chunk-sized buffer each. One spare byte tells whether the
     // file grew since its size was read; if it did, it is read again the usual way.
-    const { size } = await handle.stat();
-    if (size < SMALL_START && size < pool.size) {
+    const info = await handle.stat();
+    regular = info.isFile();
+    const size = info.size;
+    if (regular && size < SMALL_START && size < pool.size) {
       const buffer = Buffer.allocUnsafe(size + 1);
       const filled = await fill(buffer, 0);
       if (filled <= size) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -112,6 +113,17 @@ describe('chunker', () => {
       expect(Buffer.concat(out).equals(data)).to.equal(true);
       await fs.writeFile(path.join(dir, 'empty'), '');
       expect(await read(path.join(dir, 'empty'), new BufferPool(40_000, 2))).to.deep.equal([]);
+    });
+
+    it('reads a named pipe from start to end (no positions, no size up front)', async () => {
+      const fifo = path.join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      const data = Buffer.from('0123456789'.repeat(9_000));
+      const writing = fs.writeFile(fifo, data);
+      const out = await read(fifo, new BufferPool(40_000, 2));
+      await writing;
+      expect(out.map((b) => b.length)).to.deep.equal([40_000, 40_000, 10_000]);
+      expect(Buffer.concat(out).equals(data)).to.equal(true);
     });
   });
 });
