@@ -12,21 +12,17 @@ export class Gate {
   most = 0;
   matched = 0;
   timedOut = false;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     /** Release the held requests once this many wait at once. */
     private readonly release?: number,
-    /** Release them anyway after this long (ms), so a test fails on its assertions, not a hang. */
-    deadline?: number,
-  ) {
-    this.timer = deadline
-      ? setTimeout(() => {
-          this.timedOut = !this.open;
-          this.releaseAll();
-        }, deadline)
-      : undefined;
-  }
+    /**
+     * Release them anyway this long (ms) after the first was held, so a test fails on its
+     * assertions, not a hang.
+     */
+    private readonly deadline?: number,
+  ) {}
 
   /** Holds `go` until the gate opens (at once if it is open). */
   hold(go: () => void): void {
@@ -35,6 +31,13 @@ export class Gate {
       go();
       return;
     }
+    this.timer ??=
+      this.deadline === undefined
+        ? undefined
+        : setTimeout(() => {
+            this.timedOut = !this.open;
+            this.releaseAll();
+          }, this.deadline);
     this.waiting.push(go);
     this.most = Math.max(this.most, this.waiting.length);
     if (this.release !== undefined && this.waiting.length >= this.release) this.releaseAll();
@@ -56,7 +59,7 @@ export interface HoldingProxyOptions {
   hold?: (method: string, url: string) => boolean;
   /** Release the held requests once this many wait at once. */
   release?: number;
-  /** Release them anyway after this long (ms), so a test fails on its assertions, not a hang. */
+  /** Release them anyway this long (ms) after the first was held, so a test fails on its assertions, not a hang. */
   deadline?: number;
   /** Rewrites the JSON body of an answer. */
   rewrite?: (method: string, url: string, body: unknown) => unknown;

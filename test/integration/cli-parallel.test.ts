@@ -10,8 +10,8 @@ import { bytes, startCluster, type TestCluster, tempDir } from '../helpers/clust
 import { Gate, type HoldingProxy, holdingProxy } from '../helpers/holding-proxy.js';
 
 const FILES = 40;
-// A proxy that never sees the expected number releases everything after this long (ms), so the
-// test then fails on its count instead of hanging.
+// A proxy that never sees the expected number releases everything this long (ms) after it held
+// the first request, so the test then fails on its count instead of hanging.
 const DEADLINE = 8_000;
 
 describe('dfs upload DIR and download -r in parallel', function () {

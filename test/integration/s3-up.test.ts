@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { type Launched, launchDaemon } from '../../src/cli/launch.js';
 import { tempDir } from '../helpers/cluster.js';
 import { runTool, toolEnv } from '../helpers/s3-cluster.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('dfs up: the S3 gateway', function () {
   this.timeout(60_000);
@@ -27,6 +28,8 @@ describe('dfs up: the S3 gateway', function () {
       },
     });
     await up.ready;
+    // Its log and its ready message travel apart: wait for the last line it prints.
+    await waitFor(() => log.includes('Ctrl-C stops the cluster'), 'the lines dfs up prints');
   });
   after(async () => {
     up?.process.kill('SIGTERM');
