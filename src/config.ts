@@ -6,9 +6,11 @@ const MiB = 1024 * 1024;
 
 /**
  * Every option's default, in the form a user types it: the command line shows these in its help
- * and the configuration builders below fall back to them, so each is defined here only.
+ * and the configuration builders below fall back to them, so each is defined here only. (Two are
+ * settings with no flag: `seriesStep` and `repairConcurrency`.)
  */
 export const DEFAULTS = {
+  masterUrl: 'http://localhost:5000',
   daemon: { host: '127.0.0.1', headersTimeout: '10', seriesStep: '10' },
   master: {
     port: '5000',
@@ -30,6 +32,7 @@ export const DEFAULTS = {
     reserve: '64MiB',
     packLimit: '64KiB',
   },
+  up: { data: 'dfs-data', nodes: '2' },
   client: { port: '5003' },
   s3: { port: '5004', region: 'us-east-1' },
 } as const;
@@ -113,8 +116,11 @@ export interface ClientConfig extends DaemonConfig {
 
 /** The default master URLs: $DFS_MASTER (comma-separated), then http://localhost:5000. */
 export function defaultMaster(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DFS_MASTER || 'http://localhost:5000';
+  return env.DFS_MASTER || DEFAULTS.masterUrl;
 }
+
+/** The help line of every `--master` flag. */
+export const MASTER_FLAG_HELP = `master URL (default: $DFS_MASTER or ${DEFAULTS.masterUrl})`;
 
 /** Parses a comma-separated list of master URLs. */
 export function parseMasters(value: string): string[] {

@@ -12,7 +12,6 @@ import { removeDir, trackChild, trackDir } from './cleanup.js';
 import { procCpu, type RunOptions, type RunResult, run } from './proc.js';
 
 /** The built dfs entry point. */
-export const BIN = DFS_BIN;
 
 /** How to start a cluster. */
 export interface ClusterOptions {
@@ -149,7 +148,7 @@ export class Cluster {
 
   /** Runs `dfs ARGS --master URL` with the built binary (and the cluster's node.js flags). */
   dfs(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return run(process.execPath, [...this.flags, BIN, ...args, '--master', this.masterUrl], {
+    return run(process.execPath, [...this.flags, DFS_BIN, ...args, '--master', this.masterUrl], {
       env: this.env,
       ...options,
     });

@@ -1,7 +1,7 @@
 // What every client command shares: the connection options and the SDK built from them.
 
 import { Command } from 'commander';
-import { defaultMaster } from '../config.js';
+import { defaultMaster, MASTER_FLAG_HELP } from '../config.js';
 import { type ClientOptions, DfsClient } from '../sdk/client.js';
 
 // Options that may also stand before the command (`dfs --master URL ls`).
@@ -35,7 +35,7 @@ export function inheritGlobalOptions(command: Command): Command {
 export function withConnection(command: Command): Command {
   return inheritGlobalOptions(
     command
-      .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
+      .option('--master <url>', MASTER_FLAG_HELP)
       .option('--token <token>', 'access token (default: $DFS_TOKEN)'),
   );
 }

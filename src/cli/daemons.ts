@@ -1,7 +1,15 @@
 // `dfs master`, `dfs node`, `dfs client`, `dfs s3`: start one daemon in this process.
 
 import type { Command } from 'commander';
-import { clientConfig, type DaemonConfig, DEFAULTS, masterConfig, nodeConfig, s3Config } from '../config.js';
+import {
+  clientConfig,
+  type DaemonConfig,
+  DEFAULTS,
+  MASTER_FLAG_HELP,
+  masterConfig,
+  nodeConfig,
+  s3Config,
+} from '../config.js';
 import type { Logger } from '../http/errors.js';
 import { createLogger } from '../http/log.js';
 import { command, inheritGlobalOptions } from './context.js';
@@ -55,7 +63,7 @@ export function daemonCommands(started: (running: Running) => void) {
 
   const node = listening(command('node', 'run a storage node'), N.port)
     .option('--data <dir>', 'chunk folder (default: dfs-data/node-PORT)')
-    .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
+    .option('--master <url>', MASTER_FLAG_HELP)
     .option('--advertise <url>', 'URL others reach this node at (default: http://HOST:PORT)')
     .option('--heartbeat-interval <seconds>', 'time between heartbeats', N.heartbeatInterval)
     .option('--scrub-interval <seconds>', 'time between scrub passes (0 = off)', N.scrubInterval)
@@ -78,7 +86,7 @@ export function daemonCommands(started: (running: Running) => void) {
     });
 
   const client = listening(command('client', 'run the web client (file browser)'), DEFAULTS.client.port)
-    .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
+    .option('--master <url>', MASTER_FLAG_HELP)
     // It signs nothing today; taken so that one set of flags (or $DFS_SECRET) fits every daemon.
     .option('--secret <secret>', 'cluster secret (default: $DFS_SECRET)')
     .option('--token <token>', 'access token (default: $DFS_TOKEN)')
@@ -95,7 +103,7 @@ export function daemonCommands(started: (running: Running) => void) {
     command('s3', 'run the S3 gateway (aws cli, rclone, s3cmd, boto3, AWS SDKs)'),
     DEFAULTS.s3.port,
   )
-    .option('--master <url>', 'master URL (default: $DFS_MASTER or http://localhost:5000)')
+    .option('--master <url>', MASTER_FLAG_HELP)
     .option('--region <region>', 'region clients sign for and buckets report', DEFAULTS.s3.region)
     .option('--access-key <key>', 'access key of a key pair (default: $DFS_S3_ACCESS_KEY)')
     .option('--secret-key <secret>', 'its secret key (default: $DFS_S3_SECRET_KEY)')

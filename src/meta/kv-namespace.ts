@@ -148,7 +148,7 @@ export function commit(txn: Txn, intent: CommitIntent, now: number): CommitResul
   checkParents(txn, path);
   if (isFolder(txn, path)) throw new DfsError('conflict', `${path} is a folder`);
   checkCommitChunks(txn, intent.chunks, intent.uploadId);
-  const file = fileOfIntent({ ...intent, path }, nextGeneration(txn), now);
+  const file = fileOfIntent(intent, nextGeneration(txn), now);
   addRefs(txn, file.chunks);
   if (current) dropRefs(txn, current.chunks, now);
   txn.put('entries', path, file);

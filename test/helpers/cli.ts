@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { BIN } from './processes.js';
+import { DFS_BIN } from '../../src/cli/launch.js';
 
 /** How a CLI run ended and what it printed. */
 export interface DfsRun {
@@ -44,7 +44,7 @@ export function requireBuild(): void {
 
 /** Runs `dfs ARGS`, with `DFS_MASTER` unset unless `env` sets it. */
 export function dfs(args: string[], options: DfsRunOptions = {}): Promise<DfsRun> {
-  const argv = [...(options.nodeFlags ?? []), BIN, ...args];
+  const argv = [...(options.nodeFlags ?? []), DFS_BIN, ...args];
   const [program, programArgs] = options.program
     ? [options.program, args]
     : options.as === undefined

@@ -13,7 +13,6 @@ import { chunkFile, chunkIdsOnDisk, chunkOnDisk, corruptOnDisk } from './on-disk
 import { waitFor } from './wait.js';
 
 /** The built entry point; run `npm run build` first. */
-export const BIN = DFS_BIN;
 /** The secret every test daemon shares. */
 export const SECRET = 'fault-test-secret';
 // Daemons must be up within this time.
@@ -296,7 +295,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
+      [DFS_BIN, ...args],
       { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;

@@ -4,13 +4,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { DFS_BIN } from '../../src/cli/launch.js';
 import type { ListEntry } from '../../src/protocol/types.js';
 import { Limiter } from '../../src/sdk/limit.js';
 import { dfs, peakMemoryHook, requireBuild } from '../helpers/cli.js';
 import { bytes, startCluster, type TestCluster, tempDir } from '../helpers/cluster.js';
 import { fakeLister } from '../helpers/fake-lister.js';
 import { holdingProxy } from '../helpers/holding-proxy.js';
-import { BIN, report } from '../helpers/processes.js';
+import { report } from '../helpers/processes.js';
 
 // Files in the real cluster: a few pages of the CLI's listing.
 const FILES = 2_500;
@@ -89,7 +90,7 @@ describe('dfs ls streams its output', function () {
     const r = await dfs(
       [
         '-qc',
-        `stty cols 120 rows 30; ${process.execPath} ${BIN} ls -r /many/d0 --master ${cluster.master.url}`,
+        `stty cols 120 rows 30; ${process.execPath} ${DFS_BIN} ls -r /many/d0 --master ${cluster.master.url}`,
         '/dev/null',
       ],
       { program: 'script' },

@@ -3,10 +3,10 @@
 
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
+import { DFS_BIN } from '../../src/cli/launch.js';
 import type { ErrorBody } from '../../src/protocol/errors.js';
 import { dfs, requireBuild } from '../helpers/cli.js';
 import { bytes, startCluster, type TestCluster } from '../helpers/cluster.js';
-import { BIN } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('dfs says what is wrong', function () {
@@ -79,7 +79,18 @@ describe('dfs says what is wrong', function () {
   it('dfs client takes --secret, as every daemon does', async () => {
     const child = spawn(
       process.execPath,
-      [BIN, 'client', '--port', '0', '--master', cluster.master.url, '--secret', 's3cret', '--token', 'tok'],
+      [
+        DFS_BIN,
+        'client',
+        '--port',
+        '0',
+        '--master',
+        cluster.master.url,
+        '--secret',
+        's3cret',
+        '--token',
+        'tok',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let log = '';

@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { DFS_BIN } from '../../src/cli/launch.js';
 import { randomData, sha256 as sha, tempDir } from '../helpers/cluster.js';
-import { BIN } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface Result {
@@ -28,7 +28,7 @@ function dfs(
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
     // By default the dfs binary; `program` runs something else (e.g. `script` for a terminal).
-    const argv = options.program ? [...(options.prefix ?? []), ...args] : [BIN, ...args];
+    const argv = options.program ? [...(options.prefix ?? []), ...args] : [DFS_BIN, ...args];
     const child = spawn(options.program ?? process.execPath, argv, {
       env: { ...process.env, DFS_MASTER: '', ...options.env },
       cwd: options.cwd,
@@ -60,7 +60,7 @@ describe('the dfs binary', function () {
     dir = await tempDir('dfs-cli-');
     up = spawn(
       process.execPath,
-      [BIN, 'up', '--port', '0', '--data', path.join(dir, 'data'), '--chunk-size', '64KiB'],
+      [DFS_BIN, 'up', '--port', '0', '--data', path.join(dir, 'data'), '--chunk-size', '64KiB'],
       {
         env: { ...process.env, DFS_SECRET: '' },
       },
@@ -137,7 +137,7 @@ describe('the dfs binary', function () {
     await fs.writeFile(local, randomData(200_000));
     // `script` gives the command a pseudo-terminal; `stty` sets (or leaves at zero) its width.
     const onTerminal = async (setup: string, remote: string) =>
-      dfs(['-c', `${setup} ${process.execPath} ${BIN} upload ${local} ${remote}`, '/dev/null'], {
+      dfs(['-c', `${setup} ${process.execPath} ${DFS_BIN} upload ${local} ${remote}`, '/dev/null'], {
         env: env(),
         program: 'script',
         prefix: ['-q'],
