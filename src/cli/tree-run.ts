@@ -4,16 +4,15 @@
 
 import { DfsError } from '../protocol/errors.js';
 import { Limiter } from '../sdk/limit.js';
+import { isUnreachable } from '../sdk/transport.js';
 import { LocalFileError, localReason, shown } from './local-errors.js';
-
-// Connection failures that no other file would escape: stop at once instead of naming them all.
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
 /** True for a failure every other file would meet too (the master unreachable, the token refused). */
 export function isFatal(err: unknown): boolean {
   if (!(err instanceof DfsError) || err instanceof LocalFileError) return false;
   if (err.code === 'unauthorized' || err.code === 'forbidden') return true;
-  return UNREACHABLE.has((err.cause as NodeJS.ErrnoException | undefined)?.code ?? '');
+  // A master nobody can reach: stop at once instead of naming every file.
+  return isUnreachable(err.cause);
 }
 
 /** A failure in words: the cluster's message, or the local file system's reason. */

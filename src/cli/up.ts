@@ -49,8 +49,8 @@ export async function s3Credentials(
 /** How to use the S3 gateway of a local cluster: an aws line and an rclone line. */
 export function s3Usage(url: string, accessKey: string, secretKey: string): string {
   return (
-    `dfs up: S3 gateway ${url} (region us-east-1); try:\n` +
-    `  AWS_ACCESS_KEY_ID=${accessKey} AWS_SECRET_ACCESS_KEY=${secretKey} aws --endpoint-url ${url} --region us-east-1 s3 ls\n` +
+    `dfs up: S3 gateway ${url} (region ${DEFAULTS.s3.region}); try:\n` +
+    `  AWS_ACCESS_KEY_ID=${accessKey} AWS_SECRET_ACCESS_KEY=${secretKey} aws --endpoint-url ${url} --region ${DEFAULTS.s3.region} s3 ls\n` +
     `  rclone lsd ':s3,provider=Other,access_key_id=${accessKey},secret_access_key=${secretKey},endpoint="${url}":'\n`
   );
 }

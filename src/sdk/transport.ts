@@ -122,6 +122,11 @@ export class TransportError extends DfsError {
 // already closed (the request went nowhere).
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', 'ENETUNREACH']);
 
+/** True when socket error `err` says the daemon could not be reached at all. */
+export function isUnreachable(err: unknown): boolean {
+  return UNREACHABLE.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
 /**
  * Calls a JSON route and returns the parsed answer; an error answer becomes its DfsError, and a
  * failure to connect or a silent server becomes a TransportError naming the daemon (`what`).
