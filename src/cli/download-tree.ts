@@ -21,7 +21,6 @@ export async function downloadTree(sdk: DfsClient, remote: string, given: string
   const run = new TreeRun(parallel);
   let files = 0;
   for await (const entry of sdk.listAll(prefix)) {
-    if (entry.type !== 'file') continue;
     const target = localPathFor(root, given, prefix, entry.path);
     if ('reason' in target) {
       run.problem('skipped', entry.path, target.reason);
@@ -55,16 +54,12 @@ async function remoteFolders(sdk: DfsClient, prefix: string): Promise<string[]> 
   const out: string[] = [];
   const queue = [prefix];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    let after: string | undefined;
-    do {
-      const page = await sdk.list(next, { delimiter: true, after });
+    for await (const page of sdk.pages(next, { delimiter: true }))
       for (const e of page.entries) {
         if (e.type !== 'dir' || !e.path.startsWith(next) || e.path === next) continue;
         out.push(e.path);
         queue.push(e.path);
       }
-      after = page.next;
-    } while (after);
   }
   return out;
 }

@@ -24,17 +24,8 @@ export function lsCommand() {
             terminal: Boolean(process.stdout.isTTY),
             replication: async () => (await sdk.config()).replication,
           });
-      let after: string | undefined;
-      do {
-        const page = await sdk.list(
-          prefix,
-          options.recursive
-            ? { after, limit: LIST_PAGE, health: true }
-            : { delimiter: true, after, health: true },
-        );
-        await out.page(page.entries);
-        after = page.next;
-      } while (after);
+      const query = options.recursive ? { limit: LIST_PAGE } : { delimiter: true };
+      for await (const page of sdk.pages(prefix, { ...query, health: true })) await out.page(page.entries);
       await out.end();
     });
 }

@@ -77,11 +77,6 @@ export class DfsClient {
     this.prefetch = options.prefetch ?? 3;
   }
 
-  /** The first master URL (for messages). */
-  get master(): string {
-    return this.api.masters[0] as string;
-  }
-
   /** The cluster's chunk size, replication and limits (cached). */
   config(): Promise<ClusterConfig> {
     this.configPromise ??= this.api.config().catch((err) => {
@@ -97,17 +92,26 @@ export class DfsClient {
     return this.api.list({ ...query, prefix: normalisePrefix(prefix) }, { signal });
   }
 
+  /** Every page of a listing, in order (from `options.after`, when given). */
+  async *pages(
+    prefix = '/',
+    options: Omit<ListOptions, 'prefix'> & CallOptions = {},
+  ): AsyncGenerator<ListResponse> {
+    let after = options.after;
+    do {
+      const page = await this.list(prefix, { ...options, after });
+      yield page;
+      after = page.next;
+    } while (after);
+  }
+
   /** Every file below `prefix`, following pages. */
   async *listAll(
     prefix = '/',
     options: { health?: boolean; signal?: AbortSignal } = {},
   ): AsyncGenerator<ListEntry> {
-    let after: string | undefined;
-    do {
-      const page = await this.list(prefix, { after, limit: 5000, ...options });
+    for await (const page of this.pages(prefix, { limit: 5000, ...options }))
       for (const e of page.entries) if (e.type === 'file') yield e;
-      after = page.next;
-    } while (after);
   }
 
   /** A file's manifest with replica locations. */
@@ -284,5 +288,3 @@ export class DfsClient {
     return info;
   }
 }
-
-export { encodePath } from './master-api.js';

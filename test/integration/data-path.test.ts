@@ -91,6 +91,10 @@ describe('data path', function () {
       const part = await collect(cluster.sdk.download('/range/f', { start, end }));
       expect(part.equals(data.subarray(start, end + 1))).to.equal(true);
     }
+    // open(): the manifest and a stream of the same bytes (a gateway's way to read).
+    const opened = await cluster.sdk.open('/range/f', { start: CHUNK - 3, end: CHUNK + 3 });
+    expect(opened.info.sha256).to.equal(sha256(data));
+    expect((await collect(opened.stream)).equals(data.subarray(CHUNK - 3, CHUNK + 4))).to.equal(true);
   });
 
   it('does not send a chunk the cluster already holds', async () => {
