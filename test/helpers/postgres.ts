@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { waitFor } from './wait.js';
 
 /** Where Debian's postgresql-15 puts its programs. */
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -45,6 +46,16 @@ function owner(): { uid: number; gid: number } | undefined {
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
   return { uid, gid };
+}
+
+/** True while process `pid` runs (a zombie has ended). */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** One PostgreSQL server in a temporary folder. */
@@ -183,6 +194,17 @@ export class PostgresServer {
         // Already gone.
       }
     }
+  }
+
+  /** Kills the server and every process it started with SIGKILL (frozen or not): a crash. */
+  async crash(): Promise<void> {
+    const pids = this.processes();
+    this.signalAll('SIGKILL');
+    await waitFor(() => !pids.some(alive), 'PostgreSQL to die');
+    // A killed postmaster may stay a zombie (nothing reaps it in a container), and a new one
+    // would take its lock files for a live server's: the server is dead, so they go.
+    fs.rmSync(path.join(this.data, 'postmaster.pid'), { force: true });
+    fs.rmSync(path.join(this.root, `.s.PGSQL.${this.port}.lock`), { force: true });
   }
 
   /** Freezes the server (SIGSTOP to the postmaster and its children): connections hang. */

@@ -177,7 +177,8 @@ export class ProcCluster {
       nodes: 3,
       replication: 2,
       chunkSize: '64KiB',
-      heartbeatTimeout: 1.5,
+      // Short, for fast fault tests, yet many missed beats: a busy machine must not kill a node.
+      heartbeatTimeout: 3,
       heartbeatInterval: 0.2,
       gcGrace: 600,
       tokenTtl: 600,

@@ -55,10 +55,10 @@ describe('PostgreSQL metadata store under faults', function () {
   });
   beforeEach(async () => {
     const name = `dfs_fault_${++databases}`;
-    // Short timeouts, so a frozen server is noticed quickly.
+    // Short timeouts, so a frozen server is noticed in seconds (not so short that a busy machine trips them).
     store = await PostgresStore.open(await server.createDatabase(name), {
-      queryTimeout: 1_500,
-      connectTimeout: 1_500,
+      queryTimeout: 5_000,
+      connectTimeout: 5_000,
     });
   });
   afterEach(async () => {
@@ -69,16 +69,18 @@ describe('PostgreSQL metadata store under faults', function () {
 
   it('fails calls as unavailable while PostgreSQL is down, and recovers by itself', async () => {
     for (let i = 0; i < 20; i++) await store.commit(intent(`/before/${i}`), T0);
-    // Commits in flight when it stops: each either is acknowledged or fails as unavailable.
+    // Commits in flight when it crashes: frozen first, so they are surely sent and unanswered
+    // when it dies. Each must fail as unavailable (none may hang or fail otherwise).
+    server.freeze();
     const inFlight = Array.from({ length: 40 }, (_, i) =>
       store.commit(intent(`/during/${i}`), T0).then(
         () => 'ok',
         (err: DfsError) => err.code,
       ),
     );
-    await server.stop();
+    await server.crash();
     const outcomes = await Promise.all(inFlight);
-    expect(outcomes, 'some commits were in flight').to.include('unavailable');
+    expect(outcomes, 'commits in flight').to.include('unavailable');
     expect(outcomes.filter((o) => o !== 'ok' && o !== 'unavailable')).to.deep.equal([]);
     const down = store.getFile('/before/0');
     expect(await codeOf(down)).to.equal('unavailable');

@@ -20,7 +20,7 @@ describe('repair in the master metrics (kill -9 of a node)', function () {
   before(async () => {
     // Two nodes for two replicas: with one dead there is nowhere to copy to, so the gauge stays up
     // until a node joins (nothing here depends on catching a short moment).
-    cluster = await ProcCluster.start({ nodes: 2, replication: 2, heartbeatTimeout: 1.5 });
+    cluster = await ProcCluster.start({ nodes: 2, replication: 2 });
     await cluster.sdk.upload(bytes(randomData(CHUNKS * 64 * 1024)), '/precious.bin');
   });
   after(async function () {

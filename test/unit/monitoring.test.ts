@@ -1,6 +1,7 @@
 // The monitoring middleware on a small Koa app: requests counted and timed by route pattern (never
 // the raw path), the access log, and `/metrics` behind the access token unless public.
 
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
@@ -52,7 +53,10 @@ async function start(options: Partial<MonitoringOptions> = {}) {
       })(),
     );
   });
+  // Says when a request reached it, then waits for the client to leave.
+  const hangs = new EventEmitter();
   router.get('/hang', async (ctx) => {
+    hangs.emit('arrived');
     await new Promise((resolve) => ctx.req.once('close', resolve));
   });
   router.get('/named', (ctx) => {
@@ -61,7 +65,7 @@ async function start(options: Partial<MonitoringOptions> = {}) {
   });
   app.use(router.routes());
   const listening = await serve(app, '127.0.0.1', 0);
-  return { monitoring, listening, logs };
+  return { monitoring, listening, logs, hangs };
 }
 
 describe('HTTP metrics by route pattern', () => {
@@ -135,9 +139,11 @@ describe('HTTP metrics by route pattern', () => {
 
   it('counts a client that leaves before the answer as 499', async () => {
     await new Promise<void>((resolve) => {
+      const arrived = once(server.hangs, 'arrived');
       const req = http.get(`${url}/hang`);
       req.on('error', () => resolve());
-      setTimeout(() => req.destroy(), 50);
+      // Only once the server is handling it: a request cut before it arrives is never counted.
+      void arrived.then(() => req.destroy());
     });
     await waitFor(
       async () =>
