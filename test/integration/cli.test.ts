@@ -2,48 +2,13 @@
 // command, its exit codes and messages, then Ctrl-C.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { DFS_BIN } from '../../src/cli/launch.js';
+import { dfs, requireBuild } from '../helpers/cli.js';
 import { randomData, sha256 as sha, tempDir } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
-
-interface Result {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function dfs(
-  args: string[],
-  options: {
-    input?: Buffer;
-    env?: NodeJS.ProcessEnv;
-    cwd?: string;
-    program?: string;
-    prefix?: string[];
-  } = {},
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    // By default the dfs binary; `program` runs something else (e.g. `script` for a terminal).
-    const argv = options.program ? [...(options.prefix ?? []), ...args] : [DFS_BIN, ...args];
-    const child = spawn(options.program ?? process.execPath, argv, {
-      env: { ...process.env, DFS_MASTER: '', ...options.env },
-      cwd: options.cwd,
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
-    child.stdin.end(options.input);
-  });
-}
 
 describe('the dfs binary', function () {
   this.timeout(60_000);
@@ -55,8 +20,7 @@ describe('the dfs binary', function () {
   const env = () => ({ DFS_MASTER: master });
 
   before(async () => {
-    if (!existsSync(path.resolve('dist/cli/main.js')))
-      throw new Error('dist/ is missing: run `npm run build` first');
+    requireBuild();
     dir = await tempDir('dfs-cli-');
     up = spawn(
       process.execPath,
@@ -137,10 +101,9 @@ describe('the dfs binary', function () {
     await fs.writeFile(local, randomData(200_000));
     // `script` gives the command a pseudo-terminal; `stty` sets (or leaves at zero) its width.
     const onTerminal = async (setup: string, remote: string) =>
-      dfs(['-c', `${setup} ${process.execPath} ${DFS_BIN} upload ${local} ${remote}`, '/dev/null'], {
+      dfs(['-q', '-c', `${setup} ${process.execPath} ${DFS_BIN} upload ${local} ${remote}`, '/dev/null'], {
         env: env(),
         program: 'script',
-        prefix: ['-q'],
       });
     const wide = await onTerminal('stty cols 100 rows 30;', '/tty/wide.bin');
     expect(wide.code, wide.stderr).to.equal(0);
