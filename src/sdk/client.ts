@@ -160,23 +160,26 @@ export class DfsClient {
   }
 
   /** Writes the bytes of `source` as durable, replicated chunks, ready to be committed. */
-  async writeChunks(
+  writeChunks(
     source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
     options: WriteOptions = {},
   ): Promise<WrittenChunks> {
-    const config = await this.config();
-    const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
-    return writeChunks(this.api, chunks(source, config.chunkSize, pool), pool, this.uploadConcurrency, {
-      maxSize: config.maxFileSize,
-      ...options,
-    });
+    return this.write((size, pool) => chunks(source, size, pool), options);
   }
 
   /** Writes a local file's chunks, read straight into the chunk buffers. */
-  async writeFileChunks(localPath: string, options: WriteOptions = {}): Promise<WrittenChunks> {
+  writeFileChunks(localPath: string, options: WriteOptions = {}): Promise<WrittenChunks> {
+    return this.write((_, pool) => fileChunks(localPath, pool), options);
+  }
+
+  // Writes the chunks `cut` yields into buffers of a pool of the cluster's chunk size.
+  private async write(
+    cut: (chunkSize: number, pool: BufferPool) => AsyncIterable<Buffer>,
+    options: WriteOptions,
+  ): Promise<WrittenChunks> {
     const config = await this.config();
     const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
-    return writeChunks(this.api, fileChunks(localPath, pool), pool, this.uploadConcurrency, {
+    return writeChunks(this.api, cut(config.chunkSize, pool), pool, this.uploadConcurrency, {
       maxSize: config.maxFileSize,
       ...options,
     });
@@ -206,24 +209,26 @@ export class DfsClient {
   }
 
   /** Uploads a byte stream to `remotePath`: writes its chunks, then commits them. */
-  async upload(
+  upload(
     source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
     remotePath: string,
     options: UploadOptions = {},
   ): Promise<Manifest> {
-    const path = normalisePath(remotePath);
-    const written = await this.writeChunks(source, options);
-    return this.finish(written, path, options);
+    return this.finish(normalisePath(remotePath), () => this.writeChunks(source, options), options);
   }
 
   /** Uploads a local file. */
-  async uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<Manifest> {
-    const path = normalisePath(remotePath);
-    const written = await this.writeFileChunks(localPath, options);
-    return this.finish(written, path, options);
+  uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<Manifest> {
+    return this.finish(normalisePath(remotePath), () => this.writeFileChunks(localPath, options), options);
   }
 
-  private async finish(written: WrittenChunks, path: string, options: UploadOptions): Promise<Manifest> {
+  // Commits what `write` wrote at `path` (checked first: a bad path writes nothing).
+  private async finish(
+    path: string,
+    write: () => Promise<WrittenChunks>,
+    options: UploadOptions,
+  ): Promise<Manifest> {
+    const written = await write();
     const { onProgress, md5: _, ...commit } = options;
     const attributes = written.md5 ? { ...options.attributes, md5: written.md5 } : options.attributes;
     const manifest = await this.commit(written, { ...commit, path, attributes });
