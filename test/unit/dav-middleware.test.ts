@@ -1,9 +1,12 @@
-// The /dav/ middleware over a stub SDK (no cluster): how its failures reach the daemon's log.
+// The /dav/ middleware over a stub SDK (no cluster): how its failures reach the daemon's log, and
+// the route its requests are counted under.
 
 import { expect } from 'chai';
+import Koa from 'koa';
 import { MemoryLockStore } from '../../src/dav/lock-store.js';
+import { davMiddleware } from '../../src/dav/middleware.js';
 import type { LogFields } from '../../src/http/errors.js';
-import type { Listening } from '../../src/http/serve.js';
+import { type Listening, serve } from '../../src/http/serve.js';
 import { DfsError } from '../../src/protocol/errors.js';
 import type { DfsClient } from '../../src/sdk/client.js';
 import { send } from '../helpers/adversary.js';
@@ -41,5 +44,27 @@ describe('dav middleware', () => {
       { level: 'error', method: 'GET', path: '/dav/down', status: 503 },
     ]);
     expect(logged[0]?.message).to.include('boom');
+  });
+
+  it('labels its requests /dav/ for the metrics (no router matches them), and leaves others alone', async () => {
+    const labels: unknown[] = [];
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      await next();
+      labels.push(ctx.state.routeLabel);
+    });
+    app.use(davMiddleware({ sdk: {} as DfsClient, token: '', log: () => {}, locks: new MemoryLockStore() }));
+    app.use((ctx) => {
+      ctx.body = 'page';
+    });
+    const labelled = await serve(app, '127.0.0.1', 0);
+    try {
+      expect((await send(labelled.url, 'PROPFIND', '/dav/', { headers: { Depth: '0' } })).status).to.equal(207);
+      expect((await send(labelled.url, 'OPTIONS', '/dav/sub/')).status).to.equal(200);
+      expect((await send(labelled.url, 'GET', '/page')).status).to.equal(200);
+    } finally {
+      await labelled.close();
+    }
+    expect(labels).to.deep.equal(['/dav/', '/dav/', undefined]);
   });
 });
