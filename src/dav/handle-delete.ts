@@ -27,7 +27,9 @@ export async function handleDelete(req: DavRequest): Promise<void> {
   // RFC 4918 §9.6.1 binds Depth on a collection only (infinity); on a file it means nothing.
   if (found.kind === 'folder') parseDepth(ctx.get('depth'), 'DELETE');
   await req.preconditions([{ kind: 'remove', path }]);
-  await keepParent(req, path);
+  // The conditions are checked before anything is written: a DELETE refused with 412 must leave
+  // an implied parent folder implied.
+  let ifGeneration: number | undefined;
   if (found.kind === 'file') {
     const { generation, created } = found.entry;
     const current = {
@@ -35,7 +37,10 @@ export async function handleDelete(req: DavRequest): Promise<void> {
       generation: generation as number,
       modified: created,
     };
-    const ifGeneration = writeCondition(ctx.headers, current);
+    ifGeneration = writeCondition(ctx.headers, current);
+  }
+  await keepParent(req, path);
+  if (found.kind === 'file') {
     await req.sdk.remove(path, { ifGeneration, signal: req.signal });
   } else {
     await req.sdk.removeTree(path, { signal: req.signal });

@@ -214,6 +214,17 @@ describe('dav: files', function () {
       expect((await dav(web, 'DELETE', '/dav/')).status).to.equal(403);
       expect((await dav(web, 'DELETE', davUrl('/del/only'), { Depth: '0' })).status).to.equal(400);
     });
+
+    it('DELETE refused by its conditions (412) changes nothing: an implied parent folder stays implied', async () => {
+      await cluster.sdk.upload(['x'], '/implied/only.txt');
+      const parentRow = async () =>
+        (await cluster.sdk.list('/', { delimiter: true })).entries.find((e) => e.path === '/implied/');
+      expect((await parentRow())?.created).to.equal(0);
+      const refused = await dav(web, 'DELETE', davUrl('/implied/only.txt'), { 'If-Match': '"g999999"' });
+      expect(refused.status).to.equal(412);
+      expect(await exists('/implied/only.txt')).to.equal(true);
+      expect((await parentRow())?.created).to.equal(0);
+    });
   });
 
   describe('COPY and MOVE', () => {
