@@ -47,6 +47,10 @@ export async function handleGet(req: DavRequest): Promise<void> {
   ctx.set('ETag', current.etag);
   ctx.set('Last-Modified', new Date(info.created).toUTCString());
   ctx.set('Accept-Ranges', 'bytes');
+  // A stored file is served with its own type on the pages' origin: sandboxed, an HTML or SVG
+  // file runs no script with the pages' cookies (the pages' policy stays, sandbox is added).
+  const policy = ctx.response.get('Content-Security-Policy');
+  ctx.set('Content-Security-Policy', policy ? `${policy}; sandbox` : 'sandbox');
   const condition = readCondition(ctx.headers, current);
   if (condition !== 'ok') {
     ctx.status = condition;

@@ -146,10 +146,11 @@ describe('dav: files', function () {
       expect(sha256(get.body)).to.equal(sha256(data));
       expect(get.headers['content-type']).to.equal('application/pdf');
       expect(get.headers['accept-ranges']).to.equal('bytes');
+      expect(get.headers['content-security-policy']).to.match(/(^|; )sandbox$/);
       const headReply = await dav(web, 'HEAD', davUrl('/get/report final.pdf'));
       expect(headReply.status).to.equal(200);
       expect(headReply.body.length).to.equal(0);
-      for (const name of ['content-length', 'etag', 'last-modified', 'content-type']) {
+      for (const name of ['content-length', 'etag', 'last-modified', 'content-type', 'content-security-policy']) {
         expect(headReply.headers[name], name).to.equal(get.headers[name]);
       }
     });
