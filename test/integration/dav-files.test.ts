@@ -150,7 +150,13 @@ describe('dav: files', function () {
       const headReply = await dav(web, 'HEAD', davUrl('/get/report final.pdf'));
       expect(headReply.status).to.equal(200);
       expect(headReply.body.length).to.equal(0);
-      for (const name of ['content-length', 'etag', 'last-modified', 'content-type', 'content-security-policy']) {
+      for (const name of [
+        'content-length',
+        'etag',
+        'last-modified',
+        'content-type',
+        'content-security-policy',
+      ]) {
         expect(headReply.headers[name], name).to.equal(get.headers[name]);
       }
     });

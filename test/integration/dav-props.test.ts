@@ -149,7 +149,9 @@ describe('dav: properties', function () {
     const copy = await dav(web, 'COPY', davUrl('/cpf/src/'), { Destination: destination, Depth: 'infinity' });
     expect(copy.status).to.equal(201);
     const ask = `<D:propfind xmlns:D="DAV:"><D:prop><a:color xmlns:a="urn:a"/></D:prop></D:propfind>`;
-    const found = parseMultistatus((await dav(web, 'PROPFIND', davUrl('/cpf/copy/'), { Depth: '1' }, ask)).text);
+    const found = parseMultistatus(
+      (await dav(web, 'PROPFIND', davUrl('/cpf/copy/'), { Depth: '1' }, ask)).text,
+    );
     expect(found.map((a) => [a.href, a.props.get('{urn:a}color')?.text])).to.deep.equal([
       ['/dav/cpf/copy/', 'red'],
       ['/dav/cpf/copy/sub/', 'blue'],

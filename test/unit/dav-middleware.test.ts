@@ -59,7 +59,9 @@ describe('dav middleware', () => {
     });
     const labelled = await serve(app, '127.0.0.1', 0);
     try {
-      expect((await send(labelled.url, 'PROPFIND', '/dav/', { headers: { Depth: '0' } })).status).to.equal(207);
+      expect((await send(labelled.url, 'PROPFIND', '/dav/', { headers: { Depth: '0' } })).status).to.equal(
+        207,
+      );
       expect((await send(labelled.url, 'OPTIONS', '/dav/sub/')).status).to.equal(200);
       expect((await send(labelled.url, 'GET', '/page')).status).to.equal(200);
     } finally {
