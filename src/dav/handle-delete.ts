@@ -6,7 +6,7 @@ import { DavError } from './errors.js';
 import { parseDepth } from './headers.js';
 import { parentPath, ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
-import { etagOf } from './resources.js';
+import { currentOf } from './resources.js';
 import { sendEmpty } from './respond.js';
 
 /**
@@ -29,16 +29,8 @@ export async function handleDelete(req: DavRequest): Promise<void> {
   await req.preconditions([{ kind: 'remove', path }]);
   // The conditions are checked before anything is written: a DELETE refused with 412 must leave
   // an implied parent folder implied.
-  let ifGeneration: number | undefined;
-  if (found.kind === 'file') {
-    const { generation, created } = found.entry;
-    const current = {
-      etag: etagOf(generation) as string,
-      generation: generation as number,
-      modified: created,
-    };
-    ifGeneration = writeCondition(ctx.headers, current);
-  }
+  const ifGeneration =
+    found.kind === 'file' ? writeCondition(ctx.headers, currentOf(found.entry)) : undefined;
   await keepParent(req, path);
   if (found.kind === 'file') {
     await req.sdk.remove(path, { ifGeneration, signal: req.signal });

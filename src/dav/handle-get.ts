@@ -5,12 +5,12 @@ import { DfsError } from '../protocol/errors.js';
 import { OCTET_STREAM } from '../protocol/mime.js';
 import { parseRange } from '../protocol/range.js';
 import type { FileInfo } from '../protocol/types.js';
-import { type Current, rangeApplies, readCondition } from './conditional.js';
+import { rangeApplies, readCondition } from './conditional.js';
 import { DavError } from './errors.js';
 import { sendFolderIndex } from './folder-index.js';
 import { ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
-import { etagOf } from './resources.js';
+import { currentOf } from './resources.js';
 
 function satisfiable(header: string, size: number): boolean {
   try {
@@ -39,11 +39,7 @@ export async function handleGet(req: DavRequest): Promise<void> {
     await sendFolderIndex(req);
     return;
   }
-  const current: Current = {
-    etag: etagOf(info.generation) as string,
-    generation: info.generation,
-    modified: info.created,
-  };
+  const current = currentOf(info);
   ctx.set('ETag', current.etag);
   ctx.set('Last-Modified', new Date(info.created).toUTCString());
   ctx.set('Accept-Ranges', 'bytes');

@@ -11,7 +11,7 @@ import { badRequest, DavError } from './errors.js';
 import { ROOT_PATH } from './paths.js';
 import { declaredLength } from './quirks.js';
 import type { DavRequest } from './request.js';
-import { etagOf } from './resources.js';
+import { currentOf, etagOf } from './resources.js';
 import { sendEmpty } from './respond.js';
 
 /**
@@ -38,12 +38,7 @@ export async function handlePut(req: DavRequest): Promise<void> {
   }
   const file = found.kind === 'file' ? found.entry : undefined;
   await req.preconditions([{ kind: file ? 'modify' : 'create', path }]);
-  const current = file && {
-    etag: etagOf(file.generation) as string,
-    generation: file.generation as number,
-    modified: file.created,
-  };
-  const ifGeneration = writeCondition(ctx.headers, current);
+  const ifGeneration = writeCondition(ctx.headers, file && currentOf(file));
   checkDeclaredSize(declared, (await req.sdk.config()).maxFileSize);
   const source = ctx.req as AsyncIterable<Buffer>;
   const manifest = await req.sdk.upload(declared === undefined ? source : exactly(source, declared), path, {

@@ -4,6 +4,7 @@
 import { DfsError } from '../protocol/errors.js';
 import type { FileInfo, ListEntry } from '../protocol/types.js';
 import type { DfsClient } from '../sdk/client.js';
+import type { Current } from './conditional.js';
 import { lastSegment, parentPath, ROOT_PATH } from './paths.js';
 import type { DavResource } from './props.js';
 
@@ -91,6 +92,13 @@ export async function resolvePath(sdk: Lister, path: string, signal?: AbortSigna
 /** The entity tag of a file version: its generation, which every commit changes (attributes do not). */
 export function etagOf(generation: number | undefined): string | undefined {
   return generation === undefined ? undefined : `"g${generation}"`;
+}
+
+/** A file's version as conditional requests judge it: its ETag, generation and commit time. */
+export function currentOf(file: Pick<ListEntry, 'generation' | 'created'>): Current {
+  // Every file has a generation (only folder rows lack one).
+  const generation = file.generation as number;
+  return { etag: etagOf(generation) as string, generation, modified: file.created };
 }
 
 /** The live-property view of a listing entry (a file, or a folder row whose path ends in `/`). */
