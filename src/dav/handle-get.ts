@@ -3,7 +3,7 @@
 
 import { DfsError } from '../protocol/errors.js';
 import { OCTET_STREAM } from '../protocol/mime.js';
-import { parseRange } from '../protocol/range.js';
+import { type ByteRange, parseRange } from '../protocol/range.js';
 import type { FileInfo } from '../protocol/types.js';
 import { rangeApplies, readCondition } from './conditional.js';
 import { DavError } from './errors.js';
@@ -12,13 +12,15 @@ import { ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
 import { currentOf } from './resources.js';
 
-function satisfiable(header: string, size: number): boolean {
+/** The Range asked for (undefined: none); 416 with the file's length when it lies outside the file. */
+function requestedRange(req: DavRequest, size: number): ByteRange | undefined {
   try {
-    parseRange(header, size);
-    return true;
+    return parseRange(req.ctx.get('range'), size);
   } catch (err) {
-    if (err instanceof DfsError && err.code === 'range_not_satisfiable') return false;
-    throw err;
+    if (!(err instanceof DfsError && err.code === 'range_not_satisfiable')) throw err;
+    // RFC 9110 §15.5.17: say how long the file is, so the client can ask again.
+    req.ctx.set('Content-Range', `bytes */${size}`);
+    throw new DavError(416, `the range is outside the ${size}-byte file`);
   }
 }
 
@@ -53,12 +55,7 @@ export async function handleGet(req: DavRequest): Promise<void> {
     if (condition === 412) ctx.body = 'the precondition does not hold\n';
     return;
   }
-  if (rangeApplies(ctx.headers, current) && !satisfiable(ctx.get('range'), info.size)) {
-    // RFC 9110 §15.5.17: say how long the file is, so the client can ask again.
-    ctx.set('Content-Range', `bytes */${info.size}`);
-    throw new DavError(416, `the range is outside the ${info.size}-byte file`);
-  }
-  const range = rangeApplies(ctx.headers, current) ? parseRange(ctx.get('range'), info.size) : undefined;
+  const range = rangeApplies(ctx.headers, current) ? requestedRange(req, info.size) : undefined;
   ctx.type = info.contentType || OCTET_STREAM;
   if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
   const status = range ? 206 : 200;
