@@ -4,11 +4,9 @@
 import { DfsError } from '../protocol/errors.js';
 import { OCTET_STREAM } from '../protocol/mime.js';
 import { type ByteRange, parseRange } from '../protocol/range.js';
-import type { FileInfo } from '../protocol/types.js';
 import { rangeApplies, readCondition } from './conditional.js';
 import { DavError } from './errors.js';
 import { sendFolderIndex } from './folder-index.js';
-import { ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
 import { currentOf } from './resources.js';
 
@@ -28,19 +26,15 @@ function requestedRange(req: DavRequest, size: number): ByteRange | undefined {
 export async function handleGet(req: DavRequest): Promise<void> {
   const { ctx } = req;
   await req.preconditions([]);
-  let info: FileInfo | undefined;
-  if (req.path !== ROOT_PATH) {
-    // Files are what GET is mostly for: one round trip for them, a second one for folders.
-    info = await req.sdk.stat(req.path, { signal: req.signal }).catch((err: unknown) => {
-      if (err instanceof DfsError && err.code === 'not_found') return undefined;
-      throw err;
-    });
-  }
-  if (!info) {
-    if ((await req.resolve()).kind !== 'folder') throw new DavError(404, `not found: ${req.path}`);
+  // Files are what GET is mostly for: resolving stats them first (one round trip), then lists.
+  const found = await req.resolve();
+  if (found.kind === 'missing') throw new DavError(404, `not found: ${req.path}`);
+  if (found.kind === 'folder') {
     await sendFolderIndex(req);
     return;
   }
+  // Found by a listing (committed after the stat missed it): the manifest is still to fetch.
+  const info = found.info ?? (await req.sdk.stat(req.path, { signal: req.signal }));
   const current = currentOf(info);
   ctx.set('ETag', current.etag);
   ctx.set('Last-Modified', new Date(info.created).toUTCString());

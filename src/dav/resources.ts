@@ -10,7 +10,8 @@ import type { DavResource } from './props.js';
 
 /** A DAV path as the cluster has it. */
 export type Resolved =
-  | { kind: 'file'; path: string; entry: ListEntry }
+  /** `info` is the file's manifest when its stat found it (the common case; not by a listing). */
+  | { kind: 'file'; path: string; entry: ListEntry; info?: FileInfo }
   /** `entry` is the parent's listing row of the folder (the root has none). */
   | { kind: 'folder'; path: string; entry?: ListEntry }
   /** Nothing there; `parent` says whether a file could be created (PUT, MKCOL need a folder). */
@@ -52,7 +53,8 @@ export async function resolvePath(sdk: Lister, path: string, signal?: AbortSigna
   const parent = parentPath(path);
   if (parent === undefined) return { kind: 'folder', path };
   try {
-    return { kind: 'file', path, entry: fileEntry(await sdk.stat(path, { signal })) };
+    const info = await sdk.stat(path, { signal });
+    return { kind: 'file', path, entry: fileEntry(info), info };
   } catch (err) {
     if (!(err instanceof DfsError && err.code === 'not_found')) throw err;
   }

@@ -14,14 +14,22 @@ import { startDavServer } from '../helpers/dav-server.js';
 
 describe('dav middleware', () => {
   const logged: { message: string; fields?: LogFields }[] = [];
+  const calls: string[] = [];
   let server: Listening;
 
   before(async () => {
-    // A GET stats the file first: a stat that fails as a bug, or as a cluster outage.
+    // A GET stats the file first: a stat that fails as a bug, or as a cluster outage; `/gone`
+    // is nothing at all (its parent, the root, lists nothing).
     const sdk = {
       stat: async (path: string) => {
+        calls.push(`stat ${path}`);
         if (path === '/down') throw new DfsError('unavailable', 'no master answers');
+        if (path === '/gone') throw new DfsError('not_found', `no file ${path}`);
         throw new Error('boom');
+      },
+      list: async (prefix: string) => {
+        calls.push(`list ${prefix}`);
+        return { prefix, entries: [] };
       },
     } as unknown as DfsClient;
     server = await startDavServer({
@@ -44,6 +52,12 @@ describe('dav middleware', () => {
       { level: 'error', method: 'GET', path: '/dav/down', status: 503 },
     ]);
     expect(logged[0]?.message).to.include('boom');
+  });
+
+  it('answers a GET of nothing with 404 after one stat and one listing', async () => {
+    calls.length = 0;
+    expect((await send(server.url, 'GET', '/dav/gone')).status).to.equal(404);
+    expect(calls).to.deep.equal(['stat /gone', 'list /']);
   });
 
   it('labels its requests /dav/ for the metrics (no router matches them), and leaves others alone', async () => {
