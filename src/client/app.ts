@@ -6,7 +6,7 @@ import Koa from 'koa';
 import type { ClientConfig } from '../config.js';
 import { davMiddleware } from '../dav/middleware.js';
 import { assets } from '../http/assets.js';
-import { bodyOf, jsonBody } from '../http/body.js';
+import { bodyOf, checkDeclaredSize, exactly, jsonBody } from '../http/body.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { Monitoring } from '../http/monitoring.js';
 import { securityHeaders } from '../http/security.js';
@@ -72,13 +72,7 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   router.put(/^\/api\/files\/(.+)$/, async (ctx) => {
     const path = pathAfter(ctx.path, '/api/files/');
     const declared = ctx.get('content-length');
-    const cluster = await sdk.config();
-    if (declared && Number(declared) > cluster.maxFileSize) {
-      throw new DfsError(
-        'payload_too_large',
-        `file is larger than the cluster's limit of ${cluster.maxFileSize} bytes`,
-      );
-    }
+    checkDeclaredSize(declared ? Number(declared) : undefined, (await sdk.config()).maxFileSize);
     const abort = new AbortController();
     ctx.req.once('close', () => {
       if (!ctx.req.complete) abort.abort(new DfsError('bad_request', 'upload was cancelled'));
@@ -152,15 +146,4 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
-}
-
-/** Passes a body through, failing (before any commit) unless it is exactly `length` bytes. */
-async function* exactly(source: AsyncIterable<Buffer>, length: number): AsyncGenerator<Buffer> {
-  let seen = 0;
-  for await (const piece of source) {
-    seen += piece.length;
-    if (seen > length) throw new DfsError('bad_request', 'upload is longer than its Content-Length');
-    yield piece;
-  }
-  if (seen !== length) throw new DfsError('bad_request', 'upload ended before its Content-Length');
 }

@@ -3,6 +3,7 @@
 import type { ClientConfig } from '../config.js';
 import type { Logger } from '../http/errors.js';
 import { serve } from '../http/serve.js';
+import { handleExpect } from '../s3/expect.js';
 import { DfsClient } from '../sdk/client.js';
 import { createClientApp } from './app.js';
 
@@ -25,5 +26,9 @@ export async function startClient(
     idleTimeout: 120_000,
     headersTimeout: config.headersTimeout,
   });
+  // A DAV PUT refused on its headers (401, 409, 412, 413, 423) is answered before the client
+  // sends its upload: 100 Continue goes out only once the handler reads the body. Installed in
+  // the same turn as the listen callback, before any request can arrive.
+  handleExpect(listening.server);
   return { url: listening.url, close: listening.close };
 }

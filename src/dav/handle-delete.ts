@@ -6,7 +6,7 @@ import { DavError } from './errors.js';
 import { parseDepth } from './headers.js';
 import { parentPath, ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
-import { etagOf } from './resources.js';
+import { currentOf } from './resources.js';
 import { sendEmpty } from './respond.js';
 
 /**
@@ -27,15 +27,12 @@ export async function handleDelete(req: DavRequest): Promise<void> {
   // RFC 4918 §9.6.1 binds Depth on a collection only (infinity); on a file it means nothing.
   if (found.kind === 'folder') parseDepth(ctx.get('depth'), 'DELETE');
   await req.preconditions([{ kind: 'remove', path }]);
+  // The conditions are checked before anything is written: a DELETE refused with 412 must leave
+  // an implied parent folder implied.
+  const ifGeneration =
+    found.kind === 'file' ? writeCondition(ctx.headers, currentOf(found.entry)) : undefined;
   await keepParent(req, path);
   if (found.kind === 'file') {
-    const { generation, created } = found.entry;
-    const current = {
-      etag: etagOf(generation) as string,
-      generation: generation as number,
-      modified: created,
-    };
-    const ifGeneration = writeCondition(ctx.headers, current);
     await req.sdk.remove(path, { ifGeneration, signal: req.signal });
   } else {
     await req.sdk.removeTree(path, { signal: req.signal });

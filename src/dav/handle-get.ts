@@ -3,22 +3,22 @@
 
 import { DfsError } from '../protocol/errors.js';
 import { OCTET_STREAM } from '../protocol/mime.js';
-import { parseRange } from '../protocol/range.js';
-import type { FileInfo } from '../protocol/types.js';
-import { type Current, rangeApplies, readCondition } from './conditional.js';
+import { type ByteRange, parseRange } from '../protocol/range.js';
+import { rangeApplies, readCondition } from './conditional.js';
 import { DavError } from './errors.js';
 import { sendFolderIndex } from './folder-index.js';
-import { ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
-import { etagOf } from './resources.js';
+import { currentOf } from './resources.js';
 
-function satisfiable(header: string, size: number): boolean {
+/** The Range asked for (undefined: none); 416 with the file's length when it lies outside the file. */
+function requestedRange(req: DavRequest, size: number): ByteRange | undefined {
   try {
-    parseRange(header, size);
-    return true;
+    return parseRange(req.ctx.get('range'), size);
   } catch (err) {
-    if (err instanceof DfsError && err.code === 'range_not_satisfiable') return false;
-    throw err;
+    if (!(err instanceof DfsError && err.code === 'range_not_satisfiable')) throw err;
+    // RFC 9110 §15.5.17: say how long the file is, so the client can ask again.
+    req.ctx.set('Content-Range', `bytes */${size}`);
+    throw new DavError(416, `the range is outside the ${size}-byte file`);
   }
 }
 
@@ -26,39 +26,30 @@ function satisfiable(header: string, size: number): boolean {
 export async function handleGet(req: DavRequest): Promise<void> {
   const { ctx } = req;
   await req.preconditions([]);
-  let info: FileInfo | undefined;
-  if (req.path !== ROOT_PATH) {
-    // Files are what GET is mostly for: one round trip for them, a second one for folders.
-    info = await req.sdk.stat(req.path, { signal: req.signal }).catch((err: unknown) => {
-      if (err instanceof DfsError && err.code === 'not_found') return undefined;
-      throw err;
-    });
-  }
-  if (!info) {
-    if ((await req.resolve()).kind !== 'folder') throw new DavError(404, `not found: ${req.path}`);
+  // Files are what GET is mostly for: resolving stats them first (one round trip), then lists.
+  const found = await req.resolve();
+  if (found.kind === 'missing') throw new DavError(404, `not found: ${req.path}`);
+  if (found.kind === 'folder') {
     await sendFolderIndex(req);
     return;
   }
-  const current: Current = {
-    etag: etagOf(info.generation) as string,
-    generation: info.generation,
-    modified: info.created,
-  };
+  // Found by a listing (committed after the stat missed it): the manifest is still to fetch.
+  const info = found.info ?? (await req.sdk.stat(req.path, { signal: req.signal }));
+  const current = currentOf(info);
   ctx.set('ETag', current.etag);
   ctx.set('Last-Modified', new Date(info.created).toUTCString());
   ctx.set('Accept-Ranges', 'bytes');
+  // A stored file is served with its own type on the pages' origin: sandboxed, an HTML or SVG
+  // file runs no script with the pages' cookies (the pages' policy stays, sandbox is added).
+  const policy = ctx.response.get('Content-Security-Policy');
+  ctx.set('Content-Security-Policy', policy ? `${policy}; sandbox` : 'sandbox');
   const condition = readCondition(ctx.headers, current);
   if (condition !== 'ok') {
     ctx.status = condition;
     if (condition === 412) ctx.body = 'the precondition does not hold\n';
     return;
   }
-  if (rangeApplies(ctx.headers, current) && !satisfiable(ctx.get('range'), info.size)) {
-    // RFC 9110 §15.5.17: say how long the file is, so the client can ask again.
-    ctx.set('Content-Range', `bytes */${info.size}`);
-    throw new DavError(416, `the range is outside the ${info.size}-byte file`);
-  }
-  const range = rangeApplies(ctx.headers, current) ? parseRange(ctx.get('range'), info.size) : undefined;
+  const range = rangeApplies(ctx.headers, current) ? requestedRange(req, info.size) : undefined;
   ctx.type = info.contentType || OCTET_STREAM;
   if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
   const status = range ? 206 : 200;

@@ -3,6 +3,7 @@
 // Finder's X-Expected-Entity-Length; a body shorter or longer than declared commits nothing.
 // The new version keeps the file's dead properties.
 
+import { checkDeclaredSize, exactly } from '../http/body.js';
 import { guessContentType, isContentType, OCTET_STREAM } from '../protocol/mime.js';
 import { writeCondition } from './conditional.js';
 import { deadPropAttributes } from './dead-props.js';
@@ -10,19 +11,8 @@ import { badRequest, DavError } from './errors.js';
 import { ROOT_PATH } from './paths.js';
 import { declaredLength } from './quirks.js';
 import type { DavRequest } from './request.js';
-import { etagOf } from './resources.js';
+import { currentOf, etagOf } from './resources.js';
 import { sendEmpty } from './respond.js';
-
-/** Passes a body through, failing before the end (so before any commit) unless it is `length` bytes. */
-export async function* exactly(source: AsyncIterable<Buffer>, length: number): AsyncGenerator<Buffer> {
-  let seen = 0;
-  for await (const piece of source) {
-    seen += piece.length;
-    if (seen > length) throw badRequest('the body is longer than its declared length');
-    yield piece;
-  }
-  if (seen !== length) throw badRequest(`the body ended after ${seen} of its declared ${length} bytes`);
-}
 
 /**
  * The type a file is stored with: the one its name suggests, which every client agrees on (davfs2
@@ -48,16 +38,8 @@ export async function handlePut(req: DavRequest): Promise<void> {
   }
   const file = found.kind === 'file' ? found.entry : undefined;
   await req.preconditions([{ kind: file ? 'modify' : 'create', path }]);
-  const current = file && {
-    etag: etagOf(file.generation) as string,
-    generation: file.generation as number,
-    modified: file.created,
-  };
-  const ifGeneration = writeCondition(ctx.headers, current);
-  const { maxFileSize } = await req.sdk.config();
-  if (declared !== undefined && declared > maxFileSize) {
-    throw new DavError(413, `the file is larger than the cluster's limit of ${maxFileSize} bytes`);
-  }
+  const ifGeneration = writeCondition(ctx.headers, file && currentOf(file));
+  checkDeclaredSize(declared, (await req.sdk.config()).maxFileSize);
   const source = ctx.req as AsyncIterable<Buffer>;
   const manifest = await req.sdk.upload(declared === undefined ? source : exactly(source, declared), path, {
     contentType: storedType(path, ctx.get('content-type').trim()),

@@ -36,6 +36,9 @@ export interface DavOptions {
   listPage?: number;
 }
 
+/** The route label of every /dav/ request in the metrics and the access log. */
+const DAV_ROUTE = '/dav/';
+
 const HANDLERS: Readonly<Record<string, (req: DavRequest) => Promise<void>>> = {
   GET: handleGet,
   HEAD: handleGet,
@@ -77,6 +80,8 @@ export function davMiddleware(options: DavOptions) {
       return;
     }
     if (!isDavPath(ctx.path)) return next();
+    // No router matches /dav/: without a label every request would count as `unmatched`.
+    ctx.state.routeLabel = DAV_ROUTE;
     let request: DavRequest | undefined;
     try {
       checkDavAccess(ctx, token);

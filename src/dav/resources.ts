@@ -4,12 +4,14 @@
 import { DfsError } from '../protocol/errors.js';
 import type { FileInfo, ListEntry } from '../protocol/types.js';
 import type { DfsClient } from '../sdk/client.js';
+import type { Current } from './conditional.js';
 import { lastSegment, parentPath, ROOT_PATH } from './paths.js';
 import type { DavResource } from './props.js';
 
 /** A DAV path as the cluster has it. */
 export type Resolved =
-  | { kind: 'file'; path: string; entry: ListEntry }
+  /** `info` is the file's manifest when its stat found it (the common case; not by a listing). */
+  | { kind: 'file'; path: string; entry: ListEntry; info?: FileInfo }
   /** `entry` is the parent's listing row of the folder (the root has none). */
   | { kind: 'folder'; path: string; entry?: ListEntry }
   /** Nothing there; `parent` says whether a file could be created (PUT, MKCOL need a folder). */
@@ -51,7 +53,8 @@ export async function resolvePath(sdk: Lister, path: string, signal?: AbortSigna
   const parent = parentPath(path);
   if (parent === undefined) return { kind: 'folder', path };
   try {
-    return { kind: 'file', path, entry: fileEntry(await sdk.stat(path, { signal })) };
+    const info = await sdk.stat(path, { signal });
+    return { kind: 'file', path, entry: fileEntry(info), info };
   } catch (err) {
     if (!(err instanceof DfsError && err.code === 'not_found')) throw err;
   }
@@ -91,6 +94,13 @@ export async function resolvePath(sdk: Lister, path: string, signal?: AbortSigna
 /** The entity tag of a file version: its generation, which every commit changes (attributes do not). */
 export function etagOf(generation: number | undefined): string | undefined {
   return generation === undefined ? undefined : `"g${generation}"`;
+}
+
+/** A file's version as conditional requests judge it: its ETag, generation and commit time. */
+export function currentOf(file: Pick<ListEntry, 'generation' | 'created'>): Current {
+  // Every file has a generation (only folder rows lack one).
+  const generation = file.generation as number;
+  return { etag: etagOf(generation) as string, generation, modified: file.created };
 }
 
 /** The live-property view of a listing entry (a file, or a folder row whose path ends in `/`). */

@@ -48,10 +48,13 @@ export function sendDavError(
   const cause = error.cause;
   if (error.status >= 500 && !clientGone) {
     const internal = !(err instanceof DavError) && !(err instanceof DfsError && err.code !== 'internal');
+    // At error level, with the fields errorMiddleware gives the API's 5xx (the default is info).
+    const fields = { level: 'error', method: ctx.method, path: ctx.path, status: error.status } as const;
     log(
       internal
         ? `${ctx.method} ${ctx.path} failed: ${(cause as Error)?.stack ?? String(cause)}`
         : `${ctx.method} ${ctx.path}: ${error.status} ${error.message}`,
+      fields,
     );
   }
   // Mid-answer, all that is left is to cut the connection so the client sees a short read.

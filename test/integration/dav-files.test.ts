@@ -1,6 +1,7 @@
 // WebDAV on a real cluster, file by file: PUT in every framing clients use (and a body that
 // stops short commits nothing), GET/HEAD with Range and conditions, MKCOL, DELETE, COPY, MOVE.
 
+import http from 'node:http';
 import { expect } from 'chai';
 import { frame, head, raw, send } from '../helpers/adversary.js';
 import { collect, randomData, sha256, startCluster, type TestCluster } from '../helpers/cluster.js';
@@ -102,6 +103,35 @@ describe('dav: files', function () {
         201,
       );
     });
+
+    it('answers a PUT refused on its headers before its body: no 100 Continue (Expect: 100-continue)', async () => {
+      const put = (path: string) =>
+        new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+          const { hostname, port } = new URL(web);
+          let continued = false;
+          const req = http.request(
+            {
+              hostname,
+              port,
+              path: davUrl(path),
+              method: 'PUT',
+              headers: { 'Content-Length': 4, Expect: '100-continue' },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
+            },
+          );
+          req.on('continue', () => {
+            continued = true;
+            req.end('body');
+          });
+          req.on('error', reject);
+        });
+      expect(await put('/nowhere/expect.txt')).to.deep.equal({ status: 409, continued: false });
+      expect(await put('/put/expect.txt')).to.deep.equal({ status: 201, continued: true });
+      expect((await bytesOf('/put/expect.txt')).toString()).to.equal('body');
+    });
   });
 
   describe('GET and HEAD', () => {
@@ -116,10 +146,17 @@ describe('dav: files', function () {
       expect(sha256(get.body)).to.equal(sha256(data));
       expect(get.headers['content-type']).to.equal('application/pdf');
       expect(get.headers['accept-ranges']).to.equal('bytes');
+      expect(get.headers['content-security-policy']).to.match(/(^|; )sandbox$/);
       const headReply = await dav(web, 'HEAD', davUrl('/get/report final.pdf'));
       expect(headReply.status).to.equal(200);
       expect(headReply.body.length).to.equal(0);
-      for (const name of ['content-length', 'etag', 'last-modified', 'content-type']) {
+      for (const name of [
+        'content-length',
+        'etag',
+        'last-modified',
+        'content-type',
+        'content-security-policy',
+      ]) {
         expect(headReply.headers[name], name).to.equal(get.headers[name]);
       }
     });
@@ -183,6 +220,17 @@ describe('dav: files', function () {
       expect((await dav(web, 'DELETE', davUrl('/del/tree/'))).status).to.equal(404);
       expect((await dav(web, 'DELETE', '/dav/')).status).to.equal(403);
       expect((await dav(web, 'DELETE', davUrl('/del/only'), { Depth: '0' })).status).to.equal(400);
+    });
+
+    it('DELETE refused by its conditions (412) changes nothing: an implied parent folder stays implied', async () => {
+      await cluster.sdk.upload(['x'], '/implied/only.txt');
+      const parentRow = async () =>
+        (await cluster.sdk.list('/', { delimiter: true })).entries.find((e) => e.path === '/implied/');
+      expect((await parentRow())?.created).to.equal(0);
+      const refused = await dav(web, 'DELETE', davUrl('/implied/only.txt'), { 'If-Match': '"g999999"' });
+      expect(refused.status).to.equal(412);
+      expect(await exists('/implied/only.txt')).to.equal(true);
+      expect((await parentRow())?.created).to.equal(0);
     });
   });
 

@@ -139,6 +139,25 @@ describe('dav: properties', function () {
     expect(Object.keys(attributes).sort()).to.deep.equal(['dav:{urn:b}color']);
   });
 
+  it('keeps the dead properties of a copied folder and of the folders below it (COPY Depth infinity)', async () => {
+    await cluster.sdk.upload(['x'], '/cpf/src/sub/x.txt');
+    const set = (value: string) =>
+      `<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><x:color xmlns:x="urn:a">${value}</x:color></D:prop></D:set></D:propertyupdate>`;
+    expect((await dav(web, 'PROPPATCH', davUrl('/cpf/src/'), {}, set('red'))).status).to.equal(207);
+    expect((await dav(web, 'PROPPATCH', davUrl('/cpf/src/sub/'), {}, set('blue'))).status).to.equal(207);
+    const destination = `http://${new URL(web).host}${davUrl('/cpf/copy/')}`;
+    const copy = await dav(web, 'COPY', davUrl('/cpf/src/'), { Destination: destination, Depth: 'infinity' });
+    expect(copy.status).to.equal(201);
+    const ask = `<D:propfind xmlns:D="DAV:"><D:prop><a:color xmlns:a="urn:a"/></D:prop></D:propfind>`;
+    const found = parseMultistatus(
+      (await dav(web, 'PROPFIND', davUrl('/cpf/copy/'), { Depth: '1' }, ask)).text,
+    );
+    expect(found.map((a) => [a.href, a.props.get('{urn:a}color')?.text])).to.deep.equal([
+      ['/dav/cpf/copy/', 'red'],
+      ['/dav/cpf/copy/sub/', 'blue'],
+    ]);
+  });
+
   it('streams a Depth 1 listing of a folder larger than one listing page', async () => {
     // Pages of 100 (the web client asks for 1,000): 250 files make three pages.
     const count = 250;

@@ -4,9 +4,10 @@
 
 import { expect } from 'chai';
 import { attributeChange, deadPropsOf, otherAttributesSize } from '../../src/dav/dead-props.js';
-import { exactly, storedType } from '../../src/dav/handle-put.js';
+import { storedType } from '../../src/dav/handle-put.js';
 import { applyProppatch } from '../../src/dav/proppatch.js';
 import { entryResource, etagOf, type Lister, resolvePath } from '../../src/dav/resources.js';
+import { exactly } from '../../src/http/body.js';
 import { DfsError } from '../../src/protocol/errors.js';
 import type { FileInfo, ListEntry, ListResponse } from '../../src/protocol/types.js';
 
