@@ -2,17 +2,11 @@
 // at a time (no script, names escaped; the pages' Content-Security-Policy applies).
 
 import { Readable } from 'node:stream';
+import { escapeHtml } from '../http/html.js';
 import { formatBytes } from '../protocol/format.js';
 import { pathToHref } from './href.js';
 import { ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-}
 
 /** Answers a folder's index page (headers only for HEAD). */
 export async function sendFolderIndex(req: DavRequest): Promise<void> {
