@@ -20,6 +20,24 @@ function daemonLog(daemon: string, config: Readonly<DaemonConfig>): Logger {
   return createLogger({ daemon, format: config.logFormat });
 }
 
+/**
+ * Starts daemon `daemon` with `start` (its log to hand), logs where it listens (`label` names
+ * it there) and hands it to `started` with what to report ready.
+ */
+async function run<R extends Running & { url: string; id?: string }>(
+  daemon: string,
+  config: Readonly<DaemonConfig>,
+  start: (log: Logger) => Promise<R>,
+  label: (running: R) => string,
+  started: (running: Running) => void,
+): Promise<void> {
+  const log = daemonLog(daemon, config);
+  const running = await start(log);
+  const { url, id } = running;
+  log(`${label(running)} listening on ${url}`, id === undefined ? { url } : { node: id, url });
+  started({ ...running, ready: id === undefined ? { daemon, url } : { daemon, url, id } });
+}
+
 /** The options every daemon takes to listen (and --master/--token from before the command). */
 function listening(cmd: Command, port: string): Command {
   const D = DEFAULTS.daemon;
@@ -55,10 +73,13 @@ export function daemonCommands(started: (running: Running) => void) {
       // Daemon code is loaded only when a daemon starts: client commands stay light.
       const { startMaster } = await import('../master/master.js');
       const config = masterConfig(flags);
-      const log = daemonLog('master', config);
-      const running = await startMaster(config, log);
-      log(`master listening on ${running.url}`, { url: running.url });
-      started({ ...running, ready: { daemon: 'master', url: running.url } });
+      await run(
+        'master',
+        config,
+        (log) => startMaster(config, log),
+        () => 'master',
+        started,
+      );
     });
 
   const node = listening(command('node', 'run a storage node'), N.port)
@@ -79,10 +100,13 @@ export function daemonCommands(started: (running: Running) => void) {
     .action(async (flags) => {
       const { startNode } = await import('../node/node.js');
       const config = nodeConfig(flags);
-      const log = daemonLog('node', config);
-      const running = await startNode(config, log);
-      log(`node ${running.id} listening on ${running.url}`, { node: running.id, url: running.url });
-      started({ ...running, ready: { daemon: 'node', url: running.url, id: running.id } });
+      await run(
+        'node',
+        config,
+        (log) => startNode(config, log),
+        (r) => `node ${r.id}`,
+        started,
+      );
     });
 
   const client = listening(command('client', 'run the web client (file browser)'), DEFAULTS.client.port)
@@ -93,10 +117,13 @@ export function daemonCommands(started: (running: Running) => void) {
     .action(async (flags) => {
       const { startClient } = await import('../client/client.js');
       const config = clientConfig(flags);
-      const log = daemonLog('client', config);
-      const running = await startClient(config, log);
-      log(`web client listening on ${running.url}`, { url: running.url });
-      started({ ...running, ready: { daemon: 'client', url: running.url } });
+      await run(
+        'client',
+        config,
+        (log) => startClient(config, log),
+        () => 'web client',
+        started,
+      );
     });
 
   const s3 = listening(
@@ -117,10 +144,13 @@ export function daemonCommands(started: (running: Running) => void) {
     .action(async (flags) => {
       const { startS3Gateway } = await import('../s3/gateway.js');
       const config = s3Config(flags);
-      const log = daemonLog('s3', config);
-      const running = await startS3Gateway(config, log);
-      log(`s3 gateway listening on ${running.url}`, { url: running.url });
-      started({ ...running, ready: { daemon: 's3', url: running.url } });
+      await run(
+        's3',
+        config,
+        (log) => startS3Gateway(config, log),
+        () => 's3 gateway',
+        started,
+      );
     });
 
   return [master, node, client, s3];
