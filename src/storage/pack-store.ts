@@ -147,13 +147,6 @@ export class PackStore {
     return this.index.keys();
   }
 
-  /** How many chunks and payload bytes the packs hold. */
-  get usage(): { chunks: number; bytes: number } {
-    let bytes = 0;
-    for (const l of this.index.values()) bytes += l.size;
-    return { chunks: this.index.size, bytes };
-  }
-
   /**
    * Stores chunk `id`; resolves once it is durable, with the seconds its batch's fdatasync took.
    * The caller has checked that `data` hashes to `id`.
