@@ -461,21 +461,21 @@ export class ChunkStore {
 
   /** Moves a rotten chunk out of service into `quarantine/` for inspection. */
   async quarantine(id: string): Promise<void> {
+    const kept = path.join(this.root, 'quarantine', `${id}.${Date.now()}`);
     if (this.packs.has(id)) {
       // The rotten bytes are kept for inspection; the pack forgets the chunk.
       const { data } = await this.packs.read(id);
-      await fs.writeFile(path.join(this.root, 'quarantine', `${id}.${Date.now()}`), data).catch(() => {});
+      await fs.writeFile(kept, data).catch(() => {});
       this.packs.delete(id);
-      this.untrack(id);
-      return;
-    }
-    const file = this.chunkPath(id);
-    try {
-      await realDir(path.dirname(file), false);
-      await fs.rename(file, path.join(this.root, 'quarantine', `${id}.${Date.now()}`));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toDfsError(err);
+    } else {
+      const file = this.chunkPath(id);
+      try {
+        await realDir(path.dirname(file), false);
+        await fs.rename(file, kept);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toDfsError(err);
+      }
     }
     this.untrack(id);
     this.io.corrupt++;

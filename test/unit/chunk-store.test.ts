@@ -72,6 +72,21 @@ describe('chunk store', () => {
     await store.quarantine(sha(data));
     expect(store.has(sha(data))).to.equal(false);
     expect(await fs.readdir(path.join(dir, 'quarantine'))).to.have.length(1);
+    expect(store.io.corrupt).to.equal(1);
+  });
+
+  it('detects rot in a packed chunk, quarantines and counts it', async () => {
+    const data = Buffer.from('small and packed, will rot');
+    await store.putSmall(sha(data), data);
+    const pack = path.join(dir, 'packs', '00000001.pack');
+    const bytes = await fs.readFile(pack);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+    await fs.writeFile(pack, bytes);
+    expect(await store.verify(sha(data))).to.equal(false);
+    await store.quarantine(sha(data));
+    expect(store.has(sha(data))).to.equal(false);
+    expect(await fs.readdir(path.join(dir, 'quarantine'))).to.have.length(1);
+    expect(store.io.corrupt).to.equal(1);
   });
 
   it('never lets a bad id reach the file system', () => {
