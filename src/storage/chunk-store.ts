@@ -111,14 +111,13 @@ export class ChunkStore {
   }
 
   /**
-   * Stores a small chunk whose whole body is at hand: checked against its name before anything
-   * is written, then appended to a pack; resolves once it is durable (one fsync per batch of
-   * concurrent writes).
+   * Stores a small chunk whose whole body is at hand, appended to a pack; resolves once it is
+   * durable (one fsync per batch of concurrent writes). The caller has checked that `data`
+   * hashes to `id` (the node's PUT handler does, before it forwards the body): it is not hashed
+   * again here.
    */
   async putSmall(id: string, data: Buffer): Promise<void> {
     assertChunkId(id);
-    const actual = createHash('sha256').update(data).digest('hex');
-    if (actual !== id) throw new DfsError('checksum_mismatch', `chunk body hashes to ${actual}, not ${id}`);
     try {
       // The batch's fsync is this write's fsync: the time it waited for durability is what counts.
       this.noteWrite(data.length, await this.packs.put(id, data));
