@@ -64,6 +64,9 @@ export class ChunkStore {
   private readonly written = new Map<string, number>();
   private writes = 0;
   private usedBytes = 0;
+  /** The inventory walk running, and the one queued behind it (see `rescan`). */
+  private rescanning: Promise<string[]> | undefined;
+  private rescanNext: Promise<string[]> | undefined;
   // The last statfs answer, reused for `usage(maxAge)` within its age.
   private disk: { at: number; capacity: number; free: number } | undefined;
   /** Called with a chunk the store listed but whose file is gone from the disk. */
@@ -162,9 +165,30 @@ export class ChunkStore {
 
   /**
    * Reads the inventory from the disk again, forgetting chunks whose files are gone (deleted
-   * behind the node's back), and returns every chunk id held.
+   * behind the node's back), and returns every chunk id held. One walk at a time however many
+   * masters ask: a caller joins a walk that starts after it asked (so its answer does not
+   * predate its question), the one queued behind the running walk when there is one.
    */
-  async rescan(): Promise<string[]> {
+  rescan(): Promise<string[]> {
+    if (!this.rescanning) return this.startRescan();
+    this.rescanNext ??= this.rescanning
+      .catch(() => {})
+      .then(() => {
+        this.rescanNext = undefined;
+        return this.startRescan();
+      });
+    return this.rescanNext;
+  }
+
+  private startRescan(): Promise<string[]> {
+    const walk: Promise<string[]> = this.walk().finally(() => {
+      if (this.rescanning === walk) this.rescanning = undefined;
+    });
+    this.rescanning = walk;
+    return walk;
+  }
+
+  private async walk(): Promise<string[]> {
     const before = new Set(this.sizes.keys());
     const started = this.writes;
     const found = await this.scan();

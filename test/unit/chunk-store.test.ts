@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -142,6 +143,27 @@ describe('chunk store', () => {
       await fs.rm(store.chunkPath(id));
       expect(await store.rescan()).to.deep.equal([keep]);
       expect(store.has(id)).to.equal(false);
+    });
+
+    it('is gone from every rescan asked after its removal, concurrent asks sharing one walk', async () => {
+      const keep = await put('here all along');
+      const id = await put('removed between two asks');
+      const spied = store as unknown as { scan: () => Promise<Set<string>> };
+      const scan = spied.scan.bind(store);
+      let walks = 0;
+      spied.scan = () => {
+        walks++;
+        return scan();
+      };
+      const first = store.rescan();
+      rmSync(store.chunkPath(id));
+      const later = [store.rescan(), store.rescan(), store.rescan()];
+      await first;
+      for (const ids of await Promise.all(later)) expect(ids).to.deep.equal([keep]);
+      // The running walk, then one walk for every later ask.
+      expect(walks).to.equal(2);
+      expect(await store.rescan()).to.deep.equal([keep]);
+      expect(walks).to.equal(3);
     });
   });
 });
