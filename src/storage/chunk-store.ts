@@ -9,6 +9,7 @@ import { DfsError, toDfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
 import type { NodeIo } from '../protocol/types.js';
 import { PackStore } from './pack-store.js';
+import { writeAll } from './write-all.js';
 
 // Writes are gathered into runs of this size before they reach the disk.
 const WRITE_RUN = 1024 * 1024;
@@ -305,21 +306,12 @@ export class ChunkStore {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let closed = false;
-    // writev may write less than asked (a disk filling up, a file-size limit): write the rest
-    // until done, so the real error (ENOSPC, EFBIG) surfaces instead of a short file.
     const flush = async () => {
       if (pendingBytes === 0) return;
-      let run = pending;
-      let left = pendingBytes;
+      const run = pending;
       pending = [];
       pendingBytes = 0;
-      while (left > 0) {
-        const { bytesWritten } = await handle.writev(run);
-        if (bytesWritten === 0)
-          throw new DfsError('unavailable', 'disk full: the chunk could not be written');
-        left -= bytesWritten;
-        run = skip(run, bytesWritten);
-      }
+      await writeAll(handle, run, undefined, 'a chunk write');
     };
     const close = async () => {
       if (closed) return;
@@ -558,17 +550,4 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-/** The buffers left after dropping the first `n` bytes of `run`. */
-function skip(run: Buffer[], n: number): Buffer[] {
-  let rest = n;
-  let i = 0;
-  while (i < run.length && rest >= (run[i] as Buffer).length) {
-    rest -= (run[i] as Buffer).length;
-    i++;
-  }
-  const left = run.slice(i);
-  if (rest > 0 && left[0]) left[0] = left[0].subarray(rest);
-  return left;
 }

@@ -18,6 +18,7 @@ import {
   scanPack,
   TOMBSTONE,
 } from './pack-format.js';
+import { writeAll } from './write-all.js';
 
 /** Where a packed chunk lives. */
 interface Location {
@@ -208,7 +209,7 @@ export class PackStore {
           placed.push(item.data && { pack: pack.seq, offset: at + HEADER_SIZE, size });
           at += HEADER_SIZE + size;
         }
-        await writeAll(pack.handle, buffers, pack.size);
+        await writeAll(pack.handle, buffers, pack.size, 'a pack write');
         const syncing = performance.now();
         await pack.handle.datasync();
         const synced = (performance.now() - syncing) / 1000;
@@ -360,21 +361,4 @@ export class PackStore {
 // Positioned reads of a pack, for scanPack.
 function readAt(pack: Pack): ReadAt {
   return async (buffer, position) => (await pack.handle.read(buffer, 0, buffer.length, position)).bytesRead;
-}
-
-// writev may write less than asked (a disk filling up): write the rest, so the real error shows.
-async function writeAll(handle: fs.FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let run = buffers;
-  let at = position;
-  while (run.length > 0) {
-    const { bytesWritten } = await handle.writev(run, at);
-    if (bytesWritten === 0) throw new DfsError('unavailable', 'disk full: a pack write came up short');
-    at += bytesWritten;
-    let skip = bytesWritten;
-    while (run.length > 0 && skip >= (run[0] as Buffer).length) {
-      skip -= (run[0] as Buffer).length;
-      run = run.slice(1);
-    }
-    if (skip > 0 && run[0]) run = [run[0].subarray(skip), ...run.slice(1)];
-  }
 }

@@ -7,6 +7,7 @@ import { Scrubber } from '../../src/node/scrubber.js';
 import { NodeState } from '../../src/node/state.js';
 import { DfsError } from '../../src/protocol/errors.js';
 import { ChunkStore } from '../../src/storage/chunk-store.js';
+import { writeAll } from '../../src/storage/write-all.js';
 import { sha256 as sha, tempDir } from '../helpers/cluster.js';
 
 describe('chunk store', () => {
@@ -165,5 +166,33 @@ describe('chunk store', () => {
       expect(await store.rescan()).to.deep.equal([keep]);
       expect(walks).to.equal(3);
     });
+  });
+
+  it('writes the rest of a short write, and fails one that makes no progress', async () => {
+    // A file that takes at most 3 bytes per call, then none once it holds `room` bytes.
+    const fake = (room: number) => {
+      const file = Buffer.alloc(64);
+      let end = 0;
+      const handle = {
+        async writev(buffers: Buffer[], position?: number) {
+          const at = position ?? end;
+          const bytes = Buffer.concat(buffers).subarray(0, Math.min(3, room - at));
+          bytes.copy(file, at);
+          end = Math.max(end, at + bytes.length);
+          return { bytesWritten: bytes.length, buffers };
+        },
+      };
+      return { handle: handle as unknown as fs.FileHandle, written: () => file.subarray(0, end).toString() };
+    };
+    const parts = ['hello', '', ' short', ' writes'].map((t) => Buffer.from(t));
+    const appended = fake(64);
+    await writeAll(appended.handle, parts, undefined, 'a test write');
+    expect(appended.written()).to.equal('hello short writes');
+    const placed = fake(64);
+    await writeAll(placed.handle, parts, 4, 'a test write');
+    expect(placed.written().slice(4)).to.equal('hello short writes');
+    const err = await writeAll(fake(10).handle, parts, 0, 'a test write').catch((e) => e);
+    expect((err as DfsError).code).to.equal('unavailable');
+    expect((err as DfsError).message).to.match(/a test write came up short/);
   });
 });
