@@ -8,8 +8,8 @@ import path from 'node:path';
 import { DfsError, toDfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
 import type { NodeIo } from '../protocol/types.js';
+import { syncDir, writeAll } from './disk-io.js';
 import { PackStore } from './pack-store.js';
-import { writeAll } from './write-all.js';
 
 // Writes are gathered into runs of this size before they reach the disk.
 const WRITE_RUN = 1024 * 1024;
@@ -540,14 +540,5 @@ async function realDir(dir: string, create = true): Promise<void> {
   }
   if (!stat.isDirectory()) {
     throw Object.assign(new Error(`${dir} is not a real folder`), { code: 'ENOTDIR' });
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

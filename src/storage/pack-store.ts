@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DfsError, toDfsError } from '../protocol/errors.js';
+import { syncDir, writeAll } from './disk-io.js';
 import {
   CHUNK_RECORD,
   encodeHeader,
@@ -18,7 +19,6 @@ import {
   scanPack,
   TOMBSTONE,
 } from './pack-format.js';
-import { writeAll } from './write-all.js';
 
 /** Where a packed chunk lives. */
 interface Location {
@@ -97,12 +97,22 @@ export class PackStore {
     // O_NOFOLLOW: a symlink planted in the data folder is never followed out of it.
     const flags =
       constants.O_RDWR | constants.O_NOFOLLOW | (create ? constants.O_CREAT | constants.O_EXCL : 0);
-    const handle = await fs.open(path.join(this.dir, packName(seq)), flags, 0o644);
+    const file = path.join(this.dir, packName(seq));
+    const handle = await fs.open(file, flags, 0o644);
     const stat = await handle.stat();
     if (!stat.isFile()) {
       await handle.close();
       throw new DfsError('internal', `${packName(seq)} is not a regular file`);
     }
+    // A new pack's name is made durable before anything is written to it: a batch's fdatasync
+    // covers only the file's data (and compaction removes an old pack once its copies are durable).
+    // On failure the empty file goes, so the next write can create it again.
+    if (create)
+      await syncDir(this.dir).catch(async (err) => {
+        await handle.close();
+        await fs.rm(file, { force: true }).catch(() => {});
+        throw err;
+      });
     const pack = { seq, handle, size: stat.size, live: 0 };
     this.packs.set(seq, pack);
     return pack;

@@ -7,7 +7,7 @@ import { Scrubber } from '../../src/node/scrubber.js';
 import { NodeState } from '../../src/node/state.js';
 import { DfsError } from '../../src/protocol/errors.js';
 import { ChunkStore } from '../../src/storage/chunk-store.js';
-import { writeAll } from '../../src/storage/write-all.js';
+import { writeAll } from '../../src/storage/disk-io.js';
 import { sha256 as sha, tempDir } from '../helpers/cluster.js';
 
 describe('chunk store', () => {

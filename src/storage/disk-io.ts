@@ -1,7 +1,8 @@
-// writev may write less than asked (a disk filling up, a file-size limit): the rest is written
-// until done, so the real error (ENOSPC, EFBIG) surfaces instead of a short file.
+// Durable writes shared by chunk files and packs. writev may write less than asked (a disk
+// filling up, a file-size limit): the rest is written until done, so the real error (ENOSPC,
+// EFBIG) surfaces instead of a short file.
 
-import type fs from 'node:fs/promises';
+import fs from 'node:fs/promises';
 import { DfsError } from '../protocol/errors.js';
 
 /**
@@ -21,6 +22,16 @@ export async function writeAll(
     if (bytesWritten === 0) throw new DfsError('unavailable', `disk full: ${what} came up short`);
     if (at !== undefined) at += bytesWritten;
     run = skip(run, bytesWritten);
+  }
+}
+
+/** Makes the entries of folder `dir` durable (a file created or renamed in it). */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
