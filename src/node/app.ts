@@ -123,7 +123,8 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
   });
 
   // A small chunk: read whole (it is small), checked against its name before anything is
-  // written, then appended to a pack here while it is sent down the pipeline.
+  // written or forwarded (the only check: store.putSmall trusts it), then appended to a pack
+  // here while it is sent down the pipeline.
   async function putSmall(
     id: string,
     length: number,

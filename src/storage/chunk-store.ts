@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DfsError, toDfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
 import type { NodeIo } from '../protocol/types.js';
+import { syncDir, writeAll } from './disk-io.js';
 import { PackStore } from './pack-store.js';
 
 // Writes are gathered into runs of this size before they reach the disk.
@@ -64,6 +65,9 @@ export class ChunkStore {
   private readonly written = new Map<string, number>();
   private writes = 0;
   private usedBytes = 0;
+  /** The inventory walk running, and the one queued behind it (see `rescan`). */
+  private rescanning: Promise<string[]> | undefined;
+  private rescanNext: Promise<string[]> | undefined;
   // The last statfs answer, reused for `usage(maxAge)` within its age.
   private disk: { at: number; capacity: number; free: number } | undefined;
   /** Called with a chunk the store listed but whose file is gone from the disk. */
@@ -111,14 +115,13 @@ export class ChunkStore {
   }
 
   /**
-   * Stores a small chunk whose whole body is at hand: checked against its name before anything
-   * is written, then appended to a pack; resolves once it is durable (one fsync per batch of
-   * concurrent writes).
+   * Stores a small chunk whose whole body is at hand, appended to a pack; resolves once it is
+   * durable (one fsync per batch of concurrent writes). The caller has checked that `data`
+   * hashes to `id` (the node's PUT handler does, before it forwards the body): it is not hashed
+   * again here.
    */
   async putSmall(id: string, data: Buffer): Promise<void> {
     assertChunkId(id);
-    const actual = createHash('sha256').update(data).digest('hex');
-    if (actual !== id) throw new DfsError('checksum_mismatch', `chunk body hashes to ${actual}, not ${id}`);
     try {
       // The batch's fsync is this write's fsync: the time it waited for durability is what counts.
       this.noteWrite(data.length, await this.packs.put(id, data));
@@ -163,9 +166,30 @@ export class ChunkStore {
 
   /**
    * Reads the inventory from the disk again, forgetting chunks whose files are gone (deleted
-   * behind the node's back), and returns every chunk id held.
+   * behind the node's back), and returns every chunk id held. One walk at a time however many
+   * masters ask: a caller joins a walk that starts after it asked (so its answer does not
+   * predate its question), the one queued behind the running walk when there is one.
    */
-  async rescan(): Promise<string[]> {
+  rescan(): Promise<string[]> {
+    if (!this.rescanning) return this.startRescan();
+    this.rescanNext ??= this.rescanning
+      .catch(() => {})
+      .then(() => {
+        this.rescanNext = undefined;
+        return this.startRescan();
+      });
+    return this.rescanNext;
+  }
+
+  private startRescan(): Promise<string[]> {
+    const walk: Promise<string[]> = this.walk().finally(() => {
+      if (this.rescanning === walk) this.rescanning = undefined;
+    });
+    this.rescanning = walk;
+    return walk;
+  }
+
+  private async walk(): Promise<string[]> {
     const before = new Set(this.sizes.keys());
     const started = this.writes;
     const found = await this.scan();
@@ -282,21 +306,12 @@ export class ChunkStore {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let closed = false;
-    // writev may write less than asked (a disk filling up, a file-size limit): write the rest
-    // until done, so the real error (ENOSPC, EFBIG) surfaces instead of a short file.
     const flush = async () => {
       if (pendingBytes === 0) return;
-      let run = pending;
-      let left = pendingBytes;
+      const run = pending;
       pending = [];
       pendingBytes = 0;
-      while (left > 0) {
-        const { bytesWritten } = await handle.writev(run);
-        if (bytesWritten === 0)
-          throw new DfsError('unavailable', 'disk full: the chunk could not be written');
-        left -= bytesWritten;
-        run = skip(run, bytesWritten);
-      }
+      await writeAll(handle, run, undefined, 'a chunk write');
     };
     const close = async () => {
       if (closed) return;
@@ -461,21 +476,21 @@ export class ChunkStore {
 
   /** Moves a rotten chunk out of service into `quarantine/` for inspection. */
   async quarantine(id: string): Promise<void> {
+    const kept = path.join(this.root, 'quarantine', `${id}.${Date.now()}`);
     if (this.packs.has(id)) {
       // The rotten bytes are kept for inspection; the pack forgets the chunk.
       const { data } = await this.packs.read(id);
-      await fs.writeFile(path.join(this.root, 'quarantine', `${id}.${Date.now()}`), data).catch(() => {});
+      await fs.writeFile(kept, data).catch(() => {});
       this.packs.delete(id);
-      this.untrack(id);
-      return;
-    }
-    const file = this.chunkPath(id);
-    try {
-      await realDir(path.dirname(file), false);
-      await fs.rename(file, path.join(this.root, 'quarantine', `${id}.${Date.now()}`));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toDfsError(err);
+    } else {
+      const file = this.chunkPath(id);
+      try {
+        await realDir(path.dirname(file), false);
+        await fs.rename(file, kept);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toDfsError(err);
+      }
     }
     this.untrack(id);
     this.io.corrupt++;
@@ -526,26 +541,4 @@ async function realDir(dir: string, create = true): Promise<void> {
   if (!stat.isDirectory()) {
     throw Object.assign(new Error(`${dir} is not a real folder`), { code: 'ENOTDIR' });
   }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The buffers left after dropping the first `n` bytes of `run`. */
-function skip(run: Buffer[], n: number): Buffer[] {
-  let rest = n;
-  let i = 0;
-  while (i < run.length && rest >= (run[i] as Buffer).length) {
-    rest -= (run[i] as Buffer).length;
-    i++;
-  }
-  const left = run.slice(i);
-  if (rest > 0 && left[0]) left[0] = left[0].subarray(rest);
-  return left;
 }

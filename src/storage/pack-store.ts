@@ -1,17 +1,21 @@
 // Small chunks in pack files (pack-format.ts): appends from concurrent writers are gathered and
 // made durable together — one write and one fdatasync for the whole batch (group commit) — and
 // reads are positioned reads on an open file. Deletes append tombstones; packs that are mostly
-// dead are compacted into the current pack and removed.
+// dead are compacted into the current pack (their live chunks, and their tombstones while an
+// older pack may still hold a record they cancel) and removed.
 
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DfsError, toDfsError } from '../protocol/errors.js';
+import { syncDir, writeAll } from './disk-io.js';
 import {
   CHUNK_RECORD,
   encodeHeader,
   HEADER_SIZE,
   payloadMatches,
+  type ReadAt,
+  type ScannedRecord,
   scanPack,
   TOMBSTONE,
 } from './pack-format.js';
@@ -38,12 +42,20 @@ interface Pack {
 interface Pending {
   id: string;
   data: Buffer | undefined;
+  /**
+   * A tombstone carried forward by compaction: dropped, not written, when the chunk is stored
+   * again by then (in the index, or put earlier in the same batch), as it would delete that copy.
+   */
+  carried?: boolean;
   /** Called with the seconds the batch's fdatasync took, or with the error. */
   done: (err: unknown, synced: number) => void;
 }
 
 const NAME = /^(\d{8})\.pack$/;
 const packName = (seq: number) => `${String(seq).padStart(8, '0')}.pack`;
+// Compaction queues a pack's records in groups of about this many bytes and waits for each group
+// together, so one group commit (one fdatasync) covers many of them.
+const COMPACT_GROUP = 4 * 1024 * 1024;
 
 /** Options of a pack store. */
 export interface PackOptions {
@@ -85,12 +97,22 @@ export class PackStore {
     // O_NOFOLLOW: a symlink planted in the data folder is never followed out of it.
     const flags =
       constants.O_RDWR | constants.O_NOFOLLOW | (create ? constants.O_CREAT | constants.O_EXCL : 0);
-    const handle = await fs.open(path.join(this.dir, packName(seq)), flags, 0o644);
+    const file = path.join(this.dir, packName(seq));
+    const handle = await fs.open(file, flags, 0o644);
     const stat = await handle.stat();
     if (!stat.isFile()) {
       await handle.close();
       throw new DfsError('internal', `${packName(seq)} is not a regular file`);
     }
+    // A new pack's name is made durable before anything is written to it: a batch's fdatasync
+    // covers only the file's data (and compaction removes an old pack once its copies are durable).
+    // On failure the empty file goes, so the next write can create it again.
+    if (create)
+      await syncDir(this.dir).catch(async (err) => {
+        await handle.close();
+        await fs.rm(file, { force: true }).catch(() => {});
+        throw err;
+      });
     const pack = { seq, handle, size: stat.size, live: 0 };
     this.packs.set(seq, pack);
     return pack;
@@ -99,11 +121,7 @@ export class PackStore {
   // Reads one pack into the index; the newest is verified record by record and its torn tail cut.
   private async load(seq: number, newest: boolean): Promise<void> {
     const pack = await this.openPack(seq, false);
-    const { records, end } = await scanPack(
-      async (buffer, position) => (await pack.handle.read(buffer, 0, buffer.length, position)).bytesRead,
-      pack.size,
-      newest,
-    );
+    const { records, end } = await scanPack(readAt(pack), pack.size, newest);
     for (const r of records) {
       const old = this.index.get(r.id);
       if (old) this.dead(old);
@@ -140,13 +158,6 @@ export class PackStore {
     return this.index.keys();
   }
 
-  /** How many chunks and payload bytes the packs hold. */
-  get usage(): { chunks: number; bytes: number } {
-    let bytes = 0;
-    for (const l of this.index.values()) bytes += l.size;
-    return { chunks: this.index.size, bytes };
-  }
-
   /**
    * Stores chunk `id`; resolves once it is durable, with the seconds its batch's fdatasync took.
    * The caller has checked that `data` hashes to `id`.
@@ -165,10 +176,11 @@ export class PackStore {
     return true;
   }
 
-  private enqueue(id: string, data: Buffer | undefined): Promise<number> {
+  private enqueue(id: string, data: Buffer | undefined, carried = false): Promise<number> {
     if (this.closed) return Promise.reject(new DfsError('unavailable', 'the chunk store is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id, data, done: (err, synced) => (err ? reject(err) : resolve(synced)) });
+      const done = (err: unknown, synced: number) => (err ? reject(err) : resolve(synced));
+      this.queue.push({ id, data, carried, done });
       if (!this.running) {
         this.running = true;
         this.flushing = this.flush();
@@ -184,8 +196,17 @@ export class PackStore {
         this.running = false;
         return;
       }
-      const batch = this.queue;
+      // Earlier batches are in the index by now: a carried tombstone whose chunk is stored again
+      // (there, or earlier in this batch) is dropped, as it would delete that copy on the next open.
+      const batch: Pending[] = [];
+      const stored = new Set<string>();
+      for (const item of this.queue) {
+        if (item.carried && (this.index.has(item.id) || stored.has(item.id))) item.done(undefined, 0);
+        else batch.push(item);
+        if (item.data) stored.add(item.id);
+      }
       this.queue = [];
+      if (batch.length === 0) continue;
       try {
         const pack = await this.writable();
         const buffers: Buffer[] = [];
@@ -198,7 +219,7 @@ export class PackStore {
           placed.push(item.data && { pack: pack.seq, offset: at + HEADER_SIZE, size });
           at += HEADER_SIZE + size;
         }
-        await writeAll(pack.handle, buffers, pack.size);
+        await writeAll(pack.handle, buffers, pack.size, 'a pack write');
         const syncing = performance.now();
         await pack.handle.datasync();
         const synced = (performance.now() - syncing) / 1000;
@@ -286,7 +307,9 @@ export class PackStore {
 
   /**
    * Rewrites the live chunks of packs that are mostly dead into the current pack and removes
-   * them; returns the packs removed. A chunk deleted meanwhile is not brought back.
+   * them; returns the packs removed. A chunk deleted meanwhile is not brought back: a removed
+   * pack's tombstones are carried into the current pack while an older pack may still hold a
+   * record they cancel (else the next open would bring that record back).
    */
   async compact(deadRatio = 0.5): Promise<number> {
     if (this.compacting) return 0;
@@ -295,13 +318,36 @@ export class PackStore {
     try {
       for (const pack of [...this.packs.values()]) {
         if (pack === this.active || pack.size === 0 || pack.live / pack.size > 1 - deadRatio) continue;
-        for (const [id, l] of [...this.index]) {
-          if (l.pack !== pack.seq) continue;
-          const { data } = await this.read(id);
-          // Still here and still in this pack: copy it; a delete in between wins.
-          if (this.index.get(id)?.pack === pack.seq) await this.enqueue(id, data);
+        const { records, end } = await scanPack(readAt(pack), pack.size, false);
+        // A pack that does not read back whole is left alone: what it holds is not known for sure.
+        if (end !== pack.size) continue;
+        const older = [...this.packs.keys()].some((seq) => seq < pack.seq);
+        const live = (r: ScannedRecord) => {
+          const l = this.index.get(r.id);
+          return l?.pack === pack.seq && l.offset === r.offset;
+        };
+        // Queued in groups, each made durable before the next is read: one fdatasync for many.
+        let group: Promise<number>[] = [];
+        let bytes = 0;
+        for (const r of records) {
+          if (r.type === TOMBSTONE) {
+            if (older) group.push(this.enqueue(r.id, undefined, true));
+            bytes += HEADER_SIZE;
+          } else if (live(r)) {
+            const { data } = await this.read(r.id);
+            // Still here and still in this pack: copy it; a delete in between wins.
+            if (live(r)) group.push(this.enqueue(r.id, data));
+            bytes += HEADER_SIZE + data.length;
+          }
+          if (bytes >= COMPACT_GROUP) {
+            await Promise.all(group);
+            group = [];
+            bytes = 0;
+          }
         }
-        if ([...this.index.values()].some((l) => l.pack === pack.seq)) continue;
+        // Everything copied is durable before the pack goes.
+        await Promise.all(group);
+        if (records.some(live)) continue;
         this.packs.delete(pack.seq);
         await pack.handle.close();
         await fs.rm(path.join(this.dir, packName(pack.seq)));
@@ -322,19 +368,7 @@ export class PackStore {
   }
 }
 
-// writev may write less than asked (a disk filling up): write the rest, so the real error shows.
-async function writeAll(handle: fs.FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let run = buffers;
-  let at = position;
-  while (run.length > 0) {
-    const { bytesWritten } = await handle.writev(run, at);
-    if (bytesWritten === 0) throw new DfsError('unavailable', 'disk full: a pack write came up short');
-    at += bytesWritten;
-    let skip = bytesWritten;
-    while (run.length > 0 && skip >= (run[0] as Buffer).length) {
-      skip -= (run[0] as Buffer).length;
-      run = run.slice(1);
-    }
-    if (skip > 0 && run[0]) run = [run[0].subarray(skip), ...run.slice(1)];
-  }
+// Positioned reads of a pack, for scanPack.
+function readAt(pack: Pack): ReadAt {
+  return async (buffer, position) => (await pack.handle.read(buffer, 0, buffer.length, position)).bytesRead;
 }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -6,6 +7,7 @@ import { Scrubber } from '../../src/node/scrubber.js';
 import { NodeState } from '../../src/node/state.js';
 import { DfsError } from '../../src/protocol/errors.js';
 import { ChunkStore } from '../../src/storage/chunk-store.js';
+import { writeAll } from '../../src/storage/disk-io.js';
 import { sha256 as sha, tempDir } from '../helpers/cluster.js';
 
 describe('chunk store', () => {
@@ -72,6 +74,21 @@ describe('chunk store', () => {
     await store.quarantine(sha(data));
     expect(store.has(sha(data))).to.equal(false);
     expect(await fs.readdir(path.join(dir, 'quarantine'))).to.have.length(1);
+    expect(store.io.corrupt).to.equal(1);
+  });
+
+  it('detects rot in a packed chunk, quarantines and counts it', async () => {
+    const data = Buffer.from('small and packed, will rot');
+    await store.putSmall(sha(data), data);
+    const pack = path.join(dir, 'packs', '00000001.pack');
+    const bytes = await fs.readFile(pack);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+    await fs.writeFile(pack, bytes);
+    expect(await store.verify(sha(data))).to.equal(false);
+    await store.quarantine(sha(data));
+    expect(store.has(sha(data))).to.equal(false);
+    expect(await fs.readdir(path.join(dir, 'quarantine'))).to.have.length(1);
+    expect(store.io.corrupt).to.equal(1);
   });
 
   it('never lets a bad id reach the file system', () => {
@@ -128,5 +145,54 @@ describe('chunk store', () => {
       expect(await store.rescan()).to.deep.equal([keep]);
       expect(store.has(id)).to.equal(false);
     });
+
+    it('is gone from every rescan asked after its removal, concurrent asks sharing one walk', async () => {
+      const keep = await put('here all along');
+      const id = await put('removed between two asks');
+      const spied = store as unknown as { scan: () => Promise<Set<string>> };
+      const scan = spied.scan.bind(store);
+      let walks = 0;
+      spied.scan = () => {
+        walks++;
+        return scan();
+      };
+      const first = store.rescan();
+      rmSync(store.chunkPath(id));
+      const later = [store.rescan(), store.rescan(), store.rescan()];
+      await first;
+      for (const ids of await Promise.all(later)) expect(ids).to.deep.equal([keep]);
+      // The running walk, then one walk for every later ask.
+      expect(walks).to.equal(2);
+      expect(await store.rescan()).to.deep.equal([keep]);
+      expect(walks).to.equal(3);
+    });
+  });
+
+  it('writes the rest of a short write, and fails one that makes no progress', async () => {
+    // A file that takes at most 3 bytes per call, then none once it holds `room` bytes.
+    const fake = (room: number) => {
+      const file = Buffer.alloc(64);
+      let end = 0;
+      const handle = {
+        async writev(buffers: Buffer[], position?: number) {
+          const at = position ?? end;
+          const bytes = Buffer.concat(buffers).subarray(0, Math.min(3, room - at));
+          bytes.copy(file, at);
+          end = Math.max(end, at + bytes.length);
+          return { bytesWritten: bytes.length, buffers };
+        },
+      };
+      return { handle: handle as unknown as fs.FileHandle, written: () => file.subarray(0, end).toString() };
+    };
+    const parts = ['hello', '', ' short', ' writes'].map((t) => Buffer.from(t));
+    const appended = fake(64);
+    await writeAll(appended.handle, parts, undefined, 'a test write');
+    expect(appended.written()).to.equal('hello short writes');
+    const placed = fake(64);
+    await writeAll(placed.handle, parts, 4, 'a test write');
+    expect(placed.written().slice(4)).to.equal('hello short writes');
+    const err = await writeAll(fake(10).handle, parts, 0, 'a test write').catch((e) => e);
+    expect((err as DfsError).code).to.equal('unavailable');
+    expect((err as DfsError).message).to.match(/a test write came up short/);
   });
 });

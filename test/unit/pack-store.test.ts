@@ -103,6 +103,47 @@ describe('pack store', () => {
     await again.close();
   });
 
+  it('keeps a chunk deleted after compaction removes the pack holding its tombstone', async () => {
+    const options = { maxPackSize: 16 * 1024 };
+    const store = await PackStore.open(dir, options);
+    // Pack 1: A and two live chunks, so it stays mostly live after A is deleted.
+    const [a, b, c] = [chunk(4000), chunk(7000), chunk(7000)];
+    for (const x of [a, b, c]) await store.put(x.id, x.data);
+    // Pack 2: A's tombstone and D, which then dies (its tombstone goes to pack 3): pack 2 is all dead.
+    const [d, e] = [chunk(20000), chunk(1000)];
+    store.delete(a.id);
+    await store.put(d.id, d.data);
+    store.delete(d.id);
+    await store.put(e.id, e.data);
+    expect((await fs.readdir(dir)).sort()).to.deep.equal(['00000001.pack', '00000002.pack', '00000003.pack']);
+    expect(await store.compact()).to.equal(1);
+    expect((await fs.readdir(dir)).sort()).to.deep.equal(['00000001.pack', '00000003.pack']);
+    await store.close();
+    const again = await PackStore.open(dir, options);
+    expect(again.has(a.id)).to.equal(false);
+    expect(again.has(d.id)).to.equal(false);
+    expect(new Set(again.ids())).to.deep.equal(new Set([b.id, c.id, e.id]));
+    await again.close();
+  });
+
+  it('carries no tombstone forward over a chunk stored again since', async () => {
+    const options = { maxPackSize: 16 * 1024 };
+    const store = await PackStore.open(dir, options);
+    const [a, b, c, d] = [chunk(4000), chunk(7000), chunk(7000), chunk(20000)];
+    for (const x of [a, b, c]) await store.put(x.id, x.data);
+    store.delete(a.id);
+    await store.put(d.id, d.data);
+    store.delete(d.id);
+    // A is stored again (in pack 3) before pack 2, with A's tombstone, is compacted.
+    await store.put(a.id, a.data);
+    expect(await store.compact()).to.equal(1);
+    expect((await store.read(a.id)).data.equals(a.data)).to.equal(true);
+    await store.close();
+    const again = await PackStore.open(dir, options);
+    expect(new Set(again.ids())).to.deep.equal(new Set([a.id, b.id, c.id]));
+    await again.close();
+  });
+
   it('drops the chunks of a pack file removed behind its back', async () => {
     const store = await PackStore.open(dir, { maxPackSize: 4 * 1024 });
     const [a, b] = [chunk(6000), chunk(6000)];
