@@ -322,6 +322,18 @@ export async function goodCopies(nodes: Daemon[], id: string): Promise<Daemon[]>
   return good;
 }
 
+/** How many good copies of each chunk the nodes' disks hold. */
+export async function copyCounts(nodes: Daemon[], ids: string[]): Promise<number[]> {
+  return Promise.all(ids.map(async (id) => (await goodCopies(nodes, id)).length));
+}
+
+/** The ids of `data`'s chunks of `chunkSize` bytes (a ProcCluster's default: 64 KiB). */
+export function chunkIdsOf(data: Buffer, chunkSize = 64 * 1024): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i < data.length; i += chunkSize) ids.push(sha256(data.subarray(i, i + chunkSize)));
+  return ids;
+}
+
 /** Overwrites a few bytes of a node's copy of chunk `id` in place (same size, wrong hash). */
 export async function corrupt(node: Daemon, id: string, at = 100): Promise<void> {
   await corruptOnDisk(node.data, id, at);

@@ -7,7 +7,8 @@ import { DfsError } from '../../src/protocol/errors.js';
 import { collect, pieces, randomData, sha256 } from '../helpers/cluster.js';
 import {
   ProcCluster as Cluster,
-  goodCopies,
+  chunkIdsOf,
+  copyCounts,
   type ProcCluster,
   report,
   seconds,
@@ -16,21 +17,11 @@ import { waitFor } from '../helpers/wait.js';
 
 const CHUNK = 64 * 1024;
 
-/** The ids of the 64 KiB chunks of `data`. */
-function chunkIds(data: Buffer): string[] {
-  const ids: string[] = [];
-  for (let i = 0; i < data.length; i += CHUNK) ids.push(sha256(data.subarray(i, i + CHUNK)));
-  return ids;
-}
-
 describe('faults: orphan collection', function () {
   this.timeout(60_000);
   let cluster: ProcCluster;
 
-  /** How many copies of each chunk the nodes' disks hold. */
-  async function copies(ids: string[]): Promise<number[]> {
-    return Promise.all(ids.map(async (id) => (await goodCopies(cluster.nodes, id)).length));
-  }
+  const copies = (ids: string[]) => copyCounts(cluster.nodes, ids);
 
   before(async () => {
     // An upload idle for 10 s is abandoned (its write tokens expired); garbage waits 1.5 s.
@@ -52,7 +43,7 @@ describe('faults: orphan collection', function () {
     await cluster.sdk.upload(pieces(doomed), '/gc/doomed.bin');
     await cluster.sdk.upload(pieces(v1), '/gc/replaced.bin');
     await cluster.sdk.upload(pieces(v2), '/gc/replaced.bin');
-    const garbage = [...chunkIds(doomed), ...chunkIds(v1)];
+    const garbage = [...chunkIdsOf(doomed), ...chunkIdsOf(v1)];
     expect(await copies(garbage)).to.deep.equal(garbage.map(() => 2));
     await cluster.sdk.remove('/gc/doomed.bin');
     const deleted = Date.now();
@@ -61,7 +52,7 @@ describe('faults: orphan collection', function () {
       'the garbage to leave the disks',
     );
     report('garbage left the disks after the delete in', seconds(deleted));
-    const live = [...chunkIds(keep), ...chunkIds(v2)];
+    const live = [...chunkIdsOf(keep), ...chunkIdsOf(v2)];
     expect(await copies(live)).to.deep.equal(live.map(() => 2));
     expect((await collect(cluster.sdk.download('/gc/keep.bin'))).equals(keep)).to.equal(true);
     expect((await collect(cluster.sdk.download('/gc/replaced.bin'))).equals(v2)).to.equal(true);
@@ -72,7 +63,7 @@ describe('faults: orphan collection', function () {
 
   it('never collects the chunks of an upload still in progress', async () => {
     const slow = randomData(6 * CHUNK + 9);
-    const early = chunkIds(slow.subarray(0, 3 * CHUNK));
+    const early = chunkIdsOf(slow.subarray(0, 3 * CHUNK));
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -90,13 +81,13 @@ describe('faults: orphan collection', function () {
     const other = randomData(2 * CHUNK);
     await cluster.sdk.upload(pieces(other), '/gc/other.bin');
     await cluster.sdk.remove('/gc/other.bin');
-    await waitFor(async () => (await copies(chunkIds(other))).every((n) => n === 0), 'a collection pass');
+    await waitFor(async () => (await copies(chunkIdsOf(other))).every((n) => n === 0), 'a collection pass');
     report('upload paused, with a collection pass, for', seconds(paused));
     expect(await copies(early)).to.deep.equal([2, 2, 2]);
     release();
     const manifest = await uploading;
     expect(manifest.sha256).to.equal(sha256(slow));
-    expect(await copies(chunkIds(slow))).to.deep.equal([2, 2, 2, 2, 2, 2, 2]);
+    expect(await copies(chunkIdsOf(slow))).to.deep.equal([2, 2, 2, 2, 2, 2, 2]);
     expect((await collect(cluster.sdk.download('/gc/slow.bin'))).equals(slow)).to.equal(true);
   });
 
@@ -104,7 +95,10 @@ describe('faults: orphan collection', function () {
     // One client gives up (abort); another stalls past the expiry and then tries to finish.
     const dropped = randomData(4 * CHUNK);
     const stalled = randomData(4 * CHUNK);
-    const early = [...chunkIds(dropped.subarray(0, 2 * CHUNK)), ...chunkIds(stalled.subarray(0, 2 * CHUNK))];
+    const early = [
+      ...chunkIdsOf(dropped.subarray(0, 2 * CHUNK)),
+      ...chunkIdsOf(stalled.subarray(0, 2 * CHUNK)),
+    ];
     const controller = new AbortController();
     async function* aborting(): AsyncGenerator<Buffer> {
       yield dropped.subarray(0, 2 * CHUNK);
@@ -134,7 +128,7 @@ describe('faults: orphan collection', function () {
       30_000,
     );
     report("abandoned uploads' chunks left the disks after", seconds(abandoned));
-    expect(await copies(chunkIds(dropped.subarray(2 * CHUNK)))).to.deep.equal([0, 0]);
+    expect(await copies(chunkIdsOf(dropped.subarray(2 * CHUNK)))).to.deep.equal([0, 0]);
     wake();
     const refused = await late;
     expect(refused).to.be.instanceOf(DfsError);

@@ -9,6 +9,8 @@ import type { FsckReport } from '../../src/protocol/types.js';
 import { collect, pieces, randomData, sha256 } from '../helpers/cluster.js';
 import {
   ProcCluster as Cluster,
+  chunkIdsOf,
+  copyCounts,
   goodCopies,
   liveReplicas,
   type ProcCluster,
@@ -19,13 +21,6 @@ import {
 import { waitFor } from '../helpers/wait.js';
 
 const CHUNK = 64 * 1024;
-
-/** The ids of the 64 KiB chunks of `data`. */
-function chunkIds(data: Buffer): string[] {
-  const ids: string[] = [];
-  for (let i = 0; i < data.length; i += CHUNK) ids.push(sha256(data.subarray(i, i + CHUNK)));
-  return ids;
-}
 
 describe('faults: an upload across a master restart', function () {
   this.timeout(90_000);
@@ -43,7 +38,7 @@ describe('faults: an upload across a master restart', function () {
 
   it('keeps the chunks of an upload in progress when the master restarts, and reads it back', async () => {
     const slow = randomData(5 * CHUNK + 17);
-    const early = chunkIds(slow.subarray(0, 3 * CHUNK));
+    const early = chunkIdsOf(slow.subarray(0, 3 * CHUNK));
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -55,8 +50,7 @@ describe('faults: an upload across a master restart', function () {
     }
     const uploading = cluster.sdk.upload(source(), '/restart/slow.bin');
     uploading.catch(() => {});
-    const count = async (ids: string[]) =>
-      Promise.all(ids.map(async (id) => (await goodCopies(cluster.nodes, id)).length));
+    const count = (ids: string[]) => copyCounts(cluster.nodes, ids);
     await waitFor(async () => (await count(early)).every((n) => n === 2), 'the first chunks to be stored');
     await cluster.master.restart();
     const restarted = Date.now();
@@ -65,7 +59,7 @@ describe('faults: an upload across a master restart', function () {
     const other = randomData(2 * CHUNK);
     await cluster.sdk.upload(pieces(other), '/restart/other.bin');
     await cluster.sdk.remove('/restart/other.bin');
-    await waitFor(async () => (await count(chunkIds(other))).every((n) => n === 0), 'a collection pass');
+    await waitFor(async () => (await count(chunkIdsOf(other))).every((n) => n === 0), 'a collection pass');
     report('a collection pass ran after the restart in', seconds(restarted));
     expect(await count(early), 'the paused upload keeps its chunks').to.deep.equal([2, 2, 2]);
     release();
@@ -98,7 +92,7 @@ describe('faults: chunk files that vanish from a disk', function () {
   it('never de-duplicates a re-upload against copies that are gone', async () => {
     const data = randomData(CHUNK - 5);
     await cluster.sdk.upload(pieces(data), '/vanish/a.bin');
-    const [id] = chunkIds(data) as [string];
+    const [id] = chunkIdsOf(data) as [string];
     for (const node of await holders('/vanish/a.bin')) await fs.rm(node.chunkPath(id));
     expect(await goodCopies(cluster.nodes, id)).to.have.length(0);
     await cluster.sdk.upload(pieces(data), '/vanish/b.bin');
@@ -111,7 +105,7 @@ describe('faults: chunk files that vanish from a disk', function () {
   it('notices a vanished replica on read, drops it and repairs it; fsck tells the truth', async () => {
     const data = randomData(CHUNK);
     await cluster.sdk.upload(pieces(data), '/vanish/c.bin');
-    const [id] = chunkIds(data) as [string];
+    const [id] = chunkIdsOf(data) as [string];
     // The copy a reader tries first.
     const first = (await cluster.sdk.stat('/vanish/c.bin')).chunks[0]?.replicas[0]?.nodeId;
     const victim = cluster.nodes.find((n) => n.id === first);
@@ -135,7 +129,7 @@ describe('faults: chunk files that vanish from a disk', function () {
   it('fsck says LOST (exit 1) once every copy of a chunk has vanished', async () => {
     const data = randomData(CHUNK);
     await cluster.sdk.upload(pieces(data), '/vanish/d.bin');
-    const [id] = chunkIds(data) as [string];
+    const [id] = chunkIdsOf(data) as [string];
     for (const node of await holders('/vanish/d.bin')) await fs.rm(node.chunkPath(id));
     const err = await collect(cluster.sdk.download('/vanish/d.bin')).catch((e) => e);
     expect(err).to.be.instanceOf(Error);
@@ -154,7 +148,7 @@ describe('faults: chunk files that vanish from a disk', function () {
       const data = randomData(CHUNK - i);
       const path = `/vanish/s${i}.bin`;
       await cluster.sdk.upload(pieces(data), path);
-      if ((await holders(path)).includes(scrubbing)) found = { path, id: chunkIds(data)[0] as string };
+      if ((await holders(path)).includes(scrubbing)) found = { path, id: chunkIdsOf(data)[0] as string };
     }
     if (!found) throw new Error('no file landed on the scrubbing node');
     const { path, id } = found;
