@@ -10,8 +10,9 @@ import { unquoteEtag } from './xml-parse.js';
 
 // Most parts or uploads on one page (larger asks are lowered to it, as S3 does).
 const MAX_PAGE = 1000;
-// Open uploads of a bucket looked through for one ListMultipartUploads page.
-const MAX_SCAN = 10_000;
+// Open uploads of a bucket looked through for one ListMultipartUploads page: one under the
+// master's 10,000 per call, which the scan asks for to learn whether more lie beyond it.
+export const MAX_SCAN = 9_999;
 
 /** A non-negative integer query parameter with a default, capped at `cap`. */
 function count(query: ReadonlyMap<string, string>, name: string, fallback: number, cap: number): number {
@@ -77,9 +78,12 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
     throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', {
       fields: { ArgumentName: 'encoding-type', ArgumentValue: encoding },
     });
-  const open = await request.deps.sdk.api.listMultiparts(`${folder}${prefix}`, MAX_SCAN, {
+  // One more than the scan reads: whether uploads lie beyond it.
+  const found = await request.deps.sdk.api.listMultiparts(`${folder}${prefix}`, MAX_SCAN + 1, {
     signal: request.signal,
   });
+  const capped = found.length > MAX_SCAN;
+  const open = capped ? found.slice(0, MAX_SCAN) : found;
   let idPassed = false;
   const uploads: UploadEntry[] = [];
   const prefixes: string[] = [];
@@ -107,6 +111,17 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
     if (common !== undefined) prefixes.push(common);
     else uploads.push({ key, uploadId: u.uploadId, initiated: new Date(u.initiated) });
     last = { key: common ?? key, uploadId: common === undefined ? u.uploadId : '' };
+  }
+  // Uploads beyond the scan are not lost in silence: the page is truncated after the last one
+  // listed. With none listed past the markers the scan cannot move on (it always starts at the
+  // prefix): a refusal, not an empty last page.
+  if (capped && !truncated) {
+    if (last === undefined)
+      throw new S3Error(
+        'NotImplemented',
+        `more than ${MAX_SCAN} open uploads lie before the marker; list them with a longer prefix`,
+      );
+    truncated = true;
   }
   sendXml(
     request.ctx,
