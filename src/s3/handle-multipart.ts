@@ -116,6 +116,17 @@ function chosenParts(listed: CompletedPart[], stored: PartRecord[], uploadId: st
   });
 }
 
+/** Whether the master still holds upload `uploadId` open. */
+async function uploadOpen(request: S3Request, uploadId: string): Promise<boolean> {
+  try {
+    await request.deps.sdk.api.listParts(uploadId, { signal: request.signal });
+    return true;
+  } catch (err) {
+    if (isDfs(err, 'not_found') || isDfs(err, 'bad_request')) return false;
+    throw err;
+  }
+}
+
 /** S3's multipart ETag: the MD5 of the parts' binary MD5s, then `-N`. */
 export function multipartEtag(parts: readonly { etag: string }[]): string {
   const hash = createHash('md5');
@@ -138,7 +149,11 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
     upload = await sdk.api.listParts(uploadId, { signal: request.signal });
   } catch (err) {
     if (!isDfs(err, 'not_found') && !isDfs(err, 'bad_request')) throw err;
-    const done = await sdk.stat(path, { signal: request.signal }).catch(() => undefined);
+    // Only a missing file means "no such upload"; a cluster that cannot answer is an outage.
+    const done = await sdk.stat(path, { signal: request.signal }).catch((e: unknown) => {
+      if (isDfs(e, 'not_found')) return undefined;
+      throw e;
+    });
     if (done?.uploadId !== uploadId) throw noSuchUpload(uploadId);
     sendXml(request.ctx, completeUploadXml(location, bucket, key, etagOf(done)));
     return;
@@ -166,8 +181,9 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
       },
     );
   } catch (err) {
-    // The upload ended (aborted, expired) between the listing and the commit.
-    if (isDfs(err, 'conflict') && /expired|no longer stored/.test(err.message)) throw noSuchUpload(uploadId);
+    // The upload ended (aborted, expired, completed by another request) between the listing and
+    // the commit: the master no longer lists it. Any other conflict is the commit's own.
+    if (isDfs(err, 'conflict') && !(await uploadOpen(request, uploadId))) throw noSuchUpload(uploadId);
     throw err;
   }
   sendXml(request.ctx, completeUploadXml(location, bucket, key, etag));
