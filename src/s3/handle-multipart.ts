@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { PartRecord } from '../meta/types.js';
 import type { Receipt } from '../protocol/types.js';
 import { readBodyText } from './body.js';
+import { checksumHeaderName } from './checksums.js';
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
 import { writeGeneration } from './handle-put.js';
@@ -82,8 +83,7 @@ export async function uploadPart(request: S3Request): Promise<void> {
     receipts: body.written.receipts,
   });
   request.ctx.set('ETag', `"${body.md5}"`);
-  if (body.checksum)
-    request.ctx.set(`x-amz-checksum-${body.checksum.algorithm.toLowerCase()}`, body.checksum.value);
+  if (body.checksum) request.ctx.set(checksumHeaderName(body.checksum.algorithm), body.checksum.value);
   sendEmpty(request.ctx);
 }
 

@@ -1,5 +1,6 @@
 // PutObject: the verified body streamed into chunks, committed once every check has passed.
 
+import { checksumHeaderName } from './checksums.js';
 import { enforceOutcome, writeConditions } from './conditional.js';
 import { S3Error } from './errors.js';
 import { headerValue } from './headers.js';
@@ -77,8 +78,7 @@ export async function putObject(request: S3Request): Promise<void> {
     signal: request.signal,
   });
   request.ctx.set('ETag', `"${body.md5}"`);
-  if (body.checksum)
-    request.ctx.set(`x-amz-checksum-${body.checksum.algorithm.toLowerCase()}`, body.checksum.value);
+  if (body.checksum) request.ctx.set(checksumHeaderName(body.checksum.algorithm), body.checksum.value);
   sendEmpty(request.ctx);
 }
 
