@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import type { PartRecord } from '../meta/types.js';
 import type { Receipt } from '../protocol/types.js';
 import { readBodyText } from './body.js';
-import { checksumHeaderName } from './checksums.js';
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
 import { writeGeneration } from './handle-put.js';
@@ -21,7 +20,7 @@ import { isFolderKey, objectPath } from './object-paths.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
 import { MIN_PART_SIZE, newUploadId, noSuchUpload, requireUpload } from './uploads.js';
 import { uriEncode } from './uri.js';
-import { writePartBody } from './write-body.js';
+import { sendWritten, writeBody } from './write-body.js';
 import { completeUploadXml, initiateUploadXml } from './xml-multipart.js';
 import { type CompletedPart, parseCompleteMultipartUpload, unquoteEtag } from './xml-parse.js';
 
@@ -74,7 +73,9 @@ export async function uploadPart(request: S3Request): Promise<void> {
   const { path } = uploadPath(request);
   const uploadId = uploadIdOf(request);
   await requireUpload(request, path, uploadId);
-  const body = await writePartBody(request, uploadId);
+  // Under the upload's own lease: a part that fails midway (a bad checksum, a client that hangs
+  // up) leaves the upload open; its chunks stay pinned until it completes or is aborted.
+  const body = await writeBody(request, uploadId);
   await putPart(request, uploadId, {
     number: request.route.partNumber ?? 0,
     size: body.written.size,
@@ -82,9 +83,7 @@ export async function uploadPart(request: S3Request): Promise<void> {
     chunks: body.written.chunks,
     receipts: body.written.receipts,
   });
-  request.ctx.set('ETag', `"${body.md5}"`);
-  if (body.checksum) request.ctx.set(checksumHeaderName(body.checksum.algorithm), body.checksum.value);
-  sendEmpty(request.ctx);
+  sendWritten(request.ctx, body);
 }
 
 /** Records a part; an upload that ended meanwhile is NoSuchUpload. */

@@ -1,6 +1,5 @@
 // PutObject: the verified body streamed into chunks, committed once every check has passed.
 
-import { checksumHeaderName } from './checksums.js';
 import { enforceOutcome, writeConditions } from './conditional.js';
 import { S3Error } from './errors.js';
 import { headerValue } from './headers.js';
@@ -16,7 +15,7 @@ import {
 import { isFolderKey, objectPath } from './object-paths.js';
 import { findObject } from './objects.js';
 import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request } from './request.js';
-import { writeBody } from './write-body.js';
+import { sendWritten, writeBody } from './write-body.js';
 
 // Bodies larger than this wait for the bucket check before a byte is stored.
 const CHECK_FIRST_BYTES = 1024 * 1024;
@@ -77,9 +76,7 @@ export async function putObject(request: S3Request): Promise<void> {
     ifGeneration,
     signal: request.signal,
   });
-  request.ctx.set('ETag', `"${body.md5}"`);
-  if (body.checksum) request.ctx.set(checksumHeaderName(body.checksum.algorithm), body.checksum.value);
-  sendEmpty(request.ctx);
+  sendWritten(request.ctx, body);
 }
 
 /** A zero-byte PUT of a key ending in `/` (a console's "folder object"): a dfs folder. */
