@@ -53,8 +53,3 @@ export function objectPath(bucket: string, key: string): string {
   }
   return isFolderKey(key) ? `${path}/` : path;
 }
-
-/** The key of a dfs path within a bucket folder (`/bucket/` + key). */
-export function keyOf(folder: string, path: string): string {
-  return path.slice(folder.length);
-}
