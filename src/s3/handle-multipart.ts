@@ -16,7 +16,7 @@ import {
   metadataFromHeaders,
   requestContentType,
 } from './object-meta.js';
-import { isFolderKey, objectPath } from './object-paths.js';
+import { folderCannotHoldData, isFolderKey, objectPath } from './object-paths.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
 import { MIN_PART_SIZE, newUploadId, noSuchUpload, requireUpload } from './uploads.js';
 import { uriEncode } from './uri.js';
@@ -31,14 +31,7 @@ const MAX_COMPLETE_BODY = 4 * 1024 * 1024;
 function uploadPath(request: S3Request): { bucket: string; key: string; path: string } {
   const { bucket } = bucketOf(request);
   const key = keyOfRoute(request);
-  if (isFolderKey(key))
-    throw new S3Error(
-      'InvalidArgument',
-      'An object whose key ends in "/" is a dfs folder and cannot hold data',
-      {
-        fields: { ArgumentName: 'key', ArgumentValue: key },
-      },
-    );
+  if (isFolderKey(key)) throw folderCannotHoldData(key);
   return { bucket, key, path: objectPath(bucket, key) };
 }
 

@@ -1,7 +1,6 @@
 // PutObject: the verified body streamed into chunks, committed once every check has passed.
 
 import { enforceOutcome, writeConditions } from './conditional.js';
-import { S3Error } from './errors.js';
 import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {
@@ -12,7 +11,7 @@ import {
   metadataFromHeaders,
   requestContentType,
 } from './object-meta.js';
-import { isFolderKey, objectPath } from './object-paths.js';
+import { folderCannotHoldData, isFolderKey, objectPath } from './object-paths.js';
 import { findObject } from './objects.js';
 import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request } from './request.js';
 import { sendWritten, writeBody } from './write-body.js';
@@ -94,11 +93,6 @@ async function putFolder(request: S3Request, folder: string, path: string): Prom
 /** Refuses a body on a request that must have none (a folder object). */
 async function expectEmptyBody(request: S3Request): Promise<void> {
   for await (const piece of request.body) {
-    if (piece.length > 0)
-      throw new S3Error(
-        'InvalidArgument',
-        'An object whose key ends in "/" is a dfs folder and cannot hold data',
-        { fields: { ArgumentName: 'key', ArgumentValue: request.route.key ?? '' } },
-      );
+    if (piece.length > 0) throw folderCannotHoldData(request.route.key ?? '');
   }
 }
