@@ -1,5 +1,6 @@
 // DeleteObject and DeleteObjects (up to 1,000 keys): files removed, empty folder objects rmdir'ed.
 
+import { Limiter } from '../sdk/limit.js';
 import { readBodyText } from './body.js';
 import { enforceOutcome, writeConditions } from './conditional.js';
 import { fromDfsError, isDfs } from './dfs-errors.js';
@@ -92,12 +93,14 @@ export async function deleteObjects(request: S3Request): Promise<void> {
     .map((entry, i) => ({ entry, i }))
     .filter((o) => isFolderKey(o.entry.key))
     .sort((a, b) => b.entry.key.length - a.entry.key.length);
-  let next = 0;
-  const worker = async () => {
-    for (let job = files[next++]; job; job = files[next++])
-      outcomes[job.i] = await deleteOne(request, bucket, job.entry);
-  };
-  await Promise.all(Array.from({ length: DELETE_CONCURRENCY }, worker));
+  const limiter = new Limiter(DELETE_CONCURRENCY);
+  await Promise.all(
+    files.map((job) =>
+      limiter.run(async () => {
+        outcomes[job.i] = await deleteOne(request, bucket, job.entry);
+      }),
+    ),
+  );
   for (const job of folders) outcomes[job.i] = await deleteOne(request, bucket, job.entry);
   sendXml(request.ctx, deleteResultXml(outcomes, parsed.quiet));
 }
