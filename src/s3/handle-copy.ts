@@ -1,9 +1,8 @@
 // CopyObject: a new manifest over the source's chunks (no byte moves), metadata COPY or REPLACE.
 
-import { copySourceConditions, enforceOutcome } from './conditional.js';
+import { copySourceConditions, enforceOutcome, writeGeneration } from './conditional.js';
 import { metadataDirective, parseCopySource } from './copy-source.js';
 import { S3Error } from './errors.js';
-import { writeGeneration } from './handle-put.js';
 import { headerValue } from './headers.js';
 import {
   contentAttributes,

@@ -2,14 +2,13 @@
 
 import { Limiter } from '../sdk/limit.js';
 import { readBodyText } from './body.js';
-import { enforceOutcome, writeConditions } from './conditional.js';
+import { ifMatchGeneration } from './conditional.js';
 import { fromDfsError, isDfs } from './dfs-errors.js';
 import { S3Error, toS3Error } from './errors.js';
 import { explicitFolder } from './folders.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import { isFolderKey, objectPath } from './object-paths.js';
-import { findObject } from './objects.js';
 import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request, sendXml } from './request.js';
 import { type DeleteEntry, parseDelete } from './xml-parse.js';
 import { type DeleteOutcome, deleteResultXml } from './xml-results.js';
@@ -27,12 +26,11 @@ type Scope = Pick<S3Request, 'deps' | 'signal'>;
  * files below a folder whose own entry is gone, so that is refused rather than faked.
  */
 async function deleteAt(scope: Scope, path: string, ifMatch: HeaderMap): Promise<boolean> {
-  let ifGeneration: number | undefined;
-  if (headerValue(ifMatch, 'if-match') !== undefined) {
-    const current = (await findObject(scope, path))?.object;
-    enforceOutcome(writeConditions(ifMatch, current), current);
-    ifGeneration = current?.generation;
-  }
+  // Only If-Match conditions a delete; an If-None-Match alone does not (so not writeGeneration).
+  const ifGeneration =
+    headerValue(ifMatch, 'if-match') === undefined
+      ? undefined
+      : await ifMatchGeneration(scope, path, ifMatch);
   const { sdk } = scope.deps;
   try {
     if (isFolderKey(path)) await sdk.rmdir(path, { signal: scope.signal });

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import type { PartRecord } from '../meta/types.js';
 import type { Receipt } from '../protocol/types.js';
 import { readBodyText } from './body.js';
+import { writeGeneration } from './conditional.js';
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
-import { writeGeneration } from './handle-put.js';
 import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {

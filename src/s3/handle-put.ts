@@ -1,7 +1,6 @@
 // PutObject: the verified body streamed into chunks, committed once every check has passed.
 
-import { enforceOutcome, writeConditions } from './conditional.js';
-import { headerValue } from './headers.js';
+import { enforceOutcome, writeConditions, writeGeneration } from './conditional.js';
 import { sendEmpty } from './middleware.js';
 import {
   checksumAttribute,
@@ -18,25 +17,6 @@ import { sendWritten, writeBody } from './write-body.js';
 
 // Bodies larger than this wait for the bucket check before a byte is stored.
 const CHECK_FIRST_BYTES = 1024 * 1024;
-
-/**
- * The generation a conditional write must find: `If-None-Match: *` is "no object yet" (0);
- * `If-Match` is checked against the current object and pins its generation. Undefined when the
- * request has no condition.
- */
-export async function writeGeneration(request: S3Request, path: string): Promise<number | undefined> {
-  const { headers } = request;
-  const ifMatch = headerValue(headers, 'if-match');
-  const ifNoneMatch = headerValue(headers, 'if-none-match');
-  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
-  if (ifMatch === undefined) {
-    enforceOutcome(writeConditions(headers, undefined), undefined);
-    return 0;
-  }
-  const current = (await findObject(request, path))?.object;
-  enforceOutcome(writeConditions(headers, current), current);
-  return current?.generation ?? 0;
-}
 
 /** PutObject. */
 export async function putObject(request: S3Request): Promise<void> {
