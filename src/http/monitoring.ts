@@ -19,6 +19,15 @@ export interface MonitoringOptions {
   accessLog: boolean;
 }
 
+/** Options of Monitoring.middleware. */
+export interface MetricsRouteOptions {
+  /**
+   * Whether a `GET /metrics` is the daemon's metrics; default always. A daemon whose own namespace
+   * may hold `/metrics` (the S3 gateway: a bucket of that name) passes the others on.
+   */
+  servesMetrics?: (ctx: Context) => boolean;
+}
+
 // nginx's status for a request whose client went away before the answer started.
 const CLIENT_GONE = '499';
 
@@ -41,12 +50,13 @@ export class Monitoring {
    * one (a gateway naming its operation), else the router's matched route, else `unmatched`.
    * A handler may add fields to the access line in `ctx.state.logFields` (a node: the chunk).
    */
-  middleware(): Middleware {
+  middleware(options: MetricsRouteOptions = {}): Middleware {
+    const servesMetrics = options.servesMetrics ?? (() => true);
     return async (ctx: Context, next: Next): Promise<void> => {
       const started = performance.now();
       // 'close' comes once the answer is sent, or the client left: streamed bodies are timed whole.
       ctx.res.once('close', () => this.answered(ctx, started));
-      if (ctx.path === '/metrics' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      if (ctx.path === '/metrics' && (ctx.method === 'GET' || ctx.method === 'HEAD') && servesMetrics(ctx)) {
         ctx.state.routeLabel = '/metrics';
         return this.serve(ctx);
       }

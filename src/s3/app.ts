@@ -34,6 +34,7 @@ import { listMultipartUploads, listParts } from './handle-uploads-list.js';
 import { type S3State, s3Authenticate, s3Errors } from './middleware.js';
 import type { Handler, S3Deps } from './request.js';
 import { type Operation, resolveRoute, type S3Route } from './route.js';
+import { ALGORITHM } from './sigv4-canonical.js';
 
 /** What the S3 app is built from. */
 export interface S3AppDeps {
@@ -84,12 +85,21 @@ export const OWNER = {
   displayName: 'dfs',
 };
 
+/** True when a request carries S3 authentication: a SigV4 Authorization header or a presigned query. */
+export function s3Signed(ctx: Context): boolean {
+  if (ctx.get('authorization').startsWith(ALGORITHM)) return true;
+  const query = new URLSearchParams(ctx.querystring);
+  return query.has('X-Amz-Signature') || query.has('X-Amz-Credential');
+}
+
 /** Builds the gateway's Koa app. */
 export function createS3App(deps: S3AppDeps): Koa {
   const app = new Koa();
   const handlerDeps: S3Deps = { sdk: deps.sdk, region: deps.region, owner: OWNER, log: deps.log };
   app.on('error', logAppErrors(deps.log));
-  if (deps.monitoring) app.use(deps.monitoring.middleware());
+  // `/metrics` is the daemon's for unsigned requests only: a signed one means the bucket `metrics`
+  // (or the key `metrics` of a virtual-hosted bucket).
+  if (deps.monitoring) app.use(deps.monitoring.middleware({ servesMetrics: (ctx) => !s3Signed(ctx) }));
   app.use(s3Errors(deps.log));
   // Requests that cannot be read at all (a bad URI, a key over 1 KiB) are refused before SigV4;
   // refusals of what a request asks for come after it, so that only signed requests learn them.

@@ -2,7 +2,7 @@
 
 import { decodeAwsChunked } from './aws-chunked.js';
 import { type BodyDigests, BodyVerifier } from './body-checks.js';
-import { contentMd5, headerChecksum, trailerChecksum } from './checksums.js';
+import { checksumHeaderName, contentMd5, headerChecksum, trailerChecksum } from './checksums.js';
 import { S3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import type { Authenticated } from './sigv4.js';
@@ -96,7 +96,7 @@ export function requestBody(
       signing: mode === 'unsigned-chunks-trailer' ? undefined : auth.signing,
       signedTrailer: mode === 'signed-chunks-trailer',
       decodedLength,
-      trailerNames: trailer ? [`x-amz-checksum-${trailer.toLowerCase()}`] : [],
+      trailerNames: trailer ? [checksumHeaderName(trailer)] : [],
       checks: verifier,
     });
   };

@@ -51,8 +51,11 @@ export function createHasher(algorithm: ChecksumAlgorithm | 'MD5'): Hasher {
   }
 }
 
-/** The header (and trailer) name of an algorithm's checksum: `x-amz-checksum-crc32`. */
-export function checksumHeaderName(algorithm: ChecksumAlgorithm): string {
+/**
+ * The header (and trailer) name of an algorithm's checksum: `x-amz-checksum-crc32`. Any name is
+ * taken (a stored checksum's algorithm is the attribute's, unchecked).
+ */
+export function checksumHeaderName(algorithm: string): string {
   return `x-amz-checksum-${algorithm.toLowerCase()}`;
 }
 

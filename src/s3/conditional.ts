@@ -2,6 +2,8 @@
 
 import { S3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
+import { findObject } from './objects.js';
+import type { S3Request } from './request.js';
 import { quoteEtag } from './xml-writer.js';
 
 /** The current version of an object, as conditions see it. */
@@ -145,4 +147,35 @@ export function enforceOutcome(outcome: ConditionOutcome, object: ObjectVersion 
   }
   if (outcome === 'precondition-failed') throw new S3Error('PreconditionFailed');
   if (outcome === 'no-such-key') throw new S3Error('NoSuchKey');
+}
+
+/**
+ * The generation a conditional write must find: `If-None-Match: *` is "no object yet" (0);
+ * `If-Match` is checked against the current object and pins its generation. Undefined when the
+ * request has no condition.
+ */
+export async function writeGeneration(request: S3Request, path: string): Promise<number | undefined> {
+  const { headers } = request;
+  const ifMatch = headerValue(headers, 'if-match');
+  const ifNoneMatch = headerValue(headers, 'if-none-match');
+  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  if (ifMatch === undefined) {
+    enforceOutcome(writeConditions(headers, undefined), undefined);
+    return 0;
+  }
+  return ifMatchGeneration(request, path, headers);
+}
+
+/**
+ * A write or delete with If-Match: the conditions checked against the current object at `path`
+ * (NoSuchKey when there is none), and its generation, which the change must still find.
+ */
+export async function ifMatchGeneration(
+  scope: Pick<S3Request, 'deps' | 'signal'>,
+  path: string,
+  headers: HeaderMap,
+): Promise<number> {
+  const current = (await findObject(scope, path))?.object;
+  enforceOutcome(writeConditions(headers, current), current);
+  return current?.generation ?? 0;
 }

@@ -1,9 +1,8 @@
 // CopyObject: a new manifest over the source's chunks (no byte moves), metadata COPY or REPLACE.
 
-import { copySourceConditions, enforceOutcome } from './conditional.js';
+import { copySourceConditions, enforceOutcome, writeGeneration } from './conditional.js';
 import { metadataDirective, parseCopySource } from './copy-source.js';
 import { S3Error } from './errors.js';
-import { writeGeneration } from './handle-put.js';
 import { headerValue } from './headers.js';
 import {
   contentAttributes,
@@ -13,7 +12,7 @@ import {
   requestContentType,
   withoutContentHeaders,
 } from './object-meta.js';
-import { isFolderKey, objectPath } from './object-paths.js';
+import { folderCannotHoldData, isFolderKey, objectPath } from './object-paths.js';
 import { type FoundObject, fileObject, requireObject } from './objects.js';
 import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request, sendXml } from './request.js';
 import { copyResultXml } from './xml-results.js';
@@ -49,14 +48,7 @@ export async function copyObject(request: S3Request): Promise<void> {
   const { sdk } = request.deps;
   const file = source.file;
   if (isFolderKey(key)) {
-    if (file && file.size > 0)
-      throw new S3Error(
-        'InvalidArgument',
-        'An object whose key ends in "/" is a dfs folder and cannot hold data',
-        {
-          fields: { ArgumentName: 'key', ArgumentValue: key },
-        },
-      );
+    if (file && file.size > 0) throw folderCannotHoldData(key);
     await sdk.mkdir(path, { signal: request.signal });
     sendXml(request.ctx, copyResultXml('CopyObjectResult', source.object.etag, new Date()));
     return;

@@ -1,14 +1,14 @@
 // DeleteObject and DeleteObjects (up to 1,000 keys): files removed, empty folder objects rmdir'ed.
 
+import { Limiter } from '../sdk/limit.js';
 import { readBodyText } from './body.js';
-import { enforceOutcome, writeConditions } from './conditional.js';
+import { ifMatchGeneration } from './conditional.js';
 import { fromDfsError, isDfs } from './dfs-errors.js';
 import { S3Error, toS3Error } from './errors.js';
 import { explicitFolder } from './folders.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import { isFolderKey, objectPath } from './object-paths.js';
-import { findObject } from './objects.js';
 import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request, sendXml } from './request.js';
 import { type DeleteEntry, parseDelete } from './xml-parse.js';
 import { type DeleteOutcome, deleteResultXml } from './xml-results.js';
@@ -26,12 +26,11 @@ type Scope = Pick<S3Request, 'deps' | 'signal'>;
  * files below a folder whose own entry is gone, so that is refused rather than faked.
  */
 async function deleteAt(scope: Scope, path: string, ifMatch: HeaderMap): Promise<boolean> {
-  let ifGeneration: number | undefined;
-  if (headerValue(ifMatch, 'if-match') !== undefined) {
-    const current = (await findObject(scope, path))?.object;
-    enforceOutcome(writeConditions(ifMatch, current), current);
-    ifGeneration = current?.generation;
-  }
+  // Only If-Match conditions a delete; an If-None-Match alone does not (so not writeGeneration).
+  const ifGeneration =
+    headerValue(ifMatch, 'if-match') === undefined
+      ? undefined
+      : await ifMatchGeneration(scope, path, ifMatch);
   const { sdk } = scope.deps;
   try {
     if (isFolderKey(path)) await sdk.rmdir(path, { signal: scope.signal });
@@ -92,12 +91,14 @@ export async function deleteObjects(request: S3Request): Promise<void> {
     .map((entry, i) => ({ entry, i }))
     .filter((o) => isFolderKey(o.entry.key))
     .sort((a, b) => b.entry.key.length - a.entry.key.length);
-  let next = 0;
-  const worker = async () => {
-    for (let job = files[next++]; job; job = files[next++])
-      outcomes[job.i] = await deleteOne(request, bucket, job.entry);
-  };
-  await Promise.all(Array.from({ length: DELETE_CONCURRENCY }, worker));
+  const limiter = new Limiter(DELETE_CONCURRENCY);
+  await Promise.all(
+    files.map((job) =>
+      limiter.run(async () => {
+        outcomes[job.i] = await deleteOne(request, bucket, job.entry);
+      }),
+    ),
+  );
   for (const job of folders) outcomes[job.i] = await deleteOne(request, bucket, job.entry);
   sendXml(request.ctx, deleteResultXml(outcomes, parsed.quiet));
 }

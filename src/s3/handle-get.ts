@@ -46,7 +46,11 @@ export async function getObject(request: S3Request): Promise<void> {
   } catch (err) {
     // The headers are gone: cutting the connection is how the client learns the body is short.
     if (!request.signal.aborted)
-      request.deps.log(`GET ${file.path} failed mid-stream: ${(err as Error).message}`);
+      request.deps.log(`GET ${file.path} failed mid-stream: ${(err as Error).message}`, {
+        level: 'error',
+        method: ctx.method,
+        path: ctx.path,
+      });
     ctx.res.destroy();
   }
 }

@@ -1,40 +1,23 @@
 // ListObjects (v1) and ListObjectsV2: parameters checked as S3 checks them, pages from listing.ts.
 
-import { S3Error } from './errors.js';
 import { listPage } from './listing.js';
+import { countParam, encodingTypeParam, invalidArgument } from './query-params.js';
 import { bucketOf, type S3Request, sendXml } from './request.js';
 import { listObjectsV1Xml, listObjectsV2Xml } from './xml-listing.js';
 
 // The most keys one page holds (larger max-keys are lowered to it, as S3 does).
 const MAX_KEYS = 1000;
 
-function argument(name: string, value: string, message: string): S3Error {
-  return new S3Error('InvalidArgument', message, { fields: { ArgumentName: name, ArgumentValue: value } });
-}
-
 /** `max-keys` (default and cap 1000). */
 function maxKeys(query: ReadonlyMap<string, string>): number {
-  const text = query.get('max-keys');
-  if (text === undefined) return MAX_KEYS;
-  if (!/^\d{1,10}$/.test(text.trim()) || Number(text) > 2 ** 31 - 1)
-    throw argument('max-keys', text, 'Provided max-keys not an integer or within integer range');
-  return Math.min(Number(text), MAX_KEYS);
-}
-
-/** `encoding-type`: only `url` exists. */
-function encodingType(query: ReadonlyMap<string, string>): 'url' | undefined {
-  const value = query.get('encoding-type');
-  if (value === undefined) return undefined;
-  if (value.toLowerCase() !== 'url')
-    throw argument('encoding-type', value, 'Invalid Encoding Method specified in Request');
-  return 'url';
+  return countParam(query, 'max-keys', MAX_KEYS, MAX_KEYS);
 }
 
 /** A v2 continuation token: the last key of the previous page, base64url. */
 function decodeToken(token: string): string {
   const key = Buffer.from(token, 'base64url').toString('utf8');
   if (token === '' || Buffer.from(key, 'utf8').toString('base64url') !== token.replace(/=+$/, ''))
-    throw argument('continuation-token', token, 'The continuation token provided is incorrect');
+    throw invalidArgument('continuation-token', token, 'The continuation token provided is incorrect');
   return key;
 }
 
@@ -46,7 +29,7 @@ export async function listObjectsV1(request: S3Request): Promise<void> {
   const delimiter = query.get('delimiter') ?? '';
   const marker = query.get('marker') ?? '';
   const max = maxKeys(query);
-  const encoding = encodingType(query);
+  const encoding = encodingTypeParam(query);
   const page = await listPage(request, {
     bucket,
     folder,
@@ -80,7 +63,7 @@ export async function listObjectsV2(request: S3Request): Promise<void> {
   const prefix = query.get('prefix') ?? '';
   const delimiter = query.get('delimiter') ?? '';
   const max = maxKeys(query);
-  const encoding = encodingType(query);
+  const encoding = encodingTypeParam(query);
   const token = query.get('continuation-token');
   const startAfter = query.get('start-after');
   const from = token !== undefined ? decodeToken(token) : startAfter || undefined;

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import type { PartRecord } from '../meta/types.js';
 import type { Receipt } from '../protocol/types.js';
 import { readBodyText } from './body.js';
+import { writeGeneration } from './conditional.js';
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
-import { writeGeneration } from './handle-put.js';
 import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {
@@ -16,11 +16,11 @@ import {
   metadataFromHeaders,
   requestContentType,
 } from './object-meta.js';
-import { isFolderKey, objectPath } from './object-paths.js';
+import { folderCannotHoldData, isFolderKey, objectPath } from './object-paths.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
 import { MIN_PART_SIZE, newUploadId, noSuchUpload, requireUpload } from './uploads.js';
 import { uriEncode } from './uri.js';
-import { writePartBody } from './write-body.js';
+import { sendWritten, writeBody } from './write-body.js';
 import { completeUploadXml, initiateUploadXml } from './xml-multipart.js';
 import { type CompletedPart, parseCompleteMultipartUpload, unquoteEtag } from './xml-parse.js';
 
@@ -31,14 +31,7 @@ const MAX_COMPLETE_BODY = 4 * 1024 * 1024;
 function uploadPath(request: S3Request): { bucket: string; key: string; path: string } {
   const { bucket } = bucketOf(request);
   const key = keyOfRoute(request);
-  if (isFolderKey(key))
-    throw new S3Error(
-      'InvalidArgument',
-      'An object whose key ends in "/" is a dfs folder and cannot hold data',
-      {
-        fields: { ArgumentName: 'key', ArgumentValue: key },
-      },
-    );
+  if (isFolderKey(key)) throw folderCannotHoldData(key);
   return { bucket, key, path: objectPath(bucket, key) };
 }
 
@@ -73,7 +66,9 @@ export async function uploadPart(request: S3Request): Promise<void> {
   const { path } = uploadPath(request);
   const uploadId = uploadIdOf(request);
   await requireUpload(request, path, uploadId);
-  const body = await writePartBody(request, uploadId);
+  // Under the upload's own lease: a part that fails midway (a bad checksum, a client that hangs
+  // up) leaves the upload open; its chunks stay pinned until it completes or is aborted.
+  const body = await writeBody(request, uploadId);
   await putPart(request, uploadId, {
     number: request.route.partNumber ?? 0,
     size: body.written.size,
@@ -81,10 +76,7 @@ export async function uploadPart(request: S3Request): Promise<void> {
     chunks: body.written.chunks,
     receipts: body.written.receipts,
   });
-  request.ctx.set('ETag', `"${body.md5}"`);
-  if (body.checksum)
-    request.ctx.set(`x-amz-checksum-${body.checksum.algorithm.toLowerCase()}`, body.checksum.value);
-  sendEmpty(request.ctx);
+  sendWritten(request.ctx, body);
 }
 
 /** Records a part; an upload that ended meanwhile is NoSuchUpload. */
@@ -116,6 +108,17 @@ function chosenParts(listed: CompletedPart[], stored: PartRecord[], uploadId: st
   });
 }
 
+/** Whether the master still holds upload `uploadId` open. */
+async function uploadOpen(request: S3Request, uploadId: string): Promise<boolean> {
+  try {
+    await request.deps.sdk.api.listParts(uploadId, { signal: request.signal });
+    return true;
+  } catch (err) {
+    if (isDfs(err, 'not_found') || isDfs(err, 'bad_request')) return false;
+    throw err;
+  }
+}
+
 /** S3's multipart ETag: the MD5 of the parts' binary MD5s, then `-N`. */
 export function multipartEtag(parts: readonly { etag: string }[]): string {
   const hash = createHash('md5');
@@ -138,7 +141,11 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
     upload = await sdk.api.listParts(uploadId, { signal: request.signal });
   } catch (err) {
     if (!isDfs(err, 'not_found') && !isDfs(err, 'bad_request')) throw err;
-    const done = await sdk.stat(path, { signal: request.signal }).catch(() => undefined);
+    // Only a missing file means "no such upload"; a cluster that cannot answer is an outage.
+    const done = await sdk.stat(path, { signal: request.signal }).catch((e: unknown) => {
+      if (isDfs(e, 'not_found')) return undefined;
+      throw e;
+    });
     if (done?.uploadId !== uploadId) throw noSuchUpload(uploadId);
     sendXml(request.ctx, completeUploadXml(location, bucket, key, etagOf(done)));
     return;
@@ -166,8 +173,9 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
       },
     );
   } catch (err) {
-    // The upload ended (aborted, expired) between the listing and the commit.
-    if (isDfs(err, 'conflict') && /expired|no longer stored/.test(err.message)) throw noSuchUpload(uploadId);
+    // The upload ended (aborted, expired, completed by another request) between the listing and
+    // the commit: the master no longer lists it. Any other conflict is the commit's own.
+    if (isDfs(err, 'conflict') && !(await uploadOpen(request, uploadId))) throw noSuchUpload(uploadId);
     throw err;
   }
   sendXml(request.ctx, completeUploadXml(location, bucket, key, etag));

@@ -1,8 +1,6 @@
 // PutObject: the verified body streamed into chunks, committed once every check has passed.
 
-import { enforceOutcome, writeConditions } from './conditional.js';
-import { S3Error } from './errors.js';
-import { headerValue } from './headers.js';
+import { enforceOutcome, writeConditions, writeGeneration } from './conditional.js';
 import { sendEmpty } from './middleware.js';
 import {
   checksumAttribute,
@@ -12,32 +10,13 @@ import {
   metadataFromHeaders,
   requestContentType,
 } from './object-meta.js';
-import { isFolderKey, objectPath } from './object-paths.js';
+import { folderCannotHoldData, isFolderKey, objectPath } from './object-paths.js';
 import { findObject } from './objects.js';
 import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request } from './request.js';
-import { writeBody } from './write-body.js';
+import { sendWritten, writeBody } from './write-body.js';
 
 // Bodies larger than this wait for the bucket check before a byte is stored.
 const CHECK_FIRST_BYTES = 1024 * 1024;
-
-/**
- * The generation a conditional write must find: `If-None-Match: *` is "no object yet" (0);
- * `If-Match` is checked against the current object and pins its generation. Undefined when the
- * request has no condition.
- */
-export async function writeGeneration(request: S3Request, path: string): Promise<number | undefined> {
-  const { headers } = request;
-  const ifMatch = headerValue(headers, 'if-match');
-  const ifNoneMatch = headerValue(headers, 'if-none-match');
-  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
-  if (ifMatch === undefined) {
-    enforceOutcome(writeConditions(headers, undefined), undefined);
-    return 0;
-  }
-  const current = (await findObject(request, path))?.object;
-  enforceOutcome(writeConditions(headers, current), current);
-  return current?.generation ?? 0;
-}
 
 /** PutObject. */
 export async function putObject(request: S3Request): Promise<void> {
@@ -76,10 +55,7 @@ export async function putObject(request: S3Request): Promise<void> {
     ifGeneration,
     signal: request.signal,
   });
-  request.ctx.set('ETag', `"${body.md5}"`);
-  if (body.checksum)
-    request.ctx.set(`x-amz-checksum-${body.checksum.algorithm.toLowerCase()}`, body.checksum.value);
-  sendEmpty(request.ctx);
+  sendWritten(request.ctx, body);
 }
 
 /** A zero-byte PUT of a key ending in `/` (a console's "folder object"): a dfs folder. */
@@ -97,11 +73,6 @@ async function putFolder(request: S3Request, folder: string, path: string): Prom
 /** Refuses a body on a request that must have none (a folder object). */
 async function expectEmptyBody(request: S3Request): Promise<void> {
   for await (const piece of request.body) {
-    if (piece.length > 0)
-      throw new S3Error(
-        'InvalidArgument',
-        'An object whose key ends in "/" is a dfs folder and cannot hold data',
-        { fields: { ArgumentName: 'key', ArgumentValue: request.route.key ?? '' } },
-      );
+    if (piece.length > 0) throw folderCannotHoldData(request.route.key ?? '');
   }
 }

@@ -3,6 +3,7 @@
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
 import { isFolderKey, objectPath } from './object-paths.js';
+import { countParam, encodingTypeParam } from './query-params.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
 import { noSuchUpload } from './uploads.js';
 import { listPartsXml, listUploadsXml, type UploadEntry } from './xml-multipart.js';
@@ -10,19 +11,9 @@ import { unquoteEtag } from './xml-parse.js';
 
 // Most parts or uploads on one page (larger asks are lowered to it, as S3 does).
 const MAX_PAGE = 1000;
-// Open uploads of a bucket looked through for one ListMultipartUploads page.
-const MAX_SCAN = 10_000;
-
-/** A non-negative integer query parameter with a default, capped at `cap`. */
-function count(query: ReadonlyMap<string, string>, name: string, fallback: number, cap: number): number {
-  const text = query.get(name);
-  if (text === undefined) return fallback;
-  if (!/^\d{1,10}$/.test(text.trim()) || Number(text) > 2 ** 31 - 1)
-    throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, {
-      fields: { ArgumentName: name, ArgumentValue: text },
-    });
-  return Math.min(Number(text), cap);
-}
+// Open uploads of a bucket looked through for one ListMultipartUploads page: one under the
+// master's 10,000 per call, which the scan asks for to learn whether more lie beyond it.
+export const MAX_SCAN = 9_999;
 
 /** ListParts. */
 export async function listParts(request: S3Request): Promise<void> {
@@ -31,8 +22,8 @@ export async function listParts(request: S3Request): Promise<void> {
   const uploadId = request.route.uploadId ?? '';
   const path = isFolderKey(key) ? '' : objectPath(bucket, key);
   const { query } = request.route;
-  const marker = count(query, 'part-number-marker', 0, Number.MAX_SAFE_INTEGER);
-  const max = count(query, 'max-parts', MAX_PAGE, MAX_PAGE);
+  const marker = countParam(query, 'part-number-marker', 0, Number.MAX_SAFE_INTEGER);
+  const max = countParam(query, 'max-parts', MAX_PAGE, MAX_PAGE);
   let upload: Awaited<ReturnType<typeof request.deps.sdk.api.listParts>>;
   try {
     upload = await request.deps.sdk.api.listParts(uploadId, { signal: request.signal });
@@ -71,15 +62,14 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
   const delimiter = query.get('delimiter') ?? '';
   const keyMarker = query.get('key-marker') ?? '';
   const idMarker = query.get('upload-id-marker') ?? '';
-  const max = count(query, 'max-uploads', MAX_PAGE, MAX_PAGE);
-  const encoding = query.get('encoding-type');
-  if (encoding !== undefined && encoding.toLowerCase() !== 'url')
-    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', {
-      fields: { ArgumentName: 'encoding-type', ArgumentValue: encoding },
-    });
-  const open = await request.deps.sdk.api.listMultiparts(`${folder}${prefix}`, MAX_SCAN, {
+  const max = countParam(query, 'max-uploads', MAX_PAGE, MAX_PAGE);
+  const encoding = encodingTypeParam(query);
+  // One more than the scan reads: whether uploads lie beyond it.
+  const found = await request.deps.sdk.api.listMultiparts(`${folder}${prefix}`, MAX_SCAN + 1, {
     signal: request.signal,
   });
+  const capped = found.length > MAX_SCAN;
+  const open = capped ? found.slice(0, MAX_SCAN) : found;
   let idPassed = false;
   const uploads: UploadEntry[] = [];
   const prefixes: string[] = [];
@@ -108,6 +98,17 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
     else uploads.push({ key, uploadId: u.uploadId, initiated: new Date(u.initiated) });
     last = { key: common ?? key, uploadId: common === undefined ? u.uploadId : '' };
   }
+  // Uploads beyond the scan are not lost in silence: the page is truncated after the last one
+  // listed. With none listed past the markers the scan cannot move on (it always starts at the
+  // prefix): a refusal, not an empty last page.
+  if (capped && !truncated) {
+    if (last === undefined)
+      throw new S3Error(
+        'NotImplemented',
+        `more than ${MAX_SCAN} open uploads lie before the marker; list them with a longer prefix`,
+      );
+    truncated = true;
+  }
   sendXml(
     request.ctx,
     listUploadsXml({
@@ -120,7 +121,7 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
       delimiter,
       maxUploads: max,
       isTruncated: truncated,
-      encodingType: encoding === undefined ? undefined : 'url',
+      encodingType: encoding,
       uploads,
       commonPrefixes: prefixes,
       owner: request.deps.owner,

@@ -48,13 +48,16 @@ export function s3Errors(log: Logger): Middleware {
       await next();
     } catch (err) {
       const error = fromThrown(err);
+      // The path, never the URL: a presigned query holds the credential and the signature.
+      const fields = { level: 'error', method: ctx.method, path: ctx.path, status: error.status } as const;
       if (error.code === 'InternalError') {
         const cause = err instanceof S3Error ? (err.cause ?? err) : err;
         log(
-          `${ctx.method} ${ctx.url} failed (${state.requestId}): ${(cause as Error)?.stack ?? String(cause)}`,
+          `${ctx.method} ${ctx.path} failed (${state.requestId}): ${(cause as Error)?.stack ?? String(cause)}`,
+          fields,
         );
       } else if (error.status >= 500 && error.code !== 'NotImplemented') {
-        log(`${ctx.method} ${ctx.url}: ${error.status} ${error.code} ${error.message}`);
+        log(`${ctx.method} ${ctx.path}: ${error.status} ${error.code} ${error.message}`, fields);
       }
       if (ctx.headerSent) return;
       // Whatever the handler had set (ETag, Content-Length, Content-Range…) described a success.

@@ -2,6 +2,7 @@
 // attributes, user metadata in its metadata; read back into response headers and listings.
 
 import type { Context } from 'koa';
+import { checksumHeaderName } from './checksums.js';
 import { S3Error } from './errors.js';
 import { type HeaderMap, headerValue, storedContentEncoding } from './headers.js';
 import { userMetadata } from './names.js';
@@ -162,7 +163,7 @@ export function setObjectHeaders(
   if (missing > 0) ctx.set('x-amz-missing-meta', String(missing));
   const checksum = storedChecksum(object.attributes);
   if (checksum && wholeObject && ctx.get('x-amz-checksum-mode').toUpperCase() === 'ENABLED') {
-    ctx.set(`x-amz-checksum-${checksum.algorithm.toLowerCase()}`, checksum.value);
+    ctx.set(checksumHeaderName(checksum.algorithm), checksum.value);
     ctx.set('x-amz-checksum-type', 'FULL_OBJECT');
   }
   for (const [param, header] of OVERRIDES) {

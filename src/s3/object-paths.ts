@@ -16,6 +16,17 @@ export function isFolderKey(key: string): boolean {
   return key.endsWith('/');
 }
 
+/** InvalidArgument for data sent to a folder key: a folder object is a dfs folder, always empty. */
+export function folderCannotHoldData(key: string): S3Error {
+  return new S3Error(
+    'InvalidArgument',
+    'An object whose key ends in "/" is a dfs folder and cannot hold data',
+    {
+      fields: { ArgumentName: 'key', ArgumentValue: key },
+    },
+  );
+}
+
 function unstorable(key: string, why: string): S3Error {
   return new S3Error('InvalidArgument', `The key "${key}" cannot be stored in dfs: ${why}`, {
     fields: { ArgumentName: 'key', ArgumentValue: key },
@@ -52,9 +63,4 @@ export function objectPath(bucket: string, key: string): string {
     );
   }
   return isFolderKey(key) ? `${path}/` : path;
-}
-
-/** The key of a dfs path within a bucket folder (`/bucket/` + key). */
-export function keyOf(folder: string, path: string): string {
-  return path.slice(folder.length);
 }

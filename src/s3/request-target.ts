@@ -3,10 +3,8 @@
 import { S3Error } from './errors.js';
 import { percentDecode } from './uri.js';
 
-/** One query parameter, raw as sent and decoded. */
+/** One query parameter, decoded. */
 export interface QueryParam {
-  rawName: string;
-  rawValue: string;
   name: string;
   value: string;
 }
@@ -52,7 +50,7 @@ export function parseRequestTarget(url: string): RequestTarget {
     const name = percentDecode(rawName, true);
     const value = percentDecode(rawValue, true);
     if (name === undefined || value === undefined) throw invalidUri();
-    params.push({ rawName, rawValue, name, value });
+    params.push({ name, value });
   }
   return { rawPath, params };
 }

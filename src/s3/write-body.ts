@@ -1,9 +1,11 @@
-// A request body written as durable dfs chunks, verified on the way: nothing is committed here.
+// A request body written as durable dfs chunks, verified on the way (nothing is committed here).
 
+import type { Context } from 'koa';
 import type { ChunkRef } from '../protocol/types.js';
 import type { WrittenChunks } from '../sdk/upload.js';
-import type { SentChecksum } from './checksums.js';
+import { checksumHeaderName, type SentChecksum } from './checksums.js';
 import { S3Error } from './errors.js';
+import { sendEmpty } from './middleware.js';
 import type { S3Request } from './request.js';
 
 /** A body written and verified: its chunks (pinned by `written.uploadId`), MD5 and checksum. */
@@ -29,13 +31,11 @@ export async function writeBody(request: S3Request, uploadId?: string): Promise<
   return { written, md5: digests.md5, checksum: digests.checksum };
 }
 
-/**
- * Writes the body as a part of multipart upload `uploadId`, under the upload's own lease. A part
- * that fails midway (a bad checksum, a client that hangs up) leaves the upload open; its chunks
- * stay pinned until the upload completes or is aborted, and are collected then.
- */
-export function writePartBody(request: S3Request, uploadId: string): Promise<WrittenBody> {
-  return writeBody(request, uploadId);
+/** The answer to a stored body (PutObject, UploadPart): its ETag and the checksum it was sent with. */
+export function sendWritten(ctx: Context, body: WrittenBody): void {
+  ctx.set('ETag', `"${body.md5}"`);
+  if (body.checksum) ctx.set(checksumHeaderName(body.checksum.algorithm), body.checksum.value);
+  sendEmpty(ctx);
 }
 
 // Most chunks the master places in one allocate call.

@@ -1,7 +1,6 @@
 // XML bodies of multipart uploads: initiate, complete, ListMultipartUploads and ListParts.
 
 import { encoder, type Owner, ownerXml, prefixesXml } from './xml-listing.js';
-import { type ChecksumFields, checksumElements } from './xml-results.js';
 import { el, isoDate, parent, quoteEtag, xmlDocument } from './xml-writer.js';
 
 /** InitiateMultipartUploadResult. */
@@ -14,19 +13,12 @@ export function initiateUploadXml(bucket: string, key: string, uploadId: string)
 }
 
 /** CompleteMultipartUploadResult; `location` is the object's URL. */
-export function completeUploadXml(
-  location: string,
-  bucket: string,
-  key: string,
-  etag: string,
-  checksums?: ChecksumFields,
-): string {
+export function completeUploadXml(location: string, bucket: string, key: string, etag: string): string {
   return xmlDocument('CompleteMultipartUploadResult', [
     el('Location', location),
     el('Bucket', bucket),
     el('Key', key),
     el('ETag', quoteEtag(etag)),
-    ...checksumElements(checksums),
   ]);
 }
 
@@ -35,8 +27,6 @@ export interface UploadEntry {
   key: string;
   uploadId: string;
   initiated: Date;
-  storageClass?: string;
-  checksumAlgorithm?: string;
 }
 
 /** A ListMultipartUploads answer. */
@@ -79,9 +69,8 @@ export function listUploadsXml(result: ListUploadsResult): string {
         el('UploadId', u.uploadId),
         ownerXml('Initiator', result.owner),
         ownerXml('Owner', result.owner),
-        el('StorageClass', u.storageClass ?? 'STANDARD'),
+        el('StorageClass', 'STANDARD'),
         el('Initiated', isoDate(u.initiated)),
-        el('ChecksumAlgorithm', u.checksumAlgorithm),
       ]),
     ),
     ...prefixesXml(result.commonPrefixes, enc),
@@ -103,13 +92,10 @@ export interface ListPartsResult {
   key: string;
   uploadId: string;
   partNumberMarker: number;
-  nextPartNumberMarker?: number;
   maxParts: number;
   isTruncated: boolean;
   parts: readonly PartEntry[];
   owner: Owner;
-  storageClass?: string;
-  checksumAlgorithm?: string;
 }
 
 /** ListPartsResult. */
@@ -120,12 +106,11 @@ export function listPartsXml(result: ListPartsResult): string {
     el('UploadId', result.uploadId),
     ownerXml('Initiator', result.owner),
     ownerXml('Owner', result.owner),
-    el('StorageClass', result.storageClass ?? 'STANDARD'),
+    el('StorageClass', 'STANDARD'),
     el('PartNumberMarker', result.partNumberMarker),
-    el('NextPartNumberMarker', result.nextPartNumberMarker ?? result.parts.at(-1)?.partNumber ?? 0),
+    el('NextPartNumberMarker', result.parts.at(-1)?.partNumber ?? 0),
     el('MaxParts', result.maxParts),
     el('IsTruncated', result.isTruncated),
-    el('ChecksumAlgorithm', result.checksumAlgorithm),
     ...result.parts.map((p) =>
       parent('Part', [
         el('PartNumber', p.partNumber),

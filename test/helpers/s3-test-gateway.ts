@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import Koa, { type Context } from 'koa';
 import { type Listening, serve } from '../../src/http/serve.js';
 import { readBodyText } from '../../src/s3/body.js';
+import { checksumHeaderName } from '../../src/s3/checksums.js';
 import { enforceOutcome, readConditions, writeConditions } from '../../src/s3/conditional.js';
 import { parseCopySource } from '../../src/s3/copy-source.js';
 import { notImplemented, S3Error } from '../../src/s3/errors.js';
@@ -143,7 +144,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         objects.set(key, object);
         record.committed = true;
         ctx.set('ETag', `"${object.etag}"`);
-        if (checksum) ctx.set(`x-amz-checksum-${checksum.algorithm.toLowerCase()}`, checksum.value);
+        if (checksum) ctx.set(checksumHeaderName(checksum.algorithm), checksum.value);
         sendEmpty(ctx);
         return;
       }

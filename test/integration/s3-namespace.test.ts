@@ -3,8 +3,10 @@
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
@@ -107,6 +109,28 @@ describe('s3 gateway: one namespace with dfs', function () {
     const v1next = await client.send(new ListObjectsCommand({ Bucket: 'nsb', Delimiter: '/', Marker: 'a/' }));
     expect(v1next.Contents?.map((c) => c.Key)).to.deep.equal(['c.txt']);
     expect(v1next.Contents?.[0]?.Owner?.DisplayName).to.equal('dfs');
+  });
+
+  it("serves a bucket named metrics to signed requests; /metrics stays the daemon's unsigned", async () => {
+    await client.send(new CreateBucketCommand({ Bucket: 'metrics' }));
+    await client.send(new PutObjectCommand({ Bucket: 'metrics', Key: 'm.txt', Body: 'm' }));
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: 'metrics' }));
+    expect(keys(listed)).to.deep.equal(['m.txt']);
+    const v1 = await client.send(new ListObjectsCommand({ Bucket: 'metrics' }));
+    expect(v1.Contents?.map((c) => c.Key)).to.deep.equal(['m.txt']);
+    const head = await client.send(new HeadBucketCommand({ Bucket: 'metrics' }));
+    expect(head.$metadata.httpStatusCode).to.equal(200);
+    const raw = await signedRequest(s3.url, { path: '/metrics' });
+    expect([raw.status, raw.headers['x-amz-request-id'] !== undefined]).to.deep.equal([200, true]);
+    expect(raw.body).to.include('<Name>metrics</Name>');
+    const rawHead = await signedRequest(s3.url, { method: 'HEAD', path: '/metrics' });
+    expect([rawHead.status, rawHead.headers['x-amz-request-id'] !== undefined]).to.deep.equal([200, true]);
+    // Unsigned, the path is the daemon's metrics (behind its token): no S3 answer.
+    const unsigned = await fetch(`${s3.url}/metrics`);
+    expect(unsigned.headers.get('x-amz-request-id')).to.equal(null);
+    expect(unsigned.headers.get('content-type')).to.not.include('xml');
+    await client.send(new DeleteObjectCommand({ Bucket: 'metrics', Key: 'm.txt' }));
+    await client.send(new DeleteBucketCommand({ Bucket: 'metrics' }));
   });
 
   it('makes a folder for a zero-byte key ending in "/", lists and deletes it as an object', async () => {

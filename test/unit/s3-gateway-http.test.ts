@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
 import Koa from 'koa';
+import type { LogFields } from '../../src/http/errors.js';
 import { serve } from '../../src/http/serve.js';
 import { S3Error } from '../../src/s3/errors.js';
 import { s3Errors, sendEmpty } from '../../src/s3/middleware.js';
@@ -71,11 +72,17 @@ function rawExchange(port: number, head: string, onContinue?: (socket: net.Socke
 
 describe('s3 glue: errors and request ids', () => {
   const log: string[] = [];
+  const logFields: (LogFields | undefined)[] = [];
   let url = '';
   let close: () => Promise<void> = async () => {};
   before(async () => {
     const app = new Koa();
-    app.use(s3Errors((line) => log.push(line)));
+    app.use(
+      s3Errors((line, fields) => {
+        log.push(line);
+        logFields.push(fields);
+      }),
+    );
     app.use(async (ctx) => {
       ctx.set('ETag', '"stale"');
       ctx.set('Content-Range', 'bytes 0-1/2');
@@ -163,6 +170,23 @@ describe('s3 glue: errors and request ids', () => {
     log.length = 0;
     expect((await send(url, 'GET', '/slow')).status).to.equal(503);
     expect(log).to.deep.equal(['GET /slow: 503 SlowDown Please reduce your request rate.']);
+  });
+
+  it('logs failures at level error with the path, never the presigned query', async () => {
+    const query =
+      '?X-Amz-Credential=AKIDLEAK%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=feedface';
+    for (const [path, status] of [
+      ['/internal', 500],
+      ['/slow', 503],
+    ] as const) {
+      log.length = 0;
+      logFields.length = 0;
+      expect((await send(url, 'GET', `${path}${query}`)).status).to.equal(status);
+      expect(log).to.have.length(1);
+      expect(log[0]).to.contain(`GET ${path}`);
+      expect(log[0]).not.to.match(/AKIDLEAK|feedface|X-Amz/);
+      expect(logFields).to.deep.equal([{ level: 'error', method: 'GET', path, status }]);
+    }
   });
 });
 
