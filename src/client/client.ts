@@ -2,8 +2,8 @@
 
 import type { ClientConfig } from '../config.js';
 import type { Logger } from '../http/errors.js';
+import { handleExpect } from '../http/expect.js';
 import { serve } from '../http/serve.js';
-import { handleExpect } from '../s3/expect.js';
 import { DfsClient } from '../sdk/client.js';
 import { createClientApp } from './app.js';
 

@@ -2,12 +2,12 @@
 
 import type { S3Config } from '../config.js';
 import type { Logger } from '../http/errors.js';
+import { handleExpect } from '../http/expect.js';
 import { Monitoring } from '../http/monitoring.js';
 import { serve } from '../http/serve.js';
 import { DfsClient } from '../sdk/client.js';
 import { createS3App } from './app.js';
 import { loadCredentials } from './credentials.js';
-import { handleExpect } from './expect.js';
 
 /** A running S3 gateway. */
 export interface RunningS3Gateway {

@@ -2,13 +2,13 @@
 
 import { createHash } from 'node:crypto';
 import Koa, { type Context } from 'koa';
+import { handleExpect } from '../../src/http/expect.js';
 import { type Listening, serve } from '../../src/http/serve.js';
 import { readBodyText } from '../../src/s3/body.js';
 import { checksumHeaderName } from '../../src/s3/checksums.js';
 import { enforceOutcome, readConditions, writeConditions } from '../../src/s3/conditional.js';
 import { parseCopySource } from '../../src/s3/copy-source.js';
 import { notImplemented, S3Error } from '../../src/s3/errors.js';
-import { handleExpect } from '../../src/s3/expect.js';
 import { type S3State, s3Authenticate, s3Errors, sendEmpty } from '../../src/s3/middleware.js';
 import { userMetadata } from '../../src/s3/names.js';
 import { objectRange } from '../../src/s3/range.js';

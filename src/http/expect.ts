@@ -1,4 +1,5 @@
-// `Expect:` handling for the S3 gateway's HTTP server: 100-continue on first read, odd values ignored.
+// `Expect:` handling for the S3 gateway's and the web client's HTTP servers: 100-continue on
+// first read, odd values ignored.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
@@ -6,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
  * Installs `checkContinue` and `checkExpectation` handlers on `server` so requests proceed as
  * usual. `Expect: 100-continue` gets its `100 Continue` only when something first reads the body:
  * a request refused on its headers (bad signature, no such bucket) is answered before the client
- * sends a byte of its upload. Other Expect values, which S3 clients send and Node would answer
+ * sends a byte of its upload. Other Expect values, which some clients send and Node would answer
  * with 417 by itself, are ignored.
  */
 export function handleExpect(server: Server): void {
