@@ -23,7 +23,6 @@ const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
 describe('s3 gateway: Debian aws CLI', function () {
   this.timeout(120_000);
-  if (!toolPresent(AWS, 'aws CLI')) return;
   let s3: S3Cluster;
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -33,7 +32,8 @@ describe('s3 gateway: Debian aws CLI', function () {
     return r.stdout;
   };
 
-  before(async () => {
+  before(async function () {
+    if (!toolPresent(AWS, 'aws CLI')) this.skip();
     s3 = await startS3Cluster();
     dir = await tempDir('dfs-s3-aws-');
     await fs.writeFile(

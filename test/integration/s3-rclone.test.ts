@@ -19,7 +19,6 @@ const RCLONE = '/usr/bin/rclone';
 
 describe('s3 gateway: Debian rclone', function () {
   this.timeout(120_000);
-  if (!toolPresent(RCLONE, 'rclone')) return;
   let s3: S3Cluster;
   let dir: string;
   const rclone = async (...args: string[]) => {
@@ -28,7 +27,8 @@ describe('s3 gateway: Debian rclone', function () {
     return r.stdout;
   };
 
-  before(async () => {
+  before(async function () {
+    if (!toolPresent(RCLONE, 'rclone')) this.skip();
     s3 = await startS3Cluster();
     dir = await tempDir('dfs-s3-rclone-');
     await fs.writeFile(

@@ -90,7 +90,7 @@ describe('s3 gateway: Debian s3cmd and boto3', function () {
 
   describe('boto3', () => {
     before(async function () {
-      if (!toolPresent(PYTHON, 'boto3')) this.skip();
+      if (!toolPresent('/usr/lib/python3/dist-packages/boto3', 'boto3')) this.skip();
     });
 
     it('uploads and downloads with transfers (multipart), presigns a PUT and a GET', async () => {

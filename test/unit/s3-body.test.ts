@@ -5,9 +5,10 @@ import { Readable } from 'node:stream';
 import { PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { type RequestBodyOptions, readBodyText, requestBody } from '../../src/s3/body.js';
-import { S3Error } from '../../src/s3/errors.js';
+import type { S3Error } from '../../src/s3/errors.js';
 import { type HeaderMap, storedContentEncoding } from '../../src/s3/headers.js';
 import { type Authenticated, verifySigV4 } from '../../src/s3/sigv4.js';
+import { s3CodeOf as codeOf } from '../helpers/errors.js';
 import { crc32Base64, drain, piecesOf } from '../helpers/s3-chunked.js';
 import { KEY, REGION, SECRET, sdkRequest, type WireRequest } from '../helpers/s3-signers.js';
 
@@ -20,16 +21,6 @@ const unsignedAuth: Pick<Authenticated, 'payload' | 'signing'> = {
 function bodyOf(request: WireRequest, extra: RequestBodyOptions = {}, split = 1000) {
   const auth = verifySigV4(request, options);
   return requestBody(piecesOf(request.body, split), request.headers, auth, extra);
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    expect(err).to.be.instanceOf(S3Error);
-    return (err as S3Error).code;
-  }
 }
 
 function plain(data: Buffer, headers: HeaderMap, auth = unsignedAuth, opts: RequestBodyOptions = {}) {

@@ -12,23 +12,13 @@ import {
   headerChecksum,
   trailerChecksum,
 } from '../../src/s3/checksums.js';
-import { S3Error } from '../../src/s3/errors.js';
+import { s3CodeOf as codeOf } from '../helpers/errors.js';
 
 function digest(algorithm: ChecksumAlgorithm | 'MD5', data: Buffer, split = data.length): Buffer {
   const hasher = createHasher(algorithm);
   for (let i = 0; i < data.length; i += Math.max(split, 1))
     hasher.update(data.subarray(i, i + Math.max(split, 1)));
   return hasher.digest();
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    expect(err).to.be.instanceOf(S3Error);
-    return (err as S3Error).code;
-  }
 }
 
 describe('s3 checksums', () => {

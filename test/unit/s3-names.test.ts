@@ -1,18 +1,9 @@
 // S3 naming rules: bucket names, key length, user metadata size.
 
 import { expect } from 'chai';
-import { S3Error } from '../../src/s3/errors.js';
+import type { S3Error } from '../../src/s3/errors.js';
 import { checkBucketName, checkObjectKey, isValidBucketName, userMetadata } from '../../src/s3/names.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    expect(err).to.be.instanceOf(S3Error);
-    return (err as S3Error).code;
-  }
-}
+import { s3CodeOf as codeOf } from '../helpers/errors.js';
 
 describe('s3 names', () => {
   const valid = [

@@ -2,23 +2,14 @@
 
 import { expect } from 'chai';
 import { metadataDirective, parseCopySource } from '../../src/s3/copy-source.js';
-import { S3Error } from '../../src/s3/errors.js';
+import type { S3Error } from '../../src/s3/errors.js';
 import type { HeaderMap } from '../../src/s3/headers.js';
 import { copySourceRange, objectRange } from '../../src/s3/range.js';
 import { resolveRoute, type S3Route } from '../../src/s3/route.js';
+import { s3CodeOf as codeOf } from '../helpers/errors.js';
 
 function route(method: string, url: string, headers: HeaderMap = {}, domains?: string[]): S3Route {
   return resolveRoute({ method, url, headers: { host: 'gw:5004', ...headers } }, { domains });
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    expect(err).to.be.instanceOf(S3Error);
-    return (err as S3Error).code;
-  }
 }
 
 describe('s3 routing: operations', () => {

@@ -6,7 +6,6 @@ import {
   DeleteObjectsCommand,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { S3Error } from '../../src/s3/errors.js';
 import {
   checkLocationConstraint,
   parseCompleteMultipartUpload,
@@ -14,17 +13,8 @@ import {
   parseDelete,
   parsePartNumber,
 } from '../../src/s3/xml-parse.js';
+import { s3CodeOf as codeOf } from '../helpers/errors.js';
 import { sdkRequest } from '../helpers/s3-signers.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    expect(err).to.be.instanceOf(S3Error);
-    return (err as S3Error).code;
-  }
-}
 
 const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 const part = (n: number | string, etag = `"e${n}"`) =>
