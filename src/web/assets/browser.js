@@ -23,6 +23,8 @@ const state = {
   filter: '',
   config: { replication: 2, maxFileSize: Number.POSITIVE_INFINITY },
   loads: 0,
+  // Listing pages the open folder took at its last load.
+  pages: 0,
 };
 const uploads = new Uploads($('transfers'), () => scheduleLoad());
 let loadTimer;
@@ -86,14 +88,17 @@ async function load() {
     // Page after page (a thousand rows each), up to a bound that keeps the page responsive.
     const entries = [];
     let after = '';
-    for (let pages = 0; pages < MAX_PAGES; pages++) {
+    let pages = 0;
+    while (pages < MAX_PAGES) {
       const query = `prefix=${encodeURIComponent(prefix)}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
       const listing = await call('GET', `/api/list?${query}`);
       if (ticket !== state.loads) return;
+      pages++;
       entries.push(...listing.entries);
       if (!listing.next) break;
       after = listing.next;
     }
+    state.pages = pages;
     const text = JSON.stringify(entries);
     // Unchanged: leave the rows (and the keyboard focus) alone.
     if (text === state.listed) return;
@@ -227,8 +232,10 @@ function wireControls() {
   addEventListener('beforeunload', (event) => {
     if (uploads.pending > 0) event.preventDefault();
   });
+  // A folder of one page only: a big one is re-listed on the user's actions, not every 10 s
+  // (up to 50 master round trips a tab).
   setInterval(() => {
-    if (!document.hidden && !$('ask').open) load();
+    if (!document.hidden && !$('ask').open && state.pages <= 1) load();
   }, RELIST_MS);
 }
 
