@@ -103,7 +103,10 @@ export class NodeRegistry {
       alive: true,
       registered: true,
       outbox: existing?.outbox ?? [],
+      // What only heartbeats report survives a registration (the master asks for those now and then).
       scrub: existing?.scrub,
+      writeError: existing?.writeError,
+      io: existing?.io,
     };
     this.nodes.set(info.id, node);
     if (!existing) this.events.add('node-joined', `node ${info.url} joined`);

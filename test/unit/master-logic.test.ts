@@ -211,6 +211,24 @@ describe('master logic over the memory store', () => {
     expect(deletes((await a.beat()).commands), 'an orphan no row names').to.deep.equal([orphan.id]);
   });
 
+  it('keeps a node that cannot write out of placement when it registers again before its next heartbeat', async () => {
+    const m = await master();
+    const [a, b, c] = [standIn(m, 'n1'), standIn(m, 'n2'), standIn(m, 'n3')];
+    for (const n of [a, b, c]) await n.register();
+    await c.beat({ writeError: 'EROFS: read-only file system' });
+    await c.register();
+    expect(m.registry.get('n3')?.writeError).to.equal('EROFS: read-only file system');
+    const [answer] = await m.namespace.allocate({ chunks: [newChunk()], exclude: [] }, 'up-readonly');
+    expect(answer?.stored === false && answer.targets.map((t) => t.nodeId).sort()).to.deep.equal([
+      'n1',
+      'n2',
+    ]);
+    const cannotWrite = m.events.recent().filter((e) => e.kind === 'node-cannot-write');
+    expect(cannotWrite, 'logged once, not again after the registration').to.have.length(1);
+    await c.beat({ writeError: 'EROFS: read-only file system' });
+    expect(m.events.recent().filter((e) => e.kind === 'node-cannot-write')).to.have.length(1);
+  });
+
   it('leads with one epoch at a time: a standby answers epoch 0 and hands out no deletes', async () => {
     const store = new KvStore(new MemoryEngine());
     const first = await master(store);
