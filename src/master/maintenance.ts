@@ -126,7 +126,7 @@ export class Maintenance {
       return;
     }
     this.lastScan = now;
-    const result = await scanChunks({ ...this.deps, deleting: this.deps.deletions.pending }, now);
+    const result = await scanChunks(this.deps, now);
     this.counts = result.counts;
     this.nextGcDue = result.nextGcDue;
     // Only the leader acts, and only once every node has reported: until then a copy it has not

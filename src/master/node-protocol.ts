@@ -94,8 +94,9 @@ export class NodeProtocol {
     };
   }
 
-  private deleting(nodeId: string): ReadonlySet<string> {
-    return this.deps.deletions.queuedFor(nodeId);
+  /** Whether a delete of `nodeId`'s copy of a chunk still waits to be handed out. */
+  private deleting(nodeId: string): (id: string) => boolean {
+    return (id) => this.deps.deletions.isQueued(nodeId, id);
   }
 
   /** `POST /internal/register`: a node's whole inventory, on start or when the master asked for it. */
