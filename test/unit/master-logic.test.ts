@@ -229,6 +229,26 @@ describe('master logic over the memory store', () => {
     expect(m.events.recent().filter((e) => e.kind === 'node-cannot-write')).to.have.length(1);
   });
 
+  it('reads the namespace totals once per metrics scrape, for both gauges', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const read = store.totals.bind(store);
+    let reads = 0;
+    store.totals = () => {
+      reads++;
+      return read();
+    };
+    const m = await master(store);
+    const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
+    for (const n of [a, b]) await n.register();
+    await commitFile(m, '/counted.bin', newChunk(), [a, b]);
+    const text = await m.monitoring.registry.metrics();
+    expect(text).to.match(/^dfs_master_files 1$/m);
+    expect(text).to.match(/^dfs_master_logical_bytes 1000$/m);
+    expect(reads).to.equal(1);
+    await m.monitoring.registry.metrics();
+    expect(reads, 'each scrape reads afresh').to.equal(2);
+  });
+
   it('leads with one epoch at a time: a standby answers epoch 0 and hands out no deletes', async () => {
     const store = new KvStore(new MemoryEngine());
     const first = await master(store);
