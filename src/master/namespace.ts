@@ -20,7 +20,7 @@ import type { ProbeResult } from '../sdk/chunk-io.js';
 import type { Attention } from './attention.js';
 import type { MasterMetrics } from './metrics.js';
 import { chooseNodes } from './placement.js';
-import { checkReceipts } from './receipts.js';
+import { recordReceipts } from './receipts.js';
 import type { NodeRegistry } from './registry.js';
 import type { ReplicaMap } from './replicas.js';
 import { type Allocate, type Commit, encodeToken, type ListRequest } from './requests.js';
@@ -144,8 +144,7 @@ export class Namespace {
   /** Makes a manifest visible at its path, atomically replacing any previous version. */
   async commit(req: Commit, uploadId: string | undefined): Promise<Manifest> {
     const { replicas, registry } = this.deps;
-    const written = checkReceipts(this.config.secret, (id) => registry.get(id) !== undefined, req.receipts);
-    for (const [id, nodes] of written) for (const n of nodes) replicas.add(id, n);
+    const written = recordReceipts({ secret: this.config.secret, registry, replicas }, req.receipts);
     const live = (id: string) => new Set(this.liveReplicas(id));
     // A fresh chunk that lost a replica after its ack (a node died mid-upload) is copied to
     // another node first, so the file is acknowledged at its full factor.

@@ -20,7 +20,7 @@ import type { EventLog } from './events.js';
 import type { Inventories } from './inventory.js';
 import type { Leader } from './leader.js';
 import type { MasterMetrics } from './metrics.js';
-import { checkReceipts } from './receipts.js';
+import { recordReceipts } from './receipts.js';
 import type { NodeRegistry } from './registry.js';
 import type { Repairs } from './repairs.js';
 import type { ReplicaMap } from './replicas.js';
@@ -192,11 +192,7 @@ export class NodeProtocol {
     const chunkId = body?.chunkId;
     if (!isChunkId(chunkId))
       throw new DfsError('invalid_chunk_id', 'chunk id must be 64 lowercase hex digits');
-    const written = checkReceipts(
-      config.secret,
-      (id) => registry.get(id) !== undefined,
-      receiptList(body.receipts),
-    );
+    const written = recordReceipts({ secret: config.secret, registry, replicas }, receiptList(body.receipts));
     const added = [...(written.get(chunkId) ?? [])];
     // The source no longer has the chunk (deleted, or rotted and quarantined): not a replica.
     const gone = added.length === 0 && body.missing === true;
@@ -204,7 +200,6 @@ export class NodeProtocol {
     repairs.done(chunkId, nodeId, added.length === 0 && !gone);
     this.deps.metrics.repaired(added.length > 0 ? 'ok' : 'failed');
     if (gone) replicas.remove(chunkId, nodeId);
-    for (const n of added) replicas.add(chunkId, n);
     if (added.length > 0) {
       const urls = added.map((id) => registry.get(id)?.url ?? id).join(', ');
       events.add('chunk-repaired', `chunk ${chunkId.slice(0, 12)}… copied to ${urls}`);
