@@ -8,17 +8,11 @@ import { jsonBody } from '../http/body.js';
 import type { MetaStore } from '../meta/store.js';
 import type { LockRecord } from '../meta/types.js';
 import { DfsError } from '../protocol/errors.js';
+import { MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES } from '../protocol/limits.js';
 import { guessContentType, isContentType } from '../protocol/mime.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { Receipt } from '../protocol/types.js';
-import {
-  chunkRef,
-  MAX_ATTRIBUTES_BYTES,
-  MAX_METADATA_BYTES,
-  METADATA_KEY,
-  receiptList,
-  stringMap,
-} from './requests.js';
+import { chunkRef, METADATA_KEY, receiptList, stringMap } from './requests.js';
 
 const UPLOAD_ID = /^[\w-]{8,64}$/;
 const LOCK_TOKEN = /^urn:uuid:[0-9a-f-]{36}$/;

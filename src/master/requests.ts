@@ -3,16 +3,13 @@
 
 import type { ParsedUrlQuery } from 'node:querystring';
 import { DfsError } from '../protocol/errors.js';
+import { MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES } from '../protocol/limits.js';
 import { guessContentType, isContentType } from '../protocol/mime.js';
 import { assertChunkId, normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ChunkRef, Receipt } from '../protocol/types.js';
 
 /** Most chunks placed by one allocate call. */
 export const MAX_ALLOCATE = 1000;
-/** User metadata per file, keys and values together, UTF-8 bytes (as S3 allows). */
-export const MAX_METADATA_BYTES = 2048;
-/** Protocol attributes per file (S3 headers, WebDAV dead properties), UTF-8 bytes. */
-export const MAX_ATTRIBUTES_BYTES = 64 * 1024;
 /** Most entries on one listing page. */
 export const MAX_LIST_LIMIT = 10_000;
 
@@ -21,6 +18,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const METADATA_KEY = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+const ATTRIBUTE_KEY = new RegExp(`^.{1,${MAX_ATTRIBUTE_KEY_CHARS}}$`, 's');
 
 /** A checked allocation request. */
 export interface Allocate {
@@ -91,7 +89,7 @@ export function stringMap(
   value: unknown,
   what: string,
   limit: number,
-  key = /^.{1,512}$/s,
+  key = ATTRIBUTE_KEY,
 ): Record<string, string> {
   if (value === undefined) return {};
   const map = object(value);
