@@ -69,7 +69,7 @@ export class Maintenance {
 
   /** Nodes known from before that have not reported since this master started: no repair or collection until they do (or die). */
   get safeMode(): { on: boolean; waitingFor: number } {
-    const waitingFor = this.deps.registry.all().filter((n) => n.alive && !n.registered).length;
+    const waitingFor = this.deps.registry.waitingFor();
     return { on: waitingFor > 0, waitingFor };
   }
 

@@ -82,9 +82,16 @@ export class NodeRegistry {
     while (Date.now() < deadline && !this.isSettled()) await sleep(Math.min(50, deadline - Date.now()));
   }
 
+  /** How many nodes known from before a restart have neither registered again nor died. */
+  waitingFor(): number {
+    let n = 0;
+    for (const node of this.nodes.values()) if (node.alive && !node.registered) n++;
+    return n;
+  }
+
   /** True once every node known from before a restart has registered again or died. */
   isSettled(): boolean {
-    return !this.all().some((n) => n.alive && !n.registered);
+    return this.waitingFor() === 0;
   }
 
   /** Records a registration; persists the node's address. */
