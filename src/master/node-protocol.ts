@@ -2,8 +2,6 @@
 // heartbeats with incremental reports, repair and rot reports — and the hand-out of work,
 // each delete checked one last time before it goes.
 
-import type { MasterConfig } from '../config.js';
-import type { MetaStore } from '../meta/store.js';
 import { DfsError } from '../protocol/errors.js';
 import { isChunkId } from '../protocol/paths.js';
 import type {
@@ -14,35 +12,12 @@ import type {
   RegisterRequest,
 } from '../protocol/types.js';
 import { nodeOrigin } from '../protocol/urls.js';
-import type { Attention } from './attention.js';
-import type { Deletions } from './deletions.js';
-import type { EventLog } from './events.js';
-import type { Inventories } from './inventory.js';
-import type { Leader } from './leader.js';
-import type { MasterMetrics } from './metrics.js';
+import type { MasterCore } from './core.js';
 import { recordReceipts } from './receipts.js';
-import type { NodeRegistry } from './registry.js';
-import type { Repairs } from './repairs.js';
-import type { ReplicaMap } from './replicas.js';
 import { receiptList } from './requests.js';
 
 /** What the node protocol works with. */
-export interface NodeProtocolDeps {
-  config: Readonly<MasterConfig>;
-  store: MetaStore;
-  replicas: ReplicaMap;
-  registry: NodeRegistry;
-  inventories: Inventories;
-  repairs: Repairs;
-  deletions: Deletions;
-  leader: Leader;
-  events: EventLog;
-  /** Chunks with a replica found corrupt and not yet repaired. */
-  corrupt: Set<string>;
-  log(message: string): void;
-  attention: Attention;
-  metrics: MasterMetrics;
-}
+export type NodeProtocolDeps = MasterCore;
 
 // Most ids accepted in one incremental report list.
 const MAX_DELTA = 10_000;
