@@ -22,7 +22,14 @@ import type { Namespace } from './namespace.js';
 import type { NodeProtocol } from './node-protocol.js';
 import type { Operations } from './operations.js';
 import { renderDashboard, renderFilePage } from './page.js';
-import { parseAllocate, parseCommit, parseIfGeneration, parseList, parseMove } from './requests.js';
+import {
+  parseAllocate,
+  parseCommit,
+  parseIfGeneration,
+  parseList,
+  parseMove,
+  parseUploadId,
+} from './requests.js';
 import type { MasterSeries } from './series.js';
 
 /** What the master app is built from. */
@@ -39,8 +46,6 @@ export interface MasterAppDeps {
   series?: MasterSeries;
 }
 
-const UPLOAD_ID = /^[\w-]{8,64}$/;
-
 /** Builds the master's Koa app; it never listens. */
 export function createMasterApp(deps: MasterAppDeps): Koa {
   const { config, namespace, nodeProtocol, gateways, operations, log, series } = deps;
@@ -54,8 +59,7 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   const status = (): Promise<ClusterStatus> => operations.status();
   const uploadId = (ctx: Context) => {
     const id = ctx.get(UPLOAD_HEADER);
-    if (id && !UPLOAD_ID.test(id)) throw new DfsError('bad_request', 'invalid upload id');
-    return id || undefined;
+    return id ? parseUploadId(id) : undefined;
   };
 
   const api = new Router({ sensitive: true });
@@ -95,9 +99,7 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     ctx.body = { ok: true };
   });
   api.delete('/api/uploads/:id', async (ctx) => {
-    const id = ctx.params.id ?? '';
-    if (!UPLOAD_ID.test(id)) throw new DfsError('bad_request', 'invalid upload id');
-    await namespace.abort(id);
+    await namespace.abort(parseUploadId(ctx.params.id));
     ctx.body = { aborted: true };
   });
   api.get('/api/files', async (ctx) => {

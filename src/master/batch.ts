@@ -6,12 +6,10 @@
 import { DfsError, toDfsError } from '../protocol/errors.js';
 import { normalisePath } from '../protocol/paths.js';
 import type { Namespace } from './namespace.js';
-import { parseAllocate, parseCommit } from './requests.js';
+import { parseAllocate, parseCommit, parseUploadId } from './requests.js';
 
 /** Most calls in one batch. */
 export const MAX_BATCH = 256;
-
-const UPLOAD_ID = /^[\w-]{8,64}$/;
 
 /** One call's answer: its value, or its error as the route would have sent it. */
 export type BatchResult =
@@ -48,10 +46,9 @@ async function one(call: unknown, namespace: Namespace, limits: { chunkSize: num
   // A read: what `GET /api/files/{path}` answers, without waiting for nodes to report a chunk
   // of no known copy (the caller asks alone for such a file: one slow stat holds up no other).
   if (c?.op === 'stat') return namespace.stat(normalisePath(c.path), false);
-  if (typeof c?.uploadId !== 'string' || !UPLOAD_ID.test(c.uploadId))
-    throw new DfsError('bad_request', 'invalid upload id');
+  const uploadId = parseUploadId(c?.uploadId);
   if (c.op === 'allocate')
-    return { allocations: await namespace.allocate(parseAllocate(c.request, limits.chunkSize), c.uploadId) };
-  if (c.op === 'commit') return namespace.commit(parseCommit(c.request, limits), c.uploadId);
+    return { allocations: await namespace.allocate(parseAllocate(c.request, limits.chunkSize), uploadId) };
+  if (c.op === 'commit') return namespace.commit(parseCommit(c.request, limits), uploadId);
   throw new DfsError('bad_request', 'op must be allocate, commit or stat');
 }

@@ -5,6 +5,7 @@
 import type { MasterConfig } from '../config.js';
 import type { MetaStore } from '../meta/store.js';
 import type { DoomCandidate } from '../meta/types.js';
+import type { Deletions } from './deletions.js';
 import type { NodeRegistry } from './registry.js';
 import type { RepairCandidate, Repairs } from './repairs.js';
 import type { ReplicaMap } from './replicas.js';
@@ -18,8 +19,8 @@ export interface ScanContext {
   repairs: Repairs;
   /** Chunks with a replica found corrupt and not yet repaired. */
   corrupt: Set<string>;
-  /** Chunks with a delete handed out and not yet confirmed, by node. */
-  deleting: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The deletes handed out and not yet confirmed. */
+  deletions: Pick<Deletions, 'isPending'>;
 }
 
 /** Chunk counts of a pass. */
@@ -83,7 +84,7 @@ export async function scanChunks(ctx: ScanContext, now: number): Promise<ScanRes
       const holders = replicas.holders(id);
       if (record.doomed) {
         if (holders.length > 0) result.deletes.push({ id, nodes: holders });
-        else if (![...ctx.deleting.values()].some((ids) => ids.has(id))) result.purge.push(id);
+        else if (!ctx.deletions.isPending(id)) result.purge.push(id);
         continue;
       }
       const live = holders.filter((n) => registry.isAlive(n));

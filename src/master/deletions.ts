@@ -25,11 +25,6 @@ export class Deletions {
     return this.queued.get(nodeId)?.has(id) === true;
   }
 
-  /** The chunks whose delete waits to be handed out to `nodeId`. */
-  queuedFor(nodeId: string): ReadonlySet<string> {
-    return new Set(this.queued.get(nodeId)?.keys() ?? []);
-  }
-
   /** Takes the deletes queued for `nodeId` (the caller hands out those still valid). */
   take(nodeId: string): { id: string; reason: DeleteReason }[] {
     const map = this.queued.get(nodeId);
@@ -51,6 +46,12 @@ export class Deletions {
   /** The node says its copy of `id` is gone (or that it kept a newer one); true if a delete was awaited. */
   confirm(nodeId: string, id: string): boolean {
     return this.unconfirmed.get(nodeId)?.delete(id) === true;
+  }
+
+  /** True while a delete of some node's copy of `id` was handed out and not yet confirmed. */
+  isPending(id: string): boolean {
+    for (const ids of this.unconfirmed.values()) if (ids.has(id)) return true;
+    return false;
   }
 
   /** Handed-out deletes not yet confirmed, by node. */

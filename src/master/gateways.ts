@@ -8,19 +8,19 @@ import { jsonBody } from '../http/body.js';
 import type { MetaStore } from '../meta/store.js';
 import type { LockRecord } from '../meta/types.js';
 import { DfsError } from '../protocol/errors.js';
-import { guessContentType, isContentType } from '../protocol/mime.js';
+import { MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES } from '../protocol/limits.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { Receipt } from '../protocol/types.js';
 import {
-  chunkRef,
-  MAX_ATTRIBUTES_BYTES,
-  MAX_METADATA_BYTES,
+  chunkList,
+  contentTypeOf,
   METADATA_KEY,
+  object,
   receiptList,
   stringMap,
+  parseUploadId as uploadId,
 } from './requests.js';
 
-const UPLOAD_ID = /^[\w-]{8,64}$/;
 const LOCK_TOKEN = /^urn:uuid:[0-9a-f-]{36}$/;
 // Longest a WebDAV lock lasts without a refresh, seconds.
 const MAX_LOCK_SECONDS = 7 * 24 * 3600;
@@ -28,18 +28,6 @@ const MAX_LOCK_SECONDS = 7 * 24 * 3600;
 const MAX_OWNER = 4096;
 // Most parts of one multipart upload (as S3).
 const MAX_PARTS = 10_000;
-
-function object(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new DfsError('bad_request', 'the request body must be a JSON object');
-  return body as Record<string, unknown>;
-}
-
-function uploadId(value: unknown): string {
-  if (typeof value !== 'string' || !UPLOAD_ID.test(value))
-    throw new DfsError('bad_request', 'invalid upload id');
-  return value;
-}
 
 // A resource path: a file, or a folder ending in `/`.
 function resource(value: unknown): string {
@@ -74,13 +62,10 @@ export class Gateways {
     api.post('/api/multipart', jsonBody(), async (ctx) => {
       const b = object(ctx.request.body);
       const path = normalisePath(b.path);
-      const contentType =
-        typeof b.contentType === 'string' && b.contentType ? b.contentType : guessContentType(path);
-      if (!isContentType(contentType)) throw new DfsError('bad_request', 'contentType must be a media type');
       const info = {
         path,
         initiated: Date.now(),
-        contentType,
+        contentType: contentTypeOf(b.contentType, path),
         metadata: stringMap(b.metadata, 'metadata', MAX_METADATA_BYTES, METADATA_KEY),
         attributes: stringMap(b.attributes, 'attributes', MAX_ATTRIBUTES_BYTES),
       };
@@ -114,10 +99,8 @@ export class Gateways {
       if (!Number.isInteger(number) || number < 1 || number > MAX_PARTS)
         throw new DfsError('bad_request', `part number must be from 1 to ${MAX_PARTS}`);
       const b = object(ctx.request.body);
-      if (!Array.isArray(b.chunks)) throw new DfsError('bad_request', 'chunks must be a list');
-      const chunks = b.chunks.map((c) => chunkRef(c, this.config.chunkSize));
-      const size = chunks.reduce((n, c) => n + c.size, 0);
-      if (b.size !== size) throw new DfsError('bad_request', 'chunk sizes do not add up to the part size');
+      const chunks = chunkList(b.chunks, this.config.chunkSize, b.size, 'part');
+      const size = b.size as number;
       if (typeof b.etag !== 'string' || b.etag.length > 200)
         throw new DfsError('bad_request', 'etag must be a string');
       this.holders(receiptList(b.receipts));

@@ -65,13 +65,13 @@ export class Inventories {
 
   /**
    * Applies `chunks`, the inventory of `nodeId`, to the replica map. `stamp` is the echoed
-   * request, if any; `deleting` are chunks with a delete for this node still queued.
+   * request, if any; `deleting` tells the chunks with a delete for this node still queued.
    */
   apply(
     nodeId: string,
     chunks: string[],
     stamp: number | undefined,
-    deleting: ReadonlySet<string>,
+    deleting: (id: string) => boolean,
     now = Date.now(),
   ): InventoryResult {
     const result: InventoryResult = { added: 0, dropped: 0 };
@@ -103,7 +103,7 @@ export class Inventories {
   applyDelta(
     nodeId: string,
     delta: { added: string[]; removed: string[]; kept: string[] },
-    deleting: ReadonlySet<string>,
+    deleting: (id: string) => boolean,
     now = Date.now(),
   ): void {
     const taken = this.taken.get(nodeId);
@@ -123,10 +123,10 @@ export class Inventories {
   private mayAdd(
     nodeId: string,
     id: string,
-    deleting: ReadonlySet<string>,
+    deleting: (id: string) => boolean,
     askedAt: number | undefined,
   ): boolean {
-    if (deleting.has(id)) return false;
+    if (deleting(id)) return false;
     const when = this.taken.get(nodeId)?.get(id);
     return when === undefined || (askedAt !== undefined && when < askedAt);
   }

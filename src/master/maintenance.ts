@@ -3,18 +3,9 @@
 // nothing references — never before the nodes have reported after a start (safe mode).
 
 import type { MasterConfig } from '../config.js';
-import type { MetaStore } from '../meta/store.js';
-import type { Attention } from './attention.js';
 import { type ChunkCounts, type ScanResult, scanChunks } from './chunk-scan.js';
-import type { Deletions } from './deletions.js';
-import type { EventLog } from './events.js';
-import type { Inventories } from './inventory.js';
-import type { Leader } from './leader.js';
-import type { MasterMetrics } from './metrics.js';
+import type { MasterCore } from './core.js';
 import type { NodeRemoval } from './node-removal.js';
-import type { NodeRegistry } from './registry.js';
-import type { Repairs } from './repairs.js';
-import type { ReplicaMap } from './replicas.js';
 
 /** Chunk health as last counted by a maintenance pass. */
 export interface ChunkHealth extends ChunkCounts {
@@ -32,21 +23,8 @@ export function inventoryEvery(config: Readonly<MasterConfig>): number {
 }
 
 /** What maintenance works with. */
-export interface MaintenanceDeps {
-  config: Readonly<MasterConfig>;
-  store: MetaStore;
-  replicas: ReplicaMap;
-  registry: NodeRegistry;
-  inventories: Inventories;
-  repairs: Repairs;
-  deletions: Deletions;
-  leader: Leader;
-  events: EventLog;
-  corrupt: Set<string>;
-  attention: Attention;
+export interface MaintenanceDeps extends MasterCore {
   removal: NodeRemoval;
-  metrics: MasterMetrics;
-  log(message: string): void;
 }
 
 /** The master's background work. */
@@ -69,7 +47,7 @@ export class Maintenance {
 
   /** Nodes known from before that have not reported since this master started: no repair or collection until they do (or die). */
   get safeMode(): { on: boolean; waitingFor: number } {
-    const waitingFor = this.deps.registry.all().filter((n) => n.alive && !n.registered).length;
+    const waitingFor = this.deps.registry.waitingFor();
     return { on: waitingFor > 0, waitingFor };
   }
 
@@ -126,7 +104,7 @@ export class Maintenance {
       return;
     }
     this.lastScan = now;
-    const result = await scanChunks({ ...this.deps, deleting: this.deps.deletions.pending }, now);
+    const result = await scanChunks(this.deps, now);
     this.counts = result.counts;
     this.nextGcDue = result.nextGcDue;
     // Only the leader acts, and only once every node has reported: until then a copy it has not

@@ -23,7 +23,7 @@ import { Namespace } from './namespace.js';
 import { NodeProtocol } from './node-protocol.js';
 import { NodeRemoval } from './node-removal.js';
 import { Operations } from './operations.js';
-import { checkReceipts } from './receipts.js';
+import { recordReceipts } from './receipts.js';
 import { NodeRegistry } from './registry.js';
 import { Repairs } from './repairs.js';
 import { ReplicaMap } from './replicas.js';
@@ -134,8 +134,7 @@ export async function buildMaster(
     corrupt,
   });
   const gateways = new Gateways(config, store, MULTIPART_TTL, (receipts) => {
-    const written = checkReceipts(config.secret, (id) => registry.get(id) !== undefined, receipts);
-    for (const [id, nodes] of written) for (const n of nodes) replicas.add(id, n);
+    recordReceipts({ secret: config.secret, registry, replicas }, receipts);
   });
   metrics.watch({ store, registry, maintenance, leader });
   return {

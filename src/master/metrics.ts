@@ -82,8 +82,16 @@ export class MasterMetrics {
   watch({ store, registry, maintenance, leader }: MasterSources): void {
     const registers = [this.registry];
     // A metadata store that does not answer (PostgreSQL down) leaves the last values: the rest
-    // of the scrape, leadership first, matters most right then.
-    const totals = () => store.totals().catch(() => undefined);
+    // of the scrape, leadership first, matters most right then. The gauges of one scrape are
+    // collected together: they share one read.
+    let reading: ReturnType<typeof read> | undefined;
+    const read = () => store.totals().catch(() => undefined);
+    const totals = () => {
+      reading ??= read().finally(() => {
+        reading = undefined;
+      });
+      return reading;
+    };
     new Gauge({
       name: 'dfs_master_files',
       help: 'Files in the namespace.',

@@ -3,7 +3,7 @@
 
 import type { MasterConfig } from '../config.js';
 import type { MetaStore } from '../meta/store.js';
-import type { FileRecord, FileSummary, ListEntry as StoreEntry } from '../meta/types.js';
+import type { FileSummary, ListEntry as StoreEntry } from '../meta/types.js';
 import { signWriteToken } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { baseName } from '../protocol/paths.js';
@@ -20,7 +20,7 @@ import type { ProbeResult } from '../sdk/chunk-io.js';
 import type { Attention } from './attention.js';
 import type { MasterMetrics } from './metrics.js';
 import { chooseNodes } from './placement.js';
-import { checkReceipts } from './receipts.js';
+import { recordReceipts } from './receipts.js';
 import type { NodeRegistry } from './registry.js';
 import type { ReplicaMap } from './replicas.js';
 import { type Allocate, type Commit, encodeToken, type ListRequest } from './requests.js';
@@ -51,11 +51,6 @@ export interface NamespaceDeps {
   /** Raised when files were committed or removed. */
   attention: Attention;
   metrics: MasterMetrics;
-}
-
-/** The public form of a stored file. */
-export function manifestOf(file: FileRecord): Manifest {
-  return file;
 }
 
 /** Namespace operations. */
@@ -144,8 +139,7 @@ export class Namespace {
   /** Makes a manifest visible at its path, atomically replacing any previous version. */
   async commit(req: Commit, uploadId: string | undefined): Promise<Manifest> {
     const { replicas, registry } = this.deps;
-    const written = checkReceipts(this.config.secret, (id) => registry.get(id) !== undefined, req.receipts);
-    for (const [id, nodes] of written) for (const n of nodes) replicas.add(id, n);
+    const written = recordReceipts({ secret: this.config.secret, registry, replicas }, req.receipts);
     const live = (id: string) => new Set(this.liveReplicas(id));
     // A fresh chunk that lost a replica after its ack (a node died mid-upload) is copied to
     // another node first, so the file is acknowledged at its full factor.
@@ -183,7 +177,7 @@ export class Namespace {
     );
     this.deps.metrics.committed((performance.now() - started) / 1000);
     this.deps.attention.note();
-    return manifestOf(file);
+    return file;
   }
 
   /** Ends an upload at once (the client gave up): its chunks are no longer pinned. */
@@ -224,7 +218,7 @@ export class Namespace {
       throw new DfsError('not_found', `not found: ${path}`);
     }
     let located = this.locate(file.chunks);
-    if (!wait) return { ...manifestOf(file), replication: this.config.replication, ...located };
+    if (!wait) return { ...file, replication: this.config.replication, ...located };
     // Right after a start the nodes have not all reported: wait for them rather than say "lost".
     if (located.minReplicas === 0 && !this.deps.registry.isSettled()) {
       await this.deps.registry.settled();
@@ -234,7 +228,7 @@ export class Namespace {
     // moment ago (the nodes' reports are a heartbeat away): ask the nodes.
     if (located.minReplicas === 0 && (await this.findCopies(located.chunks)))
       located = this.locate(file.chunks);
-    return { ...manifestOf(file), replication: this.config.replication, ...located };
+    return { ...file, replication: this.config.replication, ...located };
   }
 
   // Asks every live node about chunks with no known live copy (the first few); true if any was found.
@@ -296,7 +290,7 @@ export class Namespace {
   async remove(path: string, ifGeneration?: number): Promise<Manifest> {
     const removed = await this.deps.store.remove(path, { ifGeneration }, Date.now());
     this.deps.attention.note();
-    return manifestOf(removed);
+    return removed;
   }
 
   /** Deletes a folder and everything below it, in one transaction. */

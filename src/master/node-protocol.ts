@@ -2,8 +2,6 @@
 // heartbeats with incremental reports, repair and rot reports — and the hand-out of work,
 // each delete checked one last time before it goes.
 
-import type { MasterConfig } from '../config.js';
-import type { MetaStore } from '../meta/store.js';
 import { DfsError } from '../protocol/errors.js';
 import { isChunkId } from '../protocol/paths.js';
 import type {
@@ -14,35 +12,12 @@ import type {
   RegisterRequest,
 } from '../protocol/types.js';
 import { nodeOrigin } from '../protocol/urls.js';
-import type { Attention } from './attention.js';
-import type { Deletions } from './deletions.js';
-import type { EventLog } from './events.js';
-import type { Inventories } from './inventory.js';
-import type { Leader } from './leader.js';
-import type { MasterMetrics } from './metrics.js';
-import { checkReceipts } from './receipts.js';
-import type { NodeRegistry } from './registry.js';
-import type { Repairs } from './repairs.js';
-import type { ReplicaMap } from './replicas.js';
+import type { MasterCore } from './core.js';
+import { recordReceipts } from './receipts.js';
 import { receiptList } from './requests.js';
 
 /** What the node protocol works with. */
-export interface NodeProtocolDeps {
-  config: Readonly<MasterConfig>;
-  store: MetaStore;
-  replicas: ReplicaMap;
-  registry: NodeRegistry;
-  inventories: Inventories;
-  repairs: Repairs;
-  deletions: Deletions;
-  leader: Leader;
-  events: EventLog;
-  /** Chunks with a replica found corrupt and not yet repaired. */
-  corrupt: Set<string>;
-  log(message: string): void;
-  attention: Attention;
-  metrics: MasterMetrics;
-}
+export type NodeProtocolDeps = MasterCore;
 
 // Most ids accepted in one incremental report list.
 const MAX_DELTA = 10_000;
@@ -94,8 +69,9 @@ export class NodeProtocol {
     };
   }
 
-  private deleting(nodeId: string): ReadonlySet<string> {
-    return this.deps.deletions.queuedFor(nodeId);
+  /** Whether a delete of `nodeId`'s copy of a chunk still waits to be handed out. */
+  private deleting(nodeId: string): (id: string) => boolean {
+    return (id) => this.deps.deletions.isQueued(nodeId, id);
   }
 
   /** `POST /internal/register`: a node's whole inventory, on start or when the master asked for it. */
@@ -191,11 +167,7 @@ export class NodeProtocol {
     const chunkId = body?.chunkId;
     if (!isChunkId(chunkId))
       throw new DfsError('invalid_chunk_id', 'chunk id must be 64 lowercase hex digits');
-    const written = checkReceipts(
-      config.secret,
-      (id) => registry.get(id) !== undefined,
-      receiptList(body.receipts),
-    );
+    const written = recordReceipts({ secret: config.secret, registry, replicas }, receiptList(body.receipts));
     const added = [...(written.get(chunkId) ?? [])];
     // The source no longer has the chunk (deleted, or rotted and quarantined): not a replica.
     const gone = added.length === 0 && body.missing === true;
@@ -203,7 +175,6 @@ export class NodeProtocol {
     repairs.done(chunkId, nodeId, added.length === 0 && !gone);
     this.deps.metrics.repaired(added.length > 0 ? 'ok' : 'failed');
     if (gone) replicas.remove(chunkId, nodeId);
-    for (const n of added) replicas.add(chunkId, n);
     if (added.length > 0) {
       const urls = added.map((id) => registry.get(id)?.url ?? id).join(', ');
       events.add('chunk-repaired', `chunk ${chunkId.slice(0, 12)}… copied to ${urls}`);

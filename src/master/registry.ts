@@ -82,9 +82,16 @@ export class NodeRegistry {
     while (Date.now() < deadline && !this.isSettled()) await sleep(Math.min(50, deadline - Date.now()));
   }
 
+  /** How many nodes known from before a restart have neither registered again nor died. */
+  waitingFor(): number {
+    let n = 0;
+    for (const node of this.nodes.values()) if (node.alive && !node.registered) n++;
+    return n;
+  }
+
   /** True once every node known from before a restart has registered again or died. */
   isSettled(): boolean {
-    return !this.all().some((n) => n.alive && !n.registered);
+    return this.waitingFor() === 0;
   }
 
   /** Records a registration; persists the node's address. */
@@ -103,7 +110,10 @@ export class NodeRegistry {
       alive: true,
       registered: true,
       outbox: existing?.outbox ?? [],
+      // What only heartbeats report survives a registration (the master asks for those now and then).
       scrub: existing?.scrub,
+      writeError: existing?.writeError,
+      io: existing?.io,
     };
     this.nodes.set(info.id, node);
     if (!existing) this.events.add('node-joined', `node ${info.url} joined`);

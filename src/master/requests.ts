@@ -3,16 +3,13 @@
 
 import type { ParsedUrlQuery } from 'node:querystring';
 import { DfsError } from '../protocol/errors.js';
+import { MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES } from '../protocol/limits.js';
 import { guessContentType, isContentType } from '../protocol/mime.js';
 import { assertChunkId, normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ChunkRef, Receipt } from '../protocol/types.js';
 
 /** Most chunks placed by one allocate call. */
 export const MAX_ALLOCATE = 1000;
-/** User metadata per file, keys and values together, UTF-8 bytes (as S3 allows). */
-export const MAX_METADATA_BYTES = 2048;
-/** Protocol attributes per file (S3 headers, WebDAV dead properties), UTF-8 bytes. */
-export const MAX_ATTRIBUTES_BYTES = 64 * 1024;
 /** Most entries on one listing page. */
 export const MAX_LIST_LIMIT = 10_000;
 
@@ -21,6 +18,8 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const METADATA_KEY = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+const UPLOAD_ID = /^[\w-]{8,64}$/;
+const ATTRIBUTE_KEY = new RegExp(`^.{1,${MAX_ATTRIBUTE_KEY_CHARS}}$`, 's');
 
 /** A checked allocation request. */
 export interface Allocate {
@@ -56,10 +55,35 @@ export interface ListRequest {
   folders: boolean;
 }
 
-function object(body: unknown): Record<string, unknown> {
+/** A JSON object body (or part of one); anything else is a 400. */
+export function object(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new DfsError('bad_request', 'the request body must be a JSON object');
   return body as Record<string, unknown>;
+}
+
+/** An upload id (an upload's lease, a multipart upload): 8 to 64 word characters or dashes. */
+export function parseUploadId(value: unknown): string {
+  if (typeof value !== 'string' || !UPLOAD_ID.test(value))
+    throw new DfsError('bad_request', 'invalid upload id');
+  return value;
+}
+
+/** A file's content type: the one given, or one guessed from `path` when none is. */
+export function contentTypeOf(value: unknown, path: string): string {
+  const contentType = value === undefined || value === '' ? guessContentType(path) : value;
+  if (typeof contentType !== 'string' || !isContentType(contentType))
+    throw new DfsError('bad_request', 'contentType must be a media type like text/plain');
+  return contentType;
+}
+
+/** A list of chunk references whose sizes add up to `size`, that of the `what` they make. */
+export function chunkList(value: unknown, chunkSize: number, size: unknown, what: string): ChunkRef[] {
+  if (!Array.isArray(value)) throw new DfsError('bad_request', 'chunks must be a list');
+  const chunks = value.map((c) => chunkRef(c, chunkSize));
+  if (chunks.reduce((sum, c) => sum + c.size, 0) !== size)
+    throw new DfsError('bad_request', `chunk sizes do not add up to the ${what} size`);
+  return chunks;
 }
 
 /** A chunk reference: a valid id and a size from 1 to `chunkSize`. */
@@ -91,7 +115,7 @@ export function stringMap(
   value: unknown,
   what: string,
   limit: number,
-  key = /^.{1,512}$/s,
+  key = ATTRIBUTE_KEY,
 ): Record<string, string> {
   if (value === undefined) return {};
   const map = object(value);
@@ -131,24 +155,13 @@ export function parseCommit(body: unknown, limits: { chunkSize: number; maxFileS
   const sha256 = b.sha256 ?? '';
   if (typeof sha256 !== 'string' || (sha256 !== '' && !SHA256.test(sha256)))
     throw new DfsError('bad_request', 'sha256 must be 64 lowercase hex digits');
-  if (!Array.isArray(b.chunks)) throw new DfsError('bad_request', 'chunks must be a list');
-  const chunks = b.chunks.map((c) => chunkRef(c, limits.chunkSize));
-  if (chunks.reduce((sum, c) => sum + c.size, 0) !== size)
-    throw new DfsError('bad_request', 'chunk sizes do not add up to the file size');
-  if (b.receipts !== undefined && !Array.isArray(b.receipts))
-    throw new DfsError('bad_request', 'receipts must be a list');
-  const receipts = receiptList(b.receipts);
-  const contentType =
-    b.contentType === undefined || b.contentType === '' ? guessContentType(path) : b.contentType;
-  if (typeof contentType !== 'string' || !isContentType(contentType))
-    throw new DfsError('bad_request', 'contentType must be a media type like text/plain');
   return {
     path,
     size,
     sha256,
-    chunks,
-    receipts,
-    contentType,
+    chunks: chunkList(b.chunks, limits.chunkSize, size, 'file'),
+    receipts: receiptList(b.receipts),
+    contentType: contentTypeOf(b.contentType, path),
     metadata: stringMap(b.metadata, 'metadata', MAX_METADATA_BYTES, METADATA_KEY),
     attributes: stringMap(b.attributes, 'attributes', MAX_ATTRIBUTES_BYTES),
     ifGeneration: generation(b.ifGeneration, 'ifGeneration'),

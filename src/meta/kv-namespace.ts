@@ -62,42 +62,52 @@ function firstFrom(txn: Txn, start: string, end: string): { key: string; value: 
   return undefined;
 }
 
+// The rows from `start` on, below `end`, read by one cursor.
+function scan(txn: Txn, start: string, end: string): Iterator<{ key: string; value: unknown }> {
+  return txn.range<unknown>('entries', { start, end })[Symbol.iterator]();
+}
+
 /** A page of a listing (see MetaStore.list). */
 export function list(txn: Txn, q: ListQuery): ListPage {
   const end = prefixEnd(q.prefix);
   const entries: ListEntry[] = [];
   let last = '';
-  let cursor = q.after
-    ? q.delimiter && q.after.endsWith('/')
-      ? prefixEnd(q.after)
-      : after(q.after)
-    : q.prefix;
-  for (;;) {
-    const row = firstFrom(txn, cursor, end);
-    if (!row) return { entries };
-    const rest = row.key.slice(q.prefix.length);
-    if (rest === '' && row.key.endsWith('/')) {
-      cursor = after(row.key); // the prefix's own folder row is not below it
-      continue;
+  // One scan, opened again only to jump over a folder's subtree (a delimited listing).
+  let rows = scan(
+    txn,
+    q.after ? (q.delimiter && q.after.endsWith('/') ? prefixEnd(q.after) : after(q.after)) : q.prefix,
+    end,
+  );
+  try {
+    for (;;) {
+      const next = rows.next();
+      if (next.done) return { entries };
+      const row = next.value;
+      const rest = row.key.slice(q.prefix.length);
+      if (rest === '' && row.key.endsWith('/')) continue; // the prefix's own folder row is not below it
+      if (entries.length === q.limit) return { entries, next: last };
+      const slash = rest.indexOf('/');
+      let key = row.key;
+      if (!row.key.endsWith('/') && (!q.delimiter || slash === -1)) {
+        entries.push({ kind: 'file', file: summary(row.value as FileRecord, q.withChunks) });
+      } else if (!q.delimiter && q.filesOnly) {
+        continue;
+      } else if (!q.delimiter || slash === rest.length - 1) {
+        const folder = row.value as FolderRow;
+        entries.push({ kind: 'folder', folder: { path: key, explicit: true, ...folderFields(folder) } });
+      } else {
+        // Deeper than one level: the folder is implied (an explicit one would have sorted first).
+        key = `${q.prefix}${rest.slice(0, slash + 1)}`;
+        entries.push({ kind: 'folder', folder: { path: key, explicit: false, created: 0, attributes: {} } });
+      }
+      last = key;
+      if (q.delimiter && key.endsWith('/')) {
+        rows.return?.();
+        rows = scan(txn, prefixEnd(key), end);
+      }
     }
-    if (entries.length === q.limit) return { entries, next: last };
-    const slash = rest.indexOf('/');
-    let key = row.key;
-    if (!row.key.endsWith('/') && (!q.delimiter || slash === -1)) {
-      entries.push({ kind: 'file', file: summary(row.value as FileRecord, q.withChunks) });
-    } else if (!q.delimiter && q.filesOnly) {
-      cursor = after(row.key);
-      continue;
-    } else if (!q.delimiter || slash === rest.length - 1) {
-      const folder = row.value as FolderRow;
-      entries.push({ kind: 'folder', folder: { path: key, explicit: true, ...folderFields(folder) } });
-    } else {
-      // Deeper than one level: the folder is implied (an explicit one would have sorted first).
-      key = `${q.prefix}${rest.slice(0, slash + 1)}`;
-      entries.push({ kind: 'folder', folder: { path: key, explicit: false, created: 0, attributes: {} } });
-    }
-    last = key;
-    cursor = q.delimiter && key.endsWith('/') ? prefixEnd(key) : after(key);
+  } finally {
+    rows.return?.();
   }
 }
 

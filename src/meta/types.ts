@@ -1,26 +1,9 @@
 // The records the metadata store keeps, and the shapes of its queries and answers.
 
-import type { ChunkRef } from '../protocol/types.js';
+import type { ChunkRef, Manifest } from '../protocol/types.js';
 
-/** A committed file version: an immutable manifest over content-addressed chunks. */
-export interface FileRecord {
-  path: string;
-  size: number;
-  /** SHA-256 of the whole file, hex. */
-  sha256: string;
-  /** Grows with every committed version in the store; conditional writes and ETags use it. */
-  generation: number;
-  /** Wall-clock time of the commit, ms (for display and Last-Modified only, never for conditions). */
-  created: number;
-  /** The upload that committed this version: a retried commit of it is answered again. */
-  uploadId?: string;
-  contentType: string;
-  /** User metadata (`--meta`, `x-amz-meta-*`): at most 2 KiB in all. */
-  metadata: Record<string, string>;
-  /** Protocol attributes: S3 headers and ETag, WebDAV dead properties. */
-  attributes: Record<string, string>;
-  chunks: ChunkRef[];
-}
+/** A committed file version: an immutable manifest over content-addressed chunks, stored as served. */
+export type FileRecord = Manifest;
 
 /** A file without its chunk list, as listings return it unless asked for chunks. */
 export type FileSummary = Omit<FileRecord, 'chunks'> & { chunkCount: number; chunks?: ChunkRef[] };

@@ -187,7 +187,6 @@ export interface RegisterRequest {
   inventory?: number;
 }
 
-/** Node → master: `POST /internal/heartbeat`. */
 /** A node's disk work since it started (running totals), for metrics and the master's charts. */
 export interface NodeIo {
   /** Chunks written and made durable, and their bytes. */
@@ -205,6 +204,7 @@ export interface NodeIo {
   corrupt: number;
 }
 
+/** Node → master: `POST /internal/heartbeat`. */
 export interface HeartbeatRequest {
   id: string;
   capacity: number;

@@ -1,12 +1,11 @@
 // S3's naming rules: bucket names, object key length, user metadata size.
 
+import { MAX_METADATA_BYTES } from '../protocol/limits.js';
 import { S3Error } from './errors.js';
 import type { HeaderMap } from './headers.js';
 
 /** Longest object key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
-/** Most bytes of user metadata (names after `x-amz-meta-` plus values). */
-export const MAX_METADATA_BYTES = 2048;
 
 const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
 const RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];

@@ -211,6 +211,44 @@ describe('master logic over the memory store', () => {
     expect(deletes((await a.beat()).commands), 'an orphan no row names').to.deep.equal([orphan.id]);
   });
 
+  it('keeps a node that cannot write out of placement when it registers again before its next heartbeat', async () => {
+    const m = await master();
+    const [a, b, c] = [standIn(m, 'n1'), standIn(m, 'n2'), standIn(m, 'n3')];
+    for (const n of [a, b, c]) await n.register();
+    await c.beat({ writeError: 'EROFS: read-only file system' });
+    await c.register();
+    expect(m.registry.get('n3')?.writeError).to.equal('EROFS: read-only file system');
+    const [answer] = await m.namespace.allocate({ chunks: [newChunk()], exclude: [] }, 'up-readonly');
+    expect(answer?.stored === false && answer.targets.map((t) => t.nodeId).sort()).to.deep.equal([
+      'n1',
+      'n2',
+    ]);
+    const cannotWrite = m.events.recent().filter((e) => e.kind === 'node-cannot-write');
+    expect(cannotWrite, 'logged once, not again after the registration').to.have.length(1);
+    await c.beat({ writeError: 'EROFS: read-only file system' });
+    expect(m.events.recent().filter((e) => e.kind === 'node-cannot-write')).to.have.length(1);
+  });
+
+  it('reads the namespace totals once per metrics scrape, for both gauges', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const read = store.totals.bind(store);
+    let reads = 0;
+    store.totals = () => {
+      reads++;
+      return read();
+    };
+    const m = await master(store);
+    const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
+    for (const n of [a, b]) await n.register();
+    await commitFile(m, '/counted.bin', newChunk(), [a, b]);
+    const text = await m.monitoring.registry.metrics();
+    expect(text).to.match(/^dfs_master_files 1$/m);
+    expect(text).to.match(/^dfs_master_logical_bytes 1000$/m);
+    expect(reads).to.equal(1);
+    await m.monitoring.registry.metrics();
+    expect(reads, 'each scrape reads afresh').to.equal(2);
+  });
+
   it('leads with one epoch at a time: a standby answers epoch 0 and hands out no deletes', async () => {
     const store = new KvStore(new MemoryEngine());
     const first = await master(store);
