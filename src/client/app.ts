@@ -11,6 +11,7 @@ import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { Monitoring } from '../http/monitoring.js';
 import { securityHeaders } from '../http/security.js';
 import { sessionGate } from '../http/session.js';
+import { streamFile } from '../http/stream-file.js';
 import { DfsError } from '../protocol/errors.js';
 import { baseName, pathAfter } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
@@ -105,27 +106,7 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
       ctx.body = '';
       return;
     }
-    // Written straight to the socket with recycled chunk buffers: flat memory for any size.
-    ctx.respond = false;
-    const abort = new AbortController();
-    ctx.res.once('close', () => {
-      if (!ctx.res.writableFinished) abort.abort();
-    });
-    // Koa's status stays 404 until a body is set; with respond = false it must be said here.
-    ctx.res.writeHead(range ? 206 : 200);
-    try {
-      await sdk.downloadTo(info.path, ctx.res, {
-        info,
-        start: range?.start,
-        end: range?.end,
-        signal: abort.signal,
-      });
-      ctx.res.end();
-    } catch (err) {
-      // Headers are gone: all we can do is cut the connection so the client sees a short read.
-      if (!abort.signal.aborted) log(`download ${info.path} failed mid-stream: ${(err as Error).message}`);
-      ctx.res.destroy();
-    }
+    await streamFile(ctx, sdk, info, range ? 206 : 200, range, log);
   });
   router.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
     await sdk.remove(pathAfter(ctx.path, '/api/files/'));

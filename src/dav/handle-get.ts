@@ -1,6 +1,7 @@
 // GET and HEAD on /dav/: a file's bytes (whole or one Range) written straight to the socket with
 // the SDK's recycled buffers, so memory stays flat; a folder answers with a plain HTML index.
 
+import { streamFile } from '../http/stream-file.js';
 import { DfsError } from '../protocol/errors.js';
 import { OCTET_STREAM } from '../protocol/mime.js';
 import { type ByteRange, parseRange } from '../protocol/range.js';
@@ -60,19 +61,5 @@ export async function handleGet(req: DavRequest): Promise<void> {
     if (ctx.method !== 'HEAD') ctx.body = '';
     return;
   }
-  ctx.respond = false;
-  ctx.res.writeHead(status);
-  try {
-    await req.sdk.downloadTo(info.path, ctx.res, {
-      info,
-      start: range?.start,
-      end: range?.end,
-      signal: req.signal,
-    });
-    ctx.res.end();
-  } catch (err) {
-    // The headers are gone: cut the connection so the client sees a short read, not a whole file.
-    if (!req.signal.aborted) req.deps.log(`GET ${info.path} failed mid-stream: ${(err as Error).message}`);
-    ctx.res.destroy();
-  }
+  await streamFile(ctx, req.sdk, info, status, range, req.deps.log);
 }

@@ -1,5 +1,6 @@
 // GetObject and HeadObject: conditions, ranges, stored headers, bytes streamed in flat memory.
 
+import { streamFile } from '../http/stream-file.js';
 import { enforceOutcome, readConditions } from './conditional.js';
 import { S3Error } from './errors.js';
 import { headerValue } from './headers.js';
@@ -27,30 +28,12 @@ export async function getObject(request: S3Request): Promise<void> {
   if (ctx.method === 'HEAD') return;
   if (file && length > 0 && file.minReplicas === 0)
     throw new S3Error('ServiceUnavailable', 'No live copy of a part of this object can be reached now');
-  // Written straight to the socket with the SDK's recycled chunk buffers: flat memory at any size.
-  ctx.respond = false;
   ctx.length = length;
-  ctx.res.writeHead(status);
   if (!file || length === 0) {
+    ctx.respond = false;
+    ctx.res.writeHead(status);
     ctx.res.end();
     return;
   }
-  try {
-    await request.deps.sdk.downloadTo(file.path, ctx.res, {
-      info: file,
-      start: range?.start,
-      end: range?.end,
-      signal: request.signal,
-    });
-    ctx.res.end();
-  } catch (err) {
-    // The headers are gone: cutting the connection is how the client learns the body is short.
-    if (!request.signal.aborted)
-      request.deps.log(`GET ${file.path} failed mid-stream: ${(err as Error).message}`, {
-        level: 'error',
-        method: ctx.method,
-        path: ctx.path,
-      });
-    ctx.res.destroy();
-  }
+  await streamFile(ctx, request.deps.sdk, file, status, range, request.deps.log);
 }

@@ -1,0 +1,47 @@
+// A file's bytes as an HTTP answer, for the web client's downloads, WebDAV and S3 GETs.
+
+import type { Context } from 'koa';
+import type { ByteRange } from '../protocol/range.js';
+import type { FileInfo } from '../protocol/types.js';
+import type { DfsClient } from '../sdk/client.js';
+import type { Logger } from './errors.js';
+
+/**
+ * Sends `info`'s bytes (or `range`) with `status` and the headers already set on `ctx`, written
+ * straight to the socket with the SDK's recycled chunk buffers: flat memory at any size. A
+ * client that leaves stops the read; a failure mid-stream (the headers are gone) cuts the
+ * connection, so the client sees a short body, and is logged.
+ */
+export async function streamFile(
+  ctx: Context,
+  sdk: DfsClient,
+  info: FileInfo,
+  status: number,
+  range: ByteRange | undefined,
+  log: Logger,
+): Promise<void> {
+  const left = new AbortController();
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) left.abort(new Error('the client went away'));
+  });
+  // With respond = false Koa writes nothing: the status (404 until a body is set) is said here.
+  ctx.respond = false;
+  ctx.res.writeHead(status);
+  try {
+    await sdk.downloadTo(info.path, ctx.res, {
+      info,
+      start: range?.start,
+      end: range?.end,
+      signal: left.signal,
+    });
+    ctx.res.end();
+  } catch (err) {
+    if (!left.signal.aborted)
+      log(`${ctx.method} ${info.path} failed mid-stream: ${(err as Error).message}`, {
+        level: 'error',
+        method: ctx.method,
+        path: ctx.path,
+      });
+    ctx.res.destroy();
+  }
+}
