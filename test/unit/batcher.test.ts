@@ -1,10 +1,14 @@
 // The batcher: calls that pile up while a batch is out travel together, answers and errors go
 // back to their own callers, a call abandoned while it waited is never sent, and a malformed
-// answer fails its calls, not the process.
+// answer fails its calls, not the process; the SDK sends allocations and commits together.
 
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
+import type { CommitRequest } from '../../src/protocol/types.js';
 import { type BatchAnswer, Batcher } from '../../src/sdk/batcher.js';
+import { MasterApi } from '../../src/sdk/master-api.js';
 
 describe('batcher', () => {
   it('sends the first call at once and the ones that piled up meanwhile as one batch', async () => {
@@ -71,5 +75,37 @@ describe('batcher', () => {
     const first = await batcher.run('first').catch((e) => e);
     expect((first as DfsError).code).to.equal('bad_gateway');
     expect(await batcher.run('second')).to.equal('second');
+  });
+
+  it("sends the SDK's allocations and commits in shared batches", async () => {
+    // A stand-in master that holds its first batch until two more calls have piled up.
+    const batches: string[][] = [];
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const server = http.createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (p: Buffer) => parts.push(p));
+      req.on('end', async () => {
+        const { calls } = JSON.parse(Buffer.concat(parts).toString()) as { calls: { op: string }[] };
+        batches.push(calls.map((c) => c.op));
+        if (batches.length === 1) await held;
+        const value = (op: string) => (op === 'allocate' ? { allocations: [] } : { path: '/f' });
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ results: calls.map((c) => ({ ok: true, value: value(c.op) })) }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const api = new MasterApi([`http://127.0.0.1:${(server.address() as AddressInfo).port}`], '');
+      const uploadId = '00000000-0000-4000-8000-000000000000';
+      const first = api.allocate([], [], uploadId);
+      while (batches.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const later = [api.commit({ path: '/f' } as CommitRequest, uploadId), api.allocate([], [], uploadId)];
+      release();
+      await Promise.all([first, ...later]);
+      expect(batches).to.deep.equal([['allocate'], ['commit', 'allocate']]);
+    } finally {
+      server.close();
+    }
   });
 });
