@@ -88,15 +88,17 @@ export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerato
   let regular = false;
   /**
    * Reads from `position` (from where the last read ended, on a pipe or a device) until `buffer`
-   * is full or the file ends; returns the bytes read.
+   * is full or the file ends; returns the bytes read. A regular file's short read is its end (no
+   * further read to be told so: one system call less per small file).
    */
   const fill = async (buffer: Buffer, position: number) => {
     let filled = 0;
     while (filled < buffer.length) {
       const at = regular ? position + filled : null;
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, at);
-      if (bytesRead === 0) break;
+      const wanted = buffer.length - filled;
+      const { bytesRead } = await handle.read(buffer, filled, wanted, at);
       filled += bytesRead;
+      if (bytesRead === 0 || (regular && bytesRead < wanted)) break;
     }
     return filled;
   };

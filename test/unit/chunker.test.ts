@@ -105,6 +105,29 @@ describe('chunker', () => {
       expect(await read(path.join(dir, 'small'), new BufferPool(4096, 1))).to.have.length(1);
     });
 
+    it('reads a regular file with one read per chunk: a short read is its end', async () => {
+      const file = path.join(dir, 'counted');
+      await fs.writeFile(file, 'y'.repeat(100_000));
+      const handle = await fs.open(file, 'r');
+      const proto = Object.getPrototypeOf(handle) as { read: (...args: unknown[]) => Promise<unknown> };
+      await handle.close();
+      const original = proto.read;
+      let reads = 0;
+      proto.read = function (this: unknown, ...args: unknown[]) {
+        reads++;
+        return original.apply(this, args);
+      };
+      try {
+        await read(file, new BufferPool(1024 * 1024, 1));
+        expect(reads, 'a small file').to.equal(1);
+        reads = 0;
+        await read(file, new BufferPool(40_000, 2));
+        expect(reads, 'chunks of 40,000, 40,000 and 20,000 bytes').to.equal(3);
+      } finally {
+        proto.read = original;
+      }
+    });
+
     it('cuts a larger file into pool-sized chunks, and an empty file into none', async () => {
       const data = Buffer.from('abcdefghij'.repeat(10_000));
       await fs.writeFile(path.join(dir, 'large'), data);
