@@ -50,18 +50,9 @@ export interface Launched {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/**
- * Node.js flags every launched daemon runs with. V8's garbage collector runs on the daemon's own
- * thread, not on helper threads: with several daemons sharing a few cores the helpers only
- * compete with them (measured on 2 cores: a 1 GiB upload costs the nodes 20% less CPU and runs
- * 12% faster; a small upload costs the web client half the CPU outside its main thread). It
- * cannot be set once a process runs (V8 aborts), nor through NODE_OPTIONS.
- */
-export const DAEMON_NODE_FLAGS = ['--single-threaded-gc'];
-
 /** Starts `dfs ARGS` (e.g. `['node', '--port', '0', …]`) as a child process. */
 export function launchDaemon(args: string[], options: LaunchOptions = {}): Launched {
-  const argv = [...DAEMON_NODE_FLAGS, ...(options.nodeFlags ?? []), DFS_BIN, ...args];
+  const argv = [...(options.nodeFlags ?? []), DFS_BIN, ...args];
   const stdio: ('ignore' | 'inherit' | 'pipe' | 'ipc')[] = [
     'ignore',
     options.stdout ?? 'ignore',
