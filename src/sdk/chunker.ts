@@ -86,10 +86,12 @@ export async function* chunks(
 export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerator<Buffer> {
   const handle = await fs.open(path, 'r');
   let regular = false;
+  let knownEnd = Number.POSITIVE_INFINITY;
   /**
    * Reads from `position` (from where the last read ended, on a pipe or a device) until `buffer`
-   * is full or the file ends; returns the bytes read. A regular file's short read is its end (no
-   * further read to be told so: one system call less per small file).
+   * is full or the file ends; returns the bytes read. A short read that reaches the size the file
+   * had when opened is its end (no further read to be told so: one system call less per small
+   * file); any other short read is not (files in /proc or /sys come a page at a time, sized 0).
    */
   const fill = async (buffer: Buffer, position: number) => {
     let filled = 0;
@@ -98,7 +100,7 @@ export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerato
       const wanted = buffer.length - filled;
       const { bytesRead } = await handle.read(buffer, filled, wanted, at);
       filled += bytesRead;
-      if (bytesRead === 0 || (regular && bytesRead < wanted)) break;
+      if (bytesRead === 0 || (bytesRead < wanted && position + filled >= knownEnd)) break;
     }
     return filled;
   };
@@ -109,6 +111,7 @@ export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerato
     const info = await handle.stat();
     regular = info.isFile();
     const size = info.size;
+    if (regular && size > 0) knownEnd = size;
     if (regular && size < SMALL_START && size < pool.size) {
       const buffer = Buffer.allocUnsafe(size + 1);
       const filled = await fill(buffer, 0);
