@@ -189,7 +189,7 @@ export class DfsClient {
    * Commits a manifest: written chunks (with their receipts), or chunks of files already stored
    * (a copy: no bytes move). A resent commit of the same upload is answered, never applied twice.
    */
-  commit(
+  async commit(
     written: Omit<WrittenChunks, 'uploadId'> & { uploadId?: string },
     options: CommitOptions,
   ): Promise<Manifest> {
@@ -209,26 +209,23 @@ export class DfsClient {
   }
 
   /** Uploads a byte stream to `remotePath`: writes its chunks, then commits them. */
-  upload(
+  async upload(
     source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
     remotePath: string,
     options: UploadOptions = {},
   ): Promise<Manifest> {
-    return this.finish(normalisePath(remotePath), () => this.writeChunks(source, options), options);
+    const path = normalisePath(remotePath); // first: a bad path writes nothing
+    return this.finish(path, await this.writeChunks(source, options), options);
   }
 
   /** Uploads a local file. */
-  uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<Manifest> {
-    return this.finish(normalisePath(remotePath), () => this.writeFileChunks(localPath, options), options);
+  async uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<Manifest> {
+    const path = normalisePath(remotePath);
+    return this.finish(path, await this.writeFileChunks(localPath, options), options);
   }
 
-  // Commits what `write` wrote at `path` (checked first: a bad path writes nothing).
-  private async finish(
-    path: string,
-    write: () => Promise<WrittenChunks>,
-    options: UploadOptions,
-  ): Promise<Manifest> {
-    const written = await write();
+  // Commits what was written at `path`, with the MD5 as an attribute when one was computed.
+  private async finish(path: string, written: WrittenChunks, options: UploadOptions): Promise<Manifest> {
     const { onProgress, md5: _, ...commit } = options;
     const attributes = written.md5 ? { ...options.attributes, md5: written.md5 } : options.attributes;
     const manifest = await this.commit(written, { ...commit, path, attributes });
