@@ -11,8 +11,6 @@ import { DFS_BIN, launchDaemon } from '../../src/cli/launch.js';
 import { removeDir, trackChild, trackDir } from './cleanup.js';
 import { procCpu, type RunOptions, type RunResult, run } from './proc.js';
 
-/** The built dfs entry point. */
-
 /** How to start a cluster. */
 export interface ClusterOptions {
   nodes?: number;

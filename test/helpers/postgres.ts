@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { processAlive as alive } from './processes.js';
 import { waitFor } from './wait.js';
 
 /** Where Debian's postgresql-15 puts its programs. */
@@ -46,16 +47,6 @@ function owner(): { uid: number; gid: number } | undefined {
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
   return { uid, gid };
-}
-
-/** True while process `pid` runs (a zombie has ended). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** One PostgreSQL server in a temporary folder. */

@@ -2,6 +2,7 @@
 // temporary data folder, so fault tests can kill -9 them and restart them on the same folder.
 
 import { type ChildProcess, execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -12,7 +13,19 @@ import { sha256, tempDir } from './cluster.js';
 import { chunkFile, chunkIdsOnDisk, chunkOnDisk, corruptOnDisk } from './on-disk.js';
 import { waitFor } from './wait.js';
 
-/** The built entry point; run `npm run build` first. */
+/**
+ * True while process `pid` runs. A zombie has ended: in a container nothing may reap a killed
+ * orphan, and `kill(pid, 0)` still succeeds on it.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** The secret every test daemon shares. */
 export const SECRET = 'fault-test-secret';
 // Daemons must be up within this time.

@@ -6,22 +6,13 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { launchDaemon } from '../../src/cli/launch.js';
 import { tempDir } from '../helpers/cluster.js';
+import { processAlive as alive } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** True while something answers HTTP at `url`. */
 async function answers(url: string): Promise<boolean> {
   try {
     await fetch(`${url}/api/config`, { signal: AbortSignal.timeout(5_000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** True while process `pid` runs. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
     return true;
   } catch {
     return false;
