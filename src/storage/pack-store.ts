@@ -188,6 +188,19 @@ export class PackStore {
     });
   }
 
+  // Earlier batches are in the index by now: a carried tombstone whose chunk is stored again
+  // (there, or earlier in this batch) is dropped, as it would delete that copy on the next open.
+  private dropStale(queue: Pending[]): Pending[] {
+    const batch: Pending[] = [];
+    const stored = new Set<string>();
+    for (const item of queue) {
+      if (item.carried && (this.index.has(item.id) || stored.has(item.id))) item.done(undefined, 0);
+      else batch.push(item);
+      if (item.data) stored.add(item.id);
+    }
+    return batch;
+  }
+
   // Writes every queued record with one write and one fdatasync, batch after batch.
   private async flush(): Promise<void> {
     for (;;) {
@@ -196,15 +209,7 @@ export class PackStore {
         this.running = false;
         return;
       }
-      // Earlier batches are in the index by now: a carried tombstone whose chunk is stored again
-      // (there, or earlier in this batch) is dropped, as it would delete that copy on the next open.
-      const batch: Pending[] = [];
-      const stored = new Set<string>();
-      for (const item of this.queue) {
-        if (item.carried && (this.index.has(item.id) || stored.has(item.id))) item.done(undefined, 0);
-        else batch.push(item);
-        if (item.data) stored.add(item.id);
-      }
+      const batch = this.queue.some((item) => item.carried) ? this.dropStale(this.queue) : this.queue;
       this.queue = [];
       if (batch.length === 0) continue;
       try {
