@@ -72,13 +72,13 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   });
   router.put(/^\/api\/files\/(.+)$/, async (ctx) => {
     const path = pathAfter(ctx.path, '/api/files/');
-    const declared = ctx.get('content-length');
-    checkDeclaredSize(declared ? Number(declared) : undefined, (await sdk.config()).maxFileSize);
+    const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : undefined;
+    checkDeclaredSize(declared, (await sdk.config()).maxFileSize);
     const abort = new AbortController();
     ctx.req.once('close', () => {
       if (!ctx.req.complete) abort.abort(new DfsError('bad_request', 'upload was cancelled'));
     });
-    const body = declared ? exactly(ctx.req, Number(declared)) : (ctx.req as AsyncIterable<Buffer>);
+    const body = declared === undefined ? (ctx.req as AsyncIterable<Buffer>) : exactly(ctx.req, declared);
     const manifest = await sdk.upload(body, path, { signal: abort.signal });
     ctx.status = 201;
     ctx.body = manifest;
@@ -106,7 +106,7 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
       ctx.body = '';
       return;
     }
-    await streamFile(ctx, sdk, info, range ? 206 : 200, range, log);
+    await streamFile(ctx, sdk, info, range, log);
   });
   router.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
     await sdk.remove(pathAfter(ctx.path, '/api/files/'));

@@ -61,5 +61,5 @@ export async function handleGet(req: DavRequest): Promise<void> {
     if (ctx.method !== 'HEAD') ctx.body = '';
     return;
   }
-  await streamFile(ctx, req.sdk, info, status, range, req.deps.log);
+  await streamFile(ctx, req.sdk, info, range, req.deps.log, req.signal);
 }

@@ -7,36 +7,28 @@ import type { DfsClient } from '../sdk/client.js';
 import type { Logger } from './errors.js';
 
 /**
- * Sends `info`'s bytes (or `range`) with `status` and the headers already set on `ctx`, written
+ * Sends `info`'s bytes (or `range`, with 206) with the headers already set on `ctx`, written
  * straight to the socket with the SDK's recycled chunk buffers: flat memory at any size. A
- * client that leaves stops the read; a failure mid-stream (the headers are gone) cuts the
- * connection, so the client sees a short body, and is logged.
+ * client that leaves stops the read (through `signal`, the request's own when the caller has
+ * one); a failure mid-stream (the headers are gone) cuts the connection, so the client sees a
+ * short body, and is logged.
  */
 export async function streamFile(
   ctx: Context,
   sdk: DfsClient,
   info: FileInfo,
-  status: number,
   range: ByteRange | undefined,
   log: Logger,
+  signal: AbortSignal = leaving(ctx),
 ): Promise<void> {
-  const left = new AbortController();
-  ctx.res.once('close', () => {
-    if (!ctx.res.writableFinished) left.abort(new Error('the client went away'));
-  });
   // With respond = false Koa writes nothing: the status (404 until a body is set) is said here.
   ctx.respond = false;
-  ctx.res.writeHead(status);
+  ctx.res.writeHead(range ? 206 : 200);
   try {
-    await sdk.downloadTo(info.path, ctx.res, {
-      info,
-      start: range?.start,
-      end: range?.end,
-      signal: left.signal,
-    });
+    await sdk.downloadTo(info.path, ctx.res, { info, start: range?.start, end: range?.end, signal });
     ctx.res.end();
   } catch (err) {
-    if (!left.signal.aborted)
+    if (!signal.aborted)
       log(`${ctx.method} ${info.path} failed mid-stream: ${(err as Error).message}`, {
         level: 'error',
         method: ctx.method,
@@ -44,4 +36,13 @@ export async function streamFile(
       });
     ctx.res.destroy();
   }
+}
+
+// Aborted when the client goes away before the answer is sent.
+function leaving(ctx: Context): AbortSignal {
+  const left = new AbortController();
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) left.abort(new Error('the client went away'));
+  });
+  return left.signal;
 }

@@ -35,5 +35,5 @@ export async function getObject(request: S3Request): Promise<void> {
     ctx.res.end();
     return;
   }
-  await streamFile(ctx, request.deps.sdk, file, status, range, request.deps.log);
+  await streamFile(ctx, request.deps.sdk, file, range, request.deps.log, request.signal);
 }
