@@ -8,7 +8,12 @@ import { jsonBody } from '../http/body.js';
 import type { MetaStore } from '../meta/store.js';
 import type { LockRecord } from '../meta/types.js';
 import { DfsError } from '../protocol/errors.js';
-import { MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES } from '../protocol/limits.js';
+import {
+  MAX_ATTRIBUTES_BYTES,
+  MAX_METADATA_BYTES,
+  MAX_MULTIPART_LIST,
+  MAX_PARTS,
+} from '../protocol/limits.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { Receipt } from '../protocol/types.js';
 import {
@@ -27,7 +32,6 @@ const MAX_LOCK_SECONDS = 7 * 24 * 3600;
 // Largest `<owner>` kept with a lock, bytes.
 const MAX_OWNER = 4096;
 // Most parts of one multipart upload (as S3).
-const MAX_PARTS = 10_000;
 
 // A resource path: a file, or a folder ending in `/`.
 function resource(value: unknown): string {
@@ -76,7 +80,7 @@ export class Gateways {
     api.get('/api/multipart', async (ctx) => {
       const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '/';
       if (!prefix.startsWith('/')) throw new DfsError('bad_request', 'prefix must start with /');
-      const limit = Math.min(Math.max(Number(ctx.query.limit) || 1000, 1), 10_000);
+      const limit = Math.min(Math.max(Number(ctx.query.limit) || 1000, 1), MAX_MULTIPART_LIST);
       const uploads = await store.listMultiparts(prefix, limit);
       ctx.body = {
         uploads: uploads.map((u) => ({

@@ -3,7 +3,12 @@
 
 import type { ParsedUrlQuery } from 'node:querystring';
 import { DfsError } from '../protocol/errors.js';
-import { MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTES_BYTES, MAX_METADATA_BYTES } from '../protocol/limits.js';
+import {
+  isUploadId,
+  MAX_ATTRIBUTE_KEY_CHARS,
+  MAX_ATTRIBUTES_BYTES,
+  MAX_METADATA_BYTES,
+} from '../protocol/limits.js';
 import { guessContentType, isContentType } from '../protocol/mime.js';
 import { assertChunkId, normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ChunkRef, Receipt } from '../protocol/types.js';
@@ -18,7 +23,6 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const METADATA_KEY = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
-const UPLOAD_ID = /^[\w-]{8,64}$/;
 const ATTRIBUTE_KEY = new RegExp(`^.{1,${MAX_ATTRIBUTE_KEY_CHARS}}$`, 's');
 
 /** A checked allocation request. */
@@ -64,8 +68,7 @@ export function object(body: unknown): Record<string, unknown> {
 
 /** An upload id (an upload's lease, a multipart upload): 8 to 64 word characters or dashes. */
 export function parseUploadId(value: unknown): string {
-  if (typeof value !== 'string' || !UPLOAD_ID.test(value))
-    throw new DfsError('bad_request', 'invalid upload id');
+  if (!isUploadId(value)) throw new DfsError('bad_request', 'invalid upload id');
   return value;
 }
 

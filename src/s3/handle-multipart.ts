@@ -18,7 +18,7 @@ import {
 } from './object-meta.js';
 import { folderCannotHoldData, isFolderKey, objectPath } from './object-paths.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
-import { MIN_PART_SIZE, newUploadId, noSuchUpload, requireUpload } from './uploads.js';
+import { findUpload, MIN_PART_SIZE, newUploadId, noSuchUpload, requireUpload } from './uploads.js';
 import { uriEncode } from './uri.js';
 import { sendWritten, writeBody } from './write-body.js';
 import { completeUploadXml, initiateUploadXml } from './xml-multipart.js';
@@ -108,17 +108,6 @@ function chosenParts(listed: CompletedPart[], stored: PartRecord[], uploadId: st
   });
 }
 
-/** Whether the master still holds upload `uploadId` open. */
-async function uploadOpen(request: S3Request, uploadId: string): Promise<boolean> {
-  try {
-    await request.deps.sdk.api.listParts(uploadId, { signal: request.signal });
-    return true;
-  } catch (err) {
-    if (isDfs(err, 'not_found') || isDfs(err, 'bad_request')) return false;
-    throw err;
-  }
-}
-
 /** S3's multipart ETag: the MD5 of the parts' binary MD5s, then `-N`. */
 export function multipartEtag(parts: readonly { etag: string }[]): string {
   const hash = createHash('md5');
@@ -136,11 +125,8 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
   const listed = parseCompleteMultipartUpload(await readBodyText(request.body, MAX_COMPLETE_BODY));
   const location = `${request.ctx.origin}/${uriEncode(bucket)}/${uriEncode(key, true)}`;
   const { sdk } = request.deps;
-  let upload: Awaited<ReturnType<typeof sdk.api.listParts>>;
-  try {
-    upload = await sdk.api.listParts(uploadId, { signal: request.signal });
-  } catch (err) {
-    if (!isDfs(err, 'not_found') && !isDfs(err, 'bad_request')) throw err;
+  const upload = await findUpload(request, uploadId);
+  if (!upload) {
     // Only a missing file means "no such upload"; a cluster that cannot answer is an outage.
     const done = await sdk.stat(path, { signal: request.signal }).catch((e: unknown) => {
       if (isDfs(e, 'not_found')) return undefined;
@@ -175,7 +161,7 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
   } catch (err) {
     // The upload ended (aborted, expired, completed by another request) between the listing and
     // the commit: the master no longer lists it. Any other conflict is the commit's own.
-    if (isDfs(err, 'conflict') && !(await uploadOpen(request, uploadId))) throw noSuchUpload(uploadId);
+    if (isDfs(err, 'conflict') && !(await findUpload(request, uploadId))) throw noSuchUpload(uploadId);
     throw err;
   }
   sendXml(request.ctx, completeUploadXml(location, bucket, key, etag));

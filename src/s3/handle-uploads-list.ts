@@ -1,19 +1,19 @@
 // ListParts and ListMultipartUploads: open uploads as the master keeps them, paged as S3 pages them.
 
-import { isDfs } from './dfs-errors.js';
+import { MAX_MULTIPART_LIST } from '../protocol/limits.js';
 import { S3Error } from './errors.js';
 import { isFolderKey, objectPath } from './object-paths.js';
 import { countParam, encodingTypeParam } from './query-params.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
-import { noSuchUpload } from './uploads.js';
+import { findUpload, noSuchUpload } from './uploads.js';
 import { listPartsXml, listUploadsXml, type UploadEntry } from './xml-multipart.js';
 import { unquoteEtag } from './xml-parse.js';
 
 // Most parts or uploads on one page (larger asks are lowered to it, as S3 does).
 const MAX_PAGE = 1000;
 // Open uploads of a bucket looked through for one ListMultipartUploads page: one under the
-// master's 10,000 per call, which the scan asks for to learn whether more lie beyond it.
-export const MAX_SCAN = 9_999;
+// master's most per call, which the scan asks for to learn whether more lie beyond it.
+export const MAX_SCAN = MAX_MULTIPART_LIST - 1;
 
 /** ListParts. */
 export async function listParts(request: S3Request): Promise<void> {
@@ -24,14 +24,8 @@ export async function listParts(request: S3Request): Promise<void> {
   const { query } = request.route;
   const marker = countParam(query, 'part-number-marker', 0, Number.MAX_SAFE_INTEGER);
   const max = countParam(query, 'max-parts', MAX_PAGE, MAX_PAGE);
-  let upload: Awaited<ReturnType<typeof request.deps.sdk.api.listParts>>;
-  try {
-    upload = await request.deps.sdk.api.listParts(uploadId, { signal: request.signal });
-  } catch (err) {
-    if (isDfs(err, 'not_found') || isDfs(err, 'bad_request')) throw noSuchUpload(uploadId);
-    throw err;
-  }
-  if (upload.info.path !== path) throw noSuchUpload(uploadId);
+  const upload = await findUpload(request, uploadId);
+  if (upload?.info.path !== path) throw noSuchUpload(uploadId);
   const after = upload.parts.filter((p) => p.number > marker);
   const page = after.slice(0, max);
   sendXml(

@@ -1,6 +1,8 @@
 // Open multipart uploads: their ids, and finding one for the key a request names.
 
 import { randomBytes } from 'node:crypto';
+import { isUploadId, MAX_MULTIPART_LIST } from '../protocol/limits.js';
+import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
 import type { S3Request } from './request.js';
 
@@ -8,10 +10,6 @@ import type { S3Request } from './request.js';
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 /** The largest part (and the largest source UploadPartCopy takes whole), as S3: 5 GiB. */
 export const MAX_PART_SIZE = 5 * 1024 ** 3;
-// Upload ids the master accepts (8–64 of A-Za-z0-9_-); ours are 32 characters.
-const UPLOAD_ID = /^[\w-]{8,64}$/;
-// Open uploads of one key looked through to find an id (S3 has no limit; hundreds are unusual).
-const MAX_UPLOADS_PER_KEY = 10_000;
 
 /** A new upload id: 24 random bytes, base64url. */
 export function newUploadId(): string {
@@ -29,9 +27,20 @@ export function noSuchUpload(uploadId: string): S3Error {
  * pinned by a stray lease instead.
  */
 export async function requireUpload(request: S3Request, path: string, uploadId: string): Promise<void> {
-  if (!UPLOAD_ID.test(uploadId)) throw noSuchUpload(uploadId);
-  const uploads = await request.deps.sdk.api.listMultiparts(path, MAX_UPLOADS_PER_KEY, {
+  if (!isUploadId(uploadId)) throw noSuchUpload(uploadId);
+  // Every open upload of the key (S3 has no limit; hundreds are unusual).
+  const uploads = await request.deps.sdk.api.listMultiparts(path, MAX_MULTIPART_LIST, {
     signal: request.signal,
   });
   if (!uploads.some((u) => u.uploadId === uploadId && u.path === path)) throw noSuchUpload(uploadId);
+}
+
+/** Upload `uploadId` with its parts, or undefined when the master holds no such open upload. */
+export async function findUpload(request: S3Request, uploadId: string) {
+  try {
+    return await request.deps.sdk.api.listParts(uploadId, { signal: request.signal });
+  } catch (err) {
+    if (isDfs(err, 'not_found') || isDfs(err, 'bad_request')) return undefined;
+    throw err;
+  }
 }

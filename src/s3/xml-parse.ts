@@ -1,10 +1,9 @@
 // Parsers for the XML bodies clients send: CompleteMultipartUpload, Delete, CreateBucketConfiguration.
 
 import { DOMParser, type Element } from '@xmldom/xmldom';
+import { MAX_PARTS } from '../protocol/limits.js';
 import { S3Error } from './errors.js';
 
-/** Most parts a multipart upload may have; also the highest part number. */
-export const MAX_PARTS = 10_000;
 /** Most keys one DeleteObjects request may name. */
 export const MAX_DELETE_KEYS = 1000;
 
