@@ -2,7 +2,7 @@
 // precondition, a line of text otherwise) and XML bodies with the one content type clients expect.
 
 import type { Context } from 'koa';
-import type { Logger } from '../http/errors.js';
+import { type Logger, logServerError } from '../http/errors.js';
 import { DfsError } from '../protocol/errors.js';
 import { DavError } from './errors.js';
 import { errorXml, type HrefOf } from './xml-responses.js';
@@ -48,13 +48,11 @@ export function sendDavError(
   const cause = error.cause;
   if (error.status >= 500 && !clientGone) {
     const internal = !(err instanceof DavError) && !(err instanceof DfsError && err.code !== 'internal');
-    // At error level, with the fields errorMiddleware gives the API's 5xx (the default is info).
-    const fields = { level: 'error', method: ctx.method, path: ctx.path, status: error.status } as const;
-    log(
-      internal
-        ? `${ctx.method} ${ctx.path} failed: ${(cause as Error)?.stack ?? String(cause)}`
-        : `${ctx.method} ${ctx.path}: ${error.status} ${error.message}`,
-      fields,
+    logServerError(
+      log,
+      ctx,
+      error.status,
+      internal ? { bug: cause } : { summary: `${error.status} ${error.message}` },
     );
   }
   // Mid-answer, all that is left is to cut the connection so the client sees a short read.

@@ -12,6 +12,24 @@ export type LogFields = { level?: LogLevel } & Record<string, string | number | 
 /** A log sink; daemons pass their own (see createLogger). */
 export type Logger = (message: string, fields?: LogFields) => void;
 
+/**
+ * Logs an answered 5xx at error level, by its path (never the URL: a query may carry
+ * credentials): a bug with its stack (and the request id, where there is one), an expected
+ * failure (no nodes, a node down) in one line.
+ */
+export function logServerError(
+  log: Logger,
+  ctx: Pick<Context, 'method' | 'path'>,
+  status: number,
+  failure: { bug: unknown; requestId?: string } | { summary: string },
+): void {
+  const fields = { level: 'error', method: ctx.method, path: ctx.path, status } as const;
+  const where = `${ctx.method} ${ctx.path}`;
+  if ('summary' in failure) return log(`${where}: ${failure.summary}`, fields);
+  const id = failure.requestId ? ` (${failure.requestId})` : '';
+  log(`${where} failed${id}: ${(failure.bug as Error)?.stack ?? String(failure.bug)}`, fields);
+}
+
 /** Catches errors below it: 4xx messages go to the caller, 5xx are logged and hidden. */
 export function errorMiddleware(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -30,12 +48,9 @@ export function errorMiddleware(log: Logger) {
       )
         return;
       const error = fromKoa(err);
-      // A bug gets its stack in the log; an expected 5xx (no nodes, a node down) one line.
-      const fields = { level: 'error', method: ctx.method, path: ctx.path, status: error.status } as const;
-      if (error.code === 'internal')
-        log(`${ctx.method} ${ctx.path} failed: ${(err as Error)?.stack ?? String(err)}`, fields);
+      if (error.code === 'internal') logServerError(log, ctx, error.status, { bug: err });
       else if (error.status >= 500)
-        log(`${ctx.method} ${ctx.path}: ${error.status} ${error.message}`, fields);
+        logServerError(log, ctx, error.status, { summary: `${error.status} ${error.message}` });
       // The caller may already be gone (aborted upload); there is nobody to answer.
       if (ctx.req.destroyed && ctx.res.destroyed) return;
       ctx.status = error.status;

@@ -2,7 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
-import type { Logger } from '../http/errors.js';
+import { type Logger, logServerError } from '../http/errors.js';
 import { type RequestBodyOptions, requestBody, type VerifiedBody } from './body.js';
 import { S3Error, toS3Error } from './errors.js';
 import { type Authenticated, type SigV4Options, verifySigV4 } from './sigv4.js';
@@ -48,16 +48,13 @@ export function s3Errors(log: Logger): Middleware {
       await next();
     } catch (err) {
       const error = fromThrown(err);
-      // The path, never the URL: a presigned query holds the credential and the signature.
-      const fields = { level: 'error', method: ctx.method, path: ctx.path, status: error.status } as const;
       if (error.code === 'InternalError') {
-        const cause = err instanceof S3Error ? (err.cause ?? err) : err;
-        log(
-          `${ctx.method} ${ctx.path} failed (${state.requestId}): ${(cause as Error)?.stack ?? String(cause)}`,
-          fields,
-        );
+        const bug = err instanceof S3Error ? (err.cause ?? err) : err;
+        logServerError(log, ctx, error.status, { bug, requestId: state.requestId });
       } else if (error.status >= 500 && error.code !== 'NotImplemented') {
-        log(`${ctx.method} ${ctx.path}: ${error.status} ${error.code} ${error.message}`, fields);
+        logServerError(log, ctx, error.status, {
+          summary: `${error.status} ${error.code} ${error.message}`,
+        });
       }
       if (ctx.headerSent) return;
       // Whatever the handler had set (ETag, Content-Length, Content-Range…) described a success.
