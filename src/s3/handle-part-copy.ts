@@ -23,17 +23,6 @@ interface PartData {
   receipts?: Receipt[];
 }
 
-/** Hashes bytes with MD5 as they pass. */
-async function* md5Passing(
-  source: AsyncIterable<Buffer>,
-  hash: ReturnType<typeof createHash>,
-): AsyncGenerator<Buffer> {
-  for await (const piece of source) {
-    hash.update(piece);
-    yield piece;
-  }
-}
-
 /**
  * The whole source as a part: its chunks, pinned to the upload, and no byte moved. Its MD5 (the
  * part's ETag) is stored with files written through S3; others are read once to compute it.
@@ -67,7 +56,6 @@ async function rangeOfSource(
 ): Promise<PartData> {
   const file = source.file;
   if (!file) throw new S3Error('InvalidArgument', 'A folder object has no bytes to copy a range of');
-  const hash = createHash('md5');
   const bytes = request.deps.sdk.download(file.path, {
     info: file,
     start: range.start,
@@ -75,11 +63,13 @@ async function rangeOfSource(
     signal: request.signal,
   });
   // Written under the upload's own lease, as an UploadPart's body is.
-  const written = await request.deps.sdk.writeChunks(md5Passing(bytes, hash), {
-    uploadId,
-    signal: request.signal,
-  });
-  return { chunks: written.chunks, size: written.size, md5: hash.digest('hex'), receipts: written.receipts };
+  const written = await request.deps.sdk.writeChunks(bytes, { uploadId, md5: true, signal: request.signal });
+  return {
+    chunks: written.chunks,
+    size: written.size,
+    md5: written.md5 ?? EMPTY_MD5,
+    receipts: written.receipts,
+  };
 }
 
 /** UploadPartCopy. */
