@@ -1,6 +1,7 @@
 // GET and HEAD on /dav/: a file's bytes (whole or one Range) written straight to the socket with
 // the SDK's recycled buffers, so memory stays flat; a folder answers with a plain HTML index.
 
+import { sandboxed } from '../http/security.js';
 import { streamFile } from '../http/stream-file.js';
 import { DfsError } from '../protocol/errors.js';
 import { OCTET_STREAM } from '../protocol/mime.js';
@@ -40,10 +41,7 @@ export async function handleGet(req: DavRequest): Promise<void> {
   ctx.set('ETag', current.etag);
   ctx.set('Last-Modified', new Date(info.created).toUTCString());
   ctx.set('Accept-Ranges', 'bytes');
-  // A stored file is served with its own type on the pages' origin: sandboxed, an HTML or SVG
-  // file runs no script with the pages' cookies (the pages' policy stays, sandbox is added).
-  const policy = ctx.response.get('Content-Security-Policy');
-  ctx.set('Content-Security-Policy', policy ? `${policy}; sandbox` : 'sandbox');
+  sandboxed(ctx);
   const condition = readCondition(ctx.headers, current);
   if (condition !== 'ok') {
     ctx.status = condition;

@@ -22,6 +22,14 @@ export function setSecurityHeaders(ctx: Context): void {
   ctx.set('X-Frame-Options', 'DENY');
 }
 
+/**
+ * Adds `sandbox` to the response's policy: a stored file served with its own type on the pages'
+ * origin (an HTML or SVG file) runs no script with the pages' cookies.
+ */
+export function sandboxed(ctx: Context): void {
+  ctx.set('Content-Security-Policy', `${CSP}; sandbox`);
+}
+
 /** Sets the security headers on every response. */
 export function securityHeaders() {
   return async (ctx: Context, next: Next): Promise<void> => {
