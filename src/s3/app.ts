@@ -34,7 +34,7 @@ import { listMultipartUploads, listParts } from './handle-uploads-list.js';
 import { type S3State, s3Authenticate, s3Errors } from './middleware.js';
 import type { Handler, S3Deps } from './request.js';
 import { type Operation, resolveRoute, type S3Route } from './route.js';
-import { ALGORITHM } from './sigv4-canonical.js';
+import { isAuthenticated } from './sigv4.js';
 
 /** What the S3 app is built from. */
 export interface S3AppDeps {
@@ -85,12 +85,9 @@ export const OWNER = {
   displayName: 'dfs',
 };
 
-/** True when a request carries S3 authentication: a SigV4 Authorization header or a presigned query. */
-export function s3Signed(ctx: Context): boolean {
-  if (ctx.get('authorization').startsWith(ALGORITHM)) return true;
-  const query = new URLSearchParams(ctx.querystring);
-  return query.has('X-Amz-Signature') || query.has('X-Amz-Credential');
-}
+// A request that signs (or tries to sign) is an S3 request, whatever its path.
+const authenticated = (ctx: Context) =>
+  isAuthenticated(ctx.get('authorization') || undefined, new URLSearchParams(ctx.querystring));
 
 /** Builds the gateway's Koa app. */
 export function createS3App(deps: S3AppDeps): Koa {
@@ -99,7 +96,7 @@ export function createS3App(deps: S3AppDeps): Koa {
   app.on('error', logAppErrors(deps.log));
   // `/metrics` is the daemon's for unsigned requests only: a signed one means the bucket `metrics`
   // (or the key `metrics` of a virtual-hosted bucket).
-  if (deps.monitoring) app.use(deps.monitoring.middleware({ servesMetrics: (ctx) => !s3Signed(ctx) }));
+  if (deps.monitoring) app.use(deps.monitoring.middleware({ servesMetrics: (ctx) => !authenticated(ctx) }));
   app.use(s3Errors(deps.log));
   // Requests that cannot be read at all (a bad URI, a key over 1 KiB) are refused before SigV4;
   // refusals of what a request asks for come after it, so that only signed requests learn them.

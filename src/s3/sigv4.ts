@@ -56,6 +56,19 @@ export interface Authenticated {
   signing: ChunkSigning;
 }
 
+/** Whether a request carries any AWS authentication: an Authorization header, or a signed query. */
+export function isAuthenticated(
+  authorization: string | undefined,
+  query: { has(name: string): boolean },
+): boolean {
+  return authorization !== undefined || queryV4(query) || queryV2(query);
+}
+
+const queryV4 = (query: { has(name: string): boolean }) =>
+  query.has('X-Amz-Algorithm') || query.has('X-Amz-Signature') || query.has('X-Amz-Credential');
+const queryV2 = (query: { has(name: string): boolean }) =>
+  query.has('Signature') && query.has('AWSAccessKeyId');
+
 /**
  * Verifies a request's SigV4 signature (Authorization header or presigned query) and returns who
  * signed it and how its body is protected; throws the S3Error S3 would answer otherwise.
@@ -65,10 +78,8 @@ export function verifySigV4(request: SignedRequest, options: SigV4Options): Auth
   const target = parseRequestTarget(request.url);
   const query = queryMap(target.params);
   const authorization = headerValue(request.headers, 'authorization');
-  const queryV4 =
-    query.has('X-Amz-Algorithm') || query.has('X-Amz-Signature') || query.has('X-Amz-Credential');
-  const queryV2 = query.has('Signature') && query.has('AWSAccessKeyId');
-  if (authorization !== undefined && (queryV4 || queryV2)) {
+  const signedQuery = queryV4(query);
+  if (authorization !== undefined && (signedQuery || queryV2(query))) {
     throw new S3Error(
       'InvalidArgument',
       'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
@@ -77,8 +88,8 @@ export function verifySigV4(request: SignedRequest, options: SigV4Options): Auth
   }
   let claim: Claim;
   if (authorization !== undefined) claim = headerClaim(authorization, request.headers, options.region, now);
-  else if (queryV4) claim = queryClaim(query, request.headers, options.region, now);
-  else if (queryV2) throw unsupportedMechanism();
+  else if (signedQuery) claim = queryClaim(query, request.headers, options.region, now);
+  else if (queryV2(query)) throw unsupportedMechanism();
   else
     throw new S3Error(
       'AccessDenied',

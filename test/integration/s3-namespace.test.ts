@@ -129,6 +129,10 @@ describe('s3 gateway: one namespace with dfs', function () {
     const unsigned = await fetch(`${s3.url}/metrics`);
     expect(unsigned.headers.get('x-amz-request-id')).to.equal(null);
     expect(unsigned.headers.get('content-type')).to.not.include('xml');
+    // Any attempt at authentication (here SigV2, which S3 refuses in its own words) is S3's.
+    const v2 = await fetch(`${s3.url}/metrics`, { headers: { authorization: 'AWS AKID:c2lnbmF0dXJl' } });
+    expect(v2.headers.get('x-amz-request-id')).to.not.equal(null);
+    expect(await v2.text()).to.include('<Error>');
     await client.send(new DeleteObjectCommand({ Bucket: 'metrics', Key: 'm.txt' }));
     await client.send(new DeleteBucketCommand({ Bucket: 'metrics' }));
   });
