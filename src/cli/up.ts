@@ -72,7 +72,7 @@ function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
   const url = child.ready.then(
     (ready) => ready.url,
     (err: Error) => {
-      throw new DfsError('internal', `${name}: ${err.message.replace(/^dfs \S+ /, '')} (see the log above)`);
+      throw new DfsError('internal', `${err.message} (see the log above)`);
     },
   );
   url.catch(() => {});

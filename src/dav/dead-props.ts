@@ -8,9 +8,6 @@ import type { ProppatchOp } from './xml-requests.js';
 /** Prefix of every attribute that holds a dead property: `dav:{ns}local` → the property's XML. */
 export const DEAD_PROP_PREFIX = 'dav:';
 
-/** The metadata store's limits on attributes (keys in characters; keys and values in bytes). */
-export { MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTES_BYTES } from '../protocol/limits.js';
-
 /** The dead properties among a resource's attributes. */
 export function deadPropsOf(attributes: Readonly<Record<string, string>> | undefined): DeadProps {
   const dead: Record<string, string> = {};

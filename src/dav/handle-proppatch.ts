@@ -2,15 +2,9 @@
 // nothing. Windows writes its Win32 times and attributes after every upload; the generation (and
 // so the ETag) does not change when they are stored.
 
+import { MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTES_BYTES } from '../protocol/limits.js';
 import { readXmlBody } from './body.js';
-import {
-  attributeChange,
-  DEAD_PROP_PREFIX,
-  deadPropsOf,
-  MAX_ATTRIBUTE_KEY_CHARS,
-  MAX_ATTRIBUTES_BYTES,
-  otherAttributesSize,
-} from './dead-props.js';
+import { attributeChange, DEAD_PROP_PREFIX, deadPropsOf, otherAttributesSize } from './dead-props.js';
 import { DavError } from './errors.js';
 import { ROOT_PATH } from './paths.js';
 import { applyProppatch } from './proppatch.js';

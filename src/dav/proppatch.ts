@@ -1,6 +1,7 @@
 // PROPPATCH over a resource's dead properties (RFC 4918 §9.2): instructions in document order,
 // all or nothing, and the bounds that keep the properties small enough for a file's metadata.
 
+import { MAX_ATTRIBUTES_BYTES } from '../protocol/limits.js';
 import { type PropName, propKey } from './names.js';
 import { type DeadProps, isProtectedProp } from './props.js';
 import type { ProppatchOp } from './xml-requests.js';
@@ -8,8 +9,8 @@ import type { Propstat } from './xml-responses.js';
 
 /** Largest stored property element, in bytes of XML. */
 export const MAX_DEAD_PROP_BYTES = 4096;
-/** Largest total of a resource's dead properties, keys and values, in bytes. */
-export const MAX_DEAD_PROPS_BYTES = 64 * 1024;
+/** Largest total of a resource's dead properties, keys and values, in bytes: the store's limit. */
+export const MAX_DEAD_PROPS_BYTES = MAX_ATTRIBUTES_BYTES;
 
 /** What a PROPPATCH comes to: the 207's propstats, and when `ok` the properties to store. */
 export interface ProppatchOutcome {

@@ -218,16 +218,17 @@ export class Namespace {
       throw new DfsError('not_found', `not found: ${path}`);
     }
     let located = this.locate(file.chunks);
-    if (!wait) return { ...file, replication: this.config.replication, ...located };
-    // Right after a start the nodes have not all reported: wait for them rather than say "lost".
-    if (located.minReplicas === 0 && !this.deps.registry.isSettled()) {
-      await this.deps.registry.settled();
-      located = this.locate(file.chunks);
+    if (wait) {
+      // Right after a start the nodes have not all reported: wait for them rather than say "lost".
+      if (located.minReplicas === 0 && !this.deps.registry.isSettled()) {
+        await this.deps.registry.settled();
+        located = this.locate(file.chunks);
+      }
+      // A chunk this master knows no copy of may have been written through another master a
+      // moment ago (the nodes' reports are a heartbeat away): ask the nodes.
+      if (located.minReplicas === 0 && (await this.findCopies(located.chunks)))
+        located = this.locate(file.chunks);
     }
-    // A chunk this master knows no copy of may have been written through another master a
-    // moment ago (the nodes' reports are a heartbeat away): ask the nodes.
-    if (located.minReplicas === 0 && (await this.findCopies(located.chunks)))
-      located = this.locate(file.chunks);
     return { ...file, replication: this.config.replication, ...located };
   }
 

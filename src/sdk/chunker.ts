@@ -85,33 +85,30 @@ export async function* chunks(
 /** Yields a local file's chunks, read straight into buffers from `pool` (released by the consumer). */
 export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerator<Buffer> {
   const handle = await fs.open(path, 'r');
-  let regular = false;
-  let knownEnd = Number.POSITIVE_INFINITY;
-  /**
-   * Reads from `position` (from where the last read ended, on a pipe or a device) until `buffer`
-   * is full or the file ends; returns the bytes read. A short read that reaches the size the file
-   * had when opened is its end (no further read to be told so: one system call less per small
-   * file); any other short read is not (files in /proc or /sys come a page at a time, sized 0).
-   */
-  const fill = async (buffer: Buffer, position: number) => {
-    let filled = 0;
-    while (filled < buffer.length) {
-      const at = regular ? position + filled : null;
-      const wanted = buffer.length - filled;
-      const { bytesRead } = await handle.read(buffer, filled, wanted, at);
-      filled += bytesRead;
-      if (bytesRead === 0 || (bytesRead < wanted && position + filled >= knownEnd)) break;
-    }
-    return filled;
-  };
   try {
+    const info = await handle.stat();
+    const regular = info.isFile();
+    const size = info.size;
+    // A short read that reaches the size the file had when opened is its end (no further read to
+    // be told so: one system call less per small file); any other short read is not (files in
+    // /proc or /sys come a page at a time, sized 0).
+    const knownEnd = regular && size > 0 ? size : Number.POSITIVE_INFINITY;
+    // Reads from `position` (from where the last read ended, on a pipe or a device) until
+    // `buffer` is full or the file ends; returns the bytes read.
+    const fill = async (buffer: Buffer, position: number) => {
+      let filled = 0;
+      while (filled < buffer.length) {
+        const at = regular ? position + filled : null;
+        const wanted = buffer.length - filled;
+        const { bytesRead } = await handle.read(buffer, filled, wanted, at);
+        filled += bytesRead;
+        if (bytesRead === 0 || (bytesRead < wanted && position + filled >= knownEnd)) break;
+      }
+      return filled;
+    };
     // A small file is read into a buffer of its own size: uploading many small files must not
     // take (and make the GC reclaim) a chunk-sized buffer each. One spare byte tells whether the
     // file grew since its size was read; if it did, it is read again the usual way.
-    const info = await handle.stat();
-    regular = info.isFile();
-    const size = info.size;
-    if (regular && size > 0) knownEnd = size;
     if (regular && size < SMALL_START && size < pool.size) {
       const buffer = Buffer.allocUnsafe(size + 1);
       const filled = await fill(buffer, 0);
