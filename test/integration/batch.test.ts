@@ -3,6 +3,7 @@
 
 import { expect } from 'chai';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { metricValue, scrape } from '../helpers/metrics.js';
 
 describe('master batch route', () => {
   let cluster: TestCluster;
@@ -15,16 +16,8 @@ describe('master batch route', () => {
 
   /** `POST /api/batch` requests the master has answered, from its metrics. */
   const batchCount = async () => {
-    const text = await (await fetch(`${cluster.master.url}/metrics`)).text();
-    const line = text
-      .split('\n')
-      .find(
-        (l) =>
-          l.startsWith('dfs_http_requests_total{') &&
-          l.includes('route="/api/batch"') &&
-          l.includes('code="200"'),
-      );
-    return Number(line?.split(' ').at(-1) ?? 0);
+    const { text } = await scrape(cluster.master.url);
+    return metricValue(text, 'dfs_http_requests_total', { route: '/api/batch', code: '200' }) ?? 0;
   };
 
   const post = (body: unknown) =>

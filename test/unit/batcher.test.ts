@@ -9,6 +9,7 @@ import { DfsError } from '../../src/protocol/errors.js';
 import type { CommitRequest } from '../../src/protocol/types.js';
 import { type BatchAnswer, Batcher } from '../../src/sdk/batcher.js';
 import { MasterApi } from '../../src/sdk/master-api.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('batcher', () => {
   it('sends the first call at once and the ones that piled up meanwhile as one batch', async () => {
@@ -99,7 +100,7 @@ describe('batcher', () => {
       const api = new MasterApi([`http://127.0.0.1:${(server.address() as AddressInfo).port}`], '');
       const uploadId = '00000000-0000-4000-8000-000000000000';
       const first = api.allocate([], [], uploadId);
-      while (batches.length === 0) await new Promise((r) => setTimeout(r, 5));
+      await waitFor(() => batches.length > 0, 'the first batch');
       const later = [api.commit({ path: '/f' } as CommitRequest, uploadId), api.allocate([], [], uploadId)];
       release();
       await Promise.all([first, ...later]);

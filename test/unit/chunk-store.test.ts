@@ -9,6 +9,7 @@ import { DfsError } from '../../src/protocol/errors.js';
 import { ChunkStore } from '../../src/storage/chunk-store.js';
 import { writeAll } from '../../src/storage/disk-io.js';
 import { sha256 as sha, tempDir } from '../helpers/cluster.js';
+import { corruptOnDisk } from '../helpers/on-disk.js';
 
 describe('chunk store', () => {
   let dir: string;
@@ -64,32 +65,29 @@ describe('chunk store', () => {
     expect(await fs.readdir(path.join(dir, 'tmp'))).to.deep.equal([]);
   });
 
-  it('detects rot and quarantines the copy', async () => {
-    const data = Buffer.from('will rot');
-    const w = await store.beginWrite(sha(data), 1024);
-    await w.write(data);
-    await w.commit();
-    await fs.writeFile(store.chunkPath(sha(data)), 'rotten!!');
-    expect(await store.verify(sha(data))).to.equal(false);
-    await store.quarantine(sha(data));
-    expect(store.has(sha(data))).to.equal(false);
-    expect(await fs.readdir(path.join(dir, 'quarantine'))).to.have.length(1);
-    expect(store.io.corrupt).to.equal(1);
-  });
-
-  it('detects rot in a packed chunk, quarantines and counts it', async () => {
-    const data = Buffer.from('small and packed, will rot');
-    await store.putSmall(sha(data), data);
-    const pack = path.join(dir, 'packs', '00000001.pack');
-    const bytes = await fs.readFile(pack);
-    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
-    await fs.writeFile(pack, bytes);
-    expect(await store.verify(sha(data))).to.equal(false);
-    await store.quarantine(sha(data));
-    expect(store.has(sha(data))).to.equal(false);
-    expect(await fs.readdir(path.join(dir, 'quarantine'))).to.have.length(1);
-    expect(store.io.corrupt).to.equal(1);
-  });
+  const writers: [string, (data: Buffer) => Promise<unknown>][] = [
+    [
+      'a chunk file',
+      async (data) => {
+        const w = await store.beginWrite(sha(data), 1024);
+        await w.write(data);
+        await w.commit();
+      },
+    ],
+    ['a packed chunk', (data) => store.putSmall(sha(data), data)],
+  ];
+  for (const [what, write] of writers) {
+    it(`detects rot in ${what}, quarantines and counts it`, async () => {
+      const data = Buffer.from(`${what}, which will rot`);
+      await write(data);
+      await corruptOnDisk(dir, sha(data), 0);
+      expect(await store.verify(sha(data))).to.equal(false);
+      await store.quarantine(sha(data));
+      expect(store.has(sha(data))).to.equal(false);
+      expect(await fs.readdir(path.join(dir, 'quarantine'))).to.have.length(1);
+      expect(store.io.corrupt).to.equal(1);
+    });
+  }
 
   it('never lets a bad id reach the file system', () => {
     for (const id of ['../etc/passwd', 'A'.repeat(64), 'abc', `${'a'.repeat(63)}/`]) {
