@@ -367,3 +367,33 @@ export function spyOnStores(cluster: TestCluster): { calls: string[]; restore():
     },
   };
 }
+
+/**
+ * PUTs `body` to `base` + `target` with `headers`; with `Expect: 100-continue` the body goes only
+ * once the server says 100 Continue (never, if it answers first). Any other Expect value is sent
+ * with the body at once. Resolves with the status and whether 100 Continue came.
+ */
+export function putExpecting(
+  base: string,
+  target: string,
+  headers: Record<string, string | number>,
+  body: string,
+): Promise<{ status: number; continued: boolean }> {
+  const { hostname, port } = new URL(base);
+  const waits = Object.entries(headers).some(
+    ([name, value]) => name.toLowerCase() === 'expect' && String(value).toLowerCase() === '100-continue',
+  );
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = http.request({ hostname, port, path: target, method: 'PUT', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
+    });
+    req.on('continue', () => {
+      continued = true;
+      req.end(body);
+    });
+    req.on('error', reject);
+    if (!waits) req.end(body);
+  });
+}

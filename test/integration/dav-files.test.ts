@@ -1,9 +1,8 @@
 // WebDAV on a real cluster, file by file: PUT in every framing clients use (and a body that
 // stops short commits nothing), GET/HEAD with Range and conditions, MKCOL, DELETE, COPY, MOVE.
 
-import http from 'node:http';
 import { expect } from 'chai';
-import { frame, head, raw, send } from '../helpers/adversary.js';
+import { frame, head, putExpecting, raw, send } from '../helpers/adversary.js';
 import { collect, randomData, sha256, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { dav, davUrl } from '../helpers/dav-http.js';
 
@@ -106,28 +105,7 @@ describe('dav: files', function () {
 
     it('answers a PUT refused on its headers before its body: no 100 Continue (Expect: 100-continue)', async () => {
       const put = (path: string) =>
-        new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
-          const { hostname, port } = new URL(web);
-          let continued = false;
-          const req = http.request(
-            {
-              hostname,
-              port,
-              path: davUrl(path),
-              method: 'PUT',
-              headers: { 'Content-Length': 4, Expect: '100-continue' },
-            },
-            (res) => {
-              res.resume();
-              res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
-            },
-          );
-          req.on('continue', () => {
-            continued = true;
-            req.end('body');
-          });
-          req.on('error', reject);
-        });
+        putExpecting(web, davUrl(path), { 'Content-Length': 4, Expect: '100-continue' }, 'body');
       expect(await put('/nowhere/expect.txt')).to.deep.equal({ status: 409, continued: false });
       expect(await put('/put/expect.txt')).to.deep.equal({ status: 201, continued: true });
       expect((await bytesOf('/put/expect.txt')).toString()).to.equal('body');

@@ -1,10 +1,10 @@
 // SigV4 at the gateway: refusals that change nothing, clock skew, region, tampering, presign
 // expiry, signed aws-chunked bodies, Expect headers, virtual-hosted-style addressing.
 
-import http from 'node:http';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { signingKey } from '../../src/s3/sigv4-canonical.js';
+import { putExpecting } from '../helpers/adversary.js';
 import { signedBody } from '../helpers/s3-chunked.js';
 import { ACCESS_KEY, type S3Cluster, SECRET_KEY, startS3Cluster } from '../helpers/s3-cluster.js';
 import { codeOf, presignedUrl, type RawRequest, sendRaw, signedRequest } from '../helpers/s3-raw.js';
@@ -141,23 +141,7 @@ describe('s3 gateway: signatures', function () {
 
   it('sends 100 Continue only to a request it accepts, and ignores odd Expect values', async () => {
     const put = (path: string, expect100: string, headers: Record<string, string>) =>
-      new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
-        const { hostname, port } = new URL(s3.url);
-        let continued = false;
-        const req = http.request(
-          { hostname, port, path, method: 'PUT', headers: { ...headers, expect: expect100 } },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
-          },
-        );
-        req.on('continue', () => {
-          continued = true;
-          req.end('continued');
-        });
-        req.on('error', reject);
-        if (expect100 !== '100-continue') req.end('continued');
-      });
+      putExpecting(s3.url, path, { ...headers, expect: expect100 }, 'continued');
     // Sign a PUT of 'continued' and send it with Expect headers.
     let signed: Record<string, string> = {};
     await send({
