@@ -25,7 +25,10 @@ export function logServerError(
 ): void {
   const fields = { level: 'error', method: ctx.method, path: ctx.path, status } as const;
   const where = `${ctx.method} ${ctx.path}`;
-  if ('summary' in failure) return log(`${where}: ${failure.summary}`, fields);
+  if ('summary' in failure) {
+    log(`${where}: ${failure.summary}`, fields);
+    return;
+  }
   const id = failure.requestId ? ` (${failure.requestId})` : '';
   log(`${where} failed${id}: ${(failure.bug as Error)?.stack ?? String(failure.bug)}`, fields);
 }
