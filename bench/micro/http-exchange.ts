@@ -18,6 +18,7 @@ import { errorMiddleware } from '../../src/http/errors.js';
 import { Monitoring } from '../../src/http/monitoring.js';
 import { securityHeaders } from '../../src/http/security.js';
 import { trackChild } from '../lib/cleanup.js';
+import { closedLoop } from '../lib/load.js';
 import { procCpu } from '../lib/proc.js';
 import { median } from '../lib/report.js';
 
@@ -83,20 +84,14 @@ async function measure(url: string, requests: number, concurrency: number, serve
       req.on('error', reject);
       req.end(body);
     });
-  let next = 0;
   const cpu = process.cpuUsage();
   const serverBefore = procCpu(serverPid);
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next++ < requests) await put();
-    }),
-  );
-  const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+  const load = await closedLoop(concurrency, { total: requests }, put);
   const used = process.cpuUsage(cpu);
   agent.destroy();
+  if (load.errors > 0) throw new Error(`${load.errors} requests failed: ${load.firstError}`);
   return {
-    perSec: requests / wallS,
+    perSec: load.perSec,
     clientUs: (used.user + used.system) / requests,
     serverUs: ((procCpu(serverPid) - serverBefore) * 1e6) / requests,
   };
