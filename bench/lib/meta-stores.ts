@@ -117,3 +117,43 @@ export async function openBackends(): Promise<{ backends: Backend[]; close(): Pr
   }
   return { backends, close };
 }
+
+/** Samples of each measure, by `BACKEND MEASURE` (e.g. `postgres commits/s c16`), one per round. */
+export type StoreSamples = Map<string, number[]>;
+
+/**
+ * Measures every backend `rounds` times, the rounds alternating which goes first (so a busy
+ * moment of a shared machine hits both): commits/s at concurrency 1 and 16 (and one-chunk
+ * uploads/s when asked), then each fills a large folder and lists it page by page once a round.
+ * `onRound` hears each round's commit figures as they come.
+ */
+export async function sampleBackends(
+  backends: Backend[],
+  load: StoreLoad,
+  rounds: number,
+  options: { uploads?: boolean; onRound?: (round: number, latest: (key: string) => number) => void } = {},
+): Promise<StoreSamples> {
+  const samples: StoreSamples = new Map();
+  const add = (key: string, value: number) => samples.set(key, [...(samples.get(key) ?? []), value]);
+  const latest = (key: string) => samples.get(key)?.at(-1) ?? Number.NaN;
+  for (const { store } of backends) await commits(store, 16, load); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 ? [...backends].reverse() : backends;
+    for (const { name, store } of order) {
+      add(`${name} commits/s c1`, await commits(store, 1, load));
+      add(`${name} commits/s c16`, await commits(store, 16, load));
+      if (options.uploads) add(`${name} uploads/s c16`, await uploads(store, 16, load));
+    }
+    options.onRound?.(round, latest);
+  }
+  for (const { name, store } of backends) {
+    add(`${name} fill commits/s c64`, await fill(store, load));
+    for (let round = 0; round < rounds; round++) {
+      const l = await listing(store, load);
+      add(`${name} list ms`, l.totalMs);
+      add(`${name} list first page ms`, l.firstMs);
+      add(`${name} list slowest page ms`, l.slowestMs);
+    }
+  }
+  return samples;
+}

@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { postgresAvailable } from '../../test/helpers/postgres.js';
-import { commits, fill, listing, openBackends, uploads } from '../lib/meta-stores.js';
+import { openBackends, sampleBackends } from '../lib/meta-stores.js';
 import { median } from '../lib/report.js';
 
 const { values } = parseArgs({
@@ -25,33 +25,13 @@ async function main(): Promise<void> {
   if (!postgresAvailable('the PostgreSQL half of the metadata benchmark')) process.exit(1);
   const { backends, close } = await openBackends();
   try {
-    const samples = new Map<string, number[]>();
-    const add = (key: string, value: number) => samples.set(key, [...(samples.get(key) ?? []), value]);
-    for (const { store } of backends) await commits(store, 16, load); // warm-up
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate which backend goes first, so neither always meets the machine in the same state.
-      const order = round % 2 ? [...backends].reverse() : backends;
-      for (const { name, store } of order) {
-        add(`${name} commits/s c1`, await commits(store, 1, load));
-        add(`${name} commits/s c16`, await commits(store, 16, load));
-        add(`${name} uploads/s c16`, await uploads(store, 16, load));
-      }
-    }
-    for (const { name, store } of backends) {
-      add(`${name} fill commits/s c64`, await fill(store, load));
-      for (let round = 0; round < ROUNDS; round++) {
-        const l = await listing(store, load);
-        add(`${name} list ${load.files} ms`, l.totalMs);
-        add(`${name} list first page ms`, l.firstMs);
-        add(`${name} list slowest page ms`, l.slowestMs);
-      }
-    }
+    const samples = await sampleBackends(backends, load, ROUNDS, { uploads: true });
     const metrics = [
       'commits/s c1',
       'commits/s c16',
       'uploads/s c16',
       'fill commits/s c64',
-      `list ${load.files} ms`,
+      'list ms',
       'list first page ms',
       'list slowest page ms',
     ];
@@ -66,7 +46,7 @@ async function main(): Promise<void> {
       };
     });
     console.log(
-      `metadata store, medians of ${ROUNDS} rounds (${load.seconds} s each), ${os.cpus().length} cores`,
+      `metadata store, medians of ${ROUNDS} rounds (${load.seconds} s each), a folder of ${load.files} files listed, ${os.cpus().length} cores`,
     );
     console.table(table);
   } finally {

@@ -4,7 +4,7 @@
 
 import { postgresAvailable } from '../../test/helpers/postgres.js';
 import type { BenchContext } from '../lib/context.js';
-import { commits, fill, listing, openBackends } from '../lib/meta-stores.js';
+import { openBackends, sampleBackends } from '../lib/meta-stores.js';
 import { makeRow, type Row } from '../lib/report.js';
 
 /** Rows 13a–13c. */
@@ -13,24 +13,14 @@ export async function postgresRows(ctx: BenchContext): Promise<Row[]> {
   const load = { seconds: ctx.sizes.loadSeconds, files: ctx.sizes.metaMany };
   const { backends, close } = await openBackends();
   try {
-    const samples = new Map<string, number[]>();
-    const add = (key: string, value: number) => samples.set(key, [...(samples.get(key) ?? []), value]);
-    for (const { store } of backends) await commits(store, 16, load); // warm-up
-    for (let run = 0; run < ctx.options.runs; run++) {
-      const order = run % 2 ? [...backends].reverse() : backends;
-      for (const { name, store } of order) {
-        add(`${name} c1`, await commits(store, 1, load));
-        add(`${name} c16`, await commits(store, 16, load));
-      }
-      ctx.log(
-        `metadata ${run + 1}: commits/s c1 lmdb ${samples.get('lmdb c1')?.at(-1)?.toFixed(0)}, postgres ${samples.get('postgres c1')?.at(-1)?.toFixed(0)}; c16 lmdb ${samples.get('lmdb c16')?.at(-1)?.toFixed(0)}, postgres ${samples.get('postgres c16')?.at(-1)?.toFixed(0)}`,
-      );
-    }
-    for (const { name, store } of backends) {
-      await fill(store, load);
-      for (let run = 0; run < ctx.options.runs; run++)
-        add(`${name} list`, (await listing(store, load)).totalMs);
-    }
+    const samples = await sampleBackends(backends, load, ctx.options.runs, {
+      onRound: (round, latest) => {
+        const at = (key: string) => latest(key).toFixed(0);
+        ctx.log(
+          `metadata ${round + 1}: commits/s c1 lmdb ${at('lmdb commits/s c1')}, postgres ${at('postgres commits/s c1')}; c16 lmdb ${at('lmdb commits/s c16')}, postgres ${at('postgres commits/s c16')}`,
+        );
+      },
+    });
     const get = (key: string) => samples.get(key) ?? [];
     const files = load.files.toLocaleString('en');
     return [
@@ -42,8 +32,8 @@ export async function postgresRows(ctx: BenchContext): Promise<Row[]> {
           unit: '/s',
           better: 'higher',
         },
-        get('postgres c1'),
-        get('lmdb c1'),
+        get('postgres commits/s c1'),
+        get('lmdb commits/s c1'),
       ),
       makeRow(
         {
@@ -54,8 +44,8 @@ export async function postgresRows(ctx: BenchContext): Promise<Row[]> {
           target: 0.5,
           better: 'higher',
         },
-        get('postgres c16'),
-        get('lmdb c16'),
+        get('postgres commits/s c16'),
+        get('lmdb commits/s c16'),
       ),
       makeRow(
         {
@@ -65,8 +55,8 @@ export async function postgresRows(ctx: BenchContext): Promise<Row[]> {
           unit: 'ms',
           better: 'lower',
         },
-        get('postgres list'),
-        get('lmdb list'),
+        get('postgres list ms'),
+        get('lmdb list ms'),
       ),
     ];
   } finally {
