@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { signedHeaders } from './s3-client.js';
 import type { LoadSpec } from './small-load.js';
 import { smallBody } from './small-load.js';
 
@@ -13,23 +14,27 @@ const spec = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as LoadSpec
 const seed = Buffer.from(spec.seed, 'hex');
 const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
 
+// The web client answers an upload with 201; S3 answers PutObject with 200.
+const s3 = spec.mode === 's3-put' || spec.mode === 's3-get';
+
 function send(method: 'PUT' | 'GET', name: string, body?: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
-    const headers: http.OutgoingHttpHeaders = {};
+    const url = new URL(`${spec.base}${name}`);
+    const headers: http.OutgoingHttpHeaders = s3 ? signedHeaders(method, url.pathname, url.host) : {};
     if (body) {
       headers['content-type'] = 'application/octet-stream';
       headers['content-length'] = body.length;
       // The web client's CSRF gate wants this header on writes.
-      headers['x-dfs-csrf'] = '1';
+      if (!s3) headers['x-dfs-csrf'] = '1';
     }
-    const req = http.request(`${spec.base}${name}`, { method, agent, headers }, (res) => {
+    const req = http.request(url, { method, agent, headers }, (res) => {
       let bytes = 0;
       res.on('data', (d: Buffer) => {
         bytes += d.length;
       });
       res.on('error', reject);
       res.on('end', () => {
-        const wanted = method === 'PUT' ? 201 : 200;
+        const wanted = method === 'PUT' && !s3 ? 201 : 200;
         if (res.statusCode !== wanted) reject(new Error(`${method} ${name}: HTTP ${res.statusCode}`));
         else resolve(bytes);
       });
@@ -50,9 +55,11 @@ async function operate(name: string): Promise<void> {
       return;
     }
     case 'http-put':
+    case 's3-put':
       await send('PUT', name, smallBody(seed, name));
       return;
-    case 'http-get': {
+    case 'http-get':
+    case 's3-get': {
       const bytes = await send('GET', name);
       if (bytes !== spec.size) throw new Error(`read ${bytes} bytes of ${name}`);
       return;

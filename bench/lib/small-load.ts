@@ -12,9 +12,11 @@ const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'small-loa
 /**
  * What the load does: `fs-write`/`fs-read` open, write or read, and close `base + name` (no
  * fsync: a MooseFS mount flushes to its chunkservers on close by itself); `http-put`/`http-get`
- * send `PUT base+name` (the web client's upload route) or `GET base+name` with keep-alive.
+ * send `PUT base+name` (the web client's upload route) or `GET base+name` with keep-alive;
+ * `s3-put`/`s3-get` do the same signed with SigV4 (the bench gateway's credentials), as
+ * PutObject and GetObject of a `dfs s3` gateway.
  */
-export type LoadMode = 'fs-write' | 'fs-read' | 'http-put' | 'http-get';
+export type LoadMode = 'fs-write' | 'fs-read' | 'http-put' | 'http-get' | 's3-put' | 's3-get';
 
 /** One load run. */
 export interface LoadSpec {

@@ -1,6 +1,7 @@
 // Rows 8 and 9: 4 KiB files against MooseFS (goal 2, fsync before close), side by side in one run.
-// Writes: fresh files with 16 writers, through the web client's PUT and `dfs upload DIR` against
-// the same load on the MooseFS mount; reads: the same files, page cache dropped before each run.
+// Writes: fresh files with 16 writers, through the web client's PUT, the S3 gateway's PutObject
+// and `dfs upload DIR` against the same load on the MooseFS mount; reads: the same files through
+// the web client and the S3 gateway, page cache dropped before each run.
 // dfs and MooseFS take turns going first, run by run. CPU per operation is summed over the
 // serving processes of each side (dfs: master, nodes, web client; MooseFS: master with its data
 // writer, chunkservers, mfsmount); a client tool in the path (`dfs upload`, `cp`, `cat`) is added
@@ -21,6 +22,7 @@ import type { BenchContext } from '../lib/context.js';
 import { ensureMooseFs, MooseFs } from '../lib/moosefs.js';
 import { procCpu, run } from '../lib/proc.js';
 import { makeRow, median, type Row } from '../lib/report.js';
+import { S3_BUCKET, startGateway } from '../lib/s3-client.js';
 import { type LoadMode, smallBody, smallLoad } from '../lib/small-load.js';
 
 /** One side's samples over the runs. */
@@ -65,7 +67,7 @@ function since(before: Record<string, number>, after: Record<string, number>): R
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Rows 8a–8d and 9a–9c. */
+/** Rows 8a–8f and 9a–9e. */
 export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
   const why = await ensureMooseFs((m) => ctx.log(m));
   if (why) throw new Error(`MooseFS unavailable, rows 8 and 9 skipped: ${why}`);
@@ -81,6 +83,8 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
     throw err;
   });
   try {
+    const gateway = await startGateway(cluster);
+    const s3 = `${gateway.url.origin}/${S3_BUCKET}/peer/`;
     const put = `${cluster.clientUrl}/api/files/peer/`;
     const get = `${cluster.clientUrl}/api/download/peer/`;
     const into = `${mfs.mount}/`;
@@ -107,9 +111,11 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
     await load('http-put', put, list('warm', 200));
     await load('fs-write', into, list('warm', 200));
     await load('http-get', get, list('warm', 200));
+    await load('s3-put', s3, list('warm', 200));
+    await load('s3-get', s3, list('warm', 200));
     await load('fs-read', into, list('warm', 200));
 
-    const w = { put: new Side(), mfs: new Side(), upload: new Side(), cp: new Side() };
+    const w = { put: new Side(), mfs: new Side(), upload: new Side(), cp: new Side(), s3: new Side() };
     for (let i = 1; i <= ctx.options.runs; i++) {
       const names = list(`w${i}`);
       const src = path.join(ctx.work, `small-src-${i}`);
@@ -126,6 +132,7 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
       await fs.mkdir(path.join(mfs.mount, `d${i}`));
       const dfsSide = async () => {
         await measure(w.put, dfsCpu, () => load('http-put', put, names));
+        await measure(w.s3, dfsCpu, () => load('s3-put', s3, names));
         await measure(w.upload, dfsCpu, async () => {
           const r = await cluster.dfs(['upload', src, `/peer/d${i}`], { rss: true });
           return { ok: count, errors: 0, ms: r.ms, appMs: (r.cpu ?? Number.NaN) * 1000 };
@@ -145,7 +152,7 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
       await fs.rm(srcList);
       const last = (s: Side) => s.rates.at(-1)?.toFixed(0);
       ctx.log(
-        `small writes ${i}: dfs PUT ${last(w.put)}/s, MooseFS ${last(w.mfs)}/s; dfs upload DIR ${last(w.upload)}/s, xargs cp ${last(w.cp)}/s`,
+        `small writes ${i}: dfs PUT ${last(w.put)}/s, S3 PUT ${last(w.s3)}/s, MooseFS ${last(w.mfs)}/s; dfs upload DIR ${last(w.upload)}/s, xargs cp ${last(w.cp)}/s`,
       );
     }
 
@@ -153,14 +160,17 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
     const names = list('w1');
     const catList = path.join(ctx.work, 'small-cat.list');
     await fs.writeFile(catList, `${names.map((n) => path.join(mfs.mount, n)).join('\n')}\n`);
-    const r = { get: new Side(), mfs: new Side(), cat: new Side() };
+    const r = { get: new Side(), mfs: new Side(), cat: new Side(), s3: new Side() };
     let cold = true;
     const coldly = async <T>(fn: () => Promise<T>) => {
       cold = (await dropCaches()) && cold;
       return fn();
     };
     for (let i = 1; i <= ctx.options.runs; i++) {
-      const dfsSide = () => coldly(() => measure(r.get, dfsCpu, () => load('http-get', get, names)));
+      const dfsSide = async () => {
+        await coldly(() => measure(r.get, dfsCpu, () => load('http-get', get, names)));
+        await coldly(() => measure(r.s3, dfsCpu, () => load('s3-get', s3, names)));
+      };
       const mfsSide = async () => {
         await coldly(() => measure(r.mfs, mfsCpu, () => load('fs-read', into, names)));
         await coldly(() =>
@@ -174,7 +184,7 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
       for (const go of i % 2 === 1 ? [dfsSide, mfsSide] : [mfsSide, dfsSide]) await go();
       const last = (s: Side) => s.rates.at(-1)?.toFixed(0);
       ctx.log(
-        `small reads ${i}: dfs GET ${last(r.get)}/s, MooseFS ${last(r.mfs)}/s, xargs cat ${last(r.cat)}/s`,
+        `small reads ${i}: dfs GET ${last(r.get)}/s, S3 GET ${last(r.s3)}/s, MooseFS ${last(r.mfs)}/s, xargs cat ${last(r.cat)}/s`,
       );
     }
     return rows(w, r, { count, concurrency, cold });
@@ -184,8 +194,8 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
   }
 }
 
-type Writes = Record<'put' | 'mfs' | 'upload' | 'cp', Side>;
-type Reads = Record<'get' | 'mfs' | 'cat', Side>;
+type Writes = Record<'put' | 'mfs' | 'upload' | 'cp' | 's3', Side>;
+type Reads = Record<'get' | 'mfs' | 'cat' | 's3', Side>;
 
 function rows(w: Writes, r: Reads, o: { count: number; concurrency: number; cold: boolean }): Row[] {
   const c = o.concurrency;
@@ -243,6 +253,29 @@ function rows(w: Writes, r: Reads, o: { count: number; concurrency: number; cold
     ),
     makeRow(
       {
+        id: '8e',
+        what: `${files} writes/s, c=${c}, 2 copies (S3 PutObject)`,
+        baselineWhat: `MooseFS goal 2: ${c} writers open/write/close`,
+        ...rate,
+        note: `dfs ${w.s3.text()}; signed with SigV4 over an unsigned payload, as the AWS SDKs sign over TLS`,
+      },
+      w.s3.rates,
+      w.mfs.rates,
+    ),
+    makeRow(
+      {
+        id: '8f',
+        what: 'CPU ms per 4 KiB write: master + nodes + S3 gateway (PutObject)',
+        baselineWhat: 'MooseFS master + chunkservers + mfsmount',
+        ...cpu,
+        absoluteMax: 1,
+        note: 'load generators (same program on both sides) not counted: see 8e',
+      },
+      w.s3.cpu,
+      w.mfs.cpu,
+    ),
+    makeRow(
+      {
         id: '9a',
         what: `${files} reads/s, c=${c} (web client GET)`,
         baselineWhat: `MooseFS: ${c} readers open/read/close`,
@@ -273,6 +306,29 @@ function rows(w: Writes, r: Reads, o: { count: number; concurrency: number; cold
         note: 'load generators (same program on both sides) not counted: see 9a',
       },
       r.get.cpu,
+      r.mfs.cpu,
+    ),
+    makeRow(
+      {
+        id: '9d',
+        what: `${files} reads/s, c=${c} (S3 GetObject)`,
+        baselineWhat: `MooseFS: ${c} readers open/read/close`,
+        ...rate,
+        note: `${cold}; dfs ${r.s3.text()}`,
+      },
+      r.s3.rates,
+      r.mfs.rates,
+    ),
+    makeRow(
+      {
+        id: '9e',
+        what: 'CPU ms per 4 KiB read: master + nodes + S3 gateway (GetObject)',
+        baselineWhat: 'MooseFS master + chunkservers + mfsmount',
+        ...cpu,
+        absoluteMax: 0.5,
+        note: 'load generators (same program on both sides) not counted: see 9d',
+      },
+      r.s3.cpu,
       r.mfs.cpu,
     ),
   ];

@@ -4,8 +4,6 @@
 
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { canonicalRequest, sign, signingKey, stringToSign } from '../../src/s3/sigv4-canonical.js';
-import { formatAmzDate } from '../../src/s3/sigv4-fields.js';
 import { DfsClient } from '../../src/sdk/client.js';
 import { Cluster } from '../lib/cluster.js';
 import type { BenchContext } from '../lib/context.js';
@@ -13,65 +11,9 @@ import { stampFile } from '../lib/files.js';
 import { closedLoop, once } from '../lib/load.js';
 import { run } from '../lib/proc.js';
 import { makeRow, type Row } from '../lib/report.js';
+import { S3_KEY, S3_REGION, S3_SECRET, s3Call, startGateway } from '../lib/s3-client.js';
 
 const MB = 1e6;
-const KEY = 'BENCHACCESSKEY0000000';
-const SECRET = 'bench-secret-key-for-the-s3-gateway-rows';
-const REGION = 'us-east-1';
-
-/** SigV4 headers of a request with an unsigned payload (as the AWS SDKs sign over TLS). */
-function signedHeaders(method: string, path: string, host: string): Record<string, string> {
-  const amzDate = formatAmzDate(Date.now());
-  const date = amzDate.slice(0, 8);
-  const headers = { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-date': amzDate };
-  const names = ['host', 'x-amz-content-sha256', 'x-amz-date'];
-  const scope = `${date}/${REGION}/s3/aws4_request`;
-  const request = canonicalRequest(method, path, '', names, headers, 'UNSIGNED-PAYLOAD');
-  const signature = sign(signingKey(SECRET, date, REGION, 's3'), stringToSign(amzDate, scope, request));
-  return {
-    ...headers,
-    authorization: `AWS4-HMAC-SHA256 Credential=${KEY}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
-  };
-}
-
-/** One signed request on a keep-alive agent; resolves with the status and the body size. */
-function s3Call(agent: http.Agent, url: URL, method: string, path: string, body?: Buffer) {
-  return new Promise<{ status: number; bytes: number }>((resolve, reject) => {
-    const headers = signedHeaders(method, path, url.host);
-    const req = http.request(
-      {
-        agent,
-        hostname: url.hostname,
-        port: url.port,
-        method,
-        path,
-        headers: body ? { ...headers, 'content-length': body.length } : headers,
-      },
-      (res) => {
-        let bytes = 0;
-        res.on('data', (d: Buffer) => {
-          bytes += d.length;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Starts `dfs s3` in the cluster and makes the bench's bucket. */
-async function startGateway(cluster: Cluster): Promise<{ url: URL }> {
-  const daemon = await cluster.add('s3', ['s3', '--port', '0', '--master', cluster.masterUrl], {
-    DFS_S3_ACCESS_KEY: KEY,
-    DFS_S3_SECRET_KEY: SECRET,
-  });
-  const url = new URL(daemon.url);
-  const made = await s3Call(new http.Agent(), url, 'PUT', '/bench');
-  if (made.status !== 200) throw new Error(`the S3 gateway answered ${made.status} to PUT /bench`);
-  return { url };
-}
 
 /** curl with SigV4: `-T FILE` uploads, `-o /dev/null` downloads; the status must be 200. */
 async function curlS3(url: URL, path: string, args: string[]): Promise<number> {
@@ -79,9 +21,9 @@ async function curlS3(url: URL, path: string, args: string[]): Promise<number> {
     '-sS',
     '--fail-with-body',
     '--aws-sigv4',
-    `aws:amz:${REGION}:s3`,
+    `aws:amz:${S3_REGION}:s3`,
     '--user',
-    `${KEY}:${SECRET}`,
+    `${S3_KEY}:${S3_SECRET}`,
     '-H',
     'x-amz-content-sha256: UNSIGNED-PAYLOAD',
     ...args,
