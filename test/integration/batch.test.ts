@@ -14,11 +14,12 @@ describe('master batch route', () => {
     await cluster?.close();
   });
 
-  /** `POST /api/batch` requests the master has answered, from its metrics. */
-  const batchCount = async () => {
+  /** Requests to `route` the master has answered with 200, from its metrics. */
+  const routeCount = async (route: string) => {
     const { text } = await scrape(cluster.master.url);
-    return metricValue(text, 'dfs_http_requests_total', { route: '/api/batch', code: '200' }) ?? 0;
+    return metricValue(text, 'dfs_http_requests_total', { route, code: '200' }) ?? 0;
   };
+  const batchCount = () => routeCount('/api/batch');
 
   const post = (body: unknown) =>
     fetch(`${cluster.master.url}/api/batch`, {
@@ -76,6 +77,54 @@ describe('master batch route', () => {
       [false, 400, 'invalid_path'],
       [false, 400, 'invalid_path'],
     ]);
+  });
+
+  it('answers listings as GET /api/files does, each on its own', async () => {
+    await cluster.sdk.upload([Buffer.from('listed')], '/l/a.txt');
+    await cluster.sdk.upload([Buffer.from('listed too')], '/l/b/c.txt');
+    const query = { prefix: '/l/', delimiter: '/', limit: '1' };
+    const res = await post({
+      calls: [
+        { op: 'list', query },
+        { op: 'list', query: { prefix: '/nothing/', limit: '1' } },
+        { op: 'list', query: { prefix: '/l/a.txt/', limit: '1' } },
+        { op: 'list', query: { prefix: '/l/', limit: '0' } },
+        { op: 'list', query: { prefix: '/l/', limit: 1 } },
+        { op: 'list', query: '/l/' },
+        { op: 'list' },
+      ],
+    });
+    expect(res.status).to.equal(200);
+    const { results } = (await res.json()) as {
+      results: { ok: boolean; value?: unknown; status?: number; error?: { code: string } }[];
+    };
+    const direct = await fetch(`${cluster.master.url}/api/files?${new URLSearchParams(query)}`);
+    expect(results[0]?.value).to.deep.equal(await direct.json());
+    expect(results[0]?.value).to.have.property('next');
+    expect(results.slice(1).map((r) => [r.ok, r.status, r.error?.code])).to.deep.equal([
+      [false, 404, 'not_found'],
+      [false, 409, 'conflict'],
+      [false, 400, 'bad_request'],
+      [false, 400, 'bad_request'],
+      [false, 400, 'bad_request'],
+      [false, 400, 'bad_request'],
+    ]);
+  });
+
+  it("carries the SDK's small listings in its read batches, and a longer page alone", async () => {
+    await cluster.sdk.upload([Buffer.from('paged')], '/p/one.txt');
+    const batches = await batchCount();
+    const pages = await routeCount('/api/files');
+    // An existence check (the S3 gateway's bucket check): one entry, batched.
+    expect((await cluster.sdk.list('/p/', { delimiter: true, limit: 1 })).entries).to.have.length(1);
+    expect(await batchCount()).to.equal(batches + 1);
+    expect(await routeCount('/api/files')).to.equal(pages);
+    // A page that may be long goes alone: it holds up no stat.
+    expect((await cluster.sdk.list('/p/', { delimiter: true, limit: 11 })).entries).to.have.length(1);
+    expect(await routeCount('/api/files')).to.equal(pages + 1);
+    // The batched listing fails as the route does.
+    const missing = await cluster.sdk.list('/no-such-folder/', { limit: 1 }).catch((e) => e);
+    expect(missing.code).to.equal('not_found');
   });
 
   it("carries the SDK's concurrent stats in shared batches", async () => {
