@@ -79,7 +79,7 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
       if (!ctx.req.complete) abort.abort(new DfsError('bad_request', 'upload was cancelled'));
     });
     const body = declared === undefined ? (ctx.req as AsyncIterable<Buffer>) : exactly(ctx.req, declared);
-    const manifest = await sdk.upload(body, path, { signal: abort.signal });
+    const manifest = await sdk.upload(body, path, { signal: abort.signal, expectedSize: declared });
     ctx.status = 201;
     ctx.body = manifest;
   });

@@ -46,6 +46,7 @@ export async function handlePut(req: DavRequest): Promise<void> {
     // Dead properties belong to the resource, not to one version of its bytes (RFC 4918 §4).
     attributes: deadPropAttributes(file?.attributes),
     ...(ifGeneration !== undefined && { ifGeneration }),
+    expectedSize: declared,
     signal: req.signal,
   });
   ctx.set('ETag', etagOf(manifest.generation) as string);

@@ -24,7 +24,11 @@ export interface WrittenBody {
  * with it by the SDK.
  */
 export async function writeBody(request: S3Request, uploadId?: string): Promise<WrittenBody> {
-  const written = await request.deps.sdk.writeChunks(request.body, { signal: request.signal, uploadId });
+  const written = await request.deps.sdk.writeChunks(request.body, {
+    signal: request.signal,
+    uploadId,
+    expectedSize: request.body.length,
+  });
   const digests = request.body.digests;
   // The gateway asks every body for its MD5 (s3Authenticate's computeMd5): S3's ETag.
   if (digests?.md5 === undefined) throw new S3Error('InternalError', 'the body MD5 was not computed');

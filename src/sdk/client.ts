@@ -40,7 +40,7 @@ export interface CommitOptions extends CallOptions {
 }
 
 /** Options of an upload (write, then commit). */
-export interface UploadOptions extends Omit<CommitOptions, 'path'> {
+export interface UploadOptions extends Omit<CommitOptions, 'path'>, Pick<WriteOptions, 'expectedSize'> {
   onProgress?: Progress;
   /** Also compute the MD5 of the bytes (for S3 ETags): the result is in `attributes.md5`. */
   md5?: boolean;
@@ -164,7 +164,7 @@ export class DfsClient {
     source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
     options: WriteOptions = {},
   ): Promise<WrittenChunks> {
-    return this.write((size, pool) => chunks(source, size, pool), options);
+    return this.write((size, pool) => chunks(source, size, pool, options.expectedSize), options);
   }
 
   /** Writes a local file's chunks, read straight into the chunk buffers. */
@@ -226,7 +226,7 @@ export class DfsClient {
 
   // Commits what was written at `path`, with the MD5 as an attribute when one was computed.
   private async finish(path: string, written: WrittenChunks, options: UploadOptions): Promise<Manifest> {
-    const { onProgress, md5: _, ...commit } = options;
+    const { onProgress, md5: _, expectedSize: __, ...commit } = options;
     const attributes = written.md5 ? { ...options.attributes, md5: written.md5 } : options.attributes;
     const manifest = await this.commit(written, { ...commit, path, attributes });
     onProgress?.(written.size);

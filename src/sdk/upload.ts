@@ -23,6 +23,8 @@ export interface WriteOptions {
   md5?: boolean;
   /** Refuse more bytes than this. */
   maxSize?: number;
+  /** The source's length when known (a declared Content-Length): a small body gets a buffer of its size. */
+  expectedSize?: number;
 }
 
 /** Chunks written and durable on their nodes, ready to be committed. */

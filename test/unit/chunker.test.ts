@@ -23,6 +23,30 @@ describe('chunker', () => {
     });
   }
 
+  it('gathers a small body of known length in a buffer of its size, not a 64 KiB one', async () => {
+    const body = Buffer.alloc(4096, 7);
+    const bufferOf = async (expected?: number) => {
+      const out: Buffer[] = [];
+      for await (const c of chunks(pieces(body, 1000), 8 * 1024 * 1024, undefined, expected)) out.push(c);
+      expect(out).to.have.length(1);
+      expect(out[0]?.equals(body)).to.equal(true);
+      return out[0]?.buffer.byteLength;
+    };
+    expect(await bufferOf(4096)).to.equal(4096);
+    expect(await bufferOf()).to.equal(64 * 1024);
+  });
+
+  it('still cuts a body longer than its expected length whole', async () => {
+    const long = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 199));
+    const out: Buffer[] = [];
+    for await (const c of chunks(pieces(long, 700), 1024 * 1024, undefined, 100)) out.push(Buffer.from(c));
+    expect(Buffer.concat(out).equals(long)).to.equal(true);
+    const overEmpty: Buffer[] = [];
+    for await (const c of chunks(pieces(long, 700), 1024 * 1024, undefined, 0))
+      overEmpty.push(Buffer.from(c));
+    expect(Buffer.concat(overEmpty).equals(long)).to.equal(true);
+  });
+
   it('yields nothing for an empty stream', async () => {
     expect(await cut(Buffer.alloc(0), 256, 10)).to.deep.equal([]);
   });
