@@ -63,6 +63,7 @@ export function errorMiddleware(log: Logger) {
       if (!ctx.req.complete) ctx.set('Connection', 'close');
       ctx.remove('Content-Disposition');
       ctx.remove('Content-Range');
+      ctx.remove('ETag');
       ctx.body =
         error.status >= 500 && error.code === 'internal'
           ? { error: { code: 'internal', message: 'internal error (details are in the server log)' } }

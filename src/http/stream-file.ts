@@ -10,8 +10,9 @@ import type { Logger } from './errors.js';
  * Sends `info`'s bytes (or `range`, with 206) with the headers already set on `ctx`, written
  * straight to the socket with the SDK's recycled chunk buffers: flat memory at any size. A
  * client that leaves stops the read (through `signal`, the request's own when the caller has
- * one); a failure mid-stream (the headers are gone) cuts the connection, so the client sees a
- * short body, and is logged.
+ * one). The headers leave with the first bytes: a first chunk that cannot be read is thrown, for
+ * the caller's error answer; a failure mid-stream (the headers are gone) cuts the connection, so
+ * the client sees a short body, and is logged.
  */
 export async function streamFile(
   ctx: Context,
@@ -23,11 +24,15 @@ export async function streamFile(
 ): Promise<void> {
   // With respond = false Koa writes nothing: the status (404 until a body is set) is said here.
   ctx.respond = false;
-  ctx.res.writeHead(range ? 206 : 200);
+  ctx.res.statusCode = range ? 206 : 200;
   try {
     await sdk.downloadTo(info.path, ctx.res, { info, start: range?.start, end: range?.end, signal });
     ctx.res.end();
   } catch (err) {
+    if (!ctx.res.headersSent && !signal.aborted) {
+      ctx.respond = true;
+      throw err;
+    }
     if (!signal.aborted)
       log(`${ctx.method} ${info.path} failed mid-stream: ${(err as Error).message}`, {
         level: 'error',

@@ -1,0 +1,109 @@
+// GET /api/download/{path} on the web client: bytes stream as they are read and verified, the
+// headers leaving with the first of them. A first chunk that cannot be read gets an error answer
+// (503, in words); a later one cuts the answer short, so the client cannot take it as whole.
+
+import http from 'node:http';
+import { expect } from 'chai';
+import { pieces, randomData, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { corruptOnDisk } from '../helpers/on-disk.js';
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('downloads from the web client', function () {
+  this.timeout(30_000);
+  const CHUNK = 64 * 1024;
+  let cluster: TestCluster;
+  let web: string;
+  const small = randomData(5000);
+  const large = randomData(3 * CHUNK + 123);
+  // Bytes of their own: a chunk shared with another file (the same bytes) would be spoilt for both.
+  const first = randomData(3 * CHUNK);
+  const later = randomData(2 * CHUNK + 1);
+
+  before(async () => {
+    cluster = await startCluster({ nodes: 2, webClient: true, chunkSize: '64KiB' });
+    web = `${cluster.client?.url}/api/download`;
+    await cluster.sdk.upload(pieces(small), '/dl/small.bin');
+    await cluster.sdk.upload(pieces(large), '/dl/large.bin');
+    await cluster.sdk.upload(pieces(first), '/dl/first.bin');
+    await cluster.sdk.upload(pieces(later), '/dl/later.bin');
+  });
+
+  after(async () => {
+    await cluster?.close();
+  });
+
+  it('sends a small file whole, with its length', async () => {
+    const answer = await get(`${web}/dl/small.bin`);
+    expect(answer.status).to.equal(200);
+    expect(answer.headers['content-length']).to.equal('5000');
+    expect(answer.body.equals(small)).to.equal(true);
+  });
+
+  it('sends a range within one chunk, and one across chunks', async () => {
+    for (const [start, end] of [
+      [CHUNK + 10, CHUNK + 999],
+      [CHUNK - 100, 2 * CHUNK + 99],
+      [3 * CHUNK, 3 * CHUNK + 122],
+    ] as const) {
+      const answer = await get(`${web}/dl/large.bin`, { range: `bytes=${start}-${end}` });
+      expect(answer.status).to.equal(206);
+      expect(answer.headers['content-range']).to.equal(`bytes ${start}-${end}/${large.length}`);
+      expect(answer.body.equals(large.subarray(start, end + 1))).to.equal(true);
+    }
+    const whole = await get(`${web}/dl/large.bin`);
+    expect(whole.status).to.equal(200);
+    expect(whole.body.equals(large)).to.equal(true);
+  });
+
+  /** Overwrites a few bytes of chunk `index` of `path` on every node. */
+  async function spoil(path: string, index: number): Promise<void> {
+    const chunk = (await cluster.sdk.stat(path)).chunks[index];
+    for (const node of cluster.nodes) await corruptOnDisk(node.store.root, chunk?.id as string);
+  }
+
+  for (const [what, path] of [
+    ['a small file', '/dl/small.bin'],
+    ['the first chunk of a large file', '/dl/first.bin'],
+  ] as const) {
+    it(`answers 503 in words, not a cut 200, when no copy of ${what} reads back right`, async () => {
+      await spoil(path, 0);
+      const answer = await get(`${web}${path}`);
+      expect(answer.status).to.equal(503);
+      expect(answer.headers['content-type']).to.match(/^application\/json/);
+      expect(answer.headers['content-disposition']).to.equal(undefined);
+      expect(answer.headers.etag).to.equal(undefined);
+      const { error } = JSON.parse(answer.body.toString()) as { error: { code: string; message: string } };
+      expect(error.code).to.equal('unavailable');
+      expect(error.message).to.match(/no good replica of chunk/);
+    });
+  }
+
+  it('cuts the answer short when a later chunk has no good copy: never whole, never wrong', async () => {
+    await spoil('/dl/later.bin', 1);
+    const answer = await get(`${web}/dl/later.bin`).catch((err: Error) => err);
+    if (answer instanceof Error) return; // the connection was cut mid-body
+    expect(answer.status).to.equal(200);
+    expect(answer.body.length).to.be.lessThan(later.length);
+    expect(answer.body.equals(later.subarray(0, answer.body.length))).to.equal(true);
+  });
+});
