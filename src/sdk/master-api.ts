@@ -183,7 +183,7 @@ export class MasterApi {
     if (query.limit) searchParams.limit = String(query.limit);
     if (query.health) searchParams.health = '1';
     if (query.folders) searchParams.folders = '1';
-    if (query.limit !== undefined && query.limit <= BATCHED_LIST_LIMIT)
+    if (query.limit && query.limit <= BATCHED_LIST_LIMIT)
       return this.reads.run({ op: 'list', query: searchParams }, options.signal);
     return this.call('get', '/api/files', 'always', { ...options, searchParams });
   }
