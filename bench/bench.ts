@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cleanupAll, cleanupOnSignals, trackDir } from './lib/cleanup.js';
+import { cleanupAll, cleanupOnSignals, runMain, trackDir } from './lib/cleanup.js';
 import { BenchContext, type BenchOptions } from './lib/context.js';
 import { ensureNginx, type Nginx, startNginx } from './lib/nginx.js';
 import { printTable, type Row, writeJson } from './lib/report.js';
@@ -138,11 +138,4 @@ async function main(): Promise<number> {
   return failures.length > 0 && rows.length === 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`bench: crashed: ${(err as Error).stack ?? err}\n`);
-    cleanupAll();
-    process.exit(1);
-  },
-);
+runMain('bench', main);

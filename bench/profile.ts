@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cleanupAll, cleanupOnSignals, trackDir } from './lib/cleanup.js';
+import { cleanupOnSignals, runMain, trackDir } from './lib/cleanup.js';
 import { Cluster } from './lib/cluster.js';
 import { summarise } from './lib/cpuprofile.js';
 import { makeRandomFile } from './lib/files.js';
@@ -118,14 +118,4 @@ async function main(): Promise<void> {
   process.stdout.write(`\nprofiles: ${path.relative(process.cwd(), out)}\n`);
 }
 
-main().then(
-  () => {
-    cleanupAll();
-    process.exit(0);
-  },
-  (err) => {
-    process.stderr.write(`profile: ${(err as Error).stack ?? err}\n`);
-    cleanupAll();
-    process.exit(1);
-  },
-);
+runMain('profile', main);

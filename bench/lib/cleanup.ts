@@ -73,3 +73,21 @@ export function cleanupOnSignals(): void {
   process.once('SIGINT', () => onSignal('SIGINT', 130));
   process.once('SIGTERM', () => onSignal('SIGTERM', 143));
 }
+
+/**
+ * Runs a bench program's `main` and exits with its code (0 when it returns none), cleaning up
+ * first; a crash is reported under `name` and exits 1.
+ */
+export function runMain(name: string, main: () => Promise<unknown>): void {
+  main().then(
+    (code) => {
+      cleanupAll();
+      process.exit(typeof code === 'number' ? code : 0);
+    },
+    (err) => {
+      process.stderr.write(`${name}: crashed: ${(err as Error).stack ?? err}\n`);
+      cleanupAll();
+      process.exit(1);
+    },
+  );
+}

@@ -17,7 +17,7 @@ import { assets } from '../../src/http/assets.js';
 import { errorMiddleware } from '../../src/http/errors.js';
 import { Monitoring } from '../../src/http/monitoring.js';
 import { securityHeaders } from '../../src/http/security.js';
-import { trackChild } from '../lib/cleanup.js';
+import { runMain, trackChild } from '../lib/cleanup.js';
 import { closedLoop } from '../lib/load.js';
 import { procCpu } from '../lib/proc.js';
 import { median } from '../lib/report.js';
@@ -152,11 +152,4 @@ async function main(): Promise<void> {
 
 const serving = process.argv.indexOf('--serve');
 if (serving >= 0) serve(process.argv[serving + 1] as Mode);
-else
-  main().then(
-    () => process.exit(0),
-    (err) => {
-      process.stderr.write(`http-exchange: ${(err as Error).stack ?? err}\n`);
-      process.exit(1);
-    },
-  );
+else runMain('http-exchange', main);

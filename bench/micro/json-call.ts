@@ -15,7 +15,7 @@ import Table from 'cli-table3';
 import Koa from 'koa';
 import { bodyOf, jsonBody } from '../../src/http/body.js';
 import { jsonCall } from '../../src/sdk/transport.js';
-import { trackChild } from '../lib/cleanup.js';
+import { runMain, trackChild } from '../lib/cleanup.js';
 import { procCpu } from '../lib/proc.js';
 import { median } from '../lib/report.js';
 
@@ -162,11 +162,4 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--serve')) serve();
-else
-  main().then(
-    () => process.exit(0),
-    (err) => {
-      process.stderr.write(`json-call: ${(err as Error).stack ?? err}\n`);
-      process.exit(1);
-    },
-  );
+else runMain('json-call', main);
