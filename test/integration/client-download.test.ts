@@ -2,31 +2,9 @@
 // headers leaving with the first of them. A first chunk that cannot be read gets an error answer
 // (503, in words); a later one cuts the answer short, so the client cannot take it as whole.
 
-import http from 'node:http';
 import { expect } from 'chai';
-import { pieces, randomData, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { pieces, randomData, request, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { corruptOnDisk } from '../helpers/on-disk.js';
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { headers }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('downloads from the web client', function () {
   this.timeout(30_000);
@@ -53,7 +31,7 @@ describe('downloads from the web client', function () {
   });
 
   it('sends a small file whole, with its length', async () => {
-    const answer = await get(`${web}/dl/small.bin`);
+    const answer = await request(`${web}/dl/small.bin`);
     expect(answer.status).to.equal(200);
     expect(answer.headers['content-length']).to.equal('5000');
     expect(answer.body.equals(small)).to.equal(true);
@@ -65,12 +43,12 @@ describe('downloads from the web client', function () {
       [CHUNK - 100, 2 * CHUNK + 99],
       [3 * CHUNK, 3 * CHUNK + 122],
     ] as const) {
-      const answer = await get(`${web}/dl/large.bin`, { range: `bytes=${start}-${end}` });
+      const answer = await request(`${web}/dl/large.bin`, 'GET', { range: `bytes=${start}-${end}` });
       expect(answer.status).to.equal(206);
       expect(answer.headers['content-range']).to.equal(`bytes ${start}-${end}/${large.length}`);
       expect(answer.body.equals(large.subarray(start, end + 1))).to.equal(true);
     }
-    const whole = await get(`${web}/dl/large.bin`);
+    const whole = await request(`${web}/dl/large.bin`);
     expect(whole.status).to.equal(200);
     expect(whole.body.equals(large)).to.equal(true);
   });
@@ -87,7 +65,7 @@ describe('downloads from the web client', function () {
   ] as const) {
     it(`answers 503 in words, not a cut 200, when no copy of ${what} reads back right`, async () => {
       await spoil(path, 0);
-      const answer = await get(`${web}${path}`);
+      const answer = await request(`${web}${path}`);
       expect(answer.status).to.equal(503);
       expect(answer.headers['content-type']).to.match(/^application\/json/);
       expect(answer.headers['content-disposition']).to.equal(undefined);
@@ -100,7 +78,7 @@ describe('downloads from the web client', function () {
 
   it('cuts the answer short when a later chunk has no good copy: never whole, never wrong', async () => {
     await spoil('/dl/later.bin', 1);
-    const answer = await get(`${web}/dl/later.bin`).catch((err: Error) => err);
+    const answer = await request(`${web}/dl/later.bin`).catch((err: Error) => err);
     if (answer instanceof Error) return; // the connection was cut mid-body
     expect(answer.status).to.equal(200);
     expect(answer.body.length).to.be.lessThan(later.length);

@@ -1,29 +1,8 @@
 // HEAD /api/download/{path} on the web client answers exactly as GET would, without the body.
 
-import http from 'node:http';
+import type http from 'node:http';
 import { expect } from 'chai';
-import { bytes, pieces, randomData, startCluster, type TestCluster } from '../helpers/cluster.js';
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-function send(url: string, method: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { bytes, pieces, randomData, request, startCluster, type TestCluster } from '../helpers/cluster.js';
 
 // Headers that differ between any two answers, whatever the method.
 const VARYING = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
@@ -57,8 +36,8 @@ describe('HEAD on the web client', function () {
   ];
   for (const [what, route, headers] of cases) {
     it(`answers ${what} with the status and headers of a GET, and no body`, async () => {
-      const get = await send(`${web}${route}`, 'GET', headers);
-      const head = await send(`${web}${route}`, 'HEAD', headers);
+      const get = await request(`${web}${route}`, 'GET', headers);
+      const head = await request(`${web}${route}`, 'HEAD', headers);
       expect(head.status).to.equal(get.status);
       expect(head.status).to.equal(headers.range ? 206 : 200);
       expect(comparable(head.headers)).to.deep.equal(comparable(get.headers));
@@ -76,8 +55,8 @@ describe('HEAD on the web client', function () {
       ['/api/download/docs/nope.pdf', {}],
       ['/api/download/docs/report%20final.pdf', { range: 'bytes=400000-' }],
     ] as [string, Record<string, string>][]) {
-      const get = await send(`${web}${route}`, 'GET', headers);
-      const head = await send(`${web}${route}`, 'HEAD', headers);
+      const get = await request(`${web}${route}`, 'GET', headers);
+      const head = await request(`${web}${route}`, 'HEAD', headers);
       expect(head.status, route).to.equal(get.status);
       expect(head.status).to.be.oneOf([404, 416]);
       expect(head.body.length).to.equal(0);
