@@ -6,7 +6,7 @@ import Koa from 'koa';
 import type { ClientConfig } from '../config.js';
 import { davMiddleware } from '../dav/middleware.js';
 import { assets } from '../http/assets.js';
-import { bodyOf, checkDeclaredSize, exactly, jsonBody } from '../http/body.js';
+import { bodyOf, jsonBody } from '../http/body.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { Monitoring } from '../http/monitoring.js';
 import { securityHeaders } from '../http/security.js';
@@ -73,13 +73,14 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   router.put(/^\/api\/files\/(.+)$/, async (ctx) => {
     const path = pathAfter(ctx.path, '/api/files/');
     const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : undefined;
-    checkDeclaredSize(declared, (await sdk.config()).maxFileSize);
     const abort = new AbortController();
     ctx.req.once('close', () => {
       if (!ctx.req.complete) abort.abort(new DfsError('bad_request', 'upload was cancelled'));
     });
-    const body = declared === undefined ? (ctx.req as AsyncIterable<Buffer>) : exactly(ctx.req, declared);
-    const manifest = await sdk.upload(body, path, { signal: abort.signal, expectedSize: declared });
+    const manifest = await sdk.upload(ctx.req as AsyncIterable<Buffer>, path, {
+      signal: abort.signal,
+      expectedSize: declared,
+    });
     ctx.status = 201;
     ctx.body = manifest;
   });

@@ -3,7 +3,6 @@
 // Finder's X-Expected-Entity-Length; a body shorter or longer than declared commits nothing.
 // The new version keeps the file's dead properties.
 
-import { checkDeclaredSize, exactly } from '../http/body.js';
 import { guessContentType, isContentType, OCTET_STREAM } from '../protocol/mime.js';
 import { writeCondition } from './conditional.js';
 import { deadPropAttributes } from './dead-props.js';
@@ -39,9 +38,7 @@ export async function handlePut(req: DavRequest): Promise<void> {
   const file = found.kind === 'file' ? found.entry : undefined;
   await req.preconditions([{ kind: file ? 'modify' : 'create', path }]);
   const ifGeneration = writeCondition(ctx.headers, file && currentOf(file));
-  checkDeclaredSize(declared, (await req.sdk.config()).maxFileSize);
-  const source = ctx.req as AsyncIterable<Buffer>;
-  const manifest = await req.sdk.upload(declared === undefined ? source : exactly(source, declared), path, {
+  const manifest = await req.sdk.upload(ctx.req as AsyncIterable<Buffer>, path, {
     contentType: storedType(path, ctx.get('content-type').trim()),
     // Dead properties belong to the resource, not to one version of its bytes (RFC 4918 §4).
     attributes: deadPropAttributes(file?.attributes),

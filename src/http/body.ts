@@ -1,5 +1,5 @@
 // JSON body parsing, only on routes that take JSON (never on chunk streams); a body that is not
-// JSON, or not sent as JSON, is refused in words. And the checks of a streamed upload's length.
+// JSON, or not sent as JSON, is refused in words.
 
 import type { Context, Next } from 'koa';
 import { koaBody } from 'koa-body';
@@ -42,27 +42,4 @@ function notJson(err: SyntaxError): DfsError {
 export function bodyOf<T>(ctx: { request: { body?: unknown } }): T {
   const body = ctx.request.body;
   return (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as T;
-}
-
-/** Refuses (413) an upload whose declared length is over the cluster's limit, before it is read. */
-export function checkDeclaredSize(declared: number | undefined, maxFileSize: number): void {
-  if (declared !== undefined && declared > maxFileSize) {
-    throw new DfsError(
-      'payload_too_large',
-      `file is larger than the cluster's limit of ${maxFileSize} bytes`,
-    );
-  }
-}
-
-/** Passes a body through, failing before the end (so before any commit) unless it is `length` bytes. */
-export async function* exactly(source: AsyncIterable<Buffer>, length: number): AsyncGenerator<Buffer> {
-  let seen = 0;
-  for await (const piece of source) {
-    seen += piece.length;
-    if (seen > length) throw new DfsError('bad_request', 'the body is longer than its declared length');
-    yield piece;
-  }
-  if (seen !== length) {
-    throw new DfsError('bad_request', `the body ended after ${seen} of its declared ${length} bytes`);
-  }
 }

@@ -23,7 +23,10 @@ export interface WriteOptions {
   md5?: boolean;
   /** Refuse more bytes than this. */
   maxSize?: number;
-  /** The source's length when known (a declared Content-Length): a small body gets a buffer of its size. */
+  /**
+   * The source's declared length (a Content-Length): refused at once when over `maxSize`, a body
+   * of another length fails before anything is committed, and a small body gets a buffer of its size.
+   */
   expectedSize?: number;
 }
 
@@ -60,6 +63,8 @@ export async function writeChunks(
   let failure: unknown;
   let size = 0;
   let sent = 0;
+  if (options.maxSize !== undefined && (options.expectedSize ?? 0) > options.maxSize)
+    tooLarge(options.maxSize);
   // Whatever ends the loop early (a bad source, an abort, a size limit, a failed chunk), the
   // chunks already in flight are awaited before the upload settles: nothing runs on behind it.
   try {
@@ -67,10 +72,7 @@ export async function writeChunks(
       options.signal?.throwIfAborted();
       if (options.maxSize !== undefined && size + chunk.length > options.maxSize) {
         pool.release(chunk);
-        throw new DfsError(
-          'payload_too_large',
-          `file is larger than the cluster's limit of ${options.maxSize} bytes`,
-        );
+        tooLarge(options.maxSize);
       }
       fileHash.update(chunk);
       md5?.update(chunk);
@@ -107,6 +109,10 @@ export async function writeChunks(
   }
   options.signal?.throwIfAborted();
   return { uploadId, chunks: refs, size, sha256: fileHash.digest('hex'), md5: md5?.digest('hex'), receipts };
+}
+
+function tooLarge(maxSize: number): never {
+  throw new DfsError('payload_too_large', `file is larger than the cluster's limit of ${maxSize} bytes`);
 }
 
 /** Places and sends one chunk, failing over to other nodes; returns the receipts. */
