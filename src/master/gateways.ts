@@ -31,7 +31,6 @@ const LOCK_TOKEN = /^urn:uuid:[0-9a-f-]{36}$/;
 const MAX_LOCK_SECONDS = 7 * 24 * 3600;
 // Largest `<owner>` kept with a lock, bytes.
 const MAX_OWNER = 4096;
-// Most parts of one multipart upload (as S3).
 
 // A resource path: a file, or a folder ending in `/`.
 function resource(value: unknown): string {

@@ -90,7 +90,7 @@ export function chunkList(value: unknown, chunkSize: number, size: unknown, what
 }
 
 /** A chunk reference: a valid id and a size from 1 to `chunkSize`. */
-export function chunkRef(value: unknown, chunkSize: number): ChunkRef {
+function chunkRef(value: unknown, chunkSize: number): ChunkRef {
   const c = object(value);
   const id = assertChunkId(c.id);
   const size = c.size;

@@ -53,7 +53,7 @@ export interface MultipartSummary {
 }
 
 /** Percent-encodes each segment of a normalised path for use in a URL. */
-export function encodePath(path: string): string {
+function encodePath(path: string): string {
   return path
     .split('/')
     .map((s) => encodeURIComponent(s))

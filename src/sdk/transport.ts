@@ -157,7 +157,7 @@ export async function jsonCall<T>(
     if (options.signal?.aborted) throw err;
     const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
     const code = e.code ?? '';
-    if (UNREACHABLE.has(code)) throw new TransportError(`cannot reach ${what} (${code})`, true, err);
+    if (isUnreachable(err)) throw new TransportError(`cannot reach ${what} (${code})`, true, err);
     const unsent = e.reusedSocket === true && code === 'ECONNRESET';
     const reason = e.message === 'timed out' ? 'did not answer in time' : `failed: ${e.message}`;
     throw new TransportError(`${what} ${reason}`, unsent, err);
