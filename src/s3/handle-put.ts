@@ -1,6 +1,7 @@
 // PutObject: the verified body streamed into chunks, committed once every check has passed.
 
 import { enforceOutcome, writeConditions, writeGeneration } from './conditional.js';
+import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {
   checksumAttribute,
@@ -63,8 +64,12 @@ async function putFolder(request: S3Request, folder: string, path: string): Prom
   await expectEmptyBody(request);
   const { bucket } = bucketOf(request);
   if ((await bucketState(request, folder)) !== 'exists') throw noSuchBucket(bucket);
-  const current = (await findObject(request, path))?.object;
-  enforceOutcome(writeConditions(request.headers, current), current);
+  // The current folder is looked up only for a conditional PUT.
+  const { headers } = request;
+  if (headerValue(headers, 'if-match') !== undefined || headerValue(headers, 'if-none-match') !== undefined) {
+    const current = (await findObject(request, path))?.object;
+    enforceOutcome(writeConditions(headers, current), current);
+  }
   await request.deps.sdk.mkdir(path, { signal: request.signal });
   request.ctx.set('ETag', `"${EMPTY_MD5}"`);
   sendEmpty(request.ctx);
