@@ -84,23 +84,28 @@ export async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** An HTTP answer read in full. */
+/** An HTTP answer as read. */
 export interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+  /** False when the answer was cut short: `body` holds what arrived. */
+  complete: boolean;
 }
 
-/** Sends one bodiless request and reads the answer in full (rejects when it is cut short). */
+/**
+ * Sends one bodiless request and reads the answer to its end (or to where the server cut it).
+ * Binary bodies are welcome: unlike `send` (helpers/adversary.ts), no check for leaked text.
+ */
 export function request(url: string, method = 'GET', headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
-      );
-      res.on('error', reject);
+      const answer = (complete: boolean) =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts), complete });
+      res.on('end', () => answer(true));
+      res.on('error', () => answer(false));
     });
     req.on('error', reject);
     req.end();
