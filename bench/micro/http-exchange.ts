@@ -124,14 +124,11 @@ async function main(): Promise<void> {
       return { mode, child, url: `http://127.0.0.1:${port}/chunks/${'c'.repeat(64)}` };
     }),
   );
-  const samples = new Map<Mode, Awaited<ReturnType<typeof measure>>[]>();
+  const samples = new Map<Mode, Awaited<ReturnType<typeof measure>>[]>(MODES.map((m) => [m, []]));
   for (const s of servers) await measure(s.url, Math.min(5000, requests), concurrency, s.child.pid ?? 0);
   for (let round = 0; round < 3; round++)
-    for (const s of servers)
-      samples.set(s.mode, [
-        ...(samples.get(s.mode) ?? []),
-        await measure(s.url, requests, concurrency, s.child.pid ?? 0),
-      ]);
+    for (const s of round % 2 === 1 ? [...servers].reverse() : servers)
+      samples.get(s.mode)?.push(await measure(s.url, requests, concurrency, s.child.pid ?? 0));
   for (const s of servers) {
     const runs = samples.get(s.mode) ?? [];
     const m = (pick: (r: (typeof runs)[number]) => number) => median(runs.map(pick));

@@ -340,8 +340,9 @@ export async function copyCounts(nodes: Daemon[], ids: string[]): Promise<number
   return Promise.all(ids.map(async (id) => (await goodCopies(nodes, id)).length));
 }
 
-/** The ids of `data`'s chunks of `chunkSize` bytes (a ProcCluster's default: 64 KiB). */
-export function chunkIdsOf(data: Buffer, chunkSize = 64 * 1024): string[] {
+/** The ids of `data`'s chunks as a ProcCluster cuts them (64 KiB). */
+export function chunkIdsOf(data: Buffer): string[] {
+  const chunkSize = 64 * 1024;
   const ids: string[] = [];
   for (let i = 0; i < data.length; i += chunkSize) ids.push(sha256(data.subarray(i, i + chunkSize)));
   return ids;
