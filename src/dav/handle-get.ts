@@ -5,7 +5,7 @@ import { sandboxed } from '../http/security.js';
 import { streamFile } from '../http/stream-file.js';
 import { DfsError } from '../protocol/errors.js';
 import { OCTET_STREAM } from '../protocol/mime.js';
-import { type ByteRange, parseRange } from '../protocol/range.js';
+import { type ByteRange, parseRange, RangeNotSatisfiable } from '../protocol/range.js';
 import { rangeApplies, readCondition } from './conditional.js';
 import { DavError } from './errors.js';
 import { sendFolderIndex } from './folder-index.js';
@@ -17,7 +17,7 @@ function requestedRange(req: DavRequest, size: number): ByteRange | undefined {
   try {
     return parseRange(req.ctx.get('range'), size);
   } catch (err) {
-    if (!(err instanceof DfsError && err.code === 'range_not_satisfiable')) throw err;
+    if (!(err instanceof RangeNotSatisfiable)) throw err;
     // RFC 9110 §15.5.17: say how long the file is, so the client can ask again.
     req.ctx.set('Content-Range', `bytes */${size}`);
     throw new DavError(416, `the range is outside the ${size}-byte file`);

@@ -2,6 +2,7 @@
 
 import type { Context, Next } from 'koa';
 import { DfsError, toDfsError } from '../protocol/errors.js';
+import { RangeNotSatisfiable } from '../protocol/range.js';
 
 /** How much a log line matters. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -63,6 +64,8 @@ export function errorMiddleware(log: Logger) {
       if (!ctx.req.complete) ctx.set('Connection', 'close');
       ctx.remove('Content-Disposition');
       ctx.remove('Content-Range');
+      // RFC 9110 §15.5.17: a 416 says how long the resource is, so the client can ask again.
+      if (err instanceof RangeNotSatisfiable) ctx.set('Content-Range', `bytes */${err.size}`);
       ctx.remove('ETag');
       ctx.body =
         error.status >= 500 && error.code === 'internal'

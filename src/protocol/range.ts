@@ -22,7 +22,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   let end: number;
   if (a === '') {
     const suffix = Number(b);
-    if (suffix === 0) throw unsatisfiable(size);
+    if (suffix === 0) throw new RangeNotSatisfiable(size);
     start = Math.max(0, size - suffix);
     end = size - 1;
   } else {
@@ -30,11 +30,13 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
     end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
     if (b !== '' && Number(b) < start) return undefined;
   }
-  if (start >= size) throw unsatisfiable(size);
+  if (start >= size) throw new RangeNotSatisfiable(size);
   return { start, end };
 }
 
-function unsatisfiable(size: number): DfsError {
-  const err = new DfsError('range_not_satisfiable', `range is outside the ${size}-byte resource`);
-  return err;
+/** 416: the range lies outside a resource of `size` bytes (sent back as `Content-Range: bytes *\/size`). */
+export class RangeNotSatisfiable extends DfsError {
+  constructor(readonly size: number) {
+    super('range_not_satisfiable', `range is outside the ${size}-byte resource`);
+  }
 }

@@ -1,7 +1,6 @@
 // Byte ranges of GetObject (`Range`) and UploadPartCopy (`x-amz-copy-source-range`), S3's errors.
 
-import { DfsError } from '../protocol/errors.js';
-import { type ByteRange, parseRange } from '../protocol/range.js';
+import { type ByteRange, parseRange, RangeNotSatisfiable } from '../protocol/range.js';
 import { S3Error } from './errors.js';
 
 /**
@@ -12,7 +11,7 @@ export function objectRange(header: string | undefined, size: number): ByteRange
   try {
     return parseRange(header, size);
   } catch (err) {
-    if (!(err instanceof DfsError)) throw err;
+    if (!(err instanceof RangeNotSatisfiable)) throw err;
     throw new S3Error('InvalidRange', undefined, {
       fields: { RangeRequested: header ?? '', ActualObjectSize: String(size) },
       headers: { 'Content-Range': `bytes */${size}` },

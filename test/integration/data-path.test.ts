@@ -81,7 +81,7 @@ describe('data path', function () {
 
   it('serves byte ranges across chunk boundaries', async () => {
     const data = randomData(4 * CHUNK);
-    await cluster.sdk.upload(once(data), '/range/f');
+    const manifest = await cluster.sdk.upload(once(data), '/range/f');
     for (const [start, end] of [
       [0, 0],
       [CHUNK - 3, CHUNK + 3],
@@ -95,6 +95,19 @@ describe('data path', function () {
     const opened = await cluster.sdk.open('/range/f', { start: CHUNK - 3, end: CHUNK + 3 });
     expect(opened.info.sha256).to.equal(sha256(data));
     expect((await collect(opened.stream)).equals(data.subarray(CHUNK - 3, CHUNK + 4))).to.equal(true);
+    // A node refuses a range outside a chunk with 416 and the chunk's length (RFC 9110 §15.5.17).
+    const id = manifest.chunks[0]?.id;
+    const answers = await Promise.all(
+      cluster.nodes.map((node) =>
+        fetch(`${node.url}/chunks/${id}`, { headers: { range: `bytes=${CHUNK}-` } }),
+      ),
+    );
+    const outside = answers.filter((answer) => answer.status === 416);
+    expect(outside).to.have.length(2);
+    for (const answer of outside) {
+      expect(answer.headers.get('content-range')).to.equal(`bytes */${CHUNK}`);
+      expect((await answer.json()).error.code).to.equal('range_not_satisfiable');
+    }
   });
 
   it('does not send a chunk the cluster already holds', async () => {
