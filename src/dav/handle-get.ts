@@ -3,7 +3,6 @@
 
 import { sandboxed } from '../http/security.js';
 import { streamFile } from '../http/stream-file.js';
-import { DfsError } from '../protocol/errors.js';
 import { OCTET_STREAM } from '../protocol/mime.js';
 import { type ByteRange, parseRange, RangeNotSatisfiable } from '../protocol/range.js';
 import { rangeApplies, readCondition } from './conditional.js';
