@@ -2,7 +2,7 @@
 // names, atomic replace, ranges, dedupe and master restart.
 
 import { expect } from 'chai';
-import { DfsError } from '../../src/protocol/errors.js';
+import { DfsError, type ErrorBody } from '../../src/protocol/errors.js';
 import {
   collect,
   pieces as once,
@@ -106,7 +106,7 @@ describe('data path', function () {
     expect(outside).to.have.length(2);
     for (const answer of outside) {
       expect(answer.headers.get('content-range')).to.equal(`bytes */${CHUNK}`);
-      expect((await answer.json()).error.code).to.equal('range_not_satisfiable');
+      expect(((await answer.json()) as ErrorBody).error.code).to.equal('range_not_satisfiable');
     }
   });
 
