@@ -80,7 +80,10 @@ export class Gateways {
       const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '/';
       if (!prefix.startsWith('/')) throw new DfsError('bad_request', 'prefix must start with /');
       const limit = Math.min(Math.max(Number(ctx.query.limit) || 1000, 1), MAX_MULTIPART_LIST);
-      const uploads = await store.listMultiparts(prefix, limit);
+      const from = typeof ctx.query.from === 'string' ? ctx.query.from : undefined;
+      if (from !== undefined && !from.startsWith('/'))
+        throw new DfsError('bad_request', 'from must start with /');
+      const uploads = await store.listMultiparts(prefix, limit, from);
       ctx.body = {
         uploads: uploads.map((u) => ({
           uploadId: u.id,

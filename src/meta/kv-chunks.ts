@@ -5,7 +5,7 @@
 
 import { DfsError } from '../protocol/errors.js';
 import type { ChunkRef } from '../protocol/types.js';
-import { prefixEnd, type Txn } from './engine.js';
+import { compareKeys, prefixEnd, type Txn } from './engine.js';
 import { expiredError, LOW_SEPARATOR, pad } from './rules.js';
 import type {
   ChunkRecord,
@@ -199,10 +199,12 @@ export function listParts(txn: Txn, id: string): PartRecord[] {
   );
 }
 
-/** Open multipart uploads below `prefix`, by path then initiation. */
-export function listMultiparts(txn: Txn, prefix: string, limit: number): LeaseRecord[] {
+/** Open multipart uploads below `prefix` (at or after path `from`), by path then initiation. */
+export function listMultiparts(txn: Txn, prefix: string, limit: number, from = prefix): LeaseRecord[] {
   const out: LeaseRecord[] = [];
-  for (const { value } of txn.range<string>('multiparts', { start: prefix, end: prefixEnd(prefix), limit })) {
+  // A bare path sorts before every key of its own uploads (path, separator, initiation).
+  const start = compareKeys(from, prefix) > 0 ? from : prefix;
+  for (const { value } of txn.range<string>('multiparts', { start, end: prefixEnd(prefix), limit })) {
     const lease = leaseOf(txn, value);
     if (lease?.state === 'open') out.push(lease);
   }

@@ -157,8 +157,8 @@ export class KvStore implements MetaStore {
     return this.engine.read((txn) => chunks.listParts(txn, uploadId));
   }
 
-  listMultiparts(prefix: string, limit: number): Promise<LeaseRecord[]> {
-    return this.engine.read((txn) => chunks.listMultiparts(txn, prefix, limit));
+  listMultiparts(prefix: string, limit: number, from?: string): Promise<LeaseRecord[]> {
+    return this.engine.read((txn) => chunks.listMultiparts(txn, prefix, limit, from));
   }
 
   createLock(lock: LockRecord, now: number): Promise<LockRecord> {

@@ -197,14 +197,20 @@ export async function listParts(db: PgDb, id: string): Promise<PartRecord[]> {
   return rows.filter((row) => row.number !== null).map((row) => partOf(row as PartRow));
 }
 
-/** Open multipart uploads below `prefix`, by path then initiation. */
-export async function listMultiparts(db: PgDb, prefix: string, limit: number): Promise<LeaseRecord[]> {
+/** Open multipart uploads below `prefix` (at or after path `from`), by path then initiation. */
+export async function listMultiparts(
+  db: PgDb,
+  prefix: string,
+  limit: number,
+  from = prefix,
+): Promise<LeaseRecord[]> {
   const rows = await db.query<LeaseRow>({
     name: 'dfs_list_multiparts',
     text: `SELECT * FROM dfs_leases l
-             WHERE l.mp_path >= $1 AND l.mp_path < $1 || chr(1114111) AND l.mp_path IS NOT NULL AND l.state = 'open'
+             WHERE l.mp_path >= $1 AND l.mp_path < $1 || chr(1114111) AND l.mp_path >= $3
+               AND l.mp_path IS NOT NULL AND l.state = 'open'
              ORDER BY l.mp_path, l.mp_initiated, l.id LIMIT $2`,
-    values: [prefix, limit],
+    values: [prefix, limit, from],
   });
   return rows.map(leaseOf);
 }

@@ -170,8 +170,8 @@ export class PostgresStore implements MetaStore {
     return chunks.listParts(this.db, uploadId);
   }
 
-  listMultiparts(prefix: string, limit: number): Promise<LeaseRecord[]> {
-    return chunks.listMultiparts(this.db, prefix, limit);
+  listMultiparts(prefix: string, limit: number, from?: string): Promise<LeaseRecord[]> {
+    return chunks.listMultiparts(this.db, prefix, limit, from);
   }
 
   createLock(lock: LockRecord, now: number): Promise<LockRecord> {

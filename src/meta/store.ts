@@ -117,8 +117,11 @@ export interface MetaStore {
   putPart(uploadId: string, part: PartRecord, now: number): Promise<void>;
   /** The parts of an open multipart upload, by number; `not_found` when it is not open. */
   listParts(uploadId: string): Promise<PartRecord[]>;
-  /** Open multipart uploads whose path starts with `prefix`, by path then initiation. */
-  listMultiparts(prefix: string, limit: number): Promise<LeaseRecord[]>;
+  /**
+   * Open multipart uploads whose path starts with `prefix`, by path then initiation; with
+   * `from`, only those whose path sorts at or after it (where a page of them goes on).
+   */
+  listMultiparts(prefix: string, limit: number, from?: string): Promise<LeaseRecord[]>;
 
   // ---- WebDAV locks ----
 

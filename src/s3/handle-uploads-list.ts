@@ -11,8 +11,9 @@ import { unquoteEtag } from './xml-parse.js';
 
 // Most parts or uploads on one page (larger asks are lowered to it, as S3 does).
 const MAX_PAGE = 1000;
-// Open uploads of a bucket looked through for one ListMultipartUploads page: one under the
-// master's most per call, which the scan asks for to learn whether more lie beyond it.
+// Open uploads of a bucket looked through for one ListMultipartUploads page, from its key
+// marker on: one under the master's most per call, which the scan asks for to learn whether
+// more lie beyond it.
 export const MAX_SCAN = MAX_MULTIPART_LIST - 1;
 
 /** ListParts. */
@@ -58,9 +59,18 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
   const idMarker = query.get('upload-id-marker') ?? '';
   const max = countParam(query, 'max-uploads', MAX_PAGE, MAX_PAGE);
   const encoding = encodingTypeParam(query);
+  // A marker that is a common prefix (the last entry of a rolled-up page) skips every key below
+  // it, as S3 does: the scan starts past them (no path holds U+10FFFF). Any other marker: the
+  // scan starts at its key, whose own uploads the upload-id marker sorts out below.
+  const rolledUp =
+    delimiter !== '' &&
+    keyMarker.endsWith(delimiter) &&
+    keyMarker.indexOf(delimiter, prefix.length) === keyMarker.length - delimiter.length;
+  const from = rolledUp ? `${folder}${keyMarker}\u{10FFFF}` : `${folder}${keyMarker}`;
   // One more than the scan reads: whether uploads lie beyond it.
   const found = await request.deps.sdk.api.listMultiparts(`${folder}${prefix}`, MAX_SCAN + 1, {
     signal: request.signal,
+    from,
   });
   const capped = found.length > MAX_SCAN;
   const open = capped ? found.slice(0, MAX_SCAN) : found;
@@ -71,9 +81,7 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
   let last: { key: string; uploadId: string } | undefined;
   for (const u of open) {
     const key = u.path.slice(folder.length);
-    const order = Buffer.compare(Buffer.from(key), Buffer.from(keyMarker));
-    if (order < 0) continue;
-    if (order === 0) {
+    if (key === keyMarker) {
       // With an upload-id-marker, the marker key's uploads after that id; without, none of them.
       if (idMarker === '') continue;
       if (!idPassed) {
@@ -93,13 +101,14 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
     last = { key: common ?? key, uploadId: common === undefined ? u.uploadId : '' };
   }
   // Uploads beyond the scan are not lost in silence: the page is truncated after the last one
-  // listed. With none listed past the markers the scan cannot move on (it always starts at the
-  // prefix): a refusal, not an empty last page.
+  // listed, and the next page's scan starts there. Only more than a scan's worth of uploads of
+  // the marker's own key before its upload-id marker leave it nowhere to go: a refusal, not an
+  // empty last page.
   if (capped && !truncated) {
     if (last === undefined)
       throw new S3Error(
         'NotImplemented',
-        `more than ${MAX_SCAN} open uploads lie before the marker; list them with a longer prefix`,
+        `more than ${MAX_SCAN} open uploads of the key-marker precede its upload-id-marker`,
       );
     truncated = true;
   }

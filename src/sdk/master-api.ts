@@ -260,14 +260,18 @@ export class MasterApi {
     return this.call('get', `/api/multipart/${encodeURIComponent(uploadId)}`, 'always', options);
   }
 
+  /** Open uploads below `prefix` by path then initiation; with `from`, from that path on. */
   async listMultiparts(
     prefix: string,
     limit: number,
-    options: CallOptions = {},
+    options: CallOptions & { from?: string } = {},
   ): Promise<MultipartSummary[]> {
+    const { from, ...call } = options;
+    const searchParams: Record<string, string> = { prefix, limit: String(limit) };
+    if (from !== undefined) searchParams.from = from;
     const answer = await this.call<{ uploads: MultipartSummary[] }>('get', '/api/multipart', 'always', {
-      ...options,
-      searchParams: { prefix, limit: String(limit) },
+      ...call,
+      searchParams,
     });
     return answer.uploads;
   }

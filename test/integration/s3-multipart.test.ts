@@ -135,6 +135,28 @@ describe('s3 gateway: multipart uploads', function () {
     expect(open.Uploads?.map((u) => [u.Key, u.UploadId])).to.deep.equal([['dir/abort-me.bin', id]]);
     const rolled = await client.send(new ListMultipartUploadsCommand({ Bucket: 'mpu', Delimiter: '/' }));
     expect(rolled.CommonPrefixes?.map((p) => p.Prefix)).to.include('dir/');
+    // Page by page, one entry a page: the common prefix once, then what lies after it.
+    const second = await create('dir/second.bin');
+    const after = await create('dir0.bin');
+    const pages: string[] = [];
+    let markers: { KeyMarker?: string; UploadIdMarker?: string } = { KeyMarker: 'dir' };
+    for (let page = 0; page < 5; page++) {
+      const answer = await client.send(
+        new ListMultipartUploadsCommand({ Bucket: 'mpu', Delimiter: '/', MaxUploads: 1, ...markers }),
+      );
+      pages.push(
+        ...(answer.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
+        ...(answer.Uploads ?? []).map((u) => u.Key ?? ''),
+      );
+      if (!answer.IsTruncated) break;
+      markers = { KeyMarker: answer.NextKeyMarker, UploadIdMarker: answer.NextUploadIdMarker };
+    }
+    expect(pages).to.deep.equal(['dir/', 'dir0.bin']);
+    for (const [key, upload] of [
+      ['dir/second.bin', second],
+      ['dir0.bin', after],
+    ] as const)
+      await client.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: key, UploadId: upload }));
     await client.send(
       new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'dir/abort-me.bin', UploadId: id }),
     );

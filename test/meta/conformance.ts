@@ -460,6 +460,14 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
           'other',
         ]);
         expect((await store.listMultiparts('/ord/a', 2)).map((l) => l.id)).to.deep.equal(['early', 'late']);
+        // From a path on: its own uploads included, a start before the prefix changes nothing.
+        const from = async (start: string) =>
+          (await store.listMultiparts('/ord/', 10, start)).map((l) => l.id);
+        expect(await from('/ord/a')).to.deep.equal(['early', 'late', 'longer', 'other']);
+        expect(await from('/ord/a-')).to.deep.equal(['longer', 'other']);
+        expect(await from('/ord/a-b\u{10FFFF}')).to.deep.equal(['other']);
+        expect(await from('/')).to.deep.equal(['early', 'late', 'longer', 'other']);
+        expect(await from('/ord/\u{10FFFF}')).to.deep.equal([]);
       });
     });
 

@@ -1,4 +1,5 @@
-// ListMultipartUploads over a fake master: a bucket with more open uploads than one scan reads.
+// ListMultipartUploads over a fake master: paging by markers, with and without a delimiter, and
+// a bucket with more open uploads than one scan reads.
 
 import { expect } from 'chai';
 import type { Context } from 'koa';
@@ -8,19 +9,27 @@ import type { S3Request } from '../../src/s3/request.js';
 import type { S3Route } from '../../src/s3/route.js';
 import type { DfsClient } from '../../src/sdk/client.js';
 
-/** Runs ListMultipartUploads on bucket `bkt` holding `count` open uploads k00000…, one per key. */
-async function list(count: number, query: Record<string, string> = {}): Promise<string> {
-  const uploads = Array.from({ length: count }, (_, i) => ({
-    uploadId: `u${i}`,
-    path: `/bkt/k${String(i).padStart(5, '0')}`,
-    initiated: 0,
-  }));
+interface Open {
+  uploadId: string;
+  path: string;
+  initiated: number;
+}
+
+/** `count` open uploads of bucket `bkt`, one per key k00000…. */
+const perKey = (count: number): Open[] =>
+  Array.from({ length: count }, (_, i) => ({ uploadId: `u${i}`, path: `/bkt/${key(i)}`, initiated: 0 }));
+const key = (i: number) => `k${String(i).padStart(5, '0')}`;
+
+/** Runs ListMultipartUploads on bucket `bkt` holding `uploads` (sorted by path). */
+async function list(uploads: Open[], query: Record<string, string> = {}): Promise<string> {
   const sdk = {
     list: async () => ({ entries: [] }),
     api: {
-      // As the master: by path, at most `limit` (itself at most 10,000).
-      listMultiparts: async (prefix: string, limit: number) =>
-        uploads.filter((u) => u.path.startsWith(prefix)).slice(0, Math.min(limit, 10_000)),
+      // As the master: by path, from `from` on, at most `limit` (itself at most 10,000).
+      listMultiparts: async (prefix: string, limit: number, options: { from?: string }) =>
+        uploads
+          .filter((u) => u.path.startsWith(prefix) && u.path >= (options.from ?? ''))
+          .slice(0, Math.min(limit, 10_000)),
     },
   } as unknown as DfsClient;
   const ctx = {} as Context;
@@ -41,26 +50,78 @@ async function list(count: number, query: Record<string, string> = {}): Promise<
 const tag = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 const uploadCount = (xml: string) => xml.split('<Upload>').length - 1;
 
-describe('s3 ListMultipartUploads: more open uploads than one scan', () => {
+const tags = (xml: string, name: string) =>
+  [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => m[1] ?? '');
+
+const commonPrefixes = (xml: string) =>
+  [...xml.matchAll(/<CommonPrefixes><Prefix>([^<]*)<\/Prefix>/g)].map((m) => m[1] ?? '');
+
+/** Follows the markers page by page; returns every key and common prefix listed, in order. */
+async function everyPage(uploads: Open[], query: Record<string, string>): Promise<string[]> {
+  const seen: string[] = [];
+  const markers: Record<string, string> = {};
+  for (let page = 0; page < 100; page++) {
+    const xml = await list(uploads, { ...query, ...markers });
+    seen.push(...tags(xml, 'Key'), ...commonPrefixes(xml));
+    if (tag(xml, 'IsTruncated') !== 'true') return seen;
+    markers['key-marker'] = tag(xml, 'NextKeyMarker') ?? '';
+    markers['upload-id-marker'] = tag(xml, 'NextUploadIdMarker') ?? '';
+  }
+  throw new Error('the pages never end');
+}
+
+describe('s3 ListMultipartUploads: paging', () => {
   it('lists every upload of a bucket under the scan, untruncated', async () => {
-    const xml = await list(MAX_SCAN, { 'key-marker': `k${String(MAX_SCAN - 2).padStart(5, '0')}` });
+    const xml = await list(perKey(MAX_SCAN), { 'key-marker': key(MAX_SCAN - 2) });
     expect([uploadCount(xml), tag(xml, 'IsTruncated')]).to.deep.equal([1, 'false']);
   });
 
-  it('truncates a page cut short by the scan, with markers after its last upload', async () => {
-    const last = `k${String(MAX_SCAN - 1).padStart(5, '0')}`;
-    const xml = await list(MAX_SCAN + 5, { 'key-marker': `k${String(MAX_SCAN - 3).padStart(5, '0')}` });
-    expect([uploadCount(xml), tag(xml, 'IsTruncated')]).to.deep.equal([2, 'true']);
-    expect([tag(xml, 'NextKeyMarker'), tag(xml, 'NextUploadIdMarker')]).to.deep.equal([
-      last,
-      `u${MAX_SCAN - 1}`,
+  it('truncates a page the scan cuts short, and goes on after its last entry', async () => {
+    // A common prefix over more uploads than a scan: the page holds it alone.
+    const uploads = [
+      ...Array.from({ length: MAX_SCAN + 5 }, (_, i) => ({
+        uploadId: `u${i}`,
+        path: `/bkt/d/${key(i)}`,
+        initiated: 0,
+      })),
+      { uploadId: 'last', path: '/bkt/e', initiated: 0 },
+    ];
+    const xml = await list(uploads, { delimiter: '/' });
+    expect([commonPrefixes(xml), uploadCount(xml), tag(xml, 'IsTruncated')]).to.deep.equal([
+      ['d/'],
+      0,
+      'true',
     ]);
+    expect([tag(xml, 'NextKeyMarker'), tag(xml, 'NextUploadIdMarker')]).to.deep.equal(['d/', '']);
+    expect(await everyPage(uploads, { delimiter: '/' })).to.deep.equal(['d/', 'e']);
   });
 
-  it('refuses a page whose marker lies past the scan rather than answer an empty last page', async () => {
-    const error = await list(MAX_SCAN + 5, {
-      'key-marker': `k${String(MAX_SCAN - 1).padStart(5, '0')}`,
-    }).then(
+  it('goes on past the scan from the marker: every upload of a large bucket once', async () => {
+    const uploads = perKey(MAX_SCAN + 1500);
+    const xml = await list(uploads, { 'key-marker': key(MAX_SCAN + 1) });
+    expect(tag(xml, 'Key')).to.equal(key(MAX_SCAN + 2));
+    expect(await everyPage(uploads, {})).to.deep.equal(uploads.map((_, i) => key(i)));
+  });
+
+  it('lists a common prefix once: a marker that is one skips the keys below it', async () => {
+    const uploads = ['d/1', 'd/2', 'd/3', 'e', 'f/1'].map((k, i) => ({
+      uploadId: `u${i}`,
+      path: `/bkt/${k}`,
+      initiated: 0,
+    }));
+    expect(await everyPage(uploads, { delimiter: '/', 'max-uploads': '1' })).to.deep.equal(['d/', 'e', 'f/']);
+    // The uploads of one key, paged by upload-id marker.
+    const same = [0, 1, 2].map((i) => ({ uploadId: `u${i}`, path: '/bkt/same', initiated: i }));
+    expect(await everyPage(same, { 'max-uploads': '1' })).to.deep.equal(['same', 'same', 'same']);
+  });
+
+  it("refuses a page when more than a scan of the marker key's uploads precede its upload-id marker", async () => {
+    const same = Array.from({ length: MAX_SCAN + 2 }, (_, i) => ({
+      uploadId: `u${i}`,
+      path: '/bkt/same',
+      initiated: i,
+    }));
+    const error = await list(same, { 'key-marker': 'same', 'upload-id-marker': `u${MAX_SCAN}` }).then(
       () => undefined,
       (err: unknown) => err,
     );
