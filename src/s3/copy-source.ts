@@ -1,6 +1,6 @@
 // The source of CopyObject and UploadPartCopy (`x-amz-copy-source`) and the metadata directive.
 
-import { notImplemented, S3Error } from './errors.js';
+import { invalidArgument, notImplemented, type S3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { checkObjectKey } from './names.js';
 import { percentDecode } from './uri.js';
@@ -15,9 +15,7 @@ function invalid(
   value: string,
   message = 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
 ): S3Error {
-  return new S3Error('InvalidArgument', message, {
-    fields: { ArgumentName: 'x-amz-copy-source', ArgumentValue: value },
-  });
+  return invalidArgument('x-amz-copy-source', value, message);
 }
 
 /**
@@ -50,9 +48,7 @@ export function parseCopySource(value: string): CopySource {
 export function metadataDirective(headers: HeaderMap): 'COPY' | 'REPLACE' {
   const value = headerValue(headers, 'x-amz-metadata-directive')?.trim() ?? 'COPY';
   if (value !== 'COPY' && value !== 'REPLACE') {
-    throw new S3Error('InvalidArgument', 'Unknown metadata directive.', {
-      fields: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: value },
-    });
+    throw invalidArgument('x-amz-metadata-directive', value, 'Unknown metadata directive.');
   }
   return value;
 }

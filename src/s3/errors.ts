@@ -145,6 +145,11 @@ export function notImplemented(feature: string): S3Error {
   return new S3Error('NotImplemented', `${feature} is not implemented by this server`);
 }
 
+/** InvalidArgument naming the argument (a parameter, a header) and the value sent. */
+export function invalidArgument(name: string, value: string, message: string): S3Error {
+  return new S3Error('InvalidArgument', message, { fields: { ArgumentName: name, ArgumentValue: value } });
+}
+
 /** Any thrown value as an S3Error; anything that is not one already becomes InternalError. */
 export function toS3Error(err: unknown): S3Error {
   if (err instanceof S3Error) return err;

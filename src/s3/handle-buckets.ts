@@ -2,7 +2,7 @@
 
 import { readBodyText } from './body.js';
 import { isDfs } from './dfs-errors.js';
-import { notImplemented, S3Error } from './errors.js';
+import { invalidArgument, notImplemented, S3Error } from './errors.js';
 import { sendEmpty } from './middleware.js';
 import { isValidBucketName } from './names.js';
 import { objectPath } from './object-paths.js';
@@ -25,9 +25,7 @@ export async function listBuckets(request: S3Request): Promise<void> {
   const maxText = query.get('max-buckets');
   const max = maxText === undefined ? MAX_BUCKETS : Number(maxText);
   if (!Number.isInteger(max) || max < 1 || max > MAX_BUCKETS)
-    throw new S3Error('InvalidArgument', 'max-buckets must be an integer from 1 to 10000', {
-      fields: { ArgumentName: 'max-buckets', ArgumentValue: maxText ?? '' },
-    });
+    throw invalidArgument('max-buckets', maxText ?? '', 'max-buckets must be an integer from 1 to 10000');
   const start = query.get('continuation-token');
   const after = start === undefined ? '' : Buffer.from(start, 'base64url').toString('utf8');
   const buckets: BucketEntry[] = [];

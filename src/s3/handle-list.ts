@@ -1,7 +1,8 @@
 // ListObjects (v1) and ListObjectsV2: parameters checked as S3 checks them, pages from listing.ts.
 
+import { invalidArgument } from './errors.js';
 import { listPage } from './listing.js';
-import { countParam, encodingTypeParam, invalidArgument } from './query-params.js';
+import { countParam, encodingTypeParam } from './query-params.js';
 import { bucketOf, type S3Request, sendXml } from './request.js';
 import { listObjectsV1Xml, listObjectsV2Xml } from './xml-listing.js';
 

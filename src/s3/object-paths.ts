@@ -2,7 +2,7 @@
 
 import { DfsError } from '../protocol/errors.js';
 import { normalisePath } from '../protocol/paths.js';
-import { S3Error } from './errors.js';
+import { invalidArgument, S3Error } from './errors.js';
 import { checkBucketName } from './names.js';
 
 /** The folder of a bucket: `/bucket/`. Throws InvalidBucketName for a name S3 would refuse. */
@@ -28,9 +28,7 @@ export function folderCannotHoldData(key: string): S3Error {
 }
 
 function unstorable(key: string, why: string): S3Error {
-  return new S3Error('InvalidArgument', `The key "${key}" cannot be stored in dfs: ${why}`, {
-    fields: { ArgumentName: 'key', ArgumentValue: key },
-  });
+  return invalidArgument('key', key, `The key "${key}" cannot be stored in dfs: ${why}`);
 }
 
 /**

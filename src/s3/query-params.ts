@@ -1,11 +1,6 @@
 // Query parameters of the listing operations, checked as S3 checks them.
 
-import { S3Error } from './errors.js';
-
-/** InvalidArgument naming the parameter and the value sent. */
-export function invalidArgument(name: string, value: string, message: string): S3Error {
-  return new S3Error('InvalidArgument', message, { fields: { ArgumentName: name, ArgumentValue: value } });
-}
+import { invalidArgument } from './errors.js';
 
 /**
  * A non-negative integer parameter (`max-keys`, `max-uploads`, `part-number-marker`…): `fallback`

@@ -1,7 +1,7 @@
 // Byte ranges of GetObject (`Range`) and UploadPartCopy (`x-amz-copy-source-range`), S3's errors.
 
 import { type ByteRange, parseRange, RangeNotSatisfiable } from '../protocol/range.js';
-import { S3Error } from './errors.js';
+import { invalidArgument, S3Error } from './errors.js';
 
 /**
  * The range a GetObject `Range` header asks of an object of `size` bytes; undefined to send it
@@ -36,9 +36,11 @@ export function copySourceRange(header: string | undefined, size: number): ByteR
     );
   }
   if (end >= size) {
-    throw new S3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, {
-      fields: { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: header },
-    });
+    throw invalidArgument(
+      'x-amz-copy-source-range',
+      header,
+      `Range specified is not valid for source object of size: ${size}`,
+    );
   }
   return { start, end };
 }

@@ -1,6 +1,6 @@
 // Resolving an S3 request to its bucket, key and operation (path-style and virtual-hosted-style).
 
-import { notImplemented, S3Error } from './errors.js';
+import { invalidArgument, notImplemented, S3Error } from './errors.js';
 import { refuseUnsupportedSubresources, unsupportedHeader } from './features.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { checkObjectKey } from './names.js';
@@ -148,9 +148,7 @@ function bucketOperation(method: string, query: ReadonlyMap<string, string>): Op
       const listType = query.get('list-type');
       if (listType === undefined) return 'ListObjects';
       if (listType === '2') return 'ListObjectsV2';
-      throw new S3Error('InvalidArgument', 'Invalid List Type specified', {
-        fields: { ArgumentName: 'list-type', ArgumentValue: listType },
-      });
+      throw invalidArgument('list-type', listType, 'Invalid List Type specified');
     }
     case 'HEAD':
       return 'HeadBucket';

@@ -1,6 +1,6 @@
 // The Authorization-header form of SigV4: `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
 
-import { S3Error } from './errors.js';
+import { invalidArgument, S3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { ALGORITHM } from './sigv4-canonical.js';
 import {
@@ -30,9 +30,7 @@ export function headerClaim(authorization: string, headers: HeaderMap, region: s
     );
   }
   if (scheme !== ALGORITHM) {
-    throw new S3Error('InvalidArgument', 'Unsupported Authorization Type', {
-      fields: { ArgumentName: 'Authorization', ArgumentValue: authorization },
-    });
+    throw invalidArgument('Authorization', authorization, 'Unsupported Authorization Type');
   }
   const fields = new Map<string, string>();
   for (const part of rest.split(',')) {

@@ -2,7 +2,7 @@
 
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { MAX_PARTS } from '../protocol/limits.js';
-import { S3Error } from './errors.js';
+import { invalidArgument, S3Error } from './errors.js';
 
 /** Most keys one DeleteObjects request may name. */
 export const MAX_DELETE_KEYS = 1000;
@@ -81,9 +81,11 @@ export function parsePartNumber(text: string | undefined): number {
   const value = text?.trim() ?? '';
   const number = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
   if (!(number >= 1 && number <= MAX_PARTS)) {
-    throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', {
-      fields: { ArgumentName: 'partNumber', ArgumentValue: value },
-    });
+    throw invalidArgument(
+      'partNumber',
+      value,
+      'Part number must be an integer between 1 and 10000, inclusive',
+    );
   }
   return number;
 }
