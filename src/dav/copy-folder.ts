@@ -58,16 +58,13 @@ export async function copyFolder(
         });
       }
     };
-    let after: string | undefined;
-    do {
-      const page = await sdk.list(from, { folders: true, limit: req.deps.listPage, after, signal });
+    for await (const page of sdk.pages(from, { folders: true, limit: req.deps.listPage, signal })) {
       const queue = [...page.entries];
       const workers = Array.from({ length: PARALLEL }, async () => {
         for (let entry = queue.shift(); entry; entry = queue.shift()) await copyOne(entry);
       });
       await Promise.all(workers);
-      after = page.next;
-    } while (after);
+    }
   }
   if (failures.length === 0) sendEmpty(req.ctx, status);
   else sendXml(req.ctx, 207, multistatusXml(failures, rootHref));

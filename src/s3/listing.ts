@@ -70,29 +70,27 @@ async function* items(scope: Pick<S3Request, 'deps' | 'signal'>, q: ListingQuery
     if (marker) yield { kind: 'object', key: q.prefix, entry: marker };
   }
   const limit = native ? Math.min(q.maxKeys + 2, 1000) : 1000;
-  do {
-    let page: Awaited<ReturnType<typeof scope.deps.sdk.list>>;
-    try {
-      page = await scope.deps.sdk.list(listFolder, {
-        begins,
-        delimiter: native,
-        folders: !native,
-        after,
-        limit,
-        signal: scope.signal,
-      });
-    } catch (err) {
-      if (!isDfs(err, 'not_found') && !isDfs(err, 'conflict')) throw err;
-      if (listFolder === q.folder || (await bucketState(scope, q.folder)) !== 'exists')
-        throw noSuchBucket(q.bucket);
-      return;
+  const pages = scope.deps.sdk.pages(listFolder, {
+    begins,
+    delimiter: native,
+    folders: !native,
+    after,
+    limit,
+    signal: scope.signal,
+  });
+  try {
+    for await (const page of pages) {
+      for (const entry of page.entries) {
+        const key = entry.path.slice(q.folder.length);
+        yield native && entry.type === 'dir' ? { kind: 'prefix', key } : { kind: 'object', key, entry };
+      }
     }
-    for (const entry of page.entries) {
-      const key = entry.path.slice(q.folder.length);
-      yield native && entry.type === 'dir' ? { kind: 'prefix', key } : { kind: 'object', key, entry };
-    }
-    after = page.next;
-  } while (after);
+  } catch (err) {
+    // The folder listed is gone (or a file): no keys below it, or no bucket at all.
+    if (!isDfs(err, 'not_found') && !isDfs(err, 'conflict')) throw err;
+    if (listFolder === q.folder || (await bucketState(scope, q.folder)) !== 'exists')
+      throw noSuchBucket(q.bucket);
+  }
 }
 
 /** An entry as a listing shows it: a file, or an explicit folder as an empty `name/` object. */
