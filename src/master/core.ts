@@ -2,6 +2,7 @@
 
 import type { MasterConfig } from '../config.js';
 import type { MetaStore } from '../meta/store.js';
+import type { Receipt } from '../protocol/types.js';
 import type { Attention } from './attention.js';
 import type { Deletions } from './deletions.js';
 import type { EventLog } from './events.js';
@@ -27,5 +28,7 @@ export interface MasterCore {
   corrupt: Set<string>;
   attention: Attention;
   metrics: MasterMetrics;
+  /** Verifies receipts and lists their holders in the replica map (see receipts.ts). */
+  recordReceipts(receipts: Receipt[]): Map<string, Set<string>>;
   log(message: string): void;
 }

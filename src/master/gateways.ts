@@ -46,7 +46,7 @@ export class Gateways {
     /** How long an idle multipart upload lives, ms. */
     private readonly multipartTtl: number,
     /** Records the holders a part's receipts prove (as a commit does), so it reads at once. */
-    private readonly holders: (receipts: Receipt[]) => void,
+    private readonly holders: (receipts: Receipt[]) => unknown,
   ) {}
 
   /** Adds the routes to the API router. */

@@ -9,6 +9,7 @@ import { sampleEvery } from '../http/series.js';
 import { serve } from '../http/serve.js';
 import { openMetaStore } from '../meta/open.js';
 import type { MetaStore } from '../meta/store.js';
+import type { Receipt } from '../protocol/types.js';
 import { type ProbeResult, probeChunk } from '../sdk/chunk-io.js';
 import { createMasterApp } from './app.js';
 import { Attention } from './attention.js';
@@ -88,6 +89,8 @@ export async function buildMaster(
   const removal = new NodeRemoval({ registry, replicas, inventories, repairs, deletions, events });
   // Chunks with a copy found rotten and not yet replaced.
   const corrupt = new Set<string>();
+  // Commits, multipart parts and repair reports all prove holders with receipts.
+  const receipts = (list: Receipt[]) => recordReceipts({ secret: config.secret, registry, replicas }, list);
   const shared = {
     config,
     store,
@@ -101,6 +104,7 @@ export async function buildMaster(
     corrupt,
     attention,
     metrics,
+    recordReceipts: receipts,
   };
   const maintenance = new Maintenance({ ...shared, removal, log });
   const nodeProtocol = new NodeProtocol({ ...shared, log });
@@ -111,6 +115,7 @@ export async function buildMaster(
     registry,
     attention,
     metrics,
+    recordReceipts: receipts,
     topUp: async (short) => {
       const result = await repairs.topUp(short);
       const copies = [...result.values()].reduce((n, nodes) => n + nodes.length, 0);
@@ -133,9 +138,7 @@ export async function buildMaster(
     events,
     corrupt,
   });
-  const gateways = new Gateways(config, store, MULTIPART_TTL, (receipts) => {
-    recordReceipts({ secret: config.secret, registry, replicas }, receipts);
-  });
+  const gateways = new Gateways(config, store, MULTIPART_TTL, receipts);
   metrics.watch({ store, registry, maintenance, leader });
   return {
     monitoring,

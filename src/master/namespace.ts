@@ -18,9 +18,9 @@ import type {
 } from '../protocol/types.js';
 import type { ProbeResult } from '../sdk/chunk-io.js';
 import type { Attention } from './attention.js';
+import type { MasterCore } from './core.js';
 import type { MasterMetrics } from './metrics.js';
 import { chooseNodes } from './placement.js';
-import { recordReceipts } from './receipts.js';
 import type { NodeRegistry } from './registry.js';
 import type { ReplicaMap } from './replicas.js';
 import { type Allocate, type Commit, encodeToken, type ListRequest } from './requests.js';
@@ -51,6 +51,7 @@ export interface NamespaceDeps {
   /** Raised when files were committed or removed. */
   attention: Attention;
   metrics: MasterMetrics;
+  recordReceipts: MasterCore['recordReceipts'];
 }
 
 /** Namespace operations. */
@@ -138,8 +139,7 @@ export class Namespace {
 
   /** Makes a manifest visible at its path, atomically replacing any previous version. */
   async commit(req: Commit, uploadId: string | undefined): Promise<Manifest> {
-    const { replicas, registry } = this.deps;
-    const written = recordReceipts({ secret: this.config.secret, registry, replicas }, req.receipts);
+    const written = this.deps.recordReceipts(req.receipts);
     const live = (id: string) => new Set(this.liveReplicas(id));
     // A fresh chunk that lost a replica after its ack (a node died mid-upload) is copied to
     // another node first, so the file is acknowledged at its full factor.
@@ -150,7 +150,8 @@ export class Namespace {
       return now.size > 0 && now.size < this.config.replication ? [{ ...c, live: [...now], holders }] : [];
     });
     if (short.length > 0)
-      for (const [id, nodes] of await this.deps.topUp(short)) for (const n of nodes) replicas.add(id, n);
+      for (const [id, nodes] of await this.deps.topUp(short))
+        for (const n of nodes) this.deps.replicas.add(id, n);
     for (const c of fresh) {
       const count = live(c.id).size;
       if (count < this.config.replication)

@@ -13,7 +13,6 @@ import type {
 } from '../protocol/types.js';
 import { nodeOrigin } from '../protocol/urls.js';
 import type { MasterCore } from './core.js';
-import { recordReceipts } from './receipts.js';
 import { receiptList } from './requests.js';
 
 /** What the node protocol works with. */
@@ -163,11 +162,11 @@ export class NodeProtocol {
     nodeId: string,
     body: { chunkId?: unknown; receipts?: unknown; error?: unknown; missing?: unknown },
   ): Promise<void> {
-    const { repairs, replicas, registry, events, config } = this.deps;
+    const { repairs, replicas, registry, events } = this.deps;
     const chunkId = body?.chunkId;
     if (!isChunkId(chunkId))
       throw new DfsError('invalid_chunk_id', 'chunk id must be 64 lowercase hex digits');
-    const written = recordReceipts({ secret: config.secret, registry, replicas }, receiptList(body.receipts));
+    const written = this.deps.recordReceipts(receiptList(body.receipts));
     const added = [...(written.get(chunkId) ?? [])];
     // The source no longer has the chunk (deleted, or rotted and quarantined): not a replica.
     const gone = added.length === 0 && body.missing === true;
