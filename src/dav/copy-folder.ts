@@ -4,6 +4,7 @@
 // copied (RFC 4918 §9.8.8).
 
 import type { ListEntry } from '../protocol/types.js';
+import { Limiter } from '../sdk/limit.js';
 import { deadPropAttributes } from './dead-props.js';
 import { pathToHref } from './href.js';
 import { type DavRequest, rootHref } from './request.js';
@@ -58,13 +59,9 @@ export async function copyFolder(
         });
       }
     };
-    for await (const page of sdk.pages(from, { folders: true, limit: req.deps.listPage, signal })) {
-      const queue = [...page.entries];
-      const workers = Array.from({ length: PARALLEL }, async () => {
-        for (let entry = queue.shift(); entry; entry = queue.shift()) await copyOne(entry);
-      });
-      await Promise.all(workers);
-    }
+    const limiter = new Limiter(PARALLEL);
+    for await (const page of sdk.pages(from, { folders: true, limit: req.deps.listPage, signal }))
+      await Promise.all(page.entries.map((entry) => limiter.run(() => copyOne(entry))));
   }
   if (failures.length === 0) sendEmpty(req.ctx, status);
   else sendXml(req.ctx, 207, multistatusXml(failures, rootHref));

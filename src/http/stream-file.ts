@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type { ByteRange } from '../protocol/range.js';
 import type { FileInfo } from '../protocol/types.js';
 import type { DfsClient } from '../sdk/client.js';
-import type { Logger } from './errors.js';
+import { type Logger, logServerError } from './errors.js';
 
 /**
  * Sends `info`'s bytes (or `range`, with 206) with the headers already set on `ctx`, written
@@ -34,10 +34,8 @@ export async function streamFile(
       throw err;
     }
     if (!signal.aborted)
-      log(`${ctx.method} ${info.path} failed mid-stream: ${(err as Error).message}`, {
-        level: 'error',
-        method: ctx.method,
-        path: ctx.path,
+      logServerError(log, ctx, ctx.res.statusCode, {
+        summary: `failed mid-stream, answer cut short: ${(err as Error).message}`,
       });
     ctx.res.destroy();
   }

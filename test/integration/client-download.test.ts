@@ -83,5 +83,9 @@ describe('downloads from the web client', function () {
     expect(answer.complete, 'the answer is cut short').to.equal(false);
     expect(answer.body.length).to.be.lessThan(later.length);
     expect(answer.body.equals(later.subarray(0, answer.body.length))).to.equal(true);
+    // Said in the log (an answer cut short is a server failure nobody else reports).
+    expect(
+      cluster.logs.some((l) => /^GET \/api\/download\/dl\/later\.bin: failed mid-stream/.test(l)),
+    ).to.equal(true);
   });
 });
