@@ -7,6 +7,7 @@ import type { ClientConfig } from '../config.js';
 import { davMiddleware } from '../dav/middleware.js';
 import { assets } from '../http/assets.js';
 import { bodyOf, jsonBody } from '../http/body.js';
+import { rangeApplies, readCondition, versionEtag } from '../http/conditional.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { Monitoring } from '../http/monitoring.js';
 import { securityHeaders } from '../http/security.js';
@@ -86,11 +87,21 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   });
   router.get(/^\/api\/download\/(.+)$/, async (ctx) => {
     const info = await sdk.stat(pathAfter(ctx.path, '/api/download/'));
-    const range = parseRange(ctx.get('range'), info.size);
-    ctx.set('Accept-Ranges', 'bytes');
-    ctx.set('ETag', `"${info.sha256}"`);
-    ctx.set('Content-Disposition', contentDisposition(baseName(info.path), ctx.query.inline === '1'));
+    // The version's generation is its validator (a content hash is not: multipart uploads have none).
+    const current = { etag: versionEtag(info.generation), modified: info.created };
+    ctx.set('ETag', current.etag);
+    ctx.set('Last-Modified', new Date(info.created).toUTCString());
     ctx.set('Cache-Control', 'private, no-cache');
+    const condition = readCondition(ctx.headers, current);
+    if (condition === 412)
+      throw new DfsError('precondition_failed', `${info.path} is not the version the request names`);
+    if (condition === 304) {
+      ctx.status = 304;
+      return;
+    }
+    const range = rangeApplies(ctx.headers, current) ? parseRange(ctx.get('range'), info.size) : undefined;
+    ctx.set('Accept-Ranges', 'bytes');
+    ctx.set('Content-Disposition', contentDisposition(baseName(info.path), ctx.query.inline === '1'));
     ctx.type = 'application/octet-stream';
     if (range) {
       ctx.status = 206;

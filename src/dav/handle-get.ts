@@ -1,11 +1,11 @@
 // GET and HEAD on /dav/: a file's bytes (whole or one Range) written straight to the socket with
 // the SDK's recycled buffers, so memory stays flat; a folder answers with a plain HTML index.
 
+import { rangeApplies, readCondition } from '../http/conditional.js';
 import { sandboxed } from '../http/security.js';
 import { streamFile } from '../http/stream-file.js';
 import { OCTET_STREAM } from '../protocol/mime.js';
 import { type ByteRange, parseRange, RangeNotSatisfiable } from '../protocol/range.js';
-import { rangeApplies, readCondition } from './conditional.js';
 import { DavError } from './errors.js';
 import { sendFolderIndex } from './folder-index.js';
 import type { DavRequest } from './request.js';

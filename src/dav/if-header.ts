@@ -1,6 +1,7 @@
 // The If header (RFC 4918 §10.4): parsing, evaluation against the state of resources, and the
 // lock tokens it submits.
 
+import { etagsMatch } from '../http/conditional.js';
 import { badRequest } from './errors.js';
 
 /** One condition of a list: a state token or an entity tag, possibly negated. */
@@ -141,10 +142,4 @@ export function submittedTokens(header: IfHeader): string[] {
     for (const condition of list.conditions) if ('token' in condition) tokens.add(condition.token);
   }
   return [...tokens];
-}
-
-/** Weak entity-tag comparison (RFC 9110 §8.8.3.2): equal once any `W/` is dropped. */
-export function etagsMatch(a: string, b: string): boolean {
-  const opaque = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
-  return opaque(a) === opaque(b);
 }

@@ -1,6 +1,7 @@
 // What a DAV path names in the cluster — a file, a folder or nothing — found with one listing of
 // its parent, and the live-property view of listing entries.
 
+import { versionEtag } from '../http/conditional.js';
 import { DfsError } from '../protocol/errors.js';
 import type { FileInfo, ListEntry } from '../protocol/types.js';
 import type { DfsClient } from '../sdk/client.js';
@@ -91,16 +92,16 @@ export async function resolvePath(sdk: Lister, path: string, signal?: AbortSigna
   return { kind: 'missing', path, parent: 'folder' };
 }
 
-/** The entity tag of a file version: its generation, which every commit changes (attributes do not). */
+/** A file version's entity tag (see versionEtag); undefined for a folder row, which has no generation. */
 export function etagOf(generation: number | undefined): string | undefined {
-  return generation === undefined ? undefined : `"g${generation}"`;
+  return generation === undefined ? undefined : versionEtag(generation);
 }
 
 /** A file's version as conditional requests judge it: its ETag, generation and commit time. */
 export function currentOf(file: Pick<ListEntry, 'generation' | 'created'>): Current {
   // Every file has a generation (only folder rows lack one).
   const generation = file.generation as number;
-  return { etag: etagOf(generation) as string, generation, modified: file.created };
+  return { etag: versionEtag(generation), generation, modified: file.created };
 }
 
 /** The live-property view of a listing entry (a file, or a folder row whose path ends in `/`). */

@@ -59,6 +59,37 @@ describe('downloads from the web client', function () {
     for (const node of cluster.nodes) await corruptOnDisk(node.store.root, chunk?.id as string);
   }
 
+  it('answers conditional requests on the version: 304, 412, and a Range only while If-Range names it', async () => {
+    const url = `${web}/dl/versions.bin`;
+    const v1 = randomData(1000);
+    await cluster.sdk.upload(pieces(v1), '/dl/versions.bin');
+    const first = await request(url);
+    const etag = first.headers.etag as string;
+    const modified = first.headers['last-modified'] as string;
+    expect(etag).to.match(/^"g\d+"$/);
+    expect(Date.parse(modified)).to.be.a('number').and.not.NaN;
+    const status = async (headers: Record<string, string>, method = 'GET') => {
+      const answer = await request(url, method, headers);
+      return [answer.status, answer.body.length, answer.headers.etag];
+    };
+    // The version the client holds: 304 with its ETag and no body (GET and HEAD alike).
+    expect(await status({ 'if-none-match': etag })).to.deep.equal([304, 0, etag]);
+    expect(await status({ 'if-none-match': `"g0", ${etag}` }, 'HEAD')).to.deep.equal([304, 0, etag]);
+    expect(await status({ 'if-modified-since': modified })).to.deep.equal([304, 0, etag]);
+    expect(await status({ 'if-none-match': '"g0"' })).to.deep.equal([200, 1000, etag]);
+    // Another version named: 412 in words.
+    expect((await status({ 'if-match': '"g0"' })).slice(0, 1)).to.deep.equal([412]);
+    expect(await status({ 'if-match': etag })).to.deep.equal([200, 1000, etag]);
+    // If-Range: the part while the version is the one named, else the whole file.
+    expect(await status({ range: 'bytes=0-9', 'if-range': etag })).to.deep.equal([206, 10, etag]);
+    expect(await status({ range: 'bytes=0-9', 'if-range': '"g0"' })).to.deep.equal([200, 1000, etag]);
+    // A new version (the same length) has another ETag: the old one no longer answers 304.
+    await cluster.sdk.upload(pieces(randomData(1000)), '/dl/versions.bin');
+    const [code, length, next] = await status({ 'if-none-match': etag });
+    expect([code, length]).to.deep.equal([200, 1000]);
+    expect(next).to.not.equal(etag);
+  });
+
   for (const [what, path] of [
     ['a small file', '/dl/small.bin'],
     ['the first chunk of a large file', '/dl/first.bin'],

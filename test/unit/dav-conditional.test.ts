@@ -2,14 +2,9 @@
 // commit is pinned to).
 
 import { expect } from 'chai';
-import {
-  type Current,
-  parseEtagList,
-  rangeApplies,
-  readCondition,
-  writeCondition,
-} from '../../src/dav/conditional.js';
+import { type Current, writeCondition } from '../../src/dav/conditional.js';
 import { DavError } from '../../src/dav/errors.js';
+import { parseEtagList, rangeApplies, readCondition } from '../../src/http/conditional.js';
 
 const MODIFIED = Date.UTC(2026, 11, 6, 10, 0, 0, 500);
 const current: Current = { etag: '"g7"', generation: 7, modified: MODIFIED };

@@ -4,13 +4,13 @@
 import { expect } from 'chai';
 import { DavError } from '../../src/dav/errors.js';
 import {
-  etagsMatch,
   evaluateIf,
   type IfHeader,
   parseIfHeader,
   type ResourceState,
   submittedTokens,
 } from '../../src/dav/if-header.js';
+import { etagsMatch } from '../../src/http/conditional.js';
 
 const T1 = 'urn:uuid:181d4fae-7d8c-11d0-a765-00a0c91e6bf2';
 const T2 = 'urn:uuid:58f202ac-22cf-11d1-b12d-002035b29092';
