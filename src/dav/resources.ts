@@ -2,6 +2,7 @@
 // its parent, and the live-property view of listing entries.
 
 import { versionEtag } from '../http/conditional.js';
+import { compareUtf8 } from '../protocol/byte-order.js';
 import { DfsError } from '../protocol/errors.js';
 import type { FileInfo, ListEntry } from '../protocol/types.js';
 import type { DfsClient } from '../sdk/client.js';
@@ -83,7 +84,7 @@ export async function resolvePath(sdk: Lister, path: string, signal?: AbortSigna
     for (const entry of page.entries) {
       if (entry.type === 'file' && entry.path === path) return { kind: 'file', path, entry };
       if (entry.type === 'dir' && entry.path === folderKey) return { kind: 'folder', path, entry };
-      if (Buffer.compare(Buffer.from(entry.path), Buffer.from(folderKey)) > 0) {
+      if (compareUtf8(entry.path, folderKey) > 0) {
         return { kind: 'missing', path, parent: 'folder' };
       }
     }

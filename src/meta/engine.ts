@@ -66,19 +66,3 @@ export interface Engine {
 export function prefixEnd(prefix: string): string {
   return `${prefix}\u{10FFFF}`;
 }
-
-/** Compares two strings by their UTF-8 bytes (which is code point order), as every backend sorts keys. */
-export function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (U+D800–U+DFFF) stand for code points above U+FFFF: they sort after U+E000–U+FFFF.
-    const sx = x >= 0xd800 && x <= 0xdfff;
-    const sy = y >= 0xd800 && y <= 0xdfff;
-    if (sx !== sy) return sx ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}

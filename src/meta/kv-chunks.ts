@@ -3,9 +3,10 @@
 // (`lease/chunk` → 1), `leaseExpiry` (`time/lease` → 1, to find lapsed leases without a scan),
 // `parts` and `multiparts` (S3 multipart uploads).
 
+import { compareUtf8 } from '../protocol/byte-order.js';
 import { DfsError } from '../protocol/errors.js';
 import type { ChunkRef } from '../protocol/types.js';
-import { compareKeys, prefixEnd, type Txn } from './engine.js';
+import { prefixEnd, type Txn } from './engine.js';
 import { expiredError, LOW_SEPARATOR, pad } from './rules.js';
 import type {
   ChunkRecord,
@@ -203,7 +204,7 @@ export function listParts(txn: Txn, id: string): PartRecord[] {
 export function listMultiparts(txn: Txn, prefix: string, limit: number, from = prefix): LeaseRecord[] {
   const out: LeaseRecord[] = [];
   // A bare path sorts before every key of its own uploads (path, separator, initiation).
-  const start = compareKeys(from, prefix) > 0 ? from : prefix;
+  const start = compareUtf8(from, prefix) > 0 ? from : prefix;
   for (const { value } of txn.range<string>('multiparts', { start, end: prefixEnd(prefix), limit })) {
     const lease = leaseOf(txn, value);
     if (lease?.state === 'open') out.push(lease);

@@ -1,7 +1,8 @@
 // An in-memory engine for fast tests of the master's logic: sorted tables, atomic writes (an
 // undo log rolls back a transaction that throws). Nothing survives the process.
 
-import { compareKeys, type Engine, type KeyRange, type Table, type Txn } from './engine.js';
+import { compareUtf8 } from '../protocol/byte-order.js';
+import type { Engine, KeyRange, Table, Txn } from './engine.js';
 
 /** One table: values by key, and the keys kept sorted for range scans. */
 class SortedTable {
@@ -13,7 +14,7 @@ class SortedTable {
     let hi = this.keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareKeys(this.keys[mid] as string, key) < 0) lo = mid + 1;
+      if (compareUtf8(this.keys[mid] as string, key) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -36,7 +37,7 @@ class SortedTable {
     // The key list may change while a caller iterates and writes: re-find the position each step.
     while (i < this.keys.length && (range.limit === undefined || n < range.limit)) {
       const key = this.keys[i] as string;
-      if (range.end !== undefined && compareKeys(key, range.end) >= 0) return;
+      if (range.end !== undefined && compareUtf8(key, range.end) >= 0) return;
       yield { key, value: structuredClone(this.values.get(key)) };
       n++;
       const again = this.position(key);

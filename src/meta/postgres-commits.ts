@@ -1,8 +1,8 @@
 // Commits to PostgreSQL: one call of dfs_commit, or under load many commits in one call of
 // dfs_commit_batch (see postgres-batch.ts).
 
+import { compareUtf8 } from '../protocol/byte-order.js';
 import { DfsError, isErrorCode } from '../protocol/errors.js';
-import { compareKeys } from './engine.js';
 import type { BatchRunner } from './postgres-batch.js';
 import type { PgDb } from './postgres-db.js';
 import { type EntryRow, fileOf } from './postgres-rows.js';
@@ -88,7 +88,7 @@ function lockNames(items: ReturnType<typeof itemOf>[]): [string, boolean][] {
     for (const parent of item.parents) names.set(parent, names.get(parent) ?? false);
     names.set(item.path, true);
   }
-  return [...names].sort(([a], [b]) => compareKeys(a, b));
+  return [...names].sort(([a], [b]) => compareUtf8(a, b));
 }
 
 /** Runs commits through `db`. */

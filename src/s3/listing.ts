@@ -1,5 +1,6 @@
 // One page of an S3 object listing over dfs folder listings: prefixes, delimiters and markers.
 
+import { compareUtf8 } from '../protocol/byte-order.js';
 import { normalisePrefix } from '../protocol/paths.js';
 import type { ListEntry } from '../protocol/types.js';
 import { isDfs } from './dfs-errors.js';
@@ -35,10 +36,6 @@ type Item = { kind: 'object'; key: string; entry: ListEntry } | { kind: 'prefix'
 // biome-ignore lint/suspicious/noControlCharactersInRegex: names with control characters cannot exist in dfs
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-function byteCompare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 /**
  * The listing's items in key order. A `/` delimiter is dfs's own folder listing; with another
  * delimiter (or none) the folder is listed flat, explicit folders included as `name/` objects.
@@ -58,13 +55,13 @@ async function* items(scope: Pick<S3Request, 'deps' | 'signal'>, q: ListingQuery
   if (q.startAfter !== undefined) {
     const from = `${q.folder}${q.startAfter}`;
     if (from.startsWith(start)) after = afterToken(from);
-    else if (byteCompare(from, start) > 0) return;
+    else if (compareUtf8(from, start) > 0) return;
   }
   // The folder object a prefix like `photos/` names is listed first: dfs lists only what is below it.
   if (
     begins === '' &&
     q.prefix !== '' &&
-    (q.startAfter === undefined || byteCompare(q.startAfter, q.prefix) < 0)
+    (q.startAfter === undefined || compareUtf8(q.startAfter, q.prefix) < 0)
   ) {
     const marker = await explicitFolder(scope, listFolder);
     if (marker) yield { kind: 'object', key: q.prefix, entry: marker };
