@@ -14,7 +14,7 @@ import {
   MAX_MULTIPART_LIST,
   MAX_PARTS,
 } from '../protocol/limits.js';
-import { normalisePath, normalisePrefix } from '../protocol/paths.js';
+import { MAX_PATH_BYTES, normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { Receipt } from '../protocol/types.js';
 import {
   chunkList,
@@ -31,6 +31,22 @@ const LOCK_TOKEN = /^urn:uuid:[0-9a-f-]{36}$/;
 const MAX_LOCK_SECONDS = 7 * 24 * 3600;
 // Largest `<owner>` kept with a lock, bytes.
 const MAX_OWNER = 4096;
+
+// A bound of a listing of uploads (`prefix`, `from`): not a path itself (a bound just after one
+// ends in a character no path holds), but no longer than a path and a few characters, and
+// nothing a store cannot hold (NUL, a lone surrogate).
+function pathBound(value: unknown, name: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'string' ||
+    !value.startsWith('/') ||
+    value.includes('\u0000') ||
+    Buffer.byteLength(value) > MAX_PATH_BYTES + 8 ||
+    Buffer.from(value).toString() !== value
+  )
+    throw new DfsError('bad_request', `${name} must be a path, or a bound just after one`);
+  return value;
+}
 
 // A resource path: a file, or a folder ending in `/`.
 function resource(value: unknown): string {
@@ -77,13 +93,9 @@ export class Gateways {
       ctx.body = info;
     });
     api.get('/api/multipart', async (ctx) => {
-      const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '/';
-      if (!prefix.startsWith('/')) throw new DfsError('bad_request', 'prefix must start with /');
+      const prefix = pathBound(ctx.query.prefix, 'prefix', '/');
       const limit = Math.min(Math.max(Number(ctx.query.limit) || 1000, 1), MAX_MULTIPART_LIST);
-      const from = typeof ctx.query.from === 'string' ? ctx.query.from : undefined;
-      if (from !== undefined && !from.startsWith('/'))
-        throw new DfsError('bad_request', 'from must start with /');
-      const uploads = await store.listMultiparts(prefix, limit, from);
+      const uploads = await store.listMultiparts(prefix, limit, pathBound(ctx.query.from, 'from', prefix));
       ctx.body = {
         uploads: uploads.map((u) => ({
           uploadId: u.id,

@@ -200,14 +200,17 @@ export function listParts(txn: Txn, id: string): PartRecord[] {
   );
 }
 
-/** Open multipart uploads below `prefix` (at or after path `from`), by path then initiation. */
+/** Open multipart uploads below `prefix` whose path sorts at or after `from`, by path then initiation. */
 export function listMultiparts(txn: Txn, prefix: string, limit: number, from = prefix): LeaseRecord[] {
   const out: LeaseRecord[] = [];
-  // A bare path sorts before every key of its own uploads (path, separator, initiation).
+  // Keys are path, separator, initiation: a bound that is no path (one just after a path) can
+  // fall among a path's keys, so each upload's path is compared too.
   const start = compareUtf8(from, prefix) > 0 ? from : prefix;
-  for (const { value } of txn.range<string>('multiparts', { start, end: prefixEnd(prefix), limit })) {
+  for (const { value } of txn.range<string>('multiparts', { start, end: prefixEnd(prefix) })) {
     const lease = leaseOf(txn, value);
-    if (lease?.state === 'open') out.push(lease);
+    if (lease?.state !== 'open' || compareUtf8(lease.multipart?.path ?? '', from) < 0) continue;
+    out.push(lease);
+    if (out.length === limit) break;
   }
   return out;
 }

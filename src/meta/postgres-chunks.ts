@@ -197,7 +197,7 @@ export async function listParts(db: PgDb, id: string): Promise<PartRecord[]> {
   return rows.filter((row) => row.number !== null).map((row) => partOf(row as PartRow));
 }
 
-/** Open multipart uploads below `prefix` (at or after path `from`), by path then initiation. */
+/** Open multipart uploads below `prefix` whose path sorts at or after `from`, by path then initiation. */
 export async function listMultiparts(
   db: PgDb,
   prefix: string,

@@ -119,7 +119,7 @@ export interface MetaStore {
   listParts(uploadId: string): Promise<PartRecord[]>;
   /**
    * Open multipart uploads whose path starts with `prefix`, by path then initiation; with
-   * `from`, only those whose path sorts at or after it (where a page of them goes on).
+   * `from` (any string), only those whose path sorts at or after it: where a page goes on.
    */
   listMultiparts(prefix: string, limit: number, from?: string): Promise<LeaseRecord[]>;
 

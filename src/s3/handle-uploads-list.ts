@@ -1,7 +1,9 @@
 // ListParts and ListMultipartUploads: open uploads as the master keeps them, paged as S3 pages them.
 
+import { compareUtf8 } from '../protocol/byte-order.js';
 import { MAX_MULTIPART_LIST } from '../protocol/limits.js';
-import { S3Error } from './errors.js';
+import { MAX_PATH_BYTES } from '../protocol/paths.js';
+import { invalidArgument, S3Error } from './errors.js';
 import { isFolderKey, objectPath } from './object-paths.js';
 import { countParam, encodingTypeParam } from './query-params.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
@@ -59,18 +61,25 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
   const idMarker = query.get('upload-id-marker') ?? '';
   const max = countParam(query, 'max-uploads', MAX_PAGE, MAX_PAGE);
   const encoding = encodingTypeParam(query);
+  for (const [name, value] of [
+    ['prefix', prefix],
+    ['key-marker', keyMarker],
+  ] as const)
+    if (Buffer.byteLength(`${folder}${value}`) > MAX_PATH_BYTES)
+      throw invalidArgument(name, value, `${name} is longer than any key this bucket can hold`);
   // A marker that is a common prefix (the last entry of a rolled-up page) skips every key below
-  // it, as S3 does: the scan starts past them (no path holds U+10FFFF). Any other marker: the
-  // scan starts at its key, whose own uploads the upload-id marker sorts out below.
+  // it, as S3 does. The scan starts past what the page skips (no key holds U+10FFFF or a control
+  // character): past the keys below such a marker; past the marker key without an upload-id
+  // marker; else at the marker key, whose uploads the upload-id marker sorts out below.
   const rolledUp =
     delimiter !== '' &&
     keyMarker.endsWith(delimiter) &&
     keyMarker.indexOf(delimiter, prefix.length) === keyMarker.length - delimiter.length;
-  const from = rolledUp ? `${folder}${keyMarker}\u{10FFFF}` : `${folder}${keyMarker}`;
+  const after = rolledUp ? '\u{10FFFF}' : idMarker === '' && keyMarker !== '' ? '\u0001' : '';
   // One more than the scan reads: whether uploads lie beyond it.
   const found = await request.deps.sdk.api.listMultiparts(`${folder}${prefix}`, MAX_SCAN + 1, {
     signal: request.signal,
-    from,
+    from: `${folder}${keyMarker}${after}`,
   });
   const capped = found.length > MAX_SCAN;
   const open = capped ? found.slice(0, MAX_SCAN) : found;
@@ -81,6 +90,8 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
   let last: { key: string; uploadId: string } | undefined;
   for (const u of open) {
     const key = u.path.slice(folder.length);
+    // The scan started past these; skipped here too, a page is right whatever the master skipped.
+    if (compareUtf8(key, keyMarker) < 0 || (rolledUp && key.startsWith(keyMarker))) continue;
     if (key === keyMarker) {
       // With an upload-id-marker, the marker key's uploads after that id; without, none of them.
       if (idMarker === '') continue;

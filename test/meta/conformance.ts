@@ -468,6 +468,13 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         expect(await from('/ord/a-b\u{10FFFF}')).to.deep.equal(['other']);
         expect(await from('/')).to.deep.equal(['early', 'late', 'longer', 'other']);
         expect(await from('/ord/\u{10FFFF}')).to.deep.equal([]);
+        // A bound just after a path (no path holds a control character) skips that path's uploads.
+        expect(await from('/ord/a\u0001')).to.deep.equal(['longer', 'other']);
+        // UTF-8 order: U+FFFD sorts before the astral characters, below the highest bound.
+        await store.createMultipart('bmp', info('/ord/z\uFFFD', T0), TTL, T0);
+        await store.createMultipart('astral', info('/ord/z\u{1F600}', T0), TTL, T0);
+        expect(await from('/ord/z\uFFFE')).to.deep.equal(['astral']);
+        expect(await from('/ord/z\u{10FFFF}')).to.deep.equal([]);
       });
     });
 

@@ -3,6 +3,7 @@
 
 import { expect } from 'chai';
 import type { Context } from 'koa';
+import { compareUtf8 } from '../../src/protocol/byte-order.js';
 import { S3Error } from '../../src/s3/errors.js';
 import { listMultipartUploads, MAX_SCAN } from '../../src/s3/handle-uploads-list.js';
 import type { S3Request } from '../../src/s3/request.js';
@@ -28,7 +29,7 @@ async function list(uploads: Open[], query: Record<string, string> = {}): Promis
       // As the master: by path, from `from` on, at most `limit` (itself at most 10,000).
       listMultiparts: async (prefix: string, limit: number, options: { from?: string }) =>
         uploads
-          .filter((u) => u.path.startsWith(prefix) && u.path >= (options.from ?? ''))
+          .filter((u) => u.path.startsWith(prefix) && compareUtf8(u.path, options.from ?? '') >= 0)
           .slice(0, Math.min(limit, 10_000)),
     },
   } as unknown as DfsClient;
@@ -113,6 +114,32 @@ describe('s3 ListMultipartUploads: paging', () => {
     // The uploads of one key, paged by upload-id marker.
     const same = [0, 1, 2].map((i) => ({ uploadId: `u${i}`, path: '/bkt/same', initiated: i }));
     expect(await everyPage(same, { 'max-uploads': '1' })).to.deep.equal(['same', 'same', 'same']);
+  });
+
+  it("goes on past a key-marker's own uploads, however many, without an upload-id marker", async () => {
+    const uploads = [
+      ...Array.from({ length: MAX_SCAN + 2 }, (_, i) => ({
+        uploadId: `u${i}`,
+        path: '/bkt/same',
+        initiated: i,
+      })),
+      { uploadId: 'next', path: '/bkt/same2', initiated: 0 },
+    ];
+    const xml = await list(uploads, { 'key-marker': 'same' });
+    expect([tags(xml, 'Key'), tag(xml, 'IsTruncated')]).to.deep.equal([['same2'], 'false']);
+  });
+
+  it('refuses a prefix or key-marker longer than any key, in S3 words', async () => {
+    for (const name of ['prefix', 'key-marker']) {
+      const error = await list([], { [name]: 'k'.repeat(1100) }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect([(error as S3Error).code, (error as S3Error).status], name).to.deep.equal([
+        'InvalidArgument',
+        400,
+      ]);
+    }
   });
 
   it("refuses a page when more than a scan of the marker key's uploads precede its upload-id marker", async () => {
