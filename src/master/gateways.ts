@@ -33,16 +33,15 @@ const MAX_LOCK_SECONDS = 7 * 24 * 3600;
 const MAX_OWNER = 4096;
 
 // A bound of a listing of uploads (`prefix`, `from`): not a path itself (a bound just after one
-// ends in a character no path holds), but no longer than a path and a few characters, and
-// nothing a store cannot hold (NUL, a lone surrogate).
+// ends in a character no path holds), but no longer than a path and a few bytes, and no NUL,
+// which PostgreSQL cannot hold. (A query string decodes to well-formed text.)
 function pathBound(value: unknown, name: string, fallback: string): string {
   if (value === undefined) return fallback;
   if (
     typeof value !== 'string' ||
     !value.startsWith('/') ||
     value.includes('\u0000') ||
-    Buffer.byteLength(value) > MAX_PATH_BYTES + 8 ||
-    Buffer.from(value).toString() !== value
+    Buffer.byteLength(value) > MAX_PATH_BYTES + 8
   )
     throw new DfsError('bad_request', `${name} must be a path, or a bound just after one`);
   return value;
