@@ -213,13 +213,7 @@ describe('security: names', function () {
     // A repeated parameter is not a string: refused, not joined into a name.
     expectRefused(await send(master, 'GET', '/api/files?prefix=a&prefix=b'), 'repeated prefix');
     // The bounds of a listing of open uploads: refused before they reach the store.
-    for (const query of [
-      'prefix=a',
-      'prefix=/a%00',
-      `from=/${'a'.repeat(1100)}`,
-      'from=/%ED%A0%80',
-      'from=/a&from=/b',
-    ])
+    for (const query of ['prefix=a', 'prefix=/a%00', `from=/${'a'.repeat(1100)}`, 'from=/a&from=/b'])
       expectRefused(await send(master, 'GET', `/api/multipart?${query}`), `uploads ${query.slice(0, 40)}`);
     expect((await send(master, 'GET', '/api/multipart?prefix=/a/&from=/a/b%01')).status).to.equal(200);
   });
