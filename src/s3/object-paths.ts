@@ -18,13 +18,7 @@ export function isFolderKey(key: string): boolean {
 
 /** InvalidArgument for data sent to a folder key: a folder object is a dfs folder, always empty. */
 export function folderCannotHoldData(key: string): S3Error {
-  return new S3Error(
-    'InvalidArgument',
-    'An object whose key ends in "/" is a dfs folder and cannot hold data',
-    {
-      fields: { ArgumentName: 'key', ArgumentValue: key },
-    },
-  );
+  return invalidArgument('key', key, 'An object whose key ends in "/" is a dfs folder and cannot hold data');
 }
 
 function unstorable(key: string, why: string): S3Error {

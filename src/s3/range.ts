@@ -29,10 +29,10 @@ export function copySourceRange(header: string | undefined, size: number): ByteR
   const start = Number(match?.[1]);
   const end = Number(match?.[2]);
   if (!match || start > end) {
-    throw new S3Error(
-      'InvalidArgument',
+    throw invalidArgument(
+      'x-amz-copy-source-range',
+      header,
       'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
-      { fields: { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: header } },
     );
   }
   if (end >= size) {

@@ -1,6 +1,6 @@
 // The fields of a SigV4 request: credential scope, timestamps, payload mode, and their checks.
 
-import { S3Error } from './errors.js';
+import { invalidArgument, S3Error } from './errors.js';
 
 /** The parts of `AKID/20130524/us-east-1/s3/aws4_request`. */
 export interface Credential {
@@ -71,10 +71,10 @@ export function parsePayload(value: string): Payload {
       'SigV4a (AWS4-ECDSA-P256-SHA256) signing is not implemented by this server',
     );
   }
-  throw new S3Error(
-    'InvalidArgument',
+  throw invalidArgument(
+    'x-amz-content-sha256',
+    value,
     'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.',
-    { fields: { ArgumentName: 'x-amz-content-sha256', ArgumentValue: value } },
   );
 }
 

@@ -1,6 +1,6 @@
 // AWS Signature Version 4 verification of S3 requests: Authorization header and presigned URLs.
 
-import { S3Error } from './errors.js';
+import { invalidArgument, S3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { parseRequestTarget, queryMap } from './request-target.js';
 import {
@@ -80,10 +80,10 @@ export function verifySigV4(request: SignedRequest, options: SigV4Options): Auth
   const authorization = headerValue(request.headers, 'authorization');
   const signedQuery = queryV4(query);
   if (authorization !== undefined && (signedQuery || queryV2(query))) {
-    throw new S3Error(
-      'InvalidArgument',
+    throw invalidArgument(
+      'Authorization',
+      authorization,
       'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
-      { fields: { ArgumentName: 'Authorization', ArgumentValue: authorization } },
     );
   }
   let claim: Claim;
