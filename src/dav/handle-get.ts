@@ -18,8 +18,8 @@ function requestedRange(req: DavRequest, size: number): ByteRange | undefined {
   } catch (err) {
     if (!(err instanceof RangeNotSatisfiable)) throw err;
     // RFC 9110 §15.5.17: say how long the file is, so the client can ask again.
-    req.ctx.set('Content-Range', `bytes */${size}`);
-    throw new DavError(416, `the range is outside the ${size}-byte file`);
+    req.ctx.set('Content-Range', `bytes */${err.size}`);
+    throw new DavError(416, `the range is outside the ${err.size}-byte file`);
   }
 }
 

@@ -14,8 +14,9 @@ export type LogFields = { level?: LogLevel } & Record<string, string | number | 
 export type Logger = (message: string, fields?: LogFields) => void;
 
 /**
- * Logs an answered 5xx at error level, by its path (never the URL: a query may carry
- * credentials): a bug with its stack (and the request id, where there is one), an expected
+ * Logs a server failure at error level, by its path (never the URL: a query may carry
+ * credentials) and the status sent: an answered 5xx, or an answer cut short after its 200/206
+ * left. A bug is logged with its stack (and the request id, where there is one), an expected
  * failure (no nodes, a node down) in one line.
  */
 export function logServerError(
@@ -67,6 +68,7 @@ export function errorMiddleware(log: Logger) {
       // RFC 9110 §15.5.17: a 416 says how long the resource is, so the client can ask again.
       if (err instanceof RangeNotSatisfiable) ctx.set('Content-Range', `bytes */${err.size}`);
       ctx.remove('ETag');
+      ctx.remove('Last-Modified');
       ctx.body =
         error.status >= 500 && error.code === 'internal'
           ? { error: { code: 'internal', message: 'internal error (details are in the server log)' } }
