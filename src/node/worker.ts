@@ -1,7 +1,7 @@
 // Carries out the work masters hand a node: repair copies, deletes and re-checks. A delete is
 // refused when it comes from an older leader epoch than one already seen (a deposed leader does
-// no harm), or when the copy was written after the heartbeat that brought the delete was sent
-// (a newer copy that the master could not have meant).
+// no harm), or when the copy is being written or was written after the heartbeat that brought
+// the delete was sent (a newer copy that the master could not have meant).
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -114,7 +114,8 @@ export class Worker {
 
   private async delete(chunkId: string, sentAt: number): Promise<void> {
     const written = this.state.store.writtenAt(chunkId);
-    if (written !== undefined && written > sentAt) {
+    // A copy being written now, or written since the request left, is newer than the decision.
+    if (this.state.store.isWriting(chunkId) || (written !== undefined && written > sentAt)) {
       this.events.kept(chunkId);
       return;
     }

@@ -64,6 +64,10 @@ export class ChunkStore {
   /** When each chunk was last written by this process, as a write sequence number. */
   private readonly written = new Map<string, number>();
   private writes = 0;
+  /** Writes of each chunk begun and not yet durable (or given up): a delete must not race them. */
+  private readonly writing = new Map<string, number>();
+  /** Chunk files being unlinked: a write of the same chunk renames its file into place after. */
+  private readonly removing = new Map<string, Promise<unknown>>();
   private usedBytes = 0;
   /** The inventory walk running, and the one queued behind it (see `rescan`). */
   private rescanning: Promise<string[]> | undefined;
@@ -122,18 +126,47 @@ export class ChunkStore {
    */
   async putSmall(id: string, data: Buffer): Promise<void> {
     assertChunkId(id);
+    const done = this.startWriting(id);
     try {
       // The batch's fsync is this write's fsync: the time it waited for durability is what counts.
       this.noteWrite(data.length, await this.packs.put(id, data));
     } catch (err) {
       this.failed((err as DfsError).cause ?? err);
       throw err instanceof DfsError ? err : toDfsError(err);
+    } finally {
+      done();
     }
+    this.stored(id, data.length);
+  }
+
+  // A chunk durably written: listed, and stamped with the write's sequence number.
+  private stored(id: string, size: number): void {
     const isNew = !this.sizes.has(id);
-    this.track(id, data.length);
+    this.track(id, size);
     this.written.set(id, ++this.writes);
     this.writeError = undefined;
     if (isNew) this.onChange(id, 'added');
+  }
+
+  // Counts a write of `id` as running until the returned function is called (once).
+  private startWriting(id: string): () => void {
+    this.writing.set(id, (this.writing.get(id) ?? 0) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      const left = (this.writing.get(id) ?? 1) - 1;
+      if (left > 0) this.writing.set(id, left);
+      else this.writing.delete(id);
+    };
+  }
+
+  /**
+   * True while a write of chunk `id` runs. A delete decided before it would remove the copy it
+   * is making (a condemned chunk written afresh): the copy is newer than the decision.
+   */
+  isWriting(id: string): boolean {
+    return this.writing.has(id);
   }
 
   /** Rewrites mostly dead packs (space held by deleted small chunks); returns the packs freed. */
@@ -297,7 +330,9 @@ export class ChunkStore {
   async beginWrite(id: string, limit: number): Promise<ChunkWriter> {
     const finalPath = this.chunkPath(id);
     const tmpPath = path.join(this.root, 'tmp', `${id}.${randomBytes(6).toString('hex')}`);
+    const done = this.startWriting(id);
     const handle = await fs.open(tmpPath, 'wx', 0o644).catch((err) => {
+      done();
       this.failed(err);
       throw toDfsError(err);
     });
@@ -319,6 +354,7 @@ export class ChunkStore {
       await handle.close().catch(() => {});
     };
     const abort = async () => {
+      done();
       await close();
       await fs.rm(tmpPath, { force: true });
     };
@@ -349,16 +385,15 @@ export class ChunkStore {
             throw new DfsError('unavailable', 'disk full: short chunk write');
           await close();
           await realDir(path.dirname(finalPath));
+          // An unlink of this chunk that began before this write's rename ends first.
+          await this.removing.get(id)?.catch(() => {});
           await fs.rename(tmpPath, finalPath);
           syncing = performance.now();
           await syncDir(path.dirname(finalPath));
           synced = (synced + performance.now() - syncing) / 1000;
           this.noteWrite(size, synced);
-          const isNew = !this.sizes.has(id);
-          this.track(id, size);
-          this.written.set(id, ++this.writes);
-          this.writeError = undefined;
-          if (isNew) this.onChange(id, 'added');
+          this.stored(id, size);
+          done();
         } catch (err) {
           this.failed(err);
           await abort();
@@ -454,22 +489,35 @@ export class ChunkStore {
 
   /** Deletes chunk `id`; returns false when it was not there. */
   async delete(id: string): Promise<boolean> {
-    if (this.packs.delete(id)) {
-      this.untrack(id);
-      return true;
-    }
     const file = this.chunkPath(id);
-    // Untracked only once it is really gone: a failed unlink leaves it listed, as it is on disk.
+    // A write of it running now makes a newer copy than the one the delete was decided on.
+    if (this.isWriting(id)) return false;
+    // A packed chunk leaves the index (and the listing) at once. It may also be a file (sent
+    // once with a length, once without), which goes too.
+    const packed = this.packs.delete(id);
+    if (packed) this.untrack(id);
+    const removal = this.unlink(file);
+    this.removing.set(id, removal);
+    try {
+      // Untracked only once the file is really gone: a failed unlink leaves it listed.
+      const unlinked = await removal;
+      this.untrack(id);
+      return packed || unlinked;
+    } finally {
+      if (this.removing.get(id) === removal) this.removing.delete(id);
+    }
+  }
+
+  // Unlinks a chunk file; false when there was none. A failed unlink throws (the file stays listed).
+  private async unlink(file: string): Promise<boolean> {
     try {
       // Never unlink through a symlinked fan-out folder (that file is not ours).
       await realDir(path.dirname(file), false);
       await fs.unlink(file);
-      this.untrack(id);
       return true;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toDfsError(err);
-      this.untrack(id);
       return false;
     }
   }

@@ -74,6 +74,8 @@ export class PackStore {
   private running = false;
   private compacting = false;
   private closed = false;
+  /** Why appends stopped: a failed batch's bytes could not be cut from the pack (until restart). */
+  private broken: DfsError | undefined;
 
   private constructor(
     readonly dir: string,
@@ -178,6 +180,7 @@ export class PackStore {
 
   private enqueue(id: string, data: Buffer | undefined, carried = false): Promise<number> {
     if (this.closed) return Promise.reject(new DfsError('unavailable', 'the chunk store is closed'));
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
       const done = (err: unknown, synced: number) => (err ? reject(err) : resolve(synced));
       this.queue.push({ id, data, carried, done });
@@ -212,8 +215,9 @@ export class PackStore {
       const batch = this.queue.some((item) => item.carried) ? this.dropStale(this.queue) : this.queue;
       this.queue = [];
       if (batch.length === 0) continue;
+      let pack: Pack | undefined;
       try {
-        const pack = await this.writable();
+        pack = await this.writable();
         const buffers: Buffer[] = [];
         const placed: (Location | undefined)[] = [];
         let at = pack.size;
@@ -246,8 +250,27 @@ export class PackStore {
         for (const item of batch) item.done(undefined, synced);
       } catch (err) {
         const error = err instanceof DfsError ? err : toDfsError(err);
+        if (pack) await this.cutFailed(pack, error);
         for (const item of batch) item.done(error, 0);
       }
+    }
+  }
+
+  // A failed batch may have left some of its records past the pack's size. The next batch is
+  // written at that size: if shorter, it would leave some of them behind it, and the next open
+  // would replay them (a failed tombstone after an acknowledged write of the same chunk would
+  // delete it). They are cut off; a pack that cannot be cut takes no more appends until restart,
+  // when it is the newest pack, whose tail is verified record by record.
+  private async cutFailed(pack: Pack, error: DfsError): Promise<void> {
+    try {
+      await pack.handle.truncate(pack.size);
+      await pack.handle.datasync();
+    } catch {
+      this.broken = new DfsError(
+        'unavailable',
+        `${error.message}; the failed write could not be undone: no more writes until the node restarts`,
+        { cause: error.cause },
+      );
     }
   }
 

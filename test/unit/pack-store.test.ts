@@ -85,6 +85,55 @@ describe('pack store', () => {
     await third.close();
   });
 
+  it("cuts a failed batch's bytes off, so none of its records comes back on the next open", async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    const [x, w, p] = [chunk(4000), chunk(4000), chunk()];
+    await store.put(x.id, x.data);
+    // The disk fails the fdatasync of a batch holding a write of w and the tombstone of x (both
+    // queued while an earlier batch is out).
+    const handle = (store as unknown as { active: { handle: fs.FileHandle } }).active.handle;
+    const datasync = handle.datasync.bind(handle);
+    let syncs = 0;
+    handle.datasync = async () => {
+      if (++syncs === 2) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      return datasync();
+    };
+    const earlier = store.put(p.id, p.data);
+    const failed = store.put(w.id, w.data).catch((err: Error) => err.message);
+    expect(store.delete(x.id)).to.equal(true);
+    await earlier;
+    expect(await failed).to.match(/EIO/);
+    handle.datasync = datasync;
+    // x written again (acknowledged), as long as w's record was: it must not be followed by the
+    // failed batch's tombstone.
+    await store.put(x.id, x.data);
+    await store.close();
+    const again = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    expect([again.has(x.id), again.has(w.id)]).to.deep.equal([true, false]);
+    await again.close();
+  });
+
+  it('takes no more appends when a failed batch cannot be cut off', async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    const [a, b, c] = [chunk(), chunk(), chunk()];
+    await store.put(a.id, a.data);
+    const handle = (store as unknown as { active: { handle: fs.FileHandle } }).active.handle;
+    const eio = async () => {
+      throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+    };
+    handle.datasync = eio;
+    handle.truncate = eio;
+    expect(await store.put(b.id, b.data).catch((err: Error) => err.message)).to.match(/EIO/);
+    const refused = await store.put(c.id, c.data).then(
+      () => undefined,
+      (err: { code: string; message: string }) => err,
+    );
+    expect(refused?.code).to.equal('unavailable');
+    expect(refused?.message).to.match(/no more writes until the node restarts/);
+    expect((await store.read(a.id)).data.equals(a.data)).to.equal(true);
+    await store.close();
+  });
+
   it('moves on to a new pack when one is full, and compacts mostly dead packs', async () => {
     const store = await PackStore.open(dir, { maxPackSize: 16 * 1024 });
     const chunks = Array.from({ length: 12 }, () => chunk(4000));

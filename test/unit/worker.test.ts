@@ -74,6 +74,31 @@ describe('node worker', () => {
     expect(kept).to.deep.equal([id]);
   });
 
+  it('keeps a copy being written when its delete arrives: packed, and in a file of its own', async () => {
+    // A condemned chunk written afresh: the delete was decided before this write began.
+    const small = randomBytes(3000);
+    const smallId = createHash('sha256').update(small).digest('hex');
+    await store.putSmall(smallId, small);
+    const sentAt = store.sequence;
+    const again = store.putSmall(smallId, small);
+    await worker.accept([{ op: 'delete', chunkId: smallId }], origin(1, sentAt));
+    await again;
+    expect((await store.read(smallId)).data?.equals(small)).to.equal(true);
+    const large = randomBytes(200_000);
+    const largeId = createHash('sha256').update(large).digest('hex');
+    const writer = await store.beginWrite(largeId, large.length);
+    await writer.write(large);
+    await worker.accept([{ op: 'delete', chunkId: largeId }], origin(1, store.sequence));
+    await writer.commit();
+    expect(store.has(largeId)).to.equal(true);
+    expect(await fs.readFile(store.chunkPath(largeId))).to.deep.equal(large);
+    expect(kept).to.deep.equal([smallId, largeId]);
+    // Both survive a restart of the store.
+    await store.close();
+    store = await ChunkStore.open(dir);
+    expect([store.has(smallId), store.has(largeId)]).to.deep.equal([true, true]);
+  });
+
   it('stop() cuts a copy in flight at once and takes no more commands', async () => {
     // A target that accepts the connection and never answers: the copy would wait for its deadline.
     let connected = 0;
