@@ -115,6 +115,9 @@ export class ChunkStore {
     const store = new ChunkStore(dir, packs, options.packLimit ?? DEFAULT_PACK_LIMIT);
     await store.scan();
     for (const id of packs.ids()) store.track(id, packs.sizeOf(id) ?? 0);
+    // Rotten records skipped in the packs count as corruption found (the master re-replicates
+    // what the inventory no longer lists).
+    store.io.corrupt += packs.corrupt;
     return store;
   }
 

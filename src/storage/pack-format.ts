@@ -6,7 +6,8 @@
 //   magic "DFSP" | type (1 chunk, 2 tombstone) | 3 zero bytes | chunk id (32 raw bytes) |
 //   payload size (u32 LE) | CRC-32 of the 44 bytes before it (u32 LE)
 // A chunk record's payload hashes (SHA-256) to its id, so every record validates itself; a torn
-// tail after a crash is found and cut off when the pack is opened.
+// tail after a crash is found and cut off when the pack is opened, and rot inside costs only the
+// records it touches.
 
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
@@ -14,6 +15,7 @@ import { crc32 } from 'node:zlib';
 /** Bytes of a record header. */
 export const HEADER_SIZE = 48;
 const MAGIC = 0x50534644; // "DFSP" read as a little-endian u32
+const MAGIC_BYTES = Buffer.from('DFSP', 'latin1');
 /** A stored chunk. */
 export const CHUNK_RECORD = 1;
 /** A deleted chunk: its earlier record no longer counts. */
@@ -64,20 +66,36 @@ export type ReadAt = (buffer: Buffer, position: number) => Promise<number>;
 // Bytes read at a time while scanning.
 const SCAN_BLOCK = 4 * 1024 * 1024;
 
+/** What a scan of a pack found. */
+export interface PackScan {
+  records: ScannedRecord[];
+  /** Where the last valid record ends: past it lies only a torn tail (or nothing). */
+  end: number;
+  /** Stretches skipped as rotten: a chunk whose bytes fail their hash, or bytes that are no record. */
+  corrupt: number;
+}
+
 /**
- * Walks a pack of `length` bytes and returns its valid records and where valid data ends.
- * With `verify`, chunk payloads are hashed too (the newest pack, whose tail a crash may have
- * torn); otherwise only headers are checked (older packs were complete when they were closed).
+ * Walks a pack of `length` bytes and returns its valid records. With `verify`, chunk payloads
+ * are hashed too (the newest pack, whose tail a crash may have torn); otherwise only headers
+ * are checked (older packs were complete when they were closed).
+ *
+ * Rot is not a torn tail: a record that fails its hash is skipped, and bytes that are no record
+ * are skipped to the next valid header (magic and CRC), so one flipped bit costs one chunk, not
+ * every chunk after it. Only when no valid record follows is the rest a torn tail. Past such a
+ * gap the scan cannot tell a record from one stored inside a chunk's payload (a chunk may itself
+ * be pack bytes): chunks found there are kept only if their bytes hash to their id (then they
+ * are real chunks), and tombstones are ignored (a deleted chunk coming back is an orphan the
+ * master collects; a live one deleted would be a loss).
  */
-export async function scanPack(
-  readAt: ReadAt,
-  length: number,
-  verify: boolean,
-): Promise<{ records: ScannedRecord[]; end: number }> {
+export async function scanPack(readAt: ReadAt, length: number, verify: boolean): Promise<PackScan> {
   const records: ScannedRecord[] = [];
   let block = Buffer.alloc(0);
   let blockStart = 0;
   let pos = 0;
+  let end = 0;
+  let corrupt = 0;
+  let resynced = false;
   // Bytes `from..from+n` of the pack, from the current block or read afresh.
   const bytes = async (from: number, n: number): Promise<Buffer | undefined> => {
     if (from + n > length) return undefined;
@@ -91,18 +109,45 @@ export async function scanPack(
     }
     return block.subarray(from - blockStart, from - blockStart + n);
   };
+  // The offset of the next valid header at or after `from`, or undefined.
+  const nextHeader = async (from: number): Promise<number | undefined> => {
+    for (let at = from; at + HEADER_SIZE <= length; ) {
+      const span = Math.min(SCAN_BLOCK, length - at);
+      const window = await bytes(at, span);
+      if (!window) return undefined;
+      for (
+        let i = window.indexOf(MAGIC_BYTES);
+        i >= 0 && i + HEADER_SIZE <= span;
+        i = window.indexOf(MAGIC_BYTES, i + 1)
+      )
+        if (decodeHeader(window, i)) return at + i;
+      // The next window overlaps this one by a header, less a byte: no header is missed at the seam.
+      at += Math.max(1, span - HEADER_SIZE + 1);
+    }
+    return undefined;
+  };
   while (pos < length) {
     const head = await bytes(pos, HEADER_SIZE);
     const header = head && decodeHeader(head);
-    if (!header) break;
     const offset = pos + HEADER_SIZE;
-    if (offset + header.size > length) break;
-    if (verify && header.type === CHUNK_RECORD) {
-      const payload = await bytes(offset, header.size);
-      if (!payload || !payloadMatches(header.id, payload)) break;
+    if (!header || offset + header.size > length) {
+      const next = await nextHeader(pos + 1);
+      if (next === undefined) break;
+      corrupt++;
+      resynced = true;
+      pos = next;
+      continue;
     }
-    records.push({ ...header, offset });
     pos = offset + header.size;
+    if (header.type === CHUNK_RECORD && (verify || resynced)) {
+      const payload = await bytes(offset, header.size);
+      if (!payload || !payloadMatches(header.id, payload)) {
+        corrupt++;
+        continue;
+      }
+    }
+    if (!(resynced && header.type === TOMBSTONE)) records.push({ ...header, offset });
+    end = pos;
   }
-  return { records, end: pos };
+  return { records, end, corrupt };
 }

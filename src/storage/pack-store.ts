@@ -76,6 +76,8 @@ export class PackStore {
   private closed = false;
   /** Why appends stopped: a failed batch's bytes could not be cut from the pack (until restart). */
   private broken: DfsError | undefined;
+  /** Rotten stretches the packs held when they were opened (records skipped, not cut off). */
+  corrupt = 0;
 
   private constructor(
     readonly dir: string,
@@ -120,10 +122,12 @@ export class PackStore {
     return pack;
   }
 
-  // Reads one pack into the index; the newest is verified record by record and its torn tail cut.
+  // Reads one pack into the index; the newest is verified record by record and its torn tail
+  // cut (an older one is never cut: what lies past its last record that reads back is rot).
   private async load(seq: number, newest: boolean): Promise<void> {
     const pack = await this.openPack(seq, false);
-    const { records, end } = await scanPack(readAt(pack), pack.size, newest);
+    const { records, end, corrupt } = await scanPack(readAt(pack), pack.size, newest);
+    this.corrupt += corrupt;
     for (const r of records) {
       const old = this.index.get(r.id);
       if (old) this.dead(old);
@@ -132,7 +136,7 @@ export class PackStore {
         pack.live += r.size;
       } else this.index.delete(r.id);
     }
-    if (end < pack.size) {
+    if (newest && end < pack.size) {
       await pack.handle.truncate(end);
       await pack.handle.datasync();
       pack.size = end;
@@ -346,9 +350,9 @@ export class PackStore {
     try {
       for (const pack of [...this.packs.values()]) {
         if (pack === this.active || pack.size === 0 || pack.live / pack.size > 1 - deadRatio) continue;
-        const { records, end } = await scanPack(readAt(pack), pack.size, false);
+        const { records, end, corrupt } = await scanPack(readAt(pack), pack.size, false);
         // A pack that does not read back whole is left alone: what it holds is not known for sure.
-        if (end !== pack.size) continue;
+        if (end !== pack.size || corrupt > 0) continue;
         const older = [...this.packs.keys()].some((seq) => seq < pack.seq);
         const live = (r: ScannedRecord) => {
           const l = this.index.get(r.id);

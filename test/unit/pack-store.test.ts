@@ -85,6 +85,51 @@ describe('pack store', () => {
     await third.close();
   });
 
+  it('skips a rotten record in the newest pack on open, keeping every chunk after it', async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    const chunks = Array.from({ length: 5 }, () => chunk(1000));
+    for (const c of chunks) await store.put(c.id, c.data);
+    await store.close();
+    const file = path.join(dir, '00000001.pack');
+    const before = await fs.readFile(file);
+    // One flipped bit in the first chunk's payload.
+    const rotten = Buffer.from(before);
+    rotten[HEADER_SIZE + 10] = (rotten[HEADER_SIZE + 10] as number) ^ 1;
+    await fs.writeFile(file, rotten);
+    const again = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    expect(chunks.map((c) => again.has(c.id))).to.deep.equal([false, true, true, true, true]);
+    expect(again.corrupt).to.equal(1);
+    for (const c of chunks.slice(1)) expect((await again.read(c.id)).data.equals(c.data)).to.equal(true);
+    expect((await fs.stat(file)).size).to.equal(before.length);
+    await again.close();
+  });
+
+  it('skips a rotten header to the next record, in an older pack too, and never cuts one', async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 8 * 1024 });
+    const chunks = Array.from({ length: 6 }, () => chunk(1500));
+    for (const c of chunks) await store.put(c.id, c.data);
+    await store.put(chunk().id, chunk().data);
+    await store.close();
+    expect((await fs.readdir(dir)).length).to.be.greaterThan(1);
+    const file = path.join(dir, '00000001.pack');
+    const bytes = await fs.readFile(file);
+    // The second record's header rots (its CRC no longer matches).
+    const second = HEADER_SIZE + 1500 + 20;
+    bytes[second] = (bytes[second] as number) ^ 0xff;
+    await fs.writeFile(file, bytes);
+    const again = await PackStore.open(dir, { maxPackSize: 8 * 1024 });
+    const [first, lost, ...rest] = chunks as { id: string; data: Buffer }[];
+    expect([again.has(first?.id ?? ''), again.has(lost?.id ?? '')]).to.deep.equal([true, false]);
+    for (const c of rest)
+      if (again.has(c.id)) expect((await again.read(c.id)).data.equals(c.data)).to.equal(true);
+    // Every chunk after the rot in this pack is still there.
+    const inFirstPack = rest.filter((c) => bytes.includes(c.data));
+    expect(inFirstPack.length).to.be.greaterThan(0);
+    for (const c of inFirstPack) expect(again.has(c.id), c.id).to.equal(true);
+    expect((await fs.stat(file)).size).to.equal(bytes.length);
+    await again.close();
+  });
+
   it("cuts a failed batch's bytes off, so none of its records comes back on the next open", async () => {
     const store = await PackStore.open(dir, { maxPackSize: 1 << 20 });
     const [x, w, p] = [chunk(4000), chunk(4000), chunk()];
