@@ -48,8 +48,11 @@ export class LmdbEngine implements Engine {
   async write<T>(fn: (txn: Txn) => T, options: { durable?: boolean } = {}): Promise<T> {
     let result: T | undefined;
     let failure: unknown;
+    // A child transaction of the batch: a callback that throws is undone whole. (A plain
+    // `transaction` records the error but commits the writes made before it: a folder move
+    // refused halfway stayed half done.)
     await this.root
-      .transaction(() => {
+      .childTransaction(() => {
         try {
           result = fn(this.txn);
         } catch (err) {

@@ -289,11 +289,15 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
 
       it('refuses a move that would make a path too long, and moves nothing', async () => {
         const long = 'n'.repeat(200);
+        // A short path sorts first: a store that moved it before refusing the long one must undo it.
+        await put('/l/a', ['a']);
         await put(`/l/${long}/${long}/${long}/${long}/f`, ['f']);
         const to = `/${'m'.repeat(250)}`;
         expect(await codeOf(store.move('/l', to, { overwrite: false }, T0))).to.equal('bad_request');
         expect(await store.getFolder('/l/')).to.not.equal(undefined);
         expect(await store.getFolder(`${to}/`)).to.equal(undefined);
+        expect((await store.getFile('/l/a'))?.path).to.equal('/l/a');
+        expect(await store.getFile(`${to}/a`)).to.equal(undefined);
       });
 
       it('keeps attributes of files and folders', async () => {
