@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { parseMasters } from '../config.js';
+import { DfsError } from '../protocol/errors.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ClusterConfig, FileInfo, ListEntry, ListResponse, Manifest } from '../protocol/types.js';
 import { BufferPool, chunks, fileChunks } from './chunker.js';
@@ -282,11 +283,31 @@ export class DfsClient {
     const largest = info.chunks.reduce((max, c) => Math.max(max, c.size), 1);
     const pool = new BufferPool(largest, this.prefetch + 1);
     for await (const piece of readPieces(this, info, options, pool)) {
-      await new Promise<void>((resolve, reject) =>
-        out.write(piece.data, (err) => (err ? reject(err) : resolve())),
-      );
+      await written(out, piece.data, options.signal);
+      // (Not released when the write failed: its buffer may still be queued in the stream.)
       piece.release();
     }
     return info;
   }
+}
+
+/**
+ * Resolves once `out` has taken `data`. A stream that closes first (an HTTP client that left)
+ * may never call back a write it had queued: its close fails the wait, or the download would
+ * hang for good, holding its chunk buffers.
+ */
+function written(out: Writable, data: Buffer, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const closed = () =>
+      reject(
+        out.errored ?? signal?.reason ?? new DfsError('unavailable', 'the destination closed mid-download'),
+      );
+    if (out.destroyed) return closed();
+    out.once('close', closed);
+    out.write(data, (err) => {
+      out.off('close', closed);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }
