@@ -22,6 +22,7 @@ import {
   METADATA_KEY,
   object,
   receiptList,
+  storable,
   stringMap,
   parseUploadId as uploadId,
 } from './requests.js';
@@ -69,7 +70,7 @@ export class Gateways {
     const { store } = this;
     api.post('/api/attributes', jsonBody(), async (ctx) => {
       const b = object(ctx.request.body);
-      const remove = Array.isArray(b.remove) ? b.remove.map(String) : [];
+      const remove = Array.isArray(b.remove) ? b.remove.map((name) => storable(String(name), 'names')) : [];
       await store.setAttributes(resource(b.path), {
         set: stringMap(b.set ?? {}, 'attributes', MAX_ATTRIBUTES_BYTES),
         remove,
@@ -93,7 +94,10 @@ export class Gateways {
     });
     api.get('/api/multipart', async (ctx) => {
       const prefix = pathBound(ctx.query.prefix, 'prefix', '/');
-      const limit = Math.min(Math.max(Number(ctx.query.limit) || 1000, 1), MAX_MULTIPART_LIST);
+      const limitText = ctx.query.limit;
+      const limit = limitText === undefined ? 1000 : Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MULTIPART_LIST)
+        throw new DfsError('bad_request', `limit must be an integer from 1 to ${MAX_MULTIPART_LIST}`);
       const uploads = await store.listMultiparts(prefix, limit, pathBound(ctx.query.from, 'from', prefix));
       ctx.body = {
         uploads: uploads.map((u) => ({
@@ -120,6 +124,7 @@ export class Gateways {
       const size = b.size as number;
       if (typeof b.etag !== 'string' || b.etag.length > 200)
         throw new DfsError('bad_request', 'etag must be a string');
+      storable(b.etag, 'etag');
       this.holders(receiptList(b.receipts));
       await store.putPart(id, { number, size, etag: b.etag, chunks, lastModified: Date.now() }, Date.now());
       ctx.body = { ok: true };
@@ -165,7 +170,7 @@ export class Gateways {
       throw new DfsError('bad_request', 'depth must be 0 or infinity');
     if (b.scope !== 'exclusive' && b.scope !== 'shared')
       throw new DfsError('bad_request', 'scope must be exclusive or shared');
-    const owner = typeof b.owner === 'string' ? b.owner : '';
+    const owner = storable(typeof b.owner === 'string' ? b.owner : '', 'owner');
     if (Buffer.byteLength(owner) > MAX_OWNER)
       throw new DfsError('bad_request', `owner is longer than ${MAX_OWNER} bytes`);
     const timeoutSeconds = this.seconds(b.timeoutSeconds);

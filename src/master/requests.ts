@@ -113,6 +113,12 @@ export function parseAllocate(body: unknown, chunkSize: number): Allocate {
 /** The keys user metadata may have. */
 export { METADATA_KEY };
 
+/** `value`, unless it holds a NUL, which PostgreSQL cannot store in text or JSON (400, not a 500). */
+export function storable(value: string, what: string): string {
+  if (value.includes('\u0000')) throw new DfsError('bad_request', `${what} must not contain NUL characters`);
+  return value;
+}
+
 /** A string map with bounded total size, for metadata and attributes. */
 export function stringMap(
   value: unknown,
@@ -129,7 +135,7 @@ export function stringMap(
     if (!key.test(k) || CONTROL.test(k))
       throw new DfsError('bad_request', `${what} key "${k.slice(0, 40)}" is not allowed`);
     bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
-    out[k] = v;
+    out[k] = storable(v, `${what} values`);
   }
   if (bytes > limit) throw new DfsError('bad_request', `${what} is larger than ${limit} bytes`);
   return out;
@@ -209,7 +215,7 @@ export function encodeToken(key: string): string {
 function decodeToken(token: string | undefined, prefix: string): string | undefined {
   if (!token) return undefined;
   const key = Buffer.from(token, 'base64url').toString('utf8');
-  if (!key.startsWith(prefix) || encodeToken(key) !== token.replace(/=+$/, ''))
+  if (!key.startsWith(prefix) || key.includes('\u0000') || encodeToken(key) !== token.replace(/=+$/, ''))
     throw new DfsError('bad_request', 'after is not a continuation token of this listing');
   return key;
 }

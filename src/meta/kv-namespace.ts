@@ -85,13 +85,13 @@ export function list(txn: Txn, q: ListQuery): ListPage {
       const row = next.value;
       const rest = row.key.slice(q.prefix.length);
       if (rest === '' && row.key.endsWith('/')) continue; // the prefix's own folder row is not below it
+      // A folder row a files-only listing skips is no entry: it ends no page.
+      if (!q.delimiter && q.filesOnly && row.key.endsWith('/')) continue;
       if (entries.length === q.limit) return { entries, next: last };
       const slash = rest.indexOf('/');
       let key = row.key;
       if (!row.key.endsWith('/') && (!q.delimiter || slash === -1)) {
         entries.push({ kind: 'file', file: summary(row.value as FileRecord, q.withChunks) });
-      } else if (!q.delimiter && q.filesOnly) {
-        continue;
       } else if (!q.delimiter || slash === rest.length - 1) {
         const folder = row.value as FolderRow;
         entries.push({ kind: 'folder', folder: { path: key, explicit: true, ...folderFields(folder) } });

@@ -216,6 +216,25 @@ describe('security: names', function () {
     for (const query of ['prefix=a', 'prefix=/a%00', `from=/${'a'.repeat(1100)}`, 'from=/a&from=/b'])
       expectRefused(await send(master, 'GET', `/api/multipart?${query}`), `uploads ${query.slice(0, 40)}`);
     expect((await send(master, 'GET', '/api/multipart?prefix=/a/&from=/a/b%01')).status).to.equal(200);
+    for (const limit of ['1.5', '0', '10001', 'x'])
+      expectRefused(await send(master, 'GET', `/api/multipart?limit=${limit}`), `uploads limit ${limit}`);
+  });
+
+  it('a NUL, which PostgreSQL cannot store, is refused with 400 wherever the master takes text', async () => {
+    const commit = { path: '/nul/f', size: 0, chunks: [], receipts: [] };
+    for (const [what, path, body] of [
+      ['metadata', '/api/files', { ...commit, metadata: { k: 'a\u0000b' } }],
+      ['attributes', '/api/files', { ...commit, attributes: { k: 'a\u0000b' } }],
+      ['set attribute', '/api/attributes', { path: '/kept/file.txt', set: { k: 'a\u0000b' } }],
+      ['remove attribute', '/api/attributes', { path: '/kept/file.txt', remove: ['a\u0000'] }],
+    ] as [string, string, unknown][])
+      expectRefused(await sendJson(master, 'POST', path, body), what);
+    // A continuation token that decodes to a key holding a NUL.
+    const token = Buffer.from('/\u0000').toString('base64url');
+    expectRefused(await send(master, 'GET', `/api/files?prefix=/&after=${token}`), 'token');
+    expect(await arena.cluster.sdk.stat('/nul/f').catch((err: { code: string }) => err.code)).to.equal(
+      'not_found',
+    );
   });
 
   it('double-encoded names are decoded exactly once: a literal, harmless name', async () => {

@@ -207,6 +207,9 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
           '/t/ab',
           '/t/b/c/3',
         ]);
+        // A page that ends before a folder row only (skipped here) says no more pages follow.
+        const files = await store.list({ prefix: '/t/', delimiter: false, filesOnly: true, limit: 4 });
+        expect([files.entries.length, files.next]).to.deep.equal([4, undefined]);
         expect(await listAll({ prefix: '/t/a', delimiter: true }, 1)).to.deep.equal(['/t/a/', '/t/ab']);
         // A name prefix equal to a whole file name finds that file.
         expect(await listAll({ prefix: '/t/ab', delimiter: true }, 5)).to.deep.equal(['/t/ab']);
