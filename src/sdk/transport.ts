@@ -31,8 +31,11 @@ export function request(
       url,
       { agent: agentFor(url), signal, timeout: IDLE_TIMEOUT, ...options },
       (res) => {
-        // With a known length the body is copied once into one buffer of the right size.
-        const length = Number(res.headers['content-length']);
+        // With a known length the body is copied once into one buffer of the right size. (A HEAD,
+        // a 204 or a 304 has no body whatever length it states: a probe of an 8 MiB chunk must
+        // not allocate 8 MiB.)
+        const bodiless = options.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
+        const length = bodiless ? 0 : Number(res.headers['content-length']);
         const whole = !Number.isSafeInteger(length)
           ? undefined
           : into && into.length >= length
