@@ -11,6 +11,7 @@ import { Monitoring } from '../http/monitoring.js';
 import { sampleEvery } from '../http/series.js';
 import { type Listening, serve } from '../http/serve.js';
 import { ChunkStore } from '../storage/chunk-store.js';
+import { replaceFile } from '../storage/disk-io.js';
 import { lockFolder } from '../storage/folder-lock.js';
 import { createNodeApp } from './app.js';
 import { MasterLink } from './master-link.js';
@@ -45,8 +46,7 @@ async function nodeId(data: string): Promise<string> {
     // first start
   }
   const id = randomUUID();
-  await fs.writeFile(`${file}.tmp`, `${id}\n`);
-  await fs.rename(`${file}.tmp`, file);
+  await replaceFile(file, `${id}\n`);
   return id;
 }
 

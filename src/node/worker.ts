@@ -9,6 +9,7 @@ import type { Logger } from '../http/errors.js';
 import { DfsError } from '../protocol/errors.js';
 import type { NodeCommand, Receipt } from '../protocol/types.js';
 import { openChunkPut } from '../sdk/chunk-io.js';
+import { replaceFile } from '../storage/disk-io.js';
 import type { NodeState } from './state.js';
 
 // A repair copy still unfinished after this long is abandoned (the master plans it again).
@@ -64,12 +65,9 @@ export class Worker {
     if (epoch < this.maxEpoch) return false;
     if (epoch > this.maxEpoch) {
       this.maxEpoch = epoch;
-      // Kept on disk when the disk takes writes; in memory it holds for this run either way.
-      const file = path.join(this.data, 'epoch');
-      await fs
-        .writeFile(`${file}.tmp`, `${epoch}\n`)
-        .then(() => fs.rename(`${file}.tmp`, file))
-        .catch(() => {});
+      // Kept on disk (durably: an epoch lost in a crash would let a deposed leader's deletes in)
+      // when the disk takes writes; in memory it holds for this run either way.
+      await replaceFile(path.join(this.data, 'epoch'), `${epoch}\n`).catch(() => {});
     }
     return true;
   }

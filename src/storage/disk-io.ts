@@ -3,6 +3,7 @@
 // EFBIG) surfaces instead of a short file.
 
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { DfsError } from '../protocol/errors.js';
 
 /**
@@ -23,6 +24,23 @@ export async function writeAll(
     if (at !== undefined) at += bytesWritten;
     run = skip(run, bytesWritten);
   }
+}
+
+/**
+ * Replaces small file `file` with `text`, atomically and durably: a temporary written and
+ * fsynced, renamed over it, then the folder fsynced. A crash leaves the old text or the new.
+ */
+export async function replaceFile(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await fs.open(tmp, 'w', 0o644);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+  await syncDir(path.dirname(file));
 }
 
 /** Makes the entries of folder `dir` durable (a file created or renamed in it). */
