@@ -5,6 +5,7 @@ import { normalisePath } from '../protocol/paths.js';
 import { clientFrom, command, withConnection, withJson } from './context.js';
 import { unlessFolder } from './folder-hint.js';
 import { jsonOutput, type ListOutput, rowsOutput } from './list-output.js';
+import { shown } from './local-errors.js';
 import { printJson, printTable } from './render.js';
 
 // Entries per listing request of `ls -r`: the first rows show after one page, not the last.
@@ -48,7 +49,8 @@ export function statCommand() {
           `  type         ${info.contentType}`,
           `  generation   ${info.generation}`,
           `  created      ${formatTime(info.created)}`,
-          ...meta.map(([k, v], i) => `  ${i === 0 ? 'metadata' : '        '}     ${k}=${v}`),
+          // Escaped as names are: a value may hold control characters (terminal escapes).
+          ...meta.map(([k, v], i) => `  ${i === 0 ? 'metadata' : '        '}     ${shown(k)}=${shown(v)}`),
           `  chunks       ${info.chunks.length}, each on ${info.minReplicas} of ${info.replication} replicas at least`,
           '',
         ].join('\n'),

@@ -51,7 +51,7 @@ export function cannotWrite(path: string, err: unknown): LocalFileError {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
-/** A path as printed: control characters (a local name may hold any) escaped. */
+/** A path (or any text) as printed: control characters (a local name may hold any) escaped. */
 export function shown(path: string): string {
   return path.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

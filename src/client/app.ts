@@ -20,6 +20,12 @@ import type { DfsClient } from '../sdk/client.js';
 import { contentDisposition } from './disposition.js';
 import { renderBrowserPage } from './page.js';
 
+// A name sent in a body or a query: a string, never an object or a list coerced into one.
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new DfsError('bad_request', `${what} must be a string`);
+  return value;
+}
+
 /** What the web client app is built from. */
 export interface ClientAppDeps {
   config: Readonly<ClientConfig>;
@@ -55,7 +61,7 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   router.get('/api/list', async (ctx) => {
     // One page of a folder, with each file's health; the page asks for the next with `after`.
     const after = typeof ctx.query.after === 'string' ? ctx.query.after : undefined;
-    ctx.body = await sdk.list(String(ctx.query.prefix ?? '/'), {
+    ctx.body = await sdk.list(text(ctx.query.prefix ?? '/', 'prefix'), {
       delimiter: true,
       health: true,
       limit: 1000,
@@ -130,11 +136,11 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   });
   router.post('/api/move', jsonBody(), async (ctx) => {
     const body = bodyOf<{ from?: unknown; to?: unknown }>(ctx);
-    ctx.body = await sdk.move(String(body.from ?? ''), String(body.to ?? ''));
+    ctx.body = await sdk.move(text(body.from, 'from'), text(body.to, 'to'));
   });
   router.post('/api/mkdir', jsonBody(), async (ctx) => {
     ctx.status = 201;
-    ctx.body = { path: await sdk.mkdir(String(bodyOf<{ path?: unknown }>(ctx).path ?? '')) };
+    ctx.body = { path: await sdk.mkdir(text(bodyOf<{ path?: unknown }>(ctx).path, 'path')) };
   });
   app.use(router.routes());
   app.use(router.allowedMethods());

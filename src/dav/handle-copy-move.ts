@@ -2,6 +2,7 @@
 // chunks (no bytes move); a folder copy makes the folders and copies file by file; a move of a
 // file or a whole folder is one metadata transaction. Locks stay with their URLs.
 
+import { MAX_PATH_BYTES } from '../protocol/paths.js';
 import { copyFolder } from './copy-folder.js';
 import { DavError } from './errors.js';
 import { keepParent } from './handle-delete.js';
@@ -11,6 +12,27 @@ import type { DavChange } from './locks.js';
 import { isWithin, ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
 import { sendEmpty } from './respond.js';
+
+/**
+ * Refuses (400, nothing changed) a move of folder `from` to `to` that would make a path below it
+ * longer than a path may be: the store would refuse it, but only after the destination it
+ * replaces was deleted.
+ */
+async function checkMovedLengths(req: DavRequest, from: string, to: string): Promise<void> {
+  const grows = Buffer.byteLength(to) - Buffer.byteLength(from);
+  if (grows <= 0) return;
+  for await (const page of req.sdk.pages(`${from}/`, {
+    folders: true,
+    limit: req.deps.listPage,
+    signal: req.signal,
+  }))
+    for (const entry of page.entries)
+      if (Buffer.byteLength(entry.path) + grows > MAX_PATH_BYTES)
+        throw new DavError(
+          400,
+          `the move would make a path longer than ${MAX_PATH_BYTES} bytes; nothing was moved`,
+        );
+}
 
 /** COPY or MOVE: 201 when the destination is new, 204 when it was replaced, 207 for a partial folder copy. */
 export async function handleCopyMove(req: DavRequest): Promise<void> {
@@ -40,13 +62,17 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
     { kind: 'create', path: dest },
   ];
   await req.preconditions(changes);
-  // Only a file replacing a file is one step in the store; anything else goes first (§9.9.3, §9.8.4).
+  // Only a file replacing a file is one step in the store; anything else goes first (§9.9.3,
+  // §9.8.4). A move the store would refuse is refused before the destination goes, and once it
+  // is gone the move is made even if the client leaves: else the destination would be lost.
+  const first = target.kind === 'folder' || (target.kind === 'file' && source.kind === 'folder');
+  if (move && first && source.kind === 'folder') await checkMovedLengths(req, path, dest);
   if (target.kind === 'folder') await sdk.removeTree(dest, { signal });
-  else if (target.kind === 'file' && source.kind === 'folder') await sdk.remove(dest, { signal });
+  else if (first) await sdk.remove(dest, { signal });
   const status = replaces ? 204 : 201;
   if (move) {
     await keepParent(req, path);
-    await sdk.move(path, dest, replaces, { signal });
+    await sdk.move(path, dest, replaces, first ? {} : { signal });
     await req.deps.locks.removeLocksWithin(path);
     sendEmpty(ctx, status);
     return;

@@ -21,6 +21,10 @@ export function jsonBody(limit = '1mb') {
     if (ctx.is('json') === false) {
       throw new DfsError('bad_request', 'request body must be JSON (Content-Type: application/json)');
     }
+    // Nothing sends these small bodies compressed; a body that failed to decompress was a 500.
+    const encoding = ctx.get('content-encoding').trim().toLowerCase();
+    if (encoding !== '' && encoding !== 'identity')
+      throw new DfsError('bad_request', 'request body must not be compressed (Content-Encoding)');
     try {
       await parse(ctx, async () => {});
     } catch (err) {

@@ -43,6 +43,10 @@ export function errorMiddleware(log: Logger) {
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new DfsError('not_found', `no route for ${ctx.method} ${ctx.path}`);
       }
+      // A route that takes other methods (the router has set Allow).
+      if (ctx.status === 405 && ctx.body === undefined) {
+        throw new DfsError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+      }
     } catch (err) {
       // The caller hung up mid-request (a cancelled upload): nobody to answer, nothing to log.
       // (Its socket is gone. A request stream destroyed by the handler itself, which stopped

@@ -56,6 +56,13 @@ describe('dfs upload --content-type --meta, and dfs stat', function () {
     expect(table.stdout.toString()).to.match(/type\s+text\/x-notes/);
     expect(table.stdout.toString()).to.match(/generation\s+\d+/);
     expect(table.stdout.toString()).to.match(/metadata\s+owner=ana/);
+    // A value with terminal escapes (set through the API) is printed escaped, as names are.
+    await cluster.sdk.upload(['x'], '/m/escapes.txt', {
+      metadata: { note: '\u001b]0;PWNED\u0007\u001b[2J' },
+    });
+    const shown = (await dfs(['stat', '/m/escapes.txt'], { env: env() })).stdout.toString();
+    expect(shown).to.include('note=\\x1b]0;PWNED\\x07\\x1b[2J');
+    expect(shown).to.not.include('\u001b');
   });
 
   it('refuses metadata over 2 KiB and a malformed type, and commits nothing', async () => {

@@ -286,6 +286,18 @@ describe('dav: files', function () {
       expect((await dav(web, 'MOVE', davUrl('/ow/dir2'), destination('/ow/dir'))).status).to.equal(204);
       expect((await bytesOf('/ow/dir/x.txt')).toString()).to.equal('again');
     });
+
+    it('refuses a folder MOVE the store would refuse before it deletes the destination it replaces', async () => {
+      // A path below the folder that the longer destination name would take past 1024 bytes.
+      const deep = `/ml/s/${'d'.repeat(200)}/${'e'.repeat(200)}/${'f'.repeat(200)}/${'g'.repeat(200)}/${'h'.repeat(190)}`;
+      await cluster.sdk.upload(['deep'], deep);
+      const kept = `/${'k'.repeat(40)}`;
+      await cluster.sdk.upload(['IMPORTANT'], kept);
+      const answer = await dav(web, 'MOVE', davUrl('/ml/s'), destination(kept));
+      expect(answer.status).to.equal(400);
+      expect((await bytesOf(kept)).toString()).to.equal('IMPORTANT');
+      expect(await exists(deep)).to.equal(true);
+    });
   });
 
   it('is open without a token, but not to a DNS-rebound host name or another origin', async () => {

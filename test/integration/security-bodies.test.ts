@@ -307,6 +307,34 @@ describe('security: bodies', function () {
       });
       expect(text.status).to.equal(400);
       expect((await arena.cluster.sdk.list('/')).entries.map((e) => e.path)).not.to.include('/sneaky/');
+      // A compressed body (well or badly) is refused in words, never decompressed into a 500.
+      for (const encoding of ['gzip', 'deflate', 'br'])
+        for (const [base, route, headers] of [
+          [master, '/api/dirs', {}],
+          [web, '/api/mkdir', CSRF],
+        ] as [string, string, Record<string, string>][]) {
+          const reply = await send(base, 'POST', route, {
+            headers: { ...headers, 'content-type': 'application/json', 'content-encoding': encoding },
+            body: '{"path":"/zipped"}',
+          });
+          expect(reply.status, `${route} ${encoding}`).to.equal(400);
+          expect(reply.json().error?.message).to.match(/compressed/);
+        }
+      // A name that is no string is refused, not turned into "[object Object]" or "x,y".
+      for (const path of [{ a: 1 }, ['x', 'y'], 5])
+        expect(
+          (await sendJson(web, 'POST', '/api/mkdir', { path }, CSRF)).status,
+          JSON.stringify(path),
+        ).to.equal(400);
+      expect((await sendJson(web, 'POST', '/api/move', { from: ['/a'], to: '/b' }, CSRF)).status).to.equal(
+        400,
+      );
+      // A route that takes other methods: 405 in the same JSON form, with Allow.
+      const wrong = await send(web, 'PATCH', '/api/list', { headers: CSRF });
+      expect([wrong.status, wrong.json().error?.code]).to.deep.equal([405, 'method_not_allowed']);
+      expect(wrong.headers.allow).to.match(/GET/);
+      const names = (await arena.cluster.sdk.list('/')).entries.map((e) => e.path);
+      expect(names.filter((n) => /zipped|object|x,y/.test(n))).to.deep.equal([]);
     });
   });
 
