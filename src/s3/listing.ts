@@ -54,7 +54,8 @@ async function* items(scope: Pick<S3Request, 'deps' | 'signal'>, q: ListingQuery
   let after: string | undefined;
   if (q.startAfter !== undefined) {
     const from = `${q.folder}${q.startAfter}`;
-    if (from.startsWith(start)) after = afterToken(from);
+    // (After the listed folder itself is its whole listing: as a token it would skip it all.)
+    if (from.startsWith(start) && from !== listFolder) after = afterToken(from);
     else if (compareUtf8(from, start) > 0) return;
   }
   // The folder object a prefix like `photos/` names is listed first: dfs lists only what is below it.

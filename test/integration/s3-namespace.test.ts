@@ -109,6 +109,12 @@ describe('s3 gateway: one namespace with dfs', function () {
     const v1next = await client.send(new ListObjectsCommand({ Bucket: 'nsb', Delimiter: '/', Marker: 'a/' }));
     expect(v1next.Contents?.map((c) => c.Key)).to.deep.equal(['c.txt']);
     expect(v1next.Contents?.[0]?.Owner?.DisplayName).to.equal('dfs');
+    // Starting after the prefix itself (the way to skip a folder object) lists what is below it.
+    const below = { Bucket: 'nsb', Prefix: 'a/', Delimiter: '/' };
+    const v2 = await client.send(new ListObjectsV2Command({ ...below, StartAfter: 'a/' }));
+    expect([keys(v2), v2.CommonPrefixes?.map((p) => p.Prefix)]).to.deep.equal([['a/1', 'a/2'], ['a/b/']]);
+    const v1below = await client.send(new ListObjectsCommand({ ...below, Marker: 'a/' }));
+    expect(v1below.Contents?.map((c) => c.Key)).to.deep.equal(['a/1', 'a/2']);
   });
 
   it("serves a bucket named metrics to signed requests; /metrics stays the daemon's unsigned", async () => {
