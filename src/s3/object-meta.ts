@@ -2,8 +2,9 @@
 // attributes, user metadata in its metadata; read back into response headers and listings.
 
 import type { Context } from 'koa';
+import { isContentType } from '../protocol/mime.js';
 import { checksumHeaderName } from './checksums.js';
-import { S3Error } from './errors.js';
+import { invalidArgument, S3Error } from './errors.js';
 import { type HeaderMap, headerValue, storedContentEncoding } from './headers.js';
 import { userMetadata } from './names.js';
 import { unquoteEtag } from './xml-parse.js';
@@ -119,10 +120,16 @@ export function withoutContentHeaders(attributes: Record<string, string>): Recor
   return kept;
 }
 
-/** The Content-Type of a request; undefined to let dfs guess it from the name. */
+/**
+ * The Content-Type of a request; undefined to let dfs guess it from the name. One dfs cannot keep
+ * (not a media type) is refused before any byte of the body is stored, not at the commit after.
+ */
 export function requestContentType(headers: HeaderMap): string | undefined {
   const value = headerValue(headers, 'content-type')?.trim();
-  return value === '' ? undefined : value;
+  if (value === undefined || value === '') return undefined;
+  if (!isContentType(value))
+    throw invalidArgument('Content-Type', value, 'Content-Type must be a media type like text/plain');
+  return value;
 }
 
 // GET's response-* parameters and the header each overrides.

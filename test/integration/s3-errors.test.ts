@@ -71,6 +71,22 @@ describe('s3 gateway: errors', function () {
     );
   });
 
+  it('refuses a Content-Type dfs cannot keep before storing any byte of the body', async () => {
+    const chunks = () => s3.cluster.nodes.reduce((n, node) => n + node.store.ids().length, 0);
+    const before = chunks();
+    for (const type of ['foo', 'text/plain;', '*/*', 'image/jpeg; name=a b.jpg']) {
+      const answer = await send({
+        method: 'PUT',
+        path: '/errs/typed.bin',
+        headers: { 'content-type': type },
+        body: Buffer.alloc(300_000, 7),
+      });
+      expectError(answer, 400, 'InvalidArgument');
+      expect(answer.body, type).to.include('Content-Type');
+    }
+    expect(chunks()).to.equal(before);
+  });
+
   it('answers InvalidRange with 416 and the object size', async () => {
     const answer = await send({ path: '/errs/here.txt', headers: { range: 'bytes=10-20' } });
     expectError(answer, 416, 'InvalidRange');
