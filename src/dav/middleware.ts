@@ -85,7 +85,10 @@ export function davMiddleware(options: DavOptions) {
     let request: DavRequest | undefined;
     try {
       checkDavAccess(ctx, token);
-      const path = requestPath(ctx.url) as string;
+      // An absolute-form target (`PROPFIND http://host/dav/ HTTP/1.1`, from some proxies) is
+      // read by its path, which Koa has parsed out of it.
+      const path = requestPath(ctx.url.startsWith('/') ? ctx.url : ctx.path);
+      if (path === undefined) throw new DavError(400, 'the request target is not below /dav/');
       if (ctx.method === 'OPTIONS') {
         answerOptions(ctx);
         return;

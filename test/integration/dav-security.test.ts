@@ -4,7 +4,7 @@
 
 import { expect } from 'chai';
 import { CSRF_HEADER } from '../../src/http/session.js';
-import { type Arena, assertIntact, send, startArena } from '../helpers/adversary.js';
+import { type Arena, assertIntact, raw, send, startArena } from '../helpers/adversary.js';
 import { dav, davUrl } from '../helpers/dav-http.js';
 
 const TOKEN = 'dav-test-token';
@@ -116,6 +116,21 @@ describe('dav: security', function () {
         );
         expect(reply.status, `${method} ${body}`).to.equal(status);
       }
+    });
+
+    it('takes a request target in absolute form (as some proxies send it) by its path', async () => {
+      const host = new URL(web).host;
+      const auth = `Authorization: ${AUTH.Authorization}\r\n`;
+      const put = await raw(web, [
+        `PUT http://${host}/dav/abs.txt HTTP/1.1\r\nHost: ${host}\r\n${auth}Content-Length: 3\r\nConnection: close\r\n\r\nabs`,
+      ]);
+      expect(put.status, put.text).to.equal(201);
+      const find = await raw(web, [
+        `PROPFIND http://${host}/dav/abs.txt HTTP/1.1\r\nHost: ${host}\r\n${auth}Depth: 0\r\nConnection: close\r\n\r\n`,
+      ]);
+      expect(find.status, find.text).to.equal(207);
+      expect((await arena.cluster.sdk.stat('/abs.txt')).size).to.equal(3);
+      await arena.cluster.sdk.remove('/abs.txt');
     });
 
     it('refuses paths outside the namespace rules with 400 and writes nothing', async () => {
