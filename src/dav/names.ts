@@ -14,9 +14,12 @@ export function propKey(name: PropName): string {
   return `{${name.ns}}${name.local}`;
 }
 
-/** The inverse of propKey; undefined when `key` is not in that form. */
+/**
+ * The inverse of propKey; undefined when `key` is not in that form. A namespace (a URI) may hold
+ * `}`, a local name (an XML name) cannot: the last `}` ends the namespace.
+ */
 export function parsePropKey(key: string): PropName | undefined {
-  const close = key.indexOf('}');
+  const close = key.lastIndexOf('}');
   if (!key.startsWith('{') || close < 0 || close === key.length - 1) return undefined;
   return { ns: key.slice(1, close), local: key.slice(close + 1) };
 }

@@ -2,7 +2,7 @@
 
 import { expect } from 'chai';
 import type { DavLock } from '../../src/dav/locks.js';
-import { davName, propKey } from '../../src/dav/names.js';
+import { davName, parsePropKey, propKey } from '../../src/dav/names.js';
 import {
   applyProppatch,
   deadPropsSize,
@@ -43,6 +43,13 @@ function keys(propstatProps: readonly { name: { ns: string; local: string } }[])
 
 describe('dav props', () => {
   describe('live properties', () => {
+    it('reads back a property key whose namespace holds a }', () => {
+      const name = { ns: 'urn:z}b', local: 'a' };
+      expect(parsePropKey(propKey(name))).to.deep.equal(name);
+      expect(parsePropKey('{urn:x}')).to.equal(undefined);
+      expect(parsePropKey('urn:x}a')).to.equal(undefined);
+    });
+
     it('formats dates as RFC 1123 and RFC 3339', () => {
       expect(httpDate(Date.UTC(1994, 10, 15, 8, 12, 31))).to.equal('Tue, 15 Nov 1994 08:12:31 GMT');
       expect(rfc3339(Date.UTC(1997, 11, 1, 17, 42, 21, 250))).to.equal('1997-12-01T17:42:21Z');
