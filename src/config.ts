@@ -154,6 +154,20 @@ export function parseSeconds(value: string | number, what = 'seconds'): number {
   return Math.round(n * 1000);
 }
 
+// The longest delay a Node timer takes: a longer one fires at once (so a monthly scrub ran back to back).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** parseSeconds for a duration that paces a timer: at most 2,147,483 s (24.8 days). */
+export function timerSeconds(value: string | number, what: string): number {
+  const ms = parseSeconds(value, what);
+  if (ms > MAX_TIMER_MS)
+    throw new DfsError(
+      'bad_request',
+      `${what} must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (24.8 days)`,
+    );
+  return ms;
+}
+
 /** Parses a TCP port. */
 export function parsePort(value: string | number): number {
   const n = typeof value === 'number' ? value : Number(value);
@@ -193,7 +207,7 @@ function daemon(flags: Partial<Record<string, unknown>>, env: NodeJS.ProcessEnv,
     secret: String(flags.secret ?? env.DFS_SECRET ?? ''),
     token: String(flags.token ?? env.DFS_TOKEN ?? ''),
     headersTimeout: positive(
-      parseSeconds(
+      timerSeconds(
         (flags.headersTimeout as string | undefined) ?? DEFAULTS.daemon.headersTimeout,
         'headers timeout',
       ),
@@ -203,7 +217,7 @@ function daemon(flags: Partial<Record<string, unknown>>, env: NodeJS.ProcessEnv,
     logFormat,
     accessLog: logFormat === 'json' || Boolean(env.DFS_DEBUG),
     seriesStep: positive(
-      parseSeconds(
+      timerSeconds(
         (flags.seriesStep as string | number | undefined) ?? DEFAULTS.daemon.seriesStep,
         'series step',
       ),
@@ -227,7 +241,7 @@ export function masterConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     data: String(flags.data ?? M.data),
     meta: String(flags.meta ?? env.DFS_META ?? ''),
     advertise: flags.advertise ? parseBaseUrl(String(flags.advertise), 'advertise URL') : '',
-    leaseTimeout: parseSeconds((flags.leaseTimeout as string | undefined) ?? M.leaseTimeout, 'lease timeout'),
+    leaseTimeout: timerSeconds((flags.leaseTimeout as string | undefined) ?? M.leaseTimeout, 'lease timeout'),
     chunkSize: parseSize((flags.chunkSize as string | undefined) ?? M.chunkSize, 'chunk size'),
     replication: Number(flags.replication ?? M.replication),
     heartbeatTimeout: parseSeconds(
@@ -268,11 +282,11 @@ export function nodeConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     data: String(flags.data ?? `dfs-data/node-${base.port}`),
     masters,
     advertise,
-    heartbeatInterval: parseSeconds(
+    heartbeatInterval: timerSeconds(
       (flags.heartbeatInterval as string | undefined) ?? N.heartbeatInterval,
       'heartbeat interval',
     ),
-    scrubInterval: parseSeconds(
+    scrubInterval: timerSeconds(
       (flags.scrubInterval as string | undefined) ?? N.scrubInterval,
       'scrub interval',
     ),

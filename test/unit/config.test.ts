@@ -33,6 +33,14 @@ describe('config', () => {
     expect(() => parseBaseUrl('file:///etc/passwd')).to.throw(/must be http or https/);
     expect(() => parseBaseUrl('http://user:pw@host')).to.throw(/plain base URL/);
     expect(parseBaseUrl('http://host:5000/')).to.equal('http://host:5000');
+    // A Node timer fires at once past 24.8 days: such an interval is refused, not run back to back.
+    expect(() => nodeConfig({ scrubInterval: '2592000' }, {})).to.throw(
+      /scrub interval must be at most 2147483 seconds/,
+    );
+    expect(() => nodeConfig({ heartbeatInterval: '3000000' }, {})).to.throw(
+      /heartbeat interval must be at most/,
+    );
+    expect(nodeConfig({ scrubInterval: '2147483' }, {}).scrubInterval).to.equal(2_147_483_000);
   });
 });
 
