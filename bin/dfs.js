@@ -23,12 +23,18 @@ if (!running) {
 }
 
 let stopping = false;
+let stoppingSince = 0;
+// A second signal soon after the first is the same request to stop, not an impatient one:
+// Ctrl-C reaches the whole process group, and `dfs up` passes it on to its daemons too.
+const SAME_STOP_MS = 2000;
 const stop = async (signal) => {
   if (stopping) {
+    if (Date.now() - stoppingSince < SAME_STOP_MS) return;
     process.stderr.write(`dfs: ${signal} again, exiting now\n`);
     process.exit(130);
   }
   stopping = true;
+  stoppingSince = Date.now();
   process.stderr.write(`dfs: ${signal}, stopping\n`);
   try {
     await running.close();
