@@ -2,7 +2,7 @@
 // The dfs entry point: runs the CLI, and for daemons stops them cleanly on SIGINT/SIGTERM.
 // The only place that calls process.exit.
 
-import { main, outputFailed, reportError } from '../dist/cli/main.js';
+import { interrupted, main, outputFailed, reportError } from '../dist/cli/main.js';
 
 // Once a command has ended, its exit code stands whatever happens to the last of its output.
 let ended;
@@ -11,9 +11,17 @@ process.stdout.on('error', (err) => process.exit(ended ?? outputFailed(err)));
 // Messages that cannot be shown are dropped: the work itself goes on.
 process.stderr.on('error', () => {});
 
+// A command interrupted (Ctrl-C) leaves no partial download behind. (A daemon replaces these
+// handlers with its own as soon as it runs.)
+const onCommandSignal = () => process.exit(interrupted());
+process.on('SIGINT', onCommandSignal);
+process.on('SIGTERM', onCommandSignal);
+
 // Launched by another dfs process (`dfs up`, a test, the bench) with an IPC channel.
 const launched = typeof process.send === 'function';
 const { code, running } = await main(process.argv);
+process.off('SIGINT', onCommandSignal);
+process.off('SIGTERM', onCommandSignal);
 if (!running) {
   ended = code;
   // On a pipe stdout is asynchronous: exiting at once cuts off what is still queued

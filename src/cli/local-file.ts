@@ -2,7 +2,7 @@
 // disk and renamed over the target only once whole, so no reader ever sees a partial file.
 
 import { randomBytes } from 'node:crypto';
-import { close, createWriteStream, fsync, open } from 'node:fs';
+import { close, createWriteStream, fsync, open, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -26,6 +26,15 @@ export function temporaryName(target: string): string {
   return path.join(path.dirname(target), name);
 }
 
+// Temporary files being written now: removed if the process is interrupted (see discardPartials).
+const partials = new Set<string>();
+
+/** Removes the temporary files of downloads still running (a Ctrl-C): nothing partial stays. */
+export function discardPartials(): void {
+  for (const partial of partials) rmSync(partial, { force: true });
+  partials.clear();
+}
+
 /**
  * Creates `target` with the bytes `write` puts into the stream it is given. The bytes go to a
  * new temporary file (exclusive create: never someone else's), which is fsynced and renamed
@@ -37,6 +46,21 @@ export async function writeLocalFile(target: string, write: (out: Writable) => P
   const fd = await openFile(partial, 'wx', 0o666).catch((err) => {
     throw cannotWrite(target, err);
   });
+  partials.add(partial);
+  try {
+    await fill(fd, partial, target, write);
+  } finally {
+    partials.delete(partial);
+  }
+}
+
+// Writes the temporary file `partial` (open as `fd`) and renames it over `target`, or removes it.
+async function fill(
+  fd: number,
+  partial: string,
+  target: string,
+  write: (out: Writable) => Promise<void>,
+): Promise<void> {
   // A plain fd rather than a FileHandle: the fsync needs the descriptor after the stream has
   // finished, and a FileHandle's close waits forever on a stream that never closes it.
   const out = createWriteStream('', { fd, autoClose: false });

@@ -12,6 +12,7 @@ import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './fi
 import { fsckCommand } from './fsck.js';
 import type { Ready } from './launch.js';
 import { localReason } from './local-errors.js';
+import { discardPartials } from './local-file.js';
 import { upCommand } from './up.js';
 import { uploadCommand } from './upload.js';
 
@@ -118,4 +119,13 @@ export function reportError(err: unknown): number {
   process.stderr.write(`dfs: ${e?.message ?? String(err)}\n`);
   if (process.env.DFS_DEBUG) process.stderr.write(`${e?.stack}\n`);
   return 1;
+}
+
+/**
+ * A command (not a daemon) interrupted by SIGINT or SIGTERM: the temporary files of its
+ * downloads are removed; returns the exit code (130, as a shell reports Ctrl-C).
+ */
+export function interrupted(): number {
+  discardPartials();
+  return 130;
 }

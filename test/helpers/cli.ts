@@ -2,7 +2,7 @@
 // stdout as bytes, stderr as text; optionally with stdout cut (a reader that went away), as
 // another user (setpriv), or with a hook that records the process's peak memory.
 
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -35,6 +35,8 @@ export interface DfsRunOptions {
   nodeFlags?: string[];
   /** Run this program with `args` instead of the dfs binary (e.g. `script` for a terminal). */
   program?: string;
+  /** Called with the process once it is started (to signal it, say). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Fails the test early when dist/ is missing (the CLI runs the built code). */
@@ -68,6 +70,7 @@ export function dfs(args: string[], options: DfsRunOptions = {}): Promise<DfsRun
       stdio: ['pipe', file ?? 'pipe', 'pipe'],
     });
     if (file !== undefined) closeSync(file);
+    options.onSpawn?.(child);
     const out: Buffer[] = [];
     let received = 0;
     let err = '';

@@ -1,11 +1,13 @@
 // `dfs download` into local files: each download through its own temporary file, renamed over
 // the target only when whole; clear messages when the local side cannot be written.
 
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { dfs, partialFiles, requireBuild } from '../helpers/cli.js';
 import { pieces, randomData, sha256, startCluster, type TestCluster, tempDir } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('dfs download into local files', function () {
   this.timeout(60_000);
@@ -53,6 +55,23 @@ describe('dfs download into local files', function () {
       expect([sha256(one), sha256(two)], `round ${round}`).to.include(got);
       expect(await partialFiles(dir)).to.deep.equal([]);
     }
+  });
+
+  it('a download interrupted (Ctrl-C) exits 130 and leaves neither the target nor a temporary file', async () => {
+    await cluster.sdk.upload(pieces(randomData(32 * 1024 * 1024)), '/long.bin');
+    const target = path.join(dir, 'long.bin');
+    let child: ChildProcess | undefined;
+    const run = dfs(['download', '/long.bin', target], { env: env(), onSpawn: (c) => (child = c) });
+    // Interrupted once its temporary file exists: mid-download.
+    await waitFor(async () => (await partialFiles(dir)).length > 0, 'the download to start', 15_000, 5);
+    child?.kill('SIGINT');
+    const r = await run;
+    expect(r.code, r.stderr).to.equal(130);
+    expect(await partialFiles(dir)).to.deep.equal([]);
+    await fs.access(target).then(
+      () => expect.fail('the target was created'),
+      () => undefined,
+    );
   });
 
   it('a download that fails leaves neither the target nor a temporary file', async () => {
