@@ -67,8 +67,14 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
   // is gone the move is made even if the client leaves: else the destination would be lost.
   const first = target.kind === 'folder' || (target.kind === 'file' && source.kind === 'folder');
   if (move && first && source.kind === 'folder') await checkMovedLengths(req, path, dest);
-  if (target.kind === 'folder') await sdk.removeTree(dest, { signal });
-  else if (first) await sdk.remove(dest, { signal });
+  if (target.kind === 'folder') {
+    await sdk.removeTree(dest, { signal });
+    // Its members are gone, and so are their locks, as with a DELETE (§9.9.3): else a name
+    // nobody sees stays locked until the lock times out. A lock on the destination itself stays
+    // with its URL (an editor saving through a MOVE onto the file it holds locked keeps it).
+    const { locks } = req.deps;
+    for (const lock of await locks.locksUnder(dest, Date.now())) await locks.removeLock(lock.token);
+  } else if (first) await sdk.remove(dest, { signal });
   const status = replaces ? 204 : 201;
   if (move) {
     await keepParent(req, path);

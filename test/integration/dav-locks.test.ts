@@ -139,6 +139,23 @@ describe('dav: locks', function () {
     expect((await put('/l/outside.txt')).status).to.equal(204);
   });
 
+  it('a folder replaced by a MOVE or a COPY takes the locks of its members along', async () => {
+    const host = new URL(web).host;
+    for (const method of ['MOVE', 'COPY']) {
+      await cluster.sdk.upload(['s'], `/l/${method}/src/new.txt`);
+      await cluster.sdk.upload(['d'], `/l/${method}/dst/locked.txt`);
+      const token = lockTokenOf(await lock(`/l/${method}/dst/locked.txt`));
+      const replaced = await dav(web, method, davUrl(`/l/${method}/src`), {
+        Destination: `http://${host}${davUrl(`/l/${method}/dst`)}`,
+        Overwrite: 'T',
+        If: `</dav/l/${method}/dst/locked.txt> (<${token}>)`,
+      });
+      expect(replaced.status, method).to.equal(204);
+      // The locked file is gone, and nobody is refused its name any more.
+      expect((await put(`/l/${method}/dst/locked.txt`)).status, method).to.equal(201);
+    }
+  });
+
   it('a LOCK of an unmapped URL makes a locked empty file (201); without a parent folder, 409', async () => {
     const made = await lock('/l/fresh.txt');
     expect(made.status).to.equal(201);
