@@ -16,6 +16,11 @@ export interface RequestBodyOptions {
   maxSize?: number;
   /** Compute the MD5 of the body even without Content-MD5 (S3's ETag of a simple PUT). */
   computeMd5?: boolean;
+  /**
+   * False when an `x-amz-checksum-*` header speaks of something else than the body (on
+   * CompleteMultipartUpload it is the whole object's): the body is not checked against it.
+   */
+  bodyChecksumHeader?: boolean;
 }
 
 /**
@@ -56,7 +61,7 @@ export function requestBody(
   if (sentTrailer !== undefined && !withTrailer) {
     throw new S3Error('InvalidRequest', 'x-amz-trailer needs a STREAMING-…-TRAILER x-amz-content-sha256');
   }
-  const checksum = headerChecksum(headers);
+  const checksum = options.bodyChecksumHeader === false ? undefined : headerChecksum(headers);
   const trailer = withTrailer ? trailerChecksum(headers) : undefined;
   if (checksum && trailer) {
     throw new S3Error(

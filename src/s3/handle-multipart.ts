@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import type { PartRecord } from '../meta/types.js';
 import type { Receipt } from '../protocol/types.js';
 import { readBodyText } from './body.js';
+import { headerChecksum } from './checksums.js';
 import { writeGeneration } from './conditional.js';
 import { isDfs } from './dfs-errors.js';
-import { S3Error } from './errors.js';
+import { notImplemented, S3Error } from './errors.js';
 import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {
@@ -46,6 +47,10 @@ export async function createMultipartUpload(request: S3Request): Promise<void> {
   await requireBucket(request);
   const uploadId = newUploadId();
   const { headers } = request;
+  // A checksum of the whole object (not of each part) would be checked at the complete: dfs
+  // does not, and says so now rather than then.
+  if (headerValue(headers, 'x-amz-checksum-type')?.trim().toUpperCase() === 'FULL_OBJECT')
+    throw notImplemented('x-amz-checksum-type FULL_OBJECT (a checksum of the whole multipart object)');
   await request.deps.sdk.api.createMultipart(
     uploadId,
     {
@@ -122,6 +127,8 @@ export function multipartEtag(parts: readonly { etag: string }[]): string {
 export async function completeMultipartUpload(request: S3Request): Promise<void> {
   const { bucket, key, path } = uploadPath(request);
   const uploadId = uploadIdOf(request);
+  if (headerChecksum(request.headers))
+    throw notImplemented('a checksum of the whole object on CompleteMultipartUpload');
   const listed = parseCompleteMultipartUpload(await readBodyText(request.body, MAX_COMPLETE_BODY));
   const location = `${request.ctx.origin}/${uriEncode(bucket)}/${uriEncode(key, true)}`;
   const { sdk } = request.deps;

@@ -93,7 +93,10 @@ export function s3Authenticate(options: S3AuthOptions): Middleware {
     const headers = ctx.req.headersDistinct;
     const auth = verifySigV4({ method: ctx.method, url: ctx.req.url ?? '/', headers }, options);
     state.auth = auth;
-    state.body = requestBody(ctx.req, headers, auth, options.body);
+    // CompleteMultipartUpload's checksum header is the object's, not its XML body's.
+    const complete =
+      (ctx.state.route as { operation?: string } | undefined)?.operation === 'CompleteMultipartUpload';
+    state.body = requestBody(ctx.req, headers, auth, { ...options.body, bodyChecksumHeader: !complete });
     await next();
   };
 }
