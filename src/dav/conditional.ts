@@ -34,3 +34,15 @@ export function writeCondition(headers: ConditionHeaders, current: Current | und
   }
   return current?.generation ?? 0;
 }
+
+/**
+ * A write's conditions on a folder, which has no entity tag (RFC 9110 §13.1.1): If-Match holds
+ * only as `*`, and `If-None-Match: *` fails because the folder exists. 412 when they fail.
+ */
+export function folderCondition(headers: ConditionHeaders): void {
+  const ifMatch = conditionHeader(headers, 'if-match');
+  if (ifMatch !== undefined && ifMatch !== '*')
+    throw new DavError(412, 'If-Match names a version, and a folder has none');
+  if (conditionHeader(headers, 'if-none-match') === '*')
+    throw new DavError(412, 'If-None-Match is * and the folder exists');
+}

@@ -11,6 +11,7 @@ import { parseDestination } from './href.js';
 import type { DavChange } from './locks.js';
 import { isWithin, ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
+import { checkConditions } from './resources.js';
 import { sendEmpty } from './respond.js';
 
 /**
@@ -62,6 +63,7 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
     { kind: 'create', path: dest },
   ];
   await req.preconditions(changes);
+  checkConditions(ctx.headers, source);
   // Only a file replacing a file is one step in the store; anything else goes first (§9.9.3,
   // §9.8.4). A move the store would refuse is refused before the destination goes, and once it
   // is gone the move is made even if the client leaves: else the destination would be lost.

@@ -1,7 +1,7 @@
 // DELETE on /dav/: a file, or a folder with everything below it in one transaction; the locks
 // on and below it go with it.
 
-import { writeCondition } from './conditional.js';
+import { folderCondition, writeCondition } from './conditional.js';
 import { DavError } from './errors.js';
 import { parseDepth } from './headers.js';
 import { parentPath, ROOT_PATH } from './paths.js';
@@ -31,6 +31,7 @@ export async function handleDelete(req: DavRequest): Promise<void> {
   // an implied parent folder implied.
   const ifGeneration =
     found.kind === 'file' ? writeCondition(ctx.headers, currentOf(found.entry)) : undefined;
+  if (found.kind === 'folder') folderCondition(ctx.headers);
   await keepParent(req, path);
   if (found.kind === 'file') {
     await req.sdk.remove(path, { ifGeneration, signal: req.signal });

@@ -9,6 +9,7 @@ import { DavError } from './errors.js';
 import { ROOT_PATH } from './paths.js';
 import { applyProppatch } from './proppatch.js';
 import { type DavRequest, rootHref } from './request.js';
+import { checkConditions } from './resources.js';
 import { sendXml } from './respond.js';
 import { parseProppatch } from './xml-requests.js';
 import { multistatusXml } from './xml-responses.js';
@@ -20,6 +21,7 @@ export async function handleProppatch(req: DavRequest): Promise<void> {
   if (found.kind === 'missing') throw new DavError(404, `not found: ${path}`);
   if (path === ROOT_PATH) throw new DavError(403, 'the root folder has no properties to change');
   await req.preconditions([{ kind: 'modify', path }]);
+  checkConditions(ctx.headers, found);
   const ops = parseProppatch(await readXmlBody(ctx.req));
   const attributes = found.entry?.attributes;
   const outcome = applyProppatch(ops, deadPropsOf(attributes), {

@@ -1,12 +1,12 @@
 // What a DAV path names in the cluster — a file, a folder or nothing — found with one listing of
 // its parent, and the live-property view of listing entries.
 
-import { versionEtag } from '../http/conditional.js';
+import { type ConditionHeaders, versionEtag } from '../http/conditional.js';
 import { compareUtf8 } from '../protocol/byte-order.js';
 import { DfsError } from '../protocol/errors.js';
 import type { FileInfo, ListEntry } from '../protocol/types.js';
 import type { DfsClient } from '../sdk/client.js';
-import type { Current } from './conditional.js';
+import { type Current, folderCondition, writeCondition } from './conditional.js';
 import { lastSegment, parentPath, ROOT_PATH } from './paths.js';
 import type { DavResource } from './props.js';
 
@@ -103,6 +103,15 @@ export function currentOf(file: Pick<ListEntry, 'generation' | 'created'>): Curr
   // Every file has a generation (only folder rows lack one).
   const generation = file.generation as number;
   return { etag: versionEtag(generation), generation, modified: file.created };
+}
+
+/**
+ * A request's If-Match / If-None-Match checked against the resource it acts on (a MOVE's or
+ * COPY's source, a PROPPATCH's or DELETE's target): 412 when they fail.
+ */
+export function checkConditions(headers: ConditionHeaders, found: Resolved): void {
+  if (found.kind === 'file') writeCondition(headers, currentOf(found.entry));
+  else if (found.kind === 'folder') folderCondition(headers);
 }
 
 /** The live-property view of a listing entry (a file, or a folder row whose path ends in `/`). */

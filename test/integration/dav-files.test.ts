@@ -287,6 +287,33 @@ describe('dav: files', function () {
       expect((await bytesOf('/ow/dir/x.txt')).toString()).to.equal('again');
     });
 
+    it('checks If-Match on MOVE, COPY, PROPPATCH and a folder DELETE too (412, nothing changed)', async () => {
+      await cluster.sdk.upload(['c'], '/cond/f.txt');
+      const { generation } = await cluster.sdk.stat('/cond/f.txt');
+      const stale = { 'If-Match': '"g1"' };
+      expect(
+        (await dav(web, 'MOVE', davUrl('/cond/f.txt'), { ...destination('/cond/g.txt'), ...stale })).status,
+      ).to.equal(412);
+      expect(
+        (await dav(web, 'COPY', davUrl('/cond/f.txt'), { ...destination('/cond/h.txt'), ...stale })).status,
+      ).to.equal(412);
+      const proppatch = `<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:" xmlns:x="urn:x"><d:set><d:prop><x:c>1</x:c></d:prop></d:set></d:propertyupdate>`;
+      expect((await dav(web, 'PROPPATCH', davUrl('/cond/f.txt'), stale, proppatch)).status).to.equal(412);
+      // A folder has no entity tag: only If-Match: * holds.
+      expect((await dav(web, 'DELETE', davUrl('/cond/'), stale)).status).to.equal(412);
+      expect([
+        await exists('/cond/f.txt'),
+        await exists('/cond/g.txt'),
+        await exists('/cond/h.txt'),
+      ]).to.deep.equal([true, false, false]);
+      expect((await cluster.sdk.stat('/cond/f.txt')).attributes).to.deep.equal({});
+      const current = { 'If-Match': `"g${generation}"` };
+      expect(
+        (await dav(web, 'MOVE', davUrl('/cond/f.txt'), { ...destination('/cond/g.txt'), ...current })).status,
+      ).to.equal(201);
+      expect((await dav(web, 'DELETE', davUrl('/cond/'), { 'If-Match': '*' })).status).to.equal(204);
+    });
+
     it('refuses a folder MOVE the store would refuse before it deletes the destination it replaces', async () => {
       // A path below the folder that the longer destination name would take past 1024 bytes.
       const deep = `/ml/s/${'d'.repeat(200)}/${'e'.repeat(200)}/${'f'.repeat(200)}/${'g'.repeat(200)}/${'h'.repeat(190)}`;
