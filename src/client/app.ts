@@ -80,9 +80,11 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   router.put(/^\/api\/files\/(.+)$/, async (ctx) => {
     const path = pathAfter(ctx.path, '/api/files/');
     const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : undefined;
+    // A client that leaves before the answer cancels the upload, also once its last byte was sent
+    // (the browser's Cancel while the cluster stores it): nothing is committed for it.
     const abort = new AbortController();
-    ctx.req.once('close', () => {
-      if (!ctx.req.complete) abort.abort(new DfsError('bad_request', 'upload was cancelled'));
+    ctx.res.once('close', () => {
+      if (!ctx.res.writableFinished) abort.abort(new DfsError('bad_request', 'upload was cancelled'));
     });
     const manifest = await sdk.upload(ctx.req as AsyncIterable<Buffer>, path, {
       signal: abort.signal,

@@ -74,6 +74,8 @@ export interface HoldingProxy {
   readonly matched: number;
   /** True once the held requests went on because the deadline passed. */
   readonly timedOut: boolean;
+  /** Requests whose client went away before their answer (a held one, say). */
+  readonly abandoned: number;
   /** Lets every held request (and every later one) through. */
   release(): void;
   close(): Promise<void>;
@@ -85,7 +87,11 @@ export async function holdingProxy(
   options: HoldingProxyOptions,
 ): Promise<HoldingProxy> {
   const gate = options.gate ?? new Gate(options.release, options.deadline);
+  let abandoned = 0;
   const server = http.createServer((req, res) => {
+    res.once('close', () => {
+      if (!res.writableFinished) abandoned++;
+    });
     const forward = () => {
       const upstream = http.request(
         new URL(req.url ?? '/', typeof target === 'string' ? target : target()),
@@ -127,6 +133,9 @@ export async function holdingProxy(
     },
     get timedOut() {
       return gate.timedOut;
+    },
+    get abandoned() {
+      return abandoned;
     },
     release: () => gate.releaseAll(),
     async close() {
