@@ -66,7 +66,15 @@ async function deleteOne(scope: Scope, bucket: string, entry: DeleteEntry): Prom
   try {
     if (entry.versionId !== undefined && entry.versionId !== 'null')
       throw new S3Error('NotImplemented', 'Object versioning (VersionId) is not implemented by this server');
-    const path = objectPath(bucket, entry.key);
+    let path: string;
+    try {
+      path = objectPath(bucket, entry.key);
+    } catch (err) {
+      // A key dfs cannot hold names no object: deleting it succeeds, as for any missing key.
+      if (entry.key !== '' && err instanceof S3Error && err.code === 'InvalidArgument')
+        return { ...base, deleted: true };
+      throw err;
+    }
     await deleteAt(scope, path, entry.etag === undefined ? {} : { 'if-match': `"${entry.etag}"` });
     return { ...base, deleted: true };
   } catch (err) {
@@ -78,8 +86,8 @@ async function deleteOne(scope: Scope, bucket: string, entry: DeleteEntry): Prom
 
 /**
  * DeleteObjects: every key gets its own outcome. Files go first, a few at once, then folder
- * objects deepest first — `aws s3 rm --recursive` sends `a/` before `a/b`, and a folder can
- * only go once it is empty.
+ * objects deepest first — a client may list `a/` before `a/b`, and a folder can only go once
+ * it is empty.
  */
 export async function deleteObjects(request: S3Request): Promise<void> {
   const { bucket, folder } = bucketOf(request);

@@ -36,6 +36,15 @@ type Item = { kind: 'object'; key: string; entry: ListEntry } | { kind: 'prefix'
 // biome-ignore lint/suspicious/noControlCharactersInRegex: names with control characters cannot exist in dfs
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+// True when dfs can hold names below folder `folder` (`/bucket/a/b/`) as it is written.
+function holdsNames(folder: string): boolean {
+  try {
+    return normalisePrefix(folder) === folder;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The listing's items in key order. A `/` delimiter is dfs's own folder listing; with another
  * delimiter (or none) the folder is listed flat, explicit folders included as `name/` objects.
@@ -44,8 +53,9 @@ async function* items(scope: Pick<S3Request, 'deps' | 'signal'>, q: ListingQuery
   const slash = q.prefix.lastIndexOf('/');
   const listFolder = `${q.folder}${q.prefix.slice(0, slash + 1)}`;
   const begins = q.prefix.slice(slash + 1);
-  // A prefix dfs could not hold a name under matches nothing: no key has it.
-  if (CONTROL.test(q.prefix) || normalisePrefix(listFolder) !== listFolder) {
+  // A prefix dfs could not hold a name under matches nothing: no key has it (an empty listing,
+  // as S3 answers, not an error).
+  if (CONTROL.test(q.prefix) || !holdsNames(listFolder)) {
     if ((await bucketState(scope, q.folder)) !== 'exists') throw noSuchBucket(q.bucket);
     return;
   }

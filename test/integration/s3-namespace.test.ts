@@ -5,6 +5,7 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -72,6 +73,17 @@ describe('s3 gateway: one namespace with dfs', function () {
     expect(encoded.body).to.include('<Prefix>x%20y/</Prefix>');
     const none = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'a//' }));
     expect(none.KeyCount).to.equal(0);
+    // Prefixes no dfs name can have list nothing, as on S3 (they are no error).
+    for (const prefix of ['dir\\sub/', 'a/../', 'a/./x'])
+      expect(
+        (await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: prefix }))).KeyCount,
+        prefix,
+      ).to.equal(0);
+    // Deleting keys no object can have succeeds, as for any missing key.
+    const deleted = await client.send(
+      new DeleteObjectsCommand({ Bucket: 'nsb', Delete: { Objects: [{ Key: 'a\\b' }, { Key: 'x//y' }] } }),
+    );
+    expect([deleted.Deleted?.map((d) => d.Key), deleted.Errors ?? []]).to.deep.equal([['a\\b', 'x//y'], []]);
   });
 
   it('pages with continuation tokens, start-after and v1 markers', async () => {
