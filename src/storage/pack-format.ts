@@ -95,6 +95,8 @@ export async function scanPack(readAt: ReadAt, length: number, verify: boolean):
   let pos = 0;
   let end = 0;
   let corrupt = 0;
+  // Records skipped since the last valid one: rot once a valid record follows, else a torn tail.
+  let skipped = 0;
   let resynced = false;
   // Bytes `from..from+n` of the pack, from the current block or read afresh.
   const bytes = async (from: number, n: number): Promise<Buffer | undefined> => {
@@ -133,7 +135,7 @@ export async function scanPack(readAt: ReadAt, length: number, verify: boolean):
     if (!header || offset + header.size > length) {
       const next = await nextHeader(pos + 1);
       if (next === undefined) break;
-      corrupt++;
+      skipped++;
       resynced = true;
       pos = next;
       continue;
@@ -142,12 +144,14 @@ export async function scanPack(readAt: ReadAt, length: number, verify: boolean):
     if (header.type === CHUNK_RECORD && (verify || resynced)) {
       const payload = await bytes(offset, header.size);
       if (!payload || !payloadMatches(header.id, payload)) {
-        corrupt++;
+        skipped++;
         continue;
       }
     }
     if (!(resynced && header.type === TOMBSTONE)) records.push({ ...header, offset });
     end = pos;
+    corrupt += skipped;
+    skipped = 0;
   }
   return { records, end, corrupt };
 }

@@ -83,6 +83,16 @@ describe('pack store', () => {
     const third = await PackStore.open(dir, { maxPackSize: 1 << 20 });
     expect([...third.ids()].sort()).to.deep.equal([a.id, c.id].sort());
     await third.close();
+    // A last record whose payload never reached the disk (zeros, the file's length intact) is a
+    // torn tail too: cut off, and no corruption.
+    const { size: whole } = await fs.stat(file);
+    const handle = await fs.open(file, 'r+');
+    await handle.write(Buffer.alloc(c.data.length), 0, c.data.length, whole - c.data.length);
+    await handle.close();
+    const fourth = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    expect([[...fourth.ids()], fourth.corrupt]).to.deep.equal([[a.id], 0]);
+    expect((await fs.stat(file)).size).to.equal(HEADER_SIZE + a.data.length);
+    await fourth.close();
   });
 
   it('skips a rotten record in the newest pack on open, keeping every chunk after it', async () => {
