@@ -11,9 +11,15 @@ process.stdout.on('error', (err) => process.exit(ended ?? outputFailed(err)));
 // Messages that cannot be shown are dropped: the work itself goes on.
 process.stderr.on('error', () => {});
 
-// A command interrupted (Ctrl-C) leaves no partial download behind. (A daemon replaces these
-// handlers with its own as soon as it runs.)
-const onCommandSignal = () => process.exit(interrupted());
+// A command interrupted (Ctrl-C) leaves no partial download behind, then dies by the signal as a
+// shell expects (a script's loop stops; systemd sees a stop, not a failure). (A daemon replaces
+// these handlers with its own as soon as it runs.)
+const onCommandSignal = (signal) => {
+  interrupted();
+  process.off('SIGINT', onCommandSignal);
+  process.off('SIGTERM', onCommandSignal);
+  process.kill(process.pid, signal);
+};
 process.on('SIGINT', onCommandSignal);
 process.on('SIGTERM', onCommandSignal);
 

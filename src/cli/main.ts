@@ -121,11 +121,7 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
-/**
- * A command (not a daemon) interrupted by SIGINT or SIGTERM: the temporary files of its
- * downloads are removed; returns the exit code (130, as a shell reports Ctrl-C).
- */
-export function interrupted(): number {
+/** A command (not a daemon) interrupted by SIGINT or SIGTERM: its downloads' temporary files go. */
+export function interrupted(): void {
   discardPartials();
-  return 130;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { dfs, partialFiles, requireBuild } from '../helpers/cli.js';
 import { pieces, randomData, sha256, startCluster, type TestCluster, tempDir } from '../helpers/cluster.js';
+import { Gate, type HoldingProxy, holdingProxy } from '../helpers/holding-proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('dfs download into local files', function () {
@@ -57,21 +58,47 @@ describe('dfs download into local files', function () {
     }
   });
 
-  it('a download interrupted (Ctrl-C) exits 130 and leaves neither the target nor a temporary file', async () => {
-    await cluster.sdk.upload(pieces(randomData(32 * 1024 * 1024)), '/long.bin');
-    const target = path.join(dir, 'long.bin');
-    let child: ChildProcess | undefined;
-    const run = dfs(['download', '/long.bin', target], { env: env(), onSpawn: (c) => (child = c) });
-    // Interrupted once its temporary file exists: mid-download.
-    await waitFor(async () => (await partialFiles(dir)).length > 0, 'the download to start', 15_000, 5);
-    child?.kill('SIGINT');
-    const r = await run;
-    expect(r.code, r.stderr).to.equal(130);
-    expect(await partialFiles(dir)).to.deep.equal([]);
-    await fs.access(target).then(
-      () => expect.fail('the target was created'),
-      () => undefined,
-    );
+  it('a download interrupted (Ctrl-C) dies by the signal and leaves neither the target nor a temporary file', async () => {
+    // A cluster of its own whose nodes hold every chunk read: the download stays in progress.
+    const gate = new Gate(undefined, 30_000);
+    const own = await startCluster({ nodes: 0, chunkSize: '64KiB' });
+    const proxies: HoldingProxy[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        let real = 'http://127.0.0.1:9';
+        const proxy = await holdingProxy(() => real, {
+          gate,
+          hold: (method, url) => method === 'GET' && url.startsWith('/chunks/'),
+        });
+        proxies.push(proxy);
+        real = (await own.addNode(undefined, { advertise: proxy.url })).localUrl;
+      }
+      await own.waitForNodes(2);
+      await own.sdk.upload(pieces(randomData(300_000)), '/held.bin');
+      const target = path.join(dir, 'held.bin');
+      let child: ChildProcess | undefined;
+      const run = dfs(['download', '/held.bin', target], {
+        env: { DFS_MASTER: own.master.url },
+        onSpawn: (c) => (child = c),
+      });
+      // Its temporary file exists and its first chunk read is held: mid-download.
+      await waitFor(
+        async () => gate.matched >= 1 && (await partialFiles(dir)).length > 0,
+        'the download to start',
+      );
+      child?.kill('SIGINT');
+      const r = await run;
+      expect([r.code, r.signal], r.stderr).to.deep.equal([null, 'SIGINT']);
+      expect(await partialFiles(dir)).to.deep.equal([]);
+      await fs.access(target).then(
+        () => expect.fail('the target was created'),
+        () => undefined,
+      );
+    } finally {
+      gate.releaseAll();
+      for (const proxy of proxies) await proxy.close();
+      await own.close();
+    }
   });
 
   it('a download that fails leaves neither the target nor a temporary file', async () => {
