@@ -35,6 +35,17 @@ async function checkMovedLengths(req: DavRequest, from: string, to: string): Pro
         );
 }
 
+/**
+ * A replaced folder's members are gone, and so are their locks, as with a DELETE (§9.9.3):
+ * else a name nobody sees stays locked until the lock times out. A lock on the destination
+ * itself stays with its URL (an editor saving through a MOVE onto the file it holds locked
+ * keeps it).
+ */
+async function removeMemberLocks(req: DavRequest, dest: string): Promise<void> {
+  const { locks } = req.deps;
+  for (const lock of await locks.locksUnder(dest, Date.now())) await locks.removeLock(lock.token);
+}
+
 /** COPY or MOVE: 201 when the destination is new, 204 when it was replaced, 207 for a partial folder copy. */
 export async function handleCopyMove(req: DavRequest): Promise<void> {
   const { ctx, path, sdk, signal } = req;
@@ -65,26 +76,24 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
   await req.preconditions(changes);
   checkConditions(ctx.headers, source);
   // Only a file replacing a file is one step in the store; anything else goes first (§9.9.3,
-  // §9.8.4). A move the store would refuse is refused before the destination goes, and once it
-  // is gone the move is made even if the client leaves: else the destination would be lost.
+  // §9.8.4). A move the store would refuse is refused before the destination goes, and from
+  // the moment it starts to go the move runs to its end even if the client leaves (no signal):
+  // else the destination would be lost.
   const first = target.kind === 'folder' || (target.kind === 'file' && source.kind === 'folder');
   if (move && first && source.kind === 'folder') await checkMovedLengths(req, path, dest);
-  if (target.kind === 'folder') {
-    await sdk.removeTree(dest, { signal });
-    // Its members are gone, and so are their locks, as with a DELETE (§9.9.3): else a name
-    // nobody sees stays locked until the lock times out. A lock on the destination itself stays
-    // with its URL (an editor saving through a MOVE onto the file it holds locked keeps it).
-    const { locks } = req.deps;
-    for (const lock of await locks.locksUnder(dest, Date.now())) await locks.removeLock(lock.token);
-  } else if (first) await sdk.remove(dest, { signal });
+  const steps = move && first ? {} : { signal };
+  if (target.kind === 'folder') await sdk.removeTree(dest, steps);
+  else if (first) await sdk.remove(dest, steps);
   const status = replaces ? 204 : 201;
   if (move) {
-    await keepParent(req, path);
-    await sdk.move(path, dest, replaces, first ? {} : { signal });
+    await keepParent(req, path, steps.signal);
+    await sdk.move(path, dest, replaces, steps);
     await req.deps.locks.removeLocksWithin(path);
+    if (target.kind === 'folder') await removeMemberLocks(req, dest);
     sendEmpty(ctx, status);
     return;
   }
+  if (target.kind === 'folder') await removeMemberLocks(req, dest);
   if (source.kind === 'file') {
     await sdk.copy(path, dest, { signal });
     sendEmpty(ctx, status);

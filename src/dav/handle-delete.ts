@@ -13,9 +13,13 @@ import { sendEmpty } from './respond.js';
  * Makes the folder holding `path` explicit before its member goes: a folder implied only by its
  * files would vanish with the last of them, under the feet of a desktop that shows it open.
  */
-export async function keepParent(req: DavRequest, path: string): Promise<void> {
+export async function keepParent(
+  req: DavRequest,
+  path: string,
+  signal: AbortSignal | undefined = req.signal,
+) {
   const parent = parentPath(path);
-  if (parent !== undefined && parent !== ROOT_PATH) await req.sdk.mkdir(parent, { signal: req.signal });
+  if (parent !== undefined && parent !== ROOT_PATH) await req.sdk.mkdir(parent, { signal });
 }
 
 /** DELETE: 204; 404 when nothing is there. */
