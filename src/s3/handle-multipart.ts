@@ -47,10 +47,6 @@ export async function createMultipartUpload(request: S3Request): Promise<void> {
   await requireBucket(request);
   const uploadId = newUploadId();
   const { headers } = request;
-  // A checksum of the whole object (not of each part) would be checked at the complete: dfs
-  // does not, and says so now rather than then.
-  if (headerValue(headers, 'x-amz-checksum-type')?.trim().toUpperCase() === 'FULL_OBJECT')
-    throw notImplemented('x-amz-checksum-type FULL_OBJECT (a checksum of the whole multipart object)');
   await request.deps.sdk.api.createMultipart(
     uploadId,
     {
