@@ -54,6 +54,9 @@ export class Worker {
     private readonly log: Logger,
   ) {}
 
+  // The epoch file's writes, one after another.
+  private epochWrite: Promise<void> = Promise.resolve();
+
   /** Reads the highest leader epoch this node has obeyed (kept across restarts). */
   async load(): Promise<void> {
     const text = await fs.readFile(path.join(this.data, 'epoch'), 'utf8').catch(() => '0');
@@ -66,8 +69,12 @@ export class Worker {
     if (epoch > this.maxEpoch) {
       this.maxEpoch = epoch;
       // Kept on disk (durably: an epoch lost in a crash would let a deposed leader's deletes in)
-      // when the disk takes writes; in memory it holds for this run either way.
-      await replaceFile(path.join(this.data, 'epoch'), `${epoch}\n`).catch(() => {});
+      // when the disk takes writes; in memory it holds for this run either way. One write at a
+      // time, each of the highest epoch by then: two masters' answers never interleave on it.
+      this.epochWrite = this.epochWrite.then(() =>
+        replaceFile(path.join(this.data, 'epoch'), `${this.maxEpoch}\n`).catch(() => {}),
+      );
+      await this.epochWrite;
     }
     return true;
   }

@@ -98,6 +98,8 @@ export async function scanPack(readAt: ReadAt, length: number, verify: boolean):
   // Records skipped since the last valid one: rot once a valid record follows, else a torn tail.
   let skipped = 0;
   let resynced = false;
+  // True when the header at `pos` was found by searching, not reached by a record's size.
+  let searched = false;
   // Bytes `from..from+n` of the pack, from the current block or read afresh.
   const bytes = async (from: number, n: number): Promise<Buffer | undefined> => {
     if (from + n > length) return undefined;
@@ -132,21 +134,28 @@ export async function scanPack(readAt: ReadAt, length: number, verify: boolean):
     const head = await bytes(pos, HEADER_SIZE);
     const header = head && decodeHeader(head);
     const offset = pos + HEADER_SIZE;
-    if (!header || offset + header.size > length) {
+    // A found header whose chunk fails its hash may be no record at all (bytes inside a
+    // chunk's payload): its size is not trusted, the search goes on from the next byte.
+    const bad =
+      !header ||
+      offset + header.size > length ||
+      (header.type === CHUNK_RECORD &&
+        (verify || resynced) &&
+        !payloadMatches(header.id, (await bytes(offset, header.size)) ?? Buffer.alloc(0)));
+    if (!header || (bad && (searched || offset + header.size > length))) {
       const next = await nextHeader(pos + 1);
       if (next === undefined) break;
       skipped++;
       resynced = true;
+      searched = true;
       pos = next;
       continue;
     }
+    searched = false;
     pos = offset + header.size;
-    if (header.type === CHUNK_RECORD && (verify || resynced)) {
-      const payload = await bytes(offset, header.size);
-      if (!payload || !payloadMatches(header.id, payload)) {
-        skipped++;
-        continue;
-      }
+    if (bad) {
+      skipped++;
+      continue;
     }
     if (!(resynced && header.type === TOMBSTONE)) records.push({ ...header, offset });
     end = pos;

@@ -5,7 +5,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { decodeHeader, encodeHeader, HEADER_SIZE, TOMBSTONE } from '../../src/storage/pack-format.js';
+import {
+  CHUNK_RECORD,
+  decodeHeader,
+  encodeHeader,
+  HEADER_SIZE,
+  TOMBSTONE,
+} from '../../src/storage/pack-format.js';
 import { PackStore } from '../../src/storage/pack-store.js';
 import { tempDir } from '../helpers/cluster.js';
 
@@ -136,6 +142,30 @@ describe('pack store', () => {
     const inFirstPack = rest.filter((c) => bytes.includes(c.data));
     expect(inFirstPack.length).to.be.greaterThan(0);
     for (const c of inFirstPack) expect(again.has(c.id), c.id).to.equal(true);
+    expect((await fs.stat(file)).size).to.equal(bytes.length);
+    await again.close();
+  });
+
+  it('trusts no size of a header found by searching: one inside a chunk skips no real record', async () => {
+    const store = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    const [a, c] = [chunk(1000), chunk(1000)];
+    // b's bytes hold what looks like a record header whose size reaches the end of the pack.
+    // (The rest of b's bytes, then c's header and bytes.)
+    const fakeSize = 500 + HEADER_SIZE + 1000;
+    const bData = Buffer.concat([encodeHeader(CHUNK_RECORD, chunk().id, fakeSize), randomBytes(500)]);
+    const b = { id: createHash('sha256').update(bData).digest('hex'), data: bData };
+    for (const x of [a, b, c]) await store.put(x.id, x.data);
+    await store.close();
+    const file = path.join(dir, '00000001.pack');
+    const bytes = await fs.readFile(file);
+    // The fake header's payload ends exactly where the pack does.
+    expect(HEADER_SIZE + 1000 + HEADER_SIZE + HEADER_SIZE + fakeSize).to.equal(bytes.length);
+    // b's own header rots: the search lands on the fake one first.
+    bytes[HEADER_SIZE + 1000 + 20] = (bytes[HEADER_SIZE + 1000 + 20] as number) ^ 0xff;
+    await fs.writeFile(file, bytes);
+    const again = await PackStore.open(dir, { maxPackSize: 1 << 20 });
+    expect([again.has(a.id), again.has(b.id), again.has(c.id)]).to.deep.equal([true, false, true]);
+    expect((await again.read(c.id)).data.equals(c.data)).to.equal(true);
     expect((await fs.stat(file)).size).to.equal(bytes.length);
     await again.close();
   });

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { expect } from 'chai';
 import { NodeState } from '../../src/node/state.js';
 import { type Origin, Worker } from '../../src/node/worker.js';
@@ -62,6 +63,12 @@ describe('node worker', () => {
     await again.load();
     await again.accept([{ op: 'delete', chunkId: b }], origin(2));
     expect(store.has(b)).to.equal(true);
+  });
+
+  it('keeps the highest epoch on disk when two masters raise it at once', async () => {
+    await Promise.all([worker.observe(6), worker.observe(7)]);
+    expect((await fs.readFile(path.join(dir, 'epoch'), 'utf8')).trim()).to.equal('7');
+    expect(await fs.readdir(dir)).to.not.include('epoch.tmp');
   });
 
   it('keeps a copy written after the request that brought its delete, and says so', async () => {
