@@ -4,6 +4,7 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TestCluster } from './cluster.js';
 
 /** Where held requests wait: one proxy's own, or shared by several (one per node). */
 export class Gate {
@@ -144,4 +145,26 @@ export async function holdingProxy(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Adds `count` storage nodes to `cluster`, each advertised at (so reached through) a proxy that
+ * holds the requests `hold` picks at `gate`; resolves once they are registered, with the proxies.
+ */
+export async function proxiedNodes(
+  cluster: Pick<TestCluster, 'addNode' | 'waitForNodes'>,
+  count: number,
+  gate: Gate,
+  hold: (method: string, url: string) => boolean,
+): Promise<HoldingProxy[]> {
+  const proxies: HoldingProxy[] = [];
+  for (let i = 0; i < count; i++) {
+    // The node's own URL is known only once it runs, after the proxy it advertises.
+    let real = 'http://127.0.0.1:9';
+    const proxy = await holdingProxy(() => real, { gate, hold });
+    proxies.push(proxy);
+    real = (await cluster.addNode(undefined, { advertise: proxy.url })).localUrl;
+  }
+  await cluster.waitForNodes(count);
+  return proxies;
 }

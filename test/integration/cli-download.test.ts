@@ -7,7 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { dfs, partialFiles, requireBuild } from '../helpers/cli.js';
 import { pieces, randomData, sha256, startCluster, type TestCluster, tempDir } from '../helpers/cluster.js';
-import { Gate, type HoldingProxy, holdingProxy } from '../helpers/holding-proxy.js';
+import { Gate, type HoldingProxy, proxiedNodes } from '../helpers/holding-proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('dfs download into local files', function () {
@@ -62,18 +62,14 @@ describe('dfs download into local files', function () {
     // A cluster of its own whose nodes hold every chunk read: the download stays in progress.
     const gate = new Gate(undefined, 30_000);
     const own = await startCluster({ nodes: 0, chunkSize: '64KiB' });
-    const proxies: HoldingProxy[] = [];
+    let proxies: HoldingProxy[] = [];
     try {
-      for (let i = 0; i < 2; i++) {
-        let real = 'http://127.0.0.1:9';
-        const proxy = await holdingProxy(() => real, {
-          gate,
-          hold: (method, url) => method === 'GET' && url.startsWith('/chunks/'),
-        });
-        proxies.push(proxy);
-        real = (await own.addNode(undefined, { advertise: proxy.url })).localUrl;
-      }
-      await own.waitForNodes(2);
+      proxies = await proxiedNodes(
+        own,
+        2,
+        gate,
+        (method, url) => method === 'GET' && url.startsWith('/chunks/'),
+      );
       await own.sdk.upload(pieces(randomData(300_000)), '/held.bin');
       const target = path.join(dir, 'held.bin');
       let child: ChildProcess | undefined;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { dfs, requireBuild } from '../helpers/cli.js';
 import { bytes, startCluster, type TestCluster, tempDir } from '../helpers/cluster.js';
-import { Gate, type HoldingProxy, holdingProxy } from '../helpers/holding-proxy.js';
+import { Gate, proxiedNodes } from '../helpers/holding-proxy.js';
 
 const FILES = 40;
 // A proxy that never sees the expected number releases everything this long (ms) after it held
@@ -40,13 +40,7 @@ describe('dfs upload DIR and download -r in parallel', function () {
   /** A cluster of its own whose two nodes are reached through proxies that hold `hold` at `gate`. */
   async function proxiedCluster(gate: Gate, hold: (method: string, url: string) => boolean) {
     const own = await startCluster({ nodes: 0, chunkSize: '64KiB' });
-    const proxies: HoldingProxy[] = [];
-    for (let i = 0; i < 2; i++) {
-      let real = 'http://127.0.0.1:9';
-      const proxy = await holdingProxy(() => real, { gate, hold });
-      proxies.push(proxy);
-      real = (await own.addNode(undefined, { advertise: proxy.url })).localUrl;
-    }
+    const proxies = await proxiedNodes(own, 2, gate, hold);
     return {
       own,
       close: async () => {

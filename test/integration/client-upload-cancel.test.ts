@@ -4,28 +4,24 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { Gate, type HoldingProxy, holdingProxy } from '../helpers/holding-proxy.js';
+import { Gate, type HoldingProxy, proxiedNodes } from '../helpers/holding-proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('web client: an upload cancelled while it is stored', function () {
   this.timeout(60_000);
   let cluster: TestCluster;
-  const proxies: HoldingProxy[] = [];
+  let proxies: HoldingProxy[] = [];
   // Chunk writes wait here until the test lets them go (or 30 s pass, so a failure is no hang).
   const gate = new Gate(undefined, 30_000);
 
   before(async () => {
     cluster = await startCluster({ nodes: 0, webClient: true, chunkSize: '64KiB' });
-    for (let i = 0; i < 2; i++) {
-      let real = 'http://127.0.0.1:9';
-      const proxy = await holdingProxy(() => real, {
-        gate,
-        hold: (method, url) => method === 'PUT' && url.startsWith('/chunks/'),
-      });
-      proxies.push(proxy);
-      real = (await cluster.addNode(undefined, { advertise: proxy.url })).localUrl;
-    }
-    await cluster.waitForNodes(2);
+    proxies = await proxiedNodes(
+      cluster,
+      2,
+      gate,
+      (method, url) => method === 'PUT' && url.startsWith('/chunks/'),
+    );
   });
 
   after(async () => {
