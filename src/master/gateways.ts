@@ -19,6 +19,7 @@ import type { Receipt } from '../protocol/types.js';
 import {
   chunkList,
   contentTypeOf,
+  limitParam,
   METADATA_KEY,
   object,
   receiptList,
@@ -94,10 +95,7 @@ export class Gateways {
     });
     api.get('/api/multipart', async (ctx) => {
       const prefix = pathBound(ctx.query.prefix, 'prefix', '/');
-      const limitText = ctx.query.limit;
-      const limit = limitText === undefined ? 1000 : Number(limitText);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MULTIPART_LIST)
-        throw new DfsError('bad_request', `limit must be an integer from 1 to ${MAX_MULTIPART_LIST}`);
+      const limit = limitParam(ctx.query.limit, MAX_MULTIPART_LIST);
       const uploads = await store.listMultiparts(prefix, limit, pathBound(ctx.query.from, 'from', prefix));
       ctx.body = {
         uploads: uploads.map((u) => ({

@@ -184,16 +184,21 @@ function single(query: ParsedUrlQuery, name: string): string | undefined {
   return v;
 }
 
+/** A `limit` query parameter: an integer from 1 to `max`, 1000 when absent; 400 otherwise. */
+export function limitParam(text: unknown, max: number): number {
+  const limit = text === undefined ? 1000 : Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max)
+    throw new DfsError('bad_request', `limit must be an integer from 1 to ${max}`);
+  return limit;
+}
+
 /** `GET /api/files?prefix=&begins=&delimiter=/&after=&limit=&health=1&folders=1`. */
 export function parseList(query: ParsedUrlQuery): ListRequest {
   const folder = normalisePrefix(single(query, 'prefix'));
   const begins = single(query, 'begins') ?? '';
   if (begins.includes('/') || CONTROL.test(begins) || begins.length > 1024)
     throw new DfsError('bad_request', 'begins must be a name prefix without slashes');
-  const limitText = single(query, 'limit');
-  const limit = limitText === undefined ? 1000 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
-    throw new DfsError('bad_request', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
+  const limit = limitParam(single(query, 'limit'), MAX_LIST_LIMIT);
   const delimiter = single(query, 'delimiter');
   return {
     folder,
