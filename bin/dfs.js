@@ -26,8 +26,6 @@ process.on('SIGTERM', onCommandSignal);
 // Launched by another dfs process (`dfs up`, a test, the bench) with an IPC channel.
 const launched = typeof process.send === 'function';
 const { code, running } = await main(process.argv);
-process.off('SIGINT', onCommandSignal);
-process.off('SIGTERM', onCommandSignal);
 if (!running) {
   ended = code;
   // On a pipe stdout is asynchronous: exiting at once cuts off what is still queued
@@ -57,8 +55,13 @@ const stop = async (signal) => {
     process.exit(reportError(err));
   }
 };
+// The daemon's handlers go in before the command's come out: a signal never finds none (Node
+// drops one that arrives while the last listener's watcher is closing: a SIGTERM right after
+// start was lost and the daemon ran on).
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+process.off('SIGINT', onCommandSignal);
+process.off('SIGTERM', onCommandSignal);
 // When the launching parent is gone, even killed with -9, the IPC channel closes and the daemon
 // stops as on SIGTERM — also when that happened while it was starting.
 const orphaned = () => {
