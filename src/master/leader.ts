@@ -54,7 +54,8 @@ export class Leader {
         { id: this.id, url: this.url, lastSeen: started },
         3 * this.ttl,
       );
-      const lease = await this.store.claimLeadership(this.id, this.ttl, started);
+      // Judged by the store's clock, not ours: masters' clocks may drift apart.
+      const lease = await this.store.claimLeadership(this.id, this.ttl);
       this.holder = lease.holder;
       if (lease.holder === this.id) {
         if (!was || lease.epoch !== this.epochValue)

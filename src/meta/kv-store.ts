@@ -205,7 +205,7 @@ export class KvStore implements MetaStore {
     );
   }
 
-  claimLeadership(holder: string, ttl: number, now: number): Promise<Leadership> {
+  claimLeadership(holder: string, ttl: number, now = Date.now()): Promise<Leadership> {
     return this.engine.write((txn) => {
       const current = txn.get<Leadership>('state', 'leader');
       if (current && current.holder !== holder && current.expires > now) return current;

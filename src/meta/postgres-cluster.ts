@@ -109,12 +109,12 @@ export async function heartbeatMaster(db: PgDb, master: MasterRecord, window: nu
   });
 }
 
-/** Takes or renews the leadership lease. */
-export async function claimLeadership(db: PgDb, holder: string, ttl: number, now: number) {
+/** Takes or renews the leadership lease (judged by the database's clock without `now`). */
+export async function claimLeadership(db: PgDb, holder: string, ttl: number, now?: number) {
   const [row] = await db.query<Leadership>({
     name: 'dfs_claim_leadership',
     text: 'SELECT l.holder, l.epoch, l.expires FROM dfs_claim_leadership($1, $2, $3) l',
-    values: [holder, ttl, now],
+    values: [holder, ttl, now ?? null],
   });
   if (!row) throw new DfsError('internal', 'claiming the leadership returned nothing');
   return row;

@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import { DfsError } from '../protocol/errors.js';
 import { CHUNKS_SQL } from './postgres-sql-chunks.js';
+import { CLOCK_SQL } from './postgres-sql-clock.js';
 import { COMMIT_SQL } from './postgres-sql-commit.js';
 import { HELPERS_SQL } from './postgres-sql-helpers.js';
 import { NAMESPACE_SQL } from './postgres-sql-namespace.js';
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'tables', sql: TABLES_SQL },
   { version: 2, description: 'namespace functions', sql: HELPERS_SQL + COMMIT_SQL + NAMESPACE_SQL },
   { version: 3, description: 'lease, collection, lock and leadership functions', sql: CHUNKS_SQL },
+  { version: 4, description: "leadership judged by the database's clock", sql: CLOCK_SQL },
 ];
 
 /** The schema version this build writes. */

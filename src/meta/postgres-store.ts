@@ -206,7 +206,7 @@ export class PostgresStore implements MetaStore {
     return cluster.heartbeatMaster(this.db, master, window);
   }
 
-  claimLeadership(holder: string, ttl: number, now: number): Promise<Leadership> {
+  claimLeadership(holder: string, ttl: number, now?: number): Promise<Leadership> {
     return cluster.claimLeadership(this.db, holder, ttl, now);
   }
 

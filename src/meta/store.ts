@@ -144,8 +144,10 @@ export interface MetaStore {
   /**
    * Takes or renews the leadership lease for `holder` until `now + ttl`; a takeover (the lease
    * lapsed, or another holder) bumps the epoch. Returns the lease as it stands after the call.
+   * Without `now` the store's own clock judges it: a shared store's (PostgreSQL's), which every
+   * master agrees on however far their clocks drift apart.
    */
-  claimLeadership(holder: string, ttl: number, now: number): Promise<Leadership>;
+  claimLeadership(holder: string, ttl: number, now?: number): Promise<Leadership>;
 
   close(): Promise<void>;
 }

@@ -4,10 +4,14 @@
 
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
+import { EventLog } from '../../src/master/events.js';
+import { Leader } from '../../src/master/leader.js';
+import { MIGRATIONS } from '../../src/meta/postgres-schema.js';
 import { PostgresStore } from '../../src/meta/postgres-store.js';
 import type { CommitIntent } from '../../src/meta/types.js';
 import type { DfsError } from '../../src/protocol/errors.js';
 import { PostgresServer, postgresAvailable } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/wait.js';
 import { chunk, metaStoreConformance } from '../meta/conformance.js';
 
 const TEMPLATE = 'dfs_template';
@@ -133,6 +137,24 @@ describe('PostgreSQL metadata store', function () {
       expect(await codeOf(a.doom(candidate, 0, T0 + 10_003, first.epoch))).to.equal('conflict');
       expect(await codeOf(a.purge([chunk('orphan').id], first.epoch))).to.equal('conflict');
       expect(await b.purge([chunk('orphan').id], second.epoch)).to.deep.equal([chunk('orphan').id]);
+    });
+
+    it('judges the leadership lease by the database’s clock, not a master’s running ahead', async () => {
+      const events = new EventLog(() => {});
+      const first = new Leader(a, events, 10_000);
+      // An hour ahead: by its own clock the lease first took lapsed long ago.
+      const ahead = new Leader(b, events, 10_000, () => Date.now() + 3_600_000);
+      expect(await first.claim()).to.equal(true);
+      expect(await ahead.claim()).to.equal(false);
+      expect(first.isLeader).to.equal(true);
+      expect(ahead.current).to.equal(first.id);
+      // Renewed, it keeps its epoch; given up (the store's own lease lapsing), the other takes over.
+      const epoch = first.epoch;
+      expect(await first.claim()).to.equal(true);
+      expect(first.epoch).to.equal(epoch);
+      await a.claimLeadership(first.id, 1);
+      await waitFor(() => ahead.claim(), 'the other master to take the lapsed lease');
+      expect(ahead.epoch).to.equal(epoch + 1);
     });
 
     it('sees the other master’s changes at once: leases, commits, locks', async () => {
@@ -283,7 +305,7 @@ describe('PostgreSQL metadata store', function () {
           [],
           name,
         );
-        expect(versions.map((v) => v.version)).to.deep.equal([1, 2, 3]);
+        expect(versions.map((v) => v.version)).to.deep.equal(MIGRATIONS.map((m) => m.version));
         await Promise.all(stores.map((s, i) => s.commit(intent(`/from-${i}`), T0)));
         expect((await stores[0]?.totals())?.files).to.equal(4);
       } finally {

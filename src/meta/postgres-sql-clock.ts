@@ -1,0 +1,30 @@
+// Migration 4 of the PostgreSQL metadata store: the leadership lease is judged by PostgreSQL's
+// clock, the one clock every master sharing the database agrees on. Each master's own clock is
+// still used for how long it may act on a lease it won (a duration, which skew does not change).
+// Never edit a released migration: add one.
+
+/** dfs_claim_leadership with p_now optional: NULL takes the database's clock. */
+export const CLOCK_SQL = `
+-- MetaStore.claimLeadership: takes or renews the lease; a takeover bumps the epoch. With p_now
+-- NULL (as masters call it) the lease is judged by this database's clock: a master whose clock
+-- runs ahead cannot take over a lease its holder still renews.
+CREATE OR REPLACE FUNCTION dfs_claim_leadership(p_holder text, p_ttl bigint, p_now bigint)
+RETURNS SETOF dfs_leadership LANGUAGE plpgsql AS $$
+DECLARE
+  v_cur dfs_leadership%ROWTYPE;
+BEGIN
+  p_now := coalesce(p_now, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+  INSERT INTO dfs_leadership (id, holder, epoch, expires) VALUES (true, p_holder, 1, p_now + p_ttl)
+    ON CONFLICT (id) DO NOTHING RETURNING * INTO v_cur;
+  IF NOT FOUND THEN
+    SELECT * INTO v_cur FROM dfs_leadership l FOR UPDATE;
+    IF v_cur.holder = p_holder OR v_cur.expires <= p_now THEN
+      UPDATE dfs_leadership l
+        SET epoch = l.epoch + CASE WHEN l.holder <> p_holder OR l.expires <= p_now THEN 1 ELSE 0 END,
+            holder = p_holder, expires = p_now + p_ttl
+        RETURNING * INTO v_cur;
+    END IF;
+  END IF;
+  RETURN NEXT v_cur;
+END $$;
+`;
