@@ -26,6 +26,7 @@ import {
   parseAllocate,
   parseCommit,
   parseIfGeneration,
+  parseKeepContents,
   parseList,
   parseMove,
   parseUploadId,
@@ -125,7 +126,7 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     ctx.body = { path: await namespace.mkdir(operations.path(bodyOf<{ path?: unknown }>(ctx).path)) };
   });
   api.delete(/^\/api\/dirs\/(.+)$/, async (ctx) => {
-    await namespace.rmdir(pathAfter(ctx.path, '/api/dirs/'));
+    await namespace.rmdir(pathAfter(ctx.path, '/api/dirs/'), parseKeepContents(ctx.query));
     ctx.body = { deleted: true };
   });
   api.post('/api/move', jsonBody(), async (ctx) => {

@@ -307,9 +307,9 @@ export class Namespace {
     return (await this.deps.store.mkdir(`${path}/`, Date.now())).path;
   }
 
-  /** Removes an empty folder. */
-  async rmdir(path: string): Promise<void> {
-    await this.deps.store.rmdir(`${path}/`);
+  /** Removes an empty folder, or with `keepContents` only its own entry (see MetaStore.rmdir). */
+  async rmdir(path: string, keepContents: boolean): Promise<void> {
+    await this.deps.store.rmdir(`${path}/`, { keepContents });
   }
 
   /** Renames a file or a whole folder; refuses to overwrite unless asked. */

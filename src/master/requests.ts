@@ -237,6 +237,13 @@ export function parseIfGeneration(query: ParsedUrlQuery): number | undefined {
   return v === undefined ? undefined : generation(Number(v), 'ifGeneration');
 }
 
+/** `?keepContents=1` on `DELETE /api/dirs/{path}`: drop only the folder's own entry. */
+export function parseKeepContents(query: ParsedUrlQuery): boolean {
+  const v = single(query, 'keepContents');
+  if (v !== undefined && v !== '1') throw new DfsError('bad_request', 'keepContents must be 1 when given');
+  return v === '1';
+}
+
 /** Receipts in a body (a repair report, a multipart part), shape-checked; signatures are checked later. */
 export function receiptList(value: unknown): Receipt[] {
   if (value === undefined) return [];

@@ -211,9 +211,9 @@ export function mkdir(txn: Txn, prefix: string, now: number): FolderRecord {
   return getFolder(txn, prefix) as FolderRecord;
 }
 
-/** Removes an empty explicit folder. */
-export function rmdir(txn: Txn, prefix: string): void {
-  const below = firstFrom(txn, after(prefix), prefixEnd(prefix));
+/** Removes an empty explicit folder, or with `keepContents` only its own entry (see MetaStore.rmdir). */
+export function rmdir(txn: Txn, prefix: string, keepContents: boolean): void {
+  const below = !keepContents && firstFrom(txn, after(prefix), prefixEnd(prefix));
   if (!txn.get('entries', prefix)) {
     if (below) throw new DfsError('conflict', `${prefix} is not empty`);
     throw new DfsError('not_found', `not found: ${prefix}`);

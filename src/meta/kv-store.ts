@@ -70,8 +70,8 @@ export class KvStore implements MetaStore {
     return this.engine.write((txn) => ns.mkdir(txn, prefix, now));
   }
 
-  rmdir(prefix: string): Promise<void> {
-    return this.engine.write((txn) => ns.rmdir(txn, prefix));
+  rmdir(prefix: string, options: { keepContents?: boolean } = {}): Promise<void> {
+    return this.engine.write((txn) => ns.rmdir(txn, prefix, options.keepContents ?? false));
   }
 
   move(from: string, to: string, options: { overwrite: boolean }, now: number): Promise<{ moved: number }> {

@@ -119,9 +119,18 @@ export async function mkdir(db: PgDb, prefix: string, now: number): Promise<Fold
   return prefix === '/' || !row ? ROOT : folderOf(row);
 }
 
-/** Removes an empty explicit folder. */
-export async function rmdir(db: PgDb, prefix: string): Promise<void> {
-  await db.query({ name: 'dfs_rmdir', text: 'SELECT dfs_rmdir($1)', values: [prefix] });
+/** Removes an empty explicit folder, or with `keepContents` only its own entry (see MetaStore.rmdir). */
+export async function rmdir(db: PgDb, prefix: string, keepContents: boolean): Promise<void> {
+  if (!keepContents) {
+    await db.query({ name: 'dfs_rmdir', text: 'SELECT dfs_rmdir($1)', values: [prefix] });
+    return;
+  }
+  const dropped = await db.query({
+    name: 'dfs_drop_folder_entry',
+    text: 'DELETE FROM dfs_entries e WHERE e.path = $1 RETURNING e.path',
+    values: [prefix],
+  });
+  if (dropped.length === 0) throw new DfsError('not_found', `not found: ${prefix}`);
 }
 
 /** Renames a file or a whole folder. */

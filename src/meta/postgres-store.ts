@@ -106,8 +106,8 @@ export class PostgresStore implements MetaStore {
     return ns.mkdir(this.db, prefix, now);
   }
 
-  rmdir(prefix: string): Promise<void> {
-    return ns.rmdir(this.db, prefix);
+  rmdir(prefix: string, options: { keepContents?: boolean } = {}): Promise<void> {
+    return ns.rmdir(this.db, prefix, options.keepContents ?? false);
   }
 
   move(from: string, to: string, options: { overwrite: boolean }, now: number): Promise<{ moved: number }> {

@@ -66,8 +66,12 @@ export interface MetaStore {
   removeTree(prefix: string, now: number): Promise<number>;
   /** Creates a folder and its missing ancestors (explicit, they stay when emptied); idempotent. */
   mkdir(prefix: string, now: number): Promise<FolderRecord>;
-  /** Removes an empty explicit folder: `not_found` if absent, `conflict` if anything is below it. */
-  rmdir(prefix: string): Promise<void>;
+  /**
+   * Removes an empty explicit folder: `not_found` if absent, `conflict` if anything is below it.
+   * With `keepContents`, drops only the folder's own entry: what is below it stays, and implies
+   * the folder (how an S3 folder object `a/` is deleted while objects below it remain).
+   */
+  rmdir(prefix: string, options?: { keepContents?: boolean }): Promise<void>;
   /**
    * Renames a file, or a folder with everything below it, in one transaction. Refused when the
    * destination exists (unless `overwrite` and both are files), a parent of it is a file, or it

@@ -1,11 +1,10 @@
-// DeleteObject and DeleteObjects (up to 1,000 keys): files removed, empty folder objects rmdir'ed.
+// DeleteObject and DeleteObjects (up to 1,000 keys): files removed, folder objects' own entries dropped.
 
 import { Limiter } from '../sdk/limit.js';
 import { readBodyText } from './body.js';
 import { ifMatchGeneration } from './conditional.js';
 import { fromDfsError, isDfs } from './dfs-errors.js';
 import { S3Error, toS3Error } from './errors.js';
-import { explicitFolder } from './folders.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import { isFolderKey, objectPath } from './object-paths.js';
@@ -22,8 +21,8 @@ type Scope = Pick<S3Request, 'deps' | 'signal'>;
 
 /**
  * Deletes the object at `path`, checking `If-Match` when given. A key with no object is no error
- * (S3 answers 204 either way). A folder object goes only when the folder is empty: dfs cannot keep
- * files below a folder whose own entry is gone, so that is refused rather than faked.
+ * (S3 answers 204 either way). A folder object is the folder's own entry: it goes, and objects
+ * below it stay (the folder is then only implied by them, so no `a/` object is listed).
  */
 async function deleteAt(scope: Scope, path: string, ifMatch: HeaderMap): Promise<boolean> {
   // Only If-Match conditions a delete; an If-None-Match alone does not (so not writeGeneration).
@@ -33,19 +32,12 @@ async function deleteAt(scope: Scope, path: string, ifMatch: HeaderMap): Promise
       : await ifMatchGeneration(scope, path, ifMatch);
   const { sdk } = scope.deps;
   try {
-    if (isFolderKey(path)) await sdk.rmdir(path, { signal: scope.signal });
+    if (isFolderKey(path)) await sdk.rmdir(path, { keepContents: true, signal: scope.signal });
     else await sdk.remove(path, { ifGeneration, signal: scope.signal });
     return true;
   } catch (err) {
-    if (isDfs(err, 'not_found')) return false;
-    if (isDfs(err, 'conflict')) {
-      // A file path that is a folder, or a folder object's folder that only files below imply.
-      if (!isFolderKey(path) || !(await explicitFolder(scope, path))) return false;
-      throw new S3Error(
-        'InvalidRequest',
-        `The folder object ${path.slice(path.indexOf('/', 1) + 1)} is a dfs folder that is not empty: delete the objects below it first`,
-      );
-    }
+    // Conflict: a file key that names a folder (no such object).
+    if (isDfs(err, 'not_found') || isDfs(err, 'conflict')) return false;
     throw err;
   }
 }
@@ -84,29 +76,14 @@ async function deleteOne(scope: Scope, bucket: string, entry: DeleteEntry): Prom
   }
 }
 
-/**
- * DeleteObjects: every key gets its own outcome. Files go first, a few at once, then folder
- * objects deepest first — a client may list `a/` before `a/b`, and a folder can only go once
- * it is empty.
- */
+/** DeleteObjects: every key gets its own outcome; a few keys are deleted at once. */
 export async function deleteObjects(request: S3Request): Promise<void> {
   const { bucket, folder } = bucketOf(request);
   const parsed = parseDelete(await readBodyText(request.body, MAX_DELETE_BODY));
   if ((await bucketState(request, folder)) !== 'exists') throw noSuchBucket(bucket);
-  const outcomes = new Array<DeleteOutcome>(parsed.objects.length);
-  const files = parsed.objects.map((entry, i) => ({ entry, i })).filter((o) => !isFolderKey(o.entry.key));
-  const folders = parsed.objects
-    .map((entry, i) => ({ entry, i }))
-    .filter((o) => isFolderKey(o.entry.key))
-    .sort((a, b) => b.entry.key.length - a.entry.key.length);
   const limiter = new Limiter(DELETE_CONCURRENCY);
-  await Promise.all(
-    files.map((job) =>
-      limiter.run(async () => {
-        outcomes[job.i] = await deleteOne(request, bucket, job.entry);
-      }),
-    ),
+  const outcomes = await Promise.all(
+    parsed.objects.map((entry) => limiter.run(() => deleteOne(request, bucket, entry))),
   );
-  for (const job of folders) outcomes[job.i] = await deleteOne(request, bucket, job.entry);
   sendXml(request.ctx, deleteResultXml(outcomes, parsed.quiet));
 }

@@ -140,8 +140,11 @@ export class DfsClient {
     return this.api.mkdir(normalisePath(path), options);
   }
 
-  /** Removes an empty folder. */
-  async rmdir(path: string, options: CallOptions = {}): Promise<void> {
+  /**
+   * Removes an empty folder; with `keepContents`, only the folder's own entry (what is below it
+   * stays, and still implies the folder).
+   */
+  async rmdir(path: string, options: CallOptions & { keepContents?: boolean } = {}): Promise<void> {
     await this.api.rmdir(normalisePath(path), options);
   }
 

@@ -213,8 +213,9 @@ export class MasterApi {
       .path;
   }
 
-  async rmdir(path: string, options: CallOptions = {}): Promise<void> {
-    await this.call('delete', `/api/dirs${encodePath(path)}`, 'unsent', options);
+  async rmdir(path: string, options: CallOptions & { keepContents?: boolean } = {}): Promise<void> {
+    const searchParams: Record<string, string> = options.keepContents ? { keepContents: '1' } : {};
+    await this.call('delete', `/api/dirs${encodePath(path)}`, 'unsent', { ...options, searchParams });
   }
 
   async setAttributes(path: string, change: AttributeChange, options: CallOptions = {}): Promise<void> {

@@ -126,9 +126,24 @@ describe('s3 gateway: Debian aws CLI', function () {
     expect((await signedRequest(s3.url, { method: 'HEAD', path: '/cli/bad-md5' })).status).to.equal(404);
   });
 
-  it('lists, removes recursively and removes the bucket', async () => {
+  it('lists, removes recursively (folder objects too, in one run) and removes the bucket', async () => {
     expect(await aws('s3', 'ls')).to.match(/ cli\n/);
+    // Folder objects as consoles make them, above files: aws deletes key by key, in parallel,
+    // so a folder object may go before the files below it.
+    for (const key of ['tree/', 'tree/deep/', 'tree/deep/deeper/'])
+      expect((await signedRequest(s3.url, { method: 'PUT', path: `/cli/${key}`, body: '' })).status).to.equal(
+        200,
+      );
+    for (let i = 0; i < 12; i++) {
+      const put = await signedRequest(s3.url, {
+        method: 'PUT',
+        path: `/cli/tree/deep/deeper/f${i}`,
+        body: 'x',
+      });
+      expect(put.status).to.equal(200);
+    }
     await aws('s3', 'rm', '--recursive', 's3://cli');
+    expect(await aws('s3', 'ls', '--recursive', 's3://cli')).to.equal('');
     await aws('s3', 'rb', 's3://cli');
     expect((await signedRequest(s3.url, { method: 'HEAD', path: '/cli' })).status).to.equal(404);
   });

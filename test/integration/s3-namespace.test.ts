@@ -172,10 +172,14 @@ describe('s3 gateway: one namespace with dfs', function () {
     );
     expect(data.name).to.equal('InvalidArgument');
     await client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'folder/inner', Body: 'in' }));
-    const busy = await failure(client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'folder/' })));
-    expect(busy.name).to.equal('InvalidRequest');
-    await client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'folder/inner' }));
+    // As on S3, the folder object goes and the object below it stays (dfs keeps the folder implied).
     await client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'folder/' }));
+    const gone = await failure(client.send(new HeadObjectCommand({ Bucket: 'nsb', Key: 'folder/' })));
+    expect(gone.$metadata.httpStatusCode).to.equal(404);
+    const left = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'folder' }));
+    expect(keys(left)).to.deep.equal(['folder/inner']);
+    await client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'folder/' }));
+    await client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'folder/inner' }));
     expect(
       (await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'folder' }))).KeyCount,
     ).to.equal(0);

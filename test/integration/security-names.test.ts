@@ -218,6 +218,13 @@ describe('security: names', function () {
     expect((await send(master, 'GET', '/api/multipart?prefix=/a/&from=/a/b%01')).status).to.equal(200);
     for (const limit of ['1.5', '0', '10001', 'x'])
       expectRefused(await send(master, 'GET', `/api/multipart?limit=${limit}`), `uploads limit ${limit}`);
+    // A folder delete's flag is 1 or absent: anything else touches nothing.
+    for (const flag of ['0', 'yes', '1&keepContents=1'])
+      expectRefused(
+        await send(master, 'DELETE', `/api/dirs/kept?keepContents=${flag}`),
+        `keepContents ${flag}`,
+      );
+    expect((await arena.cluster.sdk.stat('/kept/file.txt')).path).to.equal('/kept/file.txt');
   });
 
   it('a NUL, which PostgreSQL cannot store, is refused with 400 wherever the master takes text', async () => {

@@ -249,6 +249,16 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         await store.rmdir('/m/n/o/');
         expect(await codeOf(store.rmdir('/m/n/o/'))).to.equal('not_found');
         expect(await store.getFolder('/m/n/')).to.include({ explicit: true });
+        // keepContents drops only the folder's own entry; what is below stays and implies it.
+        await store.mkdir('/m/k/', T0);
+        await put('/m/k/f', ['f']);
+        await store.rmdir('/m/k/', { keepContents: true });
+        expect(await store.getFolder('/m/k/')).to.include({ explicit: false });
+        expect((await store.getFile('/m/k/f'))?.size).to.equal(chunk('f').size);
+        expect(await codeOf(store.rmdir('/m/k/', { keepContents: true }))).to.equal('not_found');
+        await store.mkdir('/m/e/', T0);
+        await store.rmdir('/m/e/', { keepContents: true });
+        expect(await store.getFolder('/m/e/')).to.equal(undefined);
         await put('/file', ['f']);
         expect(await codeOf(store.mkdir('/file/', T0))).to.equal('conflict');
         expect(await codeOf(store.mkdir('/file/sub/', T0))).to.equal('conflict');
