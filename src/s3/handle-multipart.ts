@@ -126,7 +126,8 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
   if (headerChecksum(request.headers))
     throw notImplemented('a checksum of the whole object on CompleteMultipartUpload');
   const listed = parseCompleteMultipartUpload(await readBodyText(request.body, MAX_COMPLETE_BODY));
-  const location = `${request.ctx.origin}/${uriEncode(bucket)}/${uriEncode(key, true)}`;
+  // The gateway's own address as the client reached it (Koa's ctx.origin is the Origin header).
+  const location = `${request.ctx.protocol}://${request.ctx.host}/${uriEncode(bucket)}/${uriEncode(key, true)}`;
   const { sdk } = request.deps;
   const upload = await findUpload(request, uploadId);
   if (!upload) {

@@ -76,6 +76,7 @@ describe('s3 gateway: multipart uploads', function () {
     const first = await complete('twice.bin', id, parts);
     const etag = `"${md5(Buffer.concat([Buffer.from(md5(one), 'hex'), Buffer.from(md5(two), 'hex')]))}-2"`;
     expect(first.ETag).to.equal(etag);
+    expect(first.Location).to.equal(`${s3.url}/mpu/twice.bin`);
     expect((await complete('twice.bin', id, parts)).ETag).to.equal(etag);
     const got = await client.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'twice.bin' }));
     expect(got.ContentType).to.equal('text/x-parts');
