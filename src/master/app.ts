@@ -23,6 +23,7 @@ import type { NodeProtocol } from './node-protocol.js';
 import type { Operations } from './operations.js';
 import { renderDashboard, renderFilePage } from './page.js';
 import {
+  flag,
   parseAllocate,
   parseCommit,
   parseIfGeneration,
@@ -123,7 +124,9 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   });
   api.post('/api/dirs', jsonBody(), async (ctx) => {
     ctx.status = 201;
-    ctx.body = { path: await namespace.mkdir(operations.path(bodyOf<{ path?: unknown }>(ctx).path)) };
+    const body = bodyOf<{ path?: unknown; impliedParents?: unknown }>(ctx);
+    const path = operations.path(body.path);
+    ctx.body = { path: await namespace.mkdir(path, flag(body.impliedParents, 'impliedParents')) };
   });
   api.delete(/^\/api\/dirs\/(.+)$/, async (ctx) => {
     await namespace.rmdir(pathAfter(ctx.path, '/api/dirs/'), parseKeepContents(ctx.query));

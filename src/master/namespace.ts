@@ -302,9 +302,9 @@ export class Namespace {
     return n;
   }
 
-  /** Creates a folder (and its ancestors). */
-  async mkdir(path: string): Promise<string> {
-    return (await this.deps.store.mkdir(`${path}/`, Date.now())).path;
+  /** Creates a folder (and its ancestors, explicit unless `impliedParents`). */
+  async mkdir(path: string, impliedParents: boolean): Promise<string> {
+    return (await this.deps.store.mkdir(`${path}/`, Date.now(), { impliedParents })).path;
   }
 
   /** Removes an empty folder, or with `keepContents` only its own entry (see MetaStore.rmdir). */

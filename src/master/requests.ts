@@ -237,6 +237,13 @@ export function parseIfGeneration(query: ParsedUrlQuery): number | undefined {
   return v === undefined ? undefined : generation(Number(v), 'ifGeneration');
 }
 
+/** An optional flag of a JSON body: true, false or absent (false); anything else is a 400. */
+export function flag(value: unknown, name: string): boolean {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new DfsError('bad_request', `${name} must be true or false`);
+  return value === true;
+}
+
 /** `?keepContents=1` on `DELETE /api/dirs/{path}`: drop only the folder's own entry. */
 export function parseKeepContents(query: ParsedUrlQuery): boolean {
   const v = single(query, 'keepContents');

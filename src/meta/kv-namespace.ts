@@ -200,12 +200,12 @@ export function removeTree(txn: Txn, prefix: string, now: number): number {
   return files;
 }
 
-/** Creates a folder and its ancestors (see MetaStore.mkdir). */
-export function mkdir(txn: Txn, prefix: string, now: number): FolderRecord {
+/** Creates a folder and, unless `impliedParents`, its ancestors (see MetaStore.mkdir). */
+export function mkdir(txn: Txn, prefix: string, now: number, impliedParents: boolean): FolderRecord {
   const path = prefix.slice(0, -1);
   checkParents(txn, path);
   if (getFile(txn, path)) throw new DfsError('conflict', `${path} is a file`);
-  for (const folder of [...ancestorFolders(path).slice(1), prefix]) {
+  for (const folder of impliedParents ? [prefix] : [...ancestorFolders(path).slice(1), prefix]) {
     if (!txn.get('entries', folder)) txn.put<FolderRow>('entries', folder, { created: now, attributes: {} });
   }
   return getFolder(txn, prefix) as FolderRecord;

@@ -7,7 +7,7 @@ import type { Engine, Txn } from './engine.js';
 import * as chunks from './kv-chunks.js';
 import * as locks from './kv-locks.js';
 import * as ns from './kv-namespace.js';
-import type { AttributeChange, LeaseResult, MetaStore } from './store.js';
+import type { AttributeChange, LeaseResult, MetaStore, MkdirOptions } from './store.js';
 import type {
   ChunkRecord,
   CommitIntent,
@@ -66,8 +66,8 @@ export class KvStore implements MetaStore {
     return this.engine.write((txn) => ns.removeTree(txn, prefix, now));
   }
 
-  mkdir(prefix: string, now: number): Promise<FolderRecord> {
-    return this.engine.write((txn) => ns.mkdir(txn, prefix, now));
+  mkdir(prefix: string, now: number, options: MkdirOptions = {}): Promise<FolderRecord> {
+    return this.engine.write((txn) => ns.mkdir(txn, prefix, now, options.impliedParents ?? false));
   }
 
   rmdir(prefix: string, options: { keepContents?: boolean } = {}): Promise<void> {

@@ -110,10 +110,16 @@ export async function removeTree(db: PgDb, prefix: string, now: number): Promise
 }
 
 /** Creates a folder and its ancestors. */
-export async function mkdir(db: PgDb, prefix: string, now: number): Promise<FolderRecord> {
+export async function mkdir(
+  db: PgDb,
+  prefix: string,
+  now: number,
+  impliedParents: boolean,
+): Promise<FolderRecord> {
+  const fn = impliedParents ? 'dfs_mkdir_leaf' : 'dfs_mkdir';
   const [row] = await db.query<EntryRow>({
-    name: 'dfs_mkdir',
-    text: 'SELECT * FROM dfs_mkdir($1, $2, $3)',
+    name: fn,
+    text: `SELECT * FROM ${fn}($1, $2, $3)`,
     values: [prefix, parentsOf(prefix.slice(0, -1)), now],
   });
   return prefix === '/' || !row ? ROOT : folderOf(row);

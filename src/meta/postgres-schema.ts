@@ -6,6 +6,7 @@ import { DfsError } from '../protocol/errors.js';
 import { CHUNKS_SQL } from './postgres-sql-chunks.js';
 import { CLOCK_SQL } from './postgres-sql-clock.js';
 import { COMMIT_SQL } from './postgres-sql-commit.js';
+import { FOLDERS_SQL } from './postgres-sql-folders.js';
 import { HELPERS_SQL } from './postgres-sql-helpers.js';
 import { NAMESPACE_SQL } from './postgres-sql-namespace.js';
 import { TABLES_SQL } from './postgres-sql-tables.js';
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, description: 'namespace functions', sql: HELPERS_SQL + COMMIT_SQL + NAMESPACE_SQL },
   { version: 3, description: 'lease, collection, lock and leadership functions', sql: CHUNKS_SQL },
   { version: 4, description: "leadership judged by the database's clock", sql: CLOCK_SQL },
+  { version: 5, description: 'a folder made explicit without its ancestors', sql: FOLDERS_SQL },
 ];
 
 /** The schema version this build writes. */

@@ -10,7 +10,7 @@ import { type CommitRequest, commitRunner } from './postgres-commits.js';
 import { PgDb, type PgDbOptions } from './postgres-db.js';
 import * as ns from './postgres-namespace.js';
 import { migrate } from './postgres-schema.js';
-import type { AttributeChange, LeaseResult, MetaStore } from './store.js';
+import type { AttributeChange, LeaseResult, MetaStore, MkdirOptions } from './store.js';
 import type {
   ChunkRecord,
   CommitIntent,
@@ -102,8 +102,8 @@ export class PostgresStore implements MetaStore {
     return ns.removeTree(this.db, prefix, now);
   }
 
-  mkdir(prefix: string, now: number): Promise<FolderRecord> {
-    return ns.mkdir(this.db, prefix, now);
+  mkdir(prefix: string, now: number, options: MkdirOptions = {}): Promise<FolderRecord> {
+    return ns.mkdir(this.db, prefix, now, options.impliedParents ?? false);
   }
 
   rmdir(prefix: string, options: { keepContents?: boolean } = {}): Promise<void> {

@@ -36,6 +36,12 @@ export interface AttributeChange {
 }
 
 /** The metadata store of a dfs cluster. */
+/** How MetaStore.mkdir treats missing ancestors. */
+export interface MkdirOptions {
+  /** Only the folder itself gets an entry; missing ancestors stay implied by it. */
+  impliedParents?: boolean;
+}
+
 export interface MetaStore {
   /** `memory`, `lmdb` or `postgres`. */
   readonly kind: string;
@@ -64,8 +70,11 @@ export interface MetaStore {
   remove(path: string, options: { ifGeneration?: number }, now: number): Promise<FileRecord>;
   /** Removes a folder and everything below it in one transaction; returns the files removed. */
   removeTree(prefix: string, now: number): Promise<number>;
-  /** Creates a folder and its missing ancestors (explicit, they stay when emptied); idempotent. */
-  mkdir(prefix: string, now: number): Promise<FolderRecord>;
+  /**
+   * Creates a folder and its missing ancestors (explicit, they stay when emptied); idempotent.
+   * With `impliedParents` only the folder itself is made explicit (an S3 folder object).
+   */
+  mkdir(prefix: string, now: number, options?: MkdirOptions): Promise<FolderRecord>;
   /**
    * Removes an empty explicit folder: `not_found` if absent, `conflict` if anything is below it.
    * With `keepContents`, drops only the folder's own entry: what is below it stays, and implies

@@ -49,7 +49,7 @@ export async function copyObject(request: S3Request): Promise<void> {
   const file = source.file;
   if (isFolderKey(key)) {
     if (file && file.size > 0) throw folderCannotHoldData(key);
-    await sdk.mkdir(path, { signal: request.signal });
+    await sdk.mkdir(path, { impliedParents: true, signal: request.signal });
     sendXml(request.ctx, copyResultXml('CopyObjectResult', source.object.etag, new Date()));
     return;
   }

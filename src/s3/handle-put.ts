@@ -70,7 +70,7 @@ async function putFolder(request: S3Request, folder: string, path: string): Prom
     const current = (await findObject(request, path))?.object;
     enforceOutcome(writeConditions(headers, current), current);
   }
-  await request.deps.sdk.mkdir(path, { signal: request.signal });
+  await request.deps.sdk.mkdir(path, { impliedParents: true, signal: request.signal });
   request.ctx.set('ETag', `"${EMPTY_MD5}"`);
   sendEmpty(request.ctx);
 }

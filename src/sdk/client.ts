@@ -135,8 +135,11 @@ export class DfsClient {
     return this.api.move(normalisePath(from), normalisePath(to), overwrite, options);
   }
 
-  /** Creates a folder. */
-  mkdir(path: string, options: CallOptions = {}): Promise<string> {
+  /**
+   * Creates a folder and its missing ancestors, all explicit (they stay when emptied); with
+   * `impliedParents`, only the folder itself (an S3 folder object makes no objects of its parents).
+   */
+  mkdir(path: string, options: CallOptions & { impliedParents?: boolean } = {}): Promise<string> {
     return this.api.mkdir(normalisePath(path), options);
   }
 

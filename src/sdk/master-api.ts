@@ -208,9 +208,9 @@ export class MasterApi {
     return this.call('post', '/api/move', 'unsent', { ...options, json: { from, to, overwrite } });
   }
 
-  async mkdir(path: string, options: CallOptions = {}): Promise<string> {
-    return (await this.call<{ path: string }>('post', '/api/dirs', 'always', { ...options, json: { path } }))
-      .path;
+  async mkdir(path: string, options: CallOptions & { impliedParents?: boolean } = {}): Promise<string> {
+    const json = { path, ...(options.impliedParents && { impliedParents: true }) };
+    return (await this.call<{ path: string }>('post', '/api/dirs', 'always', { ...options, json })).path;
   }
 
   async rmdir(path: string, options: CallOptions & { keepContents?: boolean } = {}): Promise<void> {

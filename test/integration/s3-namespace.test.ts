@@ -183,6 +183,18 @@ describe('s3 gateway: one namespace with dfs', function () {
     expect(
       (await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'folder' }))).KeyCount,
     ).to.equal(0);
+    // A folder object makes no objects of its parents, even above files.
+    await client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'up/deep/f', Body: 'f' }));
+    for (const key of ['np1/np2/np3/', 'up/deep/'])
+      await client.send(new PutObjectCommand({ Bucket: 'nsb', Key: key, Body: '' }));
+    const nested = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'np1' }));
+    expect(keys(nested)).to.deep.equal(['np1/np2/np3/']);
+    const above = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'up' }));
+    expect(keys(above)).to.deep.equal(['up/deep/', 'up/deep/f']);
+    await client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'np1/np2/np3/' }));
+    expect((await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'np1' }))).KeyCount).to.equal(
+      0,
+    );
     const fileUnderFile = await failure(
       client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'c.txt/below', Body: 'x' })),
     );

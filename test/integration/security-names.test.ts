@@ -225,6 +225,13 @@ describe('security: names', function () {
         `keepContents ${flag}`,
       );
     expect((await arena.cluster.sdk.stat('/kept/file.txt')).path).to.equal('/kept/file.txt');
+    for (const implied of ['yes', 1, null])
+      expectRefused(
+        await sendJson(master, 'POST', '/api/dirs', { path: '/flagged', impliedParents: implied }),
+        `impliedParents ${implied}`,
+      );
+    const made = await arena.cluster.sdk.list('/flagged/').catch((err: { code: string }) => err.code);
+    expect(made).to.equal('not_found');
   });
 
   it('a NUL, which PostgreSQL cannot store, is refused with 400 wherever the master takes text', async () => {

@@ -259,6 +259,16 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         await store.mkdir('/m/e/', T0);
         await store.rmdir('/m/e/', { keepContents: true });
         expect(await store.getFolder('/m/e/')).to.equal(undefined);
+        // impliedParents makes only the folder itself explicit.
+        await store.mkdir('/p/q/r/', T0, { impliedParents: true });
+        expect(await store.getFolder('/p/q/r/')).to.include({ explicit: true });
+        expect(await store.getFolder('/p/q/')).to.include({ explicit: false });
+        expect(await store.getFolder('/p/')).to.include({ explicit: false });
+        await store.rmdir('/p/q/r/');
+        expect(await store.getFolder('/p/')).to.equal(undefined);
+        await put('/p/file', ['f']);
+        expect(await codeOf(store.mkdir('/p/file/x/', T0, { impliedParents: true }))).to.equal('conflict');
+        expect(await codeOf(store.mkdir('/p/file/', T0, { impliedParents: true }))).to.equal('conflict');
         await put('/file', ['f']);
         expect(await codeOf(store.mkdir('/file/', T0))).to.equal('conflict');
         expect(await codeOf(store.mkdir('/file/sub/', T0))).to.equal('conflict');
