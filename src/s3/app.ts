@@ -105,8 +105,10 @@ export function createS3App(deps: S3AppDeps): Koa {
       { method: ctx.method, url: ctx.req.url ?? '/', headers: ctx.req.headersDistinct },
       { domains: deps.domains },
     );
+    const route = ctx.state.route as S3Route;
     // Metrics count requests by operation, never by key.
-    ctx.state.routeLabel = (ctx.state.route as S3Route).operation;
+    ctx.state.routeLabel = route.operation;
+    if (route.refuseUnsigned) throw route.refusal;
     await next();
   });
   app.use(

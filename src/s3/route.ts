@@ -49,6 +49,12 @@ export interface S3Route {
   partNumber?: number;
   /** For `Refused`: the error to answer once the request is authenticated. */
   refusal?: S3Error;
+  /**
+   * The refusal is answered before SigV4: a browser form upload (a POST to a bucket) is signed
+   * in its form fields, which this gateway never reads, so it could only ever look like a
+   * credentials problem.
+   */
+  refuseUnsigned?: boolean;
 }
 
 /** How the gateway is addressed. */
@@ -125,6 +131,8 @@ export function resolveRoute(
     if (!(err instanceof S3Error)) throw err;
     route.operation = 'Refused';
     route.refusal = err;
+    if (method === 'POST' && bucket !== undefined && key === undefined && query.size === 0)
+      route.refuseUnsigned = true;
   }
   return route;
 }

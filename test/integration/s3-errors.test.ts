@@ -165,6 +165,14 @@ describe('s3 gateway: errors', function () {
       expectError(answer, 501, 'NotImplemented');
       expect(answer.body).to.match(/<Message>[^<]+ is not implemented by this server<\/Message>/);
     }
+    // A browser form upload is signed in its form, never in headers: not a credentials problem.
+    const form = new FormData();
+    form.append('key', 'via-form.txt');
+    form.append('file', new Blob(['hello']), 'via-form.txt');
+    const posted = await fetch(`${s3.url}/errs`, { method: 'POST', body: form });
+    expect(posted.status).to.equal(501);
+    expect(await posted.text()).to.include('<Code>NotImplemented</Code>');
+    expect((await send({ method: 'HEAD', path: '/errs/via-form.txt' })).status).to.equal(404);
     expectError(
       await send({ method: 'PUT', path: '/errs/acl', headers: { 'x-amz-acl': 'public-read' }, body: 'x' }),
       400,
