@@ -48,16 +48,17 @@ export interface EtagSource {
 }
 
 /**
- * The unquoted ETag of a file: the stored multipart ETag, else the MD5 of its bytes; a file whose
- * MD5 is not known (written by the CLI) gets its 64-hex SHA-256, which no client mistakes for an
- * MD5 (rclone compares 32-hex ETags with MD5s).
+ * The unquoted ETag of a file: the stored multipart ETag, else the MD5 of its bytes. A file whose
+ * MD5 is not known (written by the CLI, WebDAV or the web client) gets its SHA-256 with `-1`:
+ * clients take an ETag without a dash for the body's MD5 (s3cmd checks every download and sync
+ * against it, the Java SDK fails the download), and one with a dash for a multipart upload's.
  */
 export function etagOf(file: EtagSource): string {
   const stored = file.attributes?.[ETAG_ATTRIBUTE];
   if (stored) return unquoteEtag(stored);
   const md5 = file.attributes?.[MD5_ATTRIBUTE];
   if (md5) return md5;
-  return file.sha256 || `dfs-generation-${file.generation ?? 0}`;
+  return file.sha256 ? `${file.sha256}-1` : `dfs-generation-${file.generation ?? 0}`;
 }
 
 /** The checksum stored with a file (`{ algorithm: 'CRC32', value }`), if the client sent one. */

@@ -36,7 +36,7 @@ describe('s3 gateway: Debian s3cmd and boto3', function () {
   afterEach(() => expect(s3.logs.filter((l) => l.startsWith('s3:'))).to.deep.equal([]));
 
   describe('s3cmd', () => {
-    const s3cmd = async (...args: string[]) => {
+    const run = async (...args: string[]) => {
       const r = await runTool(S3CMD, [
         '-c',
         path.join(dir, 's3cmd.cfg'),
@@ -45,8 +45,9 @@ describe('s3 gateway: Debian s3cmd and boto3', function () {
         ...args,
       ]);
       if (r.code !== 0) throw new Error(`s3cmd ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-      return r.stdout;
+      return r;
     };
+    const s3cmd = async (...args: string[]) => (await run(...args)).stdout;
     before(async function () {
       if (!toolPresent(S3CMD, 's3cmd')) this.skip();
       const host = new URL(s3.url).host;
@@ -75,6 +76,18 @@ describe('s3 gateway: Debian s3cmd and boto3', function () {
       expect(await treeMd5s(path.join(dir, 'down'))).to.deep.equal(md5sOf(tree));
       const listing = await s3cmd('ls', '--list-md5', '--recursive', 's3://s3cmd-b/tree/');
       for (const sum of Object.values(md5sOf(tree))) expect(listing).to.include(sum);
+    });
+
+    it('takes a file written by the CLI (no MD5 known) as it is: no MD5 warning, nothing to sync twice', async () => {
+      const { generation } = await s3.cluster.sdk.upload([Buffer.from('from the cli')], '/s3cmd-b/cli/a.txt');
+      const got = await run('get', '--force', 's3://s3cmd-b/cli/a.txt', path.join(dir, 'cli-a.txt'));
+      expect(got.stderr).to.not.match(/MD5/);
+      expect(await fs.readFile(path.join(dir, 'cli-a.txt'), 'utf8')).to.equal('from the cli');
+      const down = `${path.join(dir, 'cli-down')}/`;
+      expect(await s3cmd('sync', 's3://s3cmd-b/cli/', down)).to.match(/download:/);
+      expect(await s3cmd('sync', 's3://s3cmd-b/cli/', down)).to.not.match(/download:/);
+      await s3cmd('sync', down, 's3://s3cmd-b/cli/');
+      expect((await s3.cluster.sdk.stat('/s3cmd-b/cli/a.txt')).generation).to.equal(generation);
     });
 
     it('puts 12 MiB in 5 MiB parts and gets it back', async () => {
