@@ -3,7 +3,7 @@
 
 import type { Context } from 'koa';
 import { isContentType } from '../protocol/mime.js';
-import { checksumHeaderName } from './checksums.js';
+import { checksumAlgorithm, checksumHeaderName } from './checksums.js';
 import { invalidArgument, S3Error } from './errors.js';
 import { type HeaderMap, headerValue, storedContentEncoding } from './headers.js';
 import { userMetadata } from './names.js';
@@ -18,6 +18,9 @@ export const MD5_ATTRIBUTE = 'md5';
 export const ETAG_ATTRIBUTE = 'etag';
 /** Prefix of the attribute holding a checksum the client sent, e.g. `checksum-crc32`. */
 const CHECKSUM_PREFIX = 'checksum-';
+const MULTIPART_ETAG = /^"[0-9a-f]{32}-[0-9]{1,5}"$/;
+const MD5_HEX = /^[0-9a-f]{32}$/;
+const BASE64 = /^[A-Za-z0-9+/]{4,}={0,2}$/;
 
 /** Headers S3 stores with an object and returns on GET and HEAD, as attributes of the same name. */
 export const CONTENT_HEADERS = [
@@ -54,20 +57,25 @@ export interface EtagSource {
  * against it, the Java SDK fails the download), and one with a dash for a multipart upload's.
  */
 export function etagOf(file: EtagSource): string {
+  // Anyone with the master's API can set attributes: only well-formed values are taken.
   const stored = file.attributes?.[ETAG_ATTRIBUTE];
-  if (stored) return unquoteEtag(stored);
+  if (stored && MULTIPART_ETAG.test(stored)) return unquoteEtag(stored);
   const md5 = file.attributes?.[MD5_ATTRIBUTE];
-  if (md5) return md5;
+  if (md5 && MD5_HEX.test(md5)) return md5;
   return file.sha256 ? `${file.sha256}-1` : `dfs-generation-${file.generation ?? 0}`;
 }
 
-/** The checksum stored with a file (`{ algorithm: 'CRC32', value }`), if the client sent one. */
+/**
+ * The checksum stored with a file (`{ algorithm: 'CRC32', value }`), if the client sent one (an
+ * attribute set through the master's API that is no such checksum is ignored).
+ */
 export function storedChecksum(
   attributes: Record<string, string>,
 ): { algorithm: string; value: string } | undefined {
   for (const [name, value] of Object.entries(attributes)) {
-    if (name.startsWith(CHECKSUM_PREFIX))
-      return { algorithm: name.slice(CHECKSUM_PREFIX.length).toUpperCase(), value };
+    if (!name.startsWith(CHECKSUM_PREFIX)) continue;
+    const algorithm = checksumAlgorithm(name.slice(CHECKSUM_PREFIX.length));
+    if (algorithm && BASE64.test(value)) return { algorithm, value };
   }
   return undefined;
 }

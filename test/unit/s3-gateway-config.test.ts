@@ -107,11 +107,15 @@ describe('s3 keys as dfs paths', () => {
     refused(`${'x/'.repeat(511)}y`, 'KeyTooLongError');
   });
 
-  it('gives an ETag from the multipart ETag, the MD5, or the SHA-256', () => {
-    expect(etagOf({ attributes: { etag: '"abc-2"', md5: 'x' } })).to.equal('abc-2');
-    expect(
-      etagOf({ attributes: { md5: 'd41d8cd98f00b204e9800998ecf8427e' }, sha256: 'f'.repeat(64) }),
-    ).to.equal('d41d8cd98f00b204e9800998ecf8427e');
-    expect(etagOf({ attributes: {}, sha256: 'f'.repeat(64) })).to.equal('f'.repeat(64));
+  it('gives an ETag from the multipart ETag, the MD5, or the SHA-256 (with a dash)', () => {
+    const multipart = `${'a'.repeat(32)}-2`;
+    const md5 = 'd41d8cd98f00b204e9800998ecf8427e';
+    const sha256 = 'f'.repeat(64);
+    expect(etagOf({ attributes: { etag: `"${multipart}"`, md5: 'x' } })).to.equal(multipart);
+    expect(etagOf({ attributes: { md5 }, sha256 })).to.equal(md5);
+    expect(etagOf({ attributes: {}, sha256 })).to.equal(`${sha256}-1`);
+    // Malformed values (set through the master's API) are passed over.
+    expect(etagOf({ attributes: { etag: '"abc-2"', md5: 'x' }, sha256 })).to.equal(`${sha256}-1`);
+    expect(etagOf({ attributes: { etag: 'a\r\nb', md5 }, sha256 })).to.equal(md5);
   });
 });
