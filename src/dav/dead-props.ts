@@ -3,6 +3,7 @@
 
 import { parsePropKey, propKey } from './names.js';
 import type { DeadProps } from './props.js';
+import { nameOf, outerXml, parseXmlBody } from './xml-parse.js';
 import type { ProppatchOp } from './xml-requests.js';
 
 /** Prefix of every attribute that holds a dead property: `dav:{ns}local` → the property's XML. */
@@ -14,10 +15,23 @@ export function deadPropsOf(attributes: Readonly<Record<string, string>> | undef
   for (const [key, value] of Object.entries(attributes ?? {})) {
     if (!key.startsWith(DEAD_PROP_PREFIX)) continue;
     const name = key.slice(DEAD_PROP_PREFIX.length);
-    // Only well-formed names: an attribute written by something else must not break a listing.
-    if (parsePropKey(name)) dead[name] = value;
+    // Only well-formed names and values: an attribute written through the master's API must not
+    // break a listing, or write elements of its own into it.
+    const xml = parsePropKey(name) && storedProp(name, value);
+    if (xml) dead[name] = xml;
   }
   return dead;
+}
+
+// The property element stored for `name` (as PROPPATCH stores it), written out again; undefined
+// when `value` is not one well-formed element of that name.
+function storedProp(name: string, value: string): string | undefined {
+  try {
+    const root = parseXmlBody(value);
+    return propKey(nameOf(root)) === name ? outerXml(root) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

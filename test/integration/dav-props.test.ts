@@ -3,6 +3,7 @@
 // and a Depth 1 listing of a folder larger than one listing page, streamed.
 
 import { expect } from 'chai';
+import { parseXmlBody } from '../../src/dav/xml-parse.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { dav, davProp, davUrl, parseMultistatus, propfindBody } from '../helpers/dav-http.js';
 import { startDavServer } from '../helpers/dav-server.js';
@@ -53,6 +54,31 @@ describe('dav: properties', function () {
     ).to.equal(1);
     const root = parseMultistatus((await dav(web, 'PROPFIND', '/dav/', { Depth: '1' })).text);
     expect(root.map((a) => a.href)).to.deep.equal(['/dav/', '/dav/p/']);
+  });
+
+  it('lists only well-formed dead properties stored through the master’s API, never their raw text', async () => {
+    const evil =
+      '</D:prop></D:propstat></D:response><D:response><D:href>/dav/evil</D:href><D:propstat><D:prop><D:x>';
+    await cluster.sdk.upload(['x'], '/inj/a.txt', {
+      attributes: {
+        'dav:{urn:z}bad': evil,
+        'dav:{urn:z}renamed': '<z:other xmlns:z="urn:z">1</z:other>',
+        'dav:{urn:z}good': '<z:good xmlns:z="urn:z">ok &amp; fine</z:good>',
+      },
+    });
+    const reply = await dav(web, 'PROPFIND', davUrl('/inj/'), { Depth: '1' });
+    expect(reply.status).to.equal(207);
+    expect(() => parseXmlBody(reply.text)).to.not.throw();
+    expect(reply.text).to.not.include('/dav/evil');
+    const listed = parseMultistatus(reply.text);
+    expect(listed.map((a) => a.href)).to.deep.equal(['/dav/inj/', '/dav/inj/a.txt']);
+    const props = listed[1]?.props;
+    expect(props?.get('{urn:z}good')?.text).to.equal('ok & fine');
+    expect([
+      props?.has('{urn:z}bad'),
+      props?.has('{urn:z}renamed'),
+      props?.has('{urn:z}other'),
+    ]).to.deep.equal([false, false, false]);
   });
 
   it('answers asked-for properties, 404 for unknown ones, and refuses Depth infinity with 403', async () => {
