@@ -17,11 +17,39 @@ function xml10LineEnds(text: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
 
-/** Parses `text` and returns its root element, which must be named `rootName`; else MalformedXML. */
-function parseRoot(text: string, rootName: string): Element {
+// The deepest nesting an S3 body may have; they need three or four levels.
+const MAX_DEPTH = 16;
+
+/**
+ * True when `text` has at most `maxElements` elements nested at most MAX_DEPTH deep, counted
+ * from its `<`s before any parsing (a `<` in CDATA counts too: only ever more). The parser is
+ * synchronous and takes seconds on a body of millions of elements or deep nesting, during
+ * which the gateway answers no one.
+ */
+function withinBounds(text: string, maxElements: number): boolean {
+  let elements = 0;
+  let depth = 0;
+  for (let at = text.indexOf('<'); at >= 0; at = text.indexOf('<', at + 1)) {
+    const next = text[at + 1];
+    if (next === '/') depth--;
+    else if (next !== '!' && next !== '?') {
+      if (++elements > maxElements) return false;
+      const end = text.indexOf('>', at);
+      if (text[end - 1] !== '/' && ++depth > MAX_DEPTH) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Parses `text` and returns its root element, which must be named `rootName` and hold at most
+ * `maxElements` elements in all; else MalformedXML.
+ */
+function parseRoot(text: string, rootName: string, maxElements: number): Element {
   // No DTDs at all: they are what external entities (XXE) and entity expansion bombs need, and
   // no S3 body uses one. Comments and CDATA are harmless and allowed.
   if (/<!(?!--|\[CDATA\[)/.test(text)) throw malformed();
+  if (!withinBounds(text, maxElements)) throw malformed();
   let root: Element | null;
   try {
     const parser = new DOMParser({
@@ -95,7 +123,8 @@ export function parsePartNumber(text: string | undefined): number {
  * document, no parts or too many; InvalidPartOrder unless part numbers strictly ascend.
  */
 export function parseCompleteMultipartUpload(text: string): CompletedPart[] {
-  const root = parseRoot(text, 'CompleteMultipartUpload');
+  // A part has a number, an ETag and up to five checksums; some room for more.
+  const root = parseRoot(text, 'CompleteMultipartUpload', 1 + MAX_PARTS * 16);
   const elements = children(root, 'Part');
   if (elements.length === 0 || elements.length > MAX_PARTS) throw malformed();
   const parts: CompletedPart[] = [];
@@ -133,7 +162,8 @@ export interface DeleteRequest {
 
 /** Parses a Delete body: 1..1000 objects, each with a Key; MalformedXML otherwise. */
 export function parseDelete(text: string): DeleteRequest {
-  const root = parseRoot(text, 'Delete');
+  // An object has a key, a version, an ETag, a time and a size; some room for more.
+  const root = parseRoot(text, 'Delete', 2 + MAX_DELETE_KEYS * 8);
   const quietText = childText(root, 'Quiet')?.trim().toLowerCase();
   if (quietText !== undefined && quietText !== 'true' && quietText !== 'false') throw malformed();
   const elements = children(root, 'Object');
@@ -154,7 +184,7 @@ export function parseDelete(text: string): DeleteRequest {
 /** The LocationConstraint of a CreateBucket body; undefined for an empty body or element. */
 export function parseCreateBucketConfiguration(text: string): string | undefined {
   if (text.trim() === '') return undefined;
-  const root = parseRoot(text, 'CreateBucketConfiguration');
+  const root = parseRoot(text, 'CreateBucketConfiguration', 16);
   const location = childText(root, 'LocationConstraint')?.trim();
   return location === '' ? undefined : location;
 }

@@ -141,6 +141,27 @@ describe('s3 xml parsing: rules', () => {
     ).to.equal('e');
   });
 
+  it('refuses more elements or deeper nesting than a body can need, before parsing it', () => {
+    const sums = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'].map(
+      (a) => `<Checksum${a}>AAAA</Checksum${a}>`,
+    );
+    const fullPart = (n: number) =>
+      `<Part><PartNumber>${n}</PartNumber><ETag>"e"</ETag>${sums.join('')}</Part>`;
+    const most = Array.from({ length: 10_000 }, (_, i) => fullPart(i + 1));
+    expect(parseCompleteMultipartUpload(complete(...most))).to.have.length(10_000);
+    const junk = '<a/>'.repeat(200_000);
+    expect(codeOf(() => parseCompleteMultipartUpload(complete(part(1), junk)))).to.equal('MalformedXML');
+    const nested = `${'<a>'.repeat(17)}${'</a>'.repeat(17)}`;
+    expect(codeOf(() => parseCompleteMultipartUpload(complete(part(1), nested)))).to.equal('MalformedXML');
+    const object = (i: number) =>
+      `<Object><Key>k${i}</Key><VersionId>null</VersionId><ETag>"e"</ETag><LastModifiedTime>t</LastModifiedTime><Size>1</Size></Object>`;
+    const objects = Array.from({ length: 1000 }, (_, i) => object(i)).join('');
+    expect(parseDelete(`<Delete><Quiet>true</Quiet>${objects}</Delete>`).objects).to.have.length(1000);
+    expect(codeOf(() => parseDelete(`<Delete>${objects}${'<a/>'.repeat(10_000)}</Delete>`))).to.equal(
+      'MalformedXML',
+    );
+  });
+
   const hostile: [string, string][] = [
     [
       'an external entity (XXE)',
