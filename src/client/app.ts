@@ -79,6 +79,9 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
   });
   router.put(/^\/api\/files\/(.+)$/, async (ctx) => {
     const path = pathAfter(ctx.path, '/api/files/');
+    // RFC 9110 §14.5: a partial PUT (not supported) must be refused, not stored as the whole file.
+    if (ctx.get('content-range'))
+      throw new DfsError('bad_request', 'PUT with Content-Range is not supported');
     const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : undefined;
     // A client that leaves before the answer cancels the upload, also once its last byte was sent
     // (the browser's Cancel while the cluster stores it): nothing is committed for it.

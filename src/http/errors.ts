@@ -47,6 +47,10 @@ export function errorMiddleware(log: Logger) {
       if (ctx.status === 405 && ctx.body === undefined) {
         throw new DfsError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
       }
+      // A method no route takes (the router answers 501).
+      if (ctx.status === 501 && ctx.body === undefined) {
+        throw new DfsError('not_implemented', `${ctx.method} is not implemented by this server`);
+      }
     } catch (err) {
       // The caller hung up mid-request (a cancelled upload): nobody to answer, nothing to log.
       // (Its socket is gone. A request stream destroyed by the handler itself, which stopped

@@ -19,6 +19,7 @@ import type { Receipt } from '../protocol/types.js';
 import {
   chunkList,
   contentTypeOf,
+  decimal,
   limitParam,
   METADATA_KEY,
   object,
@@ -114,7 +115,7 @@ export class Gateways {
     });
     api.put('/api/multipart/:id/parts/:n', jsonBody('4mb'), async (ctx) => {
       const id = uploadId(ctx.params.id);
-      const number = Number(ctx.params.n);
+      const number = decimal(ctx.params.n);
       if (!Number.isInteger(number) || number < 1 || number > MAX_PARTS)
         throw new DfsError('bad_request', `part number must be from 1 to ${MAX_PARTS}`);
       const b = object(ctx.request.body);

@@ -184,9 +184,13 @@ function single(query: ParsedUrlQuery, name: string): string | undefined {
   return v;
 }
 
+/** A number in a query or a route: decimal digits only (Number() would also take '', '0x10', '1e3'); else NaN. */
+export const decimal = (text: unknown): number =>
+  typeof text === 'string' && /^[0-9]+$/.test(text) ? Number(text) : NaN;
+
 /** A `limit` query parameter: an integer from 1 to `max`, 1000 when absent; 400 otherwise. */
 export function limitParam(text: unknown, max: number): number {
-  const limit = text === undefined ? 1000 : Number(text);
+  const limit = text === undefined ? 1000 : decimal(text);
   if (!Number.isInteger(limit) || limit < 1 || limit > max)
     throw new DfsError('bad_request', `limit must be an integer from 1 to ${max}`);
   return limit;
@@ -228,13 +232,13 @@ function decodeToken(token: string | undefined, prefix: string): string | undefi
 /** `POST /api/move`. */
 export function parseMove(body: unknown): { from: string; to: string; overwrite: boolean } {
   const b = object(body);
-  return { from: normalisePath(b.from), to: normalisePath(b.to), overwrite: b.overwrite === true };
+  return { from: normalisePath(b.from), to: normalisePath(b.to), overwrite: flag(b.overwrite, 'overwrite') };
 }
 
 /** An optional `?ifGeneration=N` on a delete. */
 export function parseIfGeneration(query: ParsedUrlQuery): number | undefined {
   const v = single(query, 'ifGeneration');
-  return v === undefined ? undefined : generation(Number(v), 'ifGeneration');
+  return v === undefined ? undefined : generation(decimal(v), 'ifGeneration');
 }
 
 /** An optional flag of a JSON body: true, false or absent (false); anything else is a 400. */

@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   bad_gateway: 502,
   timeout: 504,
   internal: 500,
+  not_implemented: 501,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -333,6 +333,18 @@ describe('security: bodies', function () {
       const wrong = await send(web, 'PATCH', '/api/list', { headers: CSRF });
       expect([wrong.status, wrong.json().error?.code]).to.deep.equal([405, 'method_not_allowed']);
       expect(wrong.headers.allow).to.match(/GET/);
+      // A method no route takes: 501 in the same JSON form.
+      for (const [url, route] of [
+        [master, '/api/config'],
+        [nodeA, '/metrics'],
+        [web, '/api/list'],
+      ] as const) {
+        const unknown = await send(url, 'PROPFIND', route, { headers: CSRF });
+        expect([unknown.status, unknown.json().error?.code], `${url}${route}`).to.deep.equal([
+          501,
+          'not_implemented',
+        ]);
+      }
       const names = (await arena.cluster.sdk.list('/')).entries.map((e) => e.path);
       expect(names.filter((n) => /zipped|object|x,y/.test(n))).to.deep.equal([]);
     });

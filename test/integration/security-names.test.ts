@@ -216,8 +216,19 @@ describe('security: names', function () {
     for (const query of ['prefix=a', 'prefix=/a%00', `from=/${'a'.repeat(1100)}`, 'from=/a&from=/b'])
       expectRefused(await send(master, 'GET', `/api/multipart?${query}`), `uploads ${query.slice(0, 40)}`);
     expect((await send(master, 'GET', '/api/multipart?prefix=/a/&from=/a/b%01')).status).to.equal(200);
-    for (const limit of ['1.5', '0', '10001', 'x'])
+    for (const limit of ['1.5', '0', '10001', 'x', '0x10', '1e3', ''])
       expectRefused(await send(master, 'GET', `/api/multipart?limit=${limit}`), `uploads limit ${limit}`);
+    // Numbers are decimal digits: '' is no generation 0, nor '0x1' generation 1.
+    const { generation } = await arena.cluster.sdk.stat('/kept/file.txt');
+    for (const value of ['', '0x1', `${generation}e0`, '%201'])
+      expectRefused(
+        await send(master, 'DELETE', `/api/files/kept/file.txt?ifGeneration=${value}`),
+        `ifGeneration ${value}`,
+      );
+    expectRefused(
+      await sendJson(master, 'POST', '/api/move', { from: '/kept', to: '/kept2', overwrite: 'yes' }),
+      'overwrite',
+    );
     // A folder delete's flag is 1 or absent: anything else touches nothing.
     for (const flag of ['0', 'yes', '1&keepContents=1'])
       expectRefused(

@@ -187,6 +187,13 @@ describe('security: web', function () {
       body: 'mine',
     });
     expect(own.status).to.equal(201);
+    // A partial PUT is refused (RFC 9110 §14.5), not stored as the whole file.
+    const partial = await send(web, 'PUT', '/api/files/own.txt', {
+      headers: { ...CSRF, 'Content-Range': 'bytes 1-2/4' },
+      body: 'XY',
+    });
+    expect(partial.status).to.equal(400);
+    expect((await arena.cluster.sdk.stat('/own.txt')).size).to.equal(4);
     expect((await send(web, 'DELETE', '/api/files/own.txt', { headers: CSRF })).status).to.equal(200);
   });
 
