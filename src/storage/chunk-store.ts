@@ -9,7 +9,7 @@ import { DfsError, toDfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
 import type { NodeIo } from '../protocol/types.js';
 import { syncDir, writeAll } from './disk-io.js';
-import { PackStore } from './pack-store.js';
+import { CutShort, PackStore } from './pack-store.js';
 
 // Writes are gathered into runs of this size before they reach the disk.
 const WRITE_RUN = 1024 * 1024;
@@ -529,9 +529,15 @@ export class ChunkStore {
   async quarantine(id: string): Promise<void> {
     const kept = path.join(this.root, 'quarantine', `${id}.${Date.now()}`);
     if (this.packs.has(id)) {
-      // The rotten bytes are kept for inspection; the pack forgets the chunk.
-      const { data } = await this.packs.read(id);
-      await fs.writeFile(kept, data).catch(() => {});
+      // The rotten bytes are kept for inspection (those still there); the pack forgets the chunk.
+      const data = await this.packs.read(id).then(
+        (r) => r.data,
+        (err) => {
+          if (err instanceof CutShort) return undefined;
+          throw err;
+        },
+      );
+      if (data) await fs.writeFile(kept, data).catch(() => {});
       this.packs.delete(id);
     } else {
       const file = this.chunkPath(id);
@@ -549,7 +555,14 @@ export class ChunkStore {
 
   /** Re-hashes chunk `id` from disk; true when its bytes still match its name. */
   async verify(id: string, onBytes?: (n: number) => Promise<void>): Promise<boolean> {
-    const { stream, data } = await this.open(id);
+    let opened: Awaited<ReturnType<ChunkStore['open']>>;
+    try {
+      opened = await this.open(id);
+    } catch (err) {
+      if (err instanceof CutShort) return false;
+      throw err;
+    }
+    const { stream, data } = opened;
     const hash = createHash('sha256');
     for await (const piece of data ? [data] : (stream as AsyncIterable<Buffer>)) {
       hash.update(piece);

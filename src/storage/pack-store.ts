@@ -13,7 +13,6 @@ import {
   CHUNK_RECORD,
   encodeHeader,
   HEADER_SIZE,
-  payloadMatches,
   type ReadAt,
   type ScannedRecord,
   scanPack,
@@ -61,6 +60,16 @@ const COMPACT_GROUP = 4 * 1024 * 1024;
 export interface PackOptions {
   /** A pack is closed for appends past this size, bytes. */
   maxPackSize: number;
+}
+
+/**
+ * A packed chunk whose pack ends before it does (the file was cut behind the store's back): its
+ * bytes are gone, which a verify counts as rot, not as a chunk deleted meanwhile.
+ */
+export class CutShort extends DfsError {
+  constructor(id: string) {
+    super('not_found', `chunk ${id} is cut short in its pack`);
+  }
 }
 
 /** Small chunks kept in append-only pack files. */
@@ -301,16 +310,10 @@ export class PackStore {
         data.length - filled,
         location.offset + start + filled,
       );
-      if (bytesRead === 0) throw new DfsError('not_found', `chunk ${id} is cut short in its pack`);
+      if (bytesRead === 0) throw new CutShort(id);
       filled += bytesRead;
     }
     return { size: location.size, data };
-  }
-
-  /** Re-reads packed chunk `id` and checks its bytes against its name. */
-  async verify(id: string): Promise<boolean> {
-    const { data } = await this.read(id);
-    return payloadMatches(id, data);
   }
 
   /**

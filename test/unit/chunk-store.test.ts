@@ -89,6 +89,27 @@ describe('chunk store', () => {
     });
   }
 
+  it('takes a chunk cut short in a truncated pack for rot, and a scrub reports it', async () => {
+    const kept = Buffer.from('a packed chunk before it');
+    const cut = Buffer.from('a packed chunk the truncation cuts');
+    await store.putSmall(sha(kept), kept);
+    await store.putSmall(sha(cut), cut);
+    const [pack] = await fs.readdir(path.join(dir, 'packs'));
+    const file = path.join(dir, 'packs', pack as string);
+    await fs.truncate(file, (await fs.stat(file)).size - 10);
+    const reported: string[][] = [];
+    const scrubber = new Scrubber(
+      store,
+      new NodeState('n', store),
+      nodeConfig({ scrubRate: '1GiB' }, {}),
+      () => {},
+      async (ids) => void reported.push(ids),
+    );
+    expect(await scrubber.pass()).to.deep.equal([sha(cut)]);
+    expect(reported).to.deep.equal([[sha(cut)]]);
+    expect([store.has(sha(kept)), store.has(sha(cut)), store.io.corrupt]).to.deep.equal([true, false, 1]);
+  });
+
   it('never lets a bad id reach the file system', () => {
     for (const id of ['../etc/passwd', 'A'.repeat(64), 'abc', `${'a'.repeat(63)}/`]) {
       expect(() => store.chunkPath(id)).to.throw(DfsError, /64 lowercase hex/);
