@@ -25,6 +25,8 @@ export class Leader {
     private readonly events: EventLog,
     private readonly ttl: number,
     private readonly clock: () => number = Date.now,
+    /** Whether this master can do leader work (it hears from the storage nodes). */
+    private readonly canLead: () => boolean = () => true,
   ) {}
 
   /** True while this master holds a lease it renewed in time. */
@@ -54,6 +56,14 @@ export class Leader {
         { id: this.id, url: this.url, lastSeen: started },
         3 * this.ttl,
       );
+      // Cut off from the nodes (while another master is there to lead): no repair, trim or
+      // collection could happen under this lease, so it is neither taken nor renewed.
+      if (!this.canLead() && this.masters.some((m) => m.id !== this.id)) {
+        this.until = 0;
+        if (was)
+          this.events.add('standby', 'this master hears from no storage node: it leaves leading to another');
+        return false;
+      }
       // Judged by the store's clock, not ours: masters' clocks may drift apart.
       const lease = await this.store.claimLeadership(this.id, this.ttl);
       this.holder = lease.holder;

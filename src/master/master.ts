@@ -85,7 +85,9 @@ export async function buildMaster(
   const inventories = new Inventories(replicas, inventoryEvery(config));
   const deletions = new Deletions();
   const repairs = new Repairs(config, replicas, registry, deletions);
-  const leader = new Leader(store, events, config.leaseTimeout);
+  // A master that knows nodes but hears from none cannot repair: it leaves leading to another.
+  const hearsNodes = () => registry.alive().length > 0 || registry.all().length === 0;
+  const leader = new Leader(store, events, config.leaseTimeout, Date.now, hearsNodes);
   const removal = new NodeRemoval({ registry, replicas, inventories, repairs, deletions, events });
   // Chunks with a copy found rotten and not yet replaced.
   const corrupt = new Set<string>();

@@ -262,6 +262,25 @@ describe('master logic over the memory store', () => {
     expect(first.leader.epoch).to.be.greaterThan(0);
   });
 
+  it('a master that hears from no storage node leaves leading to one that does', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const first = await master(store);
+    await standIn(first, 'n1').register();
+    const second = await master(store);
+    // n1 never reaches the second master: silent past the heartbeat timeout, it is dead there.
+    second.registry.sweep(Date.now() + 2 * 86_400_000);
+    // The leader freezes and its lease lapses: the master cut off from the nodes does not take it.
+    first.leader.resign();
+    await store.claimLeadership(first.leader.id, 0);
+    expect(await second.leader.claim()).to.equal(false);
+    expect(await first.leader.claim()).to.equal(true);
+    // Once it hears from a node it may lead again (here: after the first master's lease).
+    await standIn(second, 'n1').register();
+    first.leader.resign();
+    await store.claimLeadership(first.leader.id, 0);
+    expect(await second.leader.claim()).to.equal(true);
+  });
+
   it('refuses a commit of chunks whose upload expired, and answers a resent commit again', async () => {
     const m = await master();
     const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
