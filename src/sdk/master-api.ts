@@ -69,6 +69,17 @@ const WRITE_TIMEOUT = 60_000;
 // of its own: 16 PUTs at once, 6% less CPU per PUT over every process, 8% more PUTs per second.
 const BATCHED_LIST_LIMIT = 10;
 
+/**
+ * A master whose metadata store is down answers a batch 200 and each of its calls 503
+ * 'unavailable': that is the master failing, so the batch goes to another one like a 503 would.
+ */
+function storeAnswered(answer: { results: BatchAnswer[] }): void {
+  const results = Array.isArray(answer.results) ? answer.results : [];
+  const first = results[0];
+  if (first && !first.ok && results.every((r) => !r.ok && r.error.code === 'unavailable'))
+    throw new DfsError('unavailable', first.error.message);
+}
+
 /** The master API of a cluster. */
 export class MasterApi {
   private current = 0;
@@ -88,11 +99,13 @@ export class MasterApi {
     if (masters.length === 0) throw new DfsError('bad_request', 'no master URL given');
   }
 
+  /** Calls `route` on the current master, failing over; `check` may refuse an answer as a failure. */
   private async call<T>(
     method: string,
     route: string,
     retry: Retry,
     options: JsonCallOptions = {},
+    check?: (answer: T) => void,
   ): Promise<T> {
     const deadline = Date.now() + this.failoverTimeout;
     const headers = { ...(this.token && { authorization: `Bearer ${this.token}` }), ...options.headers };
@@ -105,6 +118,7 @@ export class MasterApi {
           ...options,
           headers,
         });
+        check?.(answer);
         this.current = index;
         return answer;
       } catch (err) {
@@ -131,10 +145,13 @@ export class MasterApi {
   // A batcher of calls to `POST /api/batch` (every kind is safe to send again: see below).
   private batcher(timeout: number): Batcher {
     return new Batcher(async (calls) => {
-      const answer = await this.call<{ results: BatchAnswer[] }>('post', '/api/batch', 'always', {
-        json: { calls },
-        timeout,
-      });
+      const answer = await this.call<{ results: BatchAnswer[] }>(
+        'post',
+        '/api/batch',
+        'always',
+        { json: { calls }, timeout },
+        storeAnswered,
+      );
       return answer.results;
     }, 'master');
   }

@@ -109,4 +109,38 @@ describe('batcher', () => {
       server.close();
     }
   });
+
+  it('sends a batch to another master when one answers every call of it with its store down', async () => {
+    const seen: string[] = [];
+    const stand = (name: string, answer: (op: string) => unknown) =>
+      http.createServer((req, res) => {
+        const parts: Buffer[] = [];
+        req.on('data', (p: Buffer) => parts.push(p));
+        req.on('end', () => {
+          const { calls } = JSON.parse(Buffer.concat(parts).toString()) as { calls: { op: string }[] };
+          seen.push(name);
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ results: calls.map((c) => answer(c.op)) }));
+        });
+      });
+    const down = stand('down', () => ({
+      ok: false,
+      status: 503,
+      error: { code: 'unavailable', message: 'the metadata database is unavailable' },
+    }));
+    const up = stand('up', () => ({ ok: true, value: { path: '/f', chunks: [] } }));
+    for (const s of [down, up]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    try {
+      const url = (s: http.Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+      const api = new MasterApi([url(down), url(up)], '');
+      expect((await api.stat('/f')).path).to.equal('/f');
+      expect(seen).to.deep.equal(['down', 'up']);
+      // It stays with the master that answered.
+      await api.stat('/f');
+      expect(seen).to.deep.equal(['down', 'up', 'up']);
+    } finally {
+      down.close();
+      up.close();
+    }
+  });
 });
