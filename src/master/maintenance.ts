@@ -104,6 +104,7 @@ export class Maintenance {
       return;
     }
     this.lastScan = now;
+    if (leader.masters.length > 1) await this.deps.removal.adoptRemovals();
     const result = await scanChunks(this.deps, now);
     this.counts = result.counts;
     this.nextGcDue = result.nextGcDue;

@@ -42,6 +42,20 @@ export class NodeRemoval {
     events.add('node-removed', why);
   }
 
+  /**
+   * Dead nodes another master removed (by hand, or retired as replaced) are gone from the store:
+   * they are forgotten here too, or this master would report them dead for as long as it runs.
+   */
+  async adoptRemovals(): Promise<void> {
+    const { registry } = this.deps;
+    const dead = registry.all().filter((n) => !n.alive);
+    if (dead.length === 0) return;
+    const stored = new Set((await registry.stored()).map((n) => n.id));
+    for (const node of dead)
+      if (!stored.has(node.id))
+        await this.forget(node, `node ${node.url} (${node.id.slice(0, 8)}) was removed by another master`);
+  }
+
   /** A dead node whose URL a live node took over leaves once nothing depends on it. */
   async retireReplaced(): Promise<void> {
     const { registry } = this.deps;

@@ -262,6 +262,19 @@ describe('master logic over the memory store', () => {
     expect(first.leader.epoch).to.be.greaterThan(0);
   });
 
+  it('a node one master removes is forgotten by the others too', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const [first, second] = [await master(store), await master(store)];
+    for (const m of [first, second]) await standIn(m, 'n1').register();
+    for (const m of [first, second]) m.registry.sweep(Date.now() + 2 * 86_400_000);
+    await first.operations.removeNode('n1');
+    expect(first.registry.get('n1')).to.equal(undefined);
+    await second.leader.claim();
+    await second.maintenance.tick();
+    expect(second.registry.get('n1')).to.equal(undefined);
+    expect(second.events.recent().some((e) => e.kind === 'node-removed')).to.equal(true);
+  });
+
   it('a master that hears from no storage node leaves leading to one that does', async () => {
     const store = new KvStore(new MemoryEngine());
     const first = await master(store);
