@@ -1,6 +1,7 @@
 // Defaults, flags and environment merged once into typed, frozen configuration objects.
 
 import { DfsError } from './protocol/errors.js';
+import { MAX_CHUNK_SIZE } from './protocol/limits.js';
 
 const MiB = 1024 * 1024;
 
@@ -253,7 +254,7 @@ export function masterConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     repairConcurrency: Number(flags.repairConcurrency ?? M.repairConcurrency),
     tokenTtl: parseSeconds((flags.tokenTtl as string | undefined) ?? M.tokenTtl, 'token ttl'),
   };
-  if (config.chunkSize < 1024 || config.chunkSize > 256 * MiB) {
+  if (config.chunkSize < 1024 || config.chunkSize > MAX_CHUNK_SIZE) {
     throw new DfsError('bad_request', 'chunk size must be between 1KiB and 256MiB');
   }
   if (!Number.isInteger(config.replication) || config.replication < 1 || config.replication > 16) {

@@ -141,7 +141,7 @@ export class Repairs {
       op: 'replicate',
       chunkId: id,
       targets: targets.map((t) => ({ nodeId: t.id, url: t.url })),
-      token: signWriteToken(this.config.secret, 'put', id, now + this.config.tokenTtl),
+      token: signWriteToken(this.config.secret, 'copy', id, now + this.config.tokenTtl),
     });
   }
 

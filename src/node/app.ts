@@ -13,6 +13,7 @@ import { securityHeaders } from '../http/security.js';
 import { signReceipt, verifyWriteToken } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/headers.js';
+import { MAX_CHUNK_SIZE } from '../protocol/limits.js';
 import { assertChunkId } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
 import type { Receipt } from '../protocol/types.js';
@@ -77,8 +78,10 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
 
   router.put('/chunks/:id', async (ctx) => {
     const id = assertChunkId(ctx.params.id);
-    verifyWriteToken(config.secret, ctx.get(TOKEN_HEADER) || undefined, 'put', id);
-    const limit = state.chunkSize;
+    const op = verifyWriteToken(config.secret, ctx.get(TOKEN_HEADER) || undefined, ['put', 'copy'], id);
+    // A client's chunk is at most the cluster's chunk size; a repair copy of a chunk stored
+    // before the chunk size was lowered is as large as it is.
+    const limit = op === 'copy' ? MAX_CHUNK_SIZE : state.chunkSize;
     const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : undefined;
     if (declared !== undefined && !(declared >= 0 && declared <= limit)) {
       throw new DfsError('payload_too_large', `chunk is larger than ${limit} bytes`);
@@ -171,7 +174,7 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
 
   router.delete('/chunks/:id', async (ctx) => {
     const id = assertChunkId(ctx.params.id);
-    verifyWriteToken(config.secret, ctx.get(TOKEN_HEADER) || undefined, 'delete', id);
+    verifyWriteToken(config.secret, ctx.get(TOKEN_HEADER) || undefined, ['delete'], id);
     const existed = await store.delete(id);
     ctx.body = { deleted: existed };
   });

@@ -7,7 +7,7 @@ import { DfsError } from './errors.js';
 export const CLOCK_SKEW_MS = 30_000;
 
 /** What a write token allows. */
-export type TokenOp = 'put' | 'delete';
+export type TokenOp = 'put' | 'copy' | 'delete';
 
 /** A fresh random cluster secret (what `dfs up` writes into its data folder). */
 export function generateSecret(): string {
@@ -29,26 +29,30 @@ export function signWriteToken(secret: string, op: TokenOp, chunkId: string, exp
   return `${op}.${chunkId}.${expires}.${sign(secret, `write|${op}|${chunkId}|${expires}`)}`;
 }
 
-/** Throws 401/403 unless `token` is a valid, unexpired token for `op` on `chunkId`. */
+/**
+ * Throws 401/403 unless `token` is a valid, unexpired token for one of `ops` on `chunkId`;
+ * returns the token's op.
+ */
 export function verifyWriteToken(
   secret: string,
   token: string | undefined,
-  op: TokenOp,
+  ops: readonly TokenOp[],
   chunkId: string,
   now = Date.now(),
-): void {
+): TokenOp {
   if (!token) throw new DfsError('unauthorized', 'a write token is required');
   // The exact shape the master signs; anything else is refused before any HMAC is computed.
-  const match = /^(put|delete)\.([0-9a-f]{64})\.(\d{1,16})\.([\w-]{43})$/.exec(token);
+  const match = /^(put|copy|delete)\.([0-9a-f]{64})\.(\d{1,16})\.([\w-]{43})$/.exec(token);
   if (!match) throw new DfsError('forbidden', 'malformed write token');
   const [, tOp, tChunk, tExpires, signature] = match as unknown as [string, string, string, string, string];
   if (!sameSignature(signature, sign(secret, `write|${tOp}|${tChunk}|${tExpires}`))) {
     throw new DfsError('forbidden', 'write token signature is invalid');
   }
-  if (tOp !== op || tChunk !== chunkId) {
+  if (!ops.includes(tOp as TokenOp) || tChunk !== chunkId) {
     throw new DfsError('forbidden', 'write token is for another chunk or operation');
   }
   if (Number(tExpires) + CLOCK_SKEW_MS < now) throw new DfsError('forbidden', 'write token has expired');
+  return tOp as TokenOp;
 }
 
 /** The Authorization header value a node sends to the master: proves it knows the secret. */

@@ -8,6 +8,9 @@ export const MAX_ATTRIBUTES_BYTES = 64 * 1024;
 /** Longest attribute key, in characters. */
 export const MAX_ATTRIBUTE_KEY_CHARS = 512;
 
+/** The largest chunk size a cluster may have (`--chunk-size`). */
+export const MAX_CHUNK_SIZE = 256 * 1024 * 1024;
+
 /** An upload id the master accepts: 8–64 of A-Za-z0-9_- (the SDK's are UUIDs). */
 export function isUploadId(value: unknown): value is string {
   return typeof value === 'string' && /^[\w-]{8,64}$/.test(value);

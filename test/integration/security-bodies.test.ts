@@ -4,6 +4,7 @@
 
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
+import { MAX_CHUNK_SIZE } from '../../src/protocol/limits.js';
 import {
   type Arena,
   assertIntact,
@@ -71,6 +72,23 @@ describe('security: bodies', function () {
       } finally {
         spy.restore();
       }
+    });
+
+    it('a repair copy may be larger than the chunk size (it was lowered since), a client put may not', async () => {
+      const data = randomData(3 * CHUNK);
+      const id = sha(data);
+      const put = (op: 'put' | 'copy', length: number, body: Buffer) =>
+        raw(nodeA, [
+          head('PUT', `/chunks/${id}`, { 'x-dfs-token': arena.token(op, id), 'content-length': length }),
+          body,
+        ]);
+      expect((await put('put', data.length, data)).status).to.equal(413);
+      expect((await put('copy', MAX_CHUNK_SIZE + 1, randomData(1000))).status).to.equal(413);
+      expect(stored(id)).to.equal(false);
+      const copied = await put('copy', data.length, data);
+      expect(copied.status, copied.text).to.equal(201);
+      expect(arena.cluster.nodes[0]?.store.has(id)).to.equal(true);
+      await arena.cluster.nodes[0]?.store.delete(id);
     });
 
     it('a chunked body without Content-Length is cut off with 413 once it passes the chunk size, and its temp file goes', async () => {

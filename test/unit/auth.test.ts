@@ -30,15 +30,20 @@ describe('auth', () => {
     const [op, chunk, expires, sig] = good.split('.') as [string, string, string, string];
 
     it('a fresh token is valid for its op and chunk', () => {
-      expect(codeOf(() => verifyWriteToken(SECRET, good, 'put', A, NOW))).to.equal(undefined);
+      expect(codeOf(() => verifyWriteToken(SECRET, good, ['put'], A, NOW))).to.equal(undefined);
       const del = signWriteToken(SECRET, 'delete', B, NOW + 1);
-      expect(codeOf(() => verifyWriteToken(SECRET, del, 'delete', B, NOW))).to.equal(undefined);
+      expect(codeOf(() => verifyWriteToken(SECRET, del, ['delete'], B, NOW))).to.equal(undefined);
+      // A node takes a client's put or a repair's copy on one route, and learns which it is.
+      const copy = signWriteToken(SECRET, 'copy', A, NOW + 1);
+      expect(verifyWriteToken(SECRET, copy, ['put', 'copy'], A, NOW)).to.equal('copy');
+      expect(verifyWriteToken(SECRET, good, ['put', 'copy'], A, NOW)).to.equal('put');
+      expect(codeOf(() => verifyWriteToken(SECRET, copy, ['put'], A, NOW))).to.equal('forbidden');
     });
 
     it('is honoured up to the clock-skew tolerance after expiry, and not a millisecond more', () => {
       const t = signWriteToken(SECRET, 'put', A, NOW);
-      expect(codeOf(() => verifyWriteToken(SECRET, t, 'put', A, NOW + CLOCK_SKEW_MS))).to.equal(undefined);
-      expect(codeOf(() => verifyWriteToken(SECRET, t, 'put', A, NOW + CLOCK_SKEW_MS + 1))).to.equal(
+      expect(codeOf(() => verifyWriteToken(SECRET, t, ['put'], A, NOW + CLOCK_SKEW_MS))).to.equal(undefined);
+      expect(codeOf(() => verifyWriteToken(SECRET, t, ['put'], A, NOW + CLOCK_SKEW_MS + 1))).to.equal(
         'forbidden',
       );
     });
@@ -73,7 +78,7 @@ describe('auth', () => {
     ];
     for (const [what, token, wantOp, id, code] of cases) {
       it(`refuses a token ${what} (${code})`, () => {
-        expect(codeOf(() => verifyWriteToken(SECRET, token, wantOp, id, NOW))).to.equal(code);
+        expect(codeOf(() => verifyWriteToken(SECRET, token, [wantOp], id, NOW))).to.equal(code);
       });
     }
   });
