@@ -600,6 +600,8 @@ async function realDir(dir: string, create = true): Promise<void> {
   });
   if (!stat) {
     await fs.mkdir(dir, { recursive: true });
+    // The new folder's name is durable before a chunk in it is acknowledged.
+    await syncDir(path.dirname(dir));
     stat = await fs.lstat(dir);
   }
   if (!stat.isDirectory()) {

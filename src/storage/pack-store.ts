@@ -77,6 +77,11 @@ export class PackStore {
   private readonly index = new Map<string, Location>();
   private readonly packs = new Map<number, Pack>();
   private active: Pack | undefined;
+  /**
+   * The highest pack number used: a new pack always sorts after every other, even when the
+   * newest one vanished (records are replayed in pack order on open).
+   */
+  private lastSeq = 0;
   private queue: Pending[] = [];
   private flushing: Promise<void> = Promise.resolve();
   /** True while the flush loop runs (set and cleared with no await between the last check and the end). */
@@ -103,6 +108,7 @@ export class PackStore {
       .map(Number)
       .sort((a, b) => a - b);
     for (const [i, seq] of seqs.entries()) await store.load(seq, i === seqs.length - 1);
+    store.lastSeq = seqs.at(-1) ?? 0;
     return store;
   }
 
@@ -290,8 +296,7 @@ export class PackStore {
   // The pack appends go to: the newest, or a fresh one once it is full.
   private async writable(): Promise<Pack> {
     if (this.active && this.active.size < this.options.maxPackSize) return this.active;
-    const seq = (this.active?.seq ?? 0) + 1;
-    this.active = await this.openPack(seq, true);
+    this.active = await this.openPack(++this.lastSeq, true);
     return this.active;
   }
 
@@ -386,6 +391,9 @@ export class PackStore {
         this.packs.delete(pack.seq);
         await pack.handle.close();
         await fs.rm(path.join(this.dir, packName(pack.seq)));
+        // Gone for good before anything else is written: a pack back after a crash would bring
+        // back chunks deleted since.
+        await syncDir(this.dir);
         removed++;
       }
     } finally {

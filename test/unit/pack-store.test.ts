@@ -289,4 +289,23 @@ describe('pack store', () => {
     expect(store.has(b.id)).to.equal(true);
     await store.close();
   });
+
+  it('numbers a new pack after every other when the newest one vanished', async () => {
+    const options = { maxPackSize: 4 * 1024 };
+    const store = await PackStore.open(dir, options);
+    const [a, b, c] = [chunk(6000), chunk(6000), chunk(6000)];
+    await store.put(a.id, a.data);
+    await store.put(b.id, b.data);
+    await fs.rm(path.join(dir, '00000002.pack'));
+    expect(await store.vanished()).to.deep.equal([b.id]);
+    await store.put(c.id, c.data);
+    // Appended to a new pack 3, not a second pack 1 (refused) or one sorting before another.
+    expect((await fs.readdir(dir)).sort()).to.deep.equal(['00000001.pack', '00000003.pack']);
+    await store.delete(a.id);
+    await store.close();
+    const again = await PackStore.open(dir, options);
+    expect([...again.ids()]).to.deep.equal([c.id]);
+    expect((await again.read(c.id)).data.equals(c.data)).to.equal(true);
+    await again.close();
+  });
 });
