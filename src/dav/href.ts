@@ -71,11 +71,25 @@ export function urlToPath(value: string, context: UrlContext): string | undefine
 /** Destination (RFC 4918 §10.3): required; another server or tree is 502 Bad Gateway (§9.8.5, §9.9.4). */
 export function parseDestination(value: string | undefined, context: UrlContext): string {
   if (value === undefined || value.trim() === '') throw badRequest('Destination header is required');
-  const path = urlToPath(value.trim(), context);
+  const path = urlToPath(headerUtf8(value.trim(), 'Destination'), context);
   if (path === undefined) {
     throw new DavError(502, 'Destination is on another server or outside the WebDAV tree');
   }
   return path;
+}
+
+/**
+ * A header's text: Node reads header bytes as Latin-1, so a client's unencoded UTF-8 name (which
+ * a URL should percent-encode) is read back as UTF-8, the name it means; other bytes are a 400.
+ */
+function headerUtf8(value: string, name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: any byte past ASCII
+  if (!/[^\u0000-\u007f]/.test(value)) return value;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'latin1'));
+  } catch {
+    throw badRequest(`${name} must be a URL: its bytes are not UTF-8`);
+  }
 }
 
 function pathUnderMount(rawPath: string, mount: string): string | undefined {

@@ -15,6 +15,16 @@ const COMMENT_NODE = 8;
 // Characters XML 1.0 forbids; a body holding one is not XML.
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
+// A character reference (`&#1;`, `&#xFFFE;`) to a character XML forbids: the parser would store
+// something else in its place.
+function refersToNonXmlChar(text: string): boolean {
+  for (const [, ref = ''] of text.matchAll(/&#(x[0-9a-fA-F]+|[0-9]+);/g)) {
+    const code = ref.startsWith('x') ? Number.parseInt(ref.slice(1), 16) : Number(ref);
+    if (code > 0x10ffff || NOT_XML_CHAR.test(String.fromCodePoint(code))) return true;
+  }
+  return false;
+}
+
 /**
  * Parses a request body and returns its root element. Malformed XML, a forbidden character or
  * an unbound or empty namespace prefix (`xmlns:p=""`, litmus `propfind_invalid2`) is a 400.
@@ -28,7 +38,8 @@ export function parseXmlBody(text: string): Element {
     }
     throw badRequest('a DOCTYPE is not accepted in a WebDAV request body');
   }
-  if (NOT_XML_CHAR.test(text)) throw badRequest('request body holds a character XML does not allow');
+  if (NOT_XML_CHAR.test(text) || refersToNonXmlChar(text))
+    throw badRequest('request body holds a character XML does not allow');
   let root: Element | null;
   try {
     const parser = new DOMParser({

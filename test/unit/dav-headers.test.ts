@@ -206,6 +206,10 @@ describe('dav headers', () => {
       expect(parseDestination('http://user:pw@files.example.com:5003/dav/x', context)).to.equal('/x');
       expect(parseDestination('/dav/x%23y', context)).to.equal('/x#y');
       expect(parseDestination('http://files.example.com:5003/dav', context)).to.equal('/');
+      // Unencoded UTF-8 bytes (which Node reads as Latin-1) mean the name they spell; others are a 400.
+      const raw = Buffer.from('/dav/é-copy.txt', 'utf8').toString('latin1');
+      expect(parseDestination(raw, context)).to.equal('/é-copy.txt');
+      expect(statusOf(() => parseDestination('/dav/\u00e9.txt', context))).to.equal(400);
     });
 
     it('treats the default port as the same host', () => {

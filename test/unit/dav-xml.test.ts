@@ -128,6 +128,22 @@ describe('dav xml', () => {
       ['a duplicate attribute', '<D:propfind xmlns:D="DAV:" a="1" a="2"><D:allprop/></D:propfind>'],
       ['an undefined entity', '<D:propfind xmlns:D="DAV:"><D:prop><D:a>&nope;</D:a></D:prop></D:propfind>'],
       ['a control character', '<D:propfind xmlns:D="DAV:"><D:prop><D:a>\u0001</D:a></D:prop></D:propfind>'],
+      [
+        'a reference to a control character',
+        '<D:propfind xmlns:D="DAV:"><D:prop><D:a>&#1;</D:a></D:prop></D:propfind>',
+      ],
+      [
+        'a reference to U+FFFE',
+        '<D:propfind xmlns:D="DAV:"><D:prop><D:a>&#xFFFE;</D:a></D:prop></D:propfind>',
+      ],
+      [
+        'a reference to a surrogate',
+        '<D:propfind xmlns:D="DAV:"><D:prop><D:a>&#55296;</D:a></D:prop></D:propfind>',
+      ],
+      [
+        'a reference past Unicode',
+        '<D:propfind xmlns:D="DAV:"><D:prop><D:a>&#x110000;</D:a></D:prop></D:propfind>',
+      ],
     ];
     for (const [what, body] of refused) {
       it(`refuses ${what} with 400`, () => {
