@@ -106,7 +106,7 @@ export class Repairs {
     const targets = this.targets(id, missing, candidate.size, new Set(holders), now);
     // Not enough distinct live nodes: stays under-replicated until one joins.
     if (!targets) return 'skip';
-    this.sendCopy(source, id, targets, now);
+    this.sendCopy(source, id, candidate.size, targets, now);
     this.inFlight.set(id, { since: now, source: source.id, targets: targets.map((t) => t.id) });
     this.loads.set(source.id, this.load(source.id) + 1);
     return 'planned';
@@ -136,12 +136,15 @@ export class Repairs {
   }
 
   /** Hands `source` the command to copy chunk `id` to `targets` at its next heartbeat. */
-  private sendCopy(source: TrackedNode, id: string, targets: TrackedNode[], now: number): void {
+  private sendCopy(source: TrackedNode, id: string, size: number, targets: TrackedNode[], now: number): void {
+    // A 'copy' token (taken past the chunk size) only for a chunk larger than it (stored before
+    // --chunk-size was lowered): a node of an older version knows 'put' only.
+    const op = size > this.config.chunkSize ? 'copy' : 'put';
     source.outbox.push({
       op: 'replicate',
       chunkId: id,
       targets: targets.map((t) => ({ nodeId: t.id, url: t.url })),
-      token: signWriteToken(this.config.secret, 'copy', id, now + this.config.tokenTtl),
+      token: signWriteToken(this.config.secret, op, id, now + this.config.tokenTtl),
     });
   }
 
@@ -210,7 +213,7 @@ export class Repairs {
         resolve(nodes);
       };
       this.waiting.set(s.id, [...(this.waiting.get(s.id) ?? []), settle]);
-      this.sendCopy(source, s.id, targets, Date.now());
+      this.sendCopy(source, s.id, s.size, targets, Date.now());
     });
     return { nodes, tried: targets.map((t) => t.id) };
   }

@@ -151,6 +151,30 @@ describe('master logic over the memory store', () => {
     expect((await m.namespace.stat('/f')).minReplicas).to.equal(2);
   });
 
+  it('sends the copy of a chunk larger than a lowered chunk size on a copy token, others on a put token', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const before = await master(store);
+    const [a, b] = [standIn(before, 'n1'), standIn(before, 'n2')];
+    for (const n of [a, b]) await n.register();
+    const big = { ...newChunk(), size: 4096 };
+    const small = newChunk();
+    await commitFile(before, '/big', big, [a, b]);
+    await commitFile(before, '/small', small, [a, b]);
+    // Restarted with a smaller chunk size; n2 is gone for good, n3 is new.
+    before.leader.resign();
+    await store.claimLeadership(before.leader.id, 0);
+    const after = await master(store, { chunkSize: '1KiB' });
+    await standIn(after, 'n1').register([big.id, small.id]);
+    await standIn(after, 'n3').register();
+    (after.registry.get('n2') as { lastHeartbeat: number }).lastHeartbeat = 0;
+    await after.maintenance.tick(Date.now() + 10_000);
+    const copies = (await standIn(after, 'n1').beat()).commands.filter((cmd) => cmd.op === 'replicate');
+    const ops = Object.fromEntries(
+      copies.map((c) => [c.chunkId, c.op === 'replicate' && c.token.split('.')[0]]),
+    );
+    expect(ops).to.deep.equal({ [big.id]: 'copy', [small.id]: 'put' });
+  });
+
   it('trims one copy too many, and never below the factor', async () => {
     const m = await master();
     const nodes = [standIn(m, 'n1'), standIn(m, 'n2'), standIn(m, 'n3')];
