@@ -12,7 +12,7 @@ export class Leader {
   /** This master's id in the store (new at every start). */
   readonly id = randomUUID();
   private epochValue = 0;
-  /** Until when (this master's clock) it may act as leader: set only from a successful claim. */
+  /** Until when (this master's monotonic clock) it may act as leader: set only from a successful claim. */
   private until = 0;
   private holder = '';
   /** Every master seen in the store lately (this one included). */
@@ -24,7 +24,8 @@ export class Leader {
     private readonly store: MetaStore,
     private readonly events: EventLog,
     private readonly ttl: number,
-    private readonly clock: () => number = Date.now,
+    /** A monotonic clock (ms): a wall clock stepped back by NTP must not stretch a lease. */
+    private readonly clock: () => number = () => performance.now(),
     /** Whether this master can do leader work (it hears from the storage nodes). */
     private readonly canLead: () => boolean = () => true,
   ) {}
@@ -52,10 +53,8 @@ export class Leader {
     const started = this.clock();
     const was = this.isLeader;
     try {
-      this.masters = await this.store.heartbeatMaster(
-        { id: this.id, url: this.url, lastSeen: started },
-        3 * this.ttl,
-      );
+      // Stamped by the store's clock, as the lease is judged: masters' clocks may drift apart.
+      this.masters = await this.store.heartbeatMaster({ id: this.id, url: this.url }, 3 * this.ttl);
       // Cut off from the nodes (while another master is there to lead): no repair, trim or
       // collection could happen under this lease, so it is neither taken nor renewed.
       if (!this.canLead() && this.masters.some((m) => m.id !== this.id)) {
@@ -64,7 +63,6 @@ export class Leader {
           this.events.add('standby', 'this master hears from no storage node: it leaves leading to another');
         return false;
       }
-      // Judged by the store's clock, not ours: masters' clocks may drift apart.
       const lease = await this.store.claimLeadership(this.id, this.ttl);
       this.holder = lease.holder;
       if (lease.holder === this.id) {

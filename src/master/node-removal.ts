@@ -51,9 +51,11 @@ export class NodeRemoval {
     const dead = registry.all().filter((n) => !n.alive);
     if (dead.length === 0) return;
     const stored = new Set((await registry.stored()).map((n) => n.id));
-    for (const node of dead)
-      if (!stored.has(node.id))
-        await this.forget(node, `node ${node.url} (${node.id.slice(0, 8)}) was removed by another master`);
+    for (const node of dead) {
+      // Still dead now (a node that came back meanwhile registered itself in the store again).
+      if (stored.has(node.id) || registry.isAlive(node.id) || registry.get(node.id) !== node) continue;
+      await this.forget(node, `node ${node.url} (${node.id.slice(0, 8)}) was removed by another master`);
+    }
   }
 
   /** A dead node whose URL a live node took over leaves once nothing depends on it. */

@@ -7,7 +7,14 @@ import type { Engine, Txn } from './engine.js';
 import * as chunks from './kv-chunks.js';
 import * as locks from './kv-locks.js';
 import * as ns from './kv-namespace.js';
-import type { AttributeChange, LeaseResult, MetaStore, MkdirOptions } from './store.js';
+import type {
+  AttributeChange,
+  LeaseResult,
+  MasterBeat,
+  MetaStore,
+  MkdirOptions,
+  RmdirOptions,
+} from './store.js';
 import type {
   ChunkRecord,
   CommitIntent,
@@ -70,7 +77,7 @@ export class KvStore implements MetaStore {
     return this.engine.write((txn) => ns.mkdir(txn, prefix, now, options.impliedParents ?? false));
   }
 
-  rmdir(prefix: string, options: { keepContents?: boolean } = {}): Promise<void> {
+  rmdir(prefix: string, options: RmdirOptions = {}): Promise<void> {
     return this.engine.write((txn) => ns.rmdir(txn, prefix, options.keepContents ?? false));
   }
 
@@ -190,7 +197,8 @@ export class KvStore implements MetaStore {
     return this.engine.write((txn) => txn.del('nodes', id));
   }
 
-  heartbeatMaster(master: MasterRecord, window: number): Promise<MasterRecord[]> {
+  heartbeatMaster(beat: MasterBeat, window: number): Promise<MasterRecord[]> {
+    const master = { ...beat, lastSeen: beat.lastSeen ?? Date.now() };
     return this.engine.write(
       (txn) => {
         txn.put('masters', master.id, master);

@@ -5,6 +5,7 @@ import { DfsError } from '../protocol/errors.js';
 import type { PgDb } from './postgres-db.js';
 import { type LockRow, lockOf } from './postgres-rows.js';
 import { ancestorFolders } from './rules.js';
+import type { MasterBeat } from './store.js';
 import type { Leadership, LockRecord, MasterRecord, NodeRecord } from './types.js';
 
 // The roots whose locks cover `path`: its ancestor folders, then itself.
@@ -101,11 +102,11 @@ export async function removeNode(db: PgDb, id: string): Promise<void> {
 }
 
 /** Records that a master is alive; every master seen within `window`. */
-export async function heartbeatMaster(db: PgDb, master: MasterRecord, window: number) {
+export async function heartbeatMaster(db: PgDb, master: MasterBeat, window: number) {
   return db.query<MasterRecord>({
     name: 'dfs_heartbeat_master',
     text: 'SELECT m.id, m.url, m.last_seen AS "lastSeen" FROM dfs_heartbeat_master($1, $2, $3, $4) m',
-    values: [master.id, master.url, master.lastSeen, window],
+    values: [master.id, master.url, master.lastSeen ?? null, window],
   });
 }
 

@@ -109,7 +109,7 @@ export async function removeTree(db: PgDb, prefix: string, now: number): Promise
   return row?.files ?? 0;
 }
 
-/** Creates a folder and its ancestors. */
+/** Creates a folder and, unless `impliedParents`, its ancestors (see MetaStore.mkdir). */
 export async function mkdir(
   db: PgDb,
   prefix: string,

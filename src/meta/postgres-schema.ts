@@ -23,7 +23,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'tables', sql: TABLES_SQL },
   { version: 2, description: 'namespace functions', sql: HELPERS_SQL + COMMIT_SQL + NAMESPACE_SQL },
   { version: 3, description: 'lease, collection, lock and leadership functions', sql: CHUNKS_SQL },
-  { version: 4, description: "leadership judged by the database's clock", sql: CLOCK_SQL },
+  {
+    version: 4,
+    description: "leadership and master heartbeats judged by the database's clock",
+    sql: CLOCK_SQL,
+  },
   { version: 5, description: 'a folder made explicit without its ancestors', sql: FOLDERS_SQL },
 ];
 

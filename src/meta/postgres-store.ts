@@ -10,7 +10,14 @@ import { type CommitRequest, commitRunner } from './postgres-commits.js';
 import { PgDb, type PgDbOptions } from './postgres-db.js';
 import * as ns from './postgres-namespace.js';
 import { migrate } from './postgres-schema.js';
-import type { AttributeChange, LeaseResult, MetaStore, MkdirOptions } from './store.js';
+import type {
+  AttributeChange,
+  LeaseResult,
+  MasterBeat,
+  MetaStore,
+  MkdirOptions,
+  RmdirOptions,
+} from './store.js';
 import type {
   ChunkRecord,
   CommitIntent,
@@ -106,7 +113,7 @@ export class PostgresStore implements MetaStore {
     return ns.mkdir(this.db, prefix, now, options.impliedParents ?? false);
   }
 
-  rmdir(prefix: string, options: { keepContents?: boolean } = {}): Promise<void> {
+  rmdir(prefix: string, options: RmdirOptions = {}): Promise<void> {
     return ns.rmdir(this.db, prefix, options.keepContents ?? false);
   }
 
@@ -202,7 +209,7 @@ export class PostgresStore implements MetaStore {
     return cluster.removeNode(this.db, id);
   }
 
-  heartbeatMaster(master: MasterRecord, window: number): Promise<MasterRecord[]> {
+  heartbeatMaster(master: MasterBeat, window: number): Promise<MasterRecord[]> {
     return cluster.heartbeatMaster(this.db, master, window);
   }
 

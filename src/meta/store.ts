@@ -35,13 +35,22 @@ export interface AttributeChange {
   remove: string[];
 }
 
-/** The metadata store of a dfs cluster. */
+/** A master's heartbeat: its record, stamped by the store's clock unless `lastSeen` is given. */
+export type MasterBeat = Omit<MasterRecord, 'lastSeen'> & { lastSeen?: number };
+
 /** How MetaStore.mkdir treats missing ancestors. */
 export interface MkdirOptions {
   /** Only the folder itself gets an entry; missing ancestors stay implied by it. */
   impliedParents?: boolean;
 }
 
+/** What MetaStore.rmdir removes. */
+export interface RmdirOptions {
+  /** Only the folder's own entry: what is below it stays, and implies the folder. */
+  keepContents?: boolean;
+}
+
+/** The metadata store of a dfs cluster. */
 export interface MetaStore {
   /** `memory`, `lmdb` or `postgres`. */
   readonly kind: string;
@@ -80,7 +89,7 @@ export interface MetaStore {
    * With `keepContents`, drops only the folder's own entry: what is below it stays, and implies
    * the folder (how an S3 folder object `a/` is deleted while objects below it remain).
    */
-  rmdir(prefix: string, options?: { keepContents?: boolean }): Promise<void>;
+  rmdir(prefix: string, options?: RmdirOptions): Promise<void>;
   /**
    * Renames a file, or a folder with everything below it, in one transaction. Refused when the
    * destination exists (unless `overwrite` and both are files), a parent of it is a file, or it
@@ -152,8 +161,11 @@ export interface MetaStore {
   putNode(node: NodeRecord): Promise<void>;
   listNodes(): Promise<NodeRecord[]>;
   removeNode(id: string): Promise<void>;
-  /** Records that master `id` is alive at `url`; returns every master seen within `window`. */
-  heartbeatMaster(master: MasterRecord, window: number): Promise<MasterRecord[]>;
+  /**
+   * Records that master `id` is alive at `url`; returns every master seen within `window`.
+   * Without `lastSeen` the store's own clock stamps it (see claimLeadership).
+   */
+  heartbeatMaster(master: MasterBeat, window: number): Promise<MasterRecord[]>;
   /**
    * Takes or renews the leadership lease for `holder` until `now + ttl`; a takeover (the lease
    * lapsed, or another holder) bumps the epoch. Returns the lease as it stands after the call.

@@ -565,6 +565,12 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         await store.heartbeatMaster({ id: 'a', url: 'http://a', lastSeen: T0 }, 10_000);
         const live = await store.heartbeatMaster({ id: 'b', url: 'http://b', lastSeen: T0 + 20_000 }, 10_000);
         expect(live.map((m) => m.id)).to.deep.equal(['b']);
+        // Without a time of its own, a heartbeat is stamped by the store's clock.
+        const before = Date.now();
+        const stamped = await store.heartbeatMaster({ id: 'c', url: 'http://c' }, 10_000);
+        const c = stamped.find((m) => m.id === 'c');
+        expect(c?.lastSeen).to.be.within(before - 1_000, Date.now() + 1_000);
+        expect(stamped.map((m) => m.id)).to.deep.equal(['c']);
       });
 
       it('grants leadership to one holder at a time, bumping the epoch at each takeover', async () => {
