@@ -588,6 +588,9 @@ export class ChunkStore {
   }
 }
 
+// Folders being made, until their names are durable.
+const making = new Map<string, Promise<void>>();
+
 /**
  * Makes sure `dir` is a real folder, not a symlink out of the data folder (creating it when
  * `create`); a planted symlink reads as absent.
@@ -598,10 +601,20 @@ async function realDir(dir: string, create = true): Promise<void> {
     if (err.code !== 'ENOENT' || !create) throw err;
     return undefined;
   });
-  if (!stat) {
-    await fs.mkdir(dir, { recursive: true });
-    // The new folder's name is durable before a chunk in it is acknowledged.
-    await syncDir(path.dirname(dir));
+  // Made by another writer just now: its name is durable before this one uses it too.
+  if (stat) await making.get(dir);
+  else {
+    const made = (async () => {
+      await fs.mkdir(dir, { recursive: true });
+      // The new folder's name is durable before a chunk in it is acknowledged.
+      await syncDir(path.dirname(dir));
+    })();
+    making.set(dir, made);
+    try {
+      await made;
+    } finally {
+      if (making.get(dir) === made) making.delete(dir);
+    }
     stat = await fs.lstat(dir);
   }
   if (!stat.isDirectory()) {
