@@ -82,9 +82,14 @@ function isBase64Of(value: string, bytes: number): boolean {
   return decoded.length === bytes && decoded.toString('base64') === value;
 }
 
+/** True when `value` is a well-formed `algorithm` checksum (base64 of a digest of its length). */
+export function isChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolean {
+  return isBase64Of(value, DIGEST_BYTES[algorithm]);
+}
+
 /** Checks a checksum value's form; InvalidRequest naming the header (or trailer) when wrong. */
 export function checkChecksumValue(algorithm: ChecksumAlgorithm, value: string, where = 'header'): void {
-  if (!isBase64Of(value, DIGEST_BYTES[algorithm])) {
+  if (!isChecksumValue(algorithm, value)) {
     throw new S3Error('InvalidRequest', `Value for ${checksumHeaderName(algorithm)} ${where} is invalid.`);
   }
 }

@@ -36,8 +36,16 @@ async function deleteAt(scope: Scope, path: string, ifMatch: HeaderMap): Promise
     else await sdk.remove(path, { ifGeneration, signal: scope.signal });
     return true;
   } catch (err) {
-    // Conflict: a file key that names a folder (no such object).
-    if (isDfs(err, 'not_found') || isDfs(err, 'conflict')) return false;
+    if (isDfs(err, 'not_found')) return false;
+    if (isDfs(err, 'conflict')) {
+      // A file key that names a folder: no such object.
+      if (!isFolderKey(path)) return false;
+      // A master of an older version, which keeps a folder with anything below it.
+      throw new S3Error(
+        'InvalidRequest',
+        `The folder object ${path.slice(path.indexOf('/', 1) + 1)} is a dfs folder that is not empty: delete the objects below it first`,
+      );
+    }
     throw err;
   }
 }

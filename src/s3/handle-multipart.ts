@@ -126,8 +126,9 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
   if (headerChecksum(request.headers))
     throw notImplemented('a checksum of the whole object on CompleteMultipartUpload');
   const listed = parseCompleteMultipartUpload(await readBodyText(request.body, MAX_COMPLETE_BODY));
-  // The gateway's own address as the client reached it (Koa's ctx.origin is the Origin header).
-  const location = `${request.ctx.protocol}://${request.ctx.host}/${uriEncode(bucket)}/${uriEncode(key, true)}`;
+  // The object's URL as the client reached the gateway (Koa's ctx.origin is the Origin header).
+  const bucketPath = request.route.virtualHost ? '' : `/${uriEncode(bucket)}`;
+  const location = `${request.ctx.protocol}://${request.ctx.host}${bucketPath}/${uriEncode(key, true)}`;
   const { sdk } = request.deps;
   const upload = await findUpload(request, uploadId);
   if (!upload) {

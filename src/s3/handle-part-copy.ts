@@ -6,7 +6,7 @@ import { S3Error } from './errors.js';
 import { copySource, type FoundSource } from './handle-copy.js';
 import { putPart } from './handle-multipart.js';
 import { headerValue } from './headers.js';
-import { EMPTY_MD5, MD5_ATTRIBUTE } from './object-meta.js';
+import { EMPTY_MD5, storedMd5 } from './object-meta.js';
 import { isFolderKey, objectPath } from './object-paths.js';
 import { copySourceRange } from './range.js';
 import { bucketOf, keyOfRoute, type S3Request, sendXml } from './request.js';
@@ -35,7 +35,7 @@ async function wholeSource(request: S3Request, source: FoundSource, uploadId: st
       'InvalidRequest',
       `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PART_SIZE}`,
     );
-  let md5 = file.attributes[MD5_ATTRIBUTE];
+  let md5 = storedMd5(file.attributes);
   if (!md5) {
     const hash = createHash('md5');
     for await (const piece of request.deps.sdk.download(file.path, { info: file, signal: request.signal }))

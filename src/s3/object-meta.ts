@@ -3,7 +3,7 @@
 
 import type { Context } from 'koa';
 import { isContentType } from '../protocol/mime.js';
-import { checksumAlgorithm, checksumHeaderName } from './checksums.js';
+import { checksumAlgorithm, checksumHeaderName, isChecksumValue } from './checksums.js';
 import { invalidArgument, S3Error } from './errors.js';
 import { type HeaderMap, headerValue, storedContentEncoding } from './headers.js';
 import { userMetadata } from './names.js';
@@ -19,8 +19,6 @@ export const ETAG_ATTRIBUTE = 'etag';
 /** Prefix of the attribute holding a checksum the client sent, e.g. `checksum-crc32`. */
 const CHECKSUM_PREFIX = 'checksum-';
 const MULTIPART_ETAG = /^"[0-9a-f]{32}-[0-9]{1,5}"$/;
-const MD5_HEX = /^[0-9a-f]{32}$/;
-const BASE64 = /^[A-Za-z0-9+/]{4,}={0,2}$/;
 
 /** Headers S3 stores with an object and returns on GET and HEAD, as attributes of the same name. */
 export const CONTENT_HEADERS = [
@@ -50,6 +48,12 @@ export interface EtagSource {
   generation?: number;
 }
 
+/** The hex MD5 of a file's bytes as stored with it; undefined when none is (or it is malformed). */
+export function storedMd5(attributes: Record<string, string> | undefined): string | undefined {
+  const md5 = attributes?.[MD5_ATTRIBUTE];
+  return md5 && /^[0-9a-f]{32}$/.test(md5) ? md5 : undefined;
+}
+
 /**
  * The unquoted ETag of a file: the stored multipart ETag, else the MD5 of its bytes. A file whose
  * MD5 is not known (written by the CLI, WebDAV or the web client) gets its SHA-256 with `-1`:
@@ -60,8 +64,8 @@ export function etagOf(file: EtagSource): string {
   // Anyone with the master's API can set attributes: only well-formed values are taken.
   const stored = file.attributes?.[ETAG_ATTRIBUTE];
   if (stored && MULTIPART_ETAG.test(stored)) return unquoteEtag(stored);
-  const md5 = file.attributes?.[MD5_ATTRIBUTE];
-  if (md5 && MD5_HEX.test(md5)) return md5;
+  const md5 = storedMd5(file.attributes);
+  if (md5) return md5;
   return file.sha256 ? `${file.sha256}-1` : `dfs-generation-${file.generation ?? 0}`;
 }
 
@@ -75,7 +79,7 @@ export function storedChecksum(
   for (const [name, value] of Object.entries(attributes)) {
     if (!name.startsWith(CHECKSUM_PREFIX)) continue;
     const algorithm = checksumAlgorithm(name.slice(CHECKSUM_PREFIX.length));
-    if (algorithm && BASE64.test(value)) return { algorithm, value };
+    if (algorithm && isChecksumValue(algorithm, value)) return { algorithm, value };
   }
   return undefined;
 }

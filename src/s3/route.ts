@@ -43,6 +43,8 @@ export interface S3Route {
   bucket?: string;
   /** Decoded exactly once from the path. */
   key?: string;
+  /** The bucket came from the Host header (`bucket.DOMAIN`), not from the path. */
+  virtualHost?: boolean;
   /** Query parameters by decoded name. */
   query: ReadonlyMap<string, string>;
   uploadId?: string;
@@ -114,6 +116,7 @@ export function resolveRoute(
   if (key !== undefined) checkObjectKey(key);
   const route: S3Route = { operation: 'Refused', query };
   if (bucket !== undefined) route.bucket = bucket;
+  if (vhost !== undefined) route.virtualHost = true;
   if (key !== undefined) route.key = key;
   const method = request.method.toUpperCase();
   try {

@@ -20,23 +20,43 @@ function xml10LineEnds(text: string): string {
 // The deepest nesting an S3 body may have; they need three or four levels.
 const MAX_DEPTH = 16;
 
+// Where the construct opened at `at` ends (past `close`), or the end of the text.
+function past(text: string, at: number, close: string): number {
+  const end = text.indexOf(close, at);
+  return end < 0 ? text.length : end + close.length;
+}
+
 /**
- * True when `text` has at most `maxElements` elements nested at most MAX_DEPTH deep, counted
- * from its `<`s before any parsing (a `<` in CDATA counts too: only ever more). The parser is
- * synchronous and takes seconds on a body of millions of elements or deep nesting, during
- * which the gateway answers no one.
+ * True when `text` has at most `maxElements` elements nested at most MAX_DEPTH deep, counted by
+ * a scan of its tags before any parsing (comments, CDATA and quoted attribute values skipped).
+ * The parser is synchronous and takes seconds on a body of millions of elements or deep
+ * nesting, during which the gateway answers no one. What the scan misreads, the parser refuses.
  */
 function withinBounds(text: string, maxElements: number): boolean {
   let elements = 0;
   let depth = 0;
-  for (let at = text.indexOf('<'); at >= 0; at = text.indexOf('<', at + 1)) {
-    const next = text[at + 1];
-    if (next === '/') depth--;
-    else if (next !== '!' && next !== '?') {
+  let at = text.indexOf('<');
+  while (at >= 0) {
+    if (text.startsWith('<!--', at)) at = past(text, at, '-->');
+    else if (text.startsWith('<![CDATA[', at)) at = past(text, at, ']]>');
+    else if (text.startsWith('<?', at)) at = past(text, at, '?>');
+    else if (text[at + 1] === '/') {
+      depth--;
+      at = past(text, at, '>');
+    } else {
       if (++elements > maxElements) return false;
-      const end = text.indexOf('>', at);
+      // The tag ends at the first `>` outside a quoted attribute value.
+      let end = at + 1;
+      for (let quote = ''; end < text.length; end++) {
+        const c = text[end];
+        if (quote) quote = c === quote ? '' : quote;
+        else if (c === '"' || c === "'") quote = c;
+        else if (c === '>') break;
+      }
       if (text[end - 1] !== '/' && ++depth > MAX_DEPTH) return false;
+      at = end + 1;
     }
+    at = text.indexOf('<', at);
   }
   return true;
 }
@@ -123,8 +143,8 @@ export function parsePartNumber(text: string | undefined): number {
  * document, no parts or too many; InvalidPartOrder unless part numbers strictly ascend.
  */
 export function parseCompleteMultipartUpload(text: string): CompletedPart[] {
-  // A part has a number, an ETag and up to five checksums; some room for more.
-  const root = parseRoot(text, 'CompleteMultipartUpload', 1 + MAX_PARTS * 16);
+  // A part has a number, an ETag and up to five checksums.
+  const root = parseRoot(text, 'CompleteMultipartUpload', 1 + MAX_PARTS * 8);
   const elements = children(root, 'Part');
   if (elements.length === 0 || elements.length > MAX_PARTS) throw malformed();
   const parts: CompletedPart[] = [];
@@ -162,8 +182,8 @@ export interface DeleteRequest {
 
 /** Parses a Delete body: 1..1000 objects, each with a Key; MalformedXML otherwise. */
 export function parseDelete(text: string): DeleteRequest {
-  // An object has a key, a version, an ETag, a time and a size; some room for more.
-  const root = parseRoot(text, 'Delete', 2 + MAX_DELETE_KEYS * 8);
+  // An object has a key, a version, an ETag, a time and a size.
+  const root = parseRoot(text, 'Delete', 2 + MAX_DELETE_KEYS * 6);
   const quietText = childText(root, 'Quiet')?.trim().toLowerCase();
   if (quietText !== undefined && quietText !== 'true' && quietText !== 'false') throw malformed();
   const elements = children(root, 'Object');

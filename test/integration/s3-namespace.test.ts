@@ -49,7 +49,13 @@ describe('s3 gateway: one namespace with dfs', function () {
     expect(head.ContentLength).to.equal(12);
     // Attributes S3 keeps its ETag and checksum in, set through the master's API to values no
     // header can carry, are ignored rather than a 500.
-    const junk = { etag: '\u0101', md5: 'a\r\nb', 'checksum-crc32': '\u0101', 'checksum-x y': 'abc' };
+    const junk = {
+      etag: '\u0101',
+      md5: 'a\r\nb',
+      'checksum-crc32': '\u0101',
+      'checksum-x y': 'abc',
+      'checksum-sha256': 'AAAA',
+    };
     await s3.cluster.sdk.upload([Buffer.from('from the cli')], '/nsb/cli/junk.txt', { attributes: junk });
     for (const method of ['HEAD', 'GET']) {
       const answer = await signedRequest(s3.url, {

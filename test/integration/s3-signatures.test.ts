@@ -169,5 +169,18 @@ describe('s3 gateway: signatures', function () {
     expect([answer.status, answer.body]).to.deep.equal([200, 'document']);
     const listing = await send({ path: '/?list-type=2', headers: { host: `sig.s3.test:${port}` } });
     expect(listing.body).to.include('<Key>doc.txt</Key>');
+    // A multipart upload's Location names the object as the client addressed it.
+    const host = { host: `sig.s3.test:${port}` };
+    const created = await send({ method: 'POST', path: '/vh.txt?uploads', headers: host });
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)?.[1] as string;
+    const part = await send({
+      method: 'PUT',
+      path: `/vh.txt?partNumber=1&uploadId=${uploadId}`,
+      headers: host,
+      body: 'x',
+    });
+    const body = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.headers.etag}</ETag></Part></CompleteMultipartUpload>`;
+    const done = await send({ method: 'POST', path: `/vh.txt?uploadId=${uploadId}`, headers: host, body });
+    expect(done.body).to.include(`<Location>http://sig.s3.test:${port}/vh.txt</Location>`);
   });
 });

@@ -153,6 +153,11 @@ describe('s3 xml parsing: rules', () => {
     expect(codeOf(() => parseCompleteMultipartUpload(complete(part(1), junk)))).to.equal('MalformedXML');
     const nested = `${'<a>'.repeat(17)}${'</a>'.repeat(17)}`;
     expect(codeOf(() => parseCompleteMultipartUpload(complete(part(1), nested)))).to.equal('MalformedXML');
+    // Nesting hidden from a naive scan: a `/>` in an attribute value, a `</` in a comment.
+    const hidden = `${'<a x="/>">'.repeat(17)}${'</a>'.repeat(17)}`;
+    expect(codeOf(() => parseCompleteMultipartUpload(complete(part(1), hidden)))).to.equal('MalformedXML');
+    const commented = `${'<a><!-- </a> -->'.repeat(17)}${'</a>'.repeat(17)}`;
+    expect(codeOf(() => parseCompleteMultipartUpload(complete(part(1), commented)))).to.equal('MalformedXML');
     const object = (i: number) =>
       `<Object><Key>k${i}</Key><VersionId>null</VersionId><ETag>"e"</ETag><LastModifiedTime>t</LastModifiedTime><Size>1</Size></Object>`;
     const objects = Array.from({ length: 1000 }, (_, i) => object(i)).join('');
