@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { parseMasters } from '../config.js';
+import type { MkdirOptions, RmdirOptions } from '../meta/store.js';
 import { DfsError } from '../protocol/errors.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ClusterConfig, FileInfo, ListEntry, ListResponse, Manifest } from '../protocol/types.js';
@@ -139,7 +140,7 @@ export class DfsClient {
    * Creates a folder and its missing ancestors, all explicit (they stay when emptied); with
    * `impliedParents`, only the folder itself (an S3 folder object makes no objects of its parents).
    */
-  mkdir(path: string, options: CallOptions & { impliedParents?: boolean } = {}): Promise<string> {
+  mkdir(path: string, options: CallOptions & MkdirOptions = {}): Promise<string> {
     return this.api.mkdir(normalisePath(path), options);
   }
 
@@ -147,7 +148,7 @@ export class DfsClient {
    * Removes an empty folder; with `keepContents`, only the folder's own entry (what is below it
    * stays, and still implies the folder).
    */
-  async rmdir(path: string, options: CallOptions & { keepContents?: boolean } = {}): Promise<void> {
+  async rmdir(path: string, options: CallOptions & RmdirOptions = {}): Promise<void> {
     await this.api.rmdir(normalisePath(path), options);
   }
 

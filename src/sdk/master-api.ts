@@ -3,7 +3,7 @@
 // or silent; one that may not is resent only when it surely never arrived.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AttributeChange } from '../meta/store.js';
+import type { AttributeChange, MkdirOptions, RmdirOptions } from '../meta/store.js';
 import type { LockRecord, MultipartInfo, PartRecord } from '../meta/types.js';
 import { DfsError } from '../protocol/errors.js';
 import type {
@@ -225,12 +225,12 @@ export class MasterApi {
     return this.call('post', '/api/move', 'unsent', { ...options, json: { from, to, overwrite } });
   }
 
-  async mkdir(path: string, options: CallOptions & { impliedParents?: boolean } = {}): Promise<string> {
+  async mkdir(path: string, options: CallOptions & MkdirOptions = {}): Promise<string> {
     const json = { path, ...(options.impliedParents && { impliedParents: true }) };
     return (await this.call<{ path: string }>('post', '/api/dirs', 'always', { ...options, json })).path;
   }
 
-  async rmdir(path: string, options: CallOptions & { keepContents?: boolean } = {}): Promise<void> {
+  async rmdir(path: string, options: CallOptions & RmdirOptions = {}): Promise<void> {
     const searchParams: Record<string, string> = options.keepContents ? { keepContents: '1' } : {};
     await this.call('delete', `/api/dirs${encodePath(path)}`, 'unsent', { ...options, searchParams });
   }
