@@ -4,10 +4,11 @@
 
 import { interrupted, main, outputFailed, reportError } from '../dist/cli/main.js';
 
-// Once a command has ended, its exit code stands whatever happens to the last of its output.
+// Once a command has ended, its exit code stands when the reader of its output went away.
 let ended;
-// Output cut short (`dfs ls | head -1`) ends the command at once, quietly (see outputFailed).
-process.stdout.on('error', (err) => process.exit(ended ?? outputFailed(err)));
+// Output cut short (`dfs ls | head -1`) ends the command at once, quietly; output that could not
+// be written (a full disk behind `>`) is a failure, also once the command has ended (see outputFailed).
+process.stdout.on('error', (err) => process.exit(outputFailed(err) || (ended ?? 0)));
 // Messages that cannot be shown are dropped: the work itself goes on.
 process.stderr.on('error', () => {});
 

@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS, masterConfig } from '../config.js';
 import { generateSecret } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { generateKeyPair, parseCredentialsFile } from '../s3/credentials.js';
@@ -105,7 +105,12 @@ export function upCommand(started: (running: Running) => void) {
       if (!Number.isInteger(port) || port < 0 || port > 65000) {
         throw new DfsError('bad_request', '--port must be a port number');
       }
+      // The master's flags are checked before anything is written to the data folder.
+      masterConfig({ chunkSize: flags.chunkSize, replication: flags.replication }, {});
       const data = path.resolve(flags.data);
+      const existing = await fs.stat(data).catch(() => undefined);
+      if (existing && !existing.isDirectory())
+        throw new DfsError('bad_request', `--data ${data} is not a folder`);
       const secret = process.env.DFS_SECRET || (await clusterSecret(data));
       const keys = await s3Credentials(data);
       const env = { ...process.env, DFS_SECRET: secret };

@@ -78,6 +78,20 @@ describe('dfs with its output cut or its local folder unusable', function () {
     const file = await dfs(['download', '/big.bin', '/dev/full'], { env: env() });
     expect(file.stderr).to.equal('dfs: cannot write /dev/full: no space left on the device\n');
     expect(file.code).to.equal(1);
+    // Commands that print once and end (a table, JSON) too.
+    for (const args of [
+      ['stat', '/big.bin'],
+      ['stat', '--json', '/big.bin'],
+      ['status'],
+      ['nodes'],
+      ['fsck', '/'],
+    ]) {
+      const printed = await dfs(args, { env: env(), stdoutFile: '/dev/full' });
+      expect([printed.code, printed.stderr], args.join(' ')).to.deep.equal([
+        1,
+        'dfs: cannot write to standard output: no space left on the device\n',
+      ]);
+    }
   });
 
   it('a download into a folder that does not exist names the target and the reason', async () => {

@@ -173,6 +173,21 @@ describe('the dfs binary', function () {
     expect((await dfs(['frobnicate'], {})).code).to.equal(2);
     expect((await dfs(['upload'], {})).code).to.equal(2);
     expect((await dfs(['upload', path.join(dir, 'does-not-exist')], { env: env() })).code).to.equal(1);
+    // dfs up checks its flags before it writes anything to its data folder.
+    for (const flags of [
+      ['--chunk-size', '1x'],
+      ['--replication', '0'],
+      ['--nodes', '0'],
+    ]) {
+      const data = path.join(dir, 'never-made');
+      const up = await dfs(['up', '--port', '0', '--data', data, ...flags], {});
+      expect([up.code, await fs.stat(data).catch(() => 'absent')], flags.join(' ')).to.deep.equal([
+        2,
+        'absent',
+      ]);
+    }
+    const notFolder = await dfs(['up', '--port', '0', '--data', local], {});
+    expect([notFolder.code, notFolder.stderr]).to.deep.equal([2, `dfs: --data ${local} is not a folder\n`]);
     for (const r of [missing, unreachable]) expect(r.stderr).to.not.match(/\n\s+at /);
   });
 
