@@ -8,7 +8,8 @@ export type DeleteReason = 'collect' | 'trim';
 /** Deletes waiting for each node, and those handed out and not yet confirmed. */
 export class Deletions {
   private readonly queued = new Map<string, Map<string, DeleteReason>>();
-  private readonly unconfirmed = new Map<string, Set<string>>();
+  /** node → chunk → when its delete was handed out. */
+  private readonly unconfirmed = new Map<string, Map<string, number>>();
 
   /** Queues the delete of `nodeId`'s copy of chunk `id`. */
   queue(nodeId: string, id: string, reason: DeleteReason): void {
@@ -33,14 +34,26 @@ export class Deletions {
     return [...map].map(([id, reason]) => ({ id, reason }));
   }
 
-  /** Records that a delete was handed out to `nodeId`. */
-  handedOut(nodeId: string, id: string): void {
-    let set = this.unconfirmed.get(nodeId);
-    if (!set) {
-      set = new Set();
-      this.unconfirmed.set(nodeId, set);
+  /** Records that a delete was handed out to `nodeId` at `now`. */
+  handedOut(nodeId: string, id: string, now = Date.now()): void {
+    let map = this.unconfirmed.get(nodeId);
+    if (!map) {
+      map = new Map();
+      this.unconfirmed.set(nodeId, map);
     }
-    set.add(id);
+    map.set(id, now);
+  }
+
+  /**
+   * Settles the deletes handed out to `nodeId` against its inventory read after `readAfter`: a
+   * copy gone is confirmed; one still there although its delete was handed out before was
+   * never deleted (the node restarted, or lost the answer that carried it), and is forgotten so
+   * the next scan queues the delete again (the inventory listed the copy again, see
+   * Inventories.apply).
+   */
+  settle(nodeId: string, held: ReadonlySet<string>, readAfter: number): void {
+    const map = this.unconfirmed.get(nodeId);
+    for (const [id, when] of map ?? []) if (!held.has(id) || when < readAfter) map?.delete(id);
   }
 
   /** The node says its copy of `id` is gone (or that it kept a newer one); true if a delete was awaited. */
@@ -54,9 +67,9 @@ export class Deletions {
     return false;
   }
 
-  /** Handed-out deletes not yet confirmed, by node. */
-  get pending(): ReadonlyMap<string, ReadonlySet<string>> {
-    return this.unconfirmed;
+  /** True while a delete of `nodeId`'s copy of `id` was handed out and not yet confirmed. */
+  isUnconfirmed(nodeId: string, id: string): boolean {
+    return this.unconfirmed.get(nodeId)?.has(id) === true;
   }
 
   /** Forgets a node's deletes (it left the cluster for good). */

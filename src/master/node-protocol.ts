@@ -82,11 +82,7 @@ export class NodeProtocol {
     const chunks = ids(req.chunks, 'chunks', Number.POSITIVE_INFINITY);
     const stamp = typeof req.inventory === 'number' ? req.inventory : undefined;
     const result = inventories.apply(nodeId, chunks, stamp, this.deleting(nodeId));
-    if (stamp !== undefined) {
-      const held = new Set(chunks);
-      for (const id of [...(this.deps.deletions.pending.get(nodeId) ?? [])])
-        if (!held.has(id)) this.deps.deletions.confirm(nodeId, id);
-    }
+    if (stamp !== undefined) this.deps.deletions.settle(nodeId, new Set(chunks), stamp);
     await registry.register({
       id: nodeId,
       url,
@@ -151,7 +147,7 @@ export class NodeProtocol {
       if (!valid) continue;
       replicas.remove(id, nodeId);
       inventories.took(nodeId, id, now);
-      deletions.handedOut(nodeId, id);
+      deletions.handedOut(nodeId, id, now);
       out.push({ op: 'delete', chunkId: id });
     }
     return out;

@@ -1,6 +1,7 @@
 // Forgetting a node for good: by hand (`dfs nodes remove`), or on its own when a node with a
 // new id (a swapped disk) took over its URL — never while it holds the only copy of anything.
 
+import type { MetaStore } from '../meta/store.js';
 import type { Deletions } from './deletions.js';
 import type { EventLog } from './events.js';
 import type { Inventories } from './inventory.js';
@@ -10,6 +11,7 @@ import type { ReplicaMap } from './replicas.js';
 
 /** What removal touches. */
 export interface NodeRemovalDeps {
+  store: MetaStore;
   registry: NodeRegistry;
   replicas: ReplicaMap;
   inventories: Inventories;
@@ -22,13 +24,22 @@ export interface NodeRemovalDeps {
 export class NodeRemoval {
   constructor(private readonly deps: NodeRemovalDeps) {}
 
-  /** Chunks whose only live copy is on `nodeId`. */
-  onlyCopies(nodeId: string): number {
-    const { replicas, registry } = this.deps;
-    let n = 0;
-    for (const id of replicas.chunksOf(nodeId))
-      if (!replicas.holders(id).some((other) => other !== nodeId && registry.isAlive(other))) n++;
-    return n;
+  /**
+   * Chunks a file (or an upload) still needs whose only live copy is on `nodeId`. Garbage does
+   * not count: a condemned or unreferenced chunk's other copies may be deleted already, and the
+   * dead node would never come back to delete its own.
+   */
+  async onlyCopies(nodeId: string): Promise<number> {
+    const { replicas, registry, store } = this.deps;
+    const sole = [...replicas.chunksOf(nodeId)].filter(
+      (id) => !replicas.holders(id).some((other) => other !== nodeId && registry.isAlive(other)),
+    );
+    let needed = 0;
+    for (let at = 0; at < sole.length; at += 1000) {
+      const records = await store.getChunks(sole.slice(at, at + 1000));
+      for (const r of records.values()) if (!r.doomed && (r.refs > 0 || r.pins > 0)) needed++;
+    }
+    return needed;
   }
 
   /** Forgets `node` everywhere; `why` goes to the event log. */
@@ -68,7 +79,7 @@ export class NodeRemoval {
         .map((n) => n.url),
     );
     for (const node of registry.all()) {
-      if (node.alive || !live.has(node.url) || this.onlyCopies(node.id) > 0) continue;
+      if (node.alive || !live.has(node.url) || (await this.onlyCopies(node.id)) > 0) continue;
       await this.forget(node, `node ${node.id.slice(0, 8)} at ${node.url} was replaced by a new node there`);
     }
   }

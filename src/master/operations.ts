@@ -72,7 +72,7 @@ export class Operations {
       registry.get(idOrUrl) ?? registry.all().find((n) => n.url === idOrUrl.replace(/\/+$/, '') && !n.alive);
     if (!node) throw new DfsError('not_found', `no such node: ${idOrUrl}`);
     if (node.alive) throw new DfsError('conflict', `node ${node.url} is alive: stop it before removing it`);
-    const only = removal.onlyCopies(node.id);
+    const only = await removal.onlyCopies(node.id);
     if (only > 0)
       throw new DfsError(
         'conflict',

@@ -126,7 +126,7 @@ export class Repairs {
           !n.writeError &&
           (this.shunned.get(n.id) ?? 0) <= now &&
           !this.deletions.isQueued(n.id, id) &&
-          !this.deletions.pending.get(n.id)?.has(id),
+          !this.deletions.isUnconfirmed(n.id, id),
       );
     try {
       return chooseNodes(candidates, missing, size, avoid) as TrackedNode[];

@@ -12,6 +12,7 @@ import { MemoryEngine } from '../../src/meta/memory-engine.js';
 import { signReceipt } from '../../src/protocol/auth.js';
 import type { ChunkRef, FileInfo, HeartbeatRequest, NodeCommand } from '../../src/protocol/types.js';
 import type { ProbeResult } from '../../src/sdk/chunk-io.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'logic-secret';
 const USAGE = { capacity: 1e12, free: 1e12, used: 0 };
@@ -113,6 +114,33 @@ describe('master logic over the memory store', () => {
     expect((await m.store.getChunks([chunk.id])).get(chunk.id)?.doomed).to.equal(true);
     await a.beat({ removed: [chunk.id] });
     await b.beat({ removed: [chunk.id] });
+    await m.maintenance.tick(now + 40_000);
+    expect((await m.store.getChunks([chunk.id])).size).to.equal(0);
+  });
+
+  it('hands a delete out again when the node still holds the chunk in an inventory read after it', async () => {
+    const m = await master();
+    const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
+    for (const n of [a, b]) await n.register();
+    const chunk = newChunk();
+    await commitFile(m, '/gone', chunk, [a, b]);
+    await m.namespace.remove('/gone');
+    const now = Date.now();
+    await m.maintenance.tick(now + 10_000);
+    await m.maintenance.tick(now + 20_000);
+    expect(deletes((await a.beat()).commands)).to.deep.equal([chunk.id]);
+    expect(deletes((await b.beat()).commands)).to.deep.equal([chunk.id]);
+    await b.beat({ removed: [chunk.id] });
+    // n1 restarts before it ran the delete: its inventory, asked for after, still lists the chunk.
+    const handed = Date.now();
+    await waitFor(() => Date.now() > handed, 'the clock to pass the hand-out');
+    await a.register([chunk.id]);
+    const { inventory } = await a.beat();
+    expect(inventory).to.be.a('number');
+    await a.register([chunk.id], inventory);
+    await m.maintenance.tick(now + 30_000);
+    expect(deletes((await a.beat()).commands)).to.deep.equal([chunk.id]);
+    await a.beat({ removed: [chunk.id] });
     await m.maintenance.tick(now + 40_000);
     expect((await m.store.getChunks([chunk.id])).size).to.equal(0);
   });
@@ -284,6 +312,24 @@ describe('master logic over the memory store', () => {
     expect((await node.beat()).epoch).to.equal(0);
     expect((await standIn(first, 'n1').register()).epoch).to.equal(first.leader.epoch);
     expect(first.leader.epoch).to.be.greaterThan(0);
+  });
+
+  it('removes a dead node whose only sole copies are garbage, never one holding a file’s only copy', async () => {
+    const m = await master();
+    const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
+    for (const n of [a, b]) await n.register();
+    const kept = newChunk();
+    await commitFile(m, '/kept', kept, [a, b]);
+    await a.beat({ removed: [kept.id] });
+    await b.beat({ added: [newChunk().id] });
+    (m.registry.get('n2') as { lastHeartbeat: number }).lastHeartbeat = 0;
+    await m.maintenance.tick(Date.now());
+    const refused = await m.operations.removeNode('n2').catch((err: { code: string }) => err.code);
+    expect(refused).to.equal('conflict');
+    // Once nothing needs its copies (the file deleted, the other chunk an orphan), it can go.
+    await m.namespace.remove('/kept');
+    await m.operations.removeNode('n2');
+    expect(m.registry.get('n2')).to.equal(undefined);
   });
 
   it('a node one master removes is forgotten by the others too', async () => {
