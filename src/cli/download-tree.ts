@@ -3,6 +3,7 @@
 // that cannot be written is named with its reason and the rest goes on; exit 1 at the end.
 
 import path from 'node:path';
+import { formatBytes } from '../protocol/format.js';
 import { normalisePrefix } from '../protocol/paths.js';
 import type { DfsClient } from '../sdk/client.js';
 import { shown } from './local-errors.js';
@@ -33,7 +34,7 @@ export async function downloadTree(sdk: DfsClient, remote: string, given: string
         await sdk.downloadTo(info.path, out, { info });
       });
       files++;
-      process.stderr.write(`downloaded ${entry.path} → ${shown(target.shown)} (${info.size} bytes)\n`);
+      process.stderr.write(`downloaded ${entry.path} → ${shown(target.shown)} (${formatBytes(info.size)})\n`);
     });
     if (!started) break;
   }

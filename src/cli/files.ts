@@ -109,7 +109,14 @@ export function mkdirCommand() {
   return withConnection(command('mkdir', 'create a folder'))
     .argument('<remote>', 'remote folder path')
     .action(async (remote: string, options) => {
-      process.stderr.write(`created ${await clientFrom(options).mkdir(remote)}\n`);
+      const sdk = clientFrom(options);
+      // Making a folder that is there already is fine; saying "created" would not be.
+      const existed = await sdk.list(`${remote.replace(/\/+$/, '')}/`, { limit: 1 }).then(
+        () => true,
+        () => false,
+      );
+      const made = await sdk.mkdir(remote);
+      process.stderr.write(existed ? `${made} already exists\n` : `created ${made}\n`);
     });
 }
 

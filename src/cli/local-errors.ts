@@ -35,6 +35,25 @@ export class LocalFileError extends DfsError {
   }
 }
 
+/** A local file that could not be read: a tree upload leaves it out (`skipped`), as it does names dfs refuses. */
+export class UnreadableFile extends LocalFileError {}
+
+/**
+ * `cannot read PATH: reason` for a failure of the local file system to read `path`; any other
+ * error (the cluster's) is returned as it is.
+ */
+export function cannotRead(path: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof DfsError || typeof code !== 'string') return err;
+  return new UnreadableFile(
+    REASONS[code]?.[1] ?? 'unavailable',
+    `cannot read ${shown(path)}: ${localReason(err)}`,
+    {
+      cause: err,
+    },
+  );
+}
+
 /** `cannot write PATH: reason` for a failure to create or write the local file `path`. */
 export function cannotWrite(path: string, err: unknown): LocalFileError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';

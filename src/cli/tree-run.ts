@@ -5,7 +5,7 @@
 import { DfsError } from '../protocol/errors.js';
 import { Limiter } from '../sdk/limit.js';
 import { isUnreachable } from '../sdk/transport.js';
-import { LocalFileError, localReason, shown } from './local-errors.js';
+import { LocalFileError, localReason, shown, UnreadableFile } from './local-errors.js';
 
 /** True for a failure every other file would meet too (the master unreachable, the token refused). */
 export function isFatal(err: unknown): boolean {
@@ -48,6 +48,8 @@ export class TreeRun {
       .run(task)
       .catch((err) => {
         if (isFatal(err)) this.fatal ??= err;
+        // A local file that cannot be read is left out like any entry dfs cannot upload.
+        else if (err instanceof UnreadableFile) this.problem('skipped', name, localReason(err.cause));
         else this.problem('failed', name, reasonOf(err));
       })
       .finally(() => this.running.delete(running));

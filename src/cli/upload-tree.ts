@@ -1,9 +1,10 @@
 // `dfs upload DIR`: a folder tree, several files at once (tree-run.ts); an entry that cannot be
 // uploaded is named with its reason, the rest goes on, empty folders are created remotely.
 
+import { formatBytes } from '../protocol/format.js';
 import { normalisePath } from '../protocol/paths.js';
 import type { DfsClient } from '../sdk/client.js';
-import { shown } from './local-errors.js';
+import { cannotRead, shown } from './local-errors.js';
 import { walkTree } from './local-tree.js';
 import { reasonOf, TreeRun } from './tree-run.js';
 
@@ -33,9 +34,11 @@ export async function uploadTree(sdk: DfsClient, local: string, remoteBase: stri
         folders++;
         process.stderr.write(`created ${remote}/\n`);
       } else {
-        const manifest = await sdk.uploadFile(entry.local, remote);
+        const manifest = await sdk.uploadFile(entry.local, remote).catch((err) => {
+          throw cannotRead(entry.local, err);
+        });
         files++;
-        process.stderr.write(`uploaded ${shown(entry.local)} → ${remote} (${manifest.size} bytes)\n`);
+        process.stderr.write(`uploaded ${shown(entry.local)} → ${remote} (${formatBytes(manifest.size)})\n`);
       }
     });
     if (!started) break;

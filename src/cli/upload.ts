@@ -4,10 +4,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { DfsError } from '../protocol/errors.js';
+import { formatBytes } from '../protocol/format.js';
 import { normalisePath } from '../protocol/paths.js';
 import type { Manifest } from '../protocol/types.js';
 import type { UploadOptions } from '../sdk/client.js';
 import { clientFrom, command, withConnection } from './context.js';
+import { cannotRead } from './local-errors.js';
 import { parallelOption, tuned } from './parallel.js';
 import { TransferProgress } from './render.js';
 import { uploadTree } from './upload-tree.js';
@@ -39,8 +41,9 @@ export function uploadCommand() {
         return;
       }
       // A link named on the command line is followed (to a file or a folder).
-      const stat = await fs.stat(local).catch(() => {
-        throw new DfsError('not_found', `no such local file: ${local}`);
+      const stat = await fs.stat(local).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') throw new DfsError('not_found', `no such local file: ${local}`);
+        throw cannotRead(local, err);
       });
       const name = path.basename(path.resolve(local));
       const base = !remote ? `/${name}` : remote.endsWith('/') ? `${remote}${name}` : remote;
@@ -51,7 +54,10 @@ export function uploadCommand() {
       if (!stat.isFile()) throw new DfsError('bad_request', `not a regular file: ${local}`);
       const target = normalisePath(base);
       await uploadOne(
-        (o) => sdk.uploadFile(local, target, { ...extra, ...o }),
+        (o) =>
+          sdk.uploadFile(local, target, { ...extra, ...o }).catch((err) => {
+            throw cannotRead(local, err);
+          }),
         target,
         stat.size,
         `${local} → ${target}`,
@@ -76,7 +82,7 @@ async function uploadOne(
   try {
     const manifest = await send({ onProgress: progress.update });
     progress.succeed(`uploaded ${target}  ${progress.summary()}`);
-    if (!progress.shown) process.stderr.write(`uploaded ${label} (${manifest.size} bytes)\n`);
+    if (!progress.shown) process.stderr.write(`uploaded ${label} (${formatBytes(manifest.size)})\n`);
   } catch (err) {
     progress.fail();
     throw err;

@@ -110,7 +110,7 @@ describe('the dfs binary', function () {
     expect(wide.stdout.toString()).to.match(/uploaded \/tty\/wide\.bin {2}195 KiB in [\d.]+s \(/);
     const narrow = await onTerminal('', '/tty/no-width.bin');
     expect(narrow.code, narrow.stderr).to.equal(0);
-    expect(narrow.stdout.toString()).to.match(/uploaded .*tty\.bin → \/tty\/no-width\.bin \(200000 bytes\)/);
+    expect(narrow.stdout.toString()).to.match(/uploaded .*tty\.bin → \/tty\/no-width\.bin \(195 KiB\)/);
   });
 
   it('uploads from stdin and downloads to stdout', async () => {
@@ -147,6 +147,13 @@ describe('the dfs binary', function () {
     const status = JSON.parse((await dfs(['status', '--json'], { env: env() })).stdout.toString());
     expect(status.nodes).to.deep.equal({ alive: 2, dead: 0 });
     expect(status.files).to.be.greaterThan(0);
+  });
+
+  it('makes a folder, and says so only when it was not there', async () => {
+    const made = await dfs(['mkdir', '/made/here'], { env: env() });
+    expect([made.code, made.stderr]).to.deep.equal([0, 'created /made/here/\n']);
+    const again = await dfs(['mkdir', '/made/here'], { env: env() });
+    expect([again.code, again.stderr]).to.deep.equal([0, '/made/here/ already exists\n']);
   });
 
   it('deletes a file', async () => {

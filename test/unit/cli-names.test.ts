@@ -4,9 +4,10 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import { InvalidArgumentError } from 'commander';
-import { shown } from '../../src/cli/local-errors.js';
+import { cannotRead, shown, UnreadableFile } from '../../src/cli/local-errors.js';
 import { localPathFor } from '../../src/cli/local-path.js';
 import { parseParallel, tuned } from '../../src/cli/parallel.js';
+import { DfsError } from '../../src/protocol/errors.js';
 
 describe('CLI names and options', () => {
   it('maps a remote file below the folder to a path inside LOCAL_DIR', () => {
@@ -49,5 +50,16 @@ describe('CLI names and options', () => {
 
   it('prints control characters in a path escaped', () => {
     expect(shown('/a\u0001b\u001b[31mc\u009bd\\e ü')).to.equal('/a\\x01b\\x1b[31mc\\x9bd\\e ü');
+  });
+
+  it('says a local file could not be read in words, and leaves the cluster’s errors as they are', () => {
+    const denied = cannotRead(
+      'p/no\u0007read.txt',
+      Object.assign(new Error('EACCES: x'), { code: 'EACCES' }),
+    );
+    expect(denied).to.be.instanceOf(UnreadableFile);
+    expect((denied as UnreadableFile).message).to.equal('cannot read p/no\\x07read.txt: permission denied');
+    const cluster = new DfsError('conflict', '/x is a folder');
+    expect(cannotRead('p', cluster)).to.equal(cluster);
   });
 });
