@@ -3,6 +3,7 @@
 import type { Context, Next } from 'koa';
 import { DfsError, toDfsError } from '../protocol/errors.js';
 import { RangeNotSatisfiable } from '../protocol/range.js';
+import { errorPage } from './html.js';
 
 /** How much a log line matters. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -77,12 +78,26 @@ export function errorMiddleware(log: Logger) {
       if (err instanceof RangeNotSatisfiable) ctx.set('Content-Range', `bytes */${err.size}`);
       ctx.remove('ETag');
       ctx.remove('Last-Modified');
-      ctx.body =
+      const body =
         error.status >= 500 && error.code === 'internal'
           ? { error: { code: 'internal', message: 'internal error (details are in the server log)' } }
           : error.toJSON();
+      if (wantsPage(ctx)) {
+        ctx.type = 'html';
+        ctx.body = errorPage(error.status, body.error.message);
+      } else ctx.body = body;
     }
   };
+}
+
+// A browser opening a page (not a program calling the API): it gets the error as a page.
+const API_PATHS = /^\/(api|internal|chunks|metrics)(\/|$)/;
+function wantsPage(ctx: Context): boolean {
+  return (
+    (ctx.method === 'GET' || ctx.method === 'HEAD') &&
+    !API_PATHS.test(ctx.path) &&
+    ctx.accepts('json', 'html') === 'html'
+  );
 }
 
 // A client hanging up mid-answer is not a server failure.

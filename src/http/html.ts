@@ -1,5 +1,7 @@
 // Escaping and the common frame of every daemon's web page.
 
+import { STATUS_CODES } from 'node:http';
+
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -28,6 +30,25 @@ ${options.script ? `<script type="module" src="/assets/${escapeHtml(options.scri
 </body>
 </html>
 `;
+}
+
+/**
+ * The page a browser gets for a failed page request (a person reads it, not a program): the
+ * status, the reason in words, and the way back. A page behind the access token says where to
+ * sign in, not how a command-line client passes one.
+ */
+export function errorPage(status: number, message: string): string {
+  const reason =
+    status === 401 ? 'This page needs the cluster’s access token: sign in on the start page first.' : message;
+  return page({
+    title: `${status} ${STATUS_CODES[status] ?? 'Error'} · dfs`,
+    body: `<header class="bar"><h1><a href="/">dfs</a></h1></header>
+<main>
+<h2>${escapeHtml(`${status} ${STATUS_CODES[status] ?? 'Error'}`)}</h2>
+<p>${escapeHtml(reason)}</p>
+<p><a href="/">Go to the start page</a></p>
+</main>`,
+  });
 }
 
 /**

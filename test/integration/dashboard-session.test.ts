@@ -33,6 +33,29 @@ describe('master dashboard session', function () {
     expect(page).to.include('id="dash-login"');
     expect((await get('/api/files?prefix=/')).status).to.equal(401);
     expect((await get('/files/docs/hello.txt')).status).to.equal(401);
+    // A browser opening a chunk map gets a page that says where to sign in; a program, JSON.
+    const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    const page401 = await get('/files/docs/hello.txt', browser);
+    expect([page401.status, page401.headers.get('content-type')]).to.deep.equal([
+      401,
+      'text/html; charset=utf-8',
+    ]);
+    expect(await page401.text()).to.include('sign in on the start page');
+    expect((await get('/api/files?prefix=/', browser)).headers.get('content-type')).to.match(/json/);
+  });
+
+  it('answers a missing page with a page in a browser, and with JSON to a program', async () => {
+    const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', authorization: `Bearer ${TOKEN}` };
+    const missing = await get('/files/docs/nope.txt', browser);
+    expect(missing.status).to.equal(404);
+    const text = await missing.text();
+    expect(text).to.include('404 Not Found');
+    expect(text).to.include('not found: /docs/nope.txt');
+    expect(text).to.not.include('"error"');
+    const program = await get('/files/docs/nope.txt', { authorization: `Bearer ${TOKEN}` });
+    expect((await program.json()) as unknown).to.deep.include({
+      error: { code: 'not_found', message: 'not found: /docs/nope.txt' },
+    });
   });
 
   it('refuses a sign-in without the CSRF header, from another site, or with a wrong token', async () => {
