@@ -188,9 +188,12 @@ describe('web client in a browser: transfers', () => {
       mimeType: 'application/octet-stream',
       buffer: Buffer.alloc(1024 * 1024 + 1),
     });
-    await page
-      .locator('#transfers li.failed', { hasText: "larger than the cluster's limit of 1.0 MiB" })
-      .waitFor();
+    const failed = page.locator('#transfers li.failed', {
+      hasText: "larger than the cluster's limit of 1.0 MiB",
+    });
+    await failed.waitFor();
+    // Its bar is a failure's, not a finished upload's.
+    expect(await failed.locator('progress').getAttribute('class')).to.equal('bad');
     expectNoErrors(errors);
     await close();
   });

@@ -128,8 +128,10 @@ export class Uploads {
     setTimeout(() => li.remove(), LINGER_MS);
   }
 
-  #fail({ li, button, state }, reason) {
+  #fail({ li, button, progress, state }, reason) {
     li.classList.add('failed');
+    // The bar shows how far it got, in the colour of a failure (not a full, blue "done").
+    progress.classList.add('bad');
     state.textContent = `failed: ${reason}`;
     const dismiss = document.createElement('button');
     dismiss.type = 'button';
