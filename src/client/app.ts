@@ -135,9 +135,8 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     await sdk.remove(pathAfter(ctx.path, '/api/files/'));
     ctx.body = { deleted: true };
   });
-  router.delete(/^\/api\/dirs\/(.+)$/, async (ctx) => {
-    await sdk.rmdir(pathAfter(ctx.path, '/api/dirs/'));
-    ctx.body = { deleted: true };
+  router.delete(/^\/api\/trees\/(.+)$/, async (ctx) => {
+    ctx.body = { deleted: await sdk.removeTree(pathAfter(ctx.path, '/api/trees/')) };
   });
   router.post('/api/move', jsonBody(), async (ctx) => {
     const body = bodyOf<{ from?: unknown; to?: unknown }>(ctx);

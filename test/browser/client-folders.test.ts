@@ -83,10 +83,12 @@ describe('web client in a browser: folders', () => {
     await close();
   });
 
-  it('deletes an empty folder after confirmation', async () => {
-    await cluster.sdk.mkdir('/gone');
+  it('deletes a folder and everything in it after confirmation', async () => {
+    await cluster.sdk.mkdir('/gone/empty');
+    await cluster.sdk.upload([Buffer.from('in it')], '/gone/deep/file.txt');
     const { page, errors, close } = await openPage(browser, base);
     await row(page, '/gone/').locator('button.delete').click();
+    await page.locator('#ask', { hasText: '“gone” and everything in it' }).waitFor();
     await page.locator('#ask-ok').click();
     await row(page, '/gone/').waitFor({ state: 'detached' });
     const listing = await cluster.sdk.list('/', { delimiter: true });

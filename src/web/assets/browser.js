@@ -166,7 +166,7 @@ async function remove(entry) {
   const folder = entry.type === 'dir';
   const confirmed = await ask({
     question: folder
-      ? `Delete the folder “${entry.name}”? Only an empty folder can be deleted.`
+      ? `Delete the folder “${entry.name}” and everything in it? This cannot be undone.`
       : `Delete “${entry.name}” (${formatBytes(entry.size)})? This cannot be undone.`,
     okLabel: 'Delete',
     danger: true,
@@ -174,7 +174,7 @@ async function remove(entry) {
   if (!confirmed) return;
   const path = encodePath(entry.path.replace(/\/$/, ''));
   await run(
-    () => call('DELETE', `/api/${folder ? 'dirs' : 'files'}${path}`),
+    () => call('DELETE', `/api/${folder ? 'trees' : 'files'}${path}`),
     `Deleted ${entry.name}.`,
     `Could not delete ${entry.name}`,
   );
