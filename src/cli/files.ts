@@ -3,7 +3,7 @@
 import { formatBytes, formatTime } from '../protocol/format.js';
 import { normalisePath } from '../protocol/paths.js';
 import { clientFrom, command, withConnection, withJson } from './context.js';
-import { unlessFolder } from './folder-hint.js';
+import { intoFolder, isFolder, unlessFolder } from './folder-hint.js';
 import { jsonOutput, type ListOutput, rowsOutput } from './list-output.js';
 import { shown } from './local-errors.js';
 import { printJson, printTable } from './render.js';
@@ -124,10 +124,13 @@ export function mkdirCommand() {
 export function mvCommand() {
   return withConnection(command('mv', 'rename or move a file or folder'))
     .argument('<from>', 'remote source path')
-    .argument('<to>', 'remote destination path')
+    .argument('<to>', 'remote destination path (a folder, or a trailing /: into it)')
     .option('-f, --force', 'replace an existing destination file')
     .action(async (from: string, to: string, options) => {
-      const { moved } = await clientFrom(options).move(from, to, Boolean(options.force));
-      process.stderr.write(`moved ${from} → ${to} (${moved} file${moved === 1 ? '' : 's'})\n`);
+      const sdk = clientFrom(options);
+      // Onto a folder (or a path ending in /): into it, under the same name, as mv does.
+      const target = (await isFolder(sdk, to)) ? intoFolder(to, from) : to;
+      const { moved } = await sdk.move(from, target, Boolean(options.force));
+      process.stderr.write(`moved ${from} → ${target} (${moved} file${moved === 1 ? '' : 's'})\n`);
     });
 }

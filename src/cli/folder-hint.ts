@@ -1,4 +1,5 @@
-// "not found" for a path that is a folder is misleading: say it is one, and what to use.
+// Remote paths that are folders: "not found" for one is misleading (say it is one, and what to
+// use), and a file moved or uploaded onto one goes into it.
 
 import { DfsError } from '../protocol/errors.js';
 import type { DfsClient } from '../sdk/client.js';
@@ -10,10 +11,21 @@ import type { DfsClient } from '../sdk/client.js';
 export async function unlessFolder(sdk: DfsClient, path: string, use: string, err: unknown): Promise<never> {
   // The master says "not found", or that the path is a folder, not a file.
   if (!(err instanceof DfsError) || !(err.code === 'not_found' || /is a folder/.test(err.message))) throw err;
-  const folder = await sdk.list(`${path}/`, { limit: 1 }).then(
+  if (await isFolder(sdk, path)) throw new DfsError('conflict', `${path} is a folder: use ${use} ${path}`);
+  throw err;
+}
+
+/** True when `remote` names a folder (or ends in `/`, which says it means one). */
+export async function isFolder(sdk: DfsClient, remote: string): Promise<boolean> {
+  if (remote.endsWith('/')) return true;
+  return sdk.list(`${remote}/`, { limit: 1 }).then(
     () => true,
     () => false,
   );
-  if (folder) throw new DfsError('conflict', `${path} is a folder: use ${use} ${path}`);
-  throw err;
+}
+
+/** The path `source`'s last name takes inside `folder`. */
+export function intoFolder(folder: string, source: string): string {
+  const name = source.replace(/\/+$/, '').split('/').pop() ?? '';
+  return `${folder.replace(/\/+$/, '')}/${name}`;
 }

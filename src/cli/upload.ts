@@ -9,6 +9,7 @@ import { normalisePath } from '../protocol/paths.js';
 import type { Manifest } from '../protocol/types.js';
 import type { UploadOptions } from '../sdk/client.js';
 import { clientFrom, command, withConnection } from './context.js';
+import { intoFolder, isFolder } from './folder-hint.js';
 import { cannotRead } from './local-errors.js';
 import { parallelOption, tuned } from './parallel.js';
 import { TransferProgress } from './render.js';
@@ -18,7 +19,7 @@ import { uploadTree } from './upload-tree.js';
 export function uploadCommand() {
   return withConnection(command('upload', 'upload a file, stdin (-) or a whole folder'))
     .argument('<local>', 'local file, folder, or - for stdin')
-    .argument('[remote]', 'remote path (default: /NAME; a trailing / means "into this folder")')
+    .argument('[remote]', 'remote path (default: /NAME; a folder, or a trailing /, means "into it")')
     .addOption(parallelOption())
     .option('--content-type <type>', 'content type of the file (default: guessed from its name)')
     .option('--meta <key=value>', 'user metadata (repeatable; at most 2 KiB in all)', collectMeta, {})
@@ -52,7 +53,8 @@ export function uploadCommand() {
         return uploadTree(tree, local, normalisePath(base), options.parallel);
       }
       if (!stat.isFile()) throw new DfsError('bad_request', `not a regular file: ${local}`);
-      const target = normalisePath(base);
+      // A file uploaded onto a folder goes into it, as cp does.
+      const target = normalisePath(remote && (await isFolder(sdk, remote)) ? intoFolder(remote, name) : base);
       await uploadOne(
         (o) =>
           sdk.uploadFile(local, target, { ...extra, ...o }).catch((err) => {

@@ -79,6 +79,14 @@ describe('web client in a browser: folders', () => {
     await page.locator('#ask-input').press('Enter');
     await row(page, '/mv/renamed.txt').waitFor({ state: 'detached' });
     expect((await cluster.sdk.stat('/mv/sub/renamed.txt')).size).to.equal(6);
+    // A path ending in / means "into that folder", under the same name.
+    await cluster.sdk.upload(bytes('into'), '/mv/b.txt');
+    await page.reload();
+    await row(page, '/mv/b.txt').locator('button.move').click();
+    await page.locator('#ask-input').fill('sub/');
+    await page.locator('#ask-input').press('Enter');
+    await row(page, '/mv/b.txt').waitFor({ state: 'detached' });
+    expect((await cluster.sdk.stat('/mv/sub/b.txt')).size).to.equal(4);
     expectNoErrors(errors);
     await close();
   });

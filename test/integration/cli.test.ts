@@ -149,6 +149,22 @@ describe('the dfs binary', function () {
     expect(status.files).to.be.greaterThan(0);
   });
 
+  it('uploads and moves a file onto a folder into it, as cp and mv do', async () => {
+    const local = path.join(dir, 'into.txt');
+    await fs.writeFile(local, 'into');
+    await dfs(['mkdir', '/into/sub'], { env: env() });
+    expect((await dfs(['upload', local, '/into'], { env: env() })).code).to.equal(0);
+    const size = async (remote: string) =>
+      JSON.parse((await dfs(['stat', '--json', remote], { env: env() })).stdout.toString()).size;
+    expect(await size('/into/into.txt')).to.equal(4);
+    const moved = await dfs(['mv', '/into/into.txt', '/into/sub'], { env: env() });
+    expect([moved.code, moved.stderr]).to.deep.equal([
+      0,
+      'moved /into/into.txt → /into/sub/into.txt (1 file)\n',
+    ]);
+    expect(await size('/into/sub/into.txt')).to.equal(4);
+  });
+
   it('makes a folder, and says so only when it was not there', async () => {
     const made = await dfs(['mkdir', '/made/here'], { env: env() });
     expect([made.code, made.stderr]).to.deep.equal([0, 'created /made/here/\n']);

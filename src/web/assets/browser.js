@@ -148,16 +148,19 @@ async function move(entry) {
   const from = entry.path.replace(/\/$/, '');
   const start = from.length - entry.name.length;
   const dot = entry.type === 'file' ? entry.name.lastIndexOf('.') : -1;
-  const to = await ask({
-    question: `Rename or move “${entry.name}”: type its new name or full path.`,
+  const typed = await ask({
+    question: `Rename or move “${entry.name}”: type its new name or full path (ending in / to move it into a folder).`,
     value: from,
     okLabel: 'Move',
     select: [start, dot > 0 ? start + dot : from.length],
   });
-  if (!to || target(to) === from) return;
+  if (!typed) return;
+  // `sub/` or `/other/`: into that folder, under the same name.
+  const to = typed.endsWith('/') ? `${target(typed)}/${entry.name}` : target(typed);
+  if (to === from) return;
   await run(
-    () => call('POST', '/api/move', { from, to: target(to) }),
-    `Moved ${entry.name} to ${target(to)}.`,
+    () => call('POST', '/api/move', { from, to }),
+    `Moved ${entry.name} to ${to}.`,
     `Could not move ${entry.name}`,
   );
 }
