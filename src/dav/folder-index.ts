@@ -1,9 +1,10 @@
-// GET of a /dav/ folder: a plain HTML list of its members for a browser, streamed a listing page
-// at a time (no script, names escaped; the pages' Content-Security-Policy applies).
+// GET of a /dav/ folder: an HTML table of its members for a browser, in the pages' frame and
+// stylesheet, streamed a listing page at a time (no script, names escaped; the pages'
+// Content-Security-Policy applies).
 
 import { Readable } from 'node:stream';
 import { escapeHtml } from '../http/html.js';
-import { formatBytes } from '../protocol/format.js';
+import { formatBytes, formatTime } from '../protocol/format.js';
 import { pathToHref } from './href.js';
 import { ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
@@ -20,21 +21,39 @@ export async function sendFolderIndex(req: DavRequest): Promise<void> {
   if (ctx.method === 'HEAD') return;
   const { sdk, signal } = req;
   async function* html(): AsyncGenerator<string> {
-    yield `<!doctype html>\n<meta charset="utf-8">\n<title>${escapeHtml(folder)}</title>\n`;
-    yield `<h1>Index of ${escapeHtml(folder)}</h1>\n<ul>\n`;
-    if (path !== ROOT_PATH) yield '<li><a href="../">../</a></li>\n';
+    yield `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(folder)} · dfs WebDAV</title>
+<link rel="stylesheet" href="/assets/style.css">
+<link rel="icon" href="data:,">
+</head>
+<body>
+<header class="bar"><h1><a href="/">dfs</a></h1><span class="muted">WebDAV</span></header>
+<main>
+<h2>Index of ${escapeHtml(folder)}</h2>
+<div class="scroll"><table class="index"><thead><tr><th>Name</th><th class="num">Size</th><th>Modified (UTC)</th></tr></thead><tbody>
+`;
+    if (path !== ROOT_PATH) yield '<tr><td><a href="../">../</a></td><td></td><td></td></tr>\n';
     let page = first;
+    let shown = 0;
     for (;;) {
       for (const entry of page.entries) {
         const dir = entry.type === 'dir';
         const href = pathToHref(dir ? entry.path.slice(0, -1) : entry.path, dir);
-        const size = dir ? '' : ` (${formatBytes(entry.size)})`;
-        yield `<li><a href="${escapeHtml(href)}">${escapeHtml(entry.name)}${dir ? '/' : ''}</a>${size}</li>\n`;
+        const size = dir ? '' : escapeHtml(formatBytes(entry.size));
+        const modified = entry.created ? escapeHtml(formatTime(entry.created)) : '';
+        yield `<tr><td><a href="${escapeHtml(href)}">${escapeHtml(entry.name)}${dir ? '/' : ''}</a></td><td class="num">${size}</td><td>${modified}</td></tr>\n`;
+        shown++;
       }
       if (!page.next) break;
       page = await sdk.list(folder, { delimiter: true, limit: req.deps.listPage, after: page.next, signal });
     }
-    yield '</ul>\n';
+    if (shown === 0) yield '<tr><td colspan="3" class="muted">This folder is empty.</td></tr>\n';
+    yield '</tbody></table></div>\n</main>\n</body>\n</html>\n';
   }
   ctx.body = Readable.from(html());
 }

@@ -170,6 +170,12 @@ describe('dav: files', function () {
       expect(index.text).to.include('&#60;b&#62;&#38;&#34;x&#34;.txt');
       expect(index.text).not.to.include('<b>');
       expect(index.text).to.include(`href="${davUrl('/get/report final.pdf')}"`);
+      // A finished page: the pages' frame and stylesheet, and a note for an empty folder.
+      expect(index.text).to.include('<html lang="en">');
+      expect(index.text).to.include('<meta name="viewport"');
+      expect(index.text).to.include('<link rel="stylesheet" href="/assets/style.css">');
+      await cluster.sdk.mkdir('/get/nothing');
+      expect((await dav(web, 'GET', davUrl('/get/nothing/'))).text).to.include('This folder is empty.');
     });
   });
 
