@@ -90,7 +90,7 @@ export class Namespace {
         const live = revived.includes(c.id) ? [] : await this.confirmed(c.id);
         if (live.length >= this.config.replication) return { id: c.id, stored: true as const };
         const avoid = new Set([...exclude, ...live]);
-        const targets = this.place(this.config.replication - live.length, c.size, avoid);
+        const targets = this.place(this.config.replication - live.length, c.size, avoid, live.length);
         for (const t of targets) {
           const node = registry.get(t.id);
           if (node) node.free -= c.size; // until the next heartbeat says how much is really free
@@ -106,15 +106,22 @@ export class Namespace {
     );
   }
 
-  // Nodes for new copies; when too few qualify, the error says which nodes cannot write and why.
-  private place(count: number, size: number, avoid: ReadonlySet<string>) {
+  // Nodes for new copies (`held` copies are on live nodes already); when too few qualify, the
+  // error says how many of the nodes live, which are dead, and which cannot write and why.
+  private place(count: number, size: number, avoid: ReadonlySet<string>, held: number) {
     try {
       return chooseNodes(this.deps.registry.writable(), count, size, avoid, 0);
     } catch (err) {
-      const failing = this.deps.registry.alive().filter((n) => n.writeError);
-      if (failing.length === 0 || !(err instanceof DfsError)) throw err;
-      const why = failing.map((n) => `${n.url} cannot write (${n.writeError})`).join('; ');
-      throw new DfsError(err.code, `${err.message}; ${why}`);
+      if (!(err instanceof DfsError)) throw err;
+      const { registry } = this.deps;
+      const all = registry.all();
+      const why = [`${registry.alive().length} of ${all.length} node${all.length === 1 ? '' : 's'} alive`];
+      if (held > 0) why.push(`${held} of the ${this.config.replication} copies already on live nodes`);
+      const dead = all.filter((n) => !n.alive).map((n) => n.url);
+      if (dead.length > 0) why.push(`dead: ${dead.join(', ')}`);
+      for (const n of registry.alive().filter((n) => n.writeError))
+        why.push(`${n.url} cannot write (${n.writeError})`);
+      throw new DfsError(err.code, `${err.message} (${why.join('; ')})`);
     }
   }
 

@@ -259,7 +259,9 @@ describe('faults: storage nodes die', function () {
       const err = await k.sdk.upload(pieces(randomData(3 * CHUNK)), '/toofew/sdk.bin').catch((e) => e);
       expect(err).to.be.instanceOf(DfsError);
       expect((err as DfsError).code).to.equal('insufficient_nodes');
-      expect((err as DfsError).message).to.match(/need 2 live nodes with free space, 1 available/);
+      expect((err as DfsError).message).to.match(
+        /^need 2 live nodes with free space, 1 available \(1 of \d+ nodes alive; dead: http:\/\/127\.0\.0\.1:\d+/,
+      );
       const file = `${k.dir}/local.bin`;
       await fs.writeFile(file, randomData(CHUNK + 1));
       const cli = await runCli(['upload', file, '/toofew/cli.bin', '--master', k.master.url]);
