@@ -61,8 +61,15 @@ export function buildProgram(started: (running: Running) => void): Command {
     statusCommand(),
     fsckCommand(),
   ];
-  for (const c of commands)
-    program.addCommand(c.exitOverride().showHelpAfterError('(run with --help for usage)'));
+  // Every command and subcommand (`nodes remove`): bad usage is exit 2 with the usage hint.
+  const wire = (c: Command) => {
+    c.exitOverride().showHelpAfterError('(run with --help for usage)');
+    for (const sub of c.commands) wire(sub);
+  };
+  for (const c of commands) {
+    wire(c);
+    program.addCommand(c);
+  }
   return program;
 }
 

@@ -195,6 +195,12 @@ describe('the dfs binary', function () {
     expect(unreachable.stderr).to.match(/^dfs: cannot reach master http:\/\/127\.0\.0\.1:9 /);
     expect((await dfs(['frobnicate'], {})).code).to.equal(2);
     expect((await dfs(['upload'], {})).code).to.equal(2);
+    // A subcommand's bad usage too, with the hint.
+    const sub = await dfs(['nodes', 'remove'], {});
+    expect([sub.code, sub.stderr]).to.deep.equal([
+      2,
+      "error: missing required argument 'node'\n(run with --help for usage)\n",
+    ]);
     expect((await dfs(['upload', path.join(dir, 'does-not-exist')], { env: env() })).code).to.equal(1);
     // dfs up checks its flags before it writes anything to its data folder.
     for (const flags of [
