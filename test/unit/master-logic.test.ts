@@ -10,6 +10,7 @@ import { buildMaster, type MasterParts } from '../../src/master/master.js';
 import { KvStore } from '../../src/meta/kv-store.js';
 import { MemoryEngine } from '../../src/meta/memory-engine.js';
 import { signReceipt } from '../../src/protocol/auth.js';
+import type { DfsError } from '../../src/protocol/errors.js';
 import type { ChunkRef, FileInfo, HeartbeatRequest, NodeCommand } from '../../src/protocol/types.js';
 import type { ProbeResult } from '../../src/sdk/chunk-io.js';
 import { waitFor } from '../helpers/wait.js';
@@ -330,6 +331,20 @@ describe('master logic over the memory store', () => {
     await m.namespace.remove('/kept');
     await m.operations.removeNode('n2');
     expect(m.registry.get('n2')).to.equal(undefined);
+  });
+
+  it('refuses a second live process under one node id, and takes a moved node once its old address is silent', async () => {
+    const m = await master();
+    await standIn(m, 'n1').register();
+    const copy = () =>
+      m.nodeProtocol.register('n1', { id: 'n1', url: 'http://127.0.0.1:19999', ...USAGE, chunks: [] });
+    const refused = await copy().catch((err: DfsError) => err);
+    expect((refused as DfsError).code).to.equal('conflict');
+    expect((refused as DfsError).message).to.match(/in use by the live node at http:\/\/127\.0\.0\.1:10001/);
+    expect(m.registry.get('n1')?.url).to.equal('http://127.0.0.1:10001');
+    m.registry.sweep(Date.now() + 2 * 86_400_000);
+    await copy();
+    expect(m.registry.get('n1')?.url).to.equal('http://127.0.0.1:19999');
   });
 
   it('a node one master removes is forgotten by the others too', async () => {
