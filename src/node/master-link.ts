@@ -26,7 +26,8 @@ export class MasterLink {
   private stopped = false;
   private ticking = false;
   private again = false;
-  private lastError = '';
+  /** Why the last exchange with this master failed ('' once it answers again). */
+  lastError = '';
   /** Registered with this master (it knows the node and its inventory). */
   registered = false;
   lastContact = 0;

@@ -45,7 +45,7 @@ export function renderNodePage(s: NodeSnapshot): string {
       s.masters
         .map(
           (m) =>
-            `<a href="${e(m.url)}/">${e(m.url)}</a>${m.registered ? '' : ' <span class="badge warn">not registered</span>'}`,
+            `<a href="${e(m.url)}/">${e(m.url)}</a>${m.registered ? '' : ' <span class="badge warn">not registered</span>'}${m.problem ? `<div class="muted small">${e(m.problem)}</div>` : ''}`,
         )
         .join('<br>'),
     ],

@@ -7,8 +7,8 @@ import type { ChunkStore } from '../storage/chunk-store.js';
 export interface NodeSnapshot {
   id: string;
   url: string;
-  /** Every master, and whether this node is registered with it. */
-  masters: { url: string; registered: boolean; lastContact: number }[];
+  /** Every master, whether this node is registered with it, and why not when it failed. */
+  masters: { url: string; registered: boolean; lastContact: number; problem?: string }[];
   registered: boolean;
   lastContact: number;
   /** Why the node cannot write, when its disk fails writes. */
@@ -35,7 +35,7 @@ export class NodeState {
   /** Largest chunk accepted; learned from the master, generous until then. */
   chunkSize = 256 * 1024 * 1024;
   /** The links to every master (set once they are made). */
-  links: readonly { master: string; registered: boolean; lastContact: number }[] = [];
+  links: readonly { master: string; registered: boolean; lastContact: number; lastError: string }[] = [];
   requests = 0;
   bytesIn = 0;
   bytesOut = 0;
@@ -62,6 +62,7 @@ export class NodeState {
         url: l.master,
         registered: l.registered,
         lastContact: l.lastContact,
+        ...(l.lastError && { problem: l.lastError }),
       })),
       registered: this.registered,
       lastContact: Math.max(0, ...this.links.map((l) => l.lastContact)),
