@@ -71,7 +71,7 @@ export function statusCommand() {
       ],
     );
     if (s.events.length > 0) {
-      process.stdout.write('Recent events:\n');
+      process.stdout.write('Recent events (UTC):\n');
       for (const e of s.events.slice(0, 10)) process.stdout.write(`  ${formatTime(e.time)}  ${e.message}\n`);
     }
   });

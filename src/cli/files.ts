@@ -48,7 +48,7 @@ export function statCommand() {
           `  sha256       ${info.sha256 || '- (not known: assembled from parts)'}`,
           `  type         ${info.contentType}`,
           `  generation   ${info.generation}`,
-          `  created      ${formatTime(info.created)}`,
+          `  created      ${formatTime(info.created)} UTC`,
           // Escaped as names are: a value may hold control characters (terminal escapes).
           ...meta.map(([k, v], i) => `  ${i === 0 ? 'metadata' : '        '}     ${shown(k)}=${shown(v)}`),
           `  chunks       ${info.chunks.length}, each on ${info.minReplicas} of ${info.replication} replicas at least`,

@@ -66,7 +66,7 @@ export function rowsOutput(options: RowsOptions): ListOutput {
   return {
     async page(entries) {
       if (options.terminal && files + folders === 0 && entries.length > 0) {
-        const head = ['Size', 'Modified', 'Replicas', options.paths ? 'Path' : 'Name'];
+        const head = ['Size', 'Modified (UTC)', 'Replicas', options.paths ? 'Path' : 'Name'];
         await writeOut(`\u001b[36m${line(head)}\u001b[39m\n`);
       }
       if (replication === undefined && entries.some((e) => e.type === 'file')) {

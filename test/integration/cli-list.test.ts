@@ -97,7 +97,7 @@ describe('dfs ls streams its output', function () {
     );
     expect(r.code, r.stderr).to.equal(0);
     const lines = r.stdout.toString().replaceAll('\r', '').trimEnd().split('\n');
-    expect(lines[0]).to.equal('\u001b[36m    Size  Modified          Replicas  Path\u001b[39m');
+    expect(lines[0]).to.equal('\u001b[36m    Size  Modified (UTC)    Replicas  Path\u001b[39m');
     const files = expected.filter((p) => p.startsWith('/many/d0/'));
     expect(lines[1]).to.match(/^ {5}6 B {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}1\/1 {7}\/many\/d0\/f00000 x\.txt$/);
     expect(lines.slice(1, -1).map((l) => l.slice(38))).to.deep.equal(files);
