@@ -87,7 +87,7 @@ export async function buildMaster(
   const repairs = new Repairs(config, replicas, registry, deletions);
   // A master that knows nodes but hears from none cannot repair: it leaves leading to another.
   const hearsNodes = () => registry.alive().length > 0 || registry.all().length === 0;
-  const leader = new Leader(store, events, config.leaseTimeout, Date.now, hearsNodes);
+  const leader = new Leader(store, events, config.leaseTimeout, () => performance.now(), hearsNodes);
   const removal = new NodeRemoval({ store, registry, replicas, inventories, repairs, deletions, events });
   // Chunks with a copy found rotten and not yet replaced.
   const corrupt = new Set<string>();

@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { DfsError } from '../protocol/errors.js';
 import { CHUNKS_SQL } from './postgres-sql-chunks.js';
-import { CLOCK_SQL } from './postgres-sql-clock.js';
+import { CLOCK_SQL, HEARTBEAT_CLOCK_SQL } from './postgres-sql-clock.js';
 import { COMMIT_SQL } from './postgres-sql-commit.js';
 import { FOLDERS_SQL } from './postgres-sql-folders.js';
 import { HELPERS_SQL } from './postgres-sql-helpers.js';
@@ -25,10 +25,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, description: 'lease, collection, lock and leadership functions', sql: CHUNKS_SQL },
   {
     version: 4,
-    description: "leadership and master heartbeats judged by the database's clock",
+    description: "leadership judged by the database's clock",
     sql: CLOCK_SQL,
   },
   { version: 5, description: 'a folder made explicit without its ancestors', sql: FOLDERS_SQL },
+  { version: 6, description: "master heartbeats judged by the database's clock", sql: HEARTBEAT_CLOCK_SQL },
 ];
 
 /** The schema version this build writes. */

@@ -1,24 +1,10 @@
-// Migration 4 of the PostgreSQL metadata store: the leadership lease and the masters' heartbeats
-// are judged by PostgreSQL's clock, the one clock every master sharing the database agrees on.
-// Each master's own clock still times how long it may act on a lease it won (a duration, which
-// skew does not change). Never edit a released migration: add one.
+// Migrations 4 and 6 of the PostgreSQL metadata store: the leadership lease (4) and the masters'
+// heartbeats (6) are judged by PostgreSQL's clock, the one clock every master sharing the
+// database agrees on. Each master's own clock still times how long it may act on a lease it won
+// (a duration, which skew does not change). Never edit a released migration: add one.
 
-/** dfs_claim_leadership and dfs_heartbeat_master with their time optional: NULL takes the database's clock. */
+/** dfs_claim_leadership with p_now optional: NULL takes the database's clock. */
 export const CLOCK_SQL = `
--- MetaStore.heartbeatMaster: records this master, forgets those silent past p_window, lists the
--- rest. With p_last_seen NULL (as masters call it) by this database's clock: a master whose
--- clock runs ahead does not forget the others. Not flushed: a lost heartbeat is sent again.
-CREATE OR REPLACE FUNCTION dfs_heartbeat_master(p_id text, p_url text, p_last_seen bigint, p_window bigint)
-RETURNS SETOF dfs_masters LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM set_config('synchronous_commit', 'off', true);
-  p_last_seen := coalesce(p_last_seen, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint);
-  INSERT INTO dfs_masters AS m (id, url, last_seen) VALUES (p_id, p_url, p_last_seen)
-    ON CONFLICT (id) DO UPDATE SET url = excluded.url, last_seen = excluded.last_seen;
-  DELETE FROM dfs_masters m WHERE p_last_seen - m.last_seen > p_window;
-  RETURN QUERY SELECT * FROM dfs_masters m ORDER BY m.id;
-END $$;
-
 -- MetaStore.claimLeadership: takes or renews the lease; a takeover bumps the epoch. With p_now
 -- NULL (as masters call it) the lease is judged by this database's clock: a master whose clock
 -- runs ahead cannot take over a lease its holder still renews.
@@ -40,5 +26,22 @@ BEGIN
     END IF;
   END IF;
   RETURN NEXT v_cur;
+END $$;
+`;
+
+/** dfs_heartbeat_master with p_last_seen optional: NULL takes the database's clock. */
+export const HEARTBEAT_CLOCK_SQL = `
+-- MetaStore.heartbeatMaster: records this master, forgets those silent past p_window, lists the
+-- rest. With p_last_seen NULL (as masters call it) by this database's clock: a master whose
+-- clock runs ahead does not forget the others. Not flushed: a lost heartbeat is sent again.
+CREATE OR REPLACE FUNCTION dfs_heartbeat_master(p_id text, p_url text, p_last_seen bigint, p_window bigint)
+RETURNS SETOF dfs_masters LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('synchronous_commit', 'off', true);
+  p_last_seen := coalesce(p_last_seen, floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+  INSERT INTO dfs_masters AS m (id, url, last_seen) VALUES (p_id, p_url, p_last_seen)
+    ON CONFLICT (id) DO UPDATE SET url = excluded.url, last_seen = excluded.last_seen;
+  DELETE FROM dfs_masters m WHERE p_last_seen - m.last_seen > p_window;
+  RETURN QUERY SELECT * FROM dfs_masters m ORDER BY m.id;
 END $$;
 `;

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { EventLog } from '../../src/master/events.js';
 import { Leader } from '../../src/master/leader.js';
 import { MIGRATIONS } from '../../src/meta/postgres-schema.js';
+import { CHUNKS_SQL } from '../../src/meta/postgres-sql-chunks.js';
 import { PostgresStore } from '../../src/meta/postgres-store.js';
 import type { CommitIntent } from '../../src/meta/types.js';
 import type { DfsError } from '../../src/protocol/errors.js';
@@ -296,6 +297,29 @@ describe('PostgreSQL metadata store', function () {
   });
 
   describe('migrations', () => {
+    it('bring a database of an earlier version up to date: heartbeats by its clock after an upgrade from 5', async () => {
+      const { name, url } = await freshDatabase();
+      // Back to version 5: heartbeats as migration 3 made them, migration 6 not recorded.
+      const start = CHUNKS_SQL.indexOf('CREATE FUNCTION dfs_heartbeat_master');
+      const v3 = CHUNKS_SQL.slice(start, CHUNKS_SQL.indexOf('END $$;', start) + 'END $$;'.length);
+      await server.sql(v3.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'), [], name);
+      await server.sql('DELETE FROM dfs_schema_version WHERE version = 6', [], name);
+      const store = await PostgresStore.open(url);
+      try {
+        const live = await store.heartbeatMaster({ id: 'a', url: 'http://a' }, 10_000);
+        expect(live.map((m) => m.id)).to.deep.equal(['a']);
+        const versions = await server.sql<{ version: number }>(
+          'SELECT version FROM dfs_schema_version',
+          [],
+          name,
+        );
+        expect(versions.map((v) => v.version)).to.include(6);
+      } finally {
+        await store.close();
+        await server.dropDatabase(name);
+      }
+    });
+
     it('run once when several masters start on an empty database at the same time', async () => {
       const { name, url } = await freshDatabase(false);
       const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(url)));
