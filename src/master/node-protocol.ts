@@ -68,6 +68,20 @@ export class NodeProtocol {
     };
   }
 
+  /** True when the node at `url` answers, within two seconds, as node `nodeId`. */
+  private async answersAs(url: string, nodeId: string): Promise<boolean> {
+    const { token } = this.deps.config;
+    try {
+      const res = await fetch(`${url}/api/status`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        signal: AbortSignal.timeout(2000),
+      });
+      return res.ok && ((await res.json()) as { id?: unknown }).id === nodeId;
+    } catch {
+      return false;
+    }
+  }
+
   /** Whether a delete of `nodeId`'s copy of a chunk still waits to be handed out. */
   private deleting(nodeId: string): (id: string) => boolean {
     return (id) => this.deps.deletions.isQueued(nodeId, id);
@@ -78,6 +92,15 @@ export class NodeProtocol {
     const { registry, inventories, events } = this.deps;
     sameNode(nodeId, req);
     const url = nodeOrigin(req.url);
+    // Two live processes under one id (a node's data folder copied): the second is refused before
+    // its inventory touches anything, or each would take the other's copies off the replica map.
+    // A node that moved is taken at once: its old address no longer answers as it.
+    const other = registry.elsewhere(nodeId, url);
+    if (other && (await this.answersAs(other.url, nodeId)))
+      throw new DfsError(
+        'conflict',
+        `node id ${nodeId} is in use by the node at ${other.url} (is this a copy of its data folder? each node needs its own)`,
+      );
     // A whole inventory: bounded by the body limit only.
     const chunks = ids(req.chunks, 'chunks', Number.POSITIVE_INFINITY);
     const stamp = typeof req.inventory === 'number' ? req.inventory : undefined;

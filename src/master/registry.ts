@@ -3,7 +3,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetaStore } from '../meta/store.js';
 import type { NodeRecord } from '../meta/types.js';
-import { DfsError } from '../protocol/errors.js';
 import type { NodeCommand, NodeInfo, NodeIo, ScrubSummary } from '../protocol/types.js';
 import type { EventLog } from './events.js';
 
@@ -95,6 +94,12 @@ export class NodeRegistry {
     return this.waitingFor() === 0;
   }
 
+  /** The live node registered as `id` at another address than `url`, if there is one. */
+  elsewhere(id: string, url: string): TrackedNode | undefined {
+    const node = this.nodes.get(id);
+    return node?.registered && node.alive && node.url !== url ? node : undefined;
+  }
+
   /** Records a registration; persists the node's address. */
   async register(info: {
     id: string;
@@ -105,14 +110,6 @@ export class NodeRegistry {
     chunks: number;
   }) {
     const existing = this.nodes.get(info.id);
-    // Two live processes under one id (a node's data folder copied): the second is refused, or
-    // each would take the other's copies off the replica map at its inventory. A node that
-    // really moved is taken at its new address once its old one has gone silent.
-    if (existing?.registered && existing.alive && existing.url !== info.url)
-      throw new DfsError(
-        'conflict',
-        `node id ${info.id} is in use by the live node at ${existing.url} (is this a copy of its data folder? each node needs its own); a moved node is taken once that address has been silent for ${Math.round(this.timeout / 1000)}s`,
-      );
     const node: TrackedNode = {
       ...info,
       lastHeartbeat: Date.now(),

@@ -3,6 +3,8 @@
 // maintenance. Leases, collection, revival, repairs, trims, safe mode and leadership.
 
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { masterConfig } from '../../src/config.js';
 import { runBatch } from '../../src/master/batch.js';
@@ -333,17 +335,27 @@ describe('master logic over the memory store', () => {
     expect(m.registry.get('n2')).to.equal(undefined);
   });
 
-  it('refuses a second live process under one node id, and takes a moved node once its old address is silent', async () => {
+  it('refuses a second live process under one node id before its inventory counts; takes a moved node at once', async () => {
     const m = await master();
-    await standIn(m, 'n1').register();
-    const copy = () =>
-      m.nodeProtocol.register('n1', { id: 'n1', url: 'http://127.0.0.1:19999', ...USAGE, chunks: [] });
-    const refused = await copy().catch((err: DfsError) => err);
-    expect((refused as DfsError).code).to.equal('conflict');
-    expect((refused as DfsError).message).to.match(/in use by the live node at http:\/\/127\.0\.0\.1:10001/);
-    expect(m.registry.get('n1')?.url).to.equal('http://127.0.0.1:10001');
-    m.registry.sweep(Date.now() + 2 * 86_400_000);
-    await copy();
+    // The first process answers as n1 at its address.
+    const first = http.createServer((_req, res) => res.end(JSON.stringify({ id: 'n1' })));
+    await new Promise<void>((r) => first.listen(0, '127.0.0.1', r));
+    const firstUrl = `http://127.0.0.1:${(first.address() as AddressInfo).port}`;
+    const register = (url: string, chunks: string[]) =>
+      m.nodeProtocol.register('n1', { id: 'n1', url, ...USAGE, chunks });
+    try {
+      await register(firstUrl, []);
+      const stray = newChunk().id;
+      const refused = await register('http://127.0.0.1:19999', [stray]).catch((err: DfsError) => err);
+      expect((refused as DfsError).code).to.equal('conflict');
+      expect((refused as DfsError).message).to.include(`in use by the node at ${firstUrl}`);
+      expect(m.registry.get('n1')?.url).to.equal(firstUrl);
+      expect(m.replicas.holders(stray), 'the copy’s inventory counts for nothing').to.deep.equal([]);
+    } finally {
+      first.close();
+    }
+    // Its old address no longer answers as n1: the node moved, and is taken at once.
+    await register('http://127.0.0.1:19999', []);
     expect(m.registry.get('n1')?.url).to.equal('http://127.0.0.1:19999');
   });
 
