@@ -1,5 +1,6 @@
 // `dfs ls`, `dfs stat`, `dfs rm`, `dfs mkdir`, `dfs mv`.
 
+import { DfsError } from '../protocol/errors.js';
 import { formatBytes, formatTime } from '../protocol/format.js';
 import { normalisePath } from '../protocol/paths.js';
 import { clientFrom, command, withConnection, withJson } from './context.js';
@@ -130,6 +131,8 @@ export function mvCommand() {
       const sdk = clientFrom(options);
       // Onto a folder (or a path ending in /): into it, under the same name, as mv does.
       const target = (await isFolder(sdk, to)) ? intoFolder(to, from) : to;
+      if (normalisePath(target) === normalisePath(from))
+        throw new DfsError('conflict', `${normalisePath(from)} is already there`);
       const { moved } = await sdk.move(from, target, Boolean(options.force));
       process.stderr.write(`moved ${from} → ${target} (${moved} file${moved === 1 ? '' : 's'})\n`);
     });

@@ -36,22 +36,28 @@ export class LocalFileError extends DfsError {
 }
 
 /** A local file that could not be read: a tree upload leaves it out (`skipped`), as it does names dfs refuses. */
-export class UnreadableFile extends LocalFileError {}
+export class UnreadableFile extends LocalFileError {
+  constructor(
+    readonly path: string,
+    /** The reason in a few words (`permission denied`). */
+    readonly reason: string,
+    code: ErrorCode,
+    cause: unknown,
+  ) {
+    super(code, `cannot read ${shown(path)}: ${reason}`, { cause });
+  }
+}
 
 /**
  * `cannot read PATH: reason` for a failure of the local file system to read `path`; any other
  * error (the cluster's) is returned as it is.
  */
 export function cannotRead(path: string, err: unknown): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (err instanceof DfsError || typeof code !== 'string') return err;
-  return new UnreadableFile(
-    REASONS[code]?.[1] ?? 'unavailable',
-    `cannot read ${shown(path)}: ${localReason(err)}`,
-    {
-      cause: err,
-    },
-  );
+  const e = err as NodeJS.ErrnoException | undefined;
+  // Only the local file system's errors (they name a path; a socket's do not).
+  if (err instanceof DfsError || typeof e?.code !== 'string' || typeof e.path !== 'string') return err;
+  const reason = e.code === 'ENOENT' ? 'no such file' : localReason(err);
+  return new UnreadableFile(path, reason, REASONS[e.code]?.[1] ?? 'unavailable', err);
 }
 
 /** `cannot write PATH: reason` for a failure to create or write the local file `path`. */

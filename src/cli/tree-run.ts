@@ -49,7 +49,7 @@ export class TreeRun {
       .catch((err) => {
         if (isFatal(err)) this.fatal ??= err;
         // A local file that cannot be read is left out like any entry dfs cannot upload.
-        else if (err instanceof UnreadableFile) this.problem('skipped', name, localReason(err.cause));
+        else if (err instanceof UnreadableFile) this.problem('skipped', name, err.reason);
         else this.problem('failed', name, reasonOf(err));
       })
       .finally(() => this.running.delete(running));

@@ -118,7 +118,10 @@ export class Namespace {
       const why = [`${registry.alive().length} of ${all.length} node${all.length === 1 ? '' : 's'} alive`];
       if (held > 0) why.push(`${held} of the ${this.config.replication} copies already on live nodes`);
       const dead = all.filter((n) => !n.alive).map((n) => n.url);
-      if (dead.length > 0) why.push(`dead: ${dead.join(', ')}`);
+      if (dead.length > 0)
+        why.push(
+          `dead: ${dead.slice(0, 3).join(', ')}${dead.length > 3 ? ` and ${dead.length - 3} more` : ''}`,
+        );
       for (const n of registry.alive().filter((n) => n.writeError))
         why.push(`${n.url} cannot write (${n.writeError})`);
       throw new DfsError(err.code, `${err.message} (${why.join('; ')})`);

@@ -163,6 +163,9 @@ describe('the dfs binary', function () {
       'moved /into/into.txt → /into/sub/into.txt (1 file)\n',
     ]);
     expect(await size('/into/sub/into.txt')).to.equal(4);
+    // Onto the folder it is in already: nothing to move, and said so.
+    const same = await dfs(['mv', '/into/sub/into.txt', '/into/sub'], { env: env() });
+    expect([same.code, same.stderr]).to.deep.equal([1, 'dfs: /into/sub/into.txt is already there\n']);
   });
 
   it('makes a folder, and says so only when it was not there', async () => {

@@ -53,13 +53,15 @@ describe('CLI names and options', () => {
   });
 
   it('says a local file could not be read in words, and leaves the cluster’s errors as they are', () => {
-    const denied = cannotRead(
-      'p/no\u0007read.txt',
-      Object.assign(new Error('EACCES: x'), { code: 'EACCES' }),
-    );
+    const local = (code: string) => Object.assign(new Error(`${code}: x`), { code, path: 'p/x' });
+    const denied = cannotRead('p/no\u0007read.txt', local('EACCES'));
     expect(denied).to.be.instanceOf(UnreadableFile);
     expect((denied as UnreadableFile).message).to.equal('cannot read p/no\\x07read.txt: permission denied');
+    expect((cannotRead('p/gone', local('ENOENT')) as UnreadableFile).reason).to.equal('no such file');
     const cluster = new DfsError('conflict', '/x is a folder');
     expect(cannotRead('p', cluster)).to.equal(cluster);
+    // A socket's error names no path: it is not the local file's.
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(cannotRead('p', reset)).to.equal(reset);
   });
 });
