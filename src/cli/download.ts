@@ -42,7 +42,15 @@ export function downloadCommand() {
           throw err;
         }
       };
-      if (local === '-') return into(process.stdout);
+      if (local === '-') {
+        // Bytes that are not text would garble the terminal (curl refuses the same).
+        if (process.stdout.isTTY && !isText(info.contentType))
+          throw new DfsError(
+            'bad_request',
+            `${info.path} is ${info.contentType}, not text: redirect standard output, or name a local file`,
+          );
+        return into(process.stdout);
+      }
       let target = local ?? path.basename(info.path);
       const existing = await fs.stat(target).catch(() => undefined);
       // A trailing slash means "into this folder", whether or not it exists (never a file there).
@@ -57,4 +65,10 @@ export function downloadCommand() {
       await writeLocalFile(target, into);
       progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
     });
+}
+
+/** True for a content type a terminal can show: text, or JSON, XML and JavaScript. */
+function isText(contentType: string): boolean {
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type.startsWith('text/') || /^application\/([\w.+-]*\+)?(json|xml|javascript)$/.test(type);
 }

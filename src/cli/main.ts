@@ -79,6 +79,17 @@ export async function main(argv: string[]): Promise<CliResult> {
   const program = buildProgram((r) => {
     running = r;
   });
+  // `dfs help NAME` for a command that does not exist says so (commander shows the whole help).
+  const [first, name] = argv.slice(2);
+  if (
+    first === 'help' &&
+    name !== undefined &&
+    !name.startsWith('-') &&
+    !program.commands.some((c) => c.name() === name)
+  ) {
+    process.stderr.write(`error: unknown command '${name}'\n(run with --help for usage)\n`);
+    return { code: 2 };
+  }
   try {
     await program.parseAsync(argv);
     return { code: 0, running };

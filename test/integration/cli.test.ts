@@ -111,6 +111,18 @@ describe('the dfs binary', function () {
     const narrow = await onTerminal('', '/tty/no-width.bin');
     expect(narrow.code, narrow.stderr).to.equal(0);
     expect(narrow.stdout.toString()).to.match(/uploaded .*tty\.bin → \/tty\/no-width\.bin \(195 KiB\)/);
+    // Bytes that are not text are not written to a terminal; text is.
+    const toTerminal = (remote: string) =>
+      dfs(['-q', '-c', `${process.execPath} ${DFS_BIN} download ${remote} -`, '/dev/null'], {
+        env: env(),
+        program: 'script',
+      });
+    const binary = await toTerminal('/tty/wide.bin');
+    expect(binary.stdout.toString()).to.include(
+      'dfs: /tty/wide.bin is application/octet-stream, not text: redirect standard output, or name a local file',
+    );
+    await dfs(['upload', '-', '/tty/note.txt'], { env: env(), input: Buffer.from('a note\n') });
+    expect((await toTerminal('/tty/note.txt')).stdout.toString()).to.include('a note');
   });
 
   it('uploads from stdin and downloads to stdout', async () => {
@@ -198,6 +210,12 @@ describe('the dfs binary', function () {
     expect(unreachable.stderr).to.match(/^dfs: cannot reach master http:\/\/127\.0\.0\.1:9 /);
     expect((await dfs(['frobnicate'], {})).code).to.equal(2);
     expect((await dfs(['upload'], {})).code).to.equal(2);
+    const help = await dfs(['help', 'nope'], {});
+    expect([help.code, help.stderr]).to.deep.equal([
+      2,
+      "error: unknown command 'nope'\n(run with --help for usage)\n",
+    ]);
+    expect((await dfs(['help', 'upload'], {})).code).to.equal(0);
     // A subcommand's bad usage too, with the hint.
     const sub = await dfs(['nodes', 'remove'], {});
     expect([sub.code, sub.stderr]).to.deep.equal([
