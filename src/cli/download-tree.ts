@@ -19,7 +19,7 @@ export async function downloadTree(sdk: DfsClient, remote: string, given: string
   const root = path.resolve(given);
   const folders = new LocalFolders(root, given);
   await folders.createRoot();
-  const run = new TreeRun(parallel);
+  const run = new TreeRun(parallel, 'downloading');
   let files = 0;
   for await (const entry of sdk.listAll(prefix)) {
     const target = localPathFor(root, given, prefix, entry.path);
@@ -31,10 +31,10 @@ export async function downloadTree(sdk: DfsClient, remote: string, given: string
       await folders.prepare(target);
       const info = await sdk.stat(entry.path);
       await writeLocalFile(target.local, async (out) => {
-        await sdk.downloadTo(info.path, out, { info });
+        await sdk.downloadTo(info.path, out, { info, onProgress: run.onProgress() });
       });
       files++;
-      process.stderr.write(`downloaded ${entry.path} → ${shown(target.shown)} (${formatBytes(info.size)})\n`);
+      run.done(`downloaded ${entry.path} → ${shown(target.shown)} (${formatBytes(info.size)})`);
     });
     if (!started) break;
   }

@@ -27,7 +27,7 @@ export class TransferProgress {
   private bytes = 0;
 
   constructor(
-    private readonly label: string,
+    private label: string,
     private readonly total: number | undefined,
   ) {
     // A terminal that reports no width (some pseudo-terminals) would make ora's redraw spin.
@@ -59,6 +59,19 @@ export class TransferProgress {
     }
     this.spinner.text = parts.join('  ');
   };
+
+  /** Changes the label in front of the figures (a tree transfer's file count). */
+  relabel(label: string): void {
+    this.label = label;
+    this.update(this.bytes);
+  }
+
+  /** Prints a line above the spinner (or just the line when there is none). */
+  print(line: string): void {
+    this.spinner?.clear();
+    process.stderr.write(`${line}\n`);
+    this.spinner?.render();
+  }
 
   /** Ends with a success line (terminal only). */
   succeed(text: string): void {

@@ -6,6 +6,7 @@ import { DfsError } from '../protocol/errors.js';
 import { Limiter } from '../sdk/limit.js';
 import { isUnreachable } from '../sdk/transport.js';
 import { LocalFileError, localReason, shown, UnreadableFile } from './local-errors.js';
+import { TransferProgress } from './render.js';
 
 /** True for a failure every other file would meet too (the master unreachable, the token refused). */
 export function isFatal(err: unknown): boolean {
@@ -26,15 +27,40 @@ export class TreeRun {
   private readonly running = new Set<Promise<void>>();
   private problems = 0;
   private fatal: unknown;
+  /** On a terminal: one line with the files done, bytes and rate, instead of a line a file. */
+  private readonly progress: TransferProgress;
+  private files = 0;
+  private bytes = 0;
 
-  constructor(parallel: number) {
+  constructor(
+    parallel: number,
+    private readonly verb: string,
+  ) {
     this.limiter = new Limiter(parallel);
+    this.progress = new TransferProgress(verb, undefined);
   }
 
   /** Names an entry left out (`skipped`) or that failed (`failed`), on stderr. */
   problem(what: 'skipped' | 'failed', name: string, reason: string): void {
     this.problems++;
-    process.stderr.write(`dfs: ${what} ${shown(name)}: ${reason}\n`);
+    this.progress.print(`dfs: ${what} ${shown(name)}: ${reason}`);
+  }
+
+  /** A progress callback for one file: its bytes count towards the run's. */
+  onProgress(): (bytes: number) => void {
+    let last = 0;
+    return (bytes) => {
+      this.bytes += bytes - last;
+      last = bytes;
+      this.progress.update(this.bytes);
+    };
+  }
+
+  /** A file (or a folder) done: its line when not on a terminal; on one, the count on the spinner. */
+  done(line: string, file = true): void {
+    if (file) this.files++;
+    if (this.progress.shown) this.progress.relabel(`${this.verb}: ${this.files} file(s) done`);
+    else process.stderr.write(`${line}\n`);
   }
 
   /**
@@ -68,10 +94,17 @@ export class TreeRun {
    * of what was left out, if anything was (exit 1). A fatal failure is thrown as it is.
    */
   async finish(done: () => string): Promise<void> {
-    await this.wait();
+    try {
+      await this.wait();
+    } catch (err) {
+      this.progress.fail();
+      throw err;
+    }
     if (this.problems > 0) {
+      this.progress.fail();
       throw new DfsError('conflict', `${done()}; ${this.problems} skipped or failed (named above)`);
     }
-    process.stderr.write(`${done()}\n`);
+    if (this.progress.shown) this.progress.succeed(`${done()}  ${this.progress.summary()}`);
+    else process.stderr.write(`${done()}\n`);
   }
 }

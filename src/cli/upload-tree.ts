@@ -10,7 +10,7 @@ import { reasonOf, TreeRun } from './tree-run.js';
 
 /** Uploads the tree `local` into `remoteBase`, `parallel` files at once. */
 export async function uploadTree(sdk: DfsClient, local: string, remoteBase: string, parallel: number) {
-  const run = new TreeRun(parallel);
+  const run = new TreeRun(parallel, 'uploading');
   const target = (rel: string) => (rel ? normalisePath(`${remoteBase}/${rel}`) : remoteBase);
   const check = (rel: string) => {
     try {
@@ -32,13 +32,15 @@ export async function uploadTree(sdk: DfsClient, local: string, remoteBase: stri
       if (entry.kind === 'folder') {
         await sdk.mkdir(remote);
         folders++;
-        process.stderr.write(`created ${remote}/\n`);
+        run.done(`created ${remote}/`, false);
       } else {
-        const manifest = await sdk.uploadFile(entry.local, remote).catch((err) => {
-          throw cannotRead(entry.local, err);
-        });
+        const manifest = await sdk
+          .uploadFile(entry.local, remote, { onProgress: run.onProgress() })
+          .catch((err) => {
+            throw cannotRead(entry.local, err);
+          });
         files++;
-        process.stderr.write(`uploaded ${shown(entry.local)} → ${remote} (${formatBytes(manifest.size)})\n`);
+        run.done(`uploaded ${shown(entry.local)} → ${remote} (${formatBytes(manifest.size)})`);
       }
     });
     if (!started) break;

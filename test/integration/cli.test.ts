@@ -111,6 +111,23 @@ describe('the dfs binary', function () {
     const narrow = await onTerminal('', '/tty/no-width.bin');
     expect(narrow.code, narrow.stderr).to.equal(0);
     expect(narrow.stdout.toString()).to.match(/uploaded .*tty\.bin → \/tty\/no-width\.bin \(195 KiB\)/);
+    // A folder: one progress line for the whole transfer, then its summary with bytes and rate.
+    const tree = path.join(dir, 'tty-tree');
+    await fs.mkdir(path.join(tree, 'sub'), { recursive: true });
+    for (const name of ['a.bin', 'b.bin', 'sub/c.bin'])
+      await fs.writeFile(path.join(tree, name), randomData(50_000));
+    const folder = await dfs(
+      [
+        '-q',
+        '-c',
+        `stty cols 100 rows 30; ${process.execPath} ${DFS_BIN} upload ${tree} /tty/tree`,
+        '/dev/null',
+      ],
+      { env: env(), program: 'script' },
+    );
+    const shownText = folder.stdout.toString();
+    expect(shownText).to.match(/uploaded 3 file\(s\) into \/tty\/tree {2}146 KiB in [\d.]+s \(/);
+    expect(shownText).to.not.include('a.bin →');
     // Bytes that are not text are not written to a terminal; text is.
     const toTerminal = (remote: string) =>
       dfs(['-q', '-c', `${process.execPath} ${DFS_BIN} download ${remote} -`, '/dev/null'], {
