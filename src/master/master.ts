@@ -7,7 +7,7 @@ import type { Logger } from '../http/errors.js';
 import { Monitoring } from '../http/monitoring.js';
 import { sampleEvery } from '../http/series.js';
 import { serve } from '../http/serve.js';
-import { openMetaStore } from '../meta/open.js';
+import { openMetaStore, waitForStore } from '../meta/open.js';
 import type { MetaStore } from '../meta/store.js';
 import type { Receipt } from '../protocol/types.js';
 import { type ProbeResult, probeChunk } from '../sdk/chunk-io.js';
@@ -163,7 +163,13 @@ export async function startMaster(
   config: Readonly<MasterConfig>,
   log: Logger = console.error,
 ): Promise<RunningMaster> {
-  const opened = await openMetaStore(config);
+  // PostgreSQL may still be starting (or restarting) as the masters start: waited for a minute.
+  const opened = config.meta
+    ? await waitForStore(
+        () => openMetaStore(config),
+        (m) => log(m, { level: 'warn' }),
+      )
+    : await openMetaStore(config);
   const { store } = opened;
   let stopSampling = () => {};
   try {

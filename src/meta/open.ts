@@ -1,6 +1,7 @@
 // Opens the metadata store a master is configured for: PostgreSQL when `--meta` names one,
 // else LMDB in the master's data folder (locked: one master per folder).
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MasterConfig } from '../config.js';
 import { lockFolder } from '../storage/folder-lock.js';
 import { KvStore } from './kv-store.js';
@@ -11,6 +12,29 @@ import type { MetaStore } from './store.js';
 export interface OpenedStore {
   store: MetaStore;
   close(): Promise<void>;
+}
+
+/**
+ * Runs `open` again while it fails with `unavailable` (a PostgreSQL restarting, or not up yet when
+ * the masters start with it), for up to `wait` ms, saying so in the log each time; any other
+ * failure (a wrong password, a newer schema) and the last one are thrown.
+ */
+export async function waitForStore<T>(
+  open: () => Promise<T>,
+  log: (message: string) => void,
+  wait = 60_000,
+  step = 1000,
+): Promise<T> {
+  const deadline = Date.now() + wait;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await open();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'unavailable' || Date.now() >= deadline) throw err;
+      log(`waiting for the metadata database: ${(err as Error).message}`);
+      await sleep(Math.min(step * attempt, 5 * step));
+    }
+  }
 }
 
 /** Opens the configured metadata store. */
