@@ -21,31 +21,36 @@ export async function downloadTree(sdk: DfsClient, remote: string, given: string
   await folders.createRoot();
   const run = new TreeRun(parallel, 'downloading');
   let files = 0;
-  for await (const entry of sdk.listAll(prefix)) {
-    const target = localPathFor(root, given, prefix, entry.path);
-    if ('reason' in target) {
-      run.problem('skipped', entry.path, target.reason);
-      continue;
-    }
-    const started = await run.start(entry.path, async () => {
-      await folders.prepare(target);
-      const info = await sdk.stat(entry.path);
-      await writeLocalFile(target.local, async (out) => {
-        await sdk.downloadTo(info.path, out, { info, onProgress: run.onProgress() });
+  try {
+    for await (const entry of sdk.listAll(prefix)) {
+      const target = localPathFor(root, given, prefix, entry.path);
+      if ('reason' in target) {
+        run.problem('skipped', entry.path, target.reason);
+        continue;
+      }
+      const started = await run.start(entry.path, async () => {
+        await folders.prepare(target);
+        const info = await sdk.stat(entry.path);
+        await writeLocalFile(target.local, async (out) => {
+          await sdk.downloadTo(info.path, out, { info, onProgress: run.onProgress() });
+        });
+        files++;
+        run.done(`downloaded ${entry.path} → ${shown(target.shown)} (${formatBytes(info.size)})`);
       });
-      files++;
-      run.done(`downloaded ${entry.path} → ${shown(target.shown)} (${formatBytes(info.size)})`);
-    });
-    if (!started) break;
-  }
-  await run.wait();
-  for (const folder of await remoteFolders(sdk, prefix)) {
-    const target = localPathFor(root, given, prefix, folder.slice(0, -1));
-    if ('reason' in target) run.problem('skipped', folder, target.reason);
-    else
-      await folders
-        .ensure(target.local, target.shown)
-        .catch((err) => run.problem('failed', folder, reasonOf(err)));
+      if (!started) break;
+    }
+    await run.wait();
+    for (const folder of await remoteFolders(sdk, prefix)) {
+      const target = localPathFor(root, given, prefix, folder.slice(0, -1));
+      if ('reason' in target) run.problem('skipped', folder, target.reason);
+      else
+        await folders
+          .ensure(target.local, target.shown)
+          .catch((err) => run.problem('failed', folder, reasonOf(err)));
+    }
+  } catch (err) {
+    run.stop();
+    throw err;
   }
   await run.finish(() => `downloaded ${files} file(s) into ${shown(given)}`);
 }

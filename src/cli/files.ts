@@ -112,10 +112,7 @@ export function mkdirCommand() {
     .action(async (remote: string, options) => {
       const sdk = clientFrom(options);
       // Making a folder that is there already is fine; saying "created" would not be.
-      const existed = await sdk.list(`${remote.replace(/\/+$/, '')}/`, { limit: 1 }).then(
-        () => true,
-        () => false,
-      );
+      const existed = await isFolder(sdk, remote.replace(/\/+$/, ''));
       const made = await sdk.mkdir(remote);
       process.stderr.write(existed ? `${made} already exists\n` : `created ${made}\n`);
     });

@@ -83,6 +83,11 @@ export class TreeRun {
     return true;
   }
 
+  /** Takes the progress line off the terminal (the run ends with an error of its own). */
+  stop(): void {
+    this.progress.fail();
+  }
+
   /** Waits for every task started; throws a fatal failure if one was met. */
   async wait(): Promise<void> {
     await Promise.all(this.running);
@@ -97,11 +102,11 @@ export class TreeRun {
     try {
       await this.wait();
     } catch (err) {
-      this.progress.fail();
+      this.stop();
       throw err;
     }
     if (this.problems > 0) {
-      this.progress.fail();
+      this.stop();
       throw new DfsError('conflict', `${done()}; ${this.problems} skipped or failed (named above)`);
     }
     if (this.progress.shown) this.progress.succeed(`${done()}  ${this.progress.summary()}`);

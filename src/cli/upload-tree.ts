@@ -22,28 +22,33 @@ export async function uploadTree(sdk: DfsClient, local: string, remoteBase: stri
   };
   let files = 0;
   let folders = 0;
-  for await (const entry of walkTree(local, check)) {
-    if (entry.kind === 'skip') {
-      run.problem('skipped', entry.local, entry.reason);
-      continue;
-    }
-    const remote = target(entry.rel);
-    const started = await run.start(entry.local, async () => {
-      if (entry.kind === 'folder') {
-        await sdk.mkdir(remote);
-        folders++;
-        run.done(`created ${remote}/`, false);
-      } else {
-        const manifest = await sdk
-          .uploadFile(entry.local, remote, { onProgress: run.onProgress() })
-          .catch((err) => {
-            throw cannotRead(entry.local, err);
-          });
-        files++;
-        run.done(`uploaded ${shown(entry.local)} → ${remote} (${formatBytes(manifest.size)})`);
+  try {
+    for await (const entry of walkTree(local, check)) {
+      if (entry.kind === 'skip') {
+        run.problem('skipped', entry.local, entry.reason);
+        continue;
       }
-    });
-    if (!started) break;
+      const remote = target(entry.rel);
+      const started = await run.start(entry.local, async () => {
+        if (entry.kind === 'folder') {
+          await sdk.mkdir(remote);
+          folders++;
+          run.done(`created ${remote}/`, false);
+        } else {
+          const manifest = await sdk
+            .uploadFile(entry.local, remote, { onProgress: run.onProgress() })
+            .catch((err) => {
+              throw cannotRead(entry.local, err);
+            });
+          files++;
+          run.done(`uploaded ${shown(entry.local)} → ${remote} (${formatBytes(manifest.size)})`);
+        }
+      });
+      if (!started) break;
+    }
+  } catch (err) {
+    run.stop();
+    throw err;
   }
   await run.finish(
     () => `uploaded ${files} file(s)${folders ? ` and ${folders} empty folder(s)` : ''} into ${remoteBase}`,
