@@ -85,9 +85,13 @@ export const OWNER = {
   displayName: 'dfs',
 };
 
-// A request that signs (or tries to sign) is an S3 request, whatever its path.
-const authenticated = (ctx: Context) =>
-  isAuthenticated(ctx.get('authorization') || undefined, new URLSearchParams(ctx.querystring));
+// A request that signs (or tries to sign) is an S3 request, whatever its path. A bearer token (the
+// cluster's access token, as Prometheus sends it) signs nothing: that request is the daemon's.
+const authenticated = (ctx: Context) => {
+  const authorization = ctx.get('authorization') || undefined;
+  if (authorization !== undefined && /^Bearer\s/i.test(authorization)) return false;
+  return isAuthenticated(authorization, new URLSearchParams(ctx.querystring));
+};
 
 /** Builds the gateway's Koa app. */
 export function createS3App(deps: S3AppDeps): Koa {

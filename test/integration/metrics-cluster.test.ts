@@ -3,6 +3,8 @@
 // /metrics behind the access token, promtool on every daemon, and the charts' series.
 
 import { expect } from 'chai';
+import { s3Config } from '../../src/config.js';
+import { startS3Gateway } from '../../src/s3/gateway.js';
 import { bytes, collect, randomData, startCluster, type TestCluster } from '../helpers/cluster.js';
 import {
   metricValue,
@@ -70,16 +72,33 @@ describe('metrics of a running cluster', function () {
   });
   after(() => cluster?.close());
 
-  it('serves /metrics on every daemon only with the access token', async () => {
+  it('serves /metrics on every daemon (the S3 gateway too) only with the access token', async () => {
     const client = cluster.client;
     if (!client) throw new Error('no web client');
-    for (const url of [cluster.master.url, ...cluster.nodes.map((n) => n.url), client.url]) {
-      const refused = await scrape(url);
-      expect(refused.status, url).to.equal(401);
-      const { status, text } = await scrape(url, TOKEN);
-      expect(status, url).to.equal(200);
-      expect(typesOf(text).get('dfs_http_requests_total'), url).to.equal('counter');
-      expect(typesOf(text).get('process_resident_memory_bytes'), url).to.equal('gauge');
+    const s3 = await startS3Gateway(
+      s3Config(
+        {
+          port: 0,
+          master: cluster.master.url,
+          token: TOKEN,
+          accessKey: 'AKIDMETRICS',
+          secretKey: 'a-metrics-secret',
+        },
+        {},
+      ),
+      () => {},
+    );
+    try {
+      for (const url of [cluster.master.url, ...cluster.nodes.map((n) => n.url), client.url, s3.url]) {
+        const refused = await scrape(url);
+        expect(refused.status, url).to.equal(401);
+        const { status, text } = await scrape(url, TOKEN);
+        expect(status, url).to.equal(200);
+        expect(typesOf(text).get('dfs_http_requests_total'), url).to.equal('counter');
+        expect(typesOf(text).get('process_resident_memory_bytes'), url).to.equal('gauge');
+      }
+    } finally {
+      await s3.close();
     }
   });
 
