@@ -158,7 +158,8 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
     const size = store.sizeOf(id) ?? (await store.sizeOnDisk(id));
     if (size === undefined) throw new DfsError('not_found', `chunk ${id} is not on this node`);
     const range = parseRange(ctx.get('range'), size);
-    const { stream, data } = await store.read(id, range?.start, range?.end);
+    const head = ctx.method === 'HEAD';
+    const { stream, data } = await store.read(id, range?.start, range?.end, head);
     ctx.set('Accept-Ranges', 'bytes');
     // Content-addressed, so cacheable forever; but never by a shared cache when reads need a token.
     ctx.set('Cache-Control', `${config.token ? 'private' : 'public'}, max-age=31536000, immutable`);
@@ -168,7 +169,7 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
       ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
     }
     ctx.length = range ? range.end - range.start + 1 : size;
-    state.bytesOut += ctx.length;
+    if (!head) state.bytesOut += ctx.length;
     ctx.body = data ?? stream;
   });
 

@@ -415,9 +415,13 @@ export class ChunkStore {
     this.onSynced(synced);
   }
 
-  /** Opens chunk `id` for reading, optionally bytes `start..end` inclusive. */
-  async read(id: string, start?: number, end?: number): Promise<ChunkReader> {
+  /**
+   * Opens chunk `id` for reading, optionally bytes `start..end` inclusive. A `probe` (a HEAD:
+   * is it here and readable?) sends no bytes and counts none.
+   */
+  async read(id: string, start?: number, end?: number, probe = false): Promise<ChunkReader> {
     const reader = await this.open(id, start, end);
+    if (probe) return reader;
     this.io.reads++;
     this.io.bytesRead += reader.data?.length ?? (end ?? reader.size - 1) - (start ?? 0) + 1;
     return reader;

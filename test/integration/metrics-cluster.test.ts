@@ -196,6 +196,16 @@ describe('metrics of a running cluster', function () {
     expect((await collect(cluster.sdk.download('/metrics/first.bin'))).length).to.equal(SIZE);
     // Every chunk is read once, from one of its replicas.
     expect((await read()) - start).to.equal(SIZE);
+    // A HEAD (is the chunk here?) reads and counts no bytes.
+    const info = await cluster.sdk.stat('/metrics/first.bin');
+    const chunk = info.chunks[0];
+    const holder = cluster.nodes.find((n) => n.url === chunk?.replicas[0]?.url);
+    const head = await fetch(`${holder?.url}/chunks/${chunk?.id}`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect([head.status, Number(head.headers.get('content-length'))]).to.deep.equal([200, chunk?.size]);
+    expect((await read()) - start).to.equal(SIZE);
   });
 
   it('labels the web client’s routes by pattern', async () => {
