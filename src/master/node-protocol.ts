@@ -190,8 +190,8 @@ export class NodeProtocol {
     // The source no longer has the chunk (deleted, or rotted and quarantined): not a replica.
     const gone = added.length === 0 && body.missing === true;
     // Otherwise a failed copy is the targets' fault.
-    repairs.done(chunkId, nodeId, added.length === 0 && !gone);
-    this.deps.metrics.repaired(added.length > 0 ? 'ok' : 'failed');
+    if (repairs.done(chunkId, nodeId, added.length === 0 && !gone))
+      this.deps.metrics.repaired(added.length > 0 ? 'ok' : 'failed');
     if (gone) replicas.remove(chunkId, nodeId);
     if (added.length > 0) {
       const urls = added.map((id) => registry.get(id)?.url ?? id).join(', ');

@@ -225,13 +225,17 @@ export class Repairs {
     for (const wake of waiters ?? []) wake(nodes);
   }
 
-  /** A copy of `id` reported back by `nodeId` (done or failed). */
-  done(id: string, nodeId: string, failed = false, now = Date.now()): void {
+  /**
+   * A copy of `id` reported back by `nodeId` (done or failed); false when no such copy was in
+   * flight (a report after its timeout, or sent twice), which then counts for nothing.
+   */
+  done(id: string, nodeId: string, failed = false, now = Date.now()): boolean {
     const repair = this.inFlight.get(id);
-    if (repair?.source !== nodeId) return;
+    if (repair?.source !== nodeId) return false;
     // A target that just failed a copy gets no new ones for a while (it may be dying).
     if (failed) for (const t of repair.targets) this.shunned.set(t, now + SHUN_FOR);
     this.drop(id);
+    return true;
   }
 
   /** Forgets copies never confirmed; returns how many. */

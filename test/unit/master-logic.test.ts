@@ -177,6 +177,12 @@ describe('master logic over the memory store', () => {
     const copy = (await a.beat()).commands.find((cmd) => cmd.op === 'replicate');
     expect(copy?.op === 'replicate' && copy.targets.map((t) => t.nodeId)).to.deep.equal(['n3']);
     await m.nodeProtocol.replicated('n1', { chunkId: chunk.id, receipts: [c.receipt(chunk.id)] });
+    // The same report again (or one for no copy in flight) counts for nothing.
+    await m.nodeProtocol.replicated('n1', { chunkId: chunk.id, receipts: [c.receipt(chunk.id)] });
+    await m.nodeProtocol.replicated('n1', { chunkId: newChunk().id, receipts: [], error: 'x' });
+    const text = await m.monitoring.registry.metrics();
+    expect(text).to.match(/^dfs_master_repairs_total\{result="ok"\} 1$/m);
+    expect(text).to.not.match(/^dfs_master_repairs_total\{result="failed"\} [1-9]/m);
     await m.maintenance.tick(Date.now());
     expect(m.maintenance.health.underReplicated).to.equal(0);
     expect((await m.namespace.stat('/f')).minReplicas).to.equal(2);
