@@ -1,6 +1,7 @@
 // Between DAV paths and the URLs clients send and receive: request URLs, hrefs in responses,
 // Destination headers and If-header resource tags. Each segment is decoded exactly once.
 
+import { utf8FromHeader } from '../http/header-text.js';
 import { badRequest, DavError } from './errors.js';
 import { davPath, ROOT_PATH } from './paths.js';
 
@@ -79,17 +80,13 @@ export function parseDestination(value: string | undefined, context: UrlContext)
 }
 
 /**
- * A header's text: Node reads header bytes as Latin-1, so a client's unencoded UTF-8 name (which
- * a URL should percent-encode) is read back as UTF-8, the name it means; other bytes are a 400.
+ * A header's text: a client's unencoded UTF-8 name (which a URL should percent-encode) is read
+ * as the name it means; bytes that are not UTF-8 are a 400.
  */
 function headerUtf8(value: string, name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: any byte past ASCII
-  if (!/[^\u0000-\u007f]/.test(value)) return value;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'latin1'));
-  } catch {
-    throw badRequest(`${name} must be a URL: its bytes are not UTF-8`);
-  }
+  const decoded = utf8FromHeader(value);
+  if (decoded === undefined) throw badRequest(`${name} must be a URL: its bytes are not UTF-8`);
+  return decoded;
 }
 
 function pathUnderMount(rawPath: string, mount: string): string | undefined {

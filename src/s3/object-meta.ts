@@ -2,6 +2,7 @@
 // attributes, user metadata in its metadata; read back into response headers and listings.
 
 import type { Context } from 'koa';
+import { utf8FromHeader, utf8ToHeader } from '../http/header-text.js';
 import { isContentType } from '../protocol/mime.js';
 import { checksumAlgorithm, checksumHeaderName, isChecksumValue } from './checksums.js';
 import { invalidArgument, S3Error } from './errors.js';
@@ -89,18 +90,12 @@ export function checksumAttribute(checksum: { algorithm: string; value: string }
   return { [`${CHECKSUM_PREFIX}${checksum.algorithm.toLowerCase()}`]: checksum.value };
 }
 
-// Node hands header values over as latin1 text of their bytes; dfs keeps text as UTF-8 strings.
+// A header's text as dfs keeps it (UTF-8), or InvalidArgument naming the header.
 function fromHeaderText(text: string, what: string): string {
-  const bytes = Buffer.from(text, 'latin1');
-  const decoded = bytes.toString('utf8');
-  if (!Buffer.from(decoded, 'utf8').equals(bytes))
+  const decoded = utf8FromHeader(text);
+  if (decoded === undefined)
     throw new S3Error('InvalidArgument', `${what} is not valid UTF-8`, { fields: { ArgumentName: what } });
   return decoded;
-}
-
-/** The reverse of fromHeaderText: a string as header text Node writes out byte for byte. */
-export function toHeaderText(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1');
 }
 
 /** The `x-amz-meta-*` headers as dfs metadata (MetadataTooLarge past 2 KiB). */
@@ -172,11 +167,11 @@ export function setObjectHeaders(
   ctx.set('Content-Type', object.contentType);
   for (const name of CONTENT_HEADERS) {
     const value = object.attributes[name];
-    if (value !== undefined && headerSafe(value)) ctx.set(name, toHeaderText(value));
+    if (value !== undefined && headerSafe(value)) ctx.set(name, utf8ToHeader(value));
   }
   let missing = 0;
   for (const [name, value] of Object.entries(object.metadata)) {
-    if (headerSafe(value)) ctx.set(`x-amz-meta-${name}`, toHeaderText(value));
+    if (headerSafe(value)) ctx.set(`x-amz-meta-${name}`, utf8ToHeader(value));
     else missing++;
   }
   // S3's own header for metadata a header cannot carry (set through another API: here, the CLI).
@@ -193,7 +188,7 @@ export function setObjectHeaders(
       throw new S3Error('InvalidArgument', `${param} must not contain control characters`, {
         fields: { ArgumentName: param },
       });
-    ctx.set(header, toHeaderText(value));
+    ctx.set(header, utf8ToHeader(value));
   }
 }
 
