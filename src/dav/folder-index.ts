@@ -3,7 +3,7 @@
 // Content-Security-Policy applies).
 
 import { Readable } from 'node:stream';
-import { escapeHtml } from '../http/html.js';
+import { escapeHtml, pageHead } from '../http/html.js';
 import { formatBytes, formatTime } from '../protocol/format.js';
 import { pathToHref } from './href.js';
 import { ROOT_PATH } from './paths.js';
@@ -21,17 +21,7 @@ export async function sendFolderIndex(req: DavRequest): Promise<void> {
   if (ctx.method === 'HEAD') return;
   const { sdk, signal } = req;
   async function* html(): AsyncGenerator<string> {
-    yield `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${escapeHtml(folder)} · dfs WebDAV</title>
-<link rel="stylesheet" href="/assets/style.css">
-<link rel="icon" href="data:,">
-</head>
-<body>
+    yield `${pageHead(`${folder} · dfs WebDAV`)}
 <header class="bar"><h1><a href="/">dfs</a></h1><span class="muted">WebDAV</span></header>
 <main>
 <h2>Index of ${escapeHtml(folder)}</h2>
