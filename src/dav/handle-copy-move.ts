@@ -82,18 +82,18 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
   const first = target.kind === 'folder' || (target.kind === 'file' && source.kind === 'folder');
   if (move && first && source.kind === 'folder') await checkMovedLengths(req, path, dest);
   const steps = move && first ? {} : { signal };
-  if (target.kind === 'folder') await sdk.removeTree(dest, steps);
-  else if (first) await sdk.remove(dest, steps);
+  if (target.kind === 'folder') {
+    await sdk.removeTree(dest, steps);
+    await removeMemberLocks(req, dest);
+  } else if (first) await sdk.remove(dest, steps);
   const status = replaces ? 204 : 201;
   if (move) {
     await keepParent(req, path, steps.signal);
     await sdk.move(path, dest, replaces, steps);
     await req.deps.locks.removeLocksWithin(path);
-    if (target.kind === 'folder') await removeMemberLocks(req, dest);
     sendEmpty(ctx, status);
     return;
   }
-  if (target.kind === 'folder') await removeMemberLocks(req, dest);
   if (source.kind === 'file') {
     await sdk.copy(path, dest, { signal });
     sendEmpty(ctx, status);

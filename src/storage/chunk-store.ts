@@ -534,14 +534,8 @@ export class ChunkStore {
     const kept = path.join(this.root, 'quarantine', `${id}.${Date.now()}`);
     if (this.packs.has(id)) {
       // The rotten bytes are kept for inspection (those still there); the pack forgets the chunk.
-      const data = await this.packs.read(id).then(
-        (r) => r.data,
-        (err) => {
-          if (err instanceof CutShort) return undefined;
-          throw err;
-        },
-      );
-      if (data) await fs.writeFile(kept, data).catch(() => {});
+      const read = await unlessCutShort(this.packs.read(id));
+      if (read) await fs.writeFile(kept, read.data).catch(() => {});
       this.packs.delete(id);
     } else {
       const file = this.chunkPath(id);
@@ -559,13 +553,8 @@ export class ChunkStore {
 
   /** Re-hashes chunk `id` from disk; true when its bytes still match its name. */
   async verify(id: string, onBytes?: (n: number) => Promise<void>): Promise<boolean> {
-    let opened: Awaited<ReturnType<ChunkStore['open']>>;
-    try {
-      opened = await this.open(id);
-    } catch (err) {
-      if (err instanceof CutShort) return false;
-      throw err;
-    }
+    const opened = await unlessCutShort(this.open(id));
+    if (!opened) return false;
     const { stream, data } = opened;
     const hash = createHash('sha256');
     for await (const piece of data ? [data] : (stream as AsyncIterable<Buffer>)) {
@@ -590,6 +579,14 @@ export class ChunkStore {
       chunks: this.sizes.size,
     };
   }
+}
+
+// What `reading` resolves to; undefined when the chunk is cut short in its pack (its bytes are gone).
+function unlessCutShort<T>(reading: Promise<T>): Promise<T | undefined> {
+  return reading.catch((err) => {
+    if (err instanceof CutShort) return undefined;
+    throw err;
+  });
 }
 
 // Folders being made, until their names are durable.
