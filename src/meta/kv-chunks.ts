@@ -7,12 +7,12 @@ import { compareUtf8 } from '../protocol/byte-order.js';
 import { DfsError } from '../protocol/errors.js';
 import type { ChunkRef } from '../protocol/types.js';
 import { prefixEnd, type Txn } from './engine.js';
-import { expiredError, LOW_SEPARATOR, pad } from './rules.js';
+import { COMMIT_REPLAY_WINDOW, EXPIRE_BATCH, expiredError, LOW_SEPARATOR, pad } from './rules.js';
 import type {
   ChunkRecord,
   DoomCandidate,
+  FileRecord,
   LeaseRecord,
-  LeaseState,
   MultipartInfo,
   PartRecord,
 } from './types.js';
@@ -96,14 +96,9 @@ export function lease(txn: Txn, id: string, chunks: ChunkRef[], ttl: number, now
   return revived;
 }
 
-/**
- * Ends an open lease: unpins its chunks. A committed lease is forgotten (its file records the
- * upload, which answers a retried commit); an expired or aborted one stays as a tombstone for a
- * while (ten lease lifetimes), so its late commit is refused with a clear reason.
- */
-export function endLease(txn: Txn, id: string, state: Exclude<LeaseState, 'open'>, now: number): void {
-  const current = leaseOf(txn, id);
-  if (current?.state !== 'open') return;
+// Unpins an open lease's chunks and drops its parts and its multipart upload.
+function release(txn: Txn, lease: LeaseRecord, now: number): void {
+  const { id } = lease;
   for (const { key } of txn.range('leaseChunks', { start: `${id}/`, end: prefixEnd(`${id}/`) })) {
     const chunkId = key.slice(id.length + 1);
     const record = chunkRow(txn, chunkId);
@@ -112,17 +107,34 @@ export function endLease(txn: Txn, id: string, state: Exclude<LeaseState, 'open'
   }
   for (const { key } of txn.range('parts', { start: `${id}/`, end: prefixEnd(`${id}/`) }))
     txn.del('parts', key);
-  if (current.multipart) txn.del('multiparts', multipartKey(current));
-  if (state === 'committed') {
-    txn.del('leaseExpiry', expiryKey(current));
-    txn.del('leases', id);
-    return;
-  }
+  if (lease.multipart) txn.del('multiparts', multipartKey(lease));
+}
+
+/**
+ * Ends an open lease that did not commit: unpins its chunks. It stays as a tombstone for a while
+ * (ten lease lifetimes), so its late commit is refused with a clear reason.
+ */
+export function endLease(txn: Txn, id: string, state: 'expired' | 'aborted', now: number): void {
+  const current = leaseOf(txn, id);
+  if (current?.state !== 'open') return;
+  release(txn, current, now);
   putLease(txn, { ...current, state, expires: now + 10 * current.ttl, chunkCount: 0 }, current);
 }
 
+/**
+ * Records that upload `id` made `file`: ends its lease, if it has one, and remembers the version
+ * for COMMIT_REPLAY_WINDOW, so the commit sent again is answered with it and applied only once.
+ */
+export function rememberCommit(txn: Txn, id: string, file: FileRecord, now: number): void {
+  const current = leaseOf(txn, id);
+  if (current?.state === 'open') release(txn, current, now);
+  const committed = { path: file.path, generation: file.generation, created: file.created };
+  const ttl = COMMIT_REPLAY_WINDOW;
+  putLease(txn, { id, state: 'committed', expires: now + ttl, ttl, chunkCount: 0, committed }, current);
+}
+
 /** Ends leases open past their expiry and forgets tombstones past theirs; returns how many expired. */
-export function expireLeases(txn: Txn, now: number, limit = 1000): number {
+export function expireLeases(txn: Txn, now: number, limit = EXPIRE_BATCH): number {
   let expired = 0;
   for (const { key } of [...txn.range('leaseExpiry', { end: pad(now), limit })]) {
     const id = key.slice(key.indexOf('/') + 1);

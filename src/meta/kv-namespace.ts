@@ -4,10 +4,11 @@
 
 import { DfsError } from '../protocol/errors.js';
 import { prefixEnd, type Txn } from './engine.js';
-import { addRefs, checkCommitChunks, dropRefs, endLease, leaseOf } from './kv-chunks.js';
+import { addRefs, checkCommitChunks, dropRefs, leaseOf, rememberCommit } from './kv-chunks.js';
 import {
   ancestorFolders,
   checkMoveTarget,
+  committedElsewhereError,
   expiredError,
   fileOfIntent,
   folderKey,
@@ -148,8 +149,14 @@ export function commit(txn: Txn, intent: CommitIntent, now: number): CommitResul
   const { path } = intent;
   const lease = intent.uploadId ? leaseOf(txn, intent.uploadId) : undefined;
   const current = getFile(txn, path);
-  // A retried commit (its answer was lost): the upload is already the current version.
+  // A commit sent again (its answer was lost): the upload is the current version, or made one
+  // that another commit has replaced since.
   if (intent.uploadId && current?.uploadId === intent.uploadId) return { file: current, replayed: true };
+  if (intent.uploadId && lease?.committed) {
+    const made = lease.committed;
+    if (made.path !== path) throw committedElsewhereError(intent.uploadId, made.path);
+    return { file: fileOfIntent(intent, made.generation, made.created), replayed: true };
+  }
   if (lease && lease.state !== 'open') throw expiredError();
   if (intent.ifGeneration !== undefined && (current?.generation ?? 0) !== intent.ifGeneration)
     throw preconditionError(path);
@@ -162,7 +169,7 @@ export function commit(txn: Txn, intent: CommitIntent, now: number): CommitResul
   addRefs(txn, file.chunks);
   if (current) dropRefs(txn, current.chunks, now);
   txn.put('entries', path, file);
-  if (intent.uploadId && lease) endLease(txn, intent.uploadId, 'committed', now);
+  if (intent.uploadId) rememberCommit(txn, intent.uploadId, file, now);
   count(txn, current ? 0 : 1, file.size - (current?.size ?? 0));
   return { file, previous: current, replayed: false };
 }

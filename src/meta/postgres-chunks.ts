@@ -7,11 +7,9 @@ import type { ChunkRef } from '../protocol/types.js';
 import type { BatchRunner } from './postgres-batch.js';
 import type { PgDb } from './postgres-db.js';
 import { type ChunkRow, chunkOf, type LeaseRow, leaseOf, type PartRow, partOf } from './postgres-rows.js';
+import { EXPIRE_BATCH } from './rules.js';
 import type { LeaseResult } from './store.js';
 import type { ChunkRecord, DoomCandidate, LeaseRecord, MultipartInfo, PartRecord } from './types.js';
-
-// Leases past their expiry handled per call.
-const EXPIRE_BATCH = 1000;
 
 /** The chunk table's rows for `ids`. */
 export async function getChunks(db: PgDb, ids: string[]): Promise<Map<string, ChunkRecord>> {

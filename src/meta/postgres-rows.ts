@@ -50,6 +50,9 @@ export interface LeaseRow {
   mp_content_type: string | null;
   mp_metadata: Record<string, string> | null;
   mp_attributes: Record<string, string> | null;
+  committed_path?: string | null;
+  committed_generation?: number | null;
+  committed_created?: number | null;
 }
 
 /** A row of dfs_parts. */
@@ -132,6 +135,12 @@ export function leaseOf(row: LeaseRow): LeaseRecord {
       contentType: row.mp_content_type ?? 'application/octet-stream',
       metadata: row.mp_metadata ?? {},
       attributes: row.mp_attributes ?? {},
+    };
+  if (row.committed_path)
+    lease.committed = {
+      path: row.committed_path,
+      generation: row.committed_generation ?? 0,
+      created: row.committed_created ?? 0,
     };
   return lease;
 }

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { DfsError } from '../protocol/errors.js';
 import { CHUNKS_SQL } from './postgres-sql-chunks.js';
 import { CLOCK_SQL, HEARTBEAT_CLOCK_SQL } from './postgres-sql-clock.js';
-import { COMMIT_SQL } from './postgres-sql-commit.js';
+import { COMMIT_SQL, REMEMBER_COMMITS_SQL } from './postgres-sql-commit.js';
 import { FOLDERS_SQL } from './postgres-sql-folders.js';
 import { HELPERS_SQL } from './postgres-sql-helpers.js';
 import { NAMESPACE_SQL } from './postgres-sql-namespace.js';
@@ -30,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 5, description: 'a folder made explicit without its ancestors', sql: FOLDERS_SQL },
   { version: 6, description: "master heartbeats judged by the database's clock", sql: HEARTBEAT_CLOCK_SQL },
+  { version: 7, description: 'a committed upload remembers the version it made', sql: REMEMBER_COMMITS_SQL },
 ];
 
 /** The schema version this build writes. */

@@ -1,6 +1,8 @@
 // Migration 2 of the PostgreSQL metadata store, part 2: commit, alone and in batches — the
 // hottest path, written to run as few statements as it can. Never edit a released migration.
 
+import { COMMIT_REPLAY_WINDOW } from './rules.js';
+
 // The totals change of a commit whose entry write is CTE `w` (dfs_count, inline).
 const COUNT_WRITE = `totals AS (
         UPDATE dfs_totals t SET files = t.files + CASE WHEN v_found THEN 0 ELSE 1 END,
@@ -8,8 +10,45 @@ const COUNT_WRITE = `totals AS (
           WHERE t.slot = pg_backend_pid() % 64 AND (NOT v_found OR p_size <> v_cur.size) AND EXISTS (SELECT 1 FROM w)
       )`;
 
-/** dfs_commit and dfs_commit_batch. */
-export const COMMIT_SQL = `
+// What migration 7 adds to dfs_commit: the lease row of an upload that committed stays for
+// COMMIT_REPLAY_WINDOW, remembering the version it made (committed_*), so the same commit sent
+// again is answered with that version and not applied again, even after another replaced it.
+const MADE_DECLARE = `
+  v_made_path text;
+  v_made_generation bigint;
+  v_made_created bigint;`;
+const MADE_COLUMNS = ', l.committed_path, l.committed_generation, l.committed_created';
+const MADE_LEASE_COLUMNS = ', k.committed_path, k.committed_generation, k.committed_created';
+const MADE_INTO = ', v_made_path, v_made_generation, v_made_created';
+const MADE_REPLAYED = `
+    -- Or it made a version that another commit has replaced since.
+    IF v_lease_state = 'committed' THEN
+      IF v_made_path <> p_path THEN
+        role := 'conflict';
+        message := format('upload %s already committed %s', p_upload_id, v_made_path);
+        RETURN NEXT;
+        RETURN;
+      END IF;
+      RETURN QUERY SELECT 'replayed'::text, NULL::text, p_path, p_size, p_sha256, v_made_generation,
+        v_made_created, p_upload_id, p_content_type, p_metadata, p_attributes, cardinality(p_chunk_ids),
+        p_chunk_ids, p_chunk_sizes;
+      RETURN;
+    END IF;`;
+const FORGET_LEASE = `, lease AS (
+        DELETE FROM dfs_leases k WHERE v_lease_open AND k.id = p_upload_id
+      )`;
+const REMEMBER = `
+    IF p_upload_id IS NOT NULL THEN
+      INSERT INTO dfs_leases AS k (id, state, expires, ttl, committed_path, committed_generation, committed_created)
+        VALUES (p_upload_id, 'committed', p_now + ${COMMIT_REPLAY_WINDOW}, ${COMMIT_REPLAY_WINDOW}, p_path,
+          v_generation, p_now)
+        ON CONFLICT (id) DO UPDATE SET state = 'committed', expires = excluded.expires, ttl = excluded.ttl,
+          chunk_count = 0, committed_path = p_path, committed_generation = v_generation, committed_created = p_now;
+    END IF;`;
+
+/** dfs_commit as migration 2 made it (it forgot a committed lease), or as migration 7 made it (\`remember\`). */
+function commitSql(remember: boolean): string {
+  return `
 -- MetaStore.commit. p_parents: the names above the path ('/' excluded). Answers the new
 -- version's generation (role 'file') and the version it replaced ('previous'), or only the
 -- version this upload already committed ('replayed'), or a refusal (role: the DfsError code,
@@ -20,7 +59,7 @@ export const COMMIT_SQL = `
 -- commits then fight over): name locks; one read of everything the checks need; the entry and
 -- the totals in one write; and only for a file with chunks or an upload with a lease, one
 -- lock-and-check of the chunk rows and one write of their counts and of the lease's end.
-CREATE FUNCTION dfs_commit(
+${remember ? 'CREATE OR REPLACE' : 'CREATE'} FUNCTION dfs_commit(
   p_path text, p_size bigint, p_sha256 text, p_content_type text, p_metadata jsonb,
   p_attributes jsonb, p_chunk_ids text[], p_chunk_sizes bigint[], p_upload_id text,
   p_if_generation bigint, p_if_not_generation bigint, p_parents text[], p_now bigint,
@@ -40,7 +79,7 @@ DECLARE
   v_lease_chunks text[];
   v_ok bigint;
   v_wanted bigint;
-  v_generation bigint;
+  v_generation bigint;${remember ? MADE_DECLARE : ''}
 BEGIN
   -- dfs_lock_names(p_parents, ARRAY[p_path]), inline, before anything is read (unless a batch
   -- took them all): the parents are prefixes of the path, outermost first, so in byte order.
@@ -69,20 +108,20 @@ BEGIN
       SELECT c.path, c.size, c.sha256, c.generation, c.created, c.upload_id, c.content_type, c.metadata,
              c.attributes, c.chunk_count, c.chunk_ids, c.chunk_sizes,
              EXISTS (SELECT 1 FROM dfs_entries f WHERE f.path >= p_path || '/' AND f.path < p_path || '/' || chr(1114111)),
-             (SELECT a.path FROM dfs_entries a WHERE a.path = ANY (p_parents) LIMIT 1), l.state
+             (SELECT a.path FROM dfs_entries a WHERE a.path = ANY (p_parents) LIMIT 1), l.state${remember ? MADE_COLUMNS : ''}
         INTO v_cur.path, v_cur.size, v_cur.sha256, v_cur.generation, v_cur.created, v_cur.upload_id,
              v_cur.content_type, v_cur.metadata, v_cur.attributes, v_cur.chunk_count, v_cur.chunk_ids,
-             v_cur.chunk_sizes, v_is_folder, v_blocker, v_lease_state
+             v_cur.chunk_sizes, v_is_folder, v_blocker, v_lease_state${remember ? MADE_INTO : ''}
         FROM (SELECT 1) one
         LEFT JOIN LATERAL (SELECT * FROM dfs_entries e WHERE e.path = p_path FOR UPDATE) c ON true
-        LEFT JOIN LATERAL (SELECT k.state FROM dfs_leases k WHERE k.id = p_upload_id FOR UPDATE) l ON true;
+        LEFT JOIN LATERAL (SELECT k.state${remember ? MADE_LEASE_COLUMNS : ''} FROM dfs_leases k WHERE k.id = p_upload_id FOR UPDATE) l ON true;
     END IF;
     v_found := v_cur.path IS NOT NULL;
     -- A retried commit (its answer was lost): the upload is already the current version.
     IF v_found AND p_upload_id IS NOT NULL AND v_cur.upload_id = p_upload_id THEN
       RETURN QUERY SELECT 'replayed'::text, NULL::text, (v_cur).*;
       RETURN;
-    END IF;
+    END IF;${remember ? MADE_REPLAYED : ''}
     IF v_lease_state <> 'open' THEN
       role := 'conflict';
       message := 'the upload was idle for too long and expired; upload the file again';
@@ -169,13 +208,11 @@ BEGIN
         DELETE FROM dfs_lease_chunks k WHERE v_lease_open AND k.lease_id = p_upload_id
       ), parts AS (
         DELETE FROM dfs_parts k WHERE v_lease_open AND k.lease_id = p_upload_id
-      ), lease AS (
-        DELETE FROM dfs_leases k WHERE v_lease_open AND k.id = p_upload_id
-      )
+      )${remember ? '' : FORGET_LEASE}
       UPDATE dfs_chunks c SET refs = n.refs, pins = n.pins,
         zero_since = CASE WHEN n.refs = 0 AND n.pins = 0 THEN CASE WHEN n.restart THEN p_now ELSE c.zero_since END ELSE 0 END
         FROM n WHERE c.id = n.id;
-    END IF;
+    END IF;${remember ? REMEMBER : ''}
     role := 'file';
     generation := v_generation;
     RETURN NEXT;
@@ -185,7 +222,17 @@ BEGIN
     RETURN;
   END LOOP;
 END $$;
+`;
+}
 
+/** Migration 7: dfs_commit remembers what each upload committed. */
+export const REMEMBER_COMMITS_SQL = `
+ALTER TABLE dfs_leases ADD COLUMN committed_path text COLLATE "C", ADD COLUMN committed_generation bigint,
+  ADD COLUMN committed_created bigint;
+${commitSql(true)}`;
+
+/** dfs_commit and dfs_commit_batch. */
+export const COMMIT_SQL = `${commitSql(false)}
 -- Several commits in one transaction (one round trip, one WAL flush): p_items is a JSON array
 -- of dfs_commit's arguments. Each item sees the ones before it; a refused item writes nothing
 -- and the others go on. Answers dfs_commit's rows, each with its item's number. Everything the

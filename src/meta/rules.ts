@@ -37,9 +37,29 @@ export function movedPath(path: string, from: string, to: string): string {
   return target;
 }
 
+/**
+ * How long a committed upload's id is remembered, ms: a commit sent again within it (its answer
+ * was lost) is answered with the version it made, even after another commit replaced that
+ * version. Well past the longest a client keeps resending (a minute's wait, then 20 s of
+ * failover between masters).
+ */
+export const COMMIT_REPLAY_WINDOW = 300_000;
+
+/**
+ * Leases and tombstones handled by one expireLeases call. Every commit leaves a tombstone, and
+ * maintenance sweeps every few seconds while files change: 10,000 a sweep keeps well ahead of
+ * any commit rate a cluster reaches.
+ */
+export const EXPIRE_BATCH = 10_000;
+
 /** The error for a commit into an upload whose lease lapsed (its chunks may be collected). */
 export function expiredError(): DfsError {
   return new DfsError('conflict', 'the upload was idle for too long and expired; upload the file again');
+}
+
+/** The error for a commit sent again under an upload id that committed another path. */
+export function committedElsewhereError(uploadId: string, path: string): DfsError {
+  return new DfsError('conflict', `upload ${uploadId} already committed ${path}`);
 }
 
 /** The error for a generation condition that does not hold. */

@@ -71,8 +71,9 @@ export interface MetaStore {
    * Makes a file visible at its path, atomically replacing the previous version. Refused when
    * a parent is a file or the path is a folder (`conflict`), when a generation condition fails
    * (`precondition_failed`), when the lease expired (`conflict`), or when a chunk is neither
-   * referenced by a file nor pinned by the upload's lease (`conflict`). A commit retried under
-   * the same upload id answers the committed file again (`replayed`).
+   * referenced by a file nor pinned by the upload's lease (`conflict`). A commit sent again under
+   * the same upload id within COMMIT_REPLAY_WINDOW answers the version it made (`replayed`),
+   * even when another commit has replaced it since, and changes nothing.
    */
   commit(intent: CommitIntent, now: number): Promise<CommitResult>;
   /** Removes a file (its chunks' references drop); `not_found` if absent. */

@@ -32,7 +32,7 @@ export interface ChunkRecord {
   doomed: boolean;
 }
 
-/** The state of an upload lease (a committed one is forgotten: its file names the upload). */
+/** The state of an upload lease (a committed one remembers what it made for a while: COMMIT_REPLAY_WINDOW). */
 export type LeaseState = 'open' | 'expired' | 'committed' | 'aborted';
 
 /** An S3 multipart upload's part: chunks written now, committed with the others later. */
@@ -71,6 +71,8 @@ export interface LeaseRecord {
   chunkCount: number;
   /** Set for an S3 multipart upload. */
   multipart?: MultipartInfo;
+  /** Set for a committed one: the version the upload made. */
+  committed?: { path: string; generation: number; created: number };
 }
 
 /** A storage node as the store remembers it across restarts. */

@@ -55,6 +55,26 @@ describe('master batch route', () => {
     expect((await cluster.sdk.stat('/b').catch((e) => e)).code).to.equal('not_found');
   });
 
+  it('answers a commit sent again with the version it made, after another commit replaced it', async () => {
+    const commit = async (uploadId: string, text: string) => {
+      const { results } = (await (
+        await post({
+          calls: [{ op: 'commit', uploadId, request: { path: '/again.txt', size: 0, chunks: [] } }],
+        })
+      ).json()) as { results: { ok: boolean; value: { generation: number; uploadId: string } }[] };
+      expect(results[0]?.ok, text).to.equal(true);
+      return results[0]?.value;
+    };
+    const first = await commit('first-commit-upload', 'first');
+    await cluster.sdk.upload([Buffer.from('newer, acknowledged')], '/again.txt');
+    // The first answer was lost; its client sends the same commit again.
+    expect(await commit('first-commit-upload', 'sent again')).to.deep.include({
+      generation: first?.generation,
+      uploadId: 'first-commit-upload',
+    });
+    expect((await cluster.sdk.stat('/again.txt')).size).to.equal(19);
+  });
+
   it('answers stats as GET /api/files/{path} does, each on its own', async () => {
     await cluster.sdk.upload([Buffer.from('batched read')], '/s/one.txt');
     const res = await post({

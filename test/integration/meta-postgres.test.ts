@@ -7,7 +7,6 @@ import { expect } from 'chai';
 import { EventLog } from '../../src/master/events.js';
 import { Leader } from '../../src/master/leader.js';
 import { MIGRATIONS } from '../../src/meta/postgres-schema.js';
-import { CHUNKS_SQL } from '../../src/meta/postgres-sql-chunks.js';
 import { PostgresStore } from '../../src/meta/postgres-store.js';
 import type { CommitIntent } from '../../src/meta/types.js';
 import type { DfsError } from '../../src/protocol/errors.js';
@@ -297,23 +296,38 @@ describe('PostgreSQL metadata store', function () {
   });
 
   describe('migrations', () => {
-    it('bring a database of an earlier version up to date: heartbeats by its clock after an upgrade from 5', async () => {
-      const { name, url } = await freshDatabase();
-      // Back to version 5: heartbeats as migration 3 made them, migration 6 not recorded.
-      const start = CHUNKS_SQL.indexOf('CREATE FUNCTION dfs_heartbeat_master');
-      const v3 = CHUNKS_SQL.slice(start, CHUNKS_SQL.indexOf('END $$;', start) + 'END $$;'.length);
-      await server.sql(v3.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'), [], name);
-      await server.sql('DELETE FROM dfs_schema_version WHERE version = 6', [], name);
+    it('bring a database made by an earlier version up to date (from 5: heartbeats by its clock, commits remembered)', async () => {
+      const { name, url } = await freshDatabase(false);
+      // The database dfs left at schema version 5: migrations 1 to 5 and their records.
+      await server.sql(
+        'CREATE TABLE dfs_schema_version (version integer PRIMARY KEY, description text NOT NULL, applied timestamptz NOT NULL DEFAULT now())',
+        [],
+        name,
+      );
+      for (const m of MIGRATIONS.filter((m) => m.version <= 5)) {
+        await server.sql(m.sql, [], name);
+        await server.sql(
+          'INSERT INTO dfs_schema_version (version, description) VALUES ($1, $2)',
+          [m.version, m.description],
+          name,
+        );
+      }
       const store = await PostgresStore.open(url);
       try {
-        const live = await store.heartbeatMaster({ id: 'a', url: 'http://a' }, 10_000);
-        expect(live.map((m) => m.id)).to.deep.equal(['a']);
         const versions = await server.sql<{ version: number }>(
-          'SELECT version FROM dfs_schema_version',
+          'SELECT version FROM dfs_schema_version ORDER BY version',
           [],
           name,
         );
-        expect(versions.map((v) => v.version)).to.include(6);
+        expect(versions.map((v) => v.version)).to.deep.equal(MIGRATIONS.map((m) => m.version));
+        const live = await store.heartbeatMaster({ id: 'a', url: 'http://a' }, 10_000);
+        expect(live.map((m) => m.id)).to.deep.equal(['a']);
+        const first = await store.commit(intent('/e', { uploadId: 'first-upload' }), T0);
+        await store.commit(intent('/e', { uploadId: 'second-upload' }), T0 + 1);
+        const again = await store.commit(intent('/e', { uploadId: 'first-upload' }), T0 + 2);
+        expect(again).to.deep.include({ replayed: true });
+        expect(again.file.generation).to.equal(first.file.generation);
+        expect((await store.getFile('/e'))?.uploadId).to.equal('second-upload');
       } finally {
         await store.close();
         await server.dropDatabase(name);

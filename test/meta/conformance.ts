@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
+import { COMMIT_REPLAY_WINDOW } from '../../src/meta/rules.js';
 import type { MetaStore } from '../../src/meta/store.js';
 import type { CommitIntent, ListEntry, ListQuery } from '../../src/meta/types.js';
 import type { DfsError } from '../../src/protocol/errors.js';
@@ -140,6 +141,47 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         expect(again.replayed).to.equal(true);
         expect(again.file.generation).to.equal(first.file.generation);
         expect((await store.getChunks([refs[0]?.id as string])).get(refs[0]?.id as string)?.refs).to.equal(1);
+      });
+
+      it('answers a commit sent again after another replaced the file as the version it made, changing nothing', async () => {
+        // An empty file: no chunk could tell that its commit already happened.
+        const empty = intent('/e', [], { uploadId: 'empty-upload' });
+        const first = await store.commit(empty, T0);
+        const newer = await put('/e', ['newer']);
+        const again = await store.commit(empty, T0 + 5);
+        expect(again.replayed).to.equal(true);
+        expect(again.file).to.deep.include({ path: '/e', generation: first.file.generation, created: T0 });
+        expect((await store.getFile('/e'))?.generation).to.equal(newer.file.generation);
+        expect(await store.getLease('empty-upload')).to.deep.include({
+          state: 'committed',
+          committed: { path: '/e', generation: first.file.generation, created: T0 },
+        });
+        // A file whose chunks a copy still references.
+        const refs = [chunk('shared')];
+        await store.lease('shared-upload', refs, TTL, T0);
+        const original = intent('/s', refs, { uploadId: 'shared-upload' });
+        const made = await store.commit(original, T0);
+        await store.commit(intent('/copy', refs, { uploadId: 'copy-upload' }), T0);
+        const replaced = await put('/s', ['replacement']);
+        const resent = await store.commit(original, T0 + 5);
+        expect(resent).to.deep.include({ replayed: true });
+        expect(resent.file.generation).to.equal(made.file.generation);
+        expect((await store.getFile('/s'))?.generation).to.equal(replaced.file.generation);
+        expect((await store.getChunks([chunk('shared').id])).get(chunk('shared').id)?.refs).to.equal(1);
+        expect(await store.totals()).to.deep.equal({ files: 3, logicalBytes: 5 + 6 + 11 });
+        // The same upload cannot commit somewhere else.
+        expect(await codeOf(store.commit({ ...original, path: '/elsewhere' }, T0 + 5))).to.equal('conflict');
+        expect(await store.getFile('/elsewhere')).to.equal(undefined);
+      });
+
+      it('forgets a committed upload once no client can still be sending its commit again', async () => {
+        const empty = intent('/forgotten', [], { uploadId: 'old-upload' });
+        await store.commit(empty, T0);
+        await put('/forgotten', ['newer']);
+        await store.expireLeases(T0 + COMMIT_REPLAY_WINDOW - 1);
+        expect((await store.commit(empty, T0 + COMMIT_REPLAY_WINDOW - 1)).replayed).to.equal(true);
+        await store.expireLeases(T0 + COMMIT_REPLAY_WINDOW + 1);
+        expect(await store.getLease('old-upload')).to.equal(undefined);
       });
 
       it('removes files, and refuses to remove a folder as a file', async () => {
