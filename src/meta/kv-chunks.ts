@@ -7,7 +7,14 @@ import { compareUtf8 } from '../protocol/byte-order.js';
 import { DfsError } from '../protocol/errors.js';
 import type { ChunkRef } from '../protocol/types.js';
 import { prefixEnd, type Txn } from './engine.js';
-import { COMMIT_REPLAY_WINDOW, EXPIRE_BATCH, expiredError, LOW_SEPARATOR, pad } from './rules.js';
+import {
+  COMMIT_REPLAY_WINDOW,
+  EXPIRE_BATCH,
+  expiredError,
+  LOW_SEPARATOR,
+  pad,
+  versionDigest,
+} from './rules.js';
 import type {
   ChunkRecord,
   DoomCandidate,
@@ -128,18 +135,27 @@ export function endLease(txn: Txn, id: string, state: 'expired' | 'aborted', now
 export function rememberCommit(txn: Txn, id: string, file: FileRecord, now: number): void {
   const current = leaseOf(txn, id);
   if (current?.state === 'open') release(txn, current, now);
-  const committed = { path: file.path, generation: file.generation, created: file.created };
+  const committed = {
+    path: file.path,
+    generation: file.generation,
+    created: file.created,
+    digest: versionDigest(file),
+  };
   const ttl = COMMIT_REPLAY_WINDOW;
   putLease(txn, { id, state: 'committed', expires: now + ttl, ttl, chunkCount: 0, committed }, current);
 }
 
-/** Ends leases open past their expiry and forgets tombstones past theirs; returns how many expired. */
+/**
+ * Ends up to `limit` leases open past their expiry and forgets tombstones past theirs (up to 50
+ * times as many: every commit leaves one, and forgetting one is cheap); returns how many expired.
+ */
 export function expireLeases(txn: Txn, now: number, limit = EXPIRE_BATCH): number {
   let expired = 0;
-  for (const { key } of [...txn.range('leaseExpiry', { end: pad(now), limit })]) {
+  for (const { key } of [...txn.range('leaseExpiry', { end: pad(now), limit: 50 * limit })]) {
     const id = key.slice(key.indexOf('/') + 1);
     const current = leaseOf(txn, id);
     if (current?.state === 'open') {
+      if (expired === limit) continue;
       endLease(txn, id, 'expired', now);
       expired++;
     } else {

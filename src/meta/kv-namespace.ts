@@ -8,13 +8,14 @@ import { addRefs, checkCommitChunks, dropRefs, leaseOf, rememberCommit } from '.
 import {
   ancestorFolders,
   checkMoveTarget,
-  committedElsewhereError,
+  committedOtherError,
   expiredError,
   fileOfIntent,
   folderKey,
   movedPath,
   parentIsFileError,
   preconditionError,
+  versionDigest,
 } from './rules.js';
 import type { AttributeChange } from './store.js';
 import type {
@@ -151,10 +152,14 @@ export function commit(txn: Txn, intent: CommitIntent, now: number): CommitResul
   const current = getFile(txn, path);
   // A commit sent again (its answer was lost): the upload is the current version, or made one
   // that another commit has replaced since.
-  if (intent.uploadId && current?.uploadId === intent.uploadId) return { file: current, replayed: true };
+  if (intent.uploadId && current?.uploadId === intent.uploadId) {
+    if (versionDigest(current) !== versionDigest(intent)) throw committedOtherError(intent.uploadId, path);
+    return { file: current, replayed: true };
+  }
   if (intent.uploadId && lease?.committed) {
     const made = lease.committed;
-    if (made.path !== path) throw committedElsewhereError(intent.uploadId, made.path);
+    if (made.path !== path || made.digest !== versionDigest(intent))
+      throw committedOtherError(intent.uploadId, made.path);
     return { file: fileOfIntent(intent, made.generation, made.created), replayed: true };
   }
   if (lease && lease.state !== 'open') throw expiredError();

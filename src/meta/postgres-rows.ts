@@ -50,9 +50,6 @@ export interface LeaseRow {
   mp_content_type: string | null;
   mp_metadata: Record<string, string> | null;
   mp_attributes: Record<string, string> | null;
-  committed_path?: string | null;
-  committed_generation?: number | null;
-  committed_created?: number | null;
 }
 
 /** A row of dfs_parts. */
@@ -128,19 +125,22 @@ export function leaseOf(row: LeaseRow): LeaseRecord {
     ttl: row.ttl,
     chunkCount: row.chunk_count,
   };
-  if (row.mp_path !== null)
+  if (row.state === 'committed' && row.mp_path !== null) {
+    // A committed upload's tombstone keeps the version it made in the multipart columns.
+    const made = (row.mp_metadata ?? {}) as { generation?: number; created?: number; digest?: string };
+    lease.committed = {
+      path: row.mp_path,
+      generation: Number(made.generation),
+      created: Number(made.created),
+      digest: String(made.digest),
+    };
+  } else if (row.mp_path !== null)
     lease.multipart = {
       path: row.mp_path,
       initiated: row.mp_initiated ?? 0,
       contentType: row.mp_content_type ?? 'application/octet-stream',
       metadata: row.mp_metadata ?? {},
       attributes: row.mp_attributes ?? {},
-    };
-  if (row.committed_path)
-    lease.committed = {
-      path: row.committed_path,
-      generation: row.committed_generation ?? 0,
-      created: row.committed_created ?? 0,
     };
   return lease;
 }

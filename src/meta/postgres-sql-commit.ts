@@ -11,26 +11,38 @@ const COUNT_WRITE = `totals AS (
       )`;
 
 // What migration 7 adds to dfs_commit: the lease row of an upload that committed stays for
-// COMMIT_REPLAY_WINDOW, remembering the version it made (committed_*), so the same commit sent
-// again is answered with that version and not applied again, even after another replaced it.
+// COMMIT_REPLAY_WINDOW as a tombstone remembering the version it made, so the same commit sent
+// again is answered with that version and not applied again, even after another replaced it; and
+// a different commit under that upload id (two S3 completes with different part lists) is
+// refused, not answered as if it were the same. The tombstone keeps the version in the columns
+// a multipart upload keeps its target in (mp_path: its path; mp_metadata: its generation,
+// creation time and a fingerprint of its size, hash and chunks): dfs_leases keeps its shape, so
+// masters of the previous version, whose prepared statements read whole rows, still run.
+const DIGEST = "md5(p_size || '/' || coalesce(p_sha256, '') || '/' || array_to_string(p_chunk_ids, ','))";
 const MADE_DECLARE = `
   v_made_path text;
-  v_made_generation bigint;
-  v_made_created bigint;`;
-const MADE_COLUMNS = ', l.committed_path, l.committed_generation, l.committed_created';
-const MADE_LEASE_COLUMNS = ', k.committed_path, k.committed_generation, k.committed_created';
-const MADE_INTO = ', v_made_path, v_made_generation, v_made_created';
+  v_made jsonb;`;
+const MADE_COLUMNS = ', l.mp_path, l.mp_metadata';
+const MADE_LEASE_COLUMNS = ', k.mp_path, k.mp_metadata';
+const MADE_INTO = ', v_made_path, v_made';
+const OTHER_VERSION = `
+      IF v_cur.size <> p_size OR v_cur.sha256 IS DISTINCT FROM p_sha256 OR v_cur.chunk_ids <> p_chunk_ids THEN
+        role := 'conflict';
+        message := format('upload %s already committed a different file at %s', p_upload_id, p_path);
+        RETURN NEXT;
+        RETURN;
+      END IF;`;
 const MADE_REPLAYED = `
     -- Or it made a version that another commit has replaced since.
     IF v_lease_state = 'committed' THEN
-      IF v_made_path <> p_path THEN
+      IF v_made_path <> p_path OR v_made->>'digest' <> ${DIGEST} THEN
         role := 'conflict';
-        message := format('upload %s already committed %s', p_upload_id, v_made_path);
+        message := format('upload %s already committed a different file at %s', p_upload_id, v_made_path);
         RETURN NEXT;
         RETURN;
       END IF;
-      RETURN QUERY SELECT 'replayed'::text, NULL::text, p_path, p_size, p_sha256, v_made_generation,
-        v_made_created, p_upload_id, p_content_type, p_metadata, p_attributes, cardinality(p_chunk_ids),
+      RETURN QUERY SELECT 'replayed'::text, NULL::text, p_path, p_size, p_sha256, (v_made->>'generation')::bigint,
+        (v_made->>'created')::bigint, p_upload_id, p_content_type, p_metadata, p_attributes, cardinality(p_chunk_ids),
         p_chunk_ids, p_chunk_sizes;
       RETURN;
     END IF;`;
@@ -39,11 +51,12 @@ const FORGET_LEASE = `, lease AS (
       )`;
 const REMEMBER = `
     IF p_upload_id IS NOT NULL THEN
-      INSERT INTO dfs_leases AS k (id, state, expires, ttl, committed_path, committed_generation, committed_created)
+      INSERT INTO dfs_leases AS k (id, state, expires, ttl, mp_path, mp_metadata)
         VALUES (p_upload_id, 'committed', p_now + ${COMMIT_REPLAY_WINDOW}, ${COMMIT_REPLAY_WINDOW}, p_path,
-          v_generation, p_now)
+          jsonb_build_object('generation', v_generation, 'created', p_now, 'digest', ${DIGEST}))
         ON CONFLICT (id) DO UPDATE SET state = 'committed', expires = excluded.expires, ttl = excluded.ttl,
-          chunk_count = 0, committed_path = p_path, committed_generation = v_generation, committed_created = p_now;
+          chunk_count = 0, mp_path = excluded.mp_path, mp_initiated = NULL, mp_content_type = NULL,
+          mp_metadata = excluded.mp_metadata, mp_attributes = NULL;
     END IF;`;
 
 /** dfs_commit as migration 2 made it (it forgot a committed lease), or as migration 7 made it (\`remember\`). */
@@ -118,7 +131,7 @@ BEGIN
     END IF;
     v_found := v_cur.path IS NOT NULL;
     -- A retried commit (its answer was lost): the upload is already the current version.
-    IF v_found AND p_upload_id IS NOT NULL AND v_cur.upload_id = p_upload_id THEN
+    IF v_found AND p_upload_id IS NOT NULL AND v_cur.upload_id = p_upload_id THEN${remember ? OTHER_VERSION : ''}
       RETURN QUERY SELECT 'replayed'::text, NULL::text, (v_cur).*;
       RETURN;
     END IF;${remember ? MADE_REPLAYED : ''}
@@ -225,11 +238,32 @@ END $$;
 `;
 }
 
-/** Migration 7: dfs_commit remembers what each upload committed. */
-export const REMEMBER_COMMITS_SQL = `
-ALTER TABLE dfs_leases ADD COLUMN committed_path text COLLATE "C", ADD COLUMN committed_generation bigint,
-  ADD COLUMN committed_created bigint;
-${commitSql(true)}`;
+/**
+ * Migration 7: dfs_commit remembers what each upload committed, and dfs_expire_leases forgets
+ * those tombstones in larger batches than it ends open leases (one per commit, and cheap).
+ */
+export const REMEMBER_COMMITS_SQL = `${commitSql(true)}
+-- MetaStore.expireLeases: forgets tombstones past their time (up to 50 × p_limit: every commit
+-- leaves one), then ends up to p_limit open leases past their expiry. SKIP LOCKED: a lease being
+-- committed right now is left for the next round. The chunks of all the leases ended are locked
+-- at once, in key order.
+CREATE OR REPLACE FUNCTION dfs_expire_leases(p_now bigint, p_limit integer) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  v_open text[];
+BEGIN
+  DELETE FROM dfs_leases l WHERE l.id IN (
+    SELECT k.id FROM dfs_leases k WHERE k.expires < p_now AND k.state <> 'open' ORDER BY k.expires
+      LIMIT 50 * p_limit FOR UPDATE SKIP LOCKED);
+  SELECT array_agg(x.id) INTO v_open
+    FROM (SELECT l.id FROM dfs_leases l WHERE l.expires < p_now AND l.state = 'open' ORDER BY l.expires
+            LIMIT p_limit FOR UPDATE SKIP LOCKED) x;
+  PERFORM 1 FROM dfs_chunks c
+    WHERE c.id IN (SELECT k.chunk_id FROM dfs_lease_chunks k WHERE k.lease_id = ANY (v_open))
+    ORDER BY c.id FOR UPDATE;
+  PERFORM dfs_end_lease(o, 'expired', p_now) FROM unnest(v_open) o;
+  RETURN coalesce(cardinality(v_open), 0);
+END $$;
+`;
 
 /** dfs_commit and dfs_commit_batch. */
 export const COMMIT_SQL = `${commitSql(false)}

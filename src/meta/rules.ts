@@ -1,6 +1,7 @@
 // The namespace rules every metadata backend applies, as pure functions: which keys a path
 // implies, what a move may do, and the errors callers can tell apart.
 
+import { createHash } from 'node:crypto';
 import { DfsError } from '../protocol/errors.js';
 import { MAX_PATH_BYTES } from '../protocol/paths.js';
 import type { CommitIntent, FileRecord } from './types.js';
@@ -46,20 +47,30 @@ export function movedPath(path: string, from: string, to: string): string {
 export const COMMIT_REPLAY_WINDOW = 300_000;
 
 /**
- * Leases and tombstones handled by one expireLeases call. Every commit leaves a tombstone, and
- * maintenance sweeps every few seconds while files change: 10,000 a sweep keeps well ahead of
- * any commit rate a cluster reaches.
+ * Open leases ended by one expireLeases call (each unpins its chunks); it forgets up to 50 times
+ * as many tombstones. Every commit leaves one, and the leader sweeps every 3 to 30 s: 50,000 a
+ * sweep keeps ahead of any commit rate a cluster reaches.
  */
-export const EXPIRE_BATCH = 10_000;
+export const EXPIRE_BATCH = 1000;
 
 /** The error for a commit into an upload whose lease lapsed (its chunks may be collected). */
 export function expiredError(): DfsError {
   return new DfsError('conflict', 'the upload was idle for too long and expired; upload the file again');
 }
 
-/** The error for a commit sent again under an upload id that committed another path. */
-export function committedElsewhereError(uploadId: string, path: string): DfsError {
-  return new DfsError('conflict', `upload ${uploadId} already committed ${path}`);
+/**
+ * The error for a commit under an upload id that committed something else: another path, or
+ * other bytes (two S3 completes of one upload with different part lists).
+ */
+export function committedOtherError(uploadId: string, path: string): DfsError {
+  return new DfsError('conflict', `upload ${uploadId} already committed a different file at ${path}`);
+}
+
+/** The LMDB store's fingerprint of a version: its size, hash and chunks. */
+export function versionDigest(v: { size: number; sha256: string; chunks: { id: string }[] }): string {
+  const hash = createHash('sha256').update(`${v.size}/${v.sha256}/`);
+  for (const c of v.chunks) hash.update(`${c.id},`);
+  return hash.digest('base64url');
 }
 
 /** The error for a generation condition that does not hold. */

@@ -71,8 +71,11 @@ export interface LeaseRecord {
   chunkCount: number;
   /** Set for an S3 multipart upload. */
   multipart?: MultipartInfo;
-  /** Set for a committed one: the version the upload made. */
-  committed?: { path: string; generation: number; created: number };
+  /**
+   * Set for a committed one: the version the upload made, with the store's own fingerprint of
+   * its size, hash and chunks (a commit sent again has the same; another commit does not).
+   */
+  committed?: { path: string; generation: number; created: number; digest: string };
 }
 
 /** A storage node as the store remembers it across restarts. */

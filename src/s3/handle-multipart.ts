@@ -69,7 +69,7 @@ export async function uploadPart(request: S3Request): Promise<void> {
   await requireUpload(request, path, uploadId);
   // Under the upload's own lease: a part that fails midway (a bad checksum, a client that hangs
   // up) leaves the upload open; its chunks stay pinned until it completes or is aborted.
-  const body = await writeBody(request, uploadId);
+  const body = await underUpload(uploadId, () => writeBody(request, uploadId));
   await putPart(request, uploadId, {
     number: request.route.partNumber ?? 0,
     size: body.written.size,
@@ -78,6 +78,19 @@ export async function uploadPart(request: S3Request): Promise<void> {
     receipts: body.written.receipts,
   });
   sendWritten(request.ctx, body);
+}
+
+/**
+ * Runs `write`, which writes chunks under upload `uploadId`'s lease: a lease that ended meanwhile
+ * (the upload was aborted or completed while the part streamed in) is NoSuchUpload.
+ */
+export async function underUpload<T>(uploadId: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isDfs(err, 'conflict')) throw noSuchUpload(uploadId);
+    throw err;
+  }
 }
 
 /** Records a part; an upload that ended meanwhile is NoSuchUpload. */

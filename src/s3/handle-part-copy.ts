@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Receipt } from '../protocol/types.js';
 import { S3Error } from './errors.js';
 import { copySource, type FoundSource } from './handle-copy.js';
-import { putPart } from './handle-multipart.js';
+import { putPart, underUpload } from './handle-multipart.js';
 import { headerValue } from './headers.js';
 import { EMPTY_MD5, storedMd5 } from './object-meta.js';
 import { isFolderKey, objectPath } from './object-paths.js';
@@ -81,9 +81,9 @@ export async function uploadPartCopy(request: S3Request): Promise<void> {
   await requireUpload(request, objectPath(bucket, key), uploadId);
   const source = await copySource(request);
   const range = copySourceRange(headerValue(request.headers, 'x-amz-copy-source-range'), source.object.size);
-  const part = range
-    ? await rangeOfSource(request, source, range, uploadId)
-    : await wholeSource(request, source, uploadId);
+  const part = await underUpload(uploadId, () =>
+    range ? rangeOfSource(request, source, range, uploadId) : wholeSource(request, source, uploadId),
+  );
   await putPart(request, uploadId, {
     number: request.route.partNumber ?? 0,
     size: part.size,

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
+import pg from 'pg';
 import { EventLog } from '../../src/master/events.js';
 import { Leader } from '../../src/master/leader.js';
 import { MIGRATIONS } from '../../src/meta/postgres-schema.js';
@@ -312,6 +313,16 @@ describe('PostgreSQL metadata store', function () {
           name,
         );
       }
+      // A master of that version, still running through the upgrade: its prepared statements
+      // read whole rows, so a migration that changed a table's shape would break them.
+      const older = new pg.Client({ connectionString: url });
+      await older.connect();
+      const tables = ['dfs_entries', 'dfs_chunks', 'dfs_leases', 'dfs_parts', 'dfs_locks', 'dfs_nodes'];
+      const readAll = () =>
+        Promise.all(
+          tables.map((t) => older.query({ name: `older-${t}`, text: `SELECT * FROM ${t} LIMIT 1` })),
+        );
+      await readAll();
       const store = await PostgresStore.open(url);
       try {
         const versions = await server.sql<{ version: number }>(
@@ -320,6 +331,7 @@ describe('PostgreSQL metadata store', function () {
           name,
         );
         expect(versions.map((v) => v.version)).to.deep.equal(MIGRATIONS.map((m) => m.version));
+        await readAll();
         const live = await store.heartbeatMaster({ id: 'a', url: 'http://a' }, 10_000);
         expect(live.map((m) => m.id)).to.deep.equal(['a']);
         const first = await store.commit(intent('/e', { uploadId: 'first-upload' }), T0);
@@ -328,7 +340,9 @@ describe('PostgreSQL metadata store', function () {
         expect(again).to.deep.include({ replayed: true });
         expect(again.file.generation).to.equal(first.file.generation);
         expect((await store.getFile('/e'))?.uploadId).to.equal('second-upload');
+        await readAll();
       } finally {
+        await older.end();
         await store.close();
         await server.dropDatabase(name);
       }

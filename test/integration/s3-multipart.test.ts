@@ -1,6 +1,7 @@
 // Multipart uploads through the gateway: part rules, completion twice, abort, listings, UploadPartCopy.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -17,6 +18,7 @@ import {
 import { expect } from 'chai';
 import { failure, type S3Cluster, startS3Cluster } from '../helpers/s3-cluster.js';
 import { codeOf, signedRequest } from '../helpers/s3-raw.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MiB = 1 << 20;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
@@ -150,6 +152,36 @@ describe('s3 gateway: multipart uploads', function () {
     );
     expect([complete.name, complete.$metadata.httpStatusCode]).to.deep.equal(['NotImplemented', 501]);
     await client.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'whole.bin', UploadId: id }));
+  });
+
+  it('answers NoSuchUpload to a part still streaming in when its upload is aborted', async () => {
+    const id = await create('aborted-midway.bin');
+    const data = randomBytes(2 * MiB + 1000);
+    const body = new PassThrough();
+    const sent = failure(
+      client.send(
+        new UploadPartCommand({
+          Bucket: 'mpu',
+          Key: 'aborted-midway.bin',
+          UploadId: id,
+          PartNumber: 1,
+          Body: body,
+          ContentLength: data.length,
+        }),
+      ),
+    );
+    // The first chunk is written under the upload's lease; then the upload ends, then the rest
+    // comes (in two pieces: the gateway holds the newest piece back until the next arrives).
+    body.write(data.subarray(0, MiB + 10));
+    body.write(data.subarray(MiB + 10, MiB + 20));
+    const first = createHash('sha256').update(data.subarray(0, MiB)).digest('hex');
+    await waitFor(() => s3.cluster.nodes.some((n) => n.store.has(first)), 'the first chunk stored');
+    await client.send(
+      new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'aborted-midway.bin', UploadId: id }),
+    );
+    body.end(data.subarray(MiB + 20));
+    const answer = await sent;
+    expect([answer.name, answer.$metadata.httpStatusCode]).to.deep.equal(['NoSuchUpload', 404]);
   });
 
   it('lists open uploads by key and aborts one (its parts released)', async () => {

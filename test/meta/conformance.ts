@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { COMMIT_REPLAY_WINDOW } from '../../src/meta/rules.js';
+import { COMMIT_REPLAY_WINDOW, EXPIRE_BATCH } from '../../src/meta/rules.js';
 import type { MetaStore } from '../../src/meta/store.js';
 import type { CommitIntent, ListEntry, ListQuery } from '../../src/meta/types.js';
 import type { DfsError } from '../../src/protocol/errors.js';
@@ -152,9 +152,12 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         expect(again.replayed).to.equal(true);
         expect(again.file).to.deep.include({ path: '/e', generation: first.file.generation, created: T0 });
         expect((await store.getFile('/e'))?.generation).to.equal(newer.file.generation);
-        expect(await store.getLease('empty-upload')).to.deep.include({
-          state: 'committed',
-          committed: { path: '/e', generation: first.file.generation, created: T0 },
+        const tombstone = await store.getLease('empty-upload');
+        expect(tombstone?.state).to.equal('committed');
+        expect(tombstone?.committed).to.deep.include({
+          path: '/e',
+          generation: first.file.generation,
+          created: T0,
         });
         // A file whose chunks a copy still references.
         const refs = [chunk('shared')];
@@ -169,9 +172,24 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         expect((await store.getFile('/s'))?.generation).to.equal(replaced.file.generation);
         expect((await store.getChunks([chunk('shared').id])).get(chunk('shared').id)?.refs).to.equal(1);
         expect(await store.totals()).to.deep.equal({ files: 3, logicalBytes: 5 + 6 + 11 });
-        // The same upload cannot commit somewhere else.
+        // The same upload cannot commit somewhere else, nor other bytes.
         expect(await codeOf(store.commit({ ...original, path: '/elsewhere' }, T0 + 5))).to.equal('conflict');
         expect(await store.getFile('/elsewhere')).to.equal(undefined);
+        const other = intent('/s', [chunk('replacement')], { uploadId: 'shared-upload' });
+        expect(await codeOf(store.commit(other, T0 + 5))).to.equal('conflict');
+        expect((await store.getFile('/s'))?.generation).to.equal(replaced.file.generation);
+      });
+
+      it('refuses a different commit under an upload id that already committed (two completes of one upload)', async () => {
+        const [one, two, three] = [chunk('part one'), chunk('part two'), chunk('part three')];
+        await store.lease('one-upload', [one, two, three], TTL, T0);
+        const first = await store.commit(intent('/mp', [one, two], { uploadId: 'one-upload' }), T0);
+        const other = store.commit(intent('/mp', [one, three], { uploadId: 'one-upload' }), T0 + 1);
+        expect(await codeOf(other)).to.equal('conflict');
+        expect(await store.getFile('/mp')).to.deep.include({ generation: first.file.generation });
+        expect((await store.getFile('/mp'))?.chunks).to.deep.equal([one, two]);
+        const same = await store.commit(intent('/mp', [one, two], { uploadId: 'one-upload' }), T0 + 2);
+        expect(same).to.deep.include({ replayed: true });
       });
 
       it('forgets a committed upload once no client can still be sending its commit again', async () => {
@@ -420,6 +438,21 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         // The tombstone is forgotten at last.
         await store.expireLeases(T0 + 20 * TTL);
         expect(await store.getLease('idle-upload')).to.equal(undefined);
+      });
+
+      it('ends a batch of open leases per sweep, and forgets many more tombstones in it', async () => {
+        const ids = (n: number) => Array.from({ length: n }, (_, i) => i);
+        await Promise.all(
+          ids(EXPIRE_BATCH + 1).map((i) => store.lease(`open-${i}`, [chunk(`o${i}`)], TTL, T0)),
+        );
+        const tombstones = 2 * EXPIRE_BATCH;
+        await Promise.all(
+          ids(tombstones).map((i) => store.commit(intent(`/t/${i}`, [], { uploadId: `made-${i}` }), T0)),
+        );
+        const later = T0 + COMMIT_REPLAY_WINDOW + TTL;
+        expect(await store.expireLeases(later)).to.equal(EXPIRE_BATCH);
+        for (const i of [0, tombstones - 1]) expect(await store.getLease(`made-${i}`)).to.equal(undefined);
+        expect(await store.expireLeases(later)).to.equal(1);
       });
 
       it('aborts a lease at once', async () => {
