@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { Crc32c, Crc64Nvme } from './crc.js';
+import { Crc32c, Crc64Nvme, combineCrcs } from './crc.js';
 import { S3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
 
@@ -31,7 +31,8 @@ export function createHasher(algorithm: ChecksumAlgorithm | 'MD5'): Hasher {
       let value = 0;
       return {
         update: (data) => {
-          value = crc32(data, value);
+          // zlib's crc32 of no bytes is 0, whatever it continues from.
+          if (data.length > 0) value = crc32(data, value);
         },
         digest: () => {
           const out = Buffer.alloc(4);
@@ -136,4 +137,28 @@ export function contentMd5(headers: HeaderMap): Buffer | undefined {
   if (value === undefined) return undefined;
   if (!isBase64Of(value.trim(), 16)) throw new S3Error('InvalidDigest');
   return Buffer.from(value.trim(), 'base64');
+}
+
+/** The checksum types of a multipart upload: of the whole object, or of the parts' checksums. */
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+/**
+ * A multipart object's checksum from its parts' (base64) checksums: for FULL_OBJECT, the CRC of
+ * the whole object, combined from the parts'; for COMPOSITE, the checksum of the parts' checksums
+ * end to end, then `-N` (S3's "checksum of checksums").
+ */
+export function multipartChecksum(
+  algorithm: ChecksumAlgorithm,
+  type: ChecksumType,
+  parts: { checksum: string; size: number }[],
+): string {
+  if (type === 'FULL_OBJECT') {
+    if (algorithm === 'SHA1' || algorithm === 'SHA256')
+      throw new Error(`${algorithm} has no full-object form`);
+    const crcs = parts.map((p) => ({ crc: Buffer.from(p.checksum, 'base64'), size: p.size }));
+    return combineCrcs(algorithm, crcs).toString('base64');
+  }
+  const hasher = createHasher(algorithm);
+  for (const p of parts) hasher.update(Buffer.from(p.checksum, 'base64'));
+  return `${hasher.digest().toString('base64')}-${parts.length}`;
 }

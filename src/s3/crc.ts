@@ -165,3 +165,70 @@ export class Crc64Nvme {
     return out;
   }
 }
+
+// Combining CRCs (zlib's crc32_combine, for any reflected CRC that starts and ends with all ones):
+// the CRC of A·B from the CRCs of A and B and B's length. Polynomials are kept reflected, as the
+// CRC registers are (bit width-1 is x^0); BigInt, since this runs once per part, not per byte.
+class CrcCombiner {
+  private readonly one: bigint;
+  /** x^(2^k) mod P for k = 0, 1, … */
+  private readonly powers: bigint[] = [];
+  /** x^(8·n) mod P by length n: most parts of an upload have one size. */
+  private readonly shifts = new Map<number, bigint>();
+
+  constructor(
+    private readonly poly: bigint,
+    width: number,
+  ) {
+    this.one = 1n << BigInt(width - 1);
+    let p = this.one >> 1n; // x^1
+    for (let k = 0; k < 64; k++) {
+      this.powers.push(p);
+      p = this.multiply(p, p);
+    }
+  }
+
+  // a·b mod P.
+  private multiply(a: bigint, b: bigint): bigint {
+    let product = 0n;
+    for (let m = this.one; m !== 0n; m >>= 1n) {
+      if (a & m) product ^= b;
+      b = b & 1n ? (b >> 1n) ^ this.poly : b >> 1n;
+    }
+    return product;
+  }
+
+  // x^(8·bytes) mod P.
+  private shift(bytes: number): bigint {
+    let p = this.shifts.get(bytes);
+    if (p !== undefined) return p;
+    p = this.one;
+    let n = BigInt(bytes);
+    for (let k = 3; n !== 0n; k++, n >>= 1n) if (n & 1n) p = this.multiply(this.powers[k] as bigint, p);
+    if (this.shifts.size < 64) this.shifts.set(bytes, p);
+    return p;
+  }
+
+  /** The CRC of A followed by B. */
+  combine(crcA: bigint, crcB: bigint, lengthB: number): bigint {
+    return this.multiply(this.shift(lengthB), crcA) ^ crcB;
+  }
+}
+
+const COMBINERS = {
+  CRC32: new CrcCombiner(0xedb88320n, 32),
+  CRC32C: new CrcCombiner(0x82f63b78n, 32),
+  CRC64NVME: new CrcCombiner(0x9a6c9329ac4bc9b5n, 64),
+};
+
+/** The CRCs whose values combine into the CRC of the whole (S3's FULL_OBJECT checksum type). */
+export type CombinableCrc = keyof typeof COMBINERS;
+
+/** The CRC of the parts end to end, from each part's CRC (big-endian bytes) and length. */
+export function combineCrcs(algorithm: CombinableCrc, parts: { crc: Buffer; size: number }[]): Buffer {
+  const combiner = COMBINERS[algorithm];
+  const bytes = algorithm === 'CRC64NVME' ? 8 : 4;
+  let crc = 0n;
+  for (const part of parts) crc = combiner.combine(crc, BigInt(`0x${part.crc.toString('hex')}`), part.size);
+  return Buffer.from(crc.toString(16).padStart(2 * bytes, '0'), 'hex');
+}

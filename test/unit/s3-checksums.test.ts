@@ -1,6 +1,6 @@
 // Checksums: CRC32, CRC32C, CRC64/NVME, SHA-1, SHA-256 against published vectors and the AWS SDK's own code.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Crc32cJs, Crc64NvmeJs } from '@aws-sdk/checksums/crc';
 import { expect } from 'chai';
 import {
@@ -10,6 +10,7 @@ import {
   contentMd5,
   createHasher,
   headerChecksum,
+  multipartChecksum,
   trailerChecksum,
 } from '../../src/s3/checksums.js';
 import { s3CodeOf as codeOf } from '../helpers/errors.js';
@@ -53,6 +54,37 @@ describe('s3 checksums', () => {
           true,
         );
       }
+    }
+  });
+
+  it('takes an empty piece as no bytes (zlib answers 0 for the CRC-32 of none)', () => {
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+      const hasher = createHasher(algorithm);
+      hasher.update(check);
+      hasher.update(Buffer.alloc(0));
+      expect(hasher.digest().equals(digest(algorithm, check)), algorithm).to.equal(true);
+    }
+  });
+
+  it("makes a multipart object's checksum: the CRC of the whole from the parts', or the checksum of checksums", () => {
+    const parts = [
+      randomBytes(1000),
+      Buffer.alloc(0),
+      randomBytes(70_003),
+      randomBytes(70_003),
+      randomBytes(17),
+    ];
+    const sent = (algorithm: ChecksumAlgorithm) =>
+      parts.map((p) => ({ checksum: digest(algorithm, p).toString('base64'), size: p.length }));
+    for (const algorithm of ['CRC32', 'CRC32C', 'CRC64NVME'] as const) {
+      const whole = digest(algorithm, Buffer.concat(parts)).toString('base64');
+      expect(multipartChecksum(algorithm, 'FULL_OBJECT', sent(algorithm)), algorithm).to.equal(whole);
+    }
+    for (const algorithm of ['CRC32', 'SHA256'] as const) {
+      const ofChecksums = digest(algorithm, Buffer.concat(parts.map((p) => digest(algorithm, p))));
+      expect(multipartChecksum(algorithm, 'COMPOSITE', sent(algorithm))).to.equal(
+        `${ofChecksums.toString('base64')}-5`,
+      );
     }
   });
 
