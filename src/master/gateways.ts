@@ -124,8 +124,22 @@ export class Gateways {
       if (typeof b.etag !== 'string' || b.etag.length > 200)
         throw new DfsError('bad_request', 'etag must be a string');
       storable(b.etag, 'etag');
+      if (
+        b.checksum !== undefined &&
+        (typeof b.checksum !== 'string' || !/^[A-Za-z0-9+/=]{1,100}$/.test(b.checksum))
+      )
+        throw new DfsError('bad_request', 'checksum must be base64');
+      const checksum = b.checksum as string | undefined;
       this.holders(receiptList(b.receipts));
-      await store.putPart(id, { number, size, etag: b.etag, chunks, lastModified: Date.now() }, Date.now());
+      const part = {
+        number,
+        size,
+        etag: b.etag,
+        ...(checksum && { checksum }),
+        chunks,
+        lastModified: Date.now(),
+      };
+      await store.putPart(id, part, Date.now());
       ctx.body = { ok: true };
     });
 

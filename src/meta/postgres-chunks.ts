@@ -162,7 +162,7 @@ export async function createMultipart(db: PgDb, id: string, info: MultipartInfo,
 export async function putPart(db: PgDb, id: string, part: PartRecord, now: number): Promise<void> {
   await db.query({
     name: 'dfs_put_part',
-    text: 'SELECT dfs_put_part($1, $2, $3, $4, $5, $6, $7, $8)',
+    text: 'SELECT dfs_put_part($1, $2, $3, $4, $5, $6, $7, $8, $9)',
     values: [
       id,
       part.number,
@@ -172,13 +172,14 @@ export async function putPart(db: PgDb, id: string, part: PartRecord, now: numbe
       part.chunks.map((c) => c.size),
       part.lastModified,
       now,
+      part.checksum ?? null,
     ],
   });
 }
 
 // The lease's state and its parts in one query: a row per part, or one row of nulls.
 const LIST_PARTS = `
-  SELECT l.state, l.mp_path, p.number, p.size, p.etag, p.chunk_ids, p.chunk_sizes, p.last_modified
+  SELECT l.state, l.mp_path, p.number, p.size, p.etag, p.checksum, p.chunk_ids, p.chunk_sizes, p.last_modified
     FROM dfs_leases l LEFT JOIN dfs_parts p ON p.lease_id = l.id
     WHERE l.id = $1 ORDER BY p.number`;
 

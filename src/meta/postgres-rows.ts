@@ -57,6 +57,7 @@ export interface PartRow {
   number: number;
   size: number;
   etag: string;
+  checksum: string | null;
   chunk_ids: string[];
   chunk_sizes: number[];
   last_modified: number;
@@ -151,6 +152,7 @@ export function partOf(row: PartRow): PartRecord {
     number: row.number,
     size: row.size,
     etag: row.etag,
+    ...(row.checksum !== null && { checksum: row.checksum }),
     chunks: chunksOf(row.chunk_ids, row.chunk_sizes),
     lastModified: row.last_modified,
   };

@@ -3,7 +3,7 @@
 
 import type pg from 'pg';
 import { DfsError } from '../protocol/errors.js';
-import { CHUNKS_SQL } from './postgres-sql-chunks.js';
+import { CHUNKS_SQL, PART_CHECKSUM_SQL } from './postgres-sql-chunks.js';
 import { CLOCK_SQL, HEARTBEAT_CLOCK_SQL } from './postgres-sql-clock.js';
 import { COMMIT_SQL, REMEMBER_COMMITS_SQL } from './postgres-sql-commit.js';
 import { FOLDERS_SQL } from './postgres-sql-folders.js';
@@ -31,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, description: 'a folder made explicit without its ancestors', sql: FOLDERS_SQL },
   { version: 6, description: "master heartbeats judged by the database's clock", sql: HEARTBEAT_CLOCK_SQL },
   { version: 7, description: 'a committed upload remembers the version it made', sql: REMEMBER_COMMITS_SQL },
+  { version: 8, description: "a multipart upload's part keeps its checksum", sql: PART_CHECKSUM_SQL },
 ];
 
 /** The schema version this build writes. */

@@ -237,3 +237,35 @@ BEGIN
   RETURN NEXT v_cur;
 END $$;
 `;
+
+/** Migration 8: a part keeps its checksum (an S3 multipart upload with a checksum algorithm). */
+export const PART_CHECKSUM_SQL = `
+ALTER TABLE dfs_parts ADD COLUMN checksum text;
+
+-- MetaStore.putPart: records a part whose chunks the upload pins (or files reference), with the
+-- part's checksum in its upload's algorithm (NULL: none).
+CREATE FUNCTION dfs_put_part(p_id text, p_number integer, p_size bigint, p_etag text, p_ids text[],
+  p_sizes bigint[], p_last_modified bigint, p_now bigint, p_checksum text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  v_lease dfs_leases%ROWTYPE;
+BEGIN
+  SELECT * INTO v_lease FROM dfs_leases l WHERE l.id = p_id FOR UPDATE;
+  IF NOT FOUND OR v_lease.mp_path IS NULL OR v_lease.state <> 'open' THEN
+    PERFORM dfs_fail('not_found', format('no such multipart upload: %s', p_id));
+  END IF;
+  PERFORM 1 FROM dfs_chunks c WHERE c.id = ANY (p_ids) ORDER BY c.id FOR SHARE;
+  PERFORM dfs_check_chunks(p_ids, p_id);
+  INSERT INTO dfs_parts AS p (lease_id, number, size, etag, checksum, chunk_ids, chunk_sizes, last_modified)
+    VALUES (p_id, p_number, p_size, p_etag, p_checksum, p_ids, p_sizes, p_last_modified)
+    ON CONFLICT (lease_id, number) DO UPDATE SET size = excluded.size, etag = excluded.etag,
+      checksum = excluded.checksum, chunk_ids = excluded.chunk_ids, chunk_sizes = excluded.chunk_sizes,
+      last_modified = excluded.last_modified;
+  UPDATE dfs_leases l SET expires = greatest(l.expires, p_now + l.ttl) WHERE l.id = p_id;
+END $$;
+
+-- The previous version's call (a master not upgraded yet): a part it records has no checksum.
+CREATE OR REPLACE FUNCTION dfs_put_part(p_id text, p_number integer, p_size bigint, p_etag text, p_ids text[],
+  p_sizes bigint[], p_last_modified bigint, p_now bigint) RETURNS void LANGUAGE sql AS $$
+  SELECT dfs_put_part(p_id, p_number, p_size, p_etag, p_ids, p_sizes, p_last_modified, p_now, NULL);
+$$;
+`;

@@ -41,6 +41,8 @@ export interface PartRecord {
   size: number;
   /** Quoted MD5 of the part's bytes, as S3 reports it. */
   etag: string;
+  /** The part's checksum (base64) in its upload's checksum algorithm, when the upload has one. */
+  checksum?: string;
   chunks: ChunkRef[];
   lastModified: number;
 }

@@ -314,14 +314,20 @@ describe('PostgreSQL metadata store', function () {
         );
       }
       // A master of that version, still running through the upgrade: its prepared statements
-      // read whole rows, so a migration that changed a table's shape would break them.
+      // read whole rows of these tables, so a migration that changed their shape would break them.
       const older = new pg.Client({ connectionString: url });
       await older.connect();
-      const tables = ['dfs_entries', 'dfs_chunks', 'dfs_leases', 'dfs_parts', 'dfs_locks', 'dfs_nodes'];
-      const readAll = () =>
-        Promise.all(
-          tables.map((t) => older.query({ name: `older-${t}`, text: `SELECT * FROM ${t} LIMIT 1` })),
-        );
+      const tables = [
+        'dfs_entries',
+        'dfs_chunks',
+        'dfs_leases',
+        'dfs_locks',
+        'dfs_masters',
+        'dfs_leadership',
+      ];
+      const readAll = async () => {
+        for (const t of tables) await older.query({ name: `older-${t}`, text: `SELECT * FROM ${t} LIMIT 1` });
+      };
       await readAll();
       const store = await PostgresStore.open(url);
       try {
@@ -341,6 +347,14 @@ describe('PostgreSQL metadata store', function () {
         expect(again.file.generation).to.equal(first.file.generation);
         expect((await store.getFile('/e'))?.uploadId).to.equal('second-upload');
         await readAll();
+        // Its call recording a part still works, and the part has no checksum.
+        const info = { path: '/mp', initiated: T0, contentType: 'text/plain', metadata: {}, attributes: {} };
+        await store.createMultipart('older-upload', info, 60_000, T0);
+        const call = 'SELECT dfs_put_part($1, $2, $3, $4, $5, $6, $7, $8)';
+        await older.query(call, ['older-upload', 1, 0, '"etag"', [], [], T0, T0]);
+        expect(await store.listParts('older-upload')).to.deep.equal([
+          { number: 1, size: 0, etag: '"etag"', chunks: [], lastModified: T0 },
+        ]);
       } finally {
         await older.end();
         await store.close();

@@ -517,9 +517,16 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         const p1 = [chunk('p1a'), chunk('p1b')];
         const p2 = [chunk('p2')];
         await store.lease('mp-1', [...p1, ...p2, chunk('stale')], TTL, T0);
-        await store.putPart('mp-1', { number: 2, size: 2, etag: '"b"', chunks: p2, lastModified: T0 }, T0);
+        const part2 = { number: 2, size: 2, etag: '"b"', chunks: p2, lastModified: T0 };
+        await store.putPart('mp-1', { ...part2, checksum: 'AAAAAA==' }, T0);
         await store.putPart('mp-1', { number: 1, size: 6, etag: '"a"', chunks: p1, lastModified: T0 }, T0);
-        expect((await store.listParts('mp-1')).map((p) => p.number)).to.deep.equal([1, 2]);
+        expect((await store.listParts('mp-1')).map((p) => [p.number, p.checksum])).to.deep.equal([
+          [1, undefined],
+          [2, 'AAAAAA=='],
+        ]);
+        // A part sent again replaces the whole record, its checksum too.
+        await store.putPart('mp-1', { ...part2, checksum: 'AQIDBA==' }, T0);
+        expect((await store.listParts('mp-1'))[1]).to.deep.equal({ ...part2, checksum: 'AQIDBA==' });
         expect((await store.listMultiparts('/mp/', 10)).map((l) => l.id)).to.deep.equal(['mp-1', 'mp-2']);
         expect(
           await codeOf(

@@ -14,6 +14,7 @@ const RELEASED: Record<number, string> = {
   5: '87908dc53b33f67530977c4c8ff898487daac5ea74d7526188198817aa989a13',
   6: '2819664f4dd5b5d3a336ba6e0b00f83461f112b1c6b993c8ff1447b783b14a01',
   7: '6786bb34c2a042bb94feb43ce16a32909f8746d1c55d7a8ff36a826b5d8314d2',
+  8: 'b19388b4ac507f5eff367ee864f1a90a4166a6d4fa335bea92e1bdfe5aa0546e',
 };
 
 describe('PostgreSQL migrations', () => {
