@@ -103,6 +103,7 @@ export class Gateways {
           uploadId: u.id,
           path: u.multipart?.path,
           initiated: u.multipart?.initiated,
+          attributes: u.multipart?.attributes,
         })),
       };
     });

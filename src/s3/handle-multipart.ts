@@ -7,15 +7,23 @@ import { readBodyText } from './body.js';
 import { headerChecksum } from './checksums.js';
 import { writeGeneration } from './conditional.js';
 import { isDfs } from './dfs-errors.js';
-import { notImplemented, S3Error } from './errors.js';
-import { headerValue } from './headers.js';
+import { S3Error } from './errors.js';
 import { sendEmpty } from './middleware.js';
+import {
+  completedChecksum,
+  objectAttributes,
+  partChecksumAlgorithm,
+  requestedChecksum,
+  uploadChecksumAttributes,
+  uploadChecksumOf,
+} from './multipart-checksum.js';
 import {
   contentAttributes,
   ETAG_ATTRIBUTE,
   etagOf,
   metadataFromHeaders,
   requestContentType,
+  storedChecksum,
 } from './object-meta.js';
 import { folderCannotHoldData, isFolderKey, objectPath } from './object-paths.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
@@ -47,18 +55,21 @@ export async function createMultipartUpload(request: S3Request): Promise<void> {
   await requireBucket(request);
   const uploadId = newUploadId();
   const { headers } = request;
+  const checksum = requestedChecksum(headers);
   await request.deps.sdk.api.createMultipart(
     uploadId,
     {
       path,
       contentType: requestContentType(headers) ?? '',
       metadata: metadataFromHeaders(headers),
-      attributes: contentAttributes(headers),
+      attributes: { ...contentAttributes(headers), ...uploadChecksumAttributes(checksum) },
     },
     { signal: request.signal },
   );
-  const algorithm = headerValue(headers, 'x-amz-checksum-algorithm');
-  if (algorithm) request.ctx.set('x-amz-checksum-algorithm', algorithm.toUpperCase());
+  if (checksum) {
+    request.ctx.set('x-amz-checksum-algorithm', checksum.algorithm);
+    request.ctx.set('x-amz-checksum-type', checksum.type);
+  }
   sendXml(request.ctx, initiateUploadXml(bucket, key, uploadId));
 }
 
@@ -66,14 +77,18 @@ export async function createMultipartUpload(request: S3Request): Promise<void> {
 export async function uploadPart(request: S3Request): Promise<void> {
   const { path } = uploadPath(request);
   const uploadId = uploadIdOf(request);
-  await requireUpload(request, path, uploadId);
+  const upload = uploadChecksumOf((await requireUpload(request, path, uploadId)).attributes ?? {});
+  // A part of an upload that makes checksums brings one of its algorithm, or gets one here.
+  const sent = partChecksumAlgorithm(request.headers, upload);
+  const compute = sent === undefined ? upload?.algorithm : undefined;
   // Under the upload's own lease: a part that fails midway (a bad checksum, a client that hangs
   // up) leaves the upload open; its chunks stay pinned until it completes or is aborted.
-  const body = await underUpload(uploadId, () => writeBody(request, uploadId));
+  const body = await underUpload(uploadId, () => writeBody(request, uploadId, compute));
   await putPart(request, uploadId, {
     number: request.route.partNumber ?? 0,
     size: body.written.size,
     etag: `"${body.md5}"`,
+    ...(upload && { checksum: body.checksum?.value }),
     chunks: body.written.chunks,
     receipts: body.written.receipts,
   });
@@ -136,8 +151,7 @@ export function multipartEtag(parts: readonly { etag: string }[]): string {
 export async function completeMultipartUpload(request: S3Request): Promise<void> {
   const { bucket, key, path } = uploadPath(request);
   const uploadId = uploadIdOf(request);
-  if (headerChecksum(request.headers))
-    throw notImplemented('a checksum of the whole object on CompleteMultipartUpload');
+  const whole = headerChecksum(request.headers);
   const listed = parseCompleteMultipartUpload(await readBodyText(request.body, MAX_COMPLETE_BODY));
   // The object's URL as the client reached the gateway (Koa's ctx.origin is the Origin header).
   const bucketPath = request.route.virtualHost ? '' : `/${uriEncode(bucket)}`;
@@ -151,12 +165,19 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
       throw e;
     });
     if (done?.uploadId !== uploadId) throw noSuchUpload(uploadId);
-    sendXml(request.ctx, completeUploadXml(location, bucket, key, etagOf(done)));
+    sendXml(
+      request.ctx,
+      completeUploadXml(location, bucket, key, etagOf(done), storedChecksum(done.attributes)),
+    );
     return;
   }
   if (upload.info.path !== path) throw noSuchUpload(uploadId);
   const parts = chosenParts(listed, upload.parts, uploadId);
   const etag = multipartEtag(parts);
+  const made = uploadChecksumOf(upload.info.attributes);
+  const value = completedChecksum(made, listed, parts, uploadId);
+  const checksum = made && value !== undefined ? { ...made, value } : undefined;
+  if (whole) checkWholeChecksum(whole, checksum);
   const ifGeneration = await writeGeneration(request, path);
   try {
     await sdk.commit(
@@ -171,7 +192,7 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
         path,
         contentType: upload.info.contentType,
         metadata: upload.info.metadata,
-        attributes: { ...upload.info.attributes, [ETAG_ATTRIBUTE]: `"${etag}"` },
+        attributes: { ...objectAttributes(upload.info.attributes, checksum), [ETAG_ATTRIBUTE]: `"${etag}"` },
         ifGeneration,
         signal: request.signal,
       },
@@ -182,7 +203,27 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
     if (isDfs(err, 'conflict') && !(await findUpload(request, uploadId))) throw noSuchUpload(uploadId);
     throw err;
   }
-  sendXml(request.ctx, completeUploadXml(location, bucket, key, etag));
+  sendXml(request.ctx, completeUploadXml(location, bucket, key, etag, checksum));
+}
+
+/**
+ * A checksum of the whole object sent with a complete: only an upload making a FULL_OBJECT
+ * checksum of that algorithm takes one, and it must be the object's.
+ */
+function checkWholeChecksum(
+  sent: { algorithm: string; value: string },
+  made: { algorithm: string; value: string; type: string } | undefined,
+): void {
+  if (made?.type !== 'FULL_OBJECT' || made.algorithm !== sent.algorithm)
+    throw new S3Error(
+      'InvalidRequest',
+      `The upload was created using ${made ? `a ${made.type} ${made.algorithm.toLowerCase()}` : 'no'} checksum; a ${sent.algorithm.toLowerCase()} checksum of the whole object cannot be checked against it.`,
+    );
+  if (sent.value !== made.value)
+    throw new S3Error(
+      'BadDigest',
+      `The ${sent.algorithm} you specified did not match the calculated checksum.`,
+    );
 }
 
 /** AbortMultipartUpload: its parts' chunks are released at once. */

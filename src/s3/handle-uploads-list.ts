@@ -4,6 +4,7 @@ import { compareUtf8 } from '../protocol/byte-order.js';
 import { MAX_MULTIPART_LIST } from '../protocol/limits.js';
 import { MAX_PATH_BYTES } from '../protocol/paths.js';
 import { invalidArgument, S3Error } from './errors.js';
+import { uploadChecksumOf } from './multipart-checksum.js';
 import { isFolderKey, objectPath } from './object-paths.js';
 import { countParam, encodingTypeParam } from './query-params.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
@@ -31,6 +32,7 @@ export async function listParts(request: S3Request): Promise<void> {
   if (upload?.info.path !== path) throw noSuchUpload(uploadId);
   const after = upload.parts.filter((p) => p.number > marker);
   const page = after.slice(0, max);
+  const checksum = uploadChecksumOf(upload.info.attributes);
   sendXml(
     request.ctx,
     listPartsXml({
@@ -45,7 +47,9 @@ export async function listParts(request: S3Request): Promise<void> {
         lastModified: new Date(p.lastModified),
         etag: unquoteEtag(p.etag),
         size: p.size,
+        ...(checksum && p.checksum && { checksums: { [checksum.algorithm]: p.checksum } }),
       })),
+      checksum,
       owner: request.deps.owner,
     }),
   );

@@ -110,7 +110,7 @@ function objectEntry(key: string, entry: ListEntry): ObjectEntry {
     lastModified: new Date(entry.created),
     etag: etagOf(entry),
     size: entry.size,
-    ...(checksum && { checksumAlgorithm: checksum.algorithm }),
+    ...(checksum && { checksumAlgorithm: checksum.algorithm, checksumType: checksum.type }),
   };
 }
 

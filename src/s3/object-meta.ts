@@ -4,7 +4,13 @@
 import type { Context } from 'koa';
 import { utf8FromHeader, utf8ToHeader } from '../http/header-text.js';
 import { isContentType } from '../protocol/mime.js';
-import { checksumAlgorithm, checksumHeaderName, isChecksumValue } from './checksums.js';
+import {
+  type ChecksumAlgorithm,
+  type ChecksumType,
+  checksumAlgorithm,
+  checksumHeaderName,
+  isChecksumValue,
+} from './checksums.js';
 import { invalidArgument, S3Error } from './errors.js';
 import { type HeaderMap, headerValue, storedContentEncoding } from './headers.js';
 import { userMetadata } from './names.js';
@@ -19,6 +25,8 @@ export const MD5_ATTRIBUTE = 'md5';
 export const ETAG_ATTRIBUTE = 'etag';
 /** Prefix of the attribute holding a checksum the client sent, e.g. `checksum-crc32`. */
 const CHECKSUM_PREFIX = 'checksum-';
+/** The attribute naming a stored checksum's type when it is not FULL_OBJECT (a multipart upload's). */
+export const CHECKSUM_TYPE_ATTRIBUTE = 'checksum-type';
 const MULTIPART_ETAG = /^"[0-9a-f]{32}-[0-9]{1,5}"$/;
 
 /** Headers S3 stores with an object and returns on GET and HEAD, as attributes of the same name. */
@@ -71,16 +79,20 @@ export function etagOf(file: EtagSource): string {
 }
 
 /**
- * The checksum stored with a file (`{ algorithm: 'CRC32', value }`), if the client sent one (an
- * attribute set through the master's API that is no such checksum is ignored).
+ * The checksum stored with a file (`{ algorithm: 'CRC32', value, type }`), if the client sent one
+ * or a multipart upload made one: of the whole object, or (COMPOSITE) of its parts' checksums,
+ * ending in `-N`. An attribute set through the master's API that is no such checksum is ignored.
  */
 export function storedChecksum(
   attributes: Record<string, string>,
-): { algorithm: string; value: string } | undefined {
+): { algorithm: ChecksumAlgorithm; value: string; type: ChecksumType } | undefined {
+  const type = attributes[CHECKSUM_TYPE_ATTRIBUTE] === 'COMPOSITE' ? 'COMPOSITE' : 'FULL_OBJECT';
   for (const [name, value] of Object.entries(attributes)) {
     if (!name.startsWith(CHECKSUM_PREFIX)) continue;
     const algorithm = checksumAlgorithm(name.slice(CHECKSUM_PREFIX.length));
-    if (algorithm && isChecksumValue(algorithm, value)) return { algorithm, value };
+    const [digest = '', parts] = type === 'COMPOSITE' ? value.split('-') : [value];
+    const whole = type === 'FULL_OBJECT' || (parts !== undefined && /^[1-9][0-9]{0,4}$/.test(parts));
+    if (algorithm && whole && isChecksumValue(algorithm, digest)) return { algorithm, value, type };
   }
   return undefined;
 }
@@ -179,7 +191,7 @@ export function setObjectHeaders(
   const checksum = storedChecksum(object.attributes);
   if (checksum && wholeObject && ctx.get('x-amz-checksum-mode').toUpperCase() === 'ENABLED') {
     ctx.set(checksumHeaderName(checksum.algorithm), checksum.value);
-    ctx.set('x-amz-checksum-type', 'FULL_OBJECT');
+    ctx.set('x-amz-checksum-type', checksum.type);
   }
   for (const [param, header] of OVERRIDES) {
     const value = query.get(param);

@@ -2,6 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { isUploadId, MAX_MULTIPART_LIST } from '../protocol/limits.js';
+import type { MultipartSummary } from '../sdk/master-api.js';
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
 import type { S3Request } from './request.js';
@@ -26,13 +27,19 @@ export function noSuchUpload(uploadId: string): S3Error {
  * part's bytes are written: chunks written under an id that is not an open upload would be
  * pinned by a stray lease instead.
  */
-export async function requireUpload(request: S3Request, path: string, uploadId: string): Promise<void> {
+export async function requireUpload(
+  request: S3Request,
+  path: string,
+  uploadId: string,
+): Promise<MultipartSummary> {
   if (!isUploadId(uploadId)) throw noSuchUpload(uploadId);
   // Every open upload of the key (S3 has no limit; hundreds are unusual).
   const uploads = await request.deps.sdk.api.listMultiparts(path, MAX_MULTIPART_LIST, {
     signal: request.signal,
   });
-  if (!uploads.some((u) => u.uploadId === uploadId && u.path === path)) throw noSuchUpload(uploadId);
+  const upload = uploads.find((u) => u.uploadId === uploadId && u.path === path);
+  if (!upload) throw noSuchUpload(uploadId);
+  return upload;
 }
 
 /** Upload `uploadId` with its parts, or undefined when the master holds no such open upload. */

@@ -3,7 +3,13 @@
 import type { Context } from 'koa';
 import type { ChunkRef } from '../protocol/types.js';
 import type { WrittenChunks } from '../sdk/upload.js';
-import { checksumHeaderName, type SentChecksum } from './checksums.js';
+import {
+  type ChecksumAlgorithm,
+  checksumHeaderName,
+  createHasher,
+  type Hasher,
+  type SentChecksum,
+} from './checksums.js';
 import { S3Error } from './errors.js';
 import { sendEmpty } from './middleware.js';
 import type { S3Request } from './request.js';
@@ -13,7 +19,7 @@ export interface WrittenBody {
   written: WrittenChunks;
   /** Hex MD5 of the bytes. */
   md5: string;
-  /** The `x-amz-checksum-*` the client sent (header or trailer), verified. */
+  /** The `x-amz-checksum-*` the client sent (header or trailer), verified, or the one computed. */
   checksum?: SentChecksum;
 }
 
@@ -21,10 +27,16 @@ export interface WrittenBody {
  * Streams the request body into new chunks under a fresh upload lease (or `uploadId`'s). The
  * body's iterator ends only once every check has passed (signature, Content-MD5, checksum,
  * length), so bytes that fail one are never returned; the chunks of a fresh lease are released
- * with it by the SDK.
+ * with it by the SDK. With `compute`, a body that brings no checksum gets one of that algorithm
+ * (a part of a multipart upload that makes checksums).
  */
-export async function writeBody(request: S3Request, uploadId?: string): Promise<WrittenBody> {
-  const written = await request.deps.sdk.writeChunks(request.body, {
+export async function writeBody(
+  request: S3Request,
+  uploadId?: string,
+  compute?: ChecksumAlgorithm,
+): Promise<WrittenBody> {
+  const hasher = compute && createHasher(compute);
+  const written = await request.deps.sdk.writeChunks(hasher ? hashing(request.body, hasher) : request.body, {
     signal: request.signal,
     uploadId,
     expectedSize: request.body.length,
@@ -32,7 +44,19 @@ export async function writeBody(request: S3Request, uploadId?: string): Promise<
   const digests = request.body.digests;
   // The gateway asks every body for its MD5 (s3Authenticate's computeMd5): S3's ETag.
   if (digests?.md5 === undefined) throw new S3Error('InternalError', 'the body MD5 was not computed');
-  return { written, md5: digests.md5, checksum: digests.checksum };
+  const computed = compute && hasher && { algorithm: compute, value: hasher.digest().toString('base64') };
+  return { written, md5: digests.md5, checksum: digests.checksum ?? computed };
+}
+
+/** Yields `source`'s pieces, hashing each on the way. */
+export async function* hashing<T extends Uint8Array>(
+  source: AsyncIterable<T>,
+  hasher: Hasher,
+): AsyncGenerator<T> {
+  for await (const piece of source) {
+    hasher.update(piece);
+    yield piece;
+  }
 }
 
 /** The answer to a stored body (PutObject, UploadPart): its ETag and the checksum it was sent with. */

@@ -26,6 +26,8 @@ export interface ObjectEntry {
   storageClass?: string;
   /** Algorithm of the checksum stored with the object, e.g. `CRC32`, if any. */
   checksumAlgorithm?: string;
+  /** Its type: FULL_OBJECT, or COMPOSITE (a multipart upload's checksum of its parts' checksums). */
+  checksumType?: string;
 }
 
 /** What ListObjects and ListObjectsV2 have in common. */
@@ -73,6 +75,7 @@ function contentsXml(entry: ObjectEntry, enc: (text: string) => string, owner?: 
     el('LastModified', isoDate(entry.lastModified)),
     el('ETag', quoteEtag(entry.etag)),
     el('ChecksumAlgorithm', entry.checksumAlgorithm),
+    el('ChecksumType', entry.checksumType),
     el('Size', entry.size),
     owner ? ownerXml('Owner', owner) : '',
     el('StorageClass', entry.storageClass ?? 'STANDARD'),

@@ -12,13 +12,22 @@ export function initiateUploadXml(bucket: string, key: string, uploadId: string)
   ]);
 }
 
-/** CompleteMultipartUploadResult; `location` is the object's URL. */
-export function completeUploadXml(location: string, bucket: string, key: string, etag: string): string {
+/** CompleteMultipartUploadResult; `location` is the object's URL, `checksum` the object's if it has one. */
+export function completeUploadXml(
+  location: string,
+  bucket: string,
+  key: string,
+  etag: string,
+  checksum?: { algorithm: string; value: string; type: string },
+): string {
   return xmlDocument('CompleteMultipartUploadResult', [
     el('Location', location),
     el('Bucket', bucket),
     el('Key', key),
     el('ETag', quoteEtag(etag)),
+    ...(checksum
+      ? [el(`Checksum${checksum.algorithm}`, checksum.value), el('ChecksumType', checksum.type)]
+      : []),
   ]);
 }
 
@@ -96,6 +105,8 @@ export interface ListPartsResult {
   isTruncated: boolean;
   parts: readonly PartEntry[];
   owner: Owner;
+  /** The checksum the upload makes, if any. */
+  checksum?: { algorithm: string; type: string };
 }
 
 /** ListPartsResult. */
@@ -111,6 +122,9 @@ export function listPartsXml(result: ListPartsResult): string {
     el('NextPartNumberMarker', result.parts.at(-1)?.partNumber ?? 0),
     el('MaxParts', result.maxParts),
     el('IsTruncated', result.isTruncated),
+    ...(result.checksum
+      ? [el('ChecksumAlgorithm', result.checksum.algorithm), el('ChecksumType', result.checksum.type)]
+      : []),
     ...result.parts.map((p) =>
       parent('Part', [
         el('PartNumber', p.partNumber),

@@ -19,7 +19,12 @@ export interface S3Cluster {
   /** Server-side log lines of the gateway (and the cluster). */
   logs: string[];
   /** An AWS SDK client for the gateway (path style, the SDK's 2025 checksum defaults). */
-  client(options?: { region?: string; secret?: string; accessKey?: string }): S3Client;
+  client(options?: {
+    region?: string;
+    secret?: string;
+    accessKey?: string;
+    requestChecksumCalculation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+  }): S3Client;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,7 @@ export async function startS3Cluster(options: S3ClusterOptions = {}): Promise<S3
         forcePathStyle: true,
         maxAttempts: 1,
         credentials: { accessKeyId: o.accessKey ?? ACCESS_KEY, secretAccessKey: o.secret ?? SECRET_KEY },
+        ...(o.requestChecksumCalculation && { requestChecksumCalculation: o.requestChecksumCalculation }),
       });
       clients.push(client);
       return client;

@@ -4,11 +4,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  type CompletedPart,
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   type S3Client,
@@ -16,12 +18,21 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import { createHasher } from '../../src/s3/checksums.js';
 import { failure, type S3Cluster, startS3Cluster } from '../helpers/s3-cluster.js';
 import { codeOf, signedRequest } from '../helpers/s3-raw.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MiB = 1 << 20;
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
+const sha1Of = (data: Buffer) => createHash('sha1').update(data).digest('base64');
+const crcOf = (algorithm: 'CRC32' | 'CRC32C', data: Buffer) => {
+  const hasher = createHasher(algorithm);
+  hasher.update(data);
+  return hasher.digest().toString('base64');
+};
+const crc32Of = (data: Buffer) => crcOf('CRC32', data);
+const crc32c = (data: Buffer) => crcOf('CRC32C', data);
 
 describe('s3 gateway: multipart uploads', function () {
   this.timeout(60_000);
@@ -39,7 +50,7 @@ describe('s3 gateway: multipart uploads', function () {
         new UploadPartCommand({ Bucket: 'mpu', Key: key, UploadId: uploadId, PartNumber: n, Body: body }),
       )
     ).ETag as string;
-  const complete = (key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[]) =>
+  const complete = (key: string, uploadId: string, parts: CompletedPart[]) =>
     client.send(
       new CompleteMultipartUploadCommand({
         Bucket: 'mpu',
@@ -131,27 +142,149 @@ describe('s3 gateway: multipart uploads', function () {
     expect(mismatch.name).to.equal('NoSuchUpload');
   });
 
-  it('answers NotImplemented to a checksum of the whole object sent at the complete (not BadDigest)', async () => {
-    // The whole-object mode itself is taken; only a checksum value dfs would have to verify is not.
-    const id = (
-      await client.send(
-        new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'whole.bin', ChecksumType: 'FULL_OBJECT' }),
-      )
-    ).UploadId as string;
-    const etag = await part('whole.bin', id, 1, Buffer.from('whole'));
-    const complete = await failure(
+  it('makes a FULL_OBJECT checksum of the whole object, and checks one sent at the complete', async () => {
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: 'mpu',
+        Key: 'whole.bin',
+        ChecksumAlgorithm: 'CRC32C',
+        ChecksumType: 'FULL_OBJECT',
+      }),
+    );
+    expect([created.ChecksumAlgorithm, created.ChecksumType]).to.deep.equal(['CRC32C', 'FULL_OBJECT']);
+    const id = created.UploadId as string;
+    const [one, two] = [randomBytes(5 * MiB), randomBytes(1234)];
+    const sent: { PartNumber: number; ETag?: string; ChecksumCRC32C?: string }[] = [];
+    for (const [n, body] of [one, two].entries()) {
+      const answer = await client.send(
+        new UploadPartCommand({
+          Bucket: 'mpu',
+          Key: 'whole.bin',
+          UploadId: id,
+          PartNumber: n + 1,
+          Body: body,
+          ChecksumAlgorithm: 'CRC32C',
+        }),
+      );
+      expect(answer.ChecksumCRC32C).to.equal(crc32c(body));
+      sent.push({ PartNumber: n + 1, ETag: answer.ETag, ChecksumCRC32C: answer.ChecksumCRC32C });
+    }
+    const whole = crc32c(Buffer.concat([one, two]));
+    const completeWith = (value: string) =>
       client.send(
         new CompleteMultipartUploadCommand({
           Bucket: 'mpu',
           Key: 'whole.bin',
           UploadId: id,
-          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: etag }] },
-          ChecksumCRC32: 'AAAAAA==',
+          MultipartUpload: { Parts: sent },
+          ChecksumCRC32C: value,
+        }),
+      );
+    const wrong = await failure(completeWith(crc32c(one)));
+    expect([wrong.name, wrong.$metadata.httpStatusCode]).to.deep.equal(['BadDigest', 400]);
+    const done = await completeWith(whole);
+    expect([done.ChecksumCRC32C, done.ChecksumType]).to.deep.equal([whole, 'FULL_OBJECT']);
+    // The SDK checks a FULL_OBJECT checksum against the bytes it reads.
+    const got = await client.send(
+      new GetObjectCommand({ Bucket: 'mpu', Key: 'whole.bin', ChecksumMode: 'ENABLED' }),
+    );
+    expect([got.ChecksumCRC32C, got.ChecksumType]).to.deep.equal([whole, 'FULL_OBJECT']);
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: 'mpu', Prefix: 'whole.bin' }));
+    expect(listed.Contents?.map((c) => [c.ChecksumAlgorithm, c.ChecksumType])).to.deep.equal([
+      [['CRC32C'], 'FULL_OBJECT'],
+    ]);
+    expect(
+      Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(Buffer.concat([one, two])),
+    ).to.equal(true);
+  });
+
+  it("refuses checksum settings S3 refuses, and parts or completes that do not match the upload's checksum", async () => {
+    const createWith = (extra: Record<string, string>) =>
+      signedRequest(s3.url, { method: 'POST', path: '/mpu/refused.bin?uploads', headers: extra });
+    const refused: Record<string, string>[] = [
+      { 'x-amz-checksum-algorithm': 'FOO' },
+      { 'x-amz-checksum-type': 'FULL_OBJECT' },
+      { 'x-amz-checksum-algorithm': 'SHA1', 'x-amz-checksum-type': 'FULL_OBJECT' },
+      { 'x-amz-checksum-algorithm': 'CRC64NVME', 'x-amz-checksum-type': 'COMPOSITE' },
+      { 'x-amz-checksum-algorithm': 'CRC32', 'x-amz-checksum-type': 'SIDEWAYS' },
+    ];
+    for (const headers of refused)
+      expect(codeOf(await createWith(headers)), JSON.stringify(headers)).to.equal('InvalidRequest');
+    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: 'mpu', Prefix: 'refused' }));
+    expect(uploads.Uploads ?? []).to.deep.equal([]);
+
+    const id = (
+      await client.send(
+        new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'sums.bin', ChecksumAlgorithm: 'CRC32' }),
+      )
+    ).UploadId as string;
+    const other = await failure(
+      client.send(
+        new UploadPartCommand({
+          Bucket: 'mpu',
+          Key: 'sums.bin',
+          UploadId: id,
+          PartNumber: 1,
+          Body: Buffer.from('sha'),
+          ChecksumAlgorithm: 'SHA256',
         }),
       ),
     );
-    expect([complete.name, complete.$metadata.httpStatusCode]).to.deep.equal(['NotImplemented', 501]);
-    await client.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'whole.bin', UploadId: id }));
+    expect([other.name, other.message]).to.deep.equal([
+      'InvalidRequest',
+      'Checksum Type mismatch occurred, expected checksum Type: crc32, actual checksum Type: sha256',
+    ]);
+    // A part sent without a checksum gets one here (a client that only sends them when required).
+    const bare = s3.client({ requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const body = randomBytes(3000);
+    const { ETag } = await bare.send(
+      new UploadPartCommand({ Bucket: 'mpu', Key: 'sums.bin', UploadId: id, PartNumber: 1, Body: body }),
+    );
+    const listed = await client.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'sums.bin', UploadId: id }));
+    expect([listed.ChecksumAlgorithm, listed.ChecksumType, listed.Parts?.[0]?.ChecksumCRC32]).to.deep.equal([
+      'CRC32',
+      'COMPOSITE',
+      crc32Of(body),
+    ]);
+    const completeWith = (part: Record<string, string | number | undefined>) =>
+      failure(complete('sums.bin', id, [{ PartNumber: 1, ETag: ETag as string, ...part }]));
+    expect((await completeWith({})).name).to.equal('InvalidRequest');
+    expect((await completeWith({ ChecksumCRC32: 'AAAAAA==' })).name).to.equal('InvalidPart');
+    expect((await completeWith({ ChecksumSHA1: sha1Of(body) })).name).to.equal('InvalidRequest');
+    const done = await complete('sums.bin', id, [
+      { PartNumber: 1, ETag: ETag as string, ChecksumCRC32: crc32Of(body) },
+    ]);
+    expect(done.ChecksumCRC32).to.equal(`${crc32Of(Buffer.from(crc32Of(body), 'base64'))}-1`);
+  });
+
+  it('copies a part into an upload that makes checksums with its checksum', async () => {
+    const source = randomBytes(4000);
+    await client.send(new PutObjectCommand({ Bucket: 'mpu', Key: 'copy-source.bin', Body: source }));
+    const id = (
+      await client.send(
+        new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'copied.bin', ChecksumAlgorithm: 'SHA256' }),
+      )
+    ).UploadId as string;
+    for (const [n, range] of [
+      [1, undefined],
+      [2, 'bytes=10-99'],
+    ] as const) {
+      const copied = await client.send(
+        new UploadPartCopyCommand({
+          Bucket: 'mpu',
+          Key: 'copied.bin',
+          UploadId: id,
+          PartNumber: n,
+          CopySource: 'mpu/copy-source.bin',
+          CopySourceRange: range,
+        }),
+      );
+      const bytes = range ? source.subarray(10, 100) : source;
+      expect(copied.CopyPartResult?.ChecksumSHA256).to.equal(
+        createHash('sha256').update(bytes).digest('base64'),
+      );
+    }
+    await client.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'copied.bin', UploadId: id }));
   });
 
   it('answers NoSuchUpload to a part still streaming in when its upload is aborted', async () => {

@@ -2,6 +2,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -101,19 +102,27 @@ describe('s3 gateway: the AWS SDK for JavaScript', function () {
     expect(Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(data)).to.equal(true);
   });
 
-  it('uploads in parts with lib-storage (12 MiB, 5 MiB parts) and completes', async () => {
+  it('uploads in parts with lib-storage (12 MiB, 5 MiB parts) and completes, with its CRC-32 checksum of checksums', async () => {
     const data = randomBytes(12 << 20);
     const done = await new Upload({
       client,
       params: { Bucket: 'photos', Key: 'big.bin', Body: Readable.from([data]) },
     }).done();
-    const partMd5s = [0, 1, 2].map((i) =>
-      createHash('md5')
-        .update(data.subarray(i * (5 << 20), (i + 1) * (5 << 20)))
-        .digest(),
-    );
+    const parts = [0, 1, 2].map((i) => data.subarray(i * (5 << 20), (i + 1) * (5 << 20)));
+    const partMd5s = parts.map((p) => createHash('md5').update(p).digest());
     expect(done.ETag).to.equal(`"${md5(Buffer.concat(partMd5s))}-3"`);
-    const got = await client.send(new GetObjectCommand({ Bucket: 'photos', Key: 'big.bin' }));
+    // The SDK asks for CRC-32 checksums (its 2025 default): a COMPOSITE one, of the parts' CRCs.
+    const crc = (b: Buffer) => {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(crc32(b));
+      return out;
+    };
+    const composite = `${crc(Buffer.concat(parts.map(crc))).toString('base64')}-3`;
+    expect([done.ChecksumCRC32, done.ChecksumType]).to.deep.equal([composite, 'COMPOSITE']);
+    const got = await client.send(
+      new GetObjectCommand({ Bucket: 'photos', Key: 'big.bin', ChecksumMode: 'ENABLED' }),
+    );
+    expect([got.ChecksumCRC32, got.ChecksumType]).to.deep.equal([composite, 'COMPOSITE']);
     expect(Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(data)).to.equal(true);
   });
 
