@@ -8,8 +8,10 @@ import { headerChecksum } from './checksums.js';
 import { writeGeneration } from './conditional.js';
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
+import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {
+  checksumMade,
   completedChecksum,
   objectAttributes,
   partChecksumAlgorithm,
@@ -80,7 +82,8 @@ export async function uploadPart(request: S3Request): Promise<void> {
   const upload = uploadChecksumOf((await requireUpload(request, path, uploadId)).attributes ?? {});
   // A part of an upload that makes checksums brings one of its algorithm, or gets one here.
   const sent = partChecksumAlgorithm(request.headers, upload);
-  const compute = sent === undefined ? upload?.algorithm : undefined;
+  const made = typeof upload === 'string' ? undefined : upload;
+  const compute = sent === undefined ? made?.algorithm : undefined;
   // Under the upload's own lease: a part that fails midway (a bad checksum, a client that hangs
   // up) leaves the upload open; its chunks stay pinned until it completes or is aborted.
   const body = await underUpload(uploadId, () => writeBody(request, uploadId, compute));
@@ -88,7 +91,7 @@ export async function uploadPart(request: S3Request): Promise<void> {
     number: request.route.partNumber ?? 0,
     size: body.written.size,
     etag: `"${body.md5}"`,
-    ...(upload && { checksum: body.checksum?.value }),
+    ...(made && { checksum: body.checksum?.value }),
     chunks: body.written.chunks,
     receipts: body.written.receipts,
   });
@@ -165,6 +168,9 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
       throw e;
     });
     if (done?.uploadId !== uploadId) throw noSuchUpload(uploadId);
+    const made = storedChecksum(done.attributes);
+    checkSentType(request, made);
+    if (whole) checkWholeChecksum(whole, made);
     sendXml(
       request.ctx,
       completeUploadXml(location, bucket, key, etagOf(done), storedChecksum(done.attributes)),
@@ -176,7 +182,8 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
   const etag = multipartEtag(parts);
   const made = uploadChecksumOf(upload.info.attributes);
   const value = completedChecksum(made, listed, parts, uploadId);
-  const checksum = made && value !== undefined ? { ...made, value } : undefined;
+  const checksum = typeof made !== 'string' && value !== undefined ? { ...made, value } : undefined;
+  checkSentType(request, checksumMade(upload.info.attributes));
   if (whole) checkWholeChecksum(whole, checksum);
   const ifGeneration = await writeGeneration(request, path);
   try {
@@ -204,6 +211,16 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
     throw err;
   }
   sendXml(request.ctx, completeUploadXml(location, bucket, key, etag, checksum));
+}
+
+/** The checksum type a complete names (`x-amz-checksum-type`) must be the upload's: else BadDigest. */
+function checkSentType(request: S3Request, made: { type: string } | undefined): void {
+  const sent = headerValue(request.headers, 'x-amz-checksum-type');
+  if (sent !== undefined && sent.trim().toUpperCase() !== made?.type)
+    throw new S3Error(
+      'BadDigest',
+      `The checksum type you specified (${sent.trim()}) did not match the upload's (${made?.type ?? 'none'}).`,
+    );
 }
 
 /**

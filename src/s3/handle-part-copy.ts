@@ -6,7 +6,7 @@ import { S3Error } from './errors.js';
 import { copySource, type FoundSource } from './handle-copy.js';
 import { putPart, underUpload } from './handle-multipart.js';
 import { headerValue } from './headers.js';
-import { uploadChecksumOf } from './multipart-checksum.js';
+import { checksumMade } from './multipart-checksum.js';
 import { EMPTY_MD5, storedChecksum, storedMd5 } from './object-meta.js';
 import { isFolderKey, objectPath } from './object-paths.js';
 import { copySourceRange } from './range.js';
@@ -102,7 +102,7 @@ export async function uploadPartCopy(request: S3Request): Promise<void> {
   const uploadId = request.route.uploadId ?? '';
   if (isFolderKey(key)) throw new S3Error('NoSuchUpload', undefined, { fields: { UploadId: uploadId } });
   const upload = await requireUpload(request, objectPath(bucket, key), uploadId);
-  const algorithm = uploadChecksumOf(upload.attributes ?? {})?.algorithm;
+  const algorithm = checksumMade(upload.attributes ?? {})?.algorithm;
   const source = await copySource(request);
   const range = copySourceRange(headerValue(request.headers, 'x-amz-copy-source-range'), source.object.size);
   const part = await underUpload(uploadId, () =>

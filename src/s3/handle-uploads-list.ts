@@ -4,7 +4,7 @@ import { compareUtf8 } from '../protocol/byte-order.js';
 import { MAX_MULTIPART_LIST } from '../protocol/limits.js';
 import { MAX_PATH_BYTES } from '../protocol/paths.js';
 import { invalidArgument, S3Error } from './errors.js';
-import { uploadChecksumOf } from './multipart-checksum.js';
+import { checksumMade } from './multipart-checksum.js';
 import { isFolderKey, objectPath } from './object-paths.js';
 import { countParam, encodingTypeParam } from './query-params.js';
 import { bucketOf, keyOfRoute, requireBucket, type S3Request, sendXml } from './request.js';
@@ -32,7 +32,7 @@ export async function listParts(request: S3Request): Promise<void> {
   if (upload?.info.path !== path) throw noSuchUpload(uploadId);
   const after = upload.parts.filter((p) => p.number > marker);
   const page = after.slice(0, max);
-  const checksum = uploadChecksumOf(upload.info.attributes);
+  const checksum = checksumMade(upload.info.attributes);
   sendXml(
     request.ctx,
     listPartsXml({
@@ -112,7 +112,15 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
       break;
     }
     if (common !== undefined) prefixes.push(common);
-    else uploads.push({ key, uploadId: u.uploadId, initiated: new Date(u.initiated) });
+    else {
+      const checksum = checksumMade(u.attributes ?? {});
+      uploads.push({
+        key,
+        uploadId: u.uploadId,
+        initiated: new Date(u.initiated),
+        ...(checksum && { checksum }),
+      });
+    }
     last = { key: common ?? key, uploadId: common === undefined ? u.uploadId : '' };
   }
   // Uploads beyond the scan are not lost in silence: the page is truncated after the last one

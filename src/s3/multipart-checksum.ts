@@ -50,8 +50,7 @@ export function requestedChecksum(headers: HeaderMap): UploadChecksum | undefine
   const type = typeName?.trim().toUpperCase() ?? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
   if (type !== 'FULL_OBJECT' && type !== 'COMPOSITE')
     throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
-  const sha = algorithm === 'SHA1' || algorithm === 'SHA256';
-  if ((type === 'FULL_OBJECT' && sha) || (type === 'COMPOSITE' && algorithm === 'CRC64NVME'))
+  if (!allowed(algorithm, type))
     throw new S3Error(
       'InvalidRequest',
       `The ${type} checksum type cannot be used with the ${lower(algorithm)} checksum algorithm.`,
@@ -59,34 +58,63 @@ export function requestedChecksum(headers: HeaderMap): UploadChecksum | undefine
   return { algorithm, type };
 }
 
-/** The attributes that keep an upload's checksum until it completes. */
+/**
+ * The attributes that keep an upload's checksum until it completes. Every upload made by this
+ * version has the algorithm attribute (`NONE` for none): one without predates part checksums.
+ */
 export function uploadChecksumAttributes(checksum: UploadChecksum | undefined): Record<string, string> {
   return checksum
     ? { [ALGORITHM_ATTRIBUTE]: checksum.algorithm, [CHECKSUM_TYPE_ATTRIBUTE]: checksum.type }
-    : {};
-}
-
-/** The checksum an upload makes, from its attributes; undefined for none. */
-export function uploadChecksumOf(attributes: Readonly<Record<string, string>>): UploadChecksum | undefined {
-  const algorithm = checksumAlgorithm(attributes[ALGORITHM_ATTRIBUTE] ?? '');
-  const type = attributes[CHECKSUM_TYPE_ATTRIBUTE];
-  return algorithm && (type === 'FULL_OBJECT' || type === 'COMPOSITE') ? { algorithm, type } : undefined;
+    : { [ALGORITHM_ATTRIBUTE]: 'NONE' };
 }
 
 /**
- * The algorithm of the checksum an UploadPart sends (header or trailer), refused when the upload
- * makes another; undefined when it sends none.
+ * The checksum an upload makes, from its attributes: `none`, or `unknown` for an upload made by
+ * an older version (its parts keep no checksums, so its complete neither checks nor makes one).
+ */
+export function uploadChecksumOf(
+  attributes: Readonly<Record<string, string>>,
+): UploadChecksum | 'none' | 'unknown' {
+  const name = attributes[ALGORITHM_ATTRIBUTE];
+  if (name === undefined) return 'unknown';
+  const algorithm = checksumAlgorithm(name);
+  const type = attributes[CHECKSUM_TYPE_ATTRIBUTE];
+  if (!algorithm || (type !== 'FULL_OBJECT' && type !== 'COMPOSITE') || !allowed(algorithm, type))
+    return 'none';
+  return { algorithm, type };
+}
+
+/** The checksum an upload makes, from its attributes, if it makes one. */
+export function checksumMade(attributes: Readonly<Record<string, string>>): UploadChecksum | undefined {
+  const upload = uploadChecksumOf(attributes);
+  return typeof upload === 'string' ? undefined : upload;
+}
+
+// Whether S3 makes a checksum of this type in this algorithm.
+function allowed(algorithm: ChecksumAlgorithm, type: ChecksumType): boolean {
+  const sha = algorithm === 'SHA1' || algorithm === 'SHA256';
+  return type === 'FULL_OBJECT' ? !sha : algorithm !== 'CRC64NVME';
+}
+
+const mismatch = (expected: string | undefined, actual: string | undefined) =>
+  new S3Error(
+    'InvalidRequest',
+    `Checksum Type mismatch occurred, expected checksum Type: ${lower(expected)}, actual checksum Type: ${lower(actual)}`,
+  );
+
+/**
+ * The algorithm of the checksum an UploadPart sends (header or trailer); undefined when it sends
+ * none. Refused when the upload makes a checksum of another algorithm, or a COMPOSITE one (made
+ * of the parts' own) and the part brings none; a FULL_OBJECT upload's part gets one here.
  */
 export function partChecksumAlgorithm(
   headers: HeaderMap,
-  upload: UploadChecksum | undefined,
+  upload: UploadChecksum | 'none' | 'unknown',
 ): ChecksumAlgorithm | undefined {
   const sent = headerChecksum(headers)?.algorithm ?? trailerChecksum(headers);
-  if (sent !== undefined && upload !== undefined && sent !== upload.algorithm)
-    throw new S3Error(
-      'InvalidRequest',
-      `Checksum Type mismatch occurred, expected checksum Type: ${lower(upload.algorithm)}, actual checksum Type: ${lower(sent)}`,
-    );
+  if (typeof upload === 'string') return sent;
+  if (sent !== upload.algorithm && (sent !== undefined || upload.type === 'COMPOSITE'))
+    throw mismatch(upload.algorithm, sent);
   return sent;
 }
 
@@ -99,45 +127,47 @@ interface ListedPart {
 
 /**
  * Checks the checksums a complete lists against the parts' stored ones, and answers the object's
- * checksum (base64; a COMPOSITE one ends in `-N`), or undefined when the upload makes none. An
- * upload with a checksum needs one listed for every part, of its algorithm; one without takes none.
+ * checksum (base64; a COMPOSITE one ends in `-N`), or undefined when it gets none. Of an upload
+ * making a checksum, a COMPOSITE one needs every part's listed; a listed checksum of another
+ * algorithm (or of an upload making none) is refused. An upload made by an older version, or
+ * with a part stored by one (during an upgrade), keeps no checksum.
  */
 export function completedChecksum(
-  upload: UploadChecksum | undefined,
+  upload: UploadChecksum | 'none' | 'unknown',
   listed: readonly ListedPart[],
   stored: readonly { checksum?: string; size: number }[],
   uploadId: string,
 ): string | undefined {
+  if (upload === 'unknown') return undefined;
+  const algorithm = upload === 'none' ? undefined : upload.algorithm;
   listed.forEach((p, i) => {
-    const algorithms = Object.keys(p.checksums);
-    const other = algorithms.find((a) => a !== upload?.algorithm);
-    if (other !== undefined)
-      throw new S3Error(
-        'InvalidRequest',
-        `Checksum Type mismatch occurred, expected checksum Type: ${lower(upload?.algorithm)}, actual checksum Type: ${lower(other)}`,
-      );
-    if (!upload) return;
+    const other = Object.keys(p.checksums).find((a) => a !== algorithm);
+    if (other !== undefined) throw mismatch(algorithm, other);
+    if (upload === 'none') return;
     const value = p.checksums[upload.algorithm];
-    if (value === undefined)
+    const kept = stored[i]?.checksum;
+    if (value === undefined && upload.type === 'COMPOSITE')
       throw new S3Error(
         'InvalidRequest',
-        `The upload was created using a ${lower(upload.algorithm)} checksum. The complete request must include the checksum for each part. It was missing for part ${p.partNumber} in the request.`,
+        `The upload was created using a ${lower(algorithm)} checksum. The complete request must include the checksum for each part. It was missing for part ${p.partNumber} in the request.`,
       );
-    if (value !== stored[i]?.checksum)
+    if (value !== undefined && kept !== undefined && value !== kept)
       throw new S3Error('InvalidPart', undefined, {
         fields: { UploadId: uploadId, PartNumber: String(p.partNumber), ETag: p.etag },
       });
   });
-  if (!upload) return undefined;
+  if (upload === 'none' || stored.some((p) => p.checksum === undefined)) return undefined;
   const parts = stored.map((p) => ({ checksum: p.checksum ?? '', size: p.size }));
   return multipartChecksum(upload.algorithm, upload.type, parts);
 }
 
-/** The upload's attributes as its object keeps them: with its checksum, not its algorithm. */
+/** The upload's attributes as its object keeps them: with its checksum and type, not its algorithm. */
 export function objectAttributes(
   attributes: Readonly<Record<string, string>>,
-  checksum: { algorithm: ChecksumAlgorithm; value: string } | undefined,
+  checksum: { algorithm: ChecksumAlgorithm; value: string; type: ChecksumType } | undefined,
 ): Record<string, string> {
-  const { [ALGORITHM_ATTRIBUTE]: _, ...kept } = attributes;
-  return checksum ? { ...kept, ...checksumAttribute(checksum) } : kept;
+  const { [ALGORITHM_ATTRIBUTE]: _, [CHECKSUM_TYPE_ATTRIBUTE]: __, ...kept } = attributes;
+  return checksum
+    ? { ...kept, ...checksumAttribute(checksum), [CHECKSUM_TYPE_ATTRIBUTE]: checksum.type }
+    : kept;
 }

@@ -31,11 +31,18 @@ export function completeUploadXml(
   ]);
 }
 
+// `<ChecksumAlgorithm>` and `<ChecksumType>` of an upload that makes a checksum.
+function checksumModeXml(checksum: { algorithm: string; type: string } | undefined): string[] {
+  return checksum ? [el('ChecksumAlgorithm', checksum.algorithm), el('ChecksumType', checksum.type)] : [];
+}
+
 /** An open multipart upload in ListMultipartUploads. */
 export interface UploadEntry {
   key: string;
   uploadId: string;
   initiated: Date;
+  /** The checksum the upload makes, if any. */
+  checksum?: { algorithm: string; type: string };
 }
 
 /** A ListMultipartUploads answer. */
@@ -80,6 +87,7 @@ export function listUploadsXml(result: ListUploadsResult): string {
         ownerXml('Owner', result.owner),
         el('StorageClass', 'STANDARD'),
         el('Initiated', isoDate(u.initiated)),
+        ...checksumModeXml(u.checksum),
       ]),
     ),
     ...prefixesXml(result.commonPrefixes, enc),
@@ -122,9 +130,7 @@ export function listPartsXml(result: ListPartsResult): string {
     el('NextPartNumberMarker', result.parts.at(-1)?.partNumber ?? 0),
     el('MaxParts', result.maxParts),
     el('IsTruncated', result.isTruncated),
-    ...(result.checksum
-      ? [el('ChecksumAlgorithm', result.checksum.algorithm), el('ChecksumType', result.checksum.type)]
-      : []),
+    ...checksumModeXml(result.checksum),
     ...result.parts.map((p) =>
       parent('Part', [
         el('PartNumber', p.partNumber),

@@ -234,10 +234,17 @@ describe('s3 gateway: multipart uploads', function () {
       'InvalidRequest',
       'Checksum Type mismatch occurred, expected checksum Type: crc32, actual checksum Type: sha256',
     ]);
-    // A part sent without a checksum gets one here (a client that only sends them when required).
+    // A part sent without a checksum: refused for a COMPOSITE checksum (made of the parts' own)…
     const bare = s3.client({ requestChecksumCalculation: 'WHEN_REQUIRED' });
     const body = randomBytes(3000);
-    const { ETag } = await bare.send(
+    const bareTo = (key: string, upload: string) =>
+      bare.send(
+        new UploadPartCommand({ Bucket: 'mpu', Key: key, UploadId: upload, PartNumber: 1, Body: body }),
+      );
+    expect((await failure(bareTo('sums.bin', id))).message).to.equal(
+      'Checksum Type mismatch occurred, expected checksum Type: crc32, actual checksum Type: null',
+    );
+    const { ETag } = await client.send(
       new UploadPartCommand({ Bucket: 'mpu', Key: 'sums.bin', UploadId: id, PartNumber: 1, Body: body }),
     );
     const listed = await client.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'sums.bin', UploadId: id }));
@@ -246,15 +253,68 @@ describe('s3 gateway: multipart uploads', function () {
       'COMPOSITE',
       crc32Of(body),
     ]);
+    const open = await client.send(new ListMultipartUploadsCommand({ Bucket: 'mpu', Prefix: 'sums' }));
+    expect(open.Uploads?.map((u) => [u.ChecksumAlgorithm, u.ChecksumType])).to.deep.equal([
+      ['CRC32', 'COMPOSITE'],
+    ]);
     const completeWith = (part: Record<string, string | number | undefined>) =>
       failure(complete('sums.bin', id, [{ PartNumber: 1, ETag: ETag as string, ...part }]));
     expect((await completeWith({})).name).to.equal('InvalidRequest');
     expect((await completeWith({ ChecksumCRC32: 'AAAAAA==' })).name).to.equal('InvalidPart');
     expect((await completeWith({ ChecksumSHA1: sha1Of(body) })).name).to.equal('InvalidRequest');
-    const done = await complete('sums.bin', id, [
-      { PartNumber: 1, ETag: ETag as string, ChecksumCRC32: crc32Of(body) },
-    ]);
+    const listedRight = [{ PartNumber: 1, ETag: ETag as string, ChecksumCRC32: crc32Of(body) }];
+    const otherType = await failure(
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'mpu',
+          Key: 'sums.bin',
+          UploadId: id,
+          MultipartUpload: { Parts: listedRight },
+          ChecksumType: 'FULL_OBJECT',
+        }),
+      ),
+    );
+    expect(otherType.name).to.equal('BadDigest');
+    const done = await complete('sums.bin', id, listedRight);
     expect(done.ChecksumCRC32).to.equal(`${crc32Of(Buffer.from(crc32Of(body), 'base64'))}-1`);
+
+    // …and computed here for a FULL_OBJECT one.
+    const full = (
+      await client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: 'mpu',
+          Key: 'full.bin',
+          ChecksumAlgorithm: 'CRC32',
+          ChecksumType: 'FULL_OBJECT',
+        }),
+      )
+    ).UploadId as string;
+    expect((await bareTo('full.bin', full)).ChecksumCRC32).to.equal(crc32Of(body));
+    await client.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'full.bin', UploadId: full }));
+  });
+
+  it('completes an upload begun before part checksums were kept, whatever checksums its complete lists', async () => {
+    // As a gateway of the previous version made it: no checksum attributes.
+    const id = 'upload-from-an-older-gateway';
+    const info = {
+      path: '/mpu/older.bin',
+      contentType: 'application/octet-stream',
+      metadata: {},
+      attributes: {},
+    };
+    await s3.cluster.sdk.api.createMultipart(id, info);
+    const body = randomBytes(2000);
+    const sent = await client.send(
+      new UploadPartCommand({ Bucket: 'mpu', Key: 'older.bin', UploadId: id, PartNumber: 1, Body: body }),
+    );
+    expect(sent.ChecksumCRC32).to.equal(crc32Of(body));
+    const done = await complete('older.bin', id, [
+      { PartNumber: 1, ETag: sent.ETag as string, ChecksumCRC32: sent.ChecksumCRC32 },
+    ]);
+    expect([done.ETag, done.ChecksumCRC32]).to.deep.equal([
+      `"${md5(Buffer.from(md5(body), 'hex'))}-1"`,
+      undefined,
+    ]);
   });
 
   it('copies a part into an upload that makes checksums with its checksum', async () => {
