@@ -1,8 +1,9 @@
-// `node --import tsx bench/profile.ts [--size 1GiB] [--chunk-size 8MiB] [--workload large,small]`:
+// `node --import tsx bench/profile.ts [--size 1GiB] [--chunk-size 8MiB] [--workload large,small,s3]`:
 // runs the large upload/download (and small-file load) against a cluster whose daemons and CLI
 // runs are started with `node --cpu-prof`, then prints where each process spent its time.
 // The raw profiles stay in bench/results/profiles/ (open them in Chrome DevTools).
 
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,8 @@ import { Cluster } from './lib/cluster.js';
 import { summarise } from './lib/cpuprofile.js';
 import { makeRandomFile } from './lib/files.js';
 import { procCpu, run } from './lib/proc.js';
+import { S3_BUCKET, startGateway } from './lib/s3-client.js';
+import { smallLoad } from './lib/small-load.js';
 import { wrk } from './lib/wrk.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -43,7 +46,6 @@ async function main(): Promise<void> {
   const flags = ['--cpu-prof', `--cpu-prof-dir=${out}`];
   const cluster = await Cluster.start({ chunkSize: values['chunk-size'], nodeFlags: flags });
   const names = new Map<number, string>();
-  for (const d of cluster.daemons) if (d.child.pid) names.set(d.child.pid, d.name);
   const timings: string[] = [];
   // CPU seconds each process spent in a phase: where the cores went, next to the wall time.
   const phase = async (label: string, body: () => Promise<{ ms: number; cpu?: number; what?: string }>) => {
@@ -76,6 +78,23 @@ async function main(): Promise<void> {
         return { ...r, what: `curl (${rate(r.ms)})` };
       });
     }
+    if (workloads.has('s3')) {
+      const gateway = await startGateway(cluster);
+      const seed = randomBytes(4096).toString('hex');
+      const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+      const base = `${gateway.url.origin}/${S3_BUCKET}/profile/`;
+      await smallLoad(
+        { mode: 's3-put', base, names: names('warm', 300), size: 4096, concurrency: 16, seed },
+        work,
+      );
+      await phase('S3 PutObject 4 KiB', async () => {
+        const r = await smallLoad(
+          { mode: 's3-put', base, names: names('put', 3000), size: 4096, concurrency: 16, seed },
+          work,
+        );
+        return { ms: r.ms, what: `${r.perSec.toFixed(0)}/s, ${r.errors} errors` };
+      });
+    }
     if (workloads.has('small')) {
       const seconds = Number(values.seconds);
       await phase('web PUT 4 KiB', async () => {
@@ -95,6 +114,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
+    for (const d of cluster.daemons) if (d.child.pid) names.set(d.child.pid, d.name);
     await cluster.stop();
   }
   process.stdout.write(`${timings.join('\n')}\n`);
