@@ -66,11 +66,16 @@ export function committedOtherError(uploadId: string, path: string): DfsError {
   return new DfsError('conflict', `upload ${uploadId} already committed a different file at ${path}`);
 }
 
-/** The LMDB store's fingerprint of a version: its size, hash and chunks. */
+/**
+ * The LMDB store's fingerprint of a version: its size, hash and chunks. A version with its
+ * SHA-256 is told by it (the chunks are cut from those bytes); one without (an S3 multipart
+ * upload's) by a hash of its chunk ids.
+ */
 export function versionDigest(v: { size: number; sha256: string; chunks: { id: string }[] }): string {
-  const hash = createHash('sha256').update(`${v.size}/${v.sha256}/`);
+  if (v.sha256) return `${v.size}/${v.sha256}/${v.chunks.length}`;
+  const hash = createHash('sha256');
   for (const c of v.chunks) hash.update(`${c.id},`);
-  return hash.digest('base64url');
+  return `${v.size}//${hash.digest('base64url')}`;
 }
 
 /** The error for a generation condition that does not hold. */

@@ -11,7 +11,6 @@ import { S3Error } from './errors.js';
 import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {
-  checksumMade,
   completedChecksum,
   objectAttributes,
   partChecksumAlgorithm,
@@ -171,19 +170,17 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
     const made = storedChecksum(done.attributes);
     checkSentType(request, made);
     if (whole) checkWholeChecksum(whole, made);
-    sendXml(
-      request.ctx,
-      completeUploadXml(location, bucket, key, etagOf(done), storedChecksum(done.attributes)),
-    );
+    sendXml(request.ctx, completeUploadXml(location, bucket, key, etagOf(done), made));
     return;
   }
   if (upload.info.path !== path) throw noSuchUpload(uploadId);
   const parts = chosenParts(listed, upload.parts, uploadId);
   const etag = multipartEtag(parts);
   const made = uploadChecksumOf(upload.info.attributes);
+  const making = typeof made === 'string' ? undefined : made;
   const value = completedChecksum(made, listed, parts, uploadId);
-  const checksum = typeof made !== 'string' && value !== undefined ? { ...made, value } : undefined;
-  checkSentType(request, checksumMade(upload.info.attributes));
+  const checksum = making && value !== undefined ? { ...making, value } : undefined;
+  checkSentType(request, making);
   if (whole) checkWholeChecksum(whole, checksum);
   const ifGeneration = await writeGeneration(request, path);
   try {

@@ -37,8 +37,11 @@ async function wholeSource(
   algorithm: ChecksumAlgorithm | undefined,
 ): Promise<PartData> {
   const file = source.file;
-  const none = algorithm && createHasher(algorithm).digest().toString('base64');
-  if (!file) return { chunks: [], size: 0, md5: EMPTY_MD5, ...(none && { checksum: none }) };
+  if (!file) {
+    // A folder object: no bytes.
+    const checksum = algorithm && createHasher(algorithm).digest().toString('base64');
+    return { chunks: [], size: 0, md5: EMPTY_MD5, ...(checksum && { checksum }) };
+  }
   if (file.size > MAX_PART_SIZE)
     throw new S3Error(
       'InvalidRequest',

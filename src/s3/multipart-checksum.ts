@@ -118,7 +118,7 @@ export function partChecksumAlgorithm(
   return sent;
 }
 
-/** A part as a complete names it and as it is stored. */
+/** A part as a complete lists it. */
 interface ListedPart {
   partNumber: number;
   etag: string;

@@ -25,7 +25,7 @@ export const MD5_ATTRIBUTE = 'md5';
 export const ETAG_ATTRIBUTE = 'etag';
 /** Prefix of the attribute holding a checksum the client sent, e.g. `checksum-crc32`. */
 const CHECKSUM_PREFIX = 'checksum-';
-/** The attribute naming a stored checksum's type when it is not FULL_OBJECT (a multipart upload's). */
+/** The attribute naming a stored checksum's type (a multipart upload's); without it, FULL_OBJECT. */
 export const CHECKSUM_TYPE_ATTRIBUTE = 'checksum-type';
 const MULTIPART_ETAG = /^"[0-9a-f]{32}-[0-9]{1,5}"$/;
 
