@@ -81,15 +81,15 @@ async function main(): Promise<void> {
     if (workloads.has('s3')) {
       const gateway = await startGateway(cluster);
       const seed = randomBytes(4096).toString('hex');
-      const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+      const keys = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
       const base = `${gateway.url.origin}/${S3_BUCKET}/profile/`;
       await smallLoad(
-        { mode: 's3-put', base, names: names('warm', 300), size: 4096, concurrency: 16, seed },
+        { mode: 's3-put', base, names: keys('warm', 300), size: 4096, concurrency: 16, seed },
         work,
       );
       await phase('S3 PutObject 4 KiB', async () => {
         const r = await smallLoad(
-          { mode: 's3-put', base, names: names('put', 3000), size: 4096, concurrency: 16, seed },
+          { mode: 's3-put', base, names: keys('put', 3000), size: 4096, concurrency: 16, seed },
           work,
         );
         return { ms: r.ms, what: `${r.perSec.toFixed(0)}/s, ${r.errors} errors` };

@@ -146,16 +146,16 @@ export function rememberCommit(txn: Txn, id: string, file: FileRecord, now: numb
 }
 
 /**
- * Ends up to `limit` leases open past their expiry and forgets tombstones past theirs (up to 50
- * times as many: every commit leaves one, and forgetting one is cheap); returns how many expired.
+ * Ends up to EXPIRE_BATCH leases open past their expiry and forgets tombstones past theirs (up to
+ * 50 times as many: every commit leaves one, and forgetting one is cheap); returns how many expired.
  */
-export function expireLeases(txn: Txn, now: number, limit = EXPIRE_BATCH): number {
+export function expireLeases(txn: Txn, now: number): number {
   let expired = 0;
-  for (const { key } of [...txn.range('leaseExpiry', { end: pad(now), limit: 50 * limit })]) {
+  for (const { key } of [...txn.range('leaseExpiry', { end: pad(now), limit: 50 * EXPIRE_BATCH })]) {
     const id = key.slice(key.indexOf('/') + 1);
     const current = leaseOf(txn, id);
     if (current?.state === 'open') {
-      if (expired === limit) continue;
+      if (expired === EXPIRE_BATCH) continue;
       endLease(txn, id, 'expired', now);
       expired++;
     } else {

@@ -1,5 +1,6 @@
-// Migration 2 of the PostgreSQL metadata store, part 2: commit, alone and in batches — the
-// hottest path, written to run as few statements as it can. Never edit a released migration.
+// Commit in the PostgreSQL metadata store, alone and in batches — the hottest path, written to run
+// as few statements as it can: migration 2 (part 2) and migration 7, which replaces dfs_commit
+// from the same template. Never edit a released migration.
 
 import { COMMIT_REPLAY_WINDOW } from './rules.js';
 
@@ -25,27 +26,28 @@ const MADE_DECLARE = `
 const MADE_COLUMNS = ', l.mp_path, l.mp_metadata';
 const MADE_LEASE_COLUMNS = ', k.mp_path, k.mp_metadata';
 const MADE_INTO = ', v_made_path, v_made';
-const OTHER_VERSION = `
-      IF v_cur.size <> p_size OR v_cur.sha256 IS DISTINCT FROM p_sha256 OR v_cur.chunk_ids <> p_chunk_ids THEN
+// Refuses a commit under an upload id that committed a different file (at `path`, an expression).
+const committedOther = (condition: string, path: string) => `
+      IF ${condition} THEN
         role := 'conflict';
-        message := format('upload %s already committed a different file at %s', p_upload_id, p_path);
+        message := format('upload %s already committed a different file at %s', p_upload_id, ${path});
         RETURN NEXT;
         RETURN;
       END IF;`;
+const OTHER_VERSION = committedOther(
+  'v_cur.size <> p_size OR v_cur.sha256 IS DISTINCT FROM p_sha256 OR v_cur.chunk_ids <> p_chunk_ids',
+  'p_path',
+);
 const MADE_REPLAYED = `
     -- Or it made a version that another commit has replaced since.
-    IF v_lease_state = 'committed' THEN
-      IF v_made_path <> p_path OR v_made->>'digest' <> ${DIGEST} THEN
-        role := 'conflict';
-        message := format('upload %s already committed a different file at %s', p_upload_id, v_made_path);
-        RETURN NEXT;
-        RETURN;
-      END IF;
+    IF v_lease_state = 'committed' THEN${committedOther(`v_made_path IS DISTINCT FROM p_path OR v_made->>'digest' IS DISTINCT FROM ${DIGEST}`, 'v_made_path')}
       RETURN QUERY SELECT 'replayed'::text, NULL::text, p_path, p_size, p_sha256, (v_made->>'generation')::bigint,
         (v_made->>'created')::bigint, p_upload_id, p_content_type, p_metadata, p_attributes, cardinality(p_chunk_ids),
         p_chunk_ids, p_chunk_sizes;
       RETURN;
     END IF;`;
+const REMEMBER_STEP = `;
+-- then the tombstone that remembers what the upload made`;
 const FORGET_LEASE = `, lease AS (
         DELETE FROM dfs_leases k WHERE v_lease_open AND k.id = p_upload_id
       )`;
@@ -71,7 +73,7 @@ function commitSql(remember: boolean): string {
 -- relation locks on a fast path; more go through the shared lock table, which 16 concurrent
 -- commits then fight over): name locks; one read of everything the checks need; the entry and
 -- the totals in one write; and only for a file with chunks or an upload with a lease, one
--- lock-and-check of the chunk rows and one write of their counts and of the lease's end.
+-- lock-and-check of the chunk rows and one write of their counts and of the lease's end${remember ? REMEMBER_STEP : ''}.
 ${remember ? 'CREATE OR REPLACE' : 'CREATE'} FUNCTION dfs_commit(
   p_path text, p_size bigint, p_sha256 text, p_content_type text, p_metadata jsonb,
   p_attributes jsonb, p_chunk_ids text[], p_chunk_sizes bigint[], p_upload_id text,
@@ -130,7 +132,7 @@ BEGIN
         LEFT JOIN LATERAL (SELECT k.state${remember ? MADE_LEASE_COLUMNS : ''} FROM dfs_leases k WHERE k.id = p_upload_id FOR UPDATE) l ON true;
     END IF;
     v_found := v_cur.path IS NOT NULL;
-    -- A retried commit (its answer was lost): the upload is already the current version.
+    -- A ${remember ? 'commit sent again' : 'retried commit'} (its answer was lost): the upload is ${remember ? 'the current version' : 'already the current version'}.
     IF v_found AND p_upload_id IS NOT NULL AND v_cur.upload_id = p_upload_id THEN${remember ? OTHER_VERSION : ''}
       RETURN QUERY SELECT 'replayed'::text, NULL::text, (v_cur).*;
       RETURN;
@@ -206,7 +208,7 @@ BEGIN
       CONTINUE WHEN v_generation IS NULL;
     END IF;
     IF cardinality(p_chunk_ids) > 0 OR v_cur.chunk_count > 0 OR v_lease_open THEN
-      -- dfs_chunk_delta(p_chunk_ids, v_cur.chunk_ids, v_lease_chunks) and dfs_end_lease('committed').
+      -- dfs_chunk_delta(p_chunk_ids, v_cur.chunk_ids, v_lease_chunks) and dfs_end_lease${remember ? "'s unpinning" : "('committed')"}.
       WITH d AS (
         SELECT x.id, sum(x.a)::integer AS a, sum(x.d)::integer AS d, max(x.u) AS u FROM (
           SELECT i AS id, 1 AS a, 0 AS d, 0 AS u FROM unnest(p_chunk_ids) i

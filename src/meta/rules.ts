@@ -42,7 +42,7 @@ export function movedPath(path: string, from: string, to: string): string {
  * How long a committed upload's id is remembered, ms: a commit sent again within it (its answer
  * was lost) is answered with the version it made, even after another commit replaced that
  * version. Well past the longest a client keeps resending (a minute's wait, then 20 s of
- * failover between masters).
+ * failover between masters). PostgreSQL's migration 7 has it written in: a change is a new migration.
  */
 export const COMMIT_REPLAY_WINDOW = 300_000;
 
@@ -66,16 +66,11 @@ export function committedOtherError(uploadId: string, path: string): DfsError {
   return new DfsError('conflict', `upload ${uploadId} already committed a different file at ${path}`);
 }
 
-/**
- * The LMDB store's fingerprint of a version: its size, hash and chunks. A version with its
- * SHA-256 is told by it (the chunks are cut from those bytes); one without (an S3 multipart
- * upload's) by a hash of its chunk ids.
- */
+/** The LMDB store's fingerprint of a version: its size, hash and chunk ids (PostgreSQL compares the same). */
 export function versionDigest(v: { size: number; sha256: string; chunks: { id: string }[] }): string {
-  if (v.sha256) return `${v.size}/${v.sha256}/${v.chunks.length}`;
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(`${v.size}/${v.sha256}/`);
   for (const c of v.chunks) hash.update(`${c.id},`);
-  return `${v.size}//${hash.digest('base64url')}`;
+  return hash.digest('base64url');
 }
 
 /** The error for a generation condition that does not hold. */

@@ -222,7 +222,7 @@ const COMBINERS = {
 };
 
 /** The CRCs whose values combine into the CRC of the whole (S3's FULL_OBJECT checksum type). */
-export type CombinableCrc = keyof typeof COMBINERS;
+type CombinableCrc = keyof typeof COMBINERS;
 
 /** The CRC of the parts end to end, from each part's CRC (big-endian bytes) and length. */
 export function combineCrcs(algorithm: CombinableCrc, parts: { crc: Buffer; size: number }[]): Buffer {

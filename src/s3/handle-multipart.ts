@@ -12,6 +12,7 @@ import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {
   completedChecksum,
+  makes,
   objectAttributes,
   partChecksumAlgorithm,
   requestedChecksum,
@@ -81,7 +82,7 @@ export async function uploadPart(request: S3Request): Promise<void> {
   const upload = uploadChecksumOf((await requireUpload(request, path, uploadId)).attributes ?? {});
   // A part of an upload that makes checksums brings one of its algorithm, or gets one here.
   const sent = partChecksumAlgorithm(request.headers, upload);
-  const made = typeof upload === 'string' ? undefined : upload;
+  const made = makes(upload);
   const compute = sent === undefined ? made?.algorithm : undefined;
   // Under the upload's own lease: a part that fails midway (a bad checksum, a client that hangs
   // up) leaves the upload open; its chunks stay pinned until it completes or is aborted.
@@ -166,7 +167,8 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
       if (isDfs(e, 'not_found')) return undefined;
       throw e;
     });
-    if (done?.uploadId !== uploadId) throw noSuchUpload(uploadId);
+    // Only the same part list completes it again (their ETags make the object's).
+    if (done?.uploadId !== uploadId || multipartEtag(listed) !== etagOf(done)) throw noSuchUpload(uploadId);
     const made = storedChecksum(done.attributes);
     checkSentType(request, made);
     if (whole) checkWholeChecksum(whole, made);
@@ -177,7 +179,7 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
   const parts = chosenParts(listed, upload.parts, uploadId);
   const etag = multipartEtag(parts);
   const made = uploadChecksumOf(upload.info.attributes);
-  const making = typeof made === 'string' ? undefined : made;
+  const making = makes(made);
   const value = completedChecksum(made, listed, parts, uploadId);
   const checksum = making && value !== undefined ? { ...making, value } : undefined;
   checkSentType(request, making);

@@ -50,7 +50,7 @@ async function wholeSource(
   let md5 = storedMd5(file.attributes);
   const stored = storedChecksum(file.attributes);
   let checksum =
-    stored?.algorithm === algorithm && stored?.type === 'FULL_OBJECT' ? stored?.value : undefined;
+    stored && stored.algorithm === algorithm && stored.type === 'FULL_OBJECT' ? stored.value : undefined;
   if (!md5 || (algorithm && !checksum)) {
     const hash = createHasher('MD5');
     const sum = algorithm && createHasher(algorithm);

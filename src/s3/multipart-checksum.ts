@@ -7,12 +7,14 @@ import {
   type ChecksumType,
   checksumAlgorithm,
   headerChecksum,
+  isChecksumValue,
   multipartChecksum,
   trailerChecksum,
 } from './checksums.js';
 import { S3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { CHECKSUM_TYPE_ATTRIBUTE, checksumAttribute } from './object-meta.js';
+import type { CompletedPart } from './xml-parse.js';
 
 /** The checksum an upload makes of its parts and of the whole object. */
 export interface UploadChecksum {
@@ -84,10 +86,14 @@ export function uploadChecksumOf(
   return { algorithm, type };
 }
 
+/** The checksum an upload makes, if it makes one. */
+export function makes(upload: UploadChecksum | 'none' | 'unknown'): UploadChecksum | undefined {
+  return typeof upload === 'string' ? undefined : upload;
+}
+
 /** The checksum an upload makes, from its attributes, if it makes one. */
 export function checksumMade(attributes: Readonly<Record<string, string>>): UploadChecksum | undefined {
-  const upload = uploadChecksumOf(attributes);
-  return typeof upload === 'string' ? undefined : upload;
+  return makes(uploadChecksumOf(attributes));
 }
 
 // Whether S3 makes a checksum of this type in this algorithm.
@@ -118,32 +124,26 @@ export function partChecksumAlgorithm(
   return sent;
 }
 
-/** A part as a complete lists it. */
-interface ListedPart {
-  partNumber: number;
-  etag: string;
-  checksums: Record<string, string>;
-}
-
 /**
  * Checks the checksums a complete lists against the parts' stored ones, and answers the object's
  * checksum (base64; a COMPOSITE one ends in `-N`), or undefined when it gets none. Of an upload
- * making a checksum, a COMPOSITE one needs every part's listed; a listed checksum of another
- * algorithm (or of an upload making none) is refused. An upload made by an older version, or
- * with a part stored by one (during an upgrade), keeps no checksum.
+ * making a checksum, a COMPOSITE one needs every part's listed, and a listed checksum of another
+ * algorithm is refused. An upload making none takes what its complete lists unchecked (its parts
+ * may have brought checksums the SDKs add by default, which it keeps none of), as does one made
+ * by an older version. One with a part stored without a checksum (by an older gateway during an
+ * upgrade) gets none.
  */
 export function completedChecksum(
   upload: UploadChecksum | 'none' | 'unknown',
-  listed: readonly ListedPart[],
+  listed: readonly CompletedPart[],
   stored: readonly { checksum?: string; size: number }[],
   uploadId: string,
 ): string | undefined {
-  if (upload === 'unknown') return undefined;
-  const algorithm = upload === 'none' ? undefined : upload.algorithm;
+  if (typeof upload === 'string') return undefined;
+  const { algorithm } = upload;
   listed.forEach((p, i) => {
     const other = Object.keys(p.checksums).find((a) => a !== algorithm);
     if (other !== undefined) throw mismatch(algorithm, other);
-    if (upload === 'none') return;
     const value = p.checksums[upload.algorithm];
     const kept = stored[i]?.checksum;
     if (value === undefined && upload.type === 'COMPOSITE')
@@ -156,9 +156,12 @@ export function completedChecksum(
         fields: { UploadId: uploadId, PartNumber: String(p.partNumber), ETag: p.etag },
       });
   });
-  if (upload === 'none' || stored.some((p) => p.checksum === undefined)) return undefined;
-  const parts = stored.map((p) => ({ checksum: p.checksum ?? '', size: p.size }));
-  return multipartChecksum(upload.algorithm, upload.type, parts);
+  const parts = stored.flatMap((p) =>
+    p.checksum !== undefined && isChecksumValue(algorithm, p.checksum)
+      ? [{ checksum: p.checksum, size: p.size }]
+      : [],
+  );
+  return parts.length === stored.length ? multipartChecksum(algorithm, upload.type, parts) : undefined;
 }
 
 /** The upload's attributes as its object keeps them: with its checksum and type, not its algorithm. */

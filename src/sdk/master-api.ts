@@ -50,8 +50,8 @@ export interface MultipartSummary {
   uploadId: string;
   path: string;
   initiated: number;
-  /** The attributes its object will have (S3: its content headers, its checksum algorithm). */
-  attributes: Record<string, string>;
+  /** The attributes its object will have (S3: its content headers, its checksum); none from older masters. */
+  attributes?: Record<string, string>;
 }
 
 /** Percent-encodes each segment of a normalised path for use in a URL. */

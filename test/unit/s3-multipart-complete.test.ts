@@ -6,6 +6,7 @@ import { DfsError } from '../../src/protocol/errors.js';
 import type { VerifiedBody } from '../../src/s3/body.js';
 import { S3Error } from '../../src/s3/errors.js';
 import { completeMultipartUpload } from '../../src/s3/handle-multipart.js';
+import { completedChecksum } from '../../src/s3/multipart-checksum.js';
 import type { S3Request } from '../../src/s3/request.js';
 import type { S3Route } from '../../src/s3/route.js';
 import type { DfsClient } from '../../src/sdk/client.js';
@@ -89,5 +90,13 @@ describe('s3 CompleteMultipartUpload: ended uploads and outages', () => {
       commit: fail('conflict', 'chunk c1 is no longer stored; upload the file again'),
     });
     expect(code(err)).to.equal('conflict');
+  });
+
+  it('gives no checksum, rather than failing, when a stored part checksum is not one of the algorithm', async () => {
+    const upload = { algorithm: 'CRC32', type: 'FULL_OBJECT' } as const;
+    const listed = [{ partNumber: 1, etag: ETAG, checksums: {} }];
+    for (const checksum of ['', 'AAAAAAAAAAA=', 'not base64'])
+      expect(completedChecksum(upload, listed, [{ checksum, size: 3 }], 'u1'), checksum).to.equal(undefined);
+    expect(completedChecksum(upload, listed, [{ checksum: 'AAAAAA==', size: 3 }], 'u1')).to.equal('AAAAAA==');
   });
 });
