@@ -79,6 +79,7 @@ export class Namespace {
   async allocate(req: Allocate, uploadId: string): Promise<Allocation[]> {
     const { registry } = this.deps;
     const { revived } = await this.deps.store.lease(uploadId, req.chunks, this.leaseTtl, Date.now());
+    if (req.chunks.length === 0) return [];
     // Right after a restart the nodes are re-registering: wait for them rather than refuse.
     if (registry.writable().filter((n) => n.registered).length < this.config.replication)
       await registry.settled();

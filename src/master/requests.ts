@@ -102,8 +102,9 @@ function chunkRef(value: unknown, chunkSize: number): ChunkRef {
 /** `POST /api/chunks/allocate`. */
 export function parseAllocate(body: unknown, chunkSize: number): Allocate {
   const b = object(body);
-  if (!Array.isArray(b.chunks) || b.chunks.length === 0 || b.chunks.length > MAX_ALLOCATE)
-    throw new DfsError('bad_request', `chunks must be a list of 1 to ${MAX_ALLOCATE} chunks`);
+  // An empty list only begins the upload (its lease): a copy or an empty file commits under it.
+  if (!Array.isArray(b.chunks) || b.chunks.length > MAX_ALLOCATE)
+    throw new DfsError('bad_request', `chunks must be a list of up to ${MAX_ALLOCATE} chunks`);
   return {
     chunks: b.chunks.map((c) => chunkRef(c, chunkSize)),
     exclude: Array.isArray(b.exclude) ? b.exclude.map(String) : [],

@@ -13,6 +13,7 @@ import {
   fileOfIntent,
   folderKey,
   movedPath,
+  notOpenError,
   parentIsFileError,
   preconditionError,
   versionDigest,
@@ -163,6 +164,7 @@ export function commit(txn: Txn, intent: CommitIntent, now: number): CommitResul
     return { file: fileOfIntent(intent, made.generation, made.created), replayed: true };
   }
   if (lease && lease.state !== 'open') throw expiredError();
+  if (intent.uploadId && !lease) throw notOpenError(intent.uploadId);
   if (intent.ifGeneration !== undefined && (current?.generation ?? 0) !== intent.ifGeneration)
     throw preconditionError(path);
   if (intent.ifNotGeneration !== undefined && (current?.generation ?? 0) === intent.ifNotGeneration)

@@ -2,7 +2,7 @@
 // as few statements as it can: migration 2 (part 2) and migration 7, which replaces dfs_commit
 // from the same template. Never edit a released migration.
 
-import { COMMIT_REPLAY_WINDOW } from './rules.js';
+import { COMMIT_REPLAY_WINDOW, NOT_OPEN } from './rules.js';
 
 // The totals change of a commit whose entry write is CTE `w` (dfs_count, inline).
 const COUNT_WRITE = `totals AS (
@@ -44,6 +44,13 @@ const MADE_REPLAYED = `
       RETURN QUERY SELECT 'replayed'::text, NULL::text, p_path, p_size, p_sha256, (v_made->>'generation')::bigint,
         (v_made->>'created')::bigint, p_upload_id, p_content_type, p_metadata, p_attributes, cardinality(p_chunk_ids),
         p_chunk_ids, p_chunk_sizes;
+      RETURN;
+    END IF;
+    -- An upload with no lease was never begun, or is forgotten: a commit held up that long is not applied.
+    IF p_upload_id IS NOT NULL AND v_lease_state IS NULL THEN
+      role := 'conflict';
+      message := format('upload %s ${NOT_OPEN}', p_upload_id);
+      RETURN NEXT;
       RETURN;
     END IF;`;
 const REMEMBER_STEP = `;

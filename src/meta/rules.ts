@@ -58,6 +58,20 @@ export function expiredError(): DfsError {
   return new DfsError('conflict', 'the upload was idle for too long and expired; upload the file again');
 }
 
+/** The message for a commit under an upload id with no lease (PostgreSQL's migration 7 has it too). */
+export const NOT_OPEN =
+  'is not open: it was never begun, or this commit came after it was forgotten; upload the file again';
+
+/**
+ * The error for a commit under an upload id the store holds no lease of: never begun (a client
+ * must begin every upload, with an empty allocate when it writes no chunk), or so long ago that
+ * even its tombstone is gone — a commit held up that long (in a master frozen or cut off while a
+ * resend went elsewhere) must not be applied over what was written since.
+ */
+export function notOpenError(uploadId: string): DfsError {
+  return new DfsError('conflict', `upload ${uploadId} ${NOT_OPEN}`);
+}
+
 /**
  * The error for a commit under an upload id that committed something else: another path, or
  * other bytes (two S3 completes of one upload with different part lists).

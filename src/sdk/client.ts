@@ -201,19 +201,32 @@ export class DfsClient {
     written: Omit<WrittenChunks, 'uploadId'> & { uploadId?: string },
     options: CommitOptions,
   ): Promise<Manifest> {
-    const { signal, path, ...rest } = options;
+    const { signal, ...rest } = options;
+    const path = normalisePath(options.path); // first: a bad path begins nothing
+    const uploadId = written.uploadId ?? randomUUID();
+    // The master applies a commit only under an upload it has begun (a lease): writing a chunk
+    // begins one; an upload that wrote none (an empty file, a copy) begins it now.
+    if (written.uploadId === undefined || written.chunks.length === 0) await this.begin(uploadId, signal);
     return this.api.commit(
       {
-        path: normalisePath(path),
+        ...rest,
+        path,
         size: written.size,
         sha256: written.sha256,
         chunks: written.chunks,
         receipts: written.receipts,
-        ...rest,
       },
-      written.uploadId ?? randomUUID(),
+      uploadId,
       { signal },
     );
+  }
+
+  // Begins upload `uploadId` with an empty allocate. A master of the previous version refuses an
+  // empty one (400), and takes a commit without a lease.
+  private async begin(uploadId: string, signal: AbortSignal | undefined): Promise<void> {
+    await this.api.allocate([], [], uploadId, { signal }).catch((err: unknown) => {
+      if (!(err instanceof DfsError && err.code === 'bad_request')) throw err;
+    });
   }
 
   /** Uploads a byte stream to `remotePath`: writes its chunks, then commits them. */

@@ -65,6 +65,19 @@ describe('master batch route', () => {
       expect(results[0]?.ok, text).to.equal(true);
       return results[0]?.value;
     };
+    // An upload that writes no chunk is begun with an empty allocate; one never begun is refused.
+    const unbegun = (await (
+      await post({
+        calls: [
+          { op: 'commit', uploadId: 'unbegun-upload', request: { path: '/again.txt', size: 0, chunks: [] } },
+        ],
+      })
+    ).json()) as { results: { ok: boolean; status?: number }[] };
+    expect(unbegun.results.map((r) => [r.ok, r.status])).to.deep.equal([[false, 409]]);
+    const begun = await post({
+      calls: [{ op: 'allocate', uploadId: 'first-commit-upload', request: { chunks: [] } }],
+    });
+    expect(((await begun.json()) as { results: { ok: boolean }[] }).results[0]?.ok).to.equal(true);
     const first = await commit('first-commit-upload', 'first');
     await cluster.sdk.upload([Buffer.from('newer, acknowledged')], '/again.txt');
     // The first answer was lost; its client sends the same commit again.

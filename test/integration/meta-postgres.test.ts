@@ -340,6 +340,7 @@ describe('PostgreSQL metadata store', function () {
         await readAll();
         const live = await store.heartbeatMaster({ id: 'a', url: 'http://a' }, 10_000);
         expect(live.map((m) => m.id)).to.deep.equal(['a']);
+        for (const id of ['first-upload', 'second-upload']) await store.lease(id, [], 60_000, T0);
         const first = await store.commit(intent('/e', { uploadId: 'first-upload' }), T0);
         await store.commit(intent('/e', { uploadId: 'second-upload' }), T0 + 1);
         const again = await store.commit(intent('/e', { uploadId: 'first-upload' }), T0 + 2);

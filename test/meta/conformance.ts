@@ -145,6 +145,7 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
 
       it('answers a commit sent again after another replaced the file as the version it made, changing nothing', async () => {
         // An empty file: no chunk could tell that its commit already happened.
+        await store.lease('empty-upload', [], TTL, T0);
         const empty = intent('/e', [], { uploadId: 'empty-upload' });
         const first = await store.commit(empty, T0);
         const newer = await put('/e', ['newer']);
@@ -164,6 +165,7 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         await store.lease('shared-upload', refs, TTL, T0);
         const original = intent('/s', refs, { uploadId: 'shared-upload' });
         const made = await store.commit(original, T0);
+        await store.lease('copy-upload', [], TTL, T0);
         await store.commit(intent('/copy', refs, { uploadId: 'copy-upload' }), T0);
         const replaced = await put('/s', ['replacement']);
         const resent = await store.commit(original, T0 + 5);
@@ -192,14 +194,22 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         expect(same).to.deep.include({ replayed: true });
       });
 
-      it('forgets a committed upload once no client can still be sending its commit again', async () => {
+      it('forgets a committed upload after a while, and then refuses its commit however late it comes', async () => {
+        await store.lease('old-upload', [], TTL, T0);
         const empty = intent('/forgotten', [], { uploadId: 'old-upload' });
         await store.commit(empty, T0);
-        await put('/forgotten', ['newer']);
+        const newer = await put('/forgotten', ['newer']);
         await store.expireLeases(T0 + COMMIT_REPLAY_WINDOW - 1);
         expect((await store.commit(empty, T0 + COMMIT_REPLAY_WINDOW - 1)).replayed).to.equal(true);
         await store.expireLeases(T0 + COMMIT_REPLAY_WINDOW + 1);
         expect(await store.getLease('old-upload')).to.equal(undefined);
+        // A commit held up past that (in a master frozen while its client's resend went elsewhere)
+        // is not applied over what was written since; nor is one of an upload never begun.
+        expect(await codeOf(store.commit(empty, T0 + 2 * COMMIT_REPLAY_WINDOW))).to.equal('conflict');
+        expect((await store.getFile('/forgotten'))?.generation).to.equal(newer.file.generation);
+        const unbegun = intent('/unbegun', [], { uploadId: 'never-leased' });
+        expect(await codeOf(store.commit(unbegun, T0))).to.equal('conflict');
+        expect(await store.getFile('/unbegun')).to.equal(undefined);
       });
 
       it('removes files, and refuses to remove a folder as a file', async () => {
@@ -447,7 +457,10 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         );
         const tombstones = 2 * EXPIRE_BATCH;
         await Promise.all(
-          ids(tombstones).map((i) => store.commit(intent(`/t/${i}`, [], { uploadId: `made-${i}` }), T0)),
+          ids(tombstones).map(async (i) => {
+            await store.lease(`made-${i}`, [], TTL, T0);
+            await store.commit(intent(`/t/${i}`, [], { uploadId: `made-${i}` }), T0);
+          }),
         );
         const later = T0 + COMMIT_REPLAY_WINDOW + TTL;
         expect(await store.expireLeases(later)).to.equal(EXPIRE_BATCH);
