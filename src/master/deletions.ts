@@ -2,6 +2,8 @@
 // answers only after a last check, and tracked until the node confirms the copy is gone (a
 // condemned chunk is forgotten only then, so nothing can de-duplicate against a dying copy).
 
+import { innerMap } from './maps.js';
+
 /** Why a copy is deleted: its chunk was condemned, or it is one copy too many. */
 export type DeleteReason = 'collect' | 'trim';
 
@@ -13,11 +15,7 @@ export class Deletions {
 
   /** Queues the delete of `nodeId`'s copy of chunk `id`. */
   queue(nodeId: string, id: string, reason: DeleteReason): void {
-    let map = this.queued.get(nodeId);
-    if (!map) {
-      map = new Map();
-      this.queued.set(nodeId, map);
-    }
+    const map = innerMap(this.queued, nodeId);
     if (!map.has(id) && !this.unconfirmed.get(nodeId)?.has(id)) map.set(id, reason);
   }
 
@@ -36,12 +34,7 @@ export class Deletions {
 
   /** Records that a delete was handed out to `nodeId` at `now`. */
   handedOut(nodeId: string, id: string, now = Date.now()): void {
-    let map = this.unconfirmed.get(nodeId);
-    if (!map) {
-      map = new Map();
-      this.unconfirmed.set(nodeId, map);
-    }
-    map.set(id, now);
+    innerMap(this.unconfirmed, nodeId).set(id, now);
   }
 
   /**

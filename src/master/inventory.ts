@@ -9,6 +9,7 @@
 // absent from the answer are dropped. A registration nobody asked for (a node starting) only
 // adds replicas, and the master asks for a full inventory right after it.
 
+import { innerMap } from './maps.js';
 import type { ReplicaMap } from './replicas.js';
 
 // A request not answered within this time is asked again.
@@ -55,12 +56,7 @@ export class Inventories {
 
   /** Records that the master took chunk `chunkId` away from `nodeId` at `now`. */
   took(nodeId: string, chunkId: string, now = Date.now()): void {
-    let map = this.taken.get(nodeId);
-    if (!map) {
-      map = new Map();
-      this.taken.set(nodeId, map);
-    }
-    map.set(chunkId, now);
+    innerMap(this.taken, nodeId).set(chunkId, now);
   }
 
   /**
