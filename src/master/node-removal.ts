@@ -58,10 +58,10 @@ export class NodeRemoval {
    * they are forgotten here too, or this master would report them dead for as long as it runs.
    */
   async adoptRemovals(): Promise<void> {
-    const { registry } = this.deps;
+    const { registry, store } = this.deps;
     const dead = registry.all().filter((n) => !n.alive);
     if (dead.length === 0) return;
-    const stored = new Set((await registry.stored()).map((n) => n.id));
+    const stored = new Set((await store.listNodes()).map((n) => n.id));
     for (const node of dead) {
       // Still dead now (a node that came back meanwhile registered itself in the store again).
       if (stored.has(node.id) || registry.isAlive(node.id) || registry.get(node.id) !== node) continue;

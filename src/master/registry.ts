@@ -194,11 +194,6 @@ export class NodeRegistry {
     return this.all().filter((n) => n.alive && (n.registered || n.free > 0) && !n.writeError);
   }
 
-  /** Every node the metadata store lists (other masters add and remove them too). */
-  stored(): Promise<NodeRecord[]> {
-    return this.store.listNodes();
-  }
-
   /** Forgets a node for good (it was removed from the cluster). */
   async remove(id: string): Promise<void> {
     await this.store.removeNode(id);

@@ -129,11 +129,17 @@ export function endLease(txn: Txn, id: string, state: 'expired' | 'aborted', now
 }
 
 /**
- * Records that upload `id` made `file`: ends its lease, if it has one, and remembers the version
- * for COMMIT_REPLAY_WINDOW, so the commit sent again is answered with it and applied only once.
+ * Records that upload `id` made `file`: ends its lease (`current`, as the commit read it), and
+ * remembers the version for COMMIT_REPLAY_WINDOW, so the commit sent again is answered with it
+ * and applied only once.
  */
-export function rememberCommit(txn: Txn, id: string, file: FileRecord, now: number): void {
-  const current = leaseOf(txn, id);
+export function rememberCommit(
+  txn: Txn,
+  id: string,
+  current: LeaseRecord | undefined,
+  file: FileRecord,
+  now: number,
+): void {
   if (current?.state === 'open') release(txn, current, now);
   const committed = {
     path: file.path,

@@ -176,7 +176,7 @@ export function commit(txn: Txn, intent: CommitIntent, now: number): CommitResul
   addRefs(txn, file.chunks);
   if (current) dropRefs(txn, current.chunks, now);
   txn.put('entries', path, file);
-  if (intent.uploadId) rememberCommit(txn, intent.uploadId, file, now);
+  if (intent.uploadId) rememberCommit(txn, intent.uploadId, lease, file, now);
   count(txn, current ? 0 : 1, file.size - (current?.size ?? 0));
   return { file, previous: current, replayed: false };
 }
