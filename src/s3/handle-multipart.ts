@@ -11,13 +11,12 @@ import { S3Error } from './errors.js';
 import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {
+  checksumMade,
   completedChecksum,
-  makes,
   objectAttributes,
   partChecksumAlgorithm,
   requestedChecksum,
   uploadChecksumAttributes,
-  uploadChecksumOf,
 } from './multipart-checksum.js';
 import {
   contentAttributes,
@@ -79,11 +78,10 @@ export async function createMultipartUpload(request: S3Request): Promise<void> {
 export async function uploadPart(request: S3Request): Promise<void> {
   const { path } = uploadPath(request);
   const uploadId = uploadIdOf(request);
-  const upload = uploadChecksumOf((await requireUpload(request, path, uploadId)).attributes ?? {});
+  const upload = checksumMade((await requireUpload(request, path, uploadId)).attributes ?? {});
   // A part of an upload that makes checksums brings one of its algorithm, or gets one here.
   const sent = partChecksumAlgorithm(request.headers, upload);
-  const made = makes(upload);
-  const compute = sent === undefined ? made?.algorithm : undefined;
+  const compute = sent === undefined ? upload?.algorithm : undefined;
   // Under the upload's own lease: a part that fails midway (a bad checksum, a client that hangs
   // up) leaves the upload open; its chunks stay pinned until it completes or is aborted.
   const body = await underUpload(uploadId, () => writeBody(request, uploadId, compute));
@@ -91,7 +89,7 @@ export async function uploadPart(request: S3Request): Promise<void> {
     number: request.route.partNumber ?? 0,
     size: body.written.size,
     etag: `"${body.md5}"`,
-    ...(made && { checksum: body.checksum?.value }),
+    ...(upload && { checksum: body.checksum?.value }),
     chunks: body.written.chunks,
     receipts: body.written.receipts,
   });
@@ -178,11 +176,9 @@ export async function completeMultipartUpload(request: S3Request): Promise<void>
   if (upload.info.path !== path) throw noSuchUpload(uploadId);
   const parts = chosenParts(listed, upload.parts, uploadId);
   const etag = multipartEtag(parts);
-  const made = uploadChecksumOf(upload.info.attributes);
-  const making = makes(made);
-  const value = completedChecksum(made, listed, parts, uploadId);
-  const checksum = making && value !== undefined ? { ...making, value } : undefined;
-  checkSentType(request, making);
+  const made = checksumMade(upload.info.attributes);
+  const checksum = completedChecksum(made, listed, parts, uploadId);
+  checkSentType(request, made);
   if (whole) checkWholeChecksum(whole, checksum);
   const ifGeneration = await writeGeneration(request, path);
   try {

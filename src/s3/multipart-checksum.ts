@@ -22,6 +22,11 @@ export interface UploadChecksum {
   type: ChecksumType;
 }
 
+/** The checksum a completed upload made (base64; a COMPOSITE one ends in `-N`). */
+export interface MadeChecksum extends UploadChecksum {
+  value: string;
+}
+
 // The upload's attribute naming its algorithm (replaced by the object's checksum at complete);
 // CHECKSUM_TYPE_ATTRIBUTE names the type, the upload's and then its object's.
 const ALGORITHM_ATTRIBUTE = 'checksum-algorithm';
@@ -60,40 +65,20 @@ export function requestedChecksum(headers: HeaderMap): UploadChecksum | undefine
   return { algorithm, type };
 }
 
-/**
- * The attributes that keep an upload's checksum until it completes. Every upload made by this
- * version has the algorithm attribute (`NONE` for none): one without predates part checksums.
- */
+/** The attributes that keep an upload's checksum until it completes. */
 export function uploadChecksumAttributes(checksum: UploadChecksum | undefined): Record<string, string> {
   return checksum
     ? { [ALGORITHM_ATTRIBUTE]: checksum.algorithm, [CHECKSUM_TYPE_ATTRIBUTE]: checksum.type }
-    : { [ALGORITHM_ATTRIBUTE]: 'NONE' };
-}
-
-/**
- * The checksum an upload makes, from its attributes: `none`, or `unknown` for an upload made by
- * an older version (its parts keep no checksums, so its complete neither checks nor makes one).
- */
-export function uploadChecksumOf(
-  attributes: Readonly<Record<string, string>>,
-): UploadChecksum | 'none' | 'unknown' {
-  const name = attributes[ALGORITHM_ATTRIBUTE];
-  if (name === undefined) return 'unknown';
-  const algorithm = checksumAlgorithm(name);
-  const type = attributes[CHECKSUM_TYPE_ATTRIBUTE];
-  if (!algorithm || (type !== 'FULL_OBJECT' && type !== 'COMPOSITE') || !allowed(algorithm, type))
-    return 'none';
-  return { algorithm, type };
-}
-
-/** The checksum an upload makes, if it makes one. */
-export function makes(upload: UploadChecksum | 'none' | 'unknown'): UploadChecksum | undefined {
-  return typeof upload === 'string' ? undefined : upload;
+    : {};
 }
 
 /** The checksum an upload makes, from its attributes, if it makes one. */
 export function checksumMade(attributes: Readonly<Record<string, string>>): UploadChecksum | undefined {
-  return makes(uploadChecksumOf(attributes));
+  const algorithm = checksumAlgorithm(attributes[ALGORITHM_ATTRIBUTE] ?? '');
+  const type = attributes[CHECKSUM_TYPE_ATTRIBUTE];
+  if (!algorithm || (type !== 'FULL_OBJECT' && type !== 'COMPOSITE') || !allowed(algorithm, type))
+    return undefined;
+  return { algorithm, type };
 }
 
 // Whether S3 makes a checksum of this type in this algorithm.
@@ -115,10 +100,10 @@ const mismatch = (expected: string | undefined, actual: string | undefined) =>
  */
 export function partChecksumAlgorithm(
   headers: HeaderMap,
-  upload: UploadChecksum | 'none' | 'unknown',
+  upload: UploadChecksum | undefined,
 ): ChecksumAlgorithm | undefined {
   const sent = headerChecksum(headers)?.algorithm ?? trailerChecksum(headers);
-  if (typeof upload === 'string') return sent;
+  if (!upload) return sent;
   if (sent !== upload.algorithm && (sent !== undefined || upload.type === 'COMPOSITE'))
     throw mismatch(upload.algorithm, sent);
   return sent;
@@ -126,27 +111,26 @@ export function partChecksumAlgorithm(
 
 /**
  * Checks the checksums a complete lists against the parts' stored ones, and answers the object's
- * checksum (base64; a COMPOSITE one ends in `-N`), or undefined when it gets none. Of an upload
- * making a checksum, a COMPOSITE one needs every part's listed, and a listed checksum of another
- * algorithm is refused. An upload making none takes what its complete lists unchecked (its parts
- * may have brought checksums the SDKs add by default, which it keeps none of), as does one made
- * by an older version. One with a part stored without a checksum (by an older gateway during an
- * upgrade) gets none.
+ * checksum (a COMPOSITE value ends in `-N`), or undefined when it gets none. Of an upload making
+ * a checksum, a COMPOSITE one needs every part's listed, and a listed checksum of another
+ * algorithm is refused. An upload making none (or begun by an older version) takes what its
+ * complete lists unchecked: the SDKs add a checksum to every part by default, and it keeps none.
+ * One with a part stored without a checksum (by an older gateway during an upgrade) gets none.
  */
 export function completedChecksum(
-  upload: UploadChecksum | 'none' | 'unknown',
+  upload: UploadChecksum | undefined,
   listed: readonly CompletedPart[],
   stored: readonly { checksum?: string; size: number }[],
   uploadId: string,
-): string | undefined {
-  if (typeof upload === 'string') return undefined;
-  const { algorithm } = upload;
+): MadeChecksum | undefined {
+  if (!upload) return undefined;
+  const { algorithm, type } = upload;
   listed.forEach((p, i) => {
     const other = Object.keys(p.checksums).find((a) => a !== algorithm);
     if (other !== undefined) throw mismatch(algorithm, other);
-    const value = p.checksums[upload.algorithm];
+    const value = p.checksums[algorithm];
     const kept = stored[i]?.checksum;
-    if (value === undefined && upload.type === 'COMPOSITE')
+    if (value === undefined && type === 'COMPOSITE')
       throw new S3Error(
         'InvalidRequest',
         `The upload was created using a ${lower(algorithm)} checksum. The complete request must include the checksum for each part. It was missing for part ${p.partNumber} in the request.`,
@@ -161,13 +145,14 @@ export function completedChecksum(
       ? [{ checksum: p.checksum, size: p.size }]
       : [],
   );
-  return parts.length === stored.length ? multipartChecksum(algorithm, upload.type, parts) : undefined;
+  if (parts.length < stored.length) return undefined;
+  return { algorithm, type, value: multipartChecksum(algorithm, type, parts) };
 }
 
 /** The upload's attributes as its object keeps them: with its checksum and type, not its algorithm. */
 export function objectAttributes(
   attributes: Readonly<Record<string, string>>,
-  checksum: { algorithm: ChecksumAlgorithm; value: string; type: ChecksumType } | undefined,
+  checksum: MadeChecksum | undefined,
 ): Record<string, string> {
   const { [ALGORITHM_ATTRIBUTE]: _, [CHECKSUM_TYPE_ATTRIBUTE]: __, ...kept } = attributes;
   return checksum
