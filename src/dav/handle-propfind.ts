@@ -10,9 +10,9 @@ import { assertFiniteDepth, parseDepth } from './headers.js';
 import { pathToHref } from './href.js';
 import { locksAround } from './lock-store.js';
 import type { DavLock } from './locks.js';
-import { DAV_NS } from './names.js';
+import { DAV_NS, propKey } from './names.js';
 import { ROOT_PATH } from './paths.js';
-import { type DavResource, type DeadProps, propfindPropstats } from './props.js';
+import { type DavResource, propfindPropstats } from './props.js';
 import { type DavRequest, rootHref } from './request.js';
 import { entryResource, resolvedResource } from './resources.js';
 import { sendXml, XML_TYPE } from './respond.js';
@@ -41,14 +41,18 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
   const self = resolvedResource(found);
   if (!self) throw new DavError(404, `not found: ${path}`);
   const locks: DavLock[] = wantsLocks(request) ? await locksAround(req.deps.locks, [path], now) : [];
-  const answer = (resource: DavResource, dead: DeadProps, href: string) =>
-    responseXml(
+  // A request for named properties looks at those only.
+  const named = request.kind === 'prop' ? new Set(request.props.map(propKey)) : undefined;
+  const answer = (resource: DavResource, attributes: Record<string, string> | undefined, href: string) => {
+    const dead = deadPropsOf(attributes, named);
+    return responseXml(
       { href, propstats: propfindPropstats(request, resource, dead, { locks, now, hrefOf: rootHref }) },
       rootHref,
     );
+  };
   const selfXml = answer(
     self,
-    deadPropsOf(found.kind === 'missing' ? undefined : found.entry?.attributes),
+    found.kind === 'missing' ? undefined : found.entry?.attributes,
     req.selfHref(self.collection),
   );
   if (depth === 0 || !self.collection) {
@@ -70,11 +74,7 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
     ) {
       for (const entry of page.entries) {
         const resource = entryResource(entry);
-        batch += answer(
-          resource,
-          deadPropsOf(entry.attributes),
-          pathToHref(resource.path, resource.collection),
-        );
+        batch += answer(resource, entry.attributes, pathToHref(resource.path, resource.collection));
         if (batch.length >= WRITE_BATCH) {
           yield batch;
           batch = '';
