@@ -43,8 +43,10 @@ export interface BodyDigests {
 export class BodyVerifier implements BodyChecks {
   private readonly sha256: Hasher | undefined;
   private readonly md5: Hasher | undefined;
-  private readonly checksum: Hasher | undefined;
-  private readonly algorithm: ChecksumAlgorithm | undefined;
+  private checksum: Hasher | undefined;
+  private algorithm: ChecksumAlgorithm | undefined;
+  /** True when the checksum is computed for the caller, not checked against one sent. */
+  private computing = false;
   digests: BodyDigests | undefined;
 
   constructor(private readonly expect: BodyExpectations) {
@@ -58,6 +60,14 @@ export class BodyVerifier implements BodyChecks {
         : this.algorithm === 'SHA256' && this.sha256
           ? this.sha256
           : createHasher(this.algorithm);
+  }
+
+  /** Computes an `algorithm` checksum of a body that brings none (before it is read). */
+  compute(algorithm: ChecksumAlgorithm): void {
+    if (this.algorithm !== undefined) return;
+    this.algorithm = algorithm;
+    this.checksum = createHasher(algorithm);
+    this.computing = true;
   }
 
   update(data: Buffer): void {
@@ -82,8 +92,11 @@ export class BodyVerifier implements BodyChecks {
     }
     const digests: BodyDigests = md5 ? { md5: md5.toString('hex') } : {};
     if (this.algorithm && this.checksum) {
-      const computed = (this.checksum === this.sha256 ? sha256 : this.checksum.digest())?.toString('base64');
-      const sent = this.expect.checksum?.value ?? this.trailerValue(this.algorithm, trailers);
+      const computed =
+        (this.checksum === this.sha256 ? sha256 : this.checksum.digest())?.toString('base64') ?? '';
+      const sent = this.computing
+        ? computed
+        : (this.expect.checksum?.value ?? this.trailerValue(this.algorithm, trailers));
       if (computed !== sent) {
         throw new S3Error(
           'BadDigest',

@@ -2,7 +2,13 @@
 
 import { decodeAwsChunked } from './aws-chunked.js';
 import { type BodyDigests, BodyVerifier } from './body-checks.js';
-import { checksumHeaderName, contentMd5, headerChecksum, trailerChecksum } from './checksums.js';
+import {
+  type ChecksumAlgorithm,
+  checksumHeaderName,
+  contentMd5,
+  headerChecksum,
+  trailerChecksum,
+} from './checksums.js';
 import { S3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import type { Authenticated } from './sigv4.js';
@@ -33,6 +39,8 @@ export interface VerifiedBody extends AsyncIterable<Buffer> {
   readonly length: number | undefined;
   /** The digests computed, once the iterator has ended without error. */
   readonly digests: BodyDigests | undefined;
+  /** Asks for an `algorithm` checksum in `digests` when the body brings none (call before reading). */
+  computeChecksum(algorithm: ChecksumAlgorithm): void;
 }
 
 function lengthHeader(headers: HeaderMap, name: string): number | undefined {
@@ -110,6 +118,7 @@ export function requestBody(
     get digests() {
       return verifier.digests;
     },
+    computeChecksum: (algorithm) => verifier.compute(algorithm),
     [Symbol.asyncIterator]: iterate,
   };
 }

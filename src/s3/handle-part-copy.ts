@@ -1,7 +1,7 @@
 // UploadPartCopy: a whole source reuses its chunks (pinned to the upload); a range is read and rewritten.
 
 import type { Receipt } from '../protocol/types.js';
-import { type ChecksumAlgorithm, createHasher } from './checksums.js';
+import { type ChecksumAlgorithm, createHasher, type Hasher } from './checksums.js';
 import { S3Error } from './errors.js';
 import { copySource, type FoundSource } from './handle-copy.js';
 import { putPart, underUpload } from './handle-multipart.js';
@@ -12,7 +12,7 @@ import { isFolderKey, objectPath } from './object-paths.js';
 import { copySourceRange } from './range.js';
 import { bucketOf, keyOfRoute, type S3Request, sendXml } from './request.js';
 import { MAX_PART_SIZE, requireUpload } from './uploads.js';
-import { hashing, pinChunks } from './write-body.js';
+import { pinChunks } from './write-body.js';
 import { copyResultXml } from './xml-results.js';
 
 /** A part's bytes as chunks the upload pins, with their MD5 (and checksum, if the upload makes them). */
@@ -64,6 +64,14 @@ async function wholeSource(
   const chunks = file.chunks.map((c) => ({ id: c.id, size: c.size }));
   await pinChunks(request, chunks, uploadId);
   return { chunks, size: file.size, md5, ...(checksum && { checksum }) };
+}
+
+/** Yields `source`'s pieces, hashing each on the way. */
+async function* hashing<T extends Uint8Array>(source: AsyncIterable<T>, hasher: Hasher): AsyncGenerator<T> {
+  for await (const piece of source) {
+    hasher.update(piece);
+    yield piece;
+  }
 }
 
 /** A byte range of the source as a part: read, verified, and written as new chunks. */

@@ -3,13 +3,7 @@
 import type { Context } from 'koa';
 import type { ChunkRef } from '../protocol/types.js';
 import type { WrittenChunks } from '../sdk/upload.js';
-import {
-  type ChecksumAlgorithm,
-  checksumHeaderName,
-  createHasher,
-  type Hasher,
-  type SentChecksum,
-} from './checksums.js';
+import { type ChecksumAlgorithm, checksumHeaderName, type SentChecksum } from './checksums.js';
 import { S3Error } from './errors.js';
 import { sendEmpty } from './middleware.js';
 import type { S3Request } from './request.js';
@@ -35,8 +29,8 @@ export async function writeBody(
   uploadId?: string,
   compute?: ChecksumAlgorithm,
 ): Promise<WrittenBody> {
-  const hasher = compute && createHasher(compute);
-  const written = await request.deps.sdk.writeChunks(hasher ? hashing(request.body, hasher) : request.body, {
+  if (compute) request.body.computeChecksum(compute);
+  const written = await request.deps.sdk.writeChunks(request.body, {
     signal: request.signal,
     uploadId,
     expectedSize: request.body.length,
@@ -44,19 +38,7 @@ export async function writeBody(
   const digests = request.body.digests;
   // The gateway asks every body for its MD5 (s3Authenticate's computeMd5): S3's ETag.
   if (digests?.md5 === undefined) throw new S3Error('InternalError', 'the body MD5 was not computed');
-  const computed = compute && hasher && { algorithm: compute, value: hasher.digest().toString('base64') };
-  return { written, md5: digests.md5, checksum: digests.checksum ?? computed };
-}
-
-/** Yields `source`'s pieces, hashing each on the way. */
-export async function* hashing<T extends Uint8Array>(
-  source: AsyncIterable<T>,
-  hasher: Hasher,
-): AsyncGenerator<T> {
-  for await (const piece of source) {
-    hasher.update(piece);
-    yield piece;
-  }
+  return { written, md5: digests.md5, checksum: digests.checksum };
 }
 
 /** The answer to a stored body (PutObject, UploadPart): its ETag and the checksum it was sent with. */
