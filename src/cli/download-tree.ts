@@ -20,8 +20,7 @@ export async function downloadTree(sdk: DfsClient, remote: string, given: string
   const folders = new LocalFolders(root, given);
   await folders.createRoot();
   const run = new TreeRun(parallel, 'downloading');
-  let files = 0;
-  try {
+  const walk = async () => {
     for await (const entry of sdk.listAll(prefix)) {
       const target = localPathFor(root, given, prefix, entry.path);
       if ('reason' in target) {
@@ -34,7 +33,6 @@ export async function downloadTree(sdk: DfsClient, remote: string, given: string
         await writeLocalFile(target.local, async (out) => {
           await sdk.downloadTo(info.path, out, { info, onProgress: run.onProgress() });
         });
-        files++;
         run.done(`downloaded ${entry.path} → ${shown(target.shown)} (${formatBytes(info.size)})`);
       });
       if (!started) break;
@@ -48,11 +46,8 @@ export async function downloadTree(sdk: DfsClient, remote: string, given: string
           .ensure(target.local, target.shown)
           .catch((err) => run.problem('failed', folder, reasonOf(err)));
     }
-  } catch (err) {
-    run.stop();
-    throw err;
-  }
-  await run.finish(() => `downloaded ${files} file(s) into ${shown(given)}`);
+  };
+  await run.drive(walk, (files) => `downloaded ${files} file(s) into ${shown(given)}`);
 }
 
 /** Every folder below `prefix` (each ending in `/`), parents before children. */

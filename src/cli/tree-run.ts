@@ -84,7 +84,7 @@ export class TreeRun {
   }
 
   /** Takes the progress line off the terminal (the run ends with an error of its own). */
-  stop(): void {
+  private stop(): void {
     this.progress.fail();
   }
 
@@ -95,21 +95,24 @@ export class TreeRun {
   }
 
   /**
-   * Waits for every task, then prints the summary `done()` says — or throws it, with a count
-   * of what was left out, if anything was (exit 1). A fatal failure is thrown as it is.
+   * Runs `walk` (which starts the tasks), waits for every task, then prints the summary `done`
+   * makes of the files done — or throws it, with a count of what was left out, if anything was
+   * (exit 1). A fatal failure, or one of `walk`'s own, is thrown as it is.
    */
-  async finish(done: () => string): Promise<void> {
+  async drive(walk: () => Promise<void>, done: (files: number) => string): Promise<void> {
     try {
+      await walk();
       await this.wait();
     } catch (err) {
       this.stop();
       throw err;
     }
+    const summary = done(this.files);
     if (this.problems > 0) {
       this.stop();
-      throw new DfsError('conflict', `${done()}; ${this.problems} skipped or failed (named above)`);
+      throw new DfsError('conflict', `${summary}; ${this.problems} skipped or failed (named above)`);
     }
-    if (this.progress.shown) this.progress.succeed(`${done()}  ${this.progress.summary()}`);
-    else process.stderr.write(`${done()}\n`);
+    if (this.progress.shown) this.progress.succeed(`${summary}  ${this.progress.summary()}`);
+    else process.stderr.write(`${summary}\n`);
   }
 }

@@ -20,9 +20,8 @@ export async function uploadTree(sdk: DfsClient, local: string, remoteBase: stri
       return reasonOf(err);
     }
   };
-  let files = 0;
   let folders = 0;
-  try {
+  const walk = async () => {
     for await (const entry of walkTree(local, check)) {
       if (entry.kind === 'skip') {
         run.problem('skipped', entry.local, entry.reason);
@@ -40,17 +39,15 @@ export async function uploadTree(sdk: DfsClient, local: string, remoteBase: stri
             .catch((err) => {
               throw cannotRead(entry.local, err);
             });
-          files++;
           run.done(`uploaded ${shown(entry.local)} → ${remote} (${formatBytes(manifest.size)})`);
         }
       });
       if (!started) break;
     }
-  } catch (err) {
-    run.stop();
-    throw err;
-  }
-  await run.finish(
-    () => `uploaded ${files} file(s)${folders ? ` and ${folders} empty folder(s)` : ''} into ${remoteBase}`,
+  };
+  await run.drive(
+    walk,
+    (files) =>
+      `uploaded ${files} file(s)${folders ? ` and ${folders} empty folder(s)` : ''} into ${remoteBase}`,
   );
 }
