@@ -30,9 +30,10 @@ export async function putObject(request: S3Request): Promise<void> {
   const metadata = metadataFromHeaders(headers);
   const attributes = contentAttributes(headers);
   const ifGeneration = await writeGeneration(request, path);
-  // For a small body the bucket check runs while the body streams (one round trip, not two); a
-  // large one is checked first, so that a PUT into no bucket does not store gigabytes for nothing.
-  const bucketCheck = bucketState(request, folder);
+  // For a small body the bucket check runs while the body streams (one round trip, not two), in
+  // the writes' batches; a large one is checked first, so that a PUT into no bucket does not
+  // store gigabytes for nothing.
+  const bucketCheck = bucketState(request, folder, true);
   bucketCheck.catch(() => {});
   if (
     (request.body.length ?? Number.POSITIVE_INFINITY) > CHECK_FIRST_BYTES &&

@@ -50,14 +50,16 @@ export function keyOfRoute(request: S3Request): string {
 
 /**
  * Whether bucket folder `/bucket/` exists: `exists`, `missing`, or `file` when a file at the root
- * has the bucket's name (it is no bucket, and no bucket can be made with that name).
+ * has the bucket's name (it is no bucket, and no bucket can be made with that name). A check made
+ * beside a write (`forWrite`) travels with the write's own master calls.
  */
 export async function bucketState(
   request: Pick<S3Request, 'deps' | 'signal'>,
   folder: string,
+  forWrite = false,
 ): Promise<'exists' | 'missing' | 'file'> {
   try {
-    await request.deps.sdk.list(folder, { delimiter: true, limit: 1, signal: request.signal });
+    await request.deps.sdk.list(folder, { delimiter: true, limit: 1, signal: request.signal, forWrite });
     return 'exists';
   } catch (err) {
     const code = (err as { code?: string }).code;

@@ -11,7 +11,7 @@ import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ClusterConfig, FileInfo, ListEntry, ListResponse, Manifest } from '../protocol/types.js';
 import { BufferPool, chunks, fileChunks } from './chunker.js';
 import { type ReadOptions, readPieces } from './download.js';
-import { type CallOptions, type ListOptions, MasterApi } from './master-api.js';
+import { type CallOptions, type ListCallOptions, type ListOptions, MasterApi } from './master-api.js';
 import { type WriteOptions, type WrittenChunks, writeChunks } from './upload.js';
 
 /** How to reach a cluster. */
@@ -89,9 +89,9 @@ export class DfsClient {
   }
 
   /** One page of a listing. */
-  list(prefix = '/', options: Omit<ListOptions, 'prefix'> & CallOptions = {}): Promise<ListResponse> {
-    const { signal, ...query } = options;
-    return this.api.list({ ...query, prefix: normalisePrefix(prefix) }, { signal });
+  list(prefix = '/', options: Omit<ListOptions, 'prefix'> & ListCallOptions = {}): Promise<ListResponse> {
+    const { signal, forWrite, ...query } = options;
+    return this.api.list({ ...query, prefix: normalisePrefix(prefix) }, { signal, forWrite });
   }
 
   /** Every page of a listing, in order (from `options.after`, when given). */

@@ -160,6 +160,25 @@ describe('master batch route', () => {
     expect(missing.code).to.equal('not_found');
   });
 
+  it("carries a write's own listing (S3 PutObject's bucket check) in the writes' batches", async () => {
+    await cluster.sdk.mkdir('/w/');
+    const pairs = (forWrite: boolean) =>
+      Promise.all(
+        Array.from({ length: 10 }, (_, i) => [
+          cluster.sdk.api.allocate([], [], `batch-write-check-${forWrite}-${i}`),
+          cluster.sdk.list('/w/', { delimiter: true, limit: 1, forWrite }),
+        ]).flat(),
+      );
+    // Twenty calls at once: the first goes alone, the rest pile up behind it in one batch.
+    let before = await batchCount();
+    await pairs(true);
+    expect((await batchCount()) - before).to.equal(2);
+    // Sent as reads, the listings go in batches of their own.
+    before = await batchCount();
+    await pairs(false);
+    expect((await batchCount()) - before).to.equal(4);
+  });
+
   it("carries the SDK's concurrent stats in shared batches", async () => {
     const names = Array.from({ length: 40 }, (_, i) => `/s/many/f${i}`);
     for (const name of names) await cluster.sdk.upload([Buffer.from(name)], name);
