@@ -194,6 +194,22 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         expect(same).to.deep.include({ replayed: true });
       });
 
+      it('applies one of the commits of one upload sent at once to several paths', async () => {
+        for (const [round, refs] of [[], [chunk('one copy')]].entries()) {
+          const id = `many-paths-${round}`;
+          await store.lease(id, refs, TTL, T0);
+          const paths = Array.from({ length: 8 }, (_, i) => `/many${round}/${i}`);
+          const results = await Promise.all(
+            paths.map((path) => codeOf(store.commit(intent(path, refs, { uploadId: id }), T0))),
+          );
+          expect(results.filter((r) => r === 'ok')).to.have.length(1);
+          expect(results.filter((r) => r !== 'ok')).to.deep.equal(Array(7).fill('conflict'));
+          const made = await Promise.all(paths.map((path) => store.getFile(path)));
+          expect(made.filter(Boolean)).to.have.length(1);
+          expect((await store.getLease(id))?.committed?.path).to.equal(paths[results.indexOf('ok')]);
+        }
+      });
+
       it('forgets a committed upload after a while, and then refuses its commit however late it comes', async () => {
         await store.lease('old-upload', [], TTL, T0);
         const empty = intent('/forgotten', [], { uploadId: 'old-upload' });
