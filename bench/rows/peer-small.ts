@@ -6,6 +6,9 @@
 // serving processes of each side (dfs: master, nodes, web client; MooseFS: master with its data
 // writer, chunkservers, mfsmount); a client tool in the path (`dfs upload`, `cp`, `cat`) is added
 // in the rows that name it, and the load generator's own CPU is given in the notes.
+// A third side, the floor (floor.ts), takes the same web loads: four bare node:http processes
+// doing only what makes a small write replicated and durable. Its rows show how close any design
+// of this shape in Node could come to the targets.
 //
 // What an acknowledged write means: dfs answers a PUT (and `dfs upload` finishes a file) once
 // both replicas are fsynced and the manifest is committed durably. MooseFS's close() returns once
@@ -19,6 +22,7 @@ import path from 'node:path';
 import { dropCaches } from '../lib/caches.js';
 import { Cluster } from '../lib/cluster.js';
 import type { BenchContext } from '../lib/context.js';
+import { WriteFloor } from '../lib/floor.js';
 import { ensureMooseFs, MooseFs } from '../lib/moosefs.js';
 import { procCpu, run } from '../lib/proc.js';
 import { makeRow, median, type Row } from '../lib/report.js';
@@ -82,12 +86,18 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
     await mfs.stop();
     throw err;
   });
+  const floor = await WriteFloor.start(ctx.work).catch(async (err) => {
+    await cluster.stop();
+    await mfs.stop();
+    throw err;
+  });
   try {
     const gateway = await startGateway(cluster);
     const s3 = `${gateway.url.origin}/${S3_BUCKET}/peer/`;
     const put = `${cluster.clientUrl}/api/files/peer/`;
     const get = `${cluster.clientUrl}/api/download/peer/`;
     const into = `${mfs.mount}/`;
+    const bare = `${floor.url}/`;
     const load = async (mode: LoadMode, base: string, names: string[]) => {
       const r = await smallLoad(
         { mode, base, names, size, concurrency, seed: seed.toString('hex') },
@@ -98,6 +108,7 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
     const dfsCpu: Reading = () =>
       Object.fromEntries(cluster.daemons.map((d) => [d.name, procCpu(d.child.pid ?? 0) || 0]));
     const mfsCpu: Reading = () => mfs.cpuByProcess();
+    const floorCpu: Reading = () => floor.cpuByProcess();
     const measure = async (
       side: Side,
       cpu: Reading,
@@ -114,8 +125,17 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
     await load('s3-put', s3, list('warm-s3', 200));
     await load('s3-get', s3, list('warm-s3', 200));
     await load('fs-read', into, list('warm', 200));
+    await load('http-put', bare, list('warm', 200));
+    await load('http-get', bare, list('warm', 200));
 
-    const w = { put: new Side(), mfs: new Side(), upload: new Side(), cp: new Side(), s3: new Side() };
+    const w = {
+      put: new Side(),
+      mfs: new Side(),
+      upload: new Side(),
+      cp: new Side(),
+      s3: new Side(),
+      floor: new Side(),
+    };
     for (let i = 1; i <= ctx.options.runs; i++) {
       const names = list(`w${i}`);
       const src = path.join(ctx.work, `small-src-${i}`);
@@ -148,12 +168,13 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
           return { ok: count, errors: 0, ms: r.ms, appMs: (r.cpu ?? Number.NaN) * 1000 };
         });
       };
-      for (const go of i % 2 === 1 ? [dfsSide, mfsSide] : [mfsSide, dfsSide]) await go();
+      const floorSide = () => measure(w.floor, floorCpu, () => load('http-put', bare, names));
+      for (const go of turns(i, [dfsSide, mfsSide, floorSide])) await go();
       await fs.rm(src, { recursive: true });
       await fs.rm(srcList);
       const last = (s: Side) => s.rates.at(-1)?.toFixed(0);
       ctx.log(
-        `small writes ${i}: dfs PUT ${last(w.put)}/s, S3 PUT ${last(w.s3)}/s, MooseFS ${last(w.mfs)}/s; dfs upload DIR ${last(w.upload)}/s, xargs cp ${last(w.cp)}/s`,
+        `small writes ${i}: dfs PUT ${last(w.put)}/s, S3 PUT ${last(w.s3)}/s, MooseFS ${last(w.mfs)}/s, floor ${last(w.floor)}/s; dfs upload DIR ${last(w.upload)}/s, xargs cp ${last(w.cp)}/s`,
       );
     }
 
@@ -162,7 +183,7 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
     const names = list('w1');
     const catList = path.join(ctx.work, 'small-cat.list');
     await fs.writeFile(catList, `${names.map((n) => path.join(mfs.mount, n)).join('\n')}\n`);
-    const r = { get: new Side(), mfs: new Side(), cat: new Side(), s3: new Side() };
+    const r = { get: new Side(), mfs: new Side(), cat: new Side(), s3: new Side(), floor: new Side() };
     let cold = true;
     const coldly = async <T>(fn: () => Promise<T>) => {
       cold = (await dropCaches()) && cold;
@@ -183,21 +204,29 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
           }),
         );
       };
-      for (const go of i % 2 === 1 ? [dfsSide, mfsSide] : [mfsSide, dfsSide]) await go();
+      const floorSide = () => coldly(() => measure(r.floor, floorCpu, () => load('http-get', bare, names)));
+      for (const go of turns(i, [dfsSide, mfsSide, floorSide])) await go();
       const last = (s: Side) => s.rates.at(-1)?.toFixed(0);
       ctx.log(
-        `small reads ${i}: dfs GET ${last(r.get)}/s, S3 GET ${last(r.s3)}/s, MooseFS ${last(r.mfs)}/s, xargs cat ${last(r.cat)}/s`,
+        `small reads ${i}: dfs GET ${last(r.get)}/s, S3 GET ${last(r.s3)}/s, MooseFS ${last(r.mfs)}/s, floor ${last(r.floor)}/s, xargs cat ${last(r.cat)}/s`,
       );
     }
     return rows(w, r, { count, concurrency, cold });
   } finally {
-    await cluster.stop();
+    await Promise.all([cluster.stop(), floor.stop()]);
     await mfs.stop();
   }
 }
 
-type Writes = Record<'put' | 'mfs' | 'upload' | 'cp' | 's3', Side>;
-type Reads = Record<'get' | 'mfs' | 'cat' | 's3', Side>;
+/** The order run `i` takes the sides in: each goes first in turn, and the order flips. */
+function turns<T>(i: number, sides: T[]): T[] {
+  const shift = (i - 1) % sides.length;
+  const order = [...sides.slice(shift), ...sides.slice(0, shift)];
+  return i % 2 === 1 ? order : order.reverse();
+}
+
+type Writes = Record<'put' | 'mfs' | 'upload' | 'cp' | 's3' | 'floor', Side>;
+type Reads = Record<'get' | 'mfs' | 'cat' | 's3' | 'floor', Side>;
 
 function rows(w: Writes, r: Reads, o: { count: number; concurrency: number; cold: boolean }): Row[] {
   const c = o.concurrency;
@@ -278,6 +307,28 @@ function rows(w: Writes, r: Reads, o: { count: number; concurrency: number; cold
     ),
     makeRow(
       {
+        id: '8g',
+        what: `${files} writes/s, c=${c}: the floor (bare node:http, 2 fsynced copies, a batched fsynced log)`,
+        baselineWhat: `MooseFS goal 2: ${c} writers open/write/close`,
+        ...rate,
+        note: `the floor ${w.floor.text()}: could any design of dfs's shape in Node reach the target`,
+      },
+      w.floor.rates,
+      w.mfs.rates,
+    ),
+    makeRow(
+      {
+        id: '8h',
+        what: 'CPU ms per 4 KiB write: master + nodes + web client (PUT)',
+        baselineWhat: 'the floor: front + 2 stores + log',
+        ...cpu,
+        note: 'what dfs does beyond moving the bytes durably: placement, leases, chunk ids and checks, receipts, metrics',
+      },
+      w.put.cpu,
+      w.floor.cpu,
+    ),
+    makeRow(
+      {
         id: '9a',
         what: `${files} reads/s, c=${c} (web client GET)`,
         baselineWhat: `MooseFS: ${c} readers open/read/close`,
@@ -332,6 +383,28 @@ function rows(w: Writes, r: Reads, o: { count: number; concurrency: number; cold
       },
       r.s3.cpu,
       r.mfs.cpu,
+    ),
+    makeRow(
+      {
+        id: '9f',
+        what: `${files} reads/s, c=${c}: the floor (bare node:http, a batched lookup, one copy read)`,
+        baselineWhat: `MooseFS: ${c} readers open/read/close`,
+        ...rate,
+        note: `${cold}; the floor ${r.floor.text()}`,
+      },
+      r.floor.rates,
+      r.mfs.rates,
+    ),
+    makeRow(
+      {
+        id: '9g',
+        what: 'CPU ms per 4 KiB read: master + nodes + web client (GET)',
+        baselineWhat: 'the floor: front + log + 2 stores',
+        ...cpu,
+        note: 'what dfs does beyond moving the bytes: locations, the SHA-256 check of every byte, metrics',
+      },
+      r.get.cpu,
+      r.floor.cpu,
     ),
   ];
 }
