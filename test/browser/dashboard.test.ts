@@ -64,6 +64,18 @@ describe('master dashboard and node pages in a browser', () => {
     await close();
   });
 
+  it("says so when an open chunk map's file is deleted", async () => {
+    await cluster.sdk.upload(bytes('short-lived'), '/gone/soon.txt');
+    const { page, errors, close } = await openPage(browser, `${cluster.master.url}/files/gone/soon.txt`);
+    expect(await page.locator('main h2').first().textContent()).to.equal('/gone/soon.txt');
+    await cluster.sdk.remove('/gone/soon.txt');
+    await page.locator('main h2', { hasText: '404' }).waitFor();
+    expect(await page.locator('main').textContent()).to.contain('not found: /gone/soon.txt');
+    expect(await page.locator('body').getAttribute('data-stale')).to.equal(null);
+    expectNoErrors(errors, [failedLoad(404)]);
+    await close();
+  });
+
   it('finds a file past the first thousand of a folder', async () => {
     await cluster.sdk.upload(bytes('many'), '/many/seed.txt');
     // Copies move no bytes: 1,500 files in a moment.

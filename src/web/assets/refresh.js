@@ -7,6 +7,15 @@ async function refresh() {
   if (!document.hidden) {
     try {
       const response = await fetch(location.href, { headers: { accept: 'text/html' }, cache: 'no-store' });
+      const html = (response.headers.get('content-type') ?? '').includes('text/html');
+      // The daemon answered that the page itself is gone (a deleted file's chunk map) or now
+      // needs signing in: show its answer, as a reload would, and stop refreshing.
+      if (response.status >= 400 && response.status < 500 && html) {
+        const doc = new DOMParser().parseFromString(await response.text(), 'text/html');
+        document.title = doc.title;
+        document.body.replaceWith(doc.body);
+        return;
+      }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const doc = new DOMParser().parseFromString(await response.text(), 'text/html');
       for (const next of doc.querySelectorAll('[data-live][id]')) {
@@ -15,7 +24,7 @@ async function refresh() {
       delete document.body.dataset.stale;
       document.dispatchEvent(new Event('dfs:refreshed'));
     } catch {
-      // The daemon is down or restarting: say so, and try again next time.
+      // The daemon is down, restarting or failing: say so, and try again next time.
       document.body.dataset.stale = '1';
     }
   }
