@@ -169,4 +169,48 @@ describe('web client in a browser: folders', () => {
     expectNoErrors(errors);
     await close();
   });
+
+  it("keeps an action's error over the listing's, and clears a listing error once it lists again", async () => {
+    await cluster.sdk.upload(bytes('still here'), '/flaky/kept.txt');
+    const { page, errors, close } = await openPage(browser, `${base}#/flaky/`);
+    await listed(page, '/flaky/');
+    expect(await page.locator('#summary').textContent()).to.contain('1 file');
+    await cluster.master.close();
+    try {
+      // The action fails, and so does the listing after it: the action's error is the one shown.
+      await page.locator('#new-folder').click();
+      await page.locator('#ask-input').fill('x');
+      await page.locator('#ask-ok').click();
+      await page.locator('#summary:text-is("")').waitFor({ state: 'attached' });
+      expect(await page.locator('#message-text').textContent()).to.contain('Could not create the folder x');
+      expect(await page.locator('#files tbody').textContent()).to.contain('Nothing to show');
+      // Dismissed, the listing's own error comes back with the next re-listing.
+      await page.locator('#message-close').click();
+      await page.locator('#message-text', { hasText: 'Could not list /flaky/' }).waitFor({ timeout: 30_000 });
+    } finally {
+      await cluster.restartMaster();
+    }
+    // The folder lists again: its error goes by itself.
+    await page.locator('#message').waitFor({ state: 'hidden', timeout: 30_000 });
+    await row(page, '/flaky/kept.txt').waitFor();
+    expect(await page.locator('#summary').textContent()).to.contain('1 file');
+    expectNoErrors(errors, [/Failed to load resource/]);
+    await close();
+  });
+
+  it('says that a folder of more than one page is not re-listed every few seconds', async () => {
+    await cluster.sdk.upload(bytes('many'), '/big/seed.txt');
+    // Copies move no bytes: a thousand files in a moment.
+    for (let i = 0; i < 1000; i += 100)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) => cluster.sdk.copy('/big/seed.txt', `/big/f${i + j}.txt`)),
+      );
+    const { page, errors, close } = await openPage(browser, `${base}#/big/`);
+    await listed(page, '/big/');
+    const summary = await page.locator('#summary').textContent();
+    expect(summary).to.contain('1001 files');
+    expect(summary).to.contain('a large folder: listed again after your own changes only');
+    expectNoErrors(errors);
+    await close();
+  });
 });

@@ -12,6 +12,8 @@ import { Uploads } from './uploads.js';
 
 // Other people change the namespace too: re-list the open folder this often.
 const RELIST_MS = 10_000;
+// What the listing's own messages are labelled: a listing that works again clears them.
+const LISTING = 'listing';
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -23,8 +25,9 @@ const state = {
   filter: '',
   config: { replication: 2, maxFileSize: Number.POSITIVE_INFINITY },
   loads: 0,
-  // Listing pages the open folder took at its last load.
+  // Listing pages the open folder took at its last load, and whether more were left unread.
   pages: 0,
+  truncated: false,
 };
 const uploads = new Uploads($('transfers'), () => scheduleLoad());
 let loadTimer;
@@ -53,25 +56,36 @@ function renderCrumbs() {
   document.title = parts.length ? `${parts.at(-1)} · dfs` : 'dfs';
 }
 
+// `emptyText`: the folder is not listed (loading, or its listing failed), which says so instead.
 function render(emptyText) {
   const shown = visibleEntries(state.entries, state);
   const fallback = state.filter
-    ? 'No name in this folder matches the filter.'
+    ? `No name ${state.truncated ? 'among the entries shown' : 'in this folder'} matches the filter.`
     : 'This folder is empty: drop files here or use Upload files.';
   renderRows($('files').tBodies[0], shown, state.config.replication, { move, remove }, emptyText ?? fallback);
   for (const th of document.querySelectorAll('th[data-sort]')) {
     if (th.dataset.sort !== state.key) th.removeAttribute('aria-sort');
     else th.setAttribute('aria-sort', state.direction === 1 ? 'ascending' : 'descending');
   }
+  if (emptyText !== undefined) {
+    $('summary').textContent = '';
+    return;
+  }
   const files = state.entries.filter((e) => e.type === 'file');
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const filtered = shown.length === state.entries.length ? '' : ` · ${shown.length} shown`;
+  const partial = state.truncated
+    ? ` · only the first ${(MAX_PAGES * PAGE_ROWS).toLocaleString('en')} entries are listed`
+    : state.pages > 1
+      ? ' · a large folder: listed again after your own changes only'
+      : '';
   $('summary').textContent =
-    `${plural(state.entries.length - files.length, 'folder')}, ${plural(files.length, 'file')}, ${formatBytes(bytes)}${filtered}`;
+    `${plural(state.entries.length - files.length, 'folder')}, ${plural(files.length, 'file')}, ${formatBytes(bytes)}${filtered}${partial}`;
 }
 
-// Most listing pages fetched for one folder (a thousand rows each).
+// Most listing pages fetched for one folder, of PAGE_ROWS rows each (the web client's page size).
 const MAX_PAGES = 50;
+const PAGE_ROWS = 1000;
 
 async function load() {
   const ticket = ++state.loads;
@@ -89,21 +103,21 @@ async function load() {
     const entries = [];
     let after = '';
     let pages = 0;
-    while (pages < MAX_PAGES) {
+    do {
       const query = `prefix=${encodeURIComponent(prefix)}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
       const listing = await call('GET', `/api/list?${query}`);
       if (ticket !== state.loads) return;
       pages++;
       entries.push(...listing.entries);
-      if (!listing.next) break;
-      after = listing.next;
-    }
-    state.pages = pages;
+      after = listing.next ?? '';
+    } while (after && pages < MAX_PAGES);
+    // The listing works (again): a message saying it failed is out of date.
+    clearMessage(LISTING);
     const text = JSON.stringify(entries);
+    const truncated = Boolean(after);
     // Unchanged: leave the rows (and the keyboard focus) alone.
-    if (text === state.listed) return;
-    state.listed = text;
-    state.entries = entries;
+    if (text === state.listed && pages === state.pages && truncated === state.truncated) return;
+    Object.assign(state, { listed: text, entries, pages, truncated });
     render();
     $('files').dataset.loaded = prefix;
   } catch (err) {
@@ -115,6 +129,8 @@ async function load() {
       err.code === 'not_found'
         ? `The folder ${prefix} does not exist (any more).`
         : `Could not list ${prefix}: ${err.message}`,
+      'error',
+      LISTING,
     );
   }
 }
@@ -213,7 +229,7 @@ function wireControls() {
     await upload(files.map((file) => ({ file, relative: file.name })));
   });
   $('new-folder').addEventListener('click', newFolder);
-  $('message-close').addEventListener('click', clearMessage);
+  $('message-close').addEventListener('click', () => clearMessage());
   $('filter').addEventListener('input', (event) => {
     state.filter = event.target.value;
     render();
