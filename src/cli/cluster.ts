@@ -55,10 +55,12 @@ export function statusCommand() {
         ],
         ...(s.masters.length > 1
           ? [
-              ['Masters', s.masters.map((m) => `${m.url}${m.leader ? ' (leader)' : ''}`).join('\n')] as [
-                string,
-                string,
-              ],
+              [
+                'Masters',
+                s.masters
+                  .map((m) => `${m.url}${m.leader ? ' (leader)' : ''}${m.silent ? ' (not answering)' : ''}`)
+                  .join('\n'),
+              ] as [string, string],
             ]
           : []),
         ['Nodes', `${s.nodes.alive} alive, ${s.nodes.dead} dead`],

@@ -85,4 +85,15 @@ export class Leader {
   resign(): void {
     this.until = 0;
   }
+
+  /**
+   * Leaves the cluster (on a clean stop, once leader work has ended): the store forgets this
+   * master and lets its lease lapse, so another master, or this one restarted, leads at once.
+   */
+  async leave(): Promise<void> {
+    this.resign();
+    await this.store.leaveCluster(this.id).catch(() => {
+      // The store is unreachable: the record and the lease time out as after a crash.
+    });
+  }
 }

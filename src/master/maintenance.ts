@@ -72,6 +72,7 @@ export class Maintenance {
     clearTimeout(this.timer);
     this.deps.leader.resign();
     await this.running;
+    await this.deps.leader.leave();
   }
 
   /** One maintenance step: renew leadership, detect deaths, then recount, repair, trim and collect if due. */

@@ -45,13 +45,25 @@ export class Operations {
       role: leader.isLeader ? 'leader' : 'standby',
       epoch: leader.epoch,
       safeMode: maintenance.safeMode,
-      masters: leader.masters.map((m) => ({ id: m.id, url: m.url, leader: m.id === leader.current })),
+      masters: this.masters(),
       files: totals.files,
       logicalBytes: totals.logicalBytes,
       ...maintenance.health,
       replication: config.replication,
       events: events.recent(),
     };
+  }
+
+  // Heard from by the store's clock, as this master's own heartbeat was stamped.
+  private masters(): ClusterStatus['masters'] {
+    const { leader, config } = this.deps;
+    const now = leader.masters.find((m) => m.id === leader.id)?.lastSeen ?? Date.now();
+    return leader.masters.map((m) => ({
+      id: m.id,
+      url: m.url,
+      leader: m.id === leader.current,
+      silent: now - m.lastSeen > config.leaseTimeout,
+    }));
   }
 
   /** `GET /api/nodes`. */

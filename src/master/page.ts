@@ -50,7 +50,7 @@ function mastersSection(status: ClusterStatus): string {
   const rows = status.masters
     .map(
       (m) =>
-        `<tr><td><a href="${e(m.url)}/">${e(m.url)}</a></td><td>${m.leader ? '<span class="badge ok">leader</span>' : '<span class="badge">standby</span>'}</td></tr>`,
+        `<tr><td><a href="${e(m.url)}/">${e(m.url)}</a></td><td>${m.leader ? '<span class="badge ok">leader</span>' : '<span class="badge">standby</span>'}${m.silent ? ' <span class="badge warn">not answering</span>' : ''}</td></tr>`,
     )
     .join('');
   return `<h2>Masters</h2><div class="scroll" data-live id="masters-table"><table id="masters"><thead><tr><th>Master</th><th>Role</th></tr></thead><tbody>${rows}</tbody></table></div>`;

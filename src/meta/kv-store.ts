@@ -224,6 +224,14 @@ export class KvStore implements MetaStore {
     });
   }
 
+  async leaveCluster(id: string): Promise<void> {
+    await this.engine.write((txn) => {
+      txn.del('masters', id);
+      const lease = txn.get<Leadership>('state', 'leader');
+      if (lease?.holder === id) txn.put('state', 'leader', { ...lease, expires: 0 });
+    });
+  }
+
   close(): Promise<void> {
     return this.engine.close();
   }

@@ -110,6 +110,16 @@ export async function heartbeatMaster(db: PgDb, master: MasterBeat, window: numb
   });
 }
 
+/** Forgets a master that stops, and lets the leadership lease lapse if it holds it. */
+export async function leaveCluster(db: PgDb, id: string): Promise<void> {
+  await db.query({
+    name: 'dfs_leave_cluster',
+    text: `WITH gone AS (DELETE FROM dfs_masters m WHERE m.id = $1)
+      UPDATE dfs_leadership l SET expires = 0 WHERE l.holder = $1`,
+    values: [id],
+  });
+}
+
 /** Takes or renews the leadership lease (judged by the database's clock without `now`). */
 export async function claimLeadership(db: PgDb, holder: string, ttl: number, now?: number) {
   const [row] = await db.query<Leadership>({

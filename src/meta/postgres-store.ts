@@ -217,6 +217,10 @@ export class PostgresStore implements MetaStore {
     return cluster.claimLeadership(this.db, holder, ttl, now);
   }
 
+  leaveCluster(id: string): Promise<void> {
+    return cluster.leaveCluster(this.db, id);
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }

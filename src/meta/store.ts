@@ -174,6 +174,12 @@ export interface MetaStore {
    * master agrees on however far their clocks drift apart.
    */
   claimLeadership(holder: string, ttl: number, now?: number): Promise<Leadership>;
+  /**
+   * Master `id` stops: its record is forgotten and the leadership lease, when it holds it, lapses
+   * at once (the next claimant takes it over with a new epoch), rather than both lingering until
+   * they time out.
+   */
+  leaveCluster(id: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -153,8 +153,11 @@ export interface ClusterStatus {
   epoch: number;
   /** After a start or a takeover: nodes yet to report their inventories (no repair or collection until then). */
   safeMode: { on: boolean; waitingFor: number };
-  /** Every master sharing the metadata store, and which one leads. */
-  masters: { id: string; url: string; leader: boolean }[];
+  /**
+   * Every master sharing the metadata store, and which one leads; `silent`: not heard from for a
+   * lease timeout (stopped or cut off; a crashed master's lease is held until it times out).
+   */
+  masters: { id: string; url: string; leader: boolean; silent?: boolean }[];
   files: number;
   logicalBytes: number;
   storedBytes: number;

@@ -693,6 +693,22 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         const b = await store.claimLeadership('b', 10_000, T0 + 15_001);
         expect(b).to.deep.include({ holder: 'b', epoch: a.epoch + 1 });
       });
+
+      it('forgets a master that leaves, and lets the lease it held lapse at once', async () => {
+        await store.heartbeatMaster({ id: 'a', url: 'http://a', lastSeen: T0 }, 10_000);
+        await store.heartbeatMaster({ id: 'b', url: 'http://b', lastSeen: T0 }, 10_000);
+        const a = await store.claimLeadership('a', 10_000, T0);
+        // Leaving while another holds the lease changes nothing of it.
+        await store.leaveCluster('b');
+        expect((await store.claimLeadership('c', 10_000, T0 + 1)).holder).to.equal('a');
+        await store.leaveCluster('a');
+        const live = await store.heartbeatMaster({ id: 'c', url: 'http://c', lastSeen: T0 + 1 }, 10_000);
+        expect(live.map((m) => m.id)).to.deep.equal(['c']);
+        expect(await store.claimLeadership('c', 10_000, T0 + 2)).to.deep.include({
+          holder: 'c',
+          epoch: a.epoch + 1,
+        });
+      });
     });
   });
 }
