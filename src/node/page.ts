@@ -49,7 +49,16 @@ export function renderNodePage(s: NodeSnapshot): string {
         )
         .join('<br>'),
     ],
-    ['Registered', e(s.registered ? `yes, last contact ${formatAgo(s.lastContact)}` : 'not yet')],
+    [
+      'Registered',
+      e(
+        !s.registered
+          ? 'not yet'
+          : s.connected
+            ? `yes, last contact ${formatAgo(s.lastContact)}`
+            : `yes, but no master has answered since ${formatAgo(s.lastContact)}`,
+      ),
+    ],
     [
       'Disk',
       e(
@@ -66,7 +75,11 @@ export function renderNodePage(s: NodeSnapshot): string {
       `${e(scrubText(s.scrub))}${s.scrub?.corrupt ? ' <span class="badge bad">corruption found</span>' : ''}`,
     ],
   ];
-  const state = s.registered ? ['alive', 'registered'] : ['warn', 'not registered'];
+  const state = !s.registered
+    ? ['warn', 'not registered']
+    : s.connected
+      ? ['alive', 'registered']
+      : ['warn', 'master unreachable'];
   const body = `<header class="bar" id="bar" data-live><h1>dfs node</h1>
 <span class="badge ${state[0]}" id="registration">${state[1]}</span><span class="spacer"></span>
 <span class="muted small">${e(s.url)}</span></header>

@@ -10,6 +10,8 @@ export interface NodeSnapshot {
   /** Every master, whether this node is registered with it, and why not when it failed. */
   masters: { url: string; registered: boolean; lastContact: number; problem?: string }[];
   registered: boolean;
+  /** Registered with a master whose last heartbeat answered (false while every master is unreachable). */
+  connected: boolean;
   lastContact: number;
   /** Why the node cannot write, when its disk fails writes. */
   writeError?: string;
@@ -65,6 +67,7 @@ export class NodeState {
         ...(l.lastError && { problem: l.lastError }),
       })),
       registered: this.registered,
+      connected: this.links.some((l) => l.registered && !l.lastError),
       lastContact: Math.max(0, ...this.links.map((l) => l.lastContact)),
       ...(this.store.writeError && { writeError: this.store.writeError }),
       ...usage,
