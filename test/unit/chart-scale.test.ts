@@ -43,6 +43,11 @@ describe('chart scales', () => {
     expect(yScale(3, '').ticks).to.deep.equal([0, 1, 2, 3]);
     expect(yScale(0, '')).to.deep.equal({ top: 1, ticks: [0, 1] });
     expect(yScale(0, 'B/s')).to.deep.equal({ top: 1024, ticks: [0, 1024] });
+    // Less than a byte per second on average (an idle node): whole bytes, each label once.
+    const idle = yScale(0.2, 'B/s');
+    expect(idle).to.deep.equal({ top: 1, ticks: [0, 1] });
+    expect(idle.ticks.map((t) => formatValue(t, 'B/s'))).to.deep.equal(['0 B/s', '1 B/s']);
+    expect(yScale(3, 'B/s').ticks).to.deep.equal([0, 1, 2, 3]);
     // Tenths of an operation per second print as such, not as 0.30000000000000004.
     expect(yScale(0.35, '/s').ticks).to.deep.equal([0, 0.1, 0.2, 0.3, 0.4]);
   });

@@ -17,7 +17,8 @@ export function niceStep(raw) {
 /**
  * The y axis for values up to `max` in `unit`: `{ top, ticks }`, ticks from 0 to top at a nice
  * step (at most `count` intervals). Bytes step in powers of 1024 (4 MiB/s, not 4.19 MB/s);
- * percentages always span 0–100; counts never step by less than one.
+ * percentages always span 0–100; counts and bytes never step by less than one (a byte is
+ * labelled whole).
  */
 export function yScale(max, unit, count = 4) {
   if (unit === '%') return { top: 100, ticks: [0, 25, 50, 75, 100] };
@@ -25,7 +26,7 @@ export function yScale(max, unit, count = 4) {
   let base = 1;
   if (unit === 'B/s') while (high / base >= KiB) base *= KiB;
   let step = niceStep(high / base / count) * base;
-  if (unit === '' || unit === '/s') step = Math.max(step, unit === '' ? 1 : 0.1);
+  if (unit === '' || unit === '/s' || unit === 'B/s') step = Math.max(step, unit === '/s' ? 0.1 : 1);
   if (high === 0) step = unit === 'B/s' ? KiB : 1;
   const intervals = Math.max(1, Math.ceil(high / step - 1e-9));
   const ticks = [];
