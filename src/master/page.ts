@@ -93,7 +93,8 @@ export function renderDashboard(
 <span class="badge ${status.role === 'leader' ? 'ok' : ''}" id="role" title="epoch ${status.epoch}">${status.role}</span>
 ${status.safeMode.on ? `<span class="badge warn" id="safe-mode" title="no repair or collection until every node has reported">safe mode: ${status.safeMode.waitingFor} node(s) to report</span>` : ''}
 <span class="spacer"></span>
-<span class="muted small">replication ${config.replication} · chunks of ${e(formatBytes(config.chunkSize))}</span></header>
+<span class="muted small">replication ${config.replication} · chunks of ${e(formatBytes(config.chunkSize))}</span>
+${config.token && signedIn ? '<button id="dash-sign-out" type="button">Sign out</button>' : ''}</header>
 <main>
 <section id="totals" data-live data-files="${status.files}"><div class="cards">${totals.map(card).join('')}</div>
 <div class="cards" aria-label="replication health">${replication.map(card).join('')}</div></section>

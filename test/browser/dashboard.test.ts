@@ -164,6 +164,11 @@ describe('master dashboard with an access token, in a browser', () => {
     await page.locator('#file-results a', { hasText: '/vault/plan.txt' }).click();
     await page.waitForURL(/\/files\/vault\/plan\.txt$/);
     expect(await page.locator('#chunks tbody tr').count()).to.equal(1);
+    // Signing out locks the finder again.
+    await page.goto(`${cluster.master.url}/`);
+    await page.locator('#dash-sign-out').click();
+    await page.locator('#dash-token').waitFor();
+    expect(await page.locator('#dash-sign-out').count()).to.equal(0);
     expectNoErrors(errors, [failedLoad(401)]);
     await close();
   });

@@ -106,6 +106,13 @@ if (form && !form.hasAttribute('data-locked')) {
   search();
 }
 
+// Signing out ends the session (the header is refreshed in place: the click is caught here).
+document.addEventListener('click', async (event) => {
+  if (event.target?.id !== 'dash-sign-out') return;
+  await fetch('/session', { method: 'DELETE', headers: { 'x-dfs-csrf': '1' } }).catch(() => undefined);
+  location.reload();
+});
+
 // With an access token the finder is locked until the token is given once (a session cookie).
 const login = document.getElementById('dash-login');
 login?.addEventListener('submit', async (event) => {
