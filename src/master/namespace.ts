@@ -91,7 +91,13 @@ export class Namespace {
         const live = revived.includes(c.id) ? [] : await this.confirmed(c.id);
         if (live.length >= this.config.replication) return { id: c.id, stored: true as const };
         const avoid = new Set([...exclude, ...live]);
-        const targets = this.place(this.config.replication - live.length, c.size, avoid, live.length);
+        const targets = this.place(
+          this.config.replication - live.length,
+          c.size,
+          avoid,
+          live.length,
+          exclude,
+        );
         for (const t of targets) {
           const node = registry.get(t.id);
           if (node) node.free -= c.size; // until the next heartbeat says how much is really free
@@ -108,8 +114,16 @@ export class Namespace {
   }
 
   // Nodes for new copies (`held` copies are on live nodes already); when too few qualify, the
-  // error says how many of the nodes live, which are dead, and which cannot write and why.
-  private place(count: number, size: number, avoid: ReadonlySet<string>, held: number) {
+  // error says how many of the nodes live, which are dead, which the uploader left out after
+  // failing to write to them (`excluded`: still alive until their heartbeats stop), and which
+  // cannot write and why.
+  private place(
+    count: number,
+    size: number,
+    avoid: ReadonlySet<string>,
+    held: number,
+    excluded: ReadonlySet<string> = new Set(),
+  ) {
     try {
       return chooseNodes(this.deps.registry.writable(), count, size, avoid, 0);
     } catch (err) {
@@ -118,6 +132,9 @@ export class Namespace {
       const all = registry.all();
       const why = [`${registry.alive().length} of ${all.length} node${all.length === 1 ? '' : 's'} alive`];
       if (held > 0) why.push(`${held} of the ${this.config.replication} copies already on live nodes`);
+      const failed = registry.alive().filter((n) => excluded.has(n.id));
+      if (failed.length > 0)
+        why.push(`${failed.length} alive but left out by the uploader after a write to it failed`);
       const dead = all.filter((n) => !n.alive).map((n) => n.url);
       if (dead.length > 0)
         why.push(

@@ -179,6 +179,18 @@ describe('master batch route', () => {
     expect((await batchCount()) - before).to.equal(4);
   });
 
+  it('says why an allocation finds too few nodes when the uploader left a live one out', async () => {
+    const node = cluster.nodes[0];
+    if (!node) throw new Error('no node');
+    const err = await cluster.sdk.api
+      .allocate([{ id: 'c'.repeat(64), size: 10 }], [node.id], 'batch-excluded-upload')
+      .catch((e) => e);
+    expect(err.code).to.equal('insufficient_nodes');
+    expect(err.message).to.match(
+      /need 2 live nodes with free space, 1 available \(2 of 2 nodes alive; 1 alive but left out by the uploader after a write to it failed\)/,
+    );
+  });
+
   it("carries the SDK's concurrent stats in shared batches", async () => {
     const names = Array.from({ length: 40 }, (_, i) => `/s/many/f${i}`);
     for (const name of names) await cluster.sdk.upload([Buffer.from(name)], name);
