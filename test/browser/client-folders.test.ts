@@ -105,6 +105,19 @@ describe('web client in a browser: folders', () => {
     await close();
   });
 
+  it('says a file deleted by someone else meanwhile was already deleted', async () => {
+    await cluster.sdk.upload([Buffer.from('twice')], '/twice/doomed.txt');
+    const { page, errors, close } = await openPage(browser, `${base}#/twice/`);
+    await row(page, '/twice/doomed.txt').waitFor();
+    await cluster.sdk.remove('/twice/doomed.txt');
+    await row(page, '/twice/doomed.txt').locator('button.delete').click();
+    await page.locator('#ask-ok').click();
+    await page.locator('#message-text', { hasText: 'doomed.txt was already deleted.' }).waitFor();
+    await row(page, '/twice/doomed.txt').waitFor({ state: 'detached' });
+    expectNoErrors(errors, [/Failed to load resource/]);
+    await close();
+  });
+
   it('sorts by a column header and filters by name', async () => {
     await cluster.sdk.upload(bytes('x'.repeat(300)), '/sort/b-medium.txt');
     await cluster.sdk.upload(bytes('x'.repeat(10)), '/sort/c-small.txt');

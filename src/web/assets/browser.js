@@ -143,7 +143,7 @@ function scheduleLoad() {
 async function run(action, success, failure) {
   try {
     await action();
-    showMessage(success, 'info');
+    showMessage(typeof success === 'function' ? success() : success, 'info');
   } catch (err) {
     showMessage(`${failure}: ${err.message}`);
   }
@@ -192,9 +192,15 @@ async function remove(entry) {
   });
   if (!confirmed) return;
   const path = encodePath(entry.path.replace(/\/$/, ''));
+  let gone = false;
   await run(
-    () => call('DELETE', `/api/${folder ? 'trees' : 'files'}${path}`),
-    `Deleted ${entry.name}.`,
+    () =>
+      call('DELETE', `/api/${folder ? 'trees' : 'files'}${path}`).catch((err) => {
+        // Someone else deleted it since the listing: what was asked is done.
+        if (err.code !== 'not_found') throw err;
+        gone = true;
+      }),
+    () => (gone ? `${entry.name} was already deleted.` : `Deleted ${entry.name}.`),
     `Could not delete ${entry.name}`,
   );
 }
