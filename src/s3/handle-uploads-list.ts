@@ -4,6 +4,7 @@ import { compareUtf8 } from '../protocol/byte-order.js';
 import { MAX_MULTIPART_LIST } from '../protocol/limits.js';
 import { MAX_PATH_BYTES } from '../protocol/paths.js';
 import { invalidArgument, S3Error } from './errors.js';
+import { rolledUp } from './listing.js';
 import { checksumMade } from './multipart-checksum.js';
 import { isFolderKey, objectPath } from './object-paths.js';
 import { countParam, encodingTypeParam } from './query-params.js';
@@ -75,11 +76,8 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
   // it, as S3 does. The scan starts past what the page skips (no key holds U+10FFFF or a control
   // character): past the keys below such a marker; past the marker key without an upload-id
   // marker; else at the marker key, whose uploads the upload-id marker sorts out below.
-  const rolledUp =
-    delimiter !== '' &&
-    keyMarker.endsWith(delimiter) &&
-    keyMarker.indexOf(delimiter, prefix.length) === keyMarker.length - delimiter.length;
-  const after = rolledUp ? '\u{10FFFF}' : idMarker === '' && keyMarker !== '' ? '\u0001' : '';
+  const below = rolledUp(keyMarker, prefix, delimiter);
+  const after = below ? '\u{10FFFF}' : idMarker === '' && keyMarker !== '' ? '\u0001' : '';
   // One more than the scan reads: whether uploads lie beyond it.
   const found = await request.deps.sdk.api.listMultiparts(`${folder}${prefix}`, MAX_SCAN + 1, {
     signal: request.signal,
@@ -95,7 +93,7 @@ export async function listMultipartUploads(request: S3Request): Promise<void> {
   for (const u of open) {
     const key = u.path.slice(folder.length);
     // The scan started past these; skipped here too, a page is right whatever the master skipped.
-    if (compareUtf8(key, keyMarker) < 0 || (rolledUp && key.startsWith(keyMarker))) continue;
+    if (compareUtf8(key, keyMarker) < 0 || (below && key.startsWith(keyMarker))) continue;
     if (key === keyMarker) {
       // With an upload-id-marker, the marker key's uploads after that id; without, none of them.
       if (idMarker === '') continue;

@@ -115,6 +115,20 @@ function objectEntry(key: string, entry: ListEntry): ObjectEntry {
 }
 
 /**
+ * Whether `marker` (a start-after, marker or continuation) is a common prefix a listing by
+ * `prefix` and `delimiter` rolls keys into: its first delimiter after the prefix ends it. Only
+ * then does a page starting after it skip every key below it; a key that merely ends in the
+ * delimiter (`log-`, listed by prefix `log-`) skips nothing.
+ */
+export function rolledUp(marker: string, prefix: string, delimiter: string): boolean {
+  return (
+    delimiter !== '' &&
+    marker.endsWith(delimiter) &&
+    marker.indexOf(delimiter, prefix.length) === marker.length - delimiter.length
+  );
+}
+
+/**
  * One page of at most `maxKeys` keys and common prefixes after `startAfter`. Keys sharing a
  * common prefix are contiguous in key order, so rolling them up needs only the last prefix; a
  * start that is itself a common prefix skips everything below it, as S3 does.
@@ -129,7 +143,10 @@ export async function listPage(
     return page;
   }
   const rollUp = q.delimiter !== '' && q.delimiter !== '/';
-  let skip = rollUp && q.startAfter?.endsWith(q.delimiter) ? q.startAfter : undefined;
+  let skip =
+    rollUp && q.startAfter !== undefined && rolledUp(q.startAfter, q.prefix, q.delimiter)
+      ? q.startAfter
+      : undefined;
   let count = 0;
   for await (const item of items(scope, q)) {
     let next: Item = item;

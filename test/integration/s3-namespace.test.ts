@@ -87,6 +87,26 @@ describe('s3 gateway: one namespace with dfs', function () {
     const dash = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Delimiter: '-', Prefix: 'a' }));
     expect(dash.CommonPrefixes?.map((p) => p.Prefix)).to.deep.equal(['a-']);
     expect(keys(dash)).to.deep.equal(['a/1', 'a/2', 'a/b/3']);
+    // A key ending in the delimiter right after the prefix is a key, not a common prefix: a page
+    // starting after it (by start-after, or by the token of a one-key page) goes on past it.
+    await client.send(new CreateBucketCommand({ Bucket: 'delims' }));
+    for (const key of ['log-', 'log-1', 'log-2', 'log-3/x'])
+      await client.send(new PutObjectCommand({ Bucket: 'delims', Key: key, Body: key }));
+    const logs = { Bucket: 'delims', Prefix: 'log-', Delimiter: '-' };
+    const after = await client.send(new ListObjectsV2Command({ ...logs, StartAfter: 'log-' }));
+    expect(keys(after)).to.deep.equal(['log-1', 'log-2', 'log-3/x']);
+    const paged: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ ...logs, MaxKeys: 1, ContinuationToken: token }),
+      );
+      paged.push(...keys(page).map(String));
+      token = page.NextContinuationToken;
+    } while (token);
+    expect(paged).to.deep.equal(['log-', 'log-1', 'log-2', 'log-3/x']);
+    const v1 = await client.send(new ListObjectsCommand({ ...logs, Marker: 'log-' }));
+    expect((v1.Contents ?? []).map((c) => c.Key)).to.deep.equal(['log-1', 'log-2', 'log-3/x']);
     const encoded = await signedRequest(s3.url, {
       path: '/nsb?list-type=2&prefix=x%20y%2F&encoding-type=url',
     });
