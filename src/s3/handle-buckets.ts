@@ -1,5 +1,6 @@
 // Bucket operations: a bucket is a top-level dfs folder whose name follows S3's rules.
 
+import { compareUtf8 } from '../protocol/byte-order.js';
 import { readBodyText } from './body.js';
 import { isDfs } from './dfs-errors.js';
 import { invalidArgument, notImplemented, S3Error } from './errors.js';
@@ -18,7 +19,10 @@ const MAX_CONFIGURATION_BODY = 64 * 1024;
 // Most buckets one ListBuckets answers (S3's own limit per page).
 const MAX_BUCKETS = 10_000;
 
-/** ListBuckets: every top-level folder with a valid bucket name (`prefix` and `max-buckets` honoured). */
+/**
+ * ListBuckets: every top-level folder with a valid bucket name, in name order (`prefix`,
+ * `max-buckets`, `continuation-token` and `bucket-region` honoured).
+ */
 export async function listBuckets(request: S3Request): Promise<void> {
   const { query } = request.route;
   const prefix = query.get('prefix') ?? '';
@@ -28,28 +32,29 @@ export async function listBuckets(request: S3Request): Promise<void> {
     throw invalidArgument('max-buckets', maxText ?? '', 'max-buckets must be an integer from 1 to 10000');
   const start = query.get('continuation-token');
   const after = start === undefined ? '' : Buffer.from(start, 'base64url').toString('utf8');
-  const buckets: BucketEntry[] = [];
+  // Every bucket of the region asked for (there is one), sorted by name as S3 sorts them: the
+  // root lists folders by path, where `photos-old/` comes before `photos/`.
+  const region = query.get('bucket-region') ?? request.deps.region;
+  const all: BucketEntry[] = [];
   let token: string | undefined;
-  let truncated = false;
-  do {
-    const page = await request.deps.sdk.list('/', {
-      delimiter: true,
-      after: token,
-      limit: 1000,
-      signal: request.signal,
-    });
-    for (const entry of page.entries) {
-      const name = entry.name;
-      if (entry.type !== 'dir' || !isValidBucketName(name) || !name.startsWith(prefix) || name <= after)
-        continue;
-      if (buckets.length === max) {
-        truncated = true;
-        break;
+  if (region === request.deps.region)
+    do {
+      const page = await request.deps.sdk.list('/', {
+        delimiter: true,
+        after: token,
+        limit: 1000,
+        signal: request.signal,
+      });
+      for (const entry of page.entries) {
+        const name = entry.name;
+        if (entry.type === 'dir' && isValidBucketName(name) && name.startsWith(prefix) && name > after)
+          all.push({ name, creationDate: new Date(entry.created) });
       }
-      buckets.push({ name, creationDate: new Date(entry.created) });
-    }
-    token = page.next;
-  } while (token && !truncated);
+      token = page.next;
+    } while (token);
+  all.sort((a, b) => compareUtf8(a.name, b.name));
+  const buckets = all.slice(0, max);
+  const truncated = all.length > max;
   const xml = listBucketsXml(request.deps.owner, buckets);
   // The newer, paged form of ListBuckets: its extra elements only when asked for.
   const extra = [

@@ -51,6 +51,30 @@ describe('s3 gateway: the AWS SDK for JavaScript', function () {
     expect(missing.$metadata.httpStatusCode).to.equal(404);
   });
 
+  it('lists buckets in name order, page by page, and none of another region', async () => {
+    for (const Bucket of ['photos-old', 'photos.raw', 'photosx'])
+      await client.send(new CreateBucketCommand({ Bucket }));
+    const names = (await client.send(new ListBucketsCommand({ Prefix: 'photos' }))).Buckets?.map(
+      (b) => b.Name,
+    );
+    // A folder listing puts photos-old/ and photos.raw/ before photos/; S3 sorts by name.
+    expect(names).to.deep.equal(['photos', 'photos-old', 'photos.raw', 'photosx']);
+    const paged: (string | undefined)[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListBucketsCommand({ Prefix: 'photos', MaxBuckets: 1, ContinuationToken: token }),
+      );
+      paged.push(...(page.Buckets ?? []).map((b) => b.Name));
+      token = page.ContinuationToken;
+    } while (token);
+    expect(paged).to.deep.equal(names);
+    const elsewhere = await client.send(new ListBucketsCommand({ BucketRegion: 'eu-west-1' }));
+    expect(elsewhere.Buckets ?? []).to.deep.equal([]);
+    const here = await client.send(new ListBucketsCommand({ BucketRegion: 'us-east-1', Prefix: 'photos' }));
+    expect(here.Buckets?.map((b) => b.Name)).to.deep.equal(names);
+  });
+
   it('puts (MD5 ETag, CRC32), gets, ranges and heads with metadata and content headers', async () => {
     const put = await client.send(
       new PutObjectCommand({
