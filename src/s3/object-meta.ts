@@ -38,6 +38,68 @@ export const CONTENT_HEADERS = [
   'expires',
 ] as const;
 
+// What a folder object (`key/`) keeps of its PUT in the folder's attributes, beside the content
+// headers and checksum under the names a file uses: a folder has no content type, metadata or
+// modification time of its own.
+const FOLDER_TYPE_ATTRIBUTE = 's3-content-type';
+const FOLDER_MODIFIED_ATTRIBUTE = 's3-modified';
+const FOLDER_META_PREFIX = 's3-meta-';
+const FOLDER_TYPE = 'application/x-directory';
+
+/** What a PUT of folder object `key/` keeps of the request: the attributes of the folder. */
+export function folderObjectAttributes(
+  headers: HeaderMap,
+  checksum: { algorithm: string; value: string } | undefined,
+  now: number,
+): Record<string, string> {
+  const type = requestContentType(headers);
+  const metadata = metadataFromHeaders(headers);
+  return {
+    ...contentAttributes(headers),
+    ...(checksum && checksumAttribute(checksum)),
+    ...(type !== undefined && { [FOLDER_TYPE_ATTRIBUTE]: type }),
+    ...Object.fromEntries(
+      Object.entries(metadata).map(([name, value]) => [`${FOLDER_META_PREFIX}${name}`, value]),
+    ),
+    [FOLDER_MODIFIED_ATTRIBUTE]: String(now),
+  };
+}
+
+/** Whether a folder's attribute is one a PUT of its folder object replaces (not a WebDAV property). */
+export function isFolderObjectAttribute(name: string): boolean {
+  return (
+    name.startsWith('s3-') ||
+    name.startsWith(CHECKSUM_PREFIX) ||
+    (CONTENT_HEADERS as readonly string[]).includes(name)
+  );
+}
+
+/** An explicit folder as S3 shows its folder object: empty, with what its PUT kept. */
+export function folderObjectInfo(folder: {
+  created: number;
+  attributes?: Record<string, string>;
+}): ObjectInfo {
+  const attributes = folder.attributes ?? {};
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(attributes))
+    if (name.startsWith(FOLDER_META_PREFIX)) metadata[name.slice(FOLDER_META_PREFIX.length)] = value;
+  return {
+    size: 0,
+    etag: EMPTY_MD5,
+    lastModified: new Date(folderModified(folder)),
+    contentType: attributes[FOLDER_TYPE_ATTRIBUTE] ?? FOLDER_TYPE,
+    metadata,
+    attributes,
+    generation: 0,
+  };
+}
+
+/** When a folder object was last PUT (ms): its own time, or the folder's creation. */
+export function folderModified(folder: { created: number; attributes?: Record<string, string> }): number {
+  const time = Number(folder.attributes?.[FOLDER_MODIFIED_ATTRIBUTE]);
+  return Number.isSafeInteger(time) && time > 0 ? time : folder.created;
+}
+
 /** An object as the handlers see it: a dfs file, or an explicit folder (a zero-byte folder object). */
 export interface ObjectInfo {
   size: number;

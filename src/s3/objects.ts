@@ -1,10 +1,10 @@
 // Finding the object at a key: a dfs file, or an explicit folder for a key ending in `/`.
 
-import type { FileInfo, ListEntry, Manifest } from '../protocol/types.js';
+import type { FileInfo, Manifest } from '../protocol/types.js';
 import { isDfs } from './dfs-errors.js';
 import { S3Error } from './errors.js';
 import { explicitFolder } from './folders.js';
-import { EMPTY_MD5, etagOf, type ObjectInfo } from './object-meta.js';
+import { etagOf, folderObjectInfo, type ObjectInfo } from './object-meta.js';
 import { isFolderKey } from './object-paths.js';
 import { bucketState, noSuchBucket, type S3Request } from './request.js';
 
@@ -21,19 +21,6 @@ export function fileObject(file: Manifest | FileInfo): ObjectInfo {
   };
 }
 
-/** An explicit folder as S3 shows a folder object: empty, typed as a directory. */
-export function folderObject(entry: ListEntry): ObjectInfo {
-  return {
-    size: 0,
-    etag: EMPTY_MD5,
-    lastModified: new Date(entry.created),
-    contentType: 'application/x-directory',
-    metadata: {},
-    attributes: entry.attributes ?? {},
-    generation: 0,
-  };
-}
-
 /** An object found: what S3 says about it, and the file (none for a folder object). */
 export interface FoundObject {
   object: ObjectInfo;
@@ -47,7 +34,7 @@ export async function findObject(
 ): Promise<FoundObject | undefined> {
   if (isFolderKey(path)) {
     const entry = await explicitFolder(request, path);
-    return entry ? { object: folderObject(entry) } : undefined;
+    return entry ? { object: folderObjectInfo(entry) } : undefined;
   }
   try {
     const file = await request.deps.sdk.stat(path, { signal: request.signal });

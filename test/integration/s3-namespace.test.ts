@@ -14,11 +14,13 @@ import {
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
+  type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { failure, type S3Cluster, startS3Cluster } from '../helpers/s3-cluster.js';
 import { signedRequest } from '../helpers/s3-raw.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('s3 gateway: one namespace with dfs', function () {
   this.timeout(60_000);
@@ -241,6 +243,37 @@ describe('s3 gateway: one namespace with dfs', function () {
       client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'c.txt/below', Body: 'x' })),
     );
     expect(fileUnderFile.name).to.equal('InvalidRequest');
+  });
+
+  it("keeps a folder object's content type, headers, metadata, checksum and time, as S3 keeps an object's", async () => {
+    const put = (extra: Partial<PutObjectCommandInput>) =>
+      client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'kept/', Body: '', ...extra }));
+    await put({
+      ContentType: 'text/plain',
+      Metadata: { mode: '16877', uid: '1000' },
+      CacheControl: 'no-cache',
+      ChecksumAlgorithm: 'SHA256',
+    });
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: 'nsb', Key: 'kept/', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ContentType).to.equal('text/plain');
+    expect(head.Metadata).to.deep.equal({ mode: '16877', uid: '1000' });
+    expect(head.CacheControl).to.equal('no-cache');
+    expect(head.ChecksumSHA256).to.equal(createHash('sha256').update('').digest('base64'));
+    // A PUT again replaces them all, and moves its time on.
+    await waitFor(async () => Date.now() - (head.LastModified?.getTime() ?? 0) >= 1000, 'a second to pass');
+    await put({ ContentType: 'application/x-directory', Metadata: { mode: '16832' } });
+    const again = await client.send(new HeadObjectCommand({ Bucket: 'nsb', Key: 'kept/' }));
+    expect(again.ContentType).to.equal('application/x-directory');
+    expect(again.Metadata).to.deep.equal({ mode: '16832' });
+    expect(again.CacheControl).to.equal(undefined);
+    expect(again.LastModified?.getTime()).to.be.greaterThan(head.LastModified?.getTime() ?? 0);
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: 'nsb', Prefix: 'kept/' }));
+    // (HEAD's Last-Modified is an HTTP date, to the second.)
+    const second = (date: Date | undefined) => Math.floor((date?.getTime() ?? 0) / 1000);
+    expect(second(listed.Contents?.[0]?.LastModified)).to.equal(second(again.LastModified));
+    await client.send(new DeleteObjectCommand({ Bucket: 'nsb', Key: 'kept/' }));
   });
 
   it('copies with metadata COPY and REPLACE, refuses a copy onto itself, overrides response headers', async () => {
