@@ -87,11 +87,17 @@ export function errorXml(
   requestId: string,
   hostId: string,
 ): string {
+  // What an error echoes (a key, a header) may hold characters XML 1.0 has no room for, even as
+  // references (&#1;, &#65535;): an XML parser would refuse the whole answer, so they are shown
+  // as U+FFFD. (A listing writes them as references, as S3 does: its keys must come back exact.)
+  const text = (value: string | undefined) =>
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this replaces
+    value?.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
   const children = [
     el('Code', error.code),
-    el('Message', error.message),
-    ...Object.entries(error.fields).map(([name, value]) => el(name, value)),
-    el('Resource', error.resource ?? resource),
+    el('Message', text(error.message)),
+    ...Object.entries(error.fields).map(([name, value]) => el(name, text(value))),
+    el('Resource', text(error.resource ?? resource)),
     el('RequestId', requestId),
     el('HostId', hostId),
   ];

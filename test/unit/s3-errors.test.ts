@@ -105,6 +105,16 @@ describe('s3 errors', () => {
     expect(text('HostId')).to.equal('HOST/+=');
   });
 
+  it('shows characters XML 1.0 cannot hold as U+FFFD, so that every parser reads the error', () => {
+    const key = 'nc\uffffkey\u0001\ttab';
+    const err = new S3Error('InvalidArgument', `bad key ${key}`, { fields: { ArgumentValue: key } });
+    const xml = errorXml(err, `/bucket/${key}`, 'R', 'H');
+    expect(xml).to.not.match(/&#(65535|1);/);
+    const root = new DOMParser().parseFromString(xml, 'text/xml').documentElement;
+    expect(root?.getElementsByTagName('ArgumentValue')[0]?.textContent).to.equal('nc\ufffdkey\ufffd\ttab');
+    expect(root?.getElementsByTagName('Resource')[0]?.textContent).to.equal('/bucket/nc\ufffdkey\ufffd\ttab');
+  });
+
   it("prefers the error's own resource", () => {
     const xml = errorXml(new S3Error('NoSuchBucket', undefined, { resource: '/other' }), '/path', 'R', 'H');
     expect(xml).to.contain('<Resource>/other</Resource>');
