@@ -122,13 +122,23 @@ export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerato
       }
       return filled;
     };
+    // A regular file written to while it is read would be stored as a mix of its old and new
+    // bytes, a version that never existed: its size and modification time are checked at the end.
+    // (Not for files sized 0, as /proc's are, whose bytes are made as they are read.)
+    const unchanged = async (read: number) => {
+      if (!regular || size === 0) return;
+      const now = await handle.stat();
+      if (read !== size || now.size !== size || now.mtimeMs !== info.mtimeMs)
+        throw new DfsError('conflict', `${path} changed while it was read: upload it again`);
+    };
     // A small file is read into a buffer of its own size: uploading many small files must not
     // take (and make the GC reclaim) a chunk-sized buffer each. One spare byte tells whether the
-    // file grew since its size was read; if it did, it is read again the usual way.
+    // file grew since its size was read (one sized 0 that has bytes is read the usual way).
     if (regular && size < SMALL_START && size < pool.size) {
       const buffer = Buffer.allocUnsafe(size + 1);
       const filled = await fill(buffer, 0);
-      if (filled <= size) {
+      if (filled <= size || size > 0) {
+        await unchanged(filled);
         if (filled > 0) yield buffer.subarray(0, filled);
         return;
       }
@@ -137,10 +147,9 @@ export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerato
       const buffer = await pool.acquire();
       const filled = await fill(buffer, position);
       position += filled;
-      if (filled === 0) {
-        pool.release(buffer);
-        return;
-      }
+      if (filled === 0) pool.release(buffer);
+      if (filled < pool.size) await unchanged(position);
+      if (filled === 0) return;
       yield filled === pool.size ? buffer : buffer.subarray(0, filled);
       if (filled < pool.size) return;
     }

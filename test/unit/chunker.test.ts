@@ -178,6 +178,35 @@ describe('chunker', () => {
       expect(await read(path.join(dir, 'empty'), new BufferPool(40_000, 2))).to.deep.equal([]);
     });
 
+    it('fails a file that shrinks, grows or is rewritten while it is read, rather than mix versions', async () => {
+      const file = path.join(dir, 'changing');
+      const changes: [string, () => Promise<void>][] = [
+        ['shrinks', () => fs.truncate(file, 50_000)],
+        ['grows', () => fs.appendFile(file, 'more')],
+        [
+          'is rewritten in place',
+          async () => {
+            const handle = await fs.open(file, 'r+');
+            await handle.write(Buffer.from('new bytes'), 0, 9, 90_000);
+            await handle.utimes(new Date(), new Date(Date.now() + 5_000));
+            await handle.close();
+          },
+        ],
+      ];
+      for (const [what, change] of changes) {
+        await fs.writeFile(file, 'z'.repeat(100_000));
+        const pool = new BufferPool(40_000, 3);
+        const chunksRead = fileChunks(file, pool);
+        expect((await chunksRead.next()).value).to.have.length(40_000);
+        await change();
+        const failure = await (async () => {
+          for await (const _ of chunksRead);
+        })().catch((e) => e);
+        expect(failure?.code, what).to.equal('conflict');
+        expect(failure.message, what).to.contain('changed while it was read');
+      }
+    });
+
     it('reads a named pipe from start to end (no positions, no size up front)', async () => {
       const fifo = path.join(dir, 'fifo');
       execFileSync('mkfifo', [fifo]);
