@@ -62,7 +62,7 @@ export function downloadCommand() {
         progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
         return;
       }
-      await writeLocalFile(target, into);
+      await writeLocalFile(target, into, true);
       progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
     });
 }

@@ -2,7 +2,17 @@
 // disk and renamed over the target only once whole, so no reader ever sees a partial file.
 
 import { randomBytes } from 'node:crypto';
-import { close, createWriteStream, fsync, open, rmSync } from 'node:fs';
+import {
+  close,
+  createWriteStream,
+  fchmod,
+  fchown,
+  constants as fsConstants,
+  fsync,
+  open,
+  rmSync,
+  type Stats,
+} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -13,6 +23,8 @@ import { cannotWrite } from './local-errors.js';
 const openFile = promisify(open);
 const syncFile = promisify(fsync);
 const closeFile = promisify(close);
+const changeMode = promisify(fchmod);
+const changeOwner = promisify(fchown);
 
 // A temporary name carries the target's name (so a user knows whose it is) unless that would
 // push it past the 255-byte limit of a file name.
@@ -41,16 +53,40 @@ export function discardPartials(): void {
  * over `target` only when `write` resolves; on any failure it is removed and `target` is left
  * as it was.
  */
-export async function writeLocalFile(target: string, write: (out: Writable) => Promise<void>): Promise<void> {
-  const partial = temporaryName(target);
-  const fd = await openFile(partial, 'wx', 0o666).catch((err) => {
+export async function writeLocalFile(
+  target: string,
+  write: (out: Writable) => Promise<void>,
+  throughLink = false,
+): Promise<void> {
+  // Over an existing file, the new one takes its place as overwriting it would have: with the
+  // old file's permissions (a private file stays private) and, where this user may give them,
+  // its owner and group; with `throughLink` (a target the user named), through a symbolic link
+  // (the link stays). A link met in a tree is replaced, never followed out of it.
+  const real = throughLink ? await fs.realpath(target).catch(() => target) : target;
+  const old = await fs.lstat(real).catch(() => undefined);
+  const partial = temporaryName(real);
+  const fd = await openFile(partial, 'wx', old?.isFile() ? 0o600 : 0o666).catch((err) => {
     throw cannotWrite(target, err);
   });
   partials.add(partial);
   try {
-    await fill(fd, partial, target, write);
+    if (old?.isFile()) await takeOver(fd, partial, target, old);
+    await fill(fd, partial, real, write);
   } finally {
     partials.delete(partial);
+  }
+}
+
+// Gives the temporary file `partial` (open as `fd`) the owner and permissions of the file `old`
+// it will replace; on failure it is removed.
+async function takeOver(fd: number, partial: string, target: string, old: Stats): Promise<void> {
+  try {
+    await changeOwner(fd, old.uid, old.gid).catch(() => {}); // only root may give a file away
+    await changeMode(fd, old.mode & 0o7777);
+  } catch (err) {
+    await closeFile(fd).catch(() => {});
+    await fs.rm(partial, { force: true });
+    throw cannotWrite(target, err);
   }
 }
 
@@ -96,9 +132,13 @@ async function fill(
   }
 }
 
-/** Writes into an existing device or FIFO (`/dev/null`) in place: no temporary file, no rename. */
+/**
+ * Writes into an existing device or FIFO (`/dev/null`) in place: no temporary file, no rename.
+ * Opened for writing only, never created: a FIFO's open waits for its reader, as a shell's `>`
+ * does (opened for reading too, it took the bytes into its buffer and lost them with no reader).
+ */
 export async function writeDevice(target: string, write: (out: Writable) => Promise<void>): Promise<void> {
-  const fd = await openFile(target, 'r+').catch((err) => {
+  const fd = await openFile(target, fsConstants.O_WRONLY).catch((err) => {
     throw cannotWrite(target, err);
   });
   const out = createWriteStream('', { fd });

@@ -1,7 +1,7 @@
 // `dfs download` into local files: each download through its own temporary file, renamed over
 // the target only when whole; clear messages when the local side cannot be written.
 
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -121,5 +121,41 @@ describe('dfs download into local files', function () {
       () => undefined,
     );
     expect(await partialFiles(dir)).to.deep.equal([]);
+  });
+
+  it('over an existing file keeps its permissions, and writes through a link to it', async () => {
+    const secret = path.join(dir, 'private.bin');
+    await fs.writeFile(secret, 'old');
+    await fs.chmod(secret, 0o600);
+    const link = path.join(dir, 'link-to-private.bin');
+    await fs.symlink(secret, link);
+    for (const target of [secret, link]) {
+      const r = await dfs(['download', '/big/two.bin', target], { env: env() });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(sha256(await fs.readFile(secret))).to.equal(sha256(two));
+      expect((await fs.stat(secret)).mode & 0o777, target).to.equal(0o600);
+    }
+    expect((await fs.lstat(link)).isSymbolicLink()).to.equal(true);
+    await fs.rm(secret);
+    await fs.rm(link);
+  });
+
+  it('into a FIFO waits for its reader, and the reader gets every byte', async () => {
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    // A file small enough for the pipe's buffer: it went there, and was lost when dfs exited
+    // before anyone read the FIFO. Now dfs has not finished while no reader has come (a busy
+    // machine could only make this pass without the fix, never fail with it).
+    await cluster.sdk.upload(pieces(Buffer.from('small enough')), '/fifo/small.txt');
+    let finished = false;
+    const download = dfs(['download', '/fifo/small.txt', fifo], { env: env() }).finally(() => {
+      finished = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(finished, 'dfs finished before the FIFO had a reader').to.equal(false);
+    const [r, got] = await Promise.all([download, fs.readFile(fifo, 'utf8')]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(got).to.equal('small enough');
+    await fs.rm(fifo);
   });
 });
