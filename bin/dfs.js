@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The dfs entry point: runs the CLI, and for daemons stops them cleanly on SIGINT/SIGTERM.
-// The only place that calls process.exit.
+// The dfs entry point: runs the CLI, and for daemons stops them cleanly on SIGINT, SIGTERM and
+// SIGHUP (a closed terminal or ssh session). The only place that calls process.exit.
 
 import { interrupted, main, outputFailed, reportError } from '../dist/cli/main.js';
 
@@ -12,17 +12,16 @@ process.stdout.on('error', (err) => process.exit(outputFailed(err) || (ended ?? 
 // Messages that cannot be shown are dropped: the work itself goes on.
 process.stderr.on('error', () => {});
 
-// A command interrupted (Ctrl-C) leaves no partial download behind, then dies by the signal as a
-// shell expects (a script's loop stops; systemd sees a stop, not a failure). (A daemon replaces
-// these handlers with its own as soon as it runs.)
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+// A command interrupted (Ctrl-C, a closed terminal) leaves no partial download behind, then dies
+// by the signal as a shell expects (a script's loop stops; systemd sees a stop, not a failure).
+// (A daemon replaces these handlers with its own as soon as it runs.)
 const onCommandSignal = (signal) => {
   interrupted();
-  process.off('SIGINT', onCommandSignal);
-  process.off('SIGTERM', onCommandSignal);
+  for (const s of SIGNALS) process.off(s, onCommandSignal);
   process.kill(process.pid, signal);
 };
-process.on('SIGINT', onCommandSignal);
-process.on('SIGTERM', onCommandSignal);
+for (const s of SIGNALS) process.on(s, onCommandSignal);
 
 // Launched by another dfs process (`dfs up`, a test, the bench) with an IPC channel.
 const launched = typeof process.send === 'function';
@@ -59,10 +58,10 @@ const stop = async (signal) => {
 // The daemon's handlers go in before the command's come out: a signal never finds none (Node
 // drops one that arrives while the last listener's watcher is closing: a SIGTERM right after
 // start was lost and the daemon ran on).
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
-process.off('SIGINT', onCommandSignal);
-process.off('SIGTERM', onCommandSignal);
+for (const s of SIGNALS) {
+  process.on(s, () => void stop(s));
+  process.off(s, onCommandSignal);
+}
 // When the launching parent is gone, even killed with -9, the IPC channel closes and the daemon
 // stops as on SIGTERM — also when that happened while it was starting.
 const orphaned = () => {

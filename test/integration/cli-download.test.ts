@@ -58,7 +58,7 @@ describe('dfs download into local files', function () {
     }
   });
 
-  it('a download interrupted (Ctrl-C) dies by the signal and leaves neither the target nor a temporary file', async () => {
+  it('a download interrupted (Ctrl-C, a closed terminal) dies by the signal and leaves neither the target nor a temporary file', async () => {
     // A cluster of its own whose nodes hold every chunk read: the download stays in progress.
     const gate = new Gate(undefined, 30_000);
     const own = await startCluster({ nodes: 0, chunkSize: '64KiB' });
@@ -71,25 +71,28 @@ describe('dfs download into local files', function () {
         (method, url) => method === 'GET' && url.startsWith('/chunks/'),
       );
       await own.sdk.upload(pieces(randomData(300_000)), '/held.bin');
-      const target = path.join(dir, 'held.bin');
-      let child: ChildProcess | undefined;
-      const run = dfs(['download', '/held.bin', target], {
-        env: { DFS_MASTER: own.master.url },
-        onSpawn: (c) => (child = c),
-      });
-      // Its temporary file exists and its first chunk read is held: mid-download.
-      await waitFor(
-        async () => gate.matched >= 1 && (await partialFiles(dir)).length > 0,
-        'the download to start',
-      );
-      child?.kill('SIGINT');
-      const r = await run;
-      expect([r.code, r.signal], r.stderr).to.deep.equal([null, 'SIGINT']);
-      expect(await partialFiles(dir)).to.deep.equal([]);
-      await fs.access(target).then(
-        () => expect.fail('the target was created'),
-        () => undefined,
-      );
+      for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+        const target = path.join(dir, 'held.bin');
+        let child: ChildProcess | undefined;
+        const matched = gate.matched;
+        const run = dfs(['download', '/held.bin', target], {
+          env: { DFS_MASTER: own.master.url },
+          onSpawn: (c) => (child = c),
+        });
+        // Its temporary file exists and its first chunk read is held: mid-download.
+        await waitFor(
+          async () => gate.matched > matched && (await partialFiles(dir)).length > 0,
+          'the download to start',
+        );
+        child?.kill(signal);
+        const r = await run;
+        expect([r.code, r.signal], r.stderr).to.deep.equal([null, signal]);
+        expect(await partialFiles(dir), signal).to.deep.equal([]);
+        await fs.access(target).then(
+          () => expect.fail('the target was created'),
+          () => undefined,
+        );
+      }
     } finally {
       gate.releaseAll();
       for (const proxy of proxies) await proxy.close();

@@ -83,32 +83,36 @@ describe('the daemon launcher', function () {
     expect(lines.join('\n')).not.to.match(/^\s+at /m);
   });
 
-  it('Ctrl-C on dfs up (SIGINT to every process at once) stops every daemon cleanly', async () => {
-    const lines: string[] = [];
-    const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
-      env: { ...process.env, DFS_SECRET: '' },
-      onLine: (line) => lines.push(line),
+  for (const [what, signal] of [
+    ['Ctrl-C', 'SIGINT'],
+    ['a closed terminal', 'SIGHUP'],
+  ] as const)
+    it(`${what} on dfs up (${signal} to every process at once) stops every daemon cleanly`, async () => {
+      const lines: string[] = [];
+      const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
+        env: { ...process.env, DFS_SECRET: '' },
+        onLine: (line) => lines.push(line),
+      });
+      const lockFiles = async () =>
+        (await fs.readdir(dir, { recursive: true })).filter((f) => path.basename(f) === 'dfs.lock');
+      const pids: number[] = [];
+      try {
+        await up.ready;
+        for (const lock of await lockFiles()) pids.push(Number(await fs.readlink(path.join(dir, lock))));
+        expect(pids).to.have.length(3);
+        // What a terminal does: the signal reaches the launcher and its daemons together (and the
+        // launcher passes a SIGTERM on to each of them as well).
+        for (const pid of [up.process.pid as number, ...pids]) process.kill(pid, signal);
+        await up.exited;
+        await waitFor(() => !pids.some(alive), 'the master and the nodes to exit', 30_000);
+        expect(lines.filter((l) => /again, exiting now/.test(l))).to.deep.equal([]);
+        // Each closed cleanly: its data folder's lock is gone with it.
+        expect(await lockFiles()).to.deep.equal([]);
+      } finally {
+        up.process.kill('SIGTERM');
+        for (const pid of pids.filter(alive)) process.kill(pid, 'SIGTERM');
+      }
     });
-    const lockFiles = async () =>
-      (await fs.readdir(dir, { recursive: true })).filter((f) => path.basename(f) === 'dfs.lock');
-    const pids: number[] = [];
-    try {
-      await up.ready;
-      for (const lock of await lockFiles()) pids.push(Number(await fs.readlink(path.join(dir, lock))));
-      expect(pids).to.have.length(3);
-      // What a terminal does on Ctrl-C: the signal reaches the launcher and its daemons together
-      // (and the launcher passes a SIGTERM on to each of them as well).
-      for (const pid of [up.process.pid as number, ...pids]) process.kill(pid, 'SIGINT');
-      await up.exited;
-      await waitFor(() => !pids.some(alive), 'the master and the nodes to exit', 30_000);
-      expect(lines.filter((l) => /again, exiting now/.test(l))).to.deep.equal([]);
-      // Each closed cleanly: its data folder's lock is gone with it.
-      expect(await lockFiles()).to.deep.equal([]);
-    } finally {
-      up.process.kill('SIGTERM');
-      for (const pid of pids.filter(alive)) process.kill(pid, 'SIGTERM');
-    }
-  });
 
   it('dfs up killed with -9 leaves no daemon behind: each stops on its own', async () => {
     const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
