@@ -16,7 +16,7 @@ import { discardPartials } from './local-file.js';
 import { upCommand } from './up.js';
 import { uploadCommand } from './upload.js';
 
-/** A daemon left running by a command: bin/ stops it on SIGINT/SIGTERM. */
+/** A daemon left running by a command: bin/ stops it on SIGINT, SIGTERM or SIGHUP. */
 export interface Running {
   close(): Promise<void>;
   /** Settles if the daemon ends on its own (rejects on failure). */
@@ -139,7 +139,7 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
-/** A command (not a daemon) interrupted by SIGINT or SIGTERM: its downloads' temporary files go. */
+/** A command (not a daemon) interrupted by SIGINT, SIGTERM or SIGHUP: its downloads' temporary files go. */
 export function interrupted(): void {
   discardPartials();
 }
