@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import { defaultMaster, MASTER_FLAG_HELP } from '../config.js';
+import { DfsError } from '../protocol/errors.js';
 import { type ClientOptions, DfsClient } from '../sdk/client.js';
 
 // Options that may also stand before the command (`dfs --master URL ls`).
@@ -60,4 +61,9 @@ export function withJson(command: Command): Command {
 /** Creates a command with a description (helper to keep wiring short). */
 export function command(name: string, description: string): Command {
   return new Command(name).description(description);
+}
+
+/** A path argument given as '' (an unset shell variable): bad usage, never "the current folder". */
+export function emptyArgument(name: string): DfsError {
+  return new DfsError('bad_request', `${name} is empty (an unset variable?): name a path`);
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { DfsError } from '../protocol/errors.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
-import { clientFrom, command, withConnection } from './context.js';
+import { clientFrom, command, emptyArgument, withConnection } from './context.js';
 import { downloadTree } from './download-tree.js';
 import { unlessFolder } from './folder-hint.js';
 import { writeDevice, writeLocalFile } from './local-file.js';
@@ -22,6 +22,7 @@ export function downloadCommand() {
     .option('-r, --recursive', 'download a whole folder into LOCAL (created if needed)')
     .addOption(parallelOption())
     .action(async (remote: string, local: string | undefined, options) => {
+      if (local === '') throw emptyArgument('LOCAL');
       if (options.recursive) {
         const prefix = normalisePrefix(remote);
         const name = path.posix.basename(prefix);

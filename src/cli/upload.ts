@@ -8,7 +8,7 @@ import { formatBytes } from '../protocol/format.js';
 import { normalisePath } from '../protocol/paths.js';
 import type { Manifest } from '../protocol/types.js';
 import type { UploadOptions } from '../sdk/client.js';
-import { clientFrom, command, withConnection } from './context.js';
+import { clientFrom, command, emptyArgument, withConnection } from './context.js';
 import { intoFolder, isFolder } from './folder-hint.js';
 import { cannotRead } from './local-errors.js';
 import { parallelOption, tuned } from './parallel.js';
@@ -24,6 +24,8 @@ export function uploadCommand() {
     .option('--content-type <type>', 'content type of the file (default: guessed from its name)')
     .option('--meta <key=value>', 'user metadata (repeatable; at most 2 KiB in all)', collectMeta, {})
     .action(async (local: string, remote: string | undefined, options) => {
+      if (local === '') throw emptyArgument('LOCAL');
+      if (remote === '') throw emptyArgument('REMOTE');
       const sdk = clientFrom(options);
       const extra: UploadOptions = {
         ...(options.contentType && { contentType: String(options.contentType) }),

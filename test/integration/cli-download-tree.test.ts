@@ -123,9 +123,20 @@ describe('dfs download -r', function () {
     expect(await fs.readFile(path.join(local, 'a'), 'utf8')).to.equal('a file, not a folder');
   });
 
-  it('refuses -r with stdout, and a folder that does not exist', async () => {
+  it('refuses -r with stdout, an empty LOCAL (an unset variable), and a folder that does not exist', async () => {
     const stdout = await dfs(['download', '-r', '/r', '-'], { env: env() });
     expect(stdout.code).to.equal(2);
+    // '' is no path: it was taken as the current folder, whose files were overwritten.
+    for (const args of [
+      ['download', '-r', '/r', ''],
+      ['download', '/r/top.txt', ''],
+      ['upload', '', '/x'],
+      ['upload', path.join(dir, 'nope'), ''],
+    ]) {
+      const empty = await dfs(args, { env: env(), cwd: dir });
+      expect(empty.code, args.join(' ')).to.equal(2);
+      expect(empty.stderr).to.match(/^dfs: (LOCAL|REMOTE) is empty \(an unset variable\?\): name a path\n/);
+    }
     const missing = await dfs(['download', '-r', '/nope', path.join(dir, 'nope')], { env: env() });
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.equal('dfs: not found: /nope/\n');
