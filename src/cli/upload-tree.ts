@@ -3,13 +3,19 @@
 
 import { formatBytes } from '../protocol/format.js';
 import { normalisePath } from '../protocol/paths.js';
-import type { DfsClient } from '../sdk/client.js';
+import type { DfsClient, UploadOptions } from '../sdk/client.js';
 import { cannotRead, shown } from './local-errors.js';
 import { walkTree } from './local-tree.js';
 import { reasonOf, TreeRun } from './tree-run.js';
 
-/** Uploads the tree `local` into `remoteBase`, `parallel` files at once. */
-export async function uploadTree(sdk: DfsClient, local: string, remoteBase: string, parallel: number) {
+/** Uploads the tree `local` into `remoteBase`, `parallel` files at once; `extra` for every file. */
+export async function uploadTree(
+  sdk: DfsClient,
+  local: string,
+  remoteBase: string,
+  parallel: number,
+  extra: UploadOptions = {},
+) {
   const run = new TreeRun(parallel, 'uploading');
   const target = (rel: string) => (rel ? normalisePath(`${remoteBase}/${rel}`) : remoteBase);
   const check = (rel: string) => {
@@ -35,7 +41,7 @@ export async function uploadTree(sdk: DfsClient, local: string, remoteBase: stri
           run.done(`created ${remote}/`, false);
         } else {
           const manifest = await sdk
-            .uploadFile(entry.local, remote, { onProgress: run.onProgress() })
+            .uploadFile(entry.local, remote, { ...extra, onProgress: run.onProgress() })
             .catch((err) => {
               throw cannotRead(entry.local, err);
             });

@@ -21,8 +21,16 @@ export function uploadCommand() {
     .argument('<local>', 'local file, folder, or - for stdin')
     .argument('[remote]', 'remote path (default: /NAME; a folder, or a trailing /, means "into it")')
     .addOption(parallelOption())
-    .option('--content-type <type>', 'content type of the file (default: guessed from its name)')
-    .option('--meta <key=value>', 'user metadata (repeatable; at most 2 KiB in all)', collectMeta, {})
+    .option(
+      '--content-type <type>',
+      'content type of the file, or of every file of a folder (default: guessed from each name)',
+    )
+    .option(
+      '--meta <key=value>',
+      'user metadata, of the file or of every file of a folder (repeatable; at most 2 KiB in all)',
+      collectMeta,
+      {},
+    )
     .action(async (local: string, remote: string | undefined, options) => {
       if (local === '') throw emptyArgument('LOCAL');
       if (remote === '') throw emptyArgument('REMOTE');
@@ -52,7 +60,7 @@ export function uploadCommand() {
       const base = !remote ? `/${name}` : remote.endsWith('/') ? `${remote}${name}` : remote;
       if (stat.isDirectory()) {
         const tree = clientFrom(options, tuned(options.parallel));
-        return uploadTree(tree, local, normalisePath(base), options.parallel);
+        return uploadTree(tree, local, normalisePath(base), options.parallel, extra);
       }
       if (!stat.isFile()) throw new DfsError('bad_request', `not a regular file: ${local}`);
       // A file uploaded onto a folder goes into it, as cp does.

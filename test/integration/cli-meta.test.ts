@@ -65,6 +65,22 @@ describe('dfs upload --content-type --meta, and dfs stat', function () {
     expect(shown).to.not.include('\u001b');
   });
 
+  it('gives every file of an uploaded folder the type and metadata given', async () => {
+    const tree = path.join(dir, 'tree');
+    await fs.mkdir(path.join(tree, 'sub'), { recursive: true });
+    await fs.writeFile(path.join(tree, 'a.md'), 'a');
+    await fs.writeFile(path.join(tree, 'sub', 'b.png'), 'b');
+    const up = await dfs(['upload', tree, '/tagged', '--content-type', 'text/x-kept', '--meta', 'batch=7'], {
+      env: env(),
+    });
+    expect(up.code, up.stderr).to.equal(0);
+    for (const file of ['/tagged/a.md', '/tagged/sub/b.png'])
+      expect(await cluster.sdk.stat(file), file).to.deep.include({
+        contentType: 'text/x-kept',
+        metadata: { batch: '7' },
+      });
+  });
+
   it('refuses metadata over 2 KiB and a malformed type, and commits nothing', async () => {
     const local = path.join(dir, 'notes.md');
     const big = await dfs(['upload', local, '/m/big.md', '--meta', `k=${'v'.repeat(2100)}`], { env: env() });
