@@ -80,8 +80,10 @@ export class Operations {
   /** `DELETE /api/nodes/{id or url}`: forgets a dead node for good (a disk swapped, a machine retired). */
   async removeNode(idOrUrl: string): Promise<NodeInfo> {
     const { registry, removal } = this.deps;
-    const node =
-      registry.get(idOrUrl) ?? registry.all().find((n) => n.url === idOrUrl.replace(/\/+$/, '') && !n.alive);
+    // By URL, the dead node there (a disk swapped: a new node may answer at the same URL).
+    const url = idOrUrl.replace(/\/+$/, '');
+    const atUrl = registry.all().filter((n) => n.url === url);
+    const node = registry.get(idOrUrl) ?? atUrl.find((n) => !n.alive) ?? atUrl[0];
     if (!node) throw new DfsError('not_found', `no such node: ${idOrUrl}`);
     if (node.alive) throw new DfsError('conflict', `node ${node.url} is alive: stop it before removing it`);
     const only = await removal.onlyCopies(node.id);

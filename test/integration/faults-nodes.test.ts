@@ -28,9 +28,12 @@ describe('faults: node identity and frozen masters', function () {
     let sole: Daemon | undefined;
     for (const node of cluster.nodes) if ((await node.chunkIds()).length > 0) sole = node;
     if (!sole) throw new Error('nothing stored');
-    const alive = await runCli(['nodes', 'remove', sole.id, ...m]);
-    expect(alive.code).to.equal(1);
-    expect(alive.stderr).to.match(/is alive: stop it before removing it/);
+    // Named by id or by URL.
+    for (const name of [sole.id, sole.url]) {
+      const alive = await runCli(['nodes', 'remove', name, ...m]);
+      expect(alive.code, name).to.equal(1);
+      expect(alive.stderr, name).to.match(/is alive: stop it before removing it/);
+    }
     await sole.kill();
     await cluster.waitForNode(sole, 'dead');
     const refused = await runCli(['nodes', 'remove', sole.url, ...m]);
