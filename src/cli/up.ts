@@ -60,7 +60,7 @@ interface Child {
   name: string;
   process: ChildProcess;
   url: Promise<string>;
-  exited: Promise<unknown>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
@@ -187,11 +187,17 @@ export function upCommand(started: (running: Running) => void) {
         throw err;
       }
       // One daemon dying (a port in use, say) brings the whole cluster down with an error.
-      const done = Promise.race(children.map((c) => c.exited)).then(async () => {
-        if (stopping) return;
-        await close();
-        throw new DfsError('internal', 'a daemon exited; the cluster was stopped (see the log above)');
-      });
+      const done = Promise.race(children.map((c) => c.exited.then((how) => ({ name: c.name, ...how })))).then(
+        async ({ name, code, signal }) => {
+          if (stopping) return;
+          await close();
+          const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+          throw new DfsError(
+            'internal',
+            `${name} exited (${how}); the cluster was stopped (see the log above)`,
+          );
+        },
+      );
       started({ close, done, ready });
     });
 }

@@ -140,4 +140,23 @@ describe('the daemon launcher', function () {
       for (const pid of pids.filter(alive)) process.kill(pid, 'SIGTERM');
     }
   });
+
+  it('dfs up stops the cluster when a daemon dies, naming it and how it died', async () => {
+    const lines: string[] = [];
+    const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
+      env: { ...process.env, DFS_SECRET: '' },
+      onLine: (line) => lines.push(line),
+    });
+    try {
+      await up.ready;
+      const lock = path.join(dir, 'data', 'node2', 'dfs.lock');
+      const victim = Number(await fs.readlink(lock));
+      process.kill(victim, 'SIGKILL');
+      const { code } = await up.exited;
+      expect(code).to.equal(1);
+      expect(lines.join('\n')).to.match(/node2 exited \(killed by SIGKILL\); the cluster was stopped/);
+    } finally {
+      up.process.kill('SIGTERM');
+    }
+  });
 });
