@@ -92,6 +92,10 @@ export function upCommand(started: (running: Running) => void) {
     .option('--s3-port <port>', 'S3 gateway port', DEFAULTS.s3.port)
     .option('--nodes <n>', 'number of storage nodes', DEFAULTS.up.nodes)
     .option('--host <host>', 'address every daemon binds', DEFAULTS.daemon.host)
+    .option(
+      '--advertise-host <name>',
+      'name or address other machines reach this one at (with --host 0.0.0.0): the master and nodes announce it',
+    )
     .option('--chunk-size <bytes>', 'largest chunk, passed to the master')
     .option('--replication <n>', 'replicas per chunk, passed to the master')
     .action(async (flags) => {
@@ -107,6 +111,7 @@ export function upCommand(started: (running: Running) => void) {
       }
       // The master's flags are checked before anything is written to the data folder.
       masterConfig({ chunkSize: flags.chunkSize, replication: flags.replication }, {});
+      const advertised = advertiser(flags.advertiseHost as string | undefined, port);
       const data = path.resolve(flags.data);
       const existing = await fs.stat(data).catch(() => undefined);
       if (existing && !existing.isDirectory())
@@ -135,6 +140,7 @@ export function upCommand(started: (running: Running) => void) {
             host,
             '--data',
             path.join(data, 'master'),
+            ...advertised(port),
             ...masterExtras(flags),
           ],
           env,
@@ -154,6 +160,7 @@ export function upCommand(started: (running: Running) => void) {
             path.join(data, `node${i}`),
             '--master',
             masterUrl,
+            ...advertised(nodePort),
           ];
           children.push(launch(`node${i}`, args, env));
           if (nodePort !== 0) nodePort++;
@@ -200,6 +207,20 @@ export function upCommand(started: (running: Running) => void) {
       );
       started({ close, done, ready });
     });
+}
+
+/**
+ * The `--advertise` flags of a daemon on `port` when the cluster is announced under the name
+ * `host`: the master and the nodes tell clients elsewhere where to reach them (what they bind,
+ * 0.0.0.0, is no address to reach). Fixed ports only: a port chosen at start is not known here.
+ */
+function advertiser(host: string | undefined, port: number): (daemonPort: number) => string[] {
+  if (host === undefined) return () => [];
+  if (port === 0) throw new DfsError('bad_request', '--advertise-host needs fixed ports (not --port 0)');
+  if (!/^[\w.-]+$|^[0-9a-f:]+$/i.test(host))
+    throw new DfsError('bad_request', `--advertise-host ${host} is not a host name or address`);
+  const name = host.includes(':') ? `[${host}]` : host;
+  return (daemonPort) => ['--advertise', `http://${name}:${daemonPort}`];
 }
 
 function masterExtras(flags: { chunkSize?: string; replication?: string }): string[] {

@@ -245,6 +245,7 @@ describe('the dfs binary', function () {
       ['--chunk-size', '1x'],
       ['--replication', '0'],
       ['--nodes', '0'],
+      ['--advertise-host', 'box.lan'], // with --port 0: no port to announce
     ]) {
       const data = path.join(dir, 'never-made');
       const up = await dfs(['up', '--port', '0', '--data', data, ...flags], {});

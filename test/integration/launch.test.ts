@@ -2,6 +2,7 @@
 // (not a parsed log line), and a daemon whose launcher dies, even by kill -9, stops on its own.
 
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { launchDaemon } from '../../src/cli/launch.js';
@@ -159,4 +160,76 @@ describe('the daemon launcher', function () {
       up.process.kill('SIGTERM');
     }
   });
+
+  it('dfs up --advertise-host: the master and the nodes announce that name', async () => {
+    const [port, clientPort, s3Port] = (await freeRun(3, 3)) as [number, number, number];
+    const up = launchDaemon(
+      [
+        'up',
+        '--port',
+        String(port),
+        '--client-port',
+        String(clientPort),
+        '--s3-port',
+        String(s3Port),
+        '--advertise-host',
+        'localhost',
+        '--data',
+        path.join(dir, 'data'),
+      ],
+      { env: { ...process.env, DFS_SECRET: '' } },
+    );
+    try {
+      const ready = await up.ready;
+      const master = ready.urls?.master ?? '';
+      const nodes = (await (await fetch(`${master}/api/nodes`)).json()) as { nodes: { url: string }[] };
+      expect(nodes.nodes.map((n) => n.url).sort()).to.deep.equal([
+        `http://localhost:${port + 1}`,
+        `http://localhost:${port + 2}`,
+      ]);
+      const status = (await (await fetch(`${master}/api/status`)).json()) as { masters: { url: string }[] };
+      expect(status.masters.map((m) => m.url)).to.deep.equal([`http://localhost:${port}`]);
+    } finally {
+      up.process.kill('SIGTERM');
+      await up.exited;
+    }
+  });
 });
+
+/**
+ * Free ports for a `dfs up` with fixed ports: `run` in a row from the first (the master's and its
+ * nodes'), and `count - 1` more anywhere. Found by binding, so nothing else holds them right now.
+ */
+async function freeRun(run: number, count: number): Promise<number[]> {
+  const bind = (port: number) =>
+    new Promise<net.Server | undefined>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  for (;;) {
+    const held: net.Server[] = [];
+    try {
+      const first = await bind(0);
+      if (!first) continue;
+      held.push(first);
+      const base = (first.address() as net.AddressInfo).port;
+      if (base + run + count > 65_000) continue;
+      let whole = true;
+      for (let p = base + 1; p < base + run && whole; p++) {
+        const next = await bind(p);
+        if (next) held.push(next);
+        else whole = false;
+      }
+      if (!whole) continue;
+      for (let i = 1; i < count; i++) {
+        const extra = await bind(0);
+        if (extra) held.push(extra);
+      }
+      if (held.length < run + count - 1) continue;
+      return [base, ...held.slice(run).map((h) => (h.address() as net.AddressInfo).port)];
+    } finally {
+      for (const h of held) h.close();
+    }
+  }
+}
