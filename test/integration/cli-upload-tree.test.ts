@@ -90,6 +90,23 @@ describe('dfs upload of a folder tree', function () {
     expect(deep).to.deep.equal(['er']);
   });
 
+  it('skips, naming both, a file whose name is another one of the tree in another Unicode form', async () => {
+    const tree = path.join(dir, 'forms');
+    await fs.mkdir(tree);
+    const composed = '\u00e9.txt'; // é as one code point
+    const decomposed = 'e\u0301.txt'; // e and a combining accent: dfs keeps names composed
+    await fs.writeFile(path.join(tree, composed), 'composed');
+    await fs.writeFile(path.join(tree, decomposed), 'decomposed');
+    const r = await dfs(['upload', tree, '/forms'], { env: env() });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.match(
+      /dfs: skipped .*: its dfs name \/forms\/\u00e9\.txt is already .*'s \(the same name in another Unicode form\)/,
+    );
+    expect(await remoteFiles('/forms/')).to.deep.equal(['/forms/\u00e9.txt']);
+    const kept = (await cluster.sdk.stat('/forms/\u00e9.txt')).size;
+    expect(['composed'.length, 'decomposed'.length]).to.include(kept);
+  });
+
   it('stops at once, with one message, when the master cannot be reached', async () => {
     const r = await dfs(['upload', path.join(dir, 'tree'), '/t2', '--master', 'http://127.0.0.1:9']);
     expect(r.code).to.equal(1);
