@@ -19,7 +19,10 @@ import { uploadTree } from './upload-tree.js';
 export function uploadCommand() {
   return withConnection(command('upload', 'upload a file, stdin (-) or a whole folder'))
     .argument('<local>', 'local file, folder, or - for stdin')
-    .argument('[remote]', 'remote path (default: /NAME; a folder, or a trailing /, means "into it")')
+    .argument(
+      '[remote]',
+      'remote path (default: /NAME); a trailing /, or a file onto a folder, means "into it"; a folder onto an existing folder adds to it (uploaded again, it updates the same files)',
+    )
     .addOption(parallelOption())
     .option(
       '--content-type <type>',
