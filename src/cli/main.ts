@@ -11,7 +11,7 @@ import { downloadCommand } from './download.js';
 import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
 import { fsckCommand } from './fsck.js';
 import type { Ready } from './launch.js';
-import { localReason } from './local-errors.js';
+import { localReason, shown } from './local-errors.js';
 import { discardPartials } from './local-file.js';
 import { upCommand } from './up.js';
 import { uploadCommand } from './upload.js';
@@ -110,6 +110,10 @@ export function outputFailed(err: unknown): number {
   return 1;
 }
 
+// Control characters in a message (a name echoed by a daemon) would move the terminal's cursor or
+// retitle it: they are shown escaped, as the listings show names.
+const say = (message: string) => process.stderr.write(`dfs: ${shown(message)}\n`);
+
 /** Prints `dfs: <message>` and returns the exit code for a failure. */
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
@@ -119,7 +123,7 @@ export function reportError(err: unknown): number {
     return 2; // commander already printed the usage error
   }
   if (err instanceof DfsError) {
-    process.stderr.write(`dfs: ${err.message}\n`);
+    say(err.message);
     if (process.env.DFS_DEBUG && err.cause)
       process.stderr.write(`${err.cause instanceof Error ? err.cause.stack : JSON.stringify(err.cause)}\n`);
     return err.code === 'bad_request' && !err.cause ? 2 : 1;
@@ -127,14 +131,14 @@ export function reportError(err: unknown): number {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EPIPE') return 0; // the reader of stdout went away (e.g. `| head`)
   if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR' || e?.code === 'ENOSPC') {
-    process.stderr.write(`dfs: ${e.message}\n`);
+    say(e.message);
     return 1;
   }
   if (e?.code === 'EADDRINUSE') {
-    process.stderr.write(`dfs: ${e.message} (is another dfs already running?)\n`);
+    say(`${e.message} (is another dfs already running?)`);
     return 1;
   }
-  process.stderr.write(`dfs: ${e?.message ?? String(err)}\n`);
+  say(e?.message ?? String(err));
   if (process.env.DFS_DEBUG) process.stderr.write(`${e?.stack}\n`);
   return 1;
 }

@@ -43,6 +43,14 @@ describe('dfs says what is wrong', function () {
     // Something that is neither stays "not found".
     const missing = await dfs(['rm', '/nothing-here'], { env: tok });
     expect(missing.stderr).to.equal('dfs: not found: /nothing-here\n');
+    // A metadata name with terminal escapes, echoed by the master, is shown escaped.
+    const escapes = await dfs(['upload', '-', '/meta.txt', '--meta', 'k\u001b[2J\u0007=v'], {
+      env: tok,
+      input: Buffer.from('x'),
+    });
+    expect(escapes.code).to.equal(1);
+    expect(escapes.stderr).to.include('k\\x1b[2j\\x07'); // lowercased, as S3 does
+    expect(escapes.stderr).to.not.include('\u001b');
   });
 
   it('takes --master and --token before the command as well as after it', async () => {
