@@ -1,5 +1,6 @@
 // `dfs upload`: a file, stdin, or a whole folder (upload-tree.ts).
 
+import { fstatSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -45,6 +46,9 @@ export function uploadCommand() {
       if (local === '-') {
         if (!remote || remote.endsWith('/'))
           throw new DfsError('bad_request', 'uploading stdin needs a remote file path');
+        // `< folder` reads as nothing at all: it would store an empty file.
+        if (stdinIsFolder())
+          throw new DfsError('bad_request', 'standard input is a folder: name the folder instead of -');
         const target = normalisePath(remote);
         await uploadOne(
           (o) => sdk.upload(process.stdin, target, { ...extra, ...o }),
@@ -78,6 +82,14 @@ export function uploadCommand() {
         `${local} → ${target}`,
       );
     });
+}
+
+function stdinIsFolder(): boolean {
+  try {
+    return fstatSync(0).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 // `--meta key=value`, repeatable: keys are lowercased, as S3 does with x-amz-meta-* headers.

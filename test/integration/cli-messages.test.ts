@@ -1,7 +1,9 @@
 // Messages that say what is wrong: a folder given where a file is expected, global options
 // before the command, `dfs client --secret`, and bodies that are not JSON.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import os from 'node:os';
 import { expect } from 'chai';
 import { DFS_BIN } from '../../src/cli/launch.js';
 import type { ErrorBody } from '../../src/protocol/errors.js';
@@ -51,6 +53,23 @@ describe('dfs says what is wrong', function () {
     expect(escapes.code).to.equal(1);
     expect(escapes.stderr).to.include('k\\x1b[2j\\x07'); // lowercased, as S3 does
     expect(escapes.stderr).to.not.include('\u001b');
+  });
+
+  it('refuses a folder as standard input (it reads as nothing: an empty file was stored)', async () => {
+    const folder = openSync(os.tmpdir(), 'r');
+    try {
+      const r = spawnSync(process.execPath, [DFS_BIN, 'upload', '-', '/from-a-folder'], {
+        stdio: [folder, 'pipe', 'pipe'],
+        env: { ...process.env, ...env(), DFS_TOKEN: 'tok' },
+      });
+      expect([r.status, r.stderr.toString()]).to.deep.equal([
+        2,
+        'dfs: standard input is a folder: name the folder instead of -\n',
+      ]);
+    } finally {
+      closeSync(folder);
+    }
+    expect((await cluster.sdk.stat('/from-a-folder').catch((e) => e)).code).to.equal('not_found');
   });
 
   it('takes --master and --token before the command as well as after it', async () => {
