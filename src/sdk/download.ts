@@ -96,6 +96,6 @@ async function readChunk(
   }
   throw new DfsError(
     'unavailable',
-    `no good replica of chunk ${chunk.id.slice(0, 12)}… of ${path} (tried ${tried.join(', ') || 'no node: none is alive'})`,
+    `no good replica of chunk ${chunk.id.slice(0, 12)}… of ${path} (${tried.length ? `tried ${tried.join(', ')}` : 'no node is known to hold a copy'})`,
   );
 }
