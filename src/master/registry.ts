@@ -208,7 +208,9 @@ export class NodeRegistry {
         url: n.url,
         state: n.alive ? ('alive' as const) : ('dead' as const),
         ...(n.writeError && { writeError: n.writeError }),
-        lastHeartbeat: n.lastHeartbeat,
+        // A node known from before this master started, silent since: never heard (the time
+        // kept is only the start of its grace period).
+        lastHeartbeat: n.registered ? n.lastHeartbeat : 0,
         capacity: n.capacity,
         free: n.free,
         used: n.used,

@@ -212,6 +212,19 @@ describe('master logic over the memory store', () => {
     expect(ops).to.deep.equal({ [big.id]: 'copy', [small.id]: 'put' });
   });
 
+  it('shows a node known from before a restart as never heard from, until it reports', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const before = await master(store);
+    for (const id of ['n1', 'n2']) await standIn(before, id).register();
+    before.leader.resign();
+    const after = await master(store);
+    await standIn(after, 'n1').register();
+    const heard = Object.fromEntries(after.registry.info().map((n) => [n.id, n.lastHeartbeat]));
+    expect(heard.n1).to.be.greaterThan(0);
+    // Its grace period started with this master: no heartbeat of its came then.
+    expect(heard.n2).to.equal(0);
+  });
+
   it('trims one copy too many, and never below the factor', async () => {
     const m = await master();
     const nodes = [standIn(m, 'n1'), standIn(m, 'n2'), standIn(m, 'n3')];
