@@ -54,16 +54,20 @@ export function downloadCommand() {
       }
       let target = local ?? path.basename(info.path);
       const existing = await fs.stat(target).catch(() => undefined);
+      // A link is written through only when the user named it: never one met in a folder the
+      // file goes into, or at the default name (in a shared folder, someone else's link).
+      let named = local !== undefined;
       // A trailing slash means "into this folder", whether or not it exists (never a file there).
-      if (existing?.isDirectory() || target.endsWith('/'))
+      if (existing?.isDirectory() || target.endsWith('/')) {
         target = path.join(target, path.basename(info.path));
-      else if (existing && !existing.isFile()) {
+        named = false;
+      } else if (existing && !existing.isFile()) {
         // A device or a pipe (/dev/null, a FIFO): write straight into it, never rename over it.
         await writeDevice(target, into);
         progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
         return;
       }
-      await writeLocalFile(target, into, true);
+      await writeLocalFile(target, into, named);
       progress.succeed(`downloaded ${info.path} → ${target}  ${progress.summary()}`);
     });
 }

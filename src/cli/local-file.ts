@@ -61,8 +61,9 @@ export async function writeLocalFile(
   // Over an existing file, the new one takes its place as overwriting it would have: with the
   // old file's permissions (a private file stays private) and, where this user may give them,
   // its owner and group; with `throughLink` (a target the user named), through a symbolic link
-  // (the link stays). A link met in a tree is replaced, never followed out of it.
-  const real = throughLink ? await fs.realpath(target).catch(() => target) : target;
+  // of the user's own (the link stays). Any other link is replaced, never followed.
+  const real =
+    throughLink && (await ownLink(target)) ? await fs.realpath(target).catch(() => target) : target;
   const old = await fs.lstat(real).catch(() => undefined);
   const partial = temporaryName(real);
   const fd = await openFile(partial, 'wx', old?.isFile() ? 0o600 : 0o666).catch((err) => {
@@ -77,12 +78,20 @@ export async function writeLocalFile(
   }
 }
 
+// Whether `target` is a symbolic link of this user's: only those are followed (as Linux's
+// protected_symlinks has a shell's `>` refuse another user's link in a shared folder).
+async function ownLink(target: string): Promise<boolean> {
+  const link = await fs.lstat(target).catch(() => undefined);
+  return link?.isSymbolicLink() === true && link.uid === process.getuid?.();
+}
+
 // Gives the temporary file `partial` (open as `fd`) the owner and permissions of the file `old`
 // it will replace; on failure it is removed.
 async function takeOver(fd: number, partial: string, target: string, old: Stats): Promise<void> {
   try {
     await changeOwner(fd, old.uid, old.gid).catch(() => {}); // only root may give a file away
-    await changeMode(fd, old.mode & 0o7777);
+    // Not its setuid and setgid bits: those were given to the old bytes, not to these.
+    await changeMode(fd, old.mode & 0o1777);
   } catch (err) {
     await closeFile(fd).catch(() => {});
     await fs.rm(partial, { force: true });

@@ -139,8 +139,37 @@ describe('dfs download into local files', function () {
       expect((await fs.stat(secret)).mode & 0o777, target).to.equal(0o600);
     }
     expect((await fs.lstat(link)).isSymbolicLink()).to.equal(true);
+    // Not the setuid bit: it was given to the old bytes.
+    await fs.chmod(secret, 0o4755);
+    expect((await dfs(['download', '/big/two.bin', secret], { env: env() })).code).to.equal(0);
+    expect((await fs.stat(secret)).mode & 0o7777).to.equal(0o755);
     await fs.rm(secret);
     await fs.rm(link);
+  });
+
+  it('into a folder, or at the default name, replaces a link there rather than write through it', async () => {
+    const victim = path.join(dir, 'victim.txt');
+    await fs.writeFile(victim, 'not yours');
+    const shared = path.join(dir, 'shared');
+    await fs.mkdir(shared);
+    // Someone else's link, planted where the download will land.
+    await fs.symlink(victim, path.join(shared, 'two.bin'));
+    for (const [args, cwd] of [
+      [['download', '/big/two.bin', `${shared}/`], dir],
+      [['download', '/big/two.bin', shared], dir],
+      [['download', '/big/two.bin'], shared],
+    ] as const) {
+      const r = await dfs([...args], { env: env(), cwd });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(await fs.readFile(victim, 'utf8'), args.join(' ')).to.equal('not yours');
+      const landed = path.join(shared, 'two.bin');
+      expect((await fs.lstat(landed)).isSymbolicLink()).to.equal(false);
+      expect(sha256(await fs.readFile(landed))).to.equal(sha256(two));
+      await fs.rm(landed);
+      await fs.symlink(victim, landed);
+    }
+    await fs.rm(shared, { recursive: true });
+    await fs.rm(victim);
   });
 
   it('into a FIFO waits for its reader, and the reader gets every byte', async () => {

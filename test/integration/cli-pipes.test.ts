@@ -128,7 +128,7 @@ describe('dfs with its output cut or its local folder unusable', function () {
     const r = await dfs(['download', '/big.bin', target], { env: env(), as: NOBODY });
     expect(r.stderr).to.equal(`dfs: cannot write ${target}: permission denied\n`);
     expect(r.code).to.equal(1);
-
+    expect(await fs.readdir(readOnly)).to.deep.equal([]);
     // And the same user can write where it may (the test itself is sound).
     await fs.chmod(readOnly, 0o755);
     const ok = await dfs(['download', '/big.bin', target], { env: env(), as: NOBODY });
