@@ -7,6 +7,8 @@ import { headerValue } from './headers.js';
 import {
   contentAttributes,
   EMPTY_MD5,
+  folderObjectAttributes,
+  folderObjectCopy,
   MD5_ATTRIBUTE,
   metadataFromHeaders,
   requestContentType,
@@ -47,15 +49,22 @@ export async function copyObject(request: S3Request): Promise<void> {
   const ifGeneration = await writeGeneration(request, path);
   const { sdk } = request.deps;
   const file = source.file;
+  const replace = directive === 'REPLACE';
   if (isFolderKey(key)) {
+    // An empty object onto a folder object: it keeps the source's content type, metadata and
+    // headers, or with REPLACE the request's (s3fs changes a folder's mode and times so).
     if (file && file.size > 0) throw folderCannotHoldData(key);
+    const now = Date.now();
+    const kept = replace
+      ? folderObjectAttributes(request.headers, undefined, now)
+      : folderObjectCopy(source.object, now);
     await sdk.mkdir(path, { impliedParents: true, signal: request.signal });
-    sendXml(request.ctx, copyResultXml('CopyObjectResult', source.object.etag, new Date()));
+    await sdk.api.setAttributes(path, { set: kept, remove: [] }, { signal: request.signal });
+    sendXml(request.ctx, copyResultXml('CopyObjectResult', EMPTY_MD5, new Date(now)));
     return;
   }
-  const replace = directive === 'REPLACE';
-  // A folder object copied to a key is an empty object.
-  const attributes = file?.attributes ?? { [MD5_ATTRIBUTE]: EMPTY_MD5 };
+  // A folder object copied to a key is an empty object, with the folder object's headers.
+  const attributes = file?.attributes ?? { ...source.object.attributes, [MD5_ATTRIBUTE]: EMPTY_MD5 };
   const manifest = await sdk.commit(
     {
       chunks: file?.chunks.map((c) => ({ id: c.id, size: c.size })) ?? [],

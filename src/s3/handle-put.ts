@@ -2,13 +2,13 @@
 
 import { checksumHeaderName } from './checksums.js';
 import { enforceOutcome, writeConditions, writeGeneration } from './conditional.js';
+import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import {
   checksumAttribute,
   contentAttributes,
   EMPTY_MD5,
   folderObjectAttributes,
-  isFolderObjectAttribute,
   MD5_ATTRIBUTE,
   metadataFromHeaders,
   requestContentType,
@@ -65,7 +65,7 @@ export async function putObject(request: S3Request): Promise<void> {
 /**
  * A zero-byte PUT of a key ending in `/` (a console's "folder object"): a dfs folder, whose
  * attributes keep what S3 keeps of the object (content type and headers, metadata, checksum, the
- * time of the PUT). A PUT again replaces them; the folder's WebDAV properties stay.
+ * time of the PUT), in one attribute: a PUT again replaces it whole; WebDAV properties stay.
  */
 async function putFolder(request: S3Request, folder: string, path: string): Promise<void> {
   await expectEmptyBody(request);
@@ -74,14 +74,14 @@ async function putFolder(request: S3Request, folder: string, path: string): Prom
   const checksum = request.body.digests?.checksum;
   const attributes = folderObjectAttributes(headers, checksum, Date.now());
   if ((await bucketState(request, folder)) !== 'exists') throw noSuchBucket(bucket);
-  const current = (await findObject(request, path))?.object;
-  enforceOutcome(writeConditions(headers, current), current);
+  // The current folder is looked up only for a conditional PUT.
+  if (headerValue(headers, 'if-match') !== undefined || headerValue(headers, 'if-none-match') !== undefined) {
+    const current = (await findObject(request, path))?.object;
+    enforceOutcome(writeConditions(headers, current), current);
+  }
   const { sdk } = request.deps;
   await sdk.mkdir(path, { impliedParents: true, signal });
-  const stale = Object.keys(current?.attributes ?? {}).filter(
-    (name) => isFolderObjectAttribute(name) && !(name in attributes),
-  );
-  await sdk.api.setAttributes(path, { set: attributes, remove: stale }, { signal });
+  await sdk.api.setAttributes(path, { set: attributes, remove: [] }, { signal });
   request.ctx.set('ETag', `"${EMPTY_MD5}"`);
   if (checksum) request.ctx.set(checksumHeaderName(checksum.algorithm), checksum.value);
   sendEmpty(request.ctx);

@@ -5,7 +5,7 @@ import { normalisePrefix } from '../protocol/paths.js';
 import type { ListEntry } from '../protocol/types.js';
 import { isDfs } from './dfs-errors.js';
 import { afterToken, explicitFolder } from './folders.js';
-import { EMPTY_MD5, etagOf, folderModified, storedChecksum } from './object-meta.js';
+import { etagOf, folderObjectInfo, storedChecksum } from './object-meta.js';
 import { bucketState, noSuchBucket, type S3Request } from './request.js';
 import type { ObjectEntry } from './xml-listing.js';
 
@@ -103,15 +103,18 @@ async function* items(scope: Pick<S3Request, 'deps' | 'signal'>, q: ListingQuery
 
 /** An entry as a listing shows it: a file, or an explicit folder as an empty `name/` object. */
 function objectEntry(key: string, entry: ListEntry): ObjectEntry {
-  const checksum = storedChecksum(entry.attributes ?? {});
-  if (entry.type === 'dir')
+  if (entry.type === 'dir') {
+    const folder = folderObjectInfo(entry);
+    const checksum = storedChecksum(folder.attributes);
     return {
       key,
-      lastModified: new Date(folderModified(entry)),
-      etag: EMPTY_MD5,
+      lastModified: folder.lastModified,
+      etag: folder.etag,
       size: 0,
       ...(checksum && { checksumAlgorithm: checksum.algorithm, checksumType: checksum.type }),
     };
+  }
+  const checksum = storedChecksum(entry.attributes ?? {});
   return {
     key,
     lastModified: new Date(entry.created),

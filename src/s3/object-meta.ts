@@ -38,66 +38,100 @@ export const CONTENT_HEADERS = [
   'expires',
 ] as const;
 
-// What a folder object (`key/`) keeps of its PUT in the folder's attributes, beside the content
-// headers and checksum under the names a file uses: a folder has no content type, metadata or
-// modification time of its own.
-const FOLDER_TYPE_ATTRIBUTE = 's3-content-type';
-const FOLDER_MODIFIED_ATTRIBUTE = 's3-modified';
-const FOLDER_META_PREFIX = 's3-meta-';
+// What a folder object (`key/`) keeps of the request that made it: its content type, metadata,
+// content headers and checksum, and when it was made (a folder has none of these of its own).
+// One attribute of the folder holds all of it, so that a PUT again replaces it in one write
+// (two at once never mix); the folder's other attributes (WebDAV properties) are not touched.
+const FOLDER_OBJECT_ATTRIBUTE = 's3-object';
 const FOLDER_TYPE = 'application/x-directory';
+// Latest time a Date holds, ms.
+const LAST_TIME = 8.64e15;
 
-/** What a PUT of folder object `key/` keeps of the request: the attributes of the folder. */
+/** What a folder object keeps (see FOLDER_OBJECT_ATTRIBUTE). */
+interface FolderObjectRecord {
+  type?: string;
+  metadata: Record<string, string>;
+  headers: Record<string, string>;
+  checksum?: { algorithm: string; value: string };
+  modified: number;
+}
+
+function folderObjectRecord(record: FolderObjectRecord): Record<string, string> {
+  return { [FOLDER_OBJECT_ATTRIBUTE]: JSON.stringify(record) };
+}
+
+/** The folder attribute a PUT (or a copy with REPLACE) of folder object `key/` makes from its request. */
 export function folderObjectAttributes(
   headers: HeaderMap,
   checksum: { algorithm: string; value: string } | undefined,
   now: number,
 ): Record<string, string> {
-  const type = requestContentType(headers);
-  const metadata = metadataFromHeaders(headers);
-  return {
-    ...contentAttributes(headers),
-    ...(checksum && checksumAttribute(checksum)),
-    ...(type !== undefined && { [FOLDER_TYPE_ATTRIBUTE]: type }),
-    ...Object.fromEntries(
-      Object.entries(metadata).map(([name, value]) => [`${FOLDER_META_PREFIX}${name}`, value]),
-    ),
-    [FOLDER_MODIFIED_ATTRIBUTE]: String(now),
-  };
+  return folderObjectRecord({
+    type: requestContentType(headers),
+    metadata: metadataFromHeaders(headers),
+    headers: contentAttributes(headers),
+    ...(checksum && { checksum: { algorithm: checksum.algorithm, value: checksum.value } }),
+    modified: now,
+  });
 }
 
-/** Whether a folder's attribute is one a PUT of its folder object replaces (not a WebDAV property). */
-export function isFolderObjectAttribute(name: string): boolean {
-  return (
-    name.startsWith('s3-') ||
-    name.startsWith(CHECKSUM_PREFIX) ||
-    (CONTENT_HEADERS as readonly string[]).includes(name)
+/** The folder attribute a copy of `object` (an empty one) onto a folder object keeps of it. */
+export function folderObjectCopy(object: ObjectInfo, now: number): Record<string, string> {
+  const checksum = storedChecksum(object.attributes);
+  return folderObjectRecord({
+    type: object.contentType,
+    metadata: object.metadata,
+    headers: Object.fromEntries(
+      CONTENT_HEADERS.flatMap((name) =>
+        object.attributes[name] === undefined ? [] : [[name, object.attributes[name]]],
+      ),
+    ),
+    ...(checksum?.type === 'FULL_OBJECT' && {
+      checksum: { algorithm: checksum.algorithm, value: checksum.value },
+    }),
+    modified: now,
+  });
+}
+
+// The strings of a parsed JSON object (anyone with the master's API can set attributes).
+function strings(value: unknown, names?: readonly string[]): Record<string, string> {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter(([name, v]) => typeof v === 'string' && (!names || names.includes(name))),
   );
 }
 
-/** An explicit folder as S3 shows its folder object: empty, with what its PUT kept. */
+/** An explicit folder as S3 shows its folder object: empty, with what made it (well-formed parts only). */
 export function folderObjectInfo(folder: {
   created: number;
   attributes?: Record<string, string>;
 }): ObjectInfo {
-  const attributes = folder.attributes ?? {};
-  const metadata: Record<string, string> = {};
-  for (const [name, value] of Object.entries(attributes))
-    if (name.startsWith(FOLDER_META_PREFIX)) metadata[name.slice(FOLDER_META_PREFIX.length)] = value;
+  let record: Partial<Record<keyof FolderObjectRecord, unknown>> = {};
+  try {
+    const parsed: unknown = JSON.parse(folder.attributes?.[FOLDER_OBJECT_ATTRIBUTE] ?? '{}');
+    if (typeof parsed === 'object' && parsed !== null) record = parsed;
+  } catch {
+    // not a record: the folder object shows as made by a plain PUT
+  }
+  const { type, modified } = record;
+  const checksum = strings(record.checksum);
+  const attributes = {
+    ...strings(record.headers, CONTENT_HEADERS),
+    ...(checksum.algorithm &&
+      checksum.value &&
+      checksumAttribute({ algorithm: checksum.algorithm, value: checksum.value })),
+  };
+  const time =
+    typeof modified === 'number' && Number.isSafeInteger(modified) && modified > 0 && modified <= LAST_TIME;
   return {
     size: 0,
     etag: EMPTY_MD5,
-    lastModified: new Date(folderModified(folder)),
-    contentType: attributes[FOLDER_TYPE_ATTRIBUTE] ?? FOLDER_TYPE,
-    metadata,
+    lastModified: new Date(time ? (modified as number) : folder.created),
+    contentType: typeof type === 'string' && isContentType(type) ? type : FOLDER_TYPE,
+    metadata: strings(record.metadata),
     attributes,
     generation: 0,
   };
-}
-
-/** When a folder object was last PUT (ms): its own time, or the folder's creation. */
-export function folderModified(folder: { created: number; attributes?: Record<string, string> }): number {
-  const time = Number(folder.attributes?.[FOLDER_MODIFIED_ATTRIBUTE]);
-  return Number.isSafeInteger(time) && time > 0 ? time : folder.created;
 }
 
 /** An object as the handlers see it: a dfs file, or an explicit folder (a zero-byte folder object). */
