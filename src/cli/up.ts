@@ -111,7 +111,7 @@ export function upCommand(started: (running: Running) => void) {
       }
       // The master's flags are checked before anything is written to the data folder.
       masterConfig({ chunkSize: flags.chunkSize, replication: flags.replication }, {});
-      const advertised = advertiser(flags.advertiseHost as string | undefined, port);
+      const advertised = advertiser(flags.advertiseHost as string | undefined, port, flags.host as string);
       const data = path.resolve(flags.data);
       const existing = await fs.stat(data).catch(() => undefined);
       if (existing && !existing.isDirectory())
@@ -214,9 +214,15 @@ export function upCommand(started: (running: Running) => void) {
  * `host`: the master and the nodes tell clients elsewhere where to reach them (what they bind,
  * 0.0.0.0, is no address to reach). Fixed ports only: a port chosen at start is not known here.
  */
-function advertiser(host: string | undefined, port: number): (daemonPort: number) => string[] {
+function advertiser(host: string | undefined, port: number, bound: string): (daemonPort: number) => string[] {
   if (host === undefined) return () => [];
   if (port === 0) throw new DfsError('bad_request', '--advertise-host needs fixed ports (not --port 0)');
+  // Bound to loopback, the daemons answer no other machine, whatever name they announce.
+  if (/^(127\.|localhost$|::1$)/.test(bound))
+    throw new DfsError(
+      'bad_request',
+      `--advertise-host needs --host to be an address others reach (0.0.0.0), not ${bound}`,
+    );
   if (!/^[\w.-]+$|^[0-9a-f:]+$/i.test(host))
     throw new DfsError('bad_request', `--advertise-host ${host} is not a host name or address`);
   const name = host.includes(':') ? `[${host}]` : host;

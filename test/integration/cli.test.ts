@@ -246,6 +246,7 @@ describe('the dfs binary', function () {
       ['--replication', '0'],
       ['--nodes', '0'],
       ['--advertise-host', 'box.lan'], // with --port 0: no port to announce
+      ['--port', '5999', '--advertise-host', 'box.lan'], // bound to loopback: no one else reaches it
     ]) {
       const data = path.join(dir, 'never-made');
       const up = await dfs(['up', '--port', '0', '--data', data, ...flags], {});

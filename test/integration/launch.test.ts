@@ -162,36 +162,44 @@ describe('the daemon launcher', function () {
   });
 
   it('dfs up --advertise-host: the master and the nodes announce that name', async () => {
-    const [port, clientPort, s3Port] = (await freeRun(3, 3)) as [number, number, number];
-    const up = launchDaemon(
-      [
-        'up',
-        '--port',
-        String(port),
-        '--client-port',
-        String(clientPort),
-        '--s3-port',
-        String(s3Port),
-        '--advertise-host',
-        'localhost',
-        '--data',
-        path.join(dir, 'data'),
-      ],
-      { env: { ...process.env, DFS_SECRET: '' } },
-    );
-    try {
-      const ready = await up.ready;
-      const master = ready.urls?.master ?? '';
-      const nodes = (await (await fetch(`${master}/api/nodes`)).json()) as { nodes: { url: string }[] };
-      expect(nodes.nodes.map((n) => n.url).sort()).to.deep.equal([
-        `http://localhost:${port + 1}`,
-        `http://localhost:${port + 2}`,
-      ]);
-      const status = (await (await fetch(`${master}/api/status`)).json()) as { masters: { url: string }[] };
-      expect(status.masters.map((m) => m.url)).to.deep.equal([`http://localhost:${port}`]);
-    } finally {
-      up.process.kill('SIGTERM');
-      await up.exited;
+    // Ports found free may be taken by another test before dfs up binds them: a few tries.
+    for (let attempt = 1; ; attempt++) {
+      const [port, clientPort, s3Port] = (await freeRun(3, 3)) as [number, number, number];
+      const lines: string[] = [];
+      const up = launchDaemon(
+        [
+          'up',
+          ...['--port', String(port), '--client-port', String(clientPort), '--s3-port', String(s3Port)],
+          ...[
+            '--host',
+            '0.0.0.0',
+            '--advertise-host',
+            'localhost',
+            '--data',
+            path.join(dir, `data${attempt}`),
+          ],
+        ],
+        { env: { ...process.env, DFS_SECRET: '' }, onLine: (line) => lines.push(line) },
+      );
+      try {
+        const ready = await up.ready.catch((err: Error) => {
+          if (attempt < 3 && /EADDRINUSE/.test(lines.join('\n'))) return undefined;
+          throw err;
+        });
+        if (!ready) continue;
+        const master = `http://127.0.0.1:${port}`;
+        const nodes = (await (await fetch(`${master}/api/nodes`)).json()) as { nodes: { url: string }[] };
+        expect(nodes.nodes.map((n) => n.url).sort()).to.deep.equal([
+          `http://localhost:${port + 1}`,
+          `http://localhost:${port + 2}`,
+        ]);
+        const status = (await (await fetch(`${master}/api/status`)).json()) as { masters: { url: string }[] };
+        expect(status.masters.map((m) => m.url)).to.deep.equal([`http://localhost:${port}`]);
+        return;
+      } finally {
+        up.process.kill('SIGTERM');
+        await up.exited;
+      }
     }
   });
 });

@@ -10,7 +10,7 @@ async function refresh() {
       const html = (response.headers.get('content-type') ?? '').includes('text/html');
       // The daemon answered that the page itself is gone (a deleted file's chunk map) or now
       // needs signing in: show its answer, as a reload would, and stop refreshing.
-      if (response.status >= 400 && response.status < 500 && html) {
+      if ([401, 403, 404, 410].includes(response.status) && html) {
         const doc = new DOMParser().parseFromString(await response.text(), 'text/html');
         document.title = doc.title;
         document.body.replaceWith(doc.body);
