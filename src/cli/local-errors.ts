@@ -1,6 +1,7 @@
 // Failures of the local file system in words, naming the user's path (never a temporary file).
 
 import { DfsError, type ErrorCode } from '../protocol/errors.js';
+import { ChangedWhileRead } from '../sdk/chunker.js';
 
 // errno code → [reason, error code]. A write's ENOENT can only mean a missing folder: the file
 // itself is being created.
@@ -53,6 +54,9 @@ export class UnreadableFile extends LocalFileError {
  * error (the cluster's) is returned as it is.
  */
 export function cannotRead(path: string, err: unknown): unknown {
+  // Written to while read: the file's own doing (skipped in a tree), not the cluster's.
+  if (err instanceof ChangedWhileRead)
+    return new UnreadableFile(path, 'it changed while it was read: upload it again', 'conflict', err);
   const e = err as NodeJS.ErrnoException | undefined;
   // Only the local file system's errors (they name a path; a socket's do not).
   if (err instanceof DfsError || typeof e?.code !== 'string' || typeof e.path !== 'string') return err;

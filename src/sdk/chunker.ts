@@ -98,6 +98,13 @@ export async function* chunks(
   else if (current) pool?.release(current);
 }
 
+/** A local file written to while it was read for an upload: nothing of it was committed. */
+export class ChangedWhileRead extends DfsError {
+  constructor(readonly path: string) {
+    super('conflict', `${path} changed while it was read: upload it again`);
+  }
+}
+
 /** Yields a local file's chunks, read straight into buffers from `pool` (released by the consumer). */
 export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerator<Buffer> {
   const handle = await fs.open(path, 'r');
@@ -129,7 +136,7 @@ export async function* fileChunks(path: string, pool: BufferPool): AsyncGenerato
       if (!regular || size === 0) return;
       const now = await handle.stat();
       if (read !== size || now.size !== size || now.mtimeMs !== info.mtimeMs)
-        throw new DfsError('conflict', `${path} changed while it was read: upload it again`);
+        throw new ChangedWhileRead(path);
     };
     // A small file is read into a buffer of its own size: uploading many small files must not
     // take (and make the GC reclaim) a chunk-sized buffer each. One spare byte tells whether the
