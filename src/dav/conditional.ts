@@ -8,6 +8,7 @@ import {
   etagsMatch,
   listMatches,
   strongMatch,
+  unmodifiedSince,
   type Validators,
 } from '../http/conditional.js';
 import { DavError } from './errors.js';
@@ -18,14 +19,18 @@ export interface Current extends Validators {
 }
 
 /**
- * A write's conditions (PUT, DELETE): throws 412 when If-Match or If-None-Match fails against
- * the current file; when either is present, returns the generation the commit must find
- * (0: no file), so a version committed in between fails the commit instead of being overwritten.
+ * A write's conditions (PUT, DELETE, MOVE, PROPPATCH): throws 412 when If-Match, If-None-Match or
+ * If-Unmodified-Since fails against the current file; when one is present, returns the
+ * generation the commit must find (0: no file), so a version committed in between fails the
+ * commit instead of being overwritten.
  */
 export function writeCondition(headers: ConditionHeaders, current: Current | undefined): number | undefined {
   const ifMatch = conditionHeader(headers, 'if-match');
   const ifNoneMatch = conditionHeader(headers, 'if-none-match');
-  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  const since = current && conditionHeader(headers, 'if-unmodified-since') !== undefined;
+  if (current && !unmodifiedSince(headers, current.modified))
+    throw new DavError(412, 'the file was modified after If-Unmodified-Since');
+  if (ifMatch === undefined && ifNoneMatch === undefined && !since) return undefined;
   if (ifMatch !== undefined && (!current || !listMatches(ifMatch, current.etag, strongMatch))) {
     throw new DavError(412, 'If-Match does not name the current version');
   }

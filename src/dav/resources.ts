@@ -106,7 +106,7 @@ export function currentOf(file: Pick<ListEntry, 'generation' | 'created'>): Curr
 }
 
 /**
- * A request's If-Match / If-None-Match checked against the resource it acts on (a MOVE's or
+ * A request's If-Match / If-None-Match / If-Unmodified-Since checked against the resource it acts on (a MOVE's or
  * COPY's source, a PROPPATCH's or DELETE's target): 412 when they fail.
  */
 export function checkConditions(headers: ConditionHeaders, found: Resolved): void {

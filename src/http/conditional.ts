@@ -55,15 +55,23 @@ function date(value: string | undefined): number | undefined {
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /**
+ * False when If-Unmodified-Since names a time before `modified` (RFC 9110 §13.1.4: heeded only
+ * without If-Match, and only when it is a date).
+ */
+export function unmodifiedSince(headers: ConditionHeaders, modified: number): boolean {
+  if (conditionHeader(headers, 'if-match') !== undefined) return true;
+  const since = date(conditionHeader(headers, 'if-unmodified-since'));
+  return since === undefined || seconds(modified) <= seconds(since);
+}
+
+/**
  * A read's conditions (GET, HEAD): 'ok', 304 Not Modified or 412 Precondition Failed, in the
  * order of RFC 9110 §13.2.2.
  */
 export function readCondition(headers: ConditionHeaders, current: Validators): 'ok' | 304 | 412 {
   const ifMatch = conditionHeader(headers, 'if-match');
   if (ifMatch !== undefined && !listMatches(ifMatch, current.etag, strongMatch)) return 412;
-  const unmodified = date(conditionHeader(headers, 'if-unmodified-since'));
-  if (ifMatch === undefined && unmodified !== undefined && seconds(current.modified) > seconds(unmodified))
-    return 412;
+  if (!unmodifiedSince(headers, current.modified)) return 412;
   const ifNoneMatch = conditionHeader(headers, 'if-none-match');
   if (ifNoneMatch !== undefined) return listMatches(ifNoneMatch, current.etag, etagsMatch) ? 304 : 'ok';
   const modifiedSince = date(conditionHeader(headers, 'if-modified-since'));

@@ -101,6 +101,14 @@ describe('dav: files', function () {
       expect((await dav(web, 'PUT', davUrl('/put/new.txt'), { 'If-None-Match': '*' }, 'n')).status).to.equal(
         201,
       );
+      // If-Unmodified-Since before the file's time: 412 for a write, and nothing changes.
+      const stale = { 'If-Unmodified-Since': 'Mon, 01 Jan 2001 00:00:00 GMT' };
+      for (const method of ['PUT', 'DELETE', 'PROPPATCH'])
+        expect(
+          (await dav(web, method, davUrl('/put/a.bin'), stale, method === 'PUT' ? 'late' : undefined)).status,
+          method,
+        ).to.equal(412);
+      expect((await bytesOf('/put/a.bin')).toString()).to.equal('yes');
     });
 
     it('answers a PUT refused on its headers before its body: no 100 Continue (Expect: 100-continue)', async () => {

@@ -83,5 +83,15 @@ describe('dav conditional requests', () => {
       expect(status(() => writeCondition({ 'if-none-match': '*' }, current))).to.equal(412);
       expect(status(() => writeCondition({ 'if-none-match': 'W/"g7"' }, current))).to.equal(412);
     });
+
+    it('heeds If-Unmodified-Since without If-Match (RFC 9110 §13.1.4), pinning the version it checked', () => {
+      const before = { 'if-unmodified-since': httpDate(MODIFIED - 60_000) };
+      expect(status(() => writeCondition(before, current))).to.equal(412);
+      expect(writeCondition({ 'if-unmodified-since': httpDate(MODIFIED) }, current)).to.equal(7);
+      // If-Match decides alone; a date that is no date, or no file to compare with, is ignored.
+      expect(writeCondition({ ...before, 'if-match': '"g7"' }, current)).to.equal(7);
+      expect(writeCondition({ 'if-unmodified-since': 'yesterday' }, current)).to.equal(7);
+      expect(writeCondition(before, undefined)).to.equal(undefined);
+    });
   });
 });
