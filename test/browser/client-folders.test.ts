@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { bytes, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { expectNoErrors, listed, openPage, row } from './support/pages.js';
 
@@ -123,7 +124,12 @@ describe('web client in a browser: folders', () => {
     }`);
     await row(page, '/twice/doomed.txt').locator('button.delete').click();
     await page.locator('#ask-ok').click();
-    await page.waitForFunction("window.seen.includes('doomed.txt was already deleted.')");
+    // (Polled from here: the page's Content-Security-Policy forbids a predicate evaluated in it.)
+    await waitFor(
+      async () =>
+        ((await page.evaluate('window.seen')) as string[]).includes('doomed.txt was already deleted.'),
+      'the confirmation to be shown',
+    );
     await row(page, '/twice/doomed.txt').waitFor({ state: 'detached' });
     expectNoErrors(errors, [/Failed to load resource/]);
     await close();
