@@ -81,11 +81,7 @@ export function folderObjectCopy(object: ObjectInfo, now: number): Record<string
   return folderObjectRecord({
     type: object.contentType,
     metadata: object.metadata,
-    headers: Object.fromEntries(
-      CONTENT_HEADERS.flatMap((name) =>
-        object.attributes[name] === undefined ? [] : [[name, object.attributes[name]]],
-      ),
-    ),
+    headers: strings(object.attributes, CONTENT_HEADERS),
     ...(checksum?.type === 'FULL_OBJECT' && {
       checksum: { algorithm: checksum.algorithm, value: checksum.value },
     }),
