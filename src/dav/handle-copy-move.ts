@@ -56,8 +56,12 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
   if (dest === path) throw new DavError(403, 'the source and the destination are the same');
   if (isWithin(dest, path))
     throw new DavError(403, `${path} cannot be ${move ? 'moved' : 'copied'} below itself`);
-  // Replacing a folder that holds the source would delete the source first.
-  if (isWithin(path, dest)) throw new DavError(403, `${dest} holds ${path}: it cannot be its destination`);
+  // Replacing a folder that holds the source would delete the source first. (With Overwrite: F
+  // the answer is that it exists: it holds the source.)
+  if (isWithin(path, dest))
+    throw overwrite
+      ? new DavError(403, `${dest} holds ${path}: it cannot be its destination`)
+      : new DavError(412, `${dest} exists and Overwrite is F`);
   const source = await req.resolve();
   if (source.kind === 'missing') throw new DavError(404, `not found: ${path}`);
   // Depth speaks of a collection's members (§9.8.3, §9.9.2); on a file it means nothing.

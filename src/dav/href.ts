@@ -66,7 +66,8 @@ export function urlToPath(value: string, context: UrlContext): string | undefine
     rest = tail;
   }
   if (rest !== '') throw badRequest('URL must not carry a query or fragment');
-  return pathUnderMount(rawPath, mount);
+  // A URL a header names is resolved as a URL (a Request-URI with dot segments stays refused).
+  return pathUnderMount(withoutDotSegments(rawPath), mount);
 }
 
 /** Destination (RFC 4918 §10.3): required; another server or tree is 502 Bad Gateway (§9.8.5, §9.9.4). */
@@ -94,6 +95,26 @@ function pathUnderMount(rawPath: string, mount: string): string | undefined {
   if (!rawPath.startsWith(`${mount}/`)) return undefined;
   const segments = rawPath.slice(mount.length).split('/').map(decodeSegment);
   return davPath(segments.join('/'));
+}
+
+/**
+ * A path with its `.` and `..` segments resolved, as a URL's are (RFC 3986 §5.2.4): `/dav/a/../b`
+ * is `/dav/b`. Only literal dots: `%2E%2E` is a name, which dfs refuses.
+ */
+function withoutDotSegments(path: string): string {
+  if (!/(^|\/)\.\.?(\/|$)/.test(path)) return path;
+  const out: string[] = [];
+  const segments = path.split('/');
+  for (const [i, segment] of segments.entries()) {
+    const last = i === segments.length - 1;
+    if (segment === '..') {
+      if (out.length > 1) out.pop();
+      if (last) out.push('');
+    } else if (segment === '.') {
+      if (last) out.push('');
+    } else out.push(segment);
+  }
+  return out.join('/');
 }
 
 function decodeSegment(segment: string): string {

@@ -288,6 +288,17 @@ describe('dav: files', function () {
       );
       const foreign = { Destination: `http://other.example${davUrl('/mv/x')}` };
       expect((await dav(web, 'MOVE', davUrl('/mv/dst/f2.txt'), foreign)).status).to.equal(502);
+      // Dot segments are resolved as a URL's (RFC 3986 §5.2.4); resolved out of the tree, 502.
+      const dotted = { Destination: `${web}${davUrl('/mv/dst/../dst/./dotted.txt')}` };
+      expect((await dav(web, 'MOVE', davUrl('/mv/dst/f2.txt'), dotted)).status).to.equal(201);
+      expect(await exists('/mv/dst/dotted.txt')).to.equal(true);
+      const out = { Destination: `${web}${davUrl('/../outside.txt')}` };
+      expect((await dav(web, 'MOVE', davUrl('/mv/dst/dotted.txt'), out)).status).to.equal(502);
+      // Onto a folder that holds the source with Overwrite: F (403 above without): it exists, 412.
+      expect(
+        (await dav(web, 'MOVE', davUrl('/mv/dst/dotted.txt'), { ...destination('/mv'), Overwrite: 'F' }))
+          .status,
+      ).to.equal(412);
     });
 
     it('MOVE with Overwrite replaces a folder by a file and a file by a folder', async () => {
