@@ -6,7 +6,7 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { localReason } from './local-errors.js';
+import { localReason, shown } from './local-errors.js';
 
 /** One entry of a walk: `rel` is its path below the root, `/`-separated. */
 export type TreeEntry =
@@ -29,11 +29,20 @@ export async function* walkTree(root: string, check: NameCheck, rel = ''): Async
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Two names that differ only in their Unicode form (é composed, or e and an accent) are one
+  // dfs name (dfs keeps names composed): the second would overwrite or merge into the first.
+  const forms = new Map<string, string>();
   let kept = 0;
   for (const entry of entries) {
     const local = path.join(dir, entry.name);
     const child = rel ? `${rel}/${entry.name}` : entry.name;
-    const refused = await refusal(entry, local);
+    const composed = entry.name.normalize('NFC');
+    const first = forms.get(composed);
+    if (first === undefined) forms.set(composed, local);
+    const refused =
+      first === undefined
+        ? await refusal(entry, local)
+        : `the same name as ${shown(first)} in another Unicode form (one dfs name)`;
     const reason = refused ?? check(child);
     if (reason) {
       yield { kind: 'skip', local, reason };

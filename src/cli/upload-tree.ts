@@ -27,9 +27,6 @@ export async function uploadTree(
     }
   };
   let folders = 0;
-  // Two local names that differ only in their Unicode form (é composed, or e and an accent) are
-  // one dfs name: the second would overwrite the first.
-  const taken = new Map<string, string>();
   const walk = async () => {
     for await (const entry of walkTree(local, check)) {
       if (entry.kind === 'skip') {
@@ -37,16 +34,6 @@ export async function uploadTree(
         continue;
       }
       const remote = target(entry.rel);
-      const first = entry.kind === 'file' ? taken.get(remote) : undefined;
-      if (first !== undefined) {
-        run.problem(
-          'skipped',
-          entry.local,
-          `its dfs name ${remote} is already ${shown(first)}'s (the same name in another Unicode form)`,
-        );
-        continue;
-      }
-      if (entry.kind === 'file') taken.set(remote, entry.local);
       const started = await run.start(entry.local, async () => {
         if (entry.kind === 'folder') {
           await sdk.mkdir(remote);

@@ -90,19 +90,33 @@ describe('dfs upload of a folder tree', function () {
     expect(deep).to.deep.equal(['er']);
   });
 
-  it('skips, naming both, a file whose name is another one of the tree in another Unicode form', async () => {
+  it('skips, naming both, a file or folder whose name is another one of the tree in another Unicode form', async () => {
     const tree = path.join(dir, 'forms');
     await fs.mkdir(tree);
     const composed = '\u00e9.txt'; // é as one code point
     const decomposed = 'e\u0301.txt'; // e and a combining accent: dfs keeps names composed
     await fs.writeFile(path.join(tree, composed), 'composed');
     await fs.writeFile(path.join(tree, decomposed), 'decomposed');
+    // Two folders so named would merge: the second is left out, and what is in it.
+    for (const [folder, file] of [
+      ['d\u00e9', 'one.txt'],
+      ['de\u0301', 'two.txt'],
+    ]) {
+      await fs.mkdir(path.join(tree, folder));
+      await fs.writeFile(path.join(tree, folder, file), file);
+    }
     const r = await dfs(['upload', tree, '/forms'], { env: env() });
     expect(r.code, r.stderr).to.equal(1);
     expect(r.stderr).to.match(
-      /dfs: skipped .*: its dfs name \/forms\/\u00e9\.txt is already .*'s \(the same name in another Unicode form\)/,
+      /dfs: skipped .*\.txt: the same name as .*\.txt in another Unicode form \(one dfs name\)/,
     );
-    expect(await remoteFiles('/forms/')).to.deep.equal(['/forms/\u00e9.txt']);
+    expect((await remoteFiles('/forms/')).filter((f) => f.endsWith('\u00e9.txt'))).to.deep.equal([
+      '/forms/\u00e9.txt',
+    ]);
+    // Names sort by code unit: the decomposed folder comes first and is the one kept.
+    expect((await remoteFiles('/forms/')).filter((f) => f.startsWith('/forms/d'))).to.deep.equal([
+      '/forms/d\u00e9/two.txt',
+    ]);
     const kept = (await cluster.sdk.stat('/forms/\u00e9.txt')).size;
     expect(['composed'.length, 'decomposed'.length]).to.include(kept);
   });
