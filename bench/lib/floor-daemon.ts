@@ -14,6 +14,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Batcher } from '../../src/sdk/batcher.js';
 
 const [role, dir, ...rest] = process.argv.slice(2);
 const agent = new http.Agent({ keepAlive: true });
@@ -76,41 +77,6 @@ class GroupLog {
   }
 }
 
-/** Calls that pile up while one batch is out go together in the next. */
-class Batcher {
-  private queue: { item: unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
-  private out = false;
-  constructor(private readonly url: string) {}
-
-  run(item: unknown): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    if (this.out || this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.out = true;
-    call(this.url, 'POST', Buffer.from(JSON.stringify(batch.map((w) => w.item))))
-      .then(
-        (answer) => {
-          const results = JSON.parse(answer.toString()) as unknown[];
-          for (const [i, w] of batch.entries()) w.resolve(results[i]);
-        },
-        (err) => {
-          for (const w of batch) w.reject(err);
-        },
-      )
-      .finally(() => {
-        this.out = false;
-        this.pump();
-      });
-  }
-}
-
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
 async function store(next: string | undefined): Promise<Handler> {
@@ -145,7 +111,11 @@ async function meta(): Promise<Handler> {
 }
 
 function front(stores: string[], metaUrl: string): Handler {
-  const batcher = new Batcher(metaUrl);
+  // The SDK's batcher (one batch out at a time, the next gathering meanwhile), as dfs batches.
+  const batcher = new Batcher(async (calls) => {
+    const results = JSON.parse((await call(metaUrl, 'POST', Buffer.from(JSON.stringify(calls)))).toString());
+    return (results as unknown[]).map((value) => ({ ok: true as const, value }));
+  }, "the floor's log");
   let reads = 0;
   return async (req, res) => {
     const name = req.url ?? '/';

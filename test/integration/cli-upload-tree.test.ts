@@ -101,7 +101,7 @@ describe('dfs upload of a folder tree', function () {
     for (const [folder, file] of [
       ['d\u00e9', 'one.txt'],
       ['de\u0301', 'two.txt'],
-    ]) {
+    ] as const) {
       await fs.mkdir(path.join(tree, folder));
       await fs.writeFile(path.join(tree, folder, file), file);
     }
