@@ -4,10 +4,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { DfsError } from '../protocol/errors.js';
-import { normalisePath, normalisePrefix } from '../protocol/paths.js';
+import { normalisePrefix } from '../protocol/paths.js';
 import { clientFrom, command, emptyArgument, withConnection } from './context.js';
 import { downloadTree } from './download-tree.js';
-import { unlessFolder } from './folder-hint.js';
+import { statFile } from './folder-hint.js';
 import { writeDevice, writeLocalFile } from './local-file.js';
 import { parallelOption, tuned } from './parallel.js';
 import { TransferProgress } from './render.js';
@@ -32,8 +32,7 @@ export function downloadCommand() {
         return downloadTree(sdk, prefix, local ?? name, options.parallel);
       }
       const sdk = clientFrom(options);
-      const file = normalisePath(remote);
-      const info = await sdk.stat(file).catch((err) => unlessFolder(sdk, file, 'dfs download -r', err));
+      const info = await statFile(sdk, remote, 'dfs download -r');
       const progress = new TransferProgress(`download ${info.path}`, info.size);
       const into = async (out: Writable) => {
         try {

@@ -2,9 +2,10 @@
 
 import { DfsError } from '../protocol/errors.js';
 import { formatBytes, formatTime } from '../protocol/format.js';
+import { fileEntry } from '../protocol/list-entry.js';
 import { normalisePath } from '../protocol/paths.js';
 import { clientFrom, command, withConnection, withJson } from './context.js';
-import { intoFolder, isFolder, unlessFolder } from './folder-hint.js';
+import { intoFolder, isFolder, statFile, unlessFolder } from './folder-hint.js';
 import { jsonOutput, type ListOutput, rowsOutput } from './list-output.js';
 import { shown } from './local-errors.js';
 import { printJson, printTable } from './render.js';
@@ -27,7 +28,19 @@ export function lsCommand() {
             replication: async () => (await sdk.config()).replication,
           });
       const query = options.recursive ? { limit: LIST_PAGE } : { delimiter: true };
-      for await (const page of sdk.pages(prefix, { ...query, health: true })) await out.page(page.entries);
+      let pages = 0;
+      try {
+        for await (const page of sdk.pages(prefix, { ...query, health: true })) {
+          pages++;
+          await out.page(page.entries);
+        }
+      } catch (err) {
+        // `ls FILE` shows the file, as ls does (`ls FILE/` stays an error: a folder is meant).
+        const asFile = err instanceof DfsError && err.code === 'conflict' && !pages && !prefix.endsWith('/');
+        const info = asFile ? await sdk.stat(normalisePath(prefix)).catch(() => undefined) : undefined;
+        if (!info) throw err;
+        await out.page([fileEntry(info, info.minReplicas)]);
+      }
       await out.end();
     });
 }
@@ -38,8 +51,7 @@ export function statCommand() {
     .argument('<remote>', 'remote file path')
     .action(async (remote: string, options) => {
       const sdk = clientFrom(options);
-      const path = normalisePath(remote);
-      const info = await sdk.stat(path).catch((err) => unlessFolder(sdk, path, 'dfs ls', err));
+      const info = await statFile(sdk, remote, 'dfs ls');
       if (options.json) return printJson(info);
       const meta = Object.entries(info.metadata ?? {});
       process.stdout.write(
@@ -80,6 +92,8 @@ export function rmCommand() {
       const sdk = clientFrom(options);
       const path = normalisePath(remote);
       if (!options.recursive) {
+        // `rm f/` names a folder: a file there is refused, not deleted.
+        if (remote.endsWith('/')) await statFile(sdk, remote, 'dfs rm -r');
         await sdk.remove(path).catch((err) => unlessFolder(sdk, path, 'dfs rm -r', err));
         process.stderr.write(`deleted ${path}\n`);
         return;

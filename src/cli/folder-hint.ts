@@ -2,6 +2,8 @@
 // use), and a file moved or uploaded onto one goes into it.
 
 import { DfsError } from '../protocol/errors.js';
+import { normalisePath } from '../protocol/paths.js';
+import type { FileInfo } from '../protocol/types.js';
 import type { DfsClient } from '../sdk/client.js';
 
 /**
@@ -13,6 +15,18 @@ export async function unlessFolder(sdk: DfsClient, path: string, use: string, er
   if (!(err instanceof DfsError) || !(err.code === 'not_found' || /is a folder/.test(err.message))) throw err;
   if (await isFolder(sdk, path)) throw new DfsError('conflict', `${path} is a folder: use ${use} ${path}`);
   throw err;
+}
+
+/**
+ * The manifest of the file `remote` names. A folder there is refused with the command to use
+ * (`use`), and so is a file named with a trailing `/`: it says a folder is meant, and a file is
+ * not one (`rm f/` or `cat f/` on a file fail the same way).
+ */
+export async function statFile(sdk: DfsClient, remote: string, use: string): Promise<FileInfo> {
+  const path = normalisePath(remote);
+  const info = await sdk.stat(path).catch((err) => unlessFolder(sdk, path, use, err));
+  if (remote.endsWith('/')) throw new DfsError('conflict', `${path} is a file, not a folder`);
+  return info;
 }
 
 /** True when `remote` names a folder (or ends in `/`, which says it means one). */

@@ -4,6 +4,7 @@
 import { type ConditionHeaders, versionEtag } from '../http/conditional.js';
 import { compareUtf8 } from '../protocol/byte-order.js';
 import { DfsError } from '../protocol/errors.js';
+import { fileEntry } from '../protocol/list-entry.js';
 import type { FileInfo, ListEntry } from '../protocol/types.js';
 import type { DfsClient } from '../sdk/client.js';
 import { type Current, folderCondition, writeCondition } from './conditional.js';
@@ -25,25 +26,6 @@ export type Lister = Pick<DfsClient, 'list' | 'stat'>;
 // Names that start with the wanted one sort between it and its folder row (`a b`, `a.txt`, `a-1`
 // come before `a/`): one page usually holds them all.
 const PAGE = 100;
-
-/** A file's manifest as the listing row PROPFIND reads. */
-export function fileEntry(info: FileInfo): ListEntry {
-  const { path, size, created, generation, contentType, metadata, attributes, sha256, chunks } = info;
-  const name = lastSegment(path);
-  return {
-    type: 'file',
-    path,
-    name,
-    size,
-    created,
-    generation,
-    contentType,
-    metadata,
-    attributes,
-    sha256,
-    chunkCount: chunks.length,
-  };
-}
 
 /**
  * Finds what `path` is: a file by its manifest (one round trip, the common case), else a folder

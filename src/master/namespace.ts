@@ -3,9 +3,10 @@
 
 import type { MasterConfig } from '../config.js';
 import type { MetaStore } from '../meta/store.js';
-import type { FileSummary, ListEntry as StoreEntry } from '../meta/types.js';
+import type { ListEntry as StoreEntry } from '../meta/types.js';
 import { signWriteToken } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
+import { fileEntry } from '../protocol/list-entry.js';
 import { baseName } from '../protocol/paths.js';
 import type {
   Allocation,
@@ -346,22 +347,4 @@ export class Namespace {
     this.deps.attention.note();
     return result;
   }
-}
-
-/** A listing row for a file. */
-function fileEntry(file: FileSummary, minReplicas: number | undefined): ListEntry {
-  return {
-    type: 'file',
-    path: file.path,
-    name: baseName(file.path),
-    size: file.size,
-    created: file.created,
-    generation: file.generation,
-    contentType: file.contentType,
-    metadata: file.metadata,
-    attributes: file.attributes,
-    sha256: file.sha256,
-    chunkCount: file.chunkCount,
-    ...(minReplicas !== undefined && { minReplicas }),
-  };
 }

@@ -86,6 +86,20 @@ describe('dfs ls streams its output', function () {
     );
   });
 
+  it('ls of a file shows that file, as ls does (piped and --json)', async () => {
+    const file = expected.find((p) => p.startsWith('/many/d0/')) as string;
+    const [row] = (await cluster.sdk.list('/many/d0/', { delimiter: true, health: true })).entries.filter(
+      (e) => e.path === file,
+    );
+    const r = await dfs(['ls', file], { env: env() });
+    expect(r.code, r.stderr).to.equal(0);
+    const fields = r.stdout.toString().trimEnd().split('\t');
+    expect(fields).to.have.length(4);
+    expect(fields[3]).to.equal(path.posix.basename(file));
+    const json = await dfs(['ls', file, '--json'], { env: env() });
+    expect(JSON.parse(json.stdout.toString())).to.deep.equal([row]);
+  });
+
   it('on a terminal: aligned columns under a header, and a total line', async () => {
     const r = await dfs(
       [

@@ -55,6 +55,25 @@ describe('dfs says what is wrong', function () {
     expect(escapes.stderr).to.not.include('\u001b');
   });
 
+  it('a file named with a trailing slash is refused as a folder would be by rm, stat, download and ls', async () => {
+    const tok = { ...env(), DFS_TOKEN: 'tok' };
+    for (const args of [
+      ['rm', '/docs/a.txt/'],
+      ['stat', '/docs/a.txt/'],
+      ['download', '/docs/a.txt/', '-'],
+    ]) {
+      const r = await dfs(args, { env: tok });
+      expect(r.stderr, args.join(' ')).to.equal('dfs: /docs/a.txt is a file, not a folder\n');
+      expect(r.code).to.equal(1);
+      expect(r.stdout.toString()).to.equal('');
+    }
+    const ls = await dfs(['ls', '/docs/a.txt/'], { env: tok });
+    expect(ls.code).to.equal(1);
+    expect(ls.stderr).to.equal('dfs: /docs/a.txt is a file\n');
+    // `rm` deleted nothing.
+    expect((await cluster.sdk.stat('/docs/a.txt')).size).to.equal(1);
+  });
+
   it('refuses a folder as standard input (it reads as nothing: an empty file was stored)', async () => {
     const folder = openSync(os.tmpdir(), 'r');
     try {
