@@ -8,6 +8,7 @@ import type { TimeoutLimits } from './headers.js';
 import { pathToHref, type UrlContext } from './href.js';
 import type { LockStore } from './lock-store.js';
 import type { DavChange } from './locks.js';
+import { ROOT_PATH } from './paths.js';
 import { checkPreconditions, type PreconditionResult } from './preconditions.js';
 import { etagOf, type Resolved, resolvePath } from './resources.js';
 import type { HrefOf } from './xml-responses.js';
@@ -33,6 +34,11 @@ export class DavRequest {
   readonly url: UrlContext;
   /** Aborted when the client goes away: its transfers stop. */
   readonly signal: AbortSignal;
+  /**
+   * The URL ends in `/`, so it names a collection: a file of that name is not what it names (a
+   * GET or DELETE of `file/` is a 404, as Apache and nginx answer, never the file).
+   */
+  readonly slashed: boolean;
   readonly #resolved = new Map<string, Promise<Resolved>>();
 
   constructor(
@@ -42,6 +48,7 @@ export class DavRequest {
     readonly path: string,
   ) {
     this.url = { host: ctx.host || undefined };
+    this.slashed = path !== ROOT_PATH && (ctx.url.split('?')[0] ?? '').endsWith('/');
     const abort = new AbortController();
     ctx.req.once('close', () => {
       if (!ctx.req.complete) abort.abort(new Error('the client cancelled the request'));
@@ -68,11 +75,16 @@ export class DavRequest {
     return this.deps.sdk;
   }
 
-  /** What `path` is in the cluster (asked once per request). */
+  /**
+   * What `path` is in the cluster (asked once per request). A file at a slashed request URL is
+   * something below a file, which cannot exist; MKCOL still finds it (405: the name is taken).
+   */
   resolve(path = this.path): Promise<Resolved> {
     let found = this.#resolved.get(path);
     if (!found) {
       found = resolvePath(this.sdk, path, this.signal);
+      if (path === this.path && this.slashed && this.ctx.method !== 'MKCOL')
+        found = found.then((r) => (r.kind === 'file' ? { kind: 'missing', path, parent: 'file' } : r));
       this.#resolved.set(path, found);
     }
     return found;

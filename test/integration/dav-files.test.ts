@@ -185,6 +185,26 @@ describe('dav: files', function () {
       await cluster.sdk.mkdir('/get/nothing');
       expect((await dav(web, 'GET', davUrl('/get/nothing/'))).text).to.include('This folder is empty.');
     });
+    it("a file's name with a trailing slash names a folder: 404 to read, delete or move it, 409 to PUT or LOCK, 405 to MKCOL", async () => {
+      await cluster.sdk.upload(['kept'], '/slash/f.txt');
+      const url = `${davUrl('/slash/f.txt')}/`;
+      for (const method of ['GET', 'HEAD', 'DELETE', 'PROPPATCH']) {
+        const body =
+          method === 'PROPPATCH' ? '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"/>' : undefined;
+        expect((await dav(web, method, url, {}, body)).status, method).to.equal(404);
+      }
+      expect((await dav(web, 'PROPFIND', url, { Depth: '0' })).status).to.equal(404);
+      const move = await dav(web, 'MOVE', url, { Destination: davUrl('/slash/g.txt') });
+      expect(move.status).to.equal(404);
+      expect((await dav(web, 'PUT', url, {}, 'replaced')).status).to.equal(409);
+      const lock = `<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>`;
+      expect((await dav(web, 'LOCK', url, { Timeout: 'Second-60' }, lock)).status).to.equal(409);
+      expect((await dav(web, 'MKCOL', url)).status).to.equal(405);
+      // Untouched, and still served at its own name.
+      expect((await bytesOf('/slash/f.txt')).toString()).to.equal('kept');
+      expect((await dav(web, 'GET', davUrl('/slash/f.txt'))).text).to.equal('kept');
+      expect(await exists('/slash/g.txt')).to.equal(false);
+    });
   });
 
   describe('folders', () => {
