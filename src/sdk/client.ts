@@ -10,7 +10,7 @@ import { DfsError } from '../protocol/errors.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ClusterConfig, FileInfo, ListEntry, ListResponse, Manifest } from '../protocol/types.js';
 import { BufferPool, chunks, fileChunks } from './chunker.js';
-import { type ReadOptions, readPieces } from './download.js';
+import { type ReadOptions, readPieces, readSingleChunk } from './download.js';
 import { type CallOptions, type ListCallOptions, type ListOptions, MasterApi } from './master-api.js';
 import { type WriteOptions, type WrittenChunks, writeChunks } from './upload.js';
 
@@ -282,6 +282,14 @@ export class DfsClient {
   async *download(remotePath: string, options: DownloadOptions = {}): AsyncGenerator<Buffer> {
     const info = options.info ?? (await this.stat(remotePath, options));
     for await (const piece of readPieces(this, info, options)) yield piece.data;
+  }
+
+  /**
+   * The verified bytes of a small file, stored in one chunk, in one buffer: what serving it
+   * whole needs, without a stream's machinery. (A larger file is read with `downloadTo`.)
+   */
+  readSingleChunk(info: FileInfo): Promise<Buffer> {
+    return readSingleChunk(this, info);
   }
 
   /** Opens a file: its manifest and a stream of its verified bytes (or of `start..end`). */

@@ -64,6 +64,13 @@ export async function* readPieces(
   options.signal?.throwIfAborted();
 }
 
+/** The verified bytes of a file stored in one chunk, in one buffer (no streaming machinery). */
+export function readSingleChunk(client: ReadContext, info: FileInfo): Promise<Buffer> {
+  const [chunk] = info.chunks;
+  if (!chunk || info.chunks.length > 1) throw new Error(`${info.path} is not stored in one chunk`);
+  return readChunk(client, info.path, chunk);
+}
+
 /** Fetches and verifies one chunk from the first replica that serves good bytes. */
 async function readChunk(
   client: ReadContext,

@@ -39,6 +39,25 @@ describe('downloads from the web client', function () {
     expect(answer.body.equals(small)).to.equal(true);
   });
 
+  it('serves a small file read whole: a range of it, and the good copy when one copy is bad', async () => {
+    const answer = await request(`${web}/dl/small.bin`, 'GET', { range: 'bytes=100-199' });
+    expect(answer.status).to.equal(206);
+    expect(answer.headers['content-range']).to.equal('bytes 100-199/5000');
+    expect(answer.headers['content-length']).to.equal('100');
+    expect(answer.body.equals(small.subarray(100, 200))).to.equal(true);
+    const one = randomData(3000);
+    await cluster.sdk.upload(pieces(one), '/dl/one-bad.bin');
+    const [chunk] = (await cluster.sdk.stat('/dl/one-bad.bin')).chunks;
+    for (const replica of chunk?.replicas ?? []) {
+      const node = cluster.nodes.find((n) => n.url === replica.url);
+      await corruptOnDisk(node?.store.root as string, chunk?.id as string);
+      break; // one copy only
+    }
+    const good = await request(`${web}/dl/one-bad.bin`);
+    expect(good.status).to.equal(200);
+    expect(good.body.equals(one)).to.equal(true);
+  });
+
   it('sends a range within one chunk, and one across chunks', async () => {
     for (const [start, end] of [
       [CHUNK + 10, CHUNK + 999],
