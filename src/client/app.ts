@@ -14,7 +14,7 @@ import { securityHeaders } from '../http/security.js';
 import { sessionGate } from '../http/session.js';
 import { streamFile } from '../http/stream-file.js';
 import { DfsError } from '../protocol/errors.js';
-import { baseName, pathAfter } from '../protocol/paths.js';
+import { baseName, filePathAfter, pathAfter } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
 import type { DfsClient } from '../sdk/client.js';
 import { contentDisposition } from './disposition.js';
@@ -75,10 +75,10 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     ctx.body = await sdk.status();
   });
   router.get(/^\/api\/stat\/(.+)$/, async (ctx) => {
-    ctx.body = await sdk.stat(pathAfter(ctx.path, '/api/stat/'));
+    ctx.body = await sdk.stat(filePathAfter(ctx.path, '/api/stat/'));
   });
   router.put(/^\/api\/files\/(.+)$/, async (ctx) => {
-    const path = pathAfter(ctx.path, '/api/files/');
+    const path = filePathAfter(ctx.path, '/api/files/');
     // RFC 9110 §14.5: a partial PUT (not supported) must be refused, not stored as the whole file.
     if (ctx.get('content-range'))
       throw new DfsError('bad_request', 'PUT with Content-Range is not supported');
@@ -97,7 +97,7 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     ctx.body = manifest;
   });
   router.get(/^\/api\/download\/(.+)$/, async (ctx) => {
-    const info = await sdk.stat(pathAfter(ctx.path, '/api/download/'));
+    const info = await sdk.stat(filePathAfter(ctx.path, '/api/download/'));
     // The version's generation is its validator (a content hash is not: multipart uploads have none).
     const current = { etag: versionEtag(info.generation), modified: info.created };
     ctx.set('ETag', current.etag);
@@ -132,7 +132,7 @@ export function createClientApp({ config, sdk, log }: ClientAppDeps): Koa {
     await streamFile(ctx, sdk, info, range, log);
   });
   router.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
-    await sdk.remove(pathAfter(ctx.path, '/api/files/'));
+    await sdk.remove(filePathAfter(ctx.path, '/api/files/'));
     ctx.body = { deleted: true };
   });
   router.delete(/^\/api\/trees\/(.+)$/, async (ctx) => {

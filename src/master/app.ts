@@ -14,7 +14,7 @@ import { CSRF_HEADER, sameOrigin, sessionGate } from '../http/session.js';
 import { verifyNodeAuth } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { UPLOAD_HEADER } from '../protocol/headers.js';
-import { assertChunkId, pathAfter } from '../protocol/paths.js';
+import { assertChunkId, filePathAfter, pathAfter } from '../protocol/paths.js';
 import type { ClusterConfig, ClusterStatus, HeartbeatRequest, RegisterRequest } from '../protocol/types.js';
 import { runBatch } from './batch.js';
 import type { Gateways } from './gateways.js';
@@ -113,10 +113,13 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     ctx.body = await namespace.commit(request, uploadId(ctx));
   });
   api.get(/^\/api\/files\/(.+)$/, async (ctx) => {
-    ctx.body = await namespace.stat(pathAfter(ctx.path, '/api/files/'));
+    ctx.body = await namespace.stat(filePathAfter(ctx.path, '/api/files/'));
   });
   api.delete(/^\/api\/files\/(.+)$/, async (ctx) => {
-    const removed = await namespace.remove(pathAfter(ctx.path, '/api/files/'), parseIfGeneration(ctx.query));
+    const removed = await namespace.remove(
+      filePathAfter(ctx.path, '/api/files/'),
+      parseIfGeneration(ctx.query),
+    );
     ctx.body = { deleted: removed.path, generation: removed.generation };
   });
   api.delete(/^\/api\/trees\/(.+)$/, async (ctx) => {
@@ -192,7 +195,7 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   });
   pages.get(/^\/files\/(.+)$/, gate, async (ctx) => {
     ctx.type = 'html';
-    ctx.body = renderFilePage(await namespace.stat(pathAfter(ctx.path, '/files/')));
+    ctx.body = renderFilePage(await namespace.stat(filePathAfter(ctx.path, '/files/')));
   });
 
   for (const router of [api, internal, pages]) {

@@ -77,6 +77,16 @@ export function pathAfter(urlPath: string, prefix: string): string {
   return pathFromUrl(urlPath.slice(prefix.length));
 }
 
+/**
+ * `pathAfter` for a route that acts on a file: a URL ending in `/` (or `%2F`) names a folder,
+ * and is refused rather than read as the file of that name (a DELETE of `f/` deleted `f`).
+ */
+export function filePathAfter(urlPath: string, prefix: string): string {
+  const path = pathAfter(urlPath, prefix);
+  if (/(\/|%2f)$/i.test(urlPath)) throw new DfsError('invalid_path', `${path}/ names a folder, not a file`);
+  return path;
+}
+
 /** The last segment of a normalised path. */
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/', path.length - 2) + 1).replace(/\/$/, '');

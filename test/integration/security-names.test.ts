@@ -160,6 +160,29 @@ describe('security: names', function () {
     expect(all.entries.map((e) => e.path)).to.deep.equal(['/kept/file.txt']);
   });
 
+  it('a file route given a folder URL (a trailing / or %2F) refuses it with 400, never acting on the file', async () => {
+    for (const tail of ['kept/file.txt/', 'kept/file.txt%2F', 'kept/file.txt%2f']) {
+      for (const [base, method, prefix] of [
+        [master, 'GET', '/api/files/'],
+        [master, 'DELETE', '/api/files/'],
+        [master, 'GET', '/files/'],
+        [web, 'GET', '/api/stat/'],
+        [web, 'GET', '/api/download/'],
+        [web, 'PUT', '/api/files/'],
+        [web, 'DELETE', '/api/files/'],
+      ] as const) {
+        const reply = await send(base, method, `${prefix}${tail}`, {
+          headers: method === 'PUT' ? { ...CSRF, 'content-type': 'application/octet-stream' } : CSRF,
+          body: method === 'PUT' ? 'replaced' : undefined,
+        });
+        expectRefused(reply, `${method} ${prefix}${tail}`);
+      }
+    }
+    const kept = await arena.cluster.sdk.stat('/kept/file.txt');
+    expect(kept.size).to.equal(4);
+    expect(kept.generation).to.equal(1);
+  });
+
   it('names in JSON bodies are refused with 400 by the master and the web client', async () => {
     const sha0 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
     for (const name of BAD_JSON_NAMES) {
