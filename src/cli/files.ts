@@ -5,7 +5,7 @@ import { formatBytes, formatTime } from '../protocol/format.js';
 import { fileEntry } from '../protocol/list-entry.js';
 import { normalisePath } from '../protocol/paths.js';
 import { clientFrom, command, withConnection, withJson } from './context.js';
-import { intoFolder, isFolder, statFile, unlessFolder } from './folder-hint.js';
+import { intoFolder, isFolder, refuseFileAsFolder, statFile, unlessFolder } from './folder-hint.js';
 import { jsonOutput, type ListOutput, rowsOutput } from './list-output.js';
 import { shown } from './local-errors.js';
 import { printJson, printTable } from './render.js';
@@ -93,7 +93,7 @@ export function rmCommand() {
       const path = normalisePath(remote);
       if (!options.recursive) {
         // `rm f/` names a folder: a file there is refused, not deleted.
-        if (remote.endsWith('/')) await statFile(sdk, remote, 'dfs rm -r');
+        await refuseFileAsFolder(sdk, remote);
         await sdk.remove(path).catch((err) => unlessFolder(sdk, path, 'dfs rm -r', err));
         process.stderr.write(`deleted ${path}\n`);
         return;
@@ -140,6 +140,7 @@ export function mvCommand() {
     .option('-f, --force', 'replace an existing destination file')
     .action(async (from: string, to: string, options) => {
       const sdk = clientFrom(options);
+      await refuseFileAsFolder(sdk, from);
       // Onto a folder (or a path ending in /): into it, under the same name, as mv does.
       const target = (await isFolder(sdk, to)) ? intoFolder(to, from) : to;
       if (normalisePath(target) === normalisePath(from))

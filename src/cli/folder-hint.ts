@@ -29,6 +29,17 @@ export async function statFile(sdk: DfsClient, remote: string, use: string): Pro
   return info;
 }
 
+/** Refuses `remote` written as a folder (ending in `/`) when it names a file. */
+export async function refuseFileAsFolder(sdk: DfsClient, remote: string): Promise<void> {
+  if (!remote.endsWith('/')) return;
+  const path = normalisePath(remote);
+  const isFile = await sdk.stat(path).then(
+    () => true,
+    () => false,
+  );
+  if (isFile) throw new DfsError('conflict', `${path} is a file, not a folder`);
+}
+
 /** True when `remote` names a folder (or ends in `/`, which says it means one). */
 export async function isFolder(sdk: DfsClient, remote: string): Promise<boolean> {
   if (remote.endsWith('/')) return true;

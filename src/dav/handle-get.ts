@@ -1,5 +1,5 @@
-// GET and HEAD on /dav/: a file's bytes (whole or one Range) written straight to the socket with
-// the SDK's recycled buffers, so memory stays flat; a folder answers with a plain HTML index.
+// GET and HEAD on /dav/: a file's bytes, whole or one Range (streamFile: flat memory at any
+// size); a folder answers with a plain HTML index.
 
 import { rangeApplies, readCondition } from '../http/conditional.js';
 import { sandboxed } from '../http/security.js';

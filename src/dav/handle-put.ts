@@ -27,13 +27,13 @@ export function storedType(path: string, given: string): string {
 export async function handlePut(req: DavRequest): Promise<void> {
   const { ctx, path } = req;
   if (path === ROOT_PATH) throw new DavError(405, 'the root is a folder');
-  if (req.slashed)
-    throw new DavError(409, `${path}/ names a folder: PUT a file at its name without a trailing /`);
   // RFC 9110 §14.5: a partial PUT we do not support must be refused, not stored whole.
   if (ctx.get('content-range')) throw badRequest('PUT with Content-Range is not supported');
   const declared = declaredLength(ctx.headers);
   const found = await req.resolve();
   if (found.kind === 'folder') throw new DavError(405, `${path} is a folder`);
+  if (req.slashed)
+    throw new DavError(409, `${path}/ names a folder: PUT a file at its name without a trailing /`);
   if (found.kind === 'missing' && found.parent !== 'folder') {
     throw new DavError(409, `the parent folder of ${path} does not exist`);
   }

@@ -12,12 +12,13 @@ import { type Logger, logServerError } from './errors.js';
 const WHOLE_MAX = 1024 * 1024;
 
 /**
- * Sends `info`'s bytes (or `range`, with 206) with the headers already set on `ctx`, written
- * straight to the socket with the SDK's recycled chunk buffers: flat memory at any size. A
- * client that leaves stops the read (through `signal`, the request's own when the caller has
- * one). The headers leave with the first bytes: a first chunk that cannot be read is thrown, for
- * the caller's error answer; a failure mid-stream (the headers are gone) cuts the connection, so
- * the client sees a short body, and is logged.
+ * Sends `info`'s bytes (or `range`, with 206) with the headers already set on `ctx`. A small
+ * file is read whole, then sent. A larger one is written straight to the socket with the SDK's
+ * recycled chunk buffers: flat memory at any size; a client that leaves stops that read (through
+ * `signal`, the request's own when the caller has one). The headers leave with the first bytes:
+ * a first chunk that cannot be read is thrown, for the caller's error answer; a failure
+ * mid-stream (the headers are gone) cuts the connection, so the client sees a short body, and is
+ * logged.
  */
 export async function streamFile(
   ctx: Context,

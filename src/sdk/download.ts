@@ -65,9 +65,10 @@ export async function* readPieces(
 }
 
 /** The verified bytes of a file stored in one chunk, in one buffer (no streaming machinery). */
-export function readSingleChunk(client: ReadContext, info: FileInfo): Promise<Buffer> {
+export async function readSingleChunk(client: ReadContext, info: FileInfo): Promise<Buffer> {
   const [chunk] = info.chunks;
-  if (!chunk || info.chunks.length > 1) throw new Error(`${info.path} is not stored in one chunk`);
+  if (!chunk || info.chunks.length > 1)
+    throw new DfsError('bad_request', `${info.path} is not stored in one chunk: stream it`);
   return readChunk(client, info.path, chunk);
 }
 

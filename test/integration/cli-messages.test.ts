@@ -55,12 +55,13 @@ describe('dfs says what is wrong', function () {
     expect(escapes.stderr).to.not.include('\u001b');
   });
 
-  it('a file named with a trailing slash is refused as a folder would be by rm, stat, download and ls', async () => {
+  it('a file named with a trailing slash is refused as a folder would be by rm, stat, download, mv and ls', async () => {
     const tok = { ...env(), DFS_TOKEN: 'tok' };
     for (const args of [
       ['rm', '/docs/a.txt/'],
       ['stat', '/docs/a.txt/'],
       ['download', '/docs/a.txt/', '-'],
+      ['mv', '/docs/a.txt/', '/docs/b.txt'],
     ]) {
       const r = await dfs(args, { env: tok });
       expect(r.stderr, args.join(' ')).to.equal('dfs: /docs/a.txt is a file, not a folder\n');
@@ -70,8 +71,11 @@ describe('dfs says what is wrong', function () {
     const ls = await dfs(['ls', '/docs/a.txt/'], { env: tok });
     expect(ls.code).to.equal(1);
     expect(ls.stderr).to.equal('dfs: /docs/a.txt is a file\n');
-    // `rm` deleted nothing.
+    // `rm` deleted nothing, `mv` moved nothing.
     expect((await cluster.sdk.stat('/docs/a.txt')).size).to.equal(1);
+    expect(await cluster.sdk.stat('/docs/b.txt').catch((e: Error) => e.message)).to.equal(
+      'not found: /docs/b.txt',
+    );
   });
 
   it('refuses a folder as standard input (it reads as nothing: an empty file was stored)', async () => {

@@ -185,7 +185,7 @@ describe('dav: files', function () {
       await cluster.sdk.mkdir('/get/nothing');
       expect((await dav(web, 'GET', davUrl('/get/nothing/'))).text).to.include('This folder is empty.');
     });
-    it("a file's name with a trailing slash names a folder: 404 to read, delete or move it, 409 to PUT or LOCK, 405 to MKCOL", async () => {
+    it("a file's name with a trailing slash names a folder: 404 to read, delete or move it, 409 to PUT, LOCK or copy onto it, 405 to MKCOL", async () => {
       await cluster.sdk.upload(['kept'], '/slash/f.txt');
       const url = `${davUrl('/slash/f.txt')}/`;
       for (const method of ['GET', 'HEAD', 'DELETE', 'PROPPATCH']) {
@@ -200,6 +200,16 @@ describe('dav: files', function () {
       const lock = `<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>`;
       expect((await dav(web, 'LOCK', url, { Timeout: 'Second-60' }, lock)).status).to.equal(409);
       expect((await dav(web, 'MKCOL', url)).status).to.equal(405);
+      // Nor is it a destination: COPY or MOVE onto `f.txt/` would replace the file.
+      await cluster.sdk.upload(['other'], '/slash/other.txt');
+      for (const method of ['COPY', 'MOVE']) {
+        const onto = await dav(web, method, davUrl('/slash/other.txt'), { Destination: url, Overwrite: 'T' });
+        expect(onto.status, method).to.equal(409);
+      }
+      expect(await exists('/slash/other.txt')).to.equal(true);
+      // A folder's URL with its slash stays a folder: a PUT there is 405, as without it.
+      await cluster.sdk.mkdir('/slash/dir');
+      expect((await dav(web, 'PUT', `${davUrl('/slash/dir')}/`, {}, 'x')).status).to.equal(405);
       // Untouched, and still served at its own name.
       expect((await bytesOf('/slash/f.txt')).toString()).to.equal('kept');
       expect((await dav(web, 'GET', davUrl('/slash/f.txt'))).text).to.equal('kept');

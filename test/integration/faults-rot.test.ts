@@ -104,8 +104,11 @@ describe('faults: rotten replicas', function () {
     report('scrubber caught the rot in', seconds(rotted));
     await waitRepaired('/rot/scrub.bin', chunkId);
     report('back at 2 good copies after the rot in', seconds(rotted));
-    const node = (await cluster.nodeInfo()).find((n) => n.id === scrubbing.id);
-    expect(node?.scrub?.checked).to.be.greaterThan(0);
+    // The node reports its scrub counts with its heartbeats: the next one shows this pass.
+    await waitFor(
+      async () => ((await cluster.nodeInfo()).find((n) => n.id === scrubbing.id)?.scrub?.checked ?? 0) > 0,
+      'the scrubbing node to report the chunks it checked',
+    );
     expect((await collect(cluster.sdk.download('/rot/scrub.bin'))).equals(data)).to.equal(true);
   });
 
