@@ -153,6 +153,9 @@ function generation(value: unknown, what: string): number | undefined {
 export function parseCommit(body: unknown, limits: { chunkSize: number; maxFileSize: number }): Commit {
   const b = object(body);
   const path = normalisePath(b.path);
+  // A path ending in `/` names a folder: never commit the file of that name for it.
+  if (typeof b.path === 'string' && b.path.endsWith('/'))
+    throw new DfsError('invalid_path', `${path}/ names a folder, not a file`);
   const size = b.size;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
     throw new DfsError('bad_request', 'size must be a non-negative integer');

@@ -160,7 +160,7 @@ describe('security: names', function () {
     expect(all.entries.map((e) => e.path)).to.deep.equal(['/kept/file.txt']);
   });
 
-  it('a file route given a folder URL (a trailing / or %2F) refuses it with 400, never acting on the file', async () => {
+  it('a file route given a folder URL (a trailing / or %2F), or a commit a folder path, is refused with 400, never acting on the file', async () => {
     for (const tail of ['kept/file.txt/', 'kept/file.txt%2F', 'kept/file.txt%2f']) {
       for (const [base, method, prefix] of [
         [master, 'GET', '/api/files/'],
@@ -178,9 +178,22 @@ describe('security: names', function () {
         expectRefused(reply, `${method} ${prefix}${tail}`);
       }
     }
+    // Nor is a file committed under a folder's name.
+    const sha0 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    for (const [i, path] of ['/kept/file.txt/', '/kept/new.txt/'].entries()) {
+      // A begun upload (its lease), so that nothing but the path can be refused.
+      const upload = `upload-slash-${i}`;
+      await arena.cluster.sdk.api.allocate([], [], upload);
+      const commit = { path, size: 0, sha256: sha0, chunks: [], receipts: [] };
+      const reply = await sendJson(master, 'POST', '/api/files', commit, { 'x-dfs-upload': upload });
+      expectRefused(reply, `commit ${path}`);
+    }
     const kept = await arena.cluster.sdk.stat('/kept/file.txt');
     expect(kept.size).to.equal(4);
     expect(kept.generation).to.equal(1);
+    expect(await arena.cluster.sdk.stat('/kept/new.txt').catch((e: Error) => e.message)).to.match(
+      /not found/,
+    );
   });
 
   it('names in JSON bodies are refused with 400 by the master and the web client', async () => {
