@@ -17,6 +17,8 @@ export async function unlessFolder(sdk: DfsClient, path: string, use: string, er
   throw err;
 }
 
+const notAFolder = (path: string) => new DfsError('conflict', `${path} is a file, not a folder`);
+
 /**
  * The manifest of the file `remote` names. A folder there is refused with the command to use
  * (`use`), and so is a file named with a trailing `/`: it says a folder is meant, and a file is
@@ -25,7 +27,7 @@ export async function unlessFolder(sdk: DfsClient, path: string, use: string, er
 export async function statFile(sdk: DfsClient, remote: string, use: string): Promise<FileInfo> {
   const path = normalisePath(remote);
   const info = await sdk.stat(path).catch((err) => unlessFolder(sdk, path, use, err));
-  if (remote.endsWith('/')) throw new DfsError('conflict', `${path} is a file, not a folder`);
+  if (remote.endsWith('/')) throw notAFolder(path);
   return info;
 }
 
@@ -37,7 +39,7 @@ export async function refuseFileAsFolder(sdk: DfsClient, remote: string): Promis
     () => true,
     () => false,
   );
-  if (isFile) throw new DfsError('conflict', `${path} is a file, not a folder`);
+  if (isFile) throw notAFolder(path);
 }
 
 /** True when `remote` names a folder (or ends in `/`, which says it means one). */
