@@ -92,8 +92,12 @@ describe('charts on the dashboard and the node pages, in a browser', () => {
       const box = await figures.nth(i).boundingBox();
       expect(box && box.x + box.width, MASTER_CHARTS[i]).to.be.within(200, 390);
     }
-    const svg = await page.locator('figure[data-chart="throughput"] svg').boundingBox();
-    expect(svg?.width).to.be.within(200, 390);
+    // Polled: every refresh draws the chart anew, and a box asked of the drawing it replaces is none.
+    const width = await waitFor(
+      async () => (await page.locator('figure[data-chart="throughput"] svg').boundingBox())?.width,
+      'the throughput chart to be laid out',
+    );
+    expect(width).to.be.within(200, 390);
     // The dark palette: light lines on a dark card.
     const stroke = await page.evaluate(
       `getComputedStyle(document.querySelector('figure[data-chart="throughput"] .line.c0')).stroke`,

@@ -28,8 +28,8 @@ export function processAlive(pid: number): boolean {
 
 /** The secret every test daemon shares. */
 export const SECRET = 'fault-test-secret';
-// Daemons must be up within this time.
-const START_TIMEOUT = 20_000;
+// Daemons must be up within this time (generous: a loaded machine starts tsx slowly).
+const START_TIMEOUT = 60_000;
 
 // Every child still running, killed if the test process exits without its after() hooks.
 const children = new Set<ChildProcess>();

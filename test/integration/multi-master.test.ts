@@ -23,7 +23,7 @@ import { waitFor } from '../helpers/wait.js';
 const CHUNK = 64 * 1024;
 
 describe('several masters on PostgreSQL', function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
   let pg: PostgresServer | undefined;
   let cluster: ProcCluster | undefined;
   let databases = 0;

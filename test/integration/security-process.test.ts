@@ -52,13 +52,13 @@ async function launch(name: string, args: string[]): Promise<Proc> {
       return log.map((l) => /listening on (http:\/\/\S+)/.exec(l)?.[1]).find(Boolean);
     },
     `${name} to listen`,
-    20_000,
+    60_000,
   );
   return { name, child, url: String(url), log };
 }
 
 describe('security: daemons as processes survive a barrage', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let dir: string;
   const procs: Proc[] = [];
   let master: Proc;
