@@ -39,6 +39,11 @@ export interface VerifiedBody extends AsyncIterable<Buffer> {
   readonly length: number | undefined;
   /** The digests computed, once the iterator has ended without error. */
   readonly digests: BodyDigests | undefined;
+  /**
+   * The SHA-256 the body was signed with (hex), which it is checked against as it streams: its
+   * last bytes come only once they match, so a body read whole has it (undefined when unsigned).
+   */
+  readonly signedSha256: string | undefined;
   /** Asks for an `algorithm` checksum in `digests` when the body brings none (call before reading). */
   computeChecksum(algorithm: ChecksumAlgorithm): void;
 }
@@ -77,8 +82,9 @@ export function requestBody(
       'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
     );
   }
+  const signedSha256 = auth.payload.mode === 'sha256' ? auth.payload.sha256 : undefined;
   const verifier = new BodyVerifier({
-    sha256: auth.payload.mode === 'sha256' ? auth.payload.sha256 : undefined,
+    sha256: signedSha256,
     md5: contentMd5(headers),
     checksum,
     trailerChecksum: trailer,
@@ -115,6 +121,8 @@ export function requestBody(
   };
   return {
     length,
+    // Only a plain body is checked against it: an aws-chunked one signs each chunk instead.
+    signedSha256: chunked ? undefined : signedSha256,
     get digests() {
       return verifier.digests;
     },

@@ -34,6 +34,7 @@ export async function writeBody(
     signal: request.signal,
     uploadId,
     expectedSize: request.body.length,
+    sha256: request.body.signedSha256,
   });
   const digests = request.body.digests;
   // The gateway asks every body for its MD5 (s3Authenticate's computeMd5): S3's ETag.

@@ -28,6 +28,11 @@ export interface WriteOptions {
    * of another length fails before anything is committed, and a small body gets a buffer of its size.
    */
   expectedSize?: number;
+  /**
+   * The SHA-256 of the whole source (hex), when the source itself checks its bytes against it
+   * and fails before its end otherwise (an S3 body signed with its hash): not computed again.
+   */
+  sha256?: string;
 }
 
 /** Chunks written and durable on their nodes, ready to be committed. */
@@ -54,7 +59,7 @@ export async function writeChunks(
   options: WriteOptions,
 ): Promise<WrittenChunks> {
   const uploadId = options.uploadId ?? randomUUID();
-  const fileHash = createHash('sha256');
+  const fileHash = options.sha256 === undefined ? createHash('sha256') : undefined;
   const md5 = options.md5 ? createHash('md5') : undefined;
   const refs: ChunkRef[] = [];
   const receipts: Receipt[] = [];
@@ -74,7 +79,7 @@ export async function writeChunks(
         pool.release(chunk);
         tooLarge(options.maxSize);
       }
-      fileHash.update(chunk);
+      fileHash?.update(chunk);
       md5?.update(chunk);
       size += chunk.length;
       const id = createHash('sha256').update(chunk).digest('hex');
@@ -108,7 +113,14 @@ export async function writeChunks(
     throw failure;
   }
   options.signal?.throwIfAborted();
-  return { uploadId, chunks: refs, size, sha256: fileHash.digest('hex'), md5: md5?.digest('hex'), receipts };
+  return {
+    uploadId,
+    chunks: refs,
+    size,
+    sha256: fileHash?.digest('hex') ?? (options.sha256 as string),
+    md5: md5?.digest('hex'),
+    receipts,
+  };
 }
 
 function tooLarge(maxSize: number): never {

@@ -1,6 +1,7 @@
 // SigV4 at the gateway: refusals that change nothing, clock skew, region, tampering, presign
 // expiry, signed aws-chunked bodies, Expect headers, virtual-hosted-style addressing.
 
+import { createHash, randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { signingKey } from '../../src/s3/sigv4-canonical.js';
@@ -46,6 +47,27 @@ describe('s3 gateway: signatures', function () {
     const body = await send({ method: 'PUT', path: '/sig/body', body: 'x', tamper: () => {} });
     expect(body.status).to.equal(200);
     for (const key of ['anon', 'unknown', 'wrong', 'tampered']) expect(await exists(key)).to.equal(false);
+  });
+
+  it('stores a body signed with its SHA-256 under that hash, checked byte for byte; a body that differs stores nothing', async () => {
+    // Several chunks (1 MiB each here): the file's hash is the signed one, not computed again.
+    const data = randomBytes(3 * 1024 * 1024 + 7);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const put = await send({ method: 'PUT', path: '/sig/signed.bin', body: data });
+    expect(put.status).to.equal(200);
+    const info = await s3.cluster.sdk.stat('/sig/signed.bin');
+    expect(info.sha256).to.equal(sha256);
+    expect(info.chunks.length).to.equal(4);
+    const flipped = Buffer.from(data);
+    flipped.writeUInt8(flipped.readUInt8(flipped.length - 1) ^ 1, flipped.length - 1);
+    const bad = await send({
+      method: 'PUT',
+      path: '/sig/bad.bin',
+      body: flipped,
+      headers: { 'x-amz-content-sha256': sha256 },
+    });
+    expect([bad.status, codeOf(bad)]).to.deep.equal([400, 'XAmzContentSHA256Mismatch']);
+    expect(await exists('bad.bin')).to.equal(false);
   });
 
   it('refuses a skewed clock and another region', async () => {
@@ -134,6 +156,9 @@ describe('s3 gateway: signatures', function () {
     expect(ok.status, ok.body).to.equal(200);
     const got = await send({ path: '/sig/chunked' });
     expect(got.body).to.equal(Buffer.concat(chunks).toString());
+    // Signed chunk by chunk, not with its hash: the file's SHA-256 is computed from its bytes.
+    const stored = await s3.cluster.sdk.stat('/sig/chunked');
+    expect(stored.sha256).to.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'));
     const bad = await upload('chunked-bad', true);
     expect([bad.status, codeOf(bad)]).to.deep.equal([403, 'SignatureDoesNotMatch']);
     expect(await exists('chunked-bad')).to.equal(false);
