@@ -36,22 +36,12 @@ export async function listBuckets(request: S3Request): Promise<void> {
   // root lists folders by path, where `photos-old/` comes before `photos/`.
   const region = query.get('bucket-region') ?? request.deps.region;
   const all: BucketEntry[] = [];
-  let token: string | undefined;
+  const pages = request.deps.sdk.pages('/', { delimiter: true, limit: 1000, signal: request.signal });
   if (region === request.deps.region)
-    do {
-      const page = await request.deps.sdk.list('/', {
-        delimiter: true,
-        after: token,
-        limit: 1000,
-        signal: request.signal,
-      });
-      for (const entry of page.entries) {
-        const name = entry.name;
-        if (entry.type === 'dir' && isValidBucketName(name) && name.startsWith(prefix) && name > after)
-          all.push({ name, creationDate: new Date(entry.created) });
-      }
-      token = page.next;
-    } while (token);
+    for await (const page of pages)
+      for (const { type, name, created } of page.entries)
+        if (type === 'dir' && isValidBucketName(name) && name.startsWith(prefix) && name > after)
+          all.push({ name, creationDate: new Date(created) });
   all.sort((a, b) => compareUtf8(a.name, b.name));
   const buckets = all.slice(0, max);
   const truncated = all.length > max;

@@ -103,23 +103,21 @@ async function* items(scope: Pick<S3Request, 'deps' | 'signal'>, q: ListingQuery
 
 /** An entry as a listing shows it: a file, or an explicit folder as an empty `name/` object. */
 function objectEntry(key: string, entry: ListEntry): ObjectEntry {
-  if (entry.type === 'dir') {
-    const folder = folderObjectInfo(entry);
-    const checksum = storedChecksum(folder.attributes);
-    return {
-      key,
-      lastModified: folder.lastModified,
-      etag: folder.etag,
-      size: 0,
-      ...(checksum && { checksumAlgorithm: checksum.algorithm, checksumType: checksum.type }),
-    };
-  }
-  const checksum = storedChecksum(entry.attributes ?? {});
+  const { lastModified, etag, size, attributes } =
+    entry.type === 'dir'
+      ? { ...folderObjectInfo(entry), size: 0 }
+      : {
+          lastModified: new Date(entry.created),
+          etag: etagOf(entry),
+          size: entry.size,
+          attributes: entry.attributes ?? {},
+        };
+  const checksum = storedChecksum(attributes);
   return {
     key,
-    lastModified: new Date(entry.created),
-    etag: etagOf(entry),
-    size: entry.size,
+    lastModified,
+    etag,
+    size,
     ...(checksum && { checksumAlgorithm: checksum.algorithm, checksumType: checksum.type }),
   };
 }
