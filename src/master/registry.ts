@@ -40,7 +40,6 @@ export class NodeRegistry {
     known: NodeRecord[],
   ) {
     // Nodes known before a restart are given one timeout to come back before they count as dead.
-    const now = Date.now();
     for (const value of known) {
       this.nodes.set(value.id, {
         id: value.id,
@@ -49,7 +48,8 @@ export class NodeRegistry {
         free: 0,
         used: 0,
         chunks: 0,
-        lastHeartbeat: now,
+        // Never heard in this run: its one timeout runs from this master's start (sweep).
+        lastHeartbeat: 0,
         alive: true,
         registered: false,
         outbox: [],
@@ -166,14 +166,17 @@ export class NodeRegistry {
   sweep(now = Date.now()): TrackedNode[] {
     const died: TrackedNode[] = [];
     for (const node of this.nodes.values()) {
-      if (node.alive && now - node.lastHeartbeat > this.timeout) {
+      const heard = node.lastHeartbeat || this.startedAt;
+      if (node.alive && now - heard > this.timeout) {
         node.alive = false;
         // Copies and checks are planned again elsewhere (deletes wait in their own queue).
         node.outbox = [];
         died.push(node);
         this.events.add(
           'node-lost',
-          `node ${node.url} lost: no heartbeat for ${Math.round((now - node.lastHeartbeat) / 1000)}s`,
+          node.lastHeartbeat
+            ? `node ${node.url} lost: no heartbeat for ${Math.round((now - heard) / 1000)}s`
+            : `node ${node.url} lost: not heard from since this master started`,
         );
         this.onChange(node);
       }
@@ -208,9 +211,7 @@ export class NodeRegistry {
         url: n.url,
         state: n.alive ? ('alive' as const) : ('dead' as const),
         ...(n.writeError && { writeError: n.writeError }),
-        // A node known from before this master started, silent since: never heard (the time
-        // kept is only the start of its grace period).
-        lastHeartbeat: n.registered ? n.lastHeartbeat : 0,
+        lastHeartbeat: n.lastHeartbeat,
         capacity: n.capacity,
         free: n.free,
         used: n.used,

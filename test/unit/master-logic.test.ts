@@ -171,7 +171,7 @@ describe('master logic over the memory store', () => {
     for (const n of [a, b, c]) await n.register();
     const chunk = newChunk();
     await commitFile(m, '/f', chunk, [a, b]);
-    (m.registry.get('n2') as { lastHeartbeat: number }).lastHeartbeat = 0;
+    (m.registry.get('n2') as { lastHeartbeat: number }).lastHeartbeat = 1; // heard long ago
     await m.maintenance.tick(Date.now());
     expect(m.maintenance.health.underReplicated).to.equal(1);
     const copy = (await a.beat()).commands.find((cmd) => cmd.op === 'replicate');
@@ -203,7 +203,7 @@ describe('master logic over the memory store', () => {
     const after = await master(store, { chunkSize: '1KiB' });
     await standIn(after, 'n1').register([big.id, small.id]);
     await standIn(after, 'n3').register();
-    (after.registry.get('n2') as { lastHeartbeat: number }).lastHeartbeat = 0;
+    (after.registry.get('n2') as { lastHeartbeat: number }).lastHeartbeat = 1; // heard long ago
     await after.maintenance.tick(Date.now() + 10_000);
     const copies = (await standIn(after, 'n1').beat()).commands.filter((cmd) => cmd.op === 'replicate');
     const ops = Object.fromEntries(
@@ -344,7 +344,7 @@ describe('master logic over the memory store', () => {
     await commitFile(m, '/kept', kept, [a, b]);
     await a.beat({ removed: [kept.id] });
     await b.beat({ added: [newChunk().id] });
-    (m.registry.get('n2') as { lastHeartbeat: number }).lastHeartbeat = 0;
+    (m.registry.get('n2') as { lastHeartbeat: number }).lastHeartbeat = 1; // heard long ago
     await m.maintenance.tick(Date.now());
     const refused = await m.operations.removeNode('n2').catch((err: { code: string }) => err.code);
     expect(refused).to.equal('conflict');
