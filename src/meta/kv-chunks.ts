@@ -42,14 +42,6 @@ function settle(record: ChunkRecord, now: number): ChunkRecord {
   return { ...record, zeroSince: idle ? record.zeroSince || now : 0 };
 }
 
-/** Adds one reference for every chunk of a manifest (their rows exist: checked by the commit). */
-export function addRefs(txn: Txn, chunks: ChunkRef[]): void {
-  for (const c of chunks) {
-    const record = chunkRow(txn, c.id) ?? { size: c.size, refs: 0, pins: 0, zeroSince: 0, doomed: false };
-    txn.put('chunks', c.id, { ...record, refs: record.refs + 1, zeroSince: 0 });
-  }
-}
-
 /** Drops one reference for every chunk of a manifest; counts never go negative. */
 export function dropRefs(txn: Txn, chunks: ChunkRef[], now: number): void {
   for (const c of chunks) {
@@ -70,18 +62,44 @@ function putLease(txn: Txn, lease: LeaseRecord, previous: LeaseRecord | undefine
   txn.put('leaseExpiry', expiryKey(lease), 1);
 }
 
+// The row of a chunk a commit or a part names, and whether lease `uploadId` pins it. Refused
+// unless a file references it or the lease pins it: collection may have taken it.
+function usableRow(
+  txn: Txn,
+  c: ChunkRef,
+  uploadId: string | undefined,
+): { record: ChunkRecord; pinned: boolean } {
+  const record = chunkRow(txn, c.id);
+  const pinned =
+    uploadId !== undefined && txn.get('leaseChunks', leaseChunkKey(uploadId, c.id)) !== undefined;
+  if (record && !record.doomed && (record.refs > 0 || pinned)) return { record, pinned };
+  throw new DfsError('conflict', `chunk ${c.id} is no longer stored; upload the file again`);
+}
+
 /**
- * Refuses a commit naming a chunk that is neither referenced by a file nor pinned by the
- * committing upload's lease: collection may have taken it.
+ * Gives every chunk of a committed manifest one reference per mention, taking off the pins its
+ * upload's open lease `lease` holds on them (refused as usableRow says); returns how many
+ * pins it took. Each chunk's row is read and written once. (PostgreSQL's dfs_chunk_delta calls
+ * the references `p_add` and the pins `p_unpin`.)
  */
-export function checkCommitChunks(txn: Txn, chunks: ChunkRef[], uploadId: string | undefined): void {
+export function takeChunks(txn: Txn, chunks: ChunkRef[], lease: LeaseRecord | undefined): number {
+  const rows = new Map<string, ChunkRecord>();
+  let taken = 0;
   for (const c of chunks) {
-    const record = chunkRow(txn, c.id);
-    const pinned =
-      uploadId !== undefined && txn.get('leaseChunks', leaseChunkKey(uploadId, c.id)) !== undefined;
-    if (record && !record.doomed && (record.refs > 0 || pinned)) continue;
-    throw new DfsError('conflict', `chunk ${c.id} is no longer stored; upload the file again`);
+    let row = rows.get(c.id);
+    if (!row) {
+      const { record, pinned } = usableRow(txn, c, lease?.id);
+      row = record;
+      if (pinned && lease) {
+        txn.del('leaseChunks', leaseChunkKey(lease.id, c.id));
+        row = { ...record, pins: Math.max(0, record.pins - 1) };
+        taken++;
+      }
+    }
+    rows.set(c.id, { ...row, refs: row.refs + 1, zeroSince: 0 });
   }
+  for (const [id, row] of rows) txn.put('chunks', id, row);
+  return taken;
 }
 
 /** Pins `chunks` with lease `id`, creating or extending it; returns the chunks revived from collection. */
@@ -103,18 +121,22 @@ export function lease(txn: Txn, id: string, chunks: ChunkRef[], ttl: number, now
   return revived;
 }
 
-// Unpins an open lease's chunks and drops its parts and its multipart upload.
-function release(txn: Txn, lease: LeaseRecord, now: number): void {
+// Unpins an open lease's chunks (all but `taken` of them, which a commit took already) and drops
+// its parts and its multipart upload. The lease counts its pins: none left, none is looked for.
+function release(txn: Txn, lease: LeaseRecord, now: number, taken = 0): void {
   const { id } = lease;
-  for (const { key } of txn.range('leaseChunks', { start: `${id}/`, end: prefixEnd(`${id}/`) })) {
-    const chunkId = key.slice(id.length + 1);
-    const record = chunkRow(txn, chunkId);
-    if (record) txn.put('chunks', chunkId, settle({ ...record, pins: Math.max(0, record.pins - 1) }, now));
-    txn.del('leaseChunks', key);
+  const range = { start: `${id}/`, end: prefixEnd(`${id}/`) };
+  if (lease.chunkCount > taken) {
+    for (const { key } of txn.range('leaseChunks', range)) {
+      const chunkId = key.slice(id.length + 1);
+      const record = chunkRow(txn, chunkId);
+      if (record) txn.put('chunks', chunkId, settle({ ...record, pins: Math.max(0, record.pins - 1) }, now));
+      txn.del('leaseChunks', key);
+    }
   }
-  for (const { key } of txn.range('parts', { start: `${id}/`, end: prefixEnd(`${id}/`) }))
-    txn.del('parts', key);
-  if (lease.multipart) txn.del('multiparts', multipartKey(lease));
+  if (!lease.multipart) return;
+  for (const { key } of txn.range('parts', range)) txn.del('parts', key);
+  txn.del('multiparts', multipartKey(lease));
 }
 
 /**
@@ -129,9 +151,9 @@ export function endLease(txn: Txn, id: string, state: 'expired' | 'aborted', now
 }
 
 /**
- * Records that upload `id` made `file`: ends its lease (`current`, as the commit read it), and
- * remembers the version for COMMIT_REPLAY_WINDOW, so the commit sent again is answered with it
- * and applied only once.
+ * Records that upload `id` made `file`: ends its lease (`current`, as the commit read it, of
+ * whose pins the commit `taken` some), and remembers the version for COMMIT_REPLAY_WINDOW, so the
+ * commit sent again is answered with it and applied only once.
  */
 export function rememberCommit(
   txn: Txn,
@@ -139,8 +161,9 @@ export function rememberCommit(
   current: LeaseRecord | undefined,
   file: FileRecord,
   now: number,
+  taken: number,
 ): void {
-  if (current?.state === 'open') release(txn, current, now);
+  if (current?.state === 'open') release(txn, current, now, taken);
   const committed = {
     path: file.path,
     generation: file.generation,
@@ -221,7 +244,7 @@ function openMultipart(txn: Txn, id: string): LeaseRecord {
 /** Records a part whose chunks the upload's lease pins; a part with the same number is replaced. */
 export function putPart(txn: Txn, id: string, part: PartRecord, now: number): void {
   const current = openMultipart(txn, id);
-  checkCommitChunks(txn, part.chunks, id);
+  for (const c of part.chunks) usableRow(txn, c, id);
   txn.put('parts', partKey(id, part.number), part);
   putLease(txn, { ...current, expires: Math.max(current.expires, now + current.ttl) }, current);
 }

@@ -4,7 +4,7 @@
 
 import { DfsError } from '../protocol/errors.js';
 import { prefixEnd, type Txn } from './engine.js';
-import { addRefs, checkCommitChunks, dropRefs, leaseOf, rememberCommit } from './kv-chunks.js';
+import { dropRefs, leaseOf, rememberCommit, takeChunks } from './kv-chunks.js';
 import {
   ancestorFolders,
   checkMoveTarget,
@@ -126,8 +126,10 @@ function checkParents(txn: Txn, path: string): void {
   }
 }
 
+// A folder, explicit or implied: its own row sorts first among the keys it prefixes.
 function isFolder(txn: Txn, path: string): boolean {
-  return getFolder(txn, folderKey(path)) !== undefined;
+  const prefix = folderKey(path);
+  return firstFrom(txn, prefix, prefixEnd(prefix)) !== undefined;
 }
 
 function nextGeneration(txn: Txn): number {
@@ -171,12 +173,11 @@ export function commit(txn: Txn, intent: CommitIntent, now: number): CommitResul
     throw preconditionError(path);
   checkParents(txn, path);
   if (isFolder(txn, path)) throw new DfsError('conflict', `${path} is a folder`);
-  checkCommitChunks(txn, intent.chunks, intent.uploadId);
+  const taken = takeChunks(txn, intent.chunks, lease);
   const file = fileOfIntent(intent, nextGeneration(txn), now);
-  addRefs(txn, file.chunks);
   if (current) dropRefs(txn, current.chunks, now);
   txn.put('entries', path, file);
-  if (intent.uploadId) rememberCommit(txn, intent.uploadId, lease, file, now);
+  if (intent.uploadId) rememberCommit(txn, intent.uploadId, lease, file, now, taken);
   count(txn, current ? 0 : 1, file.size - (current?.size ?? 0));
   return { file, previous: current, replayed: false };
 }

@@ -445,6 +445,22 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         expect((await store.getChunks([c.id])).get(c.id)?.refs).to.equal(2);
       });
 
+      it("moves a commit's chunks from its lease to the file, and unpins what the file does not name", async () => {
+        const [a, b, spare] = [chunk('take-a'), chunk('take-b'), chunk('take-spare')];
+        await store.lease('mixed', [a, b, spare], TTL, T0);
+        await store.lease('other', [b], TTL, T0);
+        await store.commit(intent('/taken', [a, a, b], { uploadId: 'mixed' }), T0 + 5);
+        const rows = await store.getChunks([a.id, b.id, spare.id]);
+        expect(rows.get(a.id)).to.deep.include({ refs: 2, pins: 0, zeroSince: 0 });
+        // Still pinned by the other upload's lease.
+        expect(rows.get(b.id)).to.deep.include({ refs: 1, pins: 1, zeroSince: 0 });
+        expect(rows.get(spare.id)).to.deep.include({ refs: 0, pins: 0, zeroSince: T0 + 5 });
+        // The file's chunks are its own now: the other upload's commit of them still applies,
+        // and no pin is left behind by either.
+        await store.commit(intent('/again', [b], { uploadId: 'other' }), T0 + 6);
+        expect((await store.getChunks([b.id])).get(b.id)).to.deep.include({ refs: 2, pins: 0 });
+      });
+
       it('expires an idle lease: its late commit is refused, its chunks unpinned', async () => {
         const c = chunk('idle');
         await store.lease('idle-upload', [c], TTL, T0);
