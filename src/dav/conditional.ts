@@ -42,12 +42,16 @@ export function writeCondition(headers: ConditionHeaders, current: Current | und
 
 /**
  * A write's conditions on a folder, which has no entity tag (RFC 9110 §13.1.1): If-Match holds
- * only as `*`, and `If-None-Match: *` fails because the folder exists. 412 when they fail.
+ * only as `*`, and `If-None-Match: *` fails because the folder exists; If-Unmodified-Since is
+ * judged by the folder's creation, its getlastmodified (an implied folder has none, and ignores
+ * it, §13.1.4). 412 when they fail.
  */
-export function folderCondition(headers: ConditionHeaders): void {
+export function folderCondition(headers: ConditionHeaders, created: number | undefined): void {
   const ifMatch = conditionHeader(headers, 'if-match');
   if (ifMatch !== undefined && ifMatch !== '*')
     throw new DavError(412, 'If-Match names a version, and a folder has none');
   if (conditionHeader(headers, 'if-none-match') === '*')
     throw new DavError(412, 'If-None-Match is * and the folder exists');
+  if (created && !unmodifiedSince(headers, created))
+    throw new DavError(412, 'the folder was created after If-Unmodified-Since');
 }

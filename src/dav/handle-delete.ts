@@ -35,7 +35,7 @@ export async function handleDelete(req: DavRequest): Promise<void> {
   // an implied parent folder implied.
   const ifGeneration =
     found.kind === 'file' ? writeCondition(ctx.headers, currentOf(found.entry)) : undefined;
-  if (found.kind === 'folder') folderCondition(ctx.headers);
+  if (found.kind === 'folder') folderCondition(ctx.headers, found.entry?.created);
   await keepParent(req, path);
   if (found.kind === 'file') {
     await req.sdk.remove(path, { ifGeneration, signal: req.signal });

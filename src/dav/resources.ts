@@ -93,7 +93,7 @@ export function currentOf(file: Pick<ListEntry, 'generation' | 'created'>): Curr
  */
 export function checkConditions(headers: ConditionHeaders, found: Resolved): void {
   if (found.kind === 'file') writeCondition(headers, currentOf(found.entry));
-  else if (found.kind === 'folder') folderCondition(headers);
+  else if (found.kind === 'folder') folderCondition(headers, found.entry?.created);
 }
 
 /** The live-property view of a listing entry (a file, or a folder row whose path ends in `/`). */

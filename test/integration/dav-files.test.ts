@@ -369,6 +369,22 @@ describe('dav: files', function () {
       expect((await dav(web, 'DELETE', davUrl('/cond/'), { 'If-Match': '*' })).status).to.equal(204);
     });
 
+    it('judges If-Unmodified-Since on a folder by its creation; an implied folder has none and ignores it', async () => {
+      const stale = { 'If-Unmodified-Since': 'Mon, 01 Jan 2001 00:00:00 GMT' };
+      expect((await dav(web, 'MKCOL', davUrl('/since/'))).status).to.equal(201);
+      await cluster.sdk.upload(['f'], '/since/f.txt');
+      expect((await dav(web, 'DELETE', davUrl('/since/'), stale)).status).to.equal(412);
+      expect(
+        (await dav(web, 'MOVE', davUrl('/since/'), { ...destination('/since-moved/'), ...stale })).status,
+      ).to.equal(412);
+      expect(await exists('/since/f.txt')).to.equal(true);
+      const later = { 'If-Unmodified-Since': new Date(Date.now() + 86_400_000).toUTCString() };
+      expect((await dav(web, 'DELETE', davUrl('/since/'), later)).status).to.equal(204);
+      await cluster.sdk.upload(['i'], '/implied-since/i.txt');
+      expect((await dav(web, 'DELETE', davUrl('/implied-since/'), stale)).status).to.equal(204);
+      expect(await exists('/implied-since/i.txt')).to.equal(false);
+    });
+
     it('refuses a folder MOVE the store would refuse before it deletes the destination it replaces', async () => {
       // A path below the folder that the longer destination name would take past 1024 bytes.
       const deep = `/ml/s/${'d'.repeat(200)}/${'e'.repeat(200)}/${'f'.repeat(200)}/${'g'.repeat(200)}/${'h'.repeat(190)}`;
