@@ -63,7 +63,7 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
       ? new DavError(403, `${dest} holds ${path}: it cannot be its destination`)
       : new DavError(412, `${dest} exists and Overwrite is F`);
   const source = await req.resolve();
-  if (source.kind === 'missing') throw new DavError(404, `not found: ${path}`);
+  if (source.kind === 'missing') throw req.notFound();
   // Depth speaks of a collection's members (§9.8.3, §9.9.2); on a file it means nothing.
   const depth = source.kind === 'folder' ? parseDepth(ctx.get('depth'), move ? 'MOVE' : 'COPY') : 'infinity';
   const target = await req.resolve(dest);

@@ -27,7 +27,7 @@ export async function handleDelete(req: DavRequest): Promise<void> {
   const { ctx, path } = req;
   if (path === ROOT_PATH) throw new DavError(403, 'the root cannot be deleted');
   const found = await req.resolve();
-  if (found.kind === 'missing') throw new DavError(404, `not found: ${path}`);
+  if (found.kind === 'missing') throw req.notFound();
   // RFC 4918 §9.6.1 binds Depth on a collection only (infinity); on a file it means nothing.
   if (found.kind === 'folder') parseDepth(ctx.get('depth'), 'DELETE');
   await req.preconditions([{ kind: 'remove', path }]);

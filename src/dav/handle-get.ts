@@ -29,7 +29,7 @@ export async function handleGet(req: DavRequest): Promise<void> {
   await req.preconditions([]);
   // Files are what GET is mostly for: resolving stats them first (one round trip), then lists.
   const found = await req.resolve();
-  if (found.kind === 'missing') throw new DavError(404, `not found: ${req.path}`);
+  if (found.kind === 'missing') throw req.notFound();
   if (found.kind === 'folder') {
     await sendFolderIndex(req);
     return;

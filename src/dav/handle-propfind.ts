@@ -5,7 +5,6 @@ import { Readable } from 'node:stream';
 import type { ListResponse } from '../protocol/types.js';
 import { readXmlBody } from './body.js';
 import { deadPropsOf } from './dead-props.js';
-import { DavError } from './errors.js';
 import { assertFiniteDepth, parseDepth } from './headers.js';
 import { pathToHref } from './href.js';
 import { locksAround } from './lock-store.js';
@@ -39,7 +38,7 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
   await req.preconditions([]);
   const found = await req.resolve();
   const self = resolvedResource(found);
-  if (!self) throw new DavError(404, `not found: ${path}`);
+  if (!self) throw req.notFound();
   const locks: DavLock[] = wantsLocks(request) ? await locksAround(req.deps.locks, [path], now) : [];
   // A request for named properties looks at those only.
   const named = request.kind === 'prop' ? new Set(request.props.map(propKey)) : undefined;

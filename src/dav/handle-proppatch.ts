@@ -18,7 +18,7 @@ import { multistatusXml } from './xml-responses.js';
 export async function handleProppatch(req: DavRequest): Promise<void> {
   const { ctx, path } = req;
   const found = await req.resolve();
-  if (found.kind === 'missing') throw new DavError(404, `not found: ${path}`);
+  if (found.kind === 'missing') throw req.notFound();
   if (path === ROOT_PATH) throw new DavError(403, 'the root folder has no properties to change');
   await req.preconditions([{ kind: 'modify', path }]);
   checkConditions(ctx.headers, found);

@@ -4,6 +4,7 @@
 import type { Context } from 'koa';
 import type { Logger } from '../http/errors.js';
 import type { DfsClient } from '../sdk/client.js';
+import { DavError } from './errors.js';
 import type { TimeoutLimits } from './headers.js';
 import { pathToHref, type UrlContext } from './href.js';
 import type { LockStore } from './lock-store.js';
@@ -40,6 +41,8 @@ export class DavRequest {
    */
   readonly slashed: boolean;
   readonly #resolved = new Map<string, Promise<Resolved>>();
+  // The slashed URL names a file: resolve answered missing.
+  #fileAsFolder = false;
 
   constructor(
     readonly ctx: Context,
@@ -84,10 +87,21 @@ export class DavRequest {
     if (!found) {
       found = resolvePath(this.sdk, path, this.signal);
       if (path === this.path && this.slashed && this.ctx.method !== 'MKCOL')
-        found = found.then((r) => (r.kind === 'file' ? { kind: 'missing', path, parent: 'file' } : r));
+        found = found.then((r) => {
+          if (r.kind !== 'file') return r;
+          this.#fileAsFolder = true;
+          return { kind: 'missing', path, parent: 'file' };
+        });
       this.#resolved.set(path, found);
     }
     return found;
+  }
+
+  /** The 404 for the request's path, found missing: spelled as asked, a file named as a folder said so. */
+  notFound(): DavError {
+    if (!this.slashed) return new DavError(404, `not found: ${this.path}`);
+    const why = this.#fileAsFolder ? ` (${this.path} is a file, not a folder)` : '';
+    return new DavError(404, `not found: ${this.path}/${why}`);
   }
 
   /**

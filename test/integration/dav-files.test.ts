@@ -191,8 +191,12 @@ describe('dav: files', function () {
       for (const method of ['GET', 'HEAD', 'DELETE', 'PROPPATCH']) {
         const body =
           method === 'PROPPATCH' ? '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"/>' : undefined;
-        expect((await dav(web, method, url, {}, body)).status, method).to.equal(404);
+        const answer = await dav(web, method, url, {}, body);
+        expect(answer.status, method).to.equal(404);
+        if (method !== 'HEAD') expect(answer.text, method).to.include('/slash/f.txt is a file, not a folder');
       }
+      const missing = await dav(web, 'GET', davUrl('/slash/none/'));
+      expect([missing.status, missing.text]).to.deep.equal([404, 'not found: /slash/none/\n']);
       expect((await dav(web, 'PROPFIND', url, { Depth: '0' })).status).to.equal(404);
       const move = await dav(web, 'MOVE', url, { Destination: davUrl('/slash/g.txt') });
       expect(move.status).to.equal(404);
