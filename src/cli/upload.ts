@@ -6,6 +6,7 @@ import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { DfsError } from '../protocol/errors.js';
 import { formatBytes } from '../protocol/format.js';
+import { isContentType } from '../protocol/mime.js';
 import { normalisePath } from '../protocol/paths.js';
 import type { Manifest } from '../protocol/types.js';
 import type { UploadOptions } from '../sdk/client.js';
@@ -28,6 +29,7 @@ export function uploadCommand() {
     .option(
       '--content-type <type>',
       'content type of the file, or of every file of a folder (default: guessed from each name)',
+      contentTypeArg,
     )
     .option(
       '--meta <key=value>',
@@ -90,6 +92,12 @@ function stdinIsFolder(): boolean {
   } catch {
     return false;
   }
+}
+
+// `--content-type`, checked before anything is sent: a malformed one is bad usage (exit 2).
+function contentTypeArg(value: string): string {
+  if (!isContentType(value)) throw new InvalidArgumentError('It must be a media type like text/plain');
+  return value;
 }
 
 // `--meta key=value`, repeatable: keys are lowercased, as S3 does with x-amz-meta-* headers.

@@ -81,14 +81,16 @@ describe('dfs upload --content-type --meta, and dfs stat', function () {
       });
   });
 
-  it('refuses metadata over 2 KiB and a malformed type, and commits nothing', async () => {
+  it('refuses metadata over 2 KiB (exit 1) and a malformed type (bad usage, exit 2), and commits nothing', async () => {
     const local = path.join(dir, 'notes.md');
     const big = await dfs(['upload', local, '/m/big.md', '--meta', `k=${'v'.repeat(2100)}`], { env: env() });
     expect(big.code).to.equal(1);
     expect(big.stderr.toString()).to.match(/^dfs: metadata is larger than 2048 bytes/);
     const bad = await dfs(['upload', local, '/m/bad.md', '--content-type', 'not a type'], { env: env() });
-    expect(bad.code).to.equal(1);
-    expect(bad.stderr.toString()).to.match(/contentType must be a media type/);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr.toString()).to.match(
+      /option '--content-type <type>' argument 'not a type' is invalid\. It must be a media type like text\/plain/,
+    );
     const usage = await dfs(['upload', local, '/m/x.md', '--meta', 'novalue'], { env: env() });
     expect(usage.code).to.equal(2);
     for (const p of ['/m/big.md', '/m/bad.md', '/m/x.md'])
