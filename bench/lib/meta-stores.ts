@@ -11,6 +11,7 @@ import { LmdbEngine } from '../../src/meta/lmdb-engine.js';
 import { PostgresStore } from '../../src/meta/postgres-store.js';
 import type { MetaStore } from '../../src/meta/store.js';
 import type { CommitIntent } from '../../src/meta/types.js';
+import { newUploadId } from '../../src/sdk/upload-id.js';
 import { PostgresServer } from '../../test/helpers/postgres.js';
 import { closedLoop } from './load.js';
 
@@ -53,11 +54,19 @@ export async function commits(store: MetaStore, concurrency: number, load: Store
   return r.perSec;
 }
 
-/** Uploads per second of a one-chunk file at `concurrency`: lease, then commit. */
-export async function uploads(store: MetaStore, concurrency: number, load: StoreLoad): Promise<number> {
+/**
+ * Uploads per second of a one-chunk file at `concurrency`: lease, then commit, under upload ids
+ * made by `newId` (the SDK's by default).
+ */
+export async function uploads(
+  store: MetaStore,
+  concurrency: number,
+  load: StoreLoad,
+  newId: () => string = newUploadId,
+): Promise<number> {
   const run = ++sequence;
   const r = await closedLoop(concurrency, { seconds: load.seconds }, async (n) => {
-    const id = `up-${run}-${n}`;
+    const id = newId();
     const [ref] = intent('/', id, id).chunks;
     await store.lease(id, ref ? [ref] : [], 60_000, Date.now());
     await store.commit(intent(`/bench/u${concurrency}-${run}/f${n}`, id, id), Date.now());

@@ -2,7 +2,6 @@
 // master API with failover, and the chunked, replicated, verified write and read paths.
 // Writing and committing are separate steps; every call takes an AbortSignal.
 
-import { randomUUID } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { parseMasters } from '../config.js';
 import type { MkdirOptions, RmdirOptions } from '../meta/store.js';
@@ -13,6 +12,7 @@ import { BufferPool, chunks, fileChunks } from './chunker.js';
 import { type ReadOptions, readPieces, readSingleChunk } from './download.js';
 import { type CallOptions, type ListCallOptions, type ListOptions, MasterApi } from './master-api.js';
 import { type WriteOptions, type WrittenChunks, writeChunks } from './upload.js';
+import { newUploadId } from './upload-id.js';
 
 /** How to reach a cluster. */
 export interface ClientOptions {
@@ -203,7 +203,7 @@ export class DfsClient {
   ): Promise<Manifest> {
     const { signal, ...rest } = options;
     const path = normalisePath(options.path); // first: a bad path begins nothing
-    const uploadId = written.uploadId ?? randomUUID();
+    const uploadId = written.uploadId ?? newUploadId();
     // The master applies a commit only under an upload it has begun (a lease): writing a chunk
     // begins one; an upload that wrote none (an empty file, a copy) begins it now.
     if (written.uploadId === undefined || written.chunks.length === 0) await this.begin(uploadId, signal);

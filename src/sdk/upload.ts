@@ -2,13 +2,14 @@
 // (several at once, failing over to other nodes). Writing is separate from committing: the
 // caller commits the chunks when it chooses (an upload, a multipart part, a WebDAV PUT).
 
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { DfsError } from '../protocol/errors.js';
 import type { ChunkRef, Receipt } from '../protocol/types.js';
 import { PipelineError, putChunk } from './chunk-io.js';
 import type { BufferPool } from './chunker.js';
 import { Limiter } from './limit.js';
 import type { MasterApi } from './master-api.js';
+import { newUploadId } from './upload-id.js';
 
 // Placement retries for one chunk before the upload fails.
 const CHUNK_ATTEMPTS = 5;
@@ -58,7 +59,7 @@ export async function writeChunks(
   concurrency: number,
   options: WriteOptions,
 ): Promise<WrittenChunks> {
-  const uploadId = options.uploadId ?? randomUUID();
+  const uploadId = options.uploadId ?? newUploadId();
   const fileHash = options.sha256 === undefined ? createHash('sha256') : undefined;
   const md5 = options.md5 ? createHash('md5') : undefined;
   const refs: ChunkRef[] = [];
