@@ -1,6 +1,11 @@
 // Upload ids: what a lease is known by, from the first chunk an upload writes to its commit.
 
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+// Random bytes drawn 4 KiB at a time (as crypto.randomUUID does): one call per id cost more CPU
+// than the rest of the id.
+const pool = Buffer.alloc(4096);
+let used = pool.length;
 
 /**
  * A new upload id: a UUID of version 7 (RFC 9562 §5.7), the time in milliseconds followed by 74
@@ -10,8 +15,14 @@ import { randomBytes } from 'node:crypto';
  * (`strace -c` over 20,000 uploads of the store alone). Unguessable still.
  */
 export function newUploadId(now = Date.now()): string {
-  const bytes = randomBytes(16);
+  if (used + 10 > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const bytes = Buffer.allocUnsafe(16);
   bytes.writeUIntBE(now, 0, 6);
+  pool.copy(bytes, 6, used, used + 10);
+  used += 10;
   bytes[6] = 0x70 | ((bytes[6] as number) & 0x0f);
   bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
   const hex = bytes.toString('hex');
