@@ -187,10 +187,14 @@ export class DfsClient {
   ): Promise<WrittenChunks> {
     const config = await this.config();
     const pool = new BufferPool(config.chunkSize, this.uploadConcurrency + 1);
-    return writeChunks(this.api, cut(config.chunkSize, pool), pool, this.uploadConcurrency, {
-      maxSize: config.maxFileSize,
-      ...options,
-    });
+    try {
+      return await writeChunks(this.api, cut(config.chunkSize, pool), pool, this.uploadConcurrency, {
+        maxSize: config.maxFileSize,
+        ...options,
+      });
+    } finally {
+      pool.close();
+    }
   }
 
   /**
@@ -310,10 +314,14 @@ export class DfsClient {
     const info = options.info ?? (await this.stat(remotePath, options));
     const largest = info.chunks.reduce((max, c) => Math.max(max, c.size), 1);
     const pool = new BufferPool(largest, this.prefetch + 1);
-    for await (const piece of readPieces(this, info, options, pool)) {
-      await written(out, piece.data, options.signal);
-      // (Not released when the write failed: its buffer may still be queued in the stream.)
-      piece.release();
+    try {
+      for await (const piece of readPieces(this, info, options, pool)) {
+        await written(out, piece.data, options.signal);
+        // (Not released when the write failed: its buffer may still be queued in the stream.)
+        piece.release();
+      }
+    } finally {
+      pool.close();
     }
     return info;
   }

@@ -100,6 +100,54 @@ describe('chunker', () => {
     expect(third?.buffer).to.equal(first.buffer); // the same memory, recycled
   });
 
+  describe('buffers of a closed pool', () => {
+    // Sizes no other test's pools use: the buffers kept are shared by the whole process.
+    let size = 1024 * 1024 + 4099;
+    beforeEach(() => {
+      size += 2;
+    });
+
+    it('go to the next pool of their size, once, and only those given back before closing', async () => {
+      const first = new BufferPool(size, 2);
+      const [a, b] = [await first.acquire(), await first.acquire()];
+      first.release(a);
+      first.close();
+      first.release(b); // after closing: in use until now, so never handed out again
+      const next = new BufferPool(size, 3);
+      const got = [await next.acquire(), await next.acquire(), await next.acquire()];
+      expect(got.map((g) => g.buffer === a.buffer)).to.deep.equal([true, false, false]);
+      expect(got.some((g) => g.buffer === b.buffer)).to.equal(false);
+      expect(new Set(got.map((g) => g.buffer)).size).to.equal(3);
+      // Another size does not take them.
+      const other = new BufferPool(size + 1, 1);
+      const before = new BufferPool(size, 1);
+      before.release(await before.acquire());
+      before.close();
+      expect((await other.acquire()).length).to.equal(size + 1);
+    });
+
+    it('are kept up to 32 MiB in all, the oldest dropped first; small ones not at all', async () => {
+      // Forty transfers at once, then ending one after the other.
+      const pools = Array.from({ length: 40 }, () => new BufferPool(size, 1));
+      const closed = await Promise.all(pools.map((p) => p.acquire()));
+      for (const [i, pool] of pools.entries()) {
+        pool.release(closed[i] as Buffer);
+        pool.close();
+      }
+      const taken = new BufferPool(size, 40);
+      const again = new Set<ArrayBufferLike>();
+      for (let i = 0; i < 40; i++) again.add((await taken.acquire()).buffer);
+      const kept = closed.filter((b) => again.has(b.buffer));
+      expect(kept.length).to.equal(Math.floor((32 * 1024 * 1024) / size));
+      expect(kept).to.deep.equal(closed.slice(closed.length - kept.length)); // the newest
+      const small = new BufferPool(4096, 1);
+      const tiny = await small.acquire();
+      small.release(tiny);
+      small.close();
+      expect((await new BufferPool(4096, 1).acquire()).buffer).to.not.equal(tiny.buffer);
+    });
+  });
+
   describe('fileChunks', () => {
     let dir: string;
     before(async () => {
