@@ -71,6 +71,32 @@ export async function writeChunks(
   let sent = 0;
   if (options.maxSize !== undefined && (options.expectedSize ?? 0) > options.maxSize)
     tooLarge(options.maxSize);
+  // A file of one chunk has that chunk's id for its SHA-256: the first chunk goes into the file's
+  // hash only once a second one comes, its buffer held until then (two holds: the hash's and the
+  // store's), so such a file is hashed once, not twice.
+  let first: Buffer | undefined;
+  let firstHolds = 0;
+  let firstUnhashed = false;
+  const release = (chunk: Buffer) => {
+    if (chunk === first) {
+      if (--firstHolds > 0) return;
+      first = undefined;
+    }
+    pool.release(chunk);
+  };
+  const hashed = (chunk: Buffer) => {
+    if (!fileHash) return;
+    if (refs.length === 0) {
+      [first, firstHolds, firstUnhashed] = [chunk, 2, true];
+      return;
+    }
+    if (firstUnhashed && first) {
+      firstUnhashed = false;
+      fileHash.update(first);
+      release(first);
+    }
+    fileHash.update(chunk);
+  };
   // Whatever ends the loop early (a bad source, an abort, a size limit, a failed chunk), the
   // chunks already in flight are awaited before the upload settles: nothing runs on behind it.
   try {
@@ -80,14 +106,14 @@ export async function writeChunks(
         pool.release(chunk);
         tooLarge(options.maxSize);
       }
-      fileHash?.update(chunk);
+      hashed(chunk);
       md5?.update(chunk);
       size += chunk.length;
       const id = createHash('sha256').update(chunk).digest('hex');
       refs.push({ id, size: chunk.length });
       await limiter.slot();
       if (failure) {
-        pool.release(chunk);
+        release(chunk);
         break;
       }
       const task = limiter
@@ -100,11 +126,15 @@ export async function writeChunks(
         .catch((err) => {
           failure ??= err;
         })
-        .finally(() => pool.release(chunk));
+        .finally(() => release(chunk));
       tasks.push(task);
     }
   } catch (err) {
     failure ??= err;
+  }
+  if (firstUnhashed && first) {
+    firstUnhashed = false;
+    release(first);
   }
   await Promise.all(tasks);
   if (failure) {
@@ -118,7 +148,11 @@ export async function writeChunks(
     uploadId,
     chunks: refs,
     size,
-    sha256: fileHash?.digest('hex') ?? (options.sha256 as string),
+    sha256: fileHash
+      ? refs.length === 1
+        ? (refs[0] as ChunkRef).id
+        : fileHash.digest('hex')
+      : (options.sha256 as string),
     md5: md5?.digest('hex'),
     receipts,
   };
