@@ -13,7 +13,8 @@ const SMALL_START = 64 * 1024;
 // from 38 to 14.5 ms. At most SPARE_BYTES in all, the oldest dropped first; buffers under
 // SPARE_MIN are not worth keeping.
 const SPARE_BYTES = 32 * 1024 * 1024;
-const SPARE_MIN = 1024 * 1024;
+/** Buffers smaller than this are not kept for the next transfer: not worth it. */
+export const SPARE_MIN = 1024 * 1024;
 const spares: Buffer[] = [];
 let spareBytes = 0;
 

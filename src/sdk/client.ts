@@ -8,7 +8,7 @@ import type { MkdirOptions, RmdirOptions } from '../meta/store.js';
 import { DfsError } from '../protocol/errors.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ClusterConfig, FileInfo, ListEntry, ListResponse, Manifest } from '../protocol/types.js';
-import { BufferPool, chunks, fileChunks } from './chunker.js';
+import { BufferPool, chunks, fileChunks, SPARE_MIN } from './chunker.js';
 import { type ReadOptions, readPieces, readSingleChunk } from './download.js';
 import { type CallOptions, type ListCallOptions, type ListOptions, MasterApi } from './master-api.js';
 import { type WriteOptions, type WrittenChunks, writeChunks } from './upload.js';
@@ -313,7 +313,10 @@ export class DfsClient {
   async downloadTo(remotePath: string, out: Writable, options: DownloadOptions = {}): Promise<FileInfo> {
     const info = options.info ?? (await this.stat(remotePath, options));
     const largest = info.chunks.reduce((max, c) => Math.max(max, c.size), 1);
-    const pool = new BufferPool(largest, this.prefetch + 1);
+    // Buffers of the cluster's chunk size when worth keeping for the next transfer, whatever the
+    // size of this file's chunks (a buffer kept is taken only by a pool of its size).
+    const size = largest < SPARE_MIN ? largest : Math.max(largest, (await this.config()).chunkSize);
+    const pool = new BufferPool(size, this.prefetch + 1);
     try {
       for await (const piece of readPieces(this, info, options, pool)) {
         await written(out, piece.data, options.signal);
