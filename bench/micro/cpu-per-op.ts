@@ -1,9 +1,10 @@
-// `node --import tsx bench/micro/cpu-per-op.ts [--modes http-get,floor-get] [--rounds 3] [--files 2000]`:
-// CPU milliseconds per small operation of every serving process, read from /proc around the
-// same load the bench's rows 8–9 use (4 KiB, 16 at once): dfs's web client PUT/GET, S3
-// PutObject/GetObject, and the floor's (bench/lib/floor.ts) PUT/GET beside them in the same run.
-// Finer than a bench row: run it on two checkouts in turn to compare one change (A/B). Page
-// cache dropped before reads where the machine allows. Not one of `npm run bench`'s rows.
+// `node --import tsx bench/micro/cpu-per-op.ts [--modes http-get,floor-get] [--rounds 3] [--files 2000]
+// [--size 4096] [--concurrency 16]`: CPU milliseconds per operation of every serving process, read
+// from /proc around the same load the bench's rows 8–9 use (4 KiB, 16 at once, unless told
+// otherwise): dfs's web client PUT/GET, S3 PutObject/GetObject, and the floor's
+// (bench/lib/floor.ts) PUT/GET beside them in the same run. Finer than a bench row: run it on two
+// checkouts in turn to compare one change (A/B). Page cache dropped before reads where the
+// machine allows. Not one of `npm run bench`'s rows.
 
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
       modes: { type: 'string', default: MODES.join(',') },
       rounds: { type: 'string', default: '3' },
       files: { type: 'string', default: '2000' },
+      size: { type: 'string', default: '4096' },
+      concurrency: { type: 'string', default: '16' },
     },
   });
   const modes = (values.modes ?? '').split(',') as Mode[];
@@ -32,6 +35,8 @@ async function main(): Promise<void> {
     if (!MODES.includes(m)) throw new Error(`unknown mode ${m}: one of ${MODES.join(', ')}`);
   const rounds = Number(values.rounds);
   const files = Number(values.files);
+  const size = Number(values.size);
+  const concurrency = Number(values.concurrency);
   const cluster = await Cluster.start({ replication: 2 });
   const floor = await WriteFloor.start(cluster.dir).catch(async (err) => {
     await cluster.stop();
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
   });
   try {
     const gateway = await startGateway(cluster);
-    const seed = randomBytes(4096).toString('hex');
+    const seed = randomBytes(size).toString('hex');
     const names = (prefix: string, n = files) =>
       Array.from({ length: n }, (_, i) => `${prefix}/f${String(i).padStart(5, '0')}`);
     const side = (m: Mode) => m.split('-')[0] as 'http' | 's3' | 'floor';
@@ -55,8 +60,8 @@ async function main(): Promise<void> {
           mode: m.replace('floor-', 'http-') as LoadMode,
           base: base(m),
           names: list,
-          size: 4096,
-          concurrency: 16,
+          size,
+          concurrency,
           seed,
         },
         cluster.dir,
@@ -66,7 +71,8 @@ async function main(): Promise<void> {
         ? floor.cpuByProcess()
         : Object.fromEntries(cluster.daemons.map((d) => [d.name, procCpu(d.child.pid ?? 0) || 0]));
     // Warm-up (JIT, connections), and the files the reads read when their writes are not measured.
-    for (const m of modes) await load(m.replace('-get', '-put') as Mode, names(`warm-${side(m)}`, 300));
+    for (const m of modes)
+      await load(m.replace('-get', '-put') as Mode, names(`warm-${side(m)}`, Math.min(300, files)));
     for (const m of modes)
       if (m.endsWith('-get') && !modes.includes(m.replace('-get', '-put') as Mode))
         await load(m.replace('-get', '-put') as Mode, names(`${side(m)}-0`));
@@ -97,7 +103,9 @@ async function main(): Promise<void> {
       const cells = [...row].map(([k, v]) => `${k} ${median(v).toFixed(k === 'ops/s' ? 0 : 3)}`);
       process.stdout.write(`${m.padEnd(9)}  ${cells.join('  ')}\n`);
     }
-    process.stdout.write(`(CPU ms per operation, medians of ${rounds} rounds of ${files})\n`);
+    process.stdout.write(
+      `(CPU ms per operation of ${size} bytes, ${concurrency} at once, medians of ${rounds} rounds of ${files})\n`,
+    );
   } finally {
     await floor.stop();
     await cluster.stop();
