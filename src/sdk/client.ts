@@ -314,8 +314,16 @@ export class DfsClient {
     const info = options.info ?? (await this.stat(remotePath, options));
     const largest = info.chunks.reduce((max, c) => Math.max(max, c.size), 1);
     // Buffers of the cluster's chunk size when worth keeping for the next transfer, whatever the
-    // size of this file's chunks (a buffer kept is taken only by a pool of its size).
-    const size = largest < SPARE_MIN ? largest : Math.max(largest, (await this.config()).chunkSize);
+    // size of this file's chunks (a buffer kept is taken only by a pool of its size). A master
+    // that cannot say its chunk size fails no download: the file's own size is used.
+    const chunkSize =
+      largest < SPARE_MIN
+        ? largest
+        : await this.config().then(
+            (c) => c.chunkSize,
+            () => largest,
+          );
+    const size = Math.max(largest, chunkSize);
     const pool = new BufferPool(size, this.prefetch + 1);
     try {
       for await (const piece of readPieces(this, info, options, pool)) {
