@@ -1,18 +1,56 @@
 // Output rendering for the CLI: tables, JSON, and progress on a terminal only.
 
+import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
 import ora, { type Ora } from 'ora';
 import { formatBytes, formatDuration } from '../protocol/format.js';
 
-/** Prints rows as a table (cli-table3) with the given header. */
+/**
+ * Prints rows as a table (cli-table3) with the given header. On a terminal too narrow for it, the
+ * widest columns are narrowed and their cells wrapped, so that no line is wider than the terminal.
+ */
 export function printTable(head: string[], rows: (string | number)[][], alignRight: number[] = []): void {
+  const cells = rows.map((r) => r.map(String));
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  const fitted = columns ? fitColumns(naturalWidths([head, ...cells]), columns) : undefined;
   const table = new Table({
     head,
     style: { head: process.stdout.isTTY ? ['cyan'] : [], border: process.stdout.isTTY ? ['grey'] : [] },
     colAligns: head.map((_, i) => (alignRight.includes(i) ? 'right' : 'left')),
+    ...(fitted && { colWidths: fitted, wordWrap: true, wrapOnWordBoundary: false }),
   });
-  table.push(...rows.map((r) => r.map(String)));
+  table.push(...cells);
   process.stdout.write(`${table.toString()}\n`);
+}
+
+// Each column's width as cli-table3 draws it: its longest line, plus a space on either side.
+function naturalWidths(rows: string[][]): number[] {
+  const widths: number[] = [];
+  for (const row of rows)
+    for (const [i, cell] of row.entries())
+      for (const line of stripVTControlCharacters(cell).split('\n'))
+        widths[i] = Math.max(widths[i] ?? 0, line.length + 2);
+  return widths;
+}
+
+/**
+ * Column widths (a space either side included) that fit a table with these `natural` widths and
+ * its borders into `available` columns, the widest narrowed first and none below `least`; undefined
+ * when it fits as it is.
+ */
+export function fitColumns(natural: number[], available: number, least = 5): number[] | undefined {
+  const widths = [...natural];
+  let total = widths.reduce((sum, w) => sum + w, 0) + widths.length + 1;
+  if (total <= available) return undefined;
+  while (total > available) {
+    let widest = -1;
+    for (const [i, w] of widths.entries())
+      if (w > least && (widest < 0 || w > (widths[widest] as number))) widest = i;
+    if (widest < 0) break;
+    widths[widest] = (widths[widest] as number) - 1;
+    total--;
+  }
+  return widths;
 }
 
 /** Prints a value as pretty JSON. */

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { expect } from 'chai';
 import { DFS_BIN } from '../../src/cli/launch.js';
 import { dfs, requireBuild } from '../helpers/cli.js';
@@ -176,6 +177,30 @@ describe('the dfs binary', function () {
     const status = JSON.parse((await dfs(['status', '--json'], { env: env() })).stdout.toString());
     expect(status.nodes).to.deep.equal({ alive: 2, dead: 0 });
     expect(status.files).to.be.greaterThan(0);
+  });
+
+  it('fits a table to a terminal narrower than it, and leaves a piped one whole', async () => {
+    const onTerminal = async (cols: number) => {
+      const r = await dfs(
+        ['-q', '-c', `stty cols ${cols} rows 40; ${process.execPath} ${DFS_BIN} nodes`, '/dev/null'],
+        { env: env(), program: 'script' },
+      );
+      expect(r.code, r.stderr).to.equal(0);
+      return stripVTControlCharacters(r.stdout.toString()).replaceAll('\r', '').trimEnd().split('\n');
+    };
+    // Its node URLs alone make the table wider than 80 columns.
+    for (const cols of [80, 60]) {
+      const lines = await onTerminal(cols);
+      expect(lines.length, `${cols} columns`).to.be.greaterThan(4);
+      expect(Math.max(...lines.map((l) => l.length)), `${cols} columns`).to.be.at.most(cols);
+    }
+    expect((await onTerminal(200)).join('\n').match(/alive/g)).to.have.length(2);
+    const urls = JSON.parse((await dfs(['nodes', '--json'], { env: env() })).stdout.toString()).map(
+      (n: { url: string }) => n.url,
+    );
+    const piped = (await dfs(['nodes'], { env: env() })).stdout.toString();
+    for (const url of urls) expect(piped).to.include(url);
+    expect(Math.max(...piped.split('\n').map((l) => l.length))).to.be.greaterThan(80);
   });
 
   it('uploads and moves a file onto a folder into it, as cp and mv do', async () => {
