@@ -10,7 +10,7 @@ import {
   MAX_METADATA_BYTES,
 } from '../protocol/limits.js';
 import { guessContentType, isContentType } from '../protocol/mime.js';
-import { assertChunkId, normalisePath, normalisePrefix } from '../protocol/paths.js';
+import { assertChunkId, normaliseFilePath, normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ChunkRef, Receipt } from '../protocol/types.js';
 
 /** Most chunks placed by one allocate call. */
@@ -152,10 +152,8 @@ function generation(value: unknown, what: string): number | undefined {
 /** `POST /api/files`. */
 export function parseCommit(body: unknown, limits: { chunkSize: number; maxFileSize: number }): Commit {
   const b = object(body);
-  const path = normalisePath(b.path);
   // A path ending in `/` names a folder: never commit the file of that name for it.
-  if (typeof b.path === 'string' && b.path.endsWith('/'))
-    throw new DfsError('invalid_path', `${path}/ names a folder, not a file`);
+  const path = normaliseFilePath(b.path);
   const size = b.size;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
     throw new DfsError('bad_request', 'size must be a non-negative integer');

@@ -58,18 +58,30 @@ export function normalisePrefix(input: unknown): string {
 }
 
 /**
- * Decodes a path taken from a URL exactly once (so `%2e%2e` is seen as `..` and refused, and
- * `%252e` stays the literal text `%2e`), then validates it.
+ * `normalisePath` for a path that must name a file: one ending in `/` names a folder, and is
+ * refused rather than taken for the file of that name (a DELETE of `f/` deleted `f`).
  */
-export function pathFromUrl(raw: string): string {
+export function normaliseFilePath(input: unknown): string {
+  const path = normalisePath(input);
+  if (typeof input === 'string' && input.endsWith('/'))
+    throw new DfsError('invalid_path', `${path}/ names a folder, not a file`);
+  return path;
+}
+
+// Decodes a path taken from a URL exactly once (so `%2e%2e` is seen as `..` and refused, and
+// `%252e` stays the literal text `%2e`).
+function decodeUrlPath(raw: string): string {
   if (raw.length > 3 * MAX_RAW_LENGTH) throw new DfsError('invalid_path', 'path is too long');
-  let decoded: string;
   try {
-    decoded = decodeURIComponent(raw);
+    return decodeURIComponent(raw);
   } catch {
     throw new DfsError('invalid_path', 'path is not valid percent-encoding');
   }
-  return normalisePath(decoded);
+}
+
+/** A path taken from a URL, decoded once, then validated (see normalisePath). */
+export function pathFromUrl(raw: string): string {
+  return normalisePath(decodeUrlPath(raw));
 }
 
 /** The remote path in a still-encoded URL path after a route's `prefix`, decoded once and checked. */
@@ -77,14 +89,9 @@ export function pathAfter(urlPath: string, prefix: string): string {
   return pathFromUrl(urlPath.slice(prefix.length));
 }
 
-/**
- * `pathAfter` for a route that acts on a file: a URL ending in `/` (or `%2F`) names a folder,
- * and is refused rather than read as the file of that name (a DELETE of `f/` deleted `f`).
- */
+/** `pathAfter` for a route that acts on a file: a URL ending in `/` (or `%2F`) is refused. */
 export function filePathAfter(urlPath: string, prefix: string): string {
-  const path = pathAfter(urlPath, prefix);
-  if (/(\/|%2f)$/i.test(urlPath)) throw new DfsError('invalid_path', `${path}/ names a folder, not a file`);
-  return path;
+  return normaliseFilePath(decodeUrlPath(urlPath.slice(prefix.length)));
 }
 
 /** The last segment of a normalised path. */

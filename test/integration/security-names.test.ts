@@ -17,6 +17,13 @@ import {
 import { bytes } from '../helpers/cluster.js';
 
 const CSRF = { 'x-dfs-csrf': '1' };
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+/** A request as the web client's page sends it: its CSRF header, and a body with a PUT. */
+const sendAsPage = (base: string, method: string, target: string) =>
+  send(base, method, target, {
+    headers: method === 'PUT' ? { ...CSRF, 'content-type': 'application/octet-stream' } : CSRF,
+    body: method === 'PUT' ? 'payload' : undefined,
+  });
 const enc = (s: string) => encodeURIComponent(s);
 const HEX = 'ab'.repeat(32);
 
@@ -149,11 +156,7 @@ describe('security: names', function () {
         ['PUT', '/api/files/'],
         ['DELETE', '/api/files/'],
       ] as const) {
-        const reply = await send(web, method, `${prefix}${name}`, {
-          headers: method === 'PUT' ? { ...CSRF, 'content-type': 'application/octet-stream' } : CSRF,
-          body: method === 'PUT' ? 'payload' : undefined,
-        });
-        expectRefused(reply, `${method} ${prefix}${name}`);
+        expectRefused(await sendAsPage(web, method, `${prefix}${name}`), `${method} ${prefix}${name}`);
       }
     }
     const all = await arena.cluster.sdk.list('/');
@@ -171,20 +174,15 @@ describe('security: names', function () {
         [web, 'PUT', '/api/files/'],
         [web, 'DELETE', '/api/files/'],
       ] as const) {
-        const reply = await send(base, method, `${prefix}${tail}`, {
-          headers: method === 'PUT' ? { ...CSRF, 'content-type': 'application/octet-stream' } : CSRF,
-          body: method === 'PUT' ? 'replaced' : undefined,
-        });
-        expectRefused(reply, `${method} ${prefix}${tail}`);
+        expectRefused(await sendAsPage(base, method, `${prefix}${tail}`), `${method} ${prefix}${tail}`);
       }
     }
     // Nor is a file committed under a folder's name.
-    const sha0 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
     for (const [i, path] of ['/kept/file.txt/', '/kept/new.txt/'].entries()) {
       // A begun upload (its lease), so that nothing but the path can be refused.
       const upload = `upload-slash-${i}`;
       await arena.cluster.sdk.api.allocate([], [], upload);
-      const commit = { path, size: 0, sha256: sha0, chunks: [], receipts: [] };
+      const commit = { path, size: 0, sha256: EMPTY_SHA256, chunks: [], receipts: [] };
       const reply = await sendJson(master, 'POST', '/api/files', commit, { 'x-dfs-upload': upload });
       expectRefused(reply, `commit ${path}`);
     }
@@ -197,7 +195,6 @@ describe('security: names', function () {
   });
 
   it('names in JSON bodies are refused with 400 by the master and the web client', async () => {
-    const sha0 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
     for (const name of BAD_JSON_NAMES) {
       const label = JSON.stringify(name);
       expectRefused(await sendJson(master, 'POST', '/api/dirs', { path: name }), `mkdir ${label}`);
@@ -215,7 +212,7 @@ describe('security: names', function () {
           master,
           'POST',
           '/api/files',
-          { path: name, size: 0, sha256: sha0, chunks: [], receipts: [] },
+          { path: name, size: 0, sha256: EMPTY_SHA256, chunks: [], receipts: [] },
           { 'x-dfs-upload': 'upload-0001' },
         ),
         `commit ${label}`,

@@ -4,9 +4,11 @@ import { expect } from 'chai';
 import {
   assertChunkId,
   baseName,
+  filePathAfter,
   isChunkId,
   MAX_PATH_BYTES,
   MAX_SEGMENT_BYTES,
+  normaliseFilePath,
   normalisePath,
   normalisePrefix,
   parentPrefix,
@@ -110,6 +112,21 @@ describe('paths', () => {
         expect(codeOf(() => normalisePrefix(input))).to.equal('invalid_path');
       });
     }
+  });
+
+  it('a path that must name a file refuses one ending in / (raw or %2F in a URL): it names a folder', () => {
+    expect(normaliseFilePath('a//b')).to.equal('/a/b');
+    for (const bad of ['/a/b/', 'a/b//'])
+      expect(
+        codeOf(() => normaliseFilePath(bad)),
+        bad,
+      ).to.equal('invalid_path');
+    expect(filePathAfter('/api/files/a%20b', '/api/files/')).to.equal('/a b');
+    for (const bad of ['/api/files/a/', '/api/files/a%2F', '/api/files/a%2f'])
+      expect(
+        codeOf(() => filePathAfter(bad, '/api/files/')),
+        bad,
+      ).to.equal('invalid_path');
   });
 
   describe('pathFromUrl decodes exactly once, then validates', () => {
