@@ -1,5 +1,5 @@
 // `node --import tsx bench/micro/cpu-per-op.ts [--modes http-get,floor-get] [--rounds 3] [--files 2000]
-// [--size 4096] [--concurrency 16]`: CPU milliseconds per operation of every serving process, read
+// [--size 4096] [--concurrency 16] [--warm 2000]`: CPU milliseconds per operation of every serving process, read
 // from /proc around the same load the bench's rows 8–9 use (4 KiB, 16 at once, unless told
 // otherwise): dfs's web client PUT/GET, S3 PutObject/GetObject, and the floor's
 // (bench/lib/floor.ts) PUT/GET beside them in the same run. Finer than a bench row: run it on two
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       files: { type: 'string', default: '2000' },
       size: { type: 'string', default: '4096' },
       concurrency: { type: 'string', default: '16' },
+      warm: { type: 'string', default: '2000' },
     },
   });
   const modes = (values.modes ?? '').split(',') as Mode[];
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   const files = Number(values.files);
   const size = Number(values.size);
   const concurrency = Number(values.concurrency);
+  const warm = Number(values.warm);
   const cluster = await Cluster.start({ replication: 2 });
   const floor = await WriteFloor.start(cluster.dir).catch(async (err) => {
     await cluster.stop();
@@ -70,9 +72,14 @@ async function main(): Promise<void> {
       side(m) === 'floor'
         ? floor.cpuByProcess()
         : Object.fromEntries(cluster.daemons.map((d) => [d.name, procCpu(d.child.pid ?? 0) || 0]));
-    // Warm-up (JIT, connections), and the files the reads read when their writes are not measured.
-    for (const m of modes)
-      await load(m.replace('-get', '-put') as Mode, names(`warm-${side(m)}`, Math.min(300, files)));
+    // Warm-up, not measured: V8 compiles the daemons' hot code over their first few thousand small
+    // operations (on its own threads too), which costs more than the operations themselves. Then
+    // the files the reads read when their writes are not measured.
+    for (const m of modes) {
+      const list = names(`warm-${side(m)}`, warm);
+      if (m.endsWith('-get')) await load(m.replace('-get', '-put') as Mode, list);
+      await load(m, list);
+    }
     for (const m of modes)
       if (m.endsWith('-get') && !modes.includes(m.replace('-get', '-put') as Mode))
         await load(m.replace('-get', '-put') as Mode, names(`${side(m)}-0`));
@@ -101,7 +108,8 @@ async function main(): Promise<void> {
     }
     for (const [m, row] of samples) {
       const cells = [...row].map(([k, v]) => `${k} ${median(v).toFixed(k === 'ops/s' ? 0 : 3)}`);
-      process.stdout.write(`${m.padEnd(9)}  ${cells.join('  ')}\n`);
+      const totals = (row.get('total') ?? []).map((v) => v.toFixed(2)).join(' ');
+      process.stdout.write(`${m.padEnd(9)}  ${cells.join('  ')}  (totals by round: ${totals})\n`);
     }
     process.stdout.write(
       `(CPU ms per operation of ${size} bytes, ${concurrency} at once, medians of ${rounds} rounds of ${files})\n`,

@@ -118,15 +118,20 @@ export async function peerSmallRows(ctx: BenchContext): Promise<Row[]> {
       const r = await body();
       side.add(r, since(before, cpu()));
     };
-    // Warm-up (JIT, connections, the mount's first chunks), not counted.
-    await load('http-put', put, list('warm', 200));
-    await load('fs-write', into, list('warm', 200));
-    await load('http-get', get, list('warm', 200));
-    await load('s3-put', s3, list('warm-s3', 200));
-    await load('s3-get', s3, list('warm-s3', 200));
-    await load('fs-read', into, list('warm', 200));
-    await load('http-put', bare, list('warm', 200));
-    await load('http-get', bare, list('warm', 200));
+    // Warm-up (JIT, connections, the mount's first chunks), not counted: as many operations as a
+    // run on every side. V8 compiles a Node daemon's hot code over its first few thousand small
+    // operations, on threads of its own too: per 4 KiB write, dfs's CPU fell from 8.0 to 3.5 ms
+    // over its first 6,000 and the floor's from 2.8 to 1.5 (`bench/micro/cpu-per-op.ts --modes
+    // http-put,floor-put --rounds 6 --files 1000 --warm 0`); 200 left most of it in the first run.
+    const warm = list('warm');
+    await load('http-put', put, warm);
+    await load('fs-write', into, warm);
+    await load('http-get', get, warm);
+    await load('s3-put', s3, list('warm-s3'));
+    await load('s3-get', s3, list('warm-s3'));
+    await load('fs-read', into, warm);
+    await load('http-put', bare, warm);
+    await load('http-get', bare, warm);
 
     const w = {
       put: new Side(),
