@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--runs N] [--only 1,3,peer-small] [--chunk-size 8MiB]`: dfs measured
+// `npm run bench [-- --quick] [--runs N] [--only 1,3,peer-small] [--chunk-size 8MiB] [--help]`: dfs measured
 // side by side with raw disk, nginx and MooseFS on this machine, each row a ratio against its
 // baseline (issue 6; MooseFS: "Small files and reads: ahead of a real peer DFS"; PostgreSQL
 // against LMDB: row 13).
@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs, UsageError, wholeNumber } from './lib/args.js';
 import { cleanupAll, cleanupOnSignals, runMain, trackDir } from './lib/cleanup.js';
 import { BenchContext, type BenchOptions } from './lib/context.js';
 import { ensureNginx, type Nginx, startNginx } from './lib/nginx.js';
@@ -28,23 +28,27 @@ import { smallRows } from './rows/small.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 function parseOptions(argv: string[]): BenchOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = benchArgs(
+    usage(),
+    {
       quick: { type: 'boolean', default: false },
       runs: { type: 'string' },
       only: { type: 'string', default: '' },
       'chunk-size': { type: 'string' },
       out: { type: 'string', default: path.join(HERE, 'results', 'latest.json') },
     },
-  });
-  const runs = values.runs ? Number(values.runs) : values.quick ? 1 : 3;
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+    argv,
+  );
+  const runs = values.runs !== undefined ? wholeNumber('runs', values.runs) : values.quick ? 1 : 3;
+  const only = new Set((values.only ?? '').split(',').filter(Boolean));
+  const known = new Set(ROWS.flatMap(([ids, name]) => [...ids, name]));
+  const unknown = [...only].filter((r) => !known.has(r));
+  if (unknown.length > 0) throw new UsageError(`no row ${unknown.join(', ')}: rows are ${rowNames()}`);
   return {
     quick: values.quick ?? false,
     runs,
     chunkSize: values['chunk-size'],
-    only: new Set((values.only ?? '').split(',').filter(Boolean)),
+    only,
     out: path.resolve(values.out ?? ''),
   };
 }
@@ -85,6 +89,20 @@ const ROWS: [string[], string, (ctx: BenchContext) => Promise<Row[]>][] = [
   [['11', '12'], 's3', s3Rows],
   [['13'], 'postgres', postgresRows],
 ];
+
+function rowNames(): string {
+  return ROWS.map(([ids, name]) => `${ids.join(', ')} (${name})`).join(', ');
+}
+
+function usage(): string {
+  return `usage: npm run bench [-- OPTIONS]
+  --quick            smaller files, one run per row
+  --runs N           runs per row (default 3; 1 with --quick)
+  --only ROWS        these rows only, by number or name, comma-separated:
+                     ${rowNames()}
+  --chunk-size SIZE  the master's chunk size (default: the master's own)
+  --out FILE         the results file (default bench/results/latest.json)`;
+}
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));

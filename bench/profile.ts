@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs, UsageError, wholeNumber } from './lib/args.js';
 import { cleanupOnSignals, runMain, trackDir } from './lib/cleanup.js';
 import { Cluster } from './lib/cluster.js';
 import { summarise } from './lib/cpuprofile.js';
@@ -20,25 +20,32 @@ import { wrk } from './lib/wrk.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
+const WORKLOADS = ['large', 'small', 's3'];
+
 function parseSize(value: string): number {
   const m = /^(\d+)\s*([kmg]?)i?b?$/i.exec(value.trim());
-  if (!m) throw new Error(`bad size ${value}`);
+  if (!m) throw new UsageError(`bad size ${value}: a number of bytes, KiB, MiB or GiB`);
   return Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase()] ?? 1);
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = benchArgs(
+    `usage: node --import tsx bench/profile.ts [--size 1GiB] [--chunk-size 8MiB] [--workload ${WORKLOADS.join(',')}]
+  [--seconds 5] [--out bench/results/profiles]`,
+    {
       size: { type: 'string', default: '1GiB' },
       'chunk-size': { type: 'string' },
       workload: { type: 'string', default: 'large' },
       seconds: { type: 'string', default: '5' },
       out: { type: 'string', default: path.join(HERE, 'results', 'profiles') },
     },
-  });
-  cleanupOnSignals();
+  );
   const size = parseSize(values.size ?? '1GiB');
   const workloads = new Set((values.workload ?? 'large').split(','));
+  for (const w of workloads)
+    if (!WORKLOADS.includes(w)) throw new UsageError(`unknown workload ${w}: one of ${WORKLOADS.join(', ')}`);
+  const seconds = wholeNumber('seconds', values.seconds);
+  cleanupOnSignals();
   const out = path.resolve(values.out ?? '');
   await fs.rm(out, { recursive: true, force: true });
   await fs.mkdir(out, { recursive: true });
@@ -96,7 +103,6 @@ async function main(): Promise<void> {
       });
     }
     if (workloads.has('small')) {
-      const seconds = Number(values.seconds);
       await phase('web PUT 4 KiB', async () => {
         const put = await wrk(cluster.clientUrl, 'put', ['/api/files/profile/small', '4096'], {
           connections: 16,

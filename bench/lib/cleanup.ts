@@ -3,6 +3,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { UsageError } from './args.js';
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
@@ -76,7 +77,7 @@ export function cleanupOnSignals(): void {
 
 /**
  * Runs a bench program's `main` and exits with its code (0 when it returns none), cleaning up
- * first; a crash is reported under `name` and exits 1.
+ * first; bad usage (a UsageError) is one line under `name` and exits 2, a crash exits 1.
  */
 export function runMain(name: string, main: () => Promise<unknown>): void {
   main().then(
@@ -85,8 +86,12 @@ export function runMain(name: string, main: () => Promise<unknown>): void {
       process.exit(typeof code === 'number' ? code : 0);
     },
     (err) => {
-      process.stderr.write(`${name}: crashed: ${(err as Error).stack ?? err}\n`);
       cleanupAll();
+      if (err instanceof UsageError) {
+        process.stderr.write(`${name}: ${err.message} (--help for usage)\n`);
+        process.exit(2);
+      }
+      process.stderr.write(`${name}: crashed: ${(err as Error).stack ?? err}\n`);
       process.exit(1);
     },
   );

@@ -7,7 +7,7 @@
 // machine allows. Not one of `npm run bench`'s rows.
 
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { benchArgs, UsageError, wholeNumber } from '../lib/args.js';
 import { dropCaches } from '../lib/caches.js';
 import { runMain } from '../lib/cleanup.js';
 import { Cluster } from '../lib/cluster.js';
@@ -19,26 +19,26 @@ import { type LoadMode, smallLoad } from '../lib/small-load.js';
 
 const MODES = ['http-put', 'http-get', 's3-put', 's3-get', 'floor-put', 'floor-get'] as const;
 type Mode = (typeof MODES)[number];
+const USAGE = `usage: node --import tsx bench/micro/cpu-per-op.ts [--modes ${MODES.join(',')}]
+  [--rounds 3] [--files 2000] [--size 4096] [--concurrency 16] [--warm 2000]`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      modes: { type: 'string', default: MODES.join(',') },
-      rounds: { type: 'string', default: '3' },
-      files: { type: 'string', default: '2000' },
-      size: { type: 'string', default: '4096' },
-      concurrency: { type: 'string', default: '16' },
-      warm: { type: 'string', default: '2000' },
-    },
+  const values = benchArgs(USAGE, {
+    modes: { type: 'string', default: MODES.join(',') },
+    rounds: { type: 'string', default: '3' },
+    files: { type: 'string', default: '2000' },
+    size: { type: 'string', default: '4096' },
+    concurrency: { type: 'string', default: '16' },
+    warm: { type: 'string', default: '2000' },
   });
   const modes = (values.modes ?? '').split(',') as Mode[];
   for (const m of modes)
-    if (!MODES.includes(m)) throw new Error(`unknown mode ${m}: one of ${MODES.join(', ')}`);
-  const rounds = Number(values.rounds);
-  const files = Number(values.files);
-  const size = Number(values.size);
-  const concurrency = Number(values.concurrency);
-  const warm = Number(values.warm);
+    if (!MODES.includes(m)) throw new UsageError(`unknown mode ${m}: one of ${MODES.join(', ')}`);
+  const rounds = wholeNumber('rounds', values.rounds);
+  const files = wholeNumber('files', values.files);
+  const size = wholeNumber('size', values.size);
+  const concurrency = wholeNumber('concurrency', values.concurrency);
+  const warm = wholeNumber('warm', values.warm, 0);
   const cluster = await Cluster.start({ replication: 2 });
   const floor = await WriteFloor.start(cluster.dir).catch(async (err) => {
     await cluster.stop();

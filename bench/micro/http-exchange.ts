@@ -9,7 +9,6 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import Router from '@koa/router';
 import Table from 'cli-table3';
 import Koa from 'koa';
@@ -17,6 +16,7 @@ import { assets } from '../../src/http/assets.js';
 import { errorMiddleware } from '../../src/http/errors.js';
 import { Monitoring } from '../../src/http/monitoring.js';
 import { securityHeaders } from '../../src/http/security.js';
+import { benchArgs, wholeNumber } from '../lib/args.js';
 import { runMain, trackChild } from '../lib/cleanup.js';
 import { closedLoop } from '../lib/load.js';
 import { procCpu } from '../lib/proc.js';
@@ -98,14 +98,15 @@ async function measure(url: string, requests: number, concurrency: number, serve
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = benchArgs(
+    'usage: node --import tsx bench/micro/http-exchange.ts [--requests 20000] [--concurrency 16]',
+    {
       requests: { type: 'string', default: '20000' },
       concurrency: { type: 'string', default: '16' },
     },
-  });
-  const requests = Number(values.requests);
-  const concurrency = Number(values.concurrency);
+  );
+  const requests = wholeNumber('requests', values.requests);
+  const concurrency = wholeNumber('concurrency', values.concurrency);
   const table = new Table({
     head: ['server', 'requests/s', 'client CPU µs', 'server CPU µs', 'both ends µs'],
     style: { head: [], border: [] },

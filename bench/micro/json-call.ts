@@ -9,12 +9,12 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import Router from '@koa/router';
 import Table from 'cli-table3';
 import Koa from 'koa';
 import { bodyOf, jsonBody } from '../../src/http/body.js';
 import { jsonCall } from '../../src/sdk/transport.js';
+import { benchArgs, wholeNumber } from '../lib/args.js';
 import { runMain, trackChild } from '../lib/cleanup.js';
 import { procCpu } from '../lib/proc.js';
 import { median } from '../lib/report.js';
@@ -87,11 +87,15 @@ async function measure(call: () => Promise<unknown>, calls: number, concurrency:
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { calls: { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '16' } },
-  });
-  const calls = Number(values.calls);
-  const concurrency = Number(values.concurrency);
+  const values = benchArgs(
+    'usage: node --import tsx bench/micro/json-call.ts [--calls 5000] [--concurrency 16]',
+    {
+      calls: { type: 'string', default: '5000' },
+      concurrency: { type: 'string', default: '16' },
+    },
+  );
+  const calls = wholeNumber('calls', values.calls);
+  const concurrency = wholeNumber('concurrency', values.concurrency);
   const server = trackChild(
     fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: process.execArgv }),
   );

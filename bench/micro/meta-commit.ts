@@ -6,26 +6,27 @@
 // with PostgreSQL's ratio to LMDB. Needs Debian's postgresql-15.
 
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { postgresAvailable } from '../../test/helpers/postgres.js';
+import { benchArgs, wholeNumber } from '../lib/args.js';
+import { runMain } from '../lib/cleanup.js';
 import { openBackends, sampleBackends } from '../lib/meta-stores.js';
 import { median } from '../lib/report.js';
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '5' },
-    files: { type: 'string', default: '100000' },
-  },
-});
-const ROUNDS = Number(values.rounds);
-const load = { seconds: Number(values.seconds), files: Number(values.files) };
-
-async function main(): Promise<void> {
-  if (!postgresAvailable('the PostgreSQL half of the metadata benchmark')) process.exit(1);
+async function main(): Promise<number | undefined> {
+  const values = benchArgs(
+    'usage: node --import tsx bench/micro/meta-commit.ts [--rounds 3] [--seconds 5] [--files 100000]',
+    {
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '5' },
+      files: { type: 'string', default: '100000' },
+    },
+  );
+  const rounds = wholeNumber('rounds', values.rounds);
+  const load = { seconds: wholeNumber('seconds', values.seconds), files: wholeNumber('files', values.files) };
+  if (!postgresAvailable('the PostgreSQL half of the metadata benchmark')) return 1;
   const { backends, close } = await openBackends();
   try {
-    const samples = await sampleBackends(backends, load, ROUNDS, { uploads: true });
+    const samples = await sampleBackends(backends, load, rounds, { uploads: true });
     const metrics = [
       'commits/s c1',
       'commits/s c16',
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
       };
     });
     console.log(
-      `metadata store, medians of ${ROUNDS} rounds (${load.seconds} s each), a folder of ${load.files} files listed, ${os.cpus().length} cores`,
+      `metadata store, medians of ${rounds} rounds (${load.seconds} s each), a folder of ${load.files} files listed, ${os.cpus().length} cores`,
     );
     console.table(table);
   } finally {
@@ -54,4 +55,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+runMain('meta-commit', main);

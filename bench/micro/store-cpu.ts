@@ -10,32 +10,35 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { KvStore } from '../../src/meta/kv-store.js';
 import { LmdbEngine } from '../../src/meta/lmdb-engine.js';
 import { newUploadId } from '../../src/sdk/upload-id.js';
+import { benchArgs, UsageError, wholeNumber } from '../lib/args.js';
 import { runMain } from '../lib/cleanup.js';
 import { uploads } from '../lib/meta-stores.js';
 import { median } from '../lib/report.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = benchArgs(
+    'usage: node --import tsx bench/micro/store-cpu.ts [--rounds 7] [--seconds 3] [--ids sdk|random]',
+    {
       rounds: { type: 'string', default: '7' },
       seconds: { type: 'string', default: '3' },
       ids: { type: 'string', default: 'sdk' },
     },
-  });
-  if (values.ids !== 'sdk' && values.ids !== 'random') throw new Error('--ids is sdk or random');
+  );
+  if (values.ids !== 'sdk' && values.ids !== 'random') throw new UsageError('--ids is sdk or random');
+  const rounds = wholeNumber('rounds', values.rounds);
+  const seconds = wholeNumber('seconds', values.seconds);
   const newId = values.ids === 'random' ? randomUUID : newUploadId;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dfs-store-cpu-'));
   const store = new KvStore(await LmdbEngine.open(dir));
   try {
     const perUpload: number[] = [];
-    for (let round = 1; round <= Number(values.rounds); round++) {
+    for (let round = 1; round <= rounds; round++) {
       const cpu = process.cpuUsage();
       const started = performance.now();
-      const perSec = await uploads(store, 16, { seconds: Number(values.seconds), files: 0 }, newId);
+      const perSec = await uploads(store, 16, { seconds, files: 0 }, newId);
       const done = (perSec * (performance.now() - started)) / 1000;
       const used = process.cpuUsage(cpu);
       perUpload.push((used.user + used.system) / done);
