@@ -77,7 +77,7 @@ export async function metadataRows(ctx: BenchContext): Promise<Row[]> {
     for (let i = 1; i <= ctx.options.runs; i++) few.push((await probe(`few${i}`)).perSec);
     await populate(metaMany);
     const many: number[] = [];
-    for (let i = 1; i <= ctx.options.runs; i++) many.push((await probe(`manyLabel{i}`)).perSec);
+    for (let i = 1; i <= ctx.options.runs; i++) many.push((await probe(`many${i}`)).perSec);
     ctx.log(
       `commits/s: ${few.map((x) => x.toFixed(0)).join(' ')} (few), ${many.map((x) => x.toFixed(0)).join(' ')} (many)`,
     );
