@@ -65,7 +65,10 @@ export function statusCommand() {
           : []),
         ['Nodes', `${s.nodes.alive} alive, ${s.nodes.dead} dead`],
         ['Files', `${s.files} (${formatBytes(s.logicalBytes)})`],
-        ['Chunks', `${s.chunks} (${formatBytes(s.storedBytes)} stored, replication ${s.replication})`],
+        [
+          'Chunks',
+          `${s.chunks} distinct (${formatBytes(s.storedBytes)} stored with their replicas, replication ${s.replication})`,
+        ],
         ['Under-replicated', s.underReplicated],
         ['Missing', s.missing],
         ['Corrupt', s.corrupt],

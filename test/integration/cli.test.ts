@@ -179,6 +179,20 @@ describe('the dfs binary', function () {
     expect(status.files).to.be.greaterThan(0);
   });
 
+  it("says that status counts distinct chunks and fsck each file's, a shared one once per file", async () => {
+    const twin = path.join(dir, 'twin.txt');
+    await fs.writeFile(twin, 'the same bytes twice');
+    for (const name of ['a', 'b']) {
+      const r = await dfs(['upload', twin, `/twins/${name}.txt`], { env: env() });
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    const fsck = await dfs(['fsck', '/twins'], { env: env() });
+    expect(fsck.code, fsck.stderr).to.equal(0);
+    expect(fsck.stdout.toString()).to.match(/Chunks checked\s*│\s*2, each file's \(replication/);
+    const status = await dfs(['status'], { env: env() });
+    expect(status.stdout.toString()).to.match(/Chunks\s*│\s*\d+ distinct \(/);
+  });
+
   it('fits a table to a terminal narrower than it, and leaves a piped one whole', async () => {
     const onTerminal = async (cols: number) => {
       const r = await dfs(
