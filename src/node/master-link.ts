@@ -26,8 +26,10 @@ export class MasterLink {
   private stopped = false;
   private ticking = false;
   private again = false;
-  /** Why the last exchange with this master failed ('' once it answers again). */
+  /** Why the last heartbeat or registration failed ('' once the master answers again). */
   lastError = '';
+  // The last failure logged (of a heartbeat, or of the work after one), so a lasting one is logged once.
+  private lastFailure = '';
   /** Registered with this master (it knows the node and its inventory). */
   registered = false;
   lastContact = 0;
@@ -96,6 +98,7 @@ export class MasterLink {
     if (this.stopped) return;
     this.ticking = true;
     let ok = false;
+    let heard = false;
     try {
       const sentAt = this.state.store.sequence;
       const answer =
@@ -104,6 +107,7 @@ export class MasterLink {
       this.state.chunkSize = answer.chunkSize;
       this.lastContact = Date.now();
       this.lastError = '';
+      heard = true;
       if (answer.inventory !== undefined) this.inventoryStamp = answer.inventory;
       await this.worker.accept(answer.commands, {
         epoch: answer.epoch ?? 0,
@@ -113,12 +117,18 @@ export class MasterLink {
       });
       ok = true;
       if (this.unreported.size > 0) await this.flushLost();
+      this.lastFailure = '';
     } catch (err) {
       const message = (err as Error).message;
-      if (message !== this.lastError) this.log(`node ${this.state.id}: ${message}; retrying`);
-      this.lastError = message;
-      const code = (err as DfsError).code;
-      if (code === 'unauthorized' || code === 'forbidden') this.registered = false;
+      if (message !== this.lastFailure) this.log(`node ${this.state.id}: ${message}; retrying`);
+      this.lastFailure = message;
+      // A report the master refused after answering the heartbeat (or this node's own failure
+      // after it) leaves the master reachable: the report goes again after the next heartbeat.
+      if (!heard) {
+        this.lastError = message;
+        const code = (err as DfsError).code;
+        if (code === 'unauthorized' || code === 'forbidden') this.registered = false;
+      }
     } finally {
       this.ticking = false;
     }

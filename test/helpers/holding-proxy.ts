@@ -1,6 +1,6 @@
 // An HTTP proxy in front of a daemon that can hold chosen requests until enough of them wait at
 // once — how a test sees, without timing anything, how many requests a client keeps in flight —
-// and can rewrite JSON answers (a lying master).
+// and can rewrite JSON answers (a lying master) or refuse chosen requests (a failing one).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,6 +64,8 @@ export interface HoldingProxyOptions {
   deadline?: number;
   /** Rewrites the JSON body of an answer. */
   rewrite?: (method: string, url: string, body: unknown) => unknown;
+  /** Answers a request itself with this status (and a dfs error body) instead of forwarding it. */
+  refuse?: (method: string, url: string) => number | undefined;
 }
 
 /** A running proxy. */
@@ -120,6 +122,13 @@ export async function holdingProxy(
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     };
+    const refused = options.refuse?.(req.method ?? '', req.url ?? '');
+    if (refused !== undefined) {
+      req.resume();
+      res.writeHead(refused, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'internal', message: 'refused by the test proxy' } }));
+      return;
+    }
     if (!options.hold?.(req.method ?? '', req.url ?? '')) return forward();
     gate.hold(forward);
   });
