@@ -68,13 +68,17 @@ describe('charts on the dashboard and the node pages, in a browser', () => {
     await chart.scrollIntoViewIfNeeded();
     const box = await chart.locator('rect.catcher').boundingBox();
     if (!box) throw new Error('no plot area');
+    // Pointer moves reach the page with its next frame, which a busy machine may draw after
+    // Playwright has moved on: what they change is waited for.
+    const when = async (pattern: RegExp) =>
+      pattern.test((await chart.locator('.chart-when').textContent()) ?? '');
     await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 2 });
-    expect(await chart.locator('.chart-when').textContent()).to.match(/^at /);
+    await waitFor(() => when(/^at /), 'the values at the pointer');
     const catcher = chart.locator('rect.catcher');
     const middle = Number(await catcher.getAttribute('x')) + Number(await catcher.getAttribute('width')) / 2;
     expect(Number(await chart.locator('line.cursor').getAttribute('x1'))).to.be.greaterThan(middle);
     await page.mouse.move(0, 0);
-    expect(await chart.locator('.chart-when').textContent()).to.match(/^last /);
+    await waitFor(() => when(/^last /), 'the latest values once the pointer left');
     expectNoErrors(errors);
     await close();
   });
