@@ -2,7 +2,7 @@
 // (several at once, failing over to other nodes). Writing is separate from committing: the
 // caller commits the chunks when it chooses (an upload, a multipart part, a WebDAV PUT).
 
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { DfsError } from '../protocol/errors.js';
 import type { ChunkRef, Receipt } from '../protocol/types.js';
 import { PipelineError, putChunk } from './chunk-io.js';
@@ -60,7 +60,10 @@ export async function writeChunks(
   options: WriteOptions,
 ): Promise<WrittenChunks> {
   const uploadId = options.uploadId ?? newUploadId();
-  const fileHash = options.sha256 === undefined ? createHash('sha256') : undefined;
+  // A file's SHA-256 starts as a copy of its first chunk's (the chunk's id): a file of one chunk
+  // is hashed once, not twice.
+  const wantHash = options.sha256 === undefined;
+  let fileHash: Hash | undefined;
   const md5 = options.md5 ? createHash('md5') : undefined;
   const refs: ChunkRef[] = [];
   const receipts: Receipt[] = [];
@@ -71,32 +74,6 @@ export async function writeChunks(
   let sent = 0;
   if (options.maxSize !== undefined && (options.expectedSize ?? 0) > options.maxSize)
     tooLarge(options.maxSize);
-  // A file of one chunk has that chunk's id for its SHA-256: the first chunk goes into the file's
-  // hash only once a second one comes, its buffer held until then (two holds: the hash's and the
-  // store's), so such a file is hashed once, not twice.
-  let first: Buffer | undefined;
-  let firstHolds = 0;
-  let firstUnhashed = false;
-  const release = (chunk: Buffer) => {
-    if (chunk === first) {
-      if (--firstHolds > 0) return;
-      first = undefined;
-    }
-    pool.release(chunk);
-  };
-  const hashed = (chunk: Buffer) => {
-    if (!fileHash) return;
-    if (refs.length === 0) {
-      [first, firstHolds, firstUnhashed] = [chunk, 2, true];
-      return;
-    }
-    if (firstUnhashed && first) {
-      firstUnhashed = false;
-      fileHash.update(first);
-      release(first);
-    }
-    fileHash.update(chunk);
-  };
   // Whatever ends the loop early (a bad source, an abort, a size limit, a failed chunk), the
   // chunks already in flight are awaited before the upload settles: nothing runs on behind it.
   try {
@@ -106,14 +83,15 @@ export async function writeChunks(
         pool.release(chunk);
         tooLarge(options.maxSize);
       }
-      hashed(chunk);
+      const chunkHash = createHash('sha256').update(chunk);
+      if (wantHash) fileHash = fileHash ? fileHash.update(chunk) : chunkHash.copy();
       md5?.update(chunk);
       size += chunk.length;
-      const id = createHash('sha256').update(chunk).digest('hex');
+      const id = chunkHash.digest('hex');
       refs.push({ id, size: chunk.length });
       await limiter.slot();
       if (failure) {
-        release(chunk);
+        pool.release(chunk);
         break;
       }
       const task = limiter
@@ -126,15 +104,11 @@ export async function writeChunks(
         .catch((err) => {
           failure ??= err;
         })
-        .finally(() => release(chunk));
+        .finally(() => pool.release(chunk));
       tasks.push(task);
     }
   } catch (err) {
     failure ??= err;
-  }
-  if (firstUnhashed && first) {
-    firstUnhashed = false;
-    release(first);
   }
   await Promise.all(tasks);
   if (failure) {
@@ -148,11 +122,7 @@ export async function writeChunks(
     uploadId,
     chunks: refs,
     size,
-    sha256: fileHash
-      ? refs.length === 1
-        ? (refs[0] as ChunkRef).id
-        : fileHash.digest('hex')
-      : (options.sha256 as string),
+    sha256: wantHash ? (fileHash ?? createHash('sha256')).digest('hex') : (options.sha256 as string),
     md5: md5?.digest('hex'),
     receipts,
   };
