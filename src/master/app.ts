@@ -13,7 +13,8 @@ import { securityHeaders } from '../http/security.js';
 import { CSRF_HEADER, sameOrigin, sessionGate } from '../http/session.js';
 import { verifyNodeAuth } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
-import { UPLOAD_HEADER } from '../protocol/headers.js';
+import { OP_HEADER, UPLOAD_HEADER } from '../protocol/headers.js';
+import { isUploadId } from '../protocol/limits.js';
 import { assertChunkId, filePathAfter, pathAfter } from '../protocol/paths.js';
 import type { ClusterConfig, ClusterStatus, HeartbeatRequest, RegisterRequest } from '../protocol/types.js';
 import { runBatch } from './batch.js';
@@ -62,6 +63,12 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
   const uploadId = (ctx: Context) => {
     const id = ctx.get(UPLOAD_HEADER);
     return id ? parseUploadId(id) : undefined;
+  };
+  const op = (ctx: Context) => {
+    const id = ctx.get(OP_HEADER);
+    if (id && !isUploadId(id))
+      throw new DfsError('bad_request', `invalid ${OP_HEADER} header: 8 to 64 letters, digits, _ or -`);
+    return id || undefined;
   };
 
   const api = new Router({ sensitive: true });
@@ -119,11 +126,12 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     const removed = await namespace.remove(
       filePathAfter(ctx.path, '/api/files/'),
       parseIfGeneration(ctx.query),
+      op(ctx),
     );
     ctx.body = { deleted: removed.path, generation: removed.generation };
   });
   api.delete(/^\/api\/trees\/(.+)$/, async (ctx) => {
-    ctx.body = { deleted: await namespace.removeTree(pathAfter(ctx.path, '/api/trees/')) };
+    ctx.body = { deleted: await namespace.removeTree(pathAfter(ctx.path, '/api/trees/'), op(ctx)) };
   });
   api.post('/api/dirs', jsonBody(), async (ctx) => {
     ctx.status = 201;
@@ -132,12 +140,12 @@ export function createMasterApp(deps: MasterAppDeps): Koa {
     ctx.body = { path: await namespace.mkdir(path, flag(body.impliedParents, 'impliedParents')) };
   });
   api.delete(/^\/api\/dirs\/(.+)$/, async (ctx) => {
-    await namespace.rmdir(pathAfter(ctx.path, '/api/dirs/'), parseKeepContents(ctx.query));
+    await namespace.rmdir(pathAfter(ctx.path, '/api/dirs/'), parseKeepContents(ctx.query), op(ctx));
     ctx.body = { deleted: true };
   });
   api.post('/api/move', jsonBody(), async (ctx) => {
     const { from, to, overwrite } = parseMove(ctx.request.body);
-    ctx.body = await namespace.move(from, to, overwrite);
+    ctx.body = await namespace.move(from, to, overwrite, op(ctx));
   });
   api.get('/api/nodes', (ctx) => {
     ctx.body = { nodes: operations.nodes() };

@@ -317,16 +317,19 @@ export class Namespace {
     return fileEntry(e.file, health ? this.locate(e.file.chunks ?? []).minReplicas : undefined);
   }
 
-  /** Deletes a file; its chunks become garbage after the grace period. */
-  async remove(path: string, ifGeneration?: number): Promise<Manifest> {
-    const removed = await this.deps.store.remove(path, { ifGeneration }, Date.now());
+  /**
+   * Deletes a file; its chunks become garbage after the grace period. Here and below, `op` is
+   * the id of a call its client may send again (see Resendable).
+   */
+  async remove(path: string, ifGeneration?: number, op?: string): Promise<Manifest> {
+    const removed = await this.deps.store.remove(path, { ifGeneration, op }, Date.now());
     this.deps.attention.note();
     return removed;
   }
 
   /** Deletes a folder and everything below it, in one transaction. */
-  async removeTree(path: string): Promise<number> {
-    const n = await this.deps.store.removeTree(`${path}/`, Date.now());
+  async removeTree(path: string, op?: string): Promise<number> {
+    const n = await this.deps.store.removeTree(`${path}/`, Date.now(), { op });
     this.deps.attention.note();
     return n;
   }
@@ -337,13 +340,13 @@ export class Namespace {
   }
 
   /** Removes an empty folder, or with `keepContents` only its own entry (see MetaStore.rmdir). */
-  async rmdir(path: string, keepContents: boolean): Promise<void> {
-    await this.deps.store.rmdir(`${path}/`, { keepContents });
+  async rmdir(path: string, keepContents: boolean, op?: string): Promise<void> {
+    await this.deps.store.rmdir(`${path}/`, { keepContents, op }, Date.now());
   }
 
   /** Renames a file or a whole folder; refuses to overwrite unless asked. */
-  async move(from: string, to: string, overwrite: boolean): Promise<{ moved: number }> {
-    const result = await this.deps.store.move(from, to, { overwrite }, Date.now());
+  async move(from: string, to: string, overwrite: boolean, op?: string): Promise<{ moved: number }> {
+    const result = await this.deps.store.move(from, to, { overwrite, op }, Date.now());
     this.deps.attention.note();
     return result;
   }

@@ -15,7 +15,9 @@ export type Table =
   | 'lockRoots'
   | 'nodes'
   | 'masters'
-  | 'state';
+  | 'state'
+  | 'ops'
+  | 'opExpiry';
 
 /** Every table, for engines that open them up front. */
 export const TABLES: readonly Table[] = [
@@ -31,6 +33,8 @@ export const TABLES: readonly Table[] = [
   'nodes',
   'masters',
   'state',
+  'ops',
+  'opExpiry',
 ];
 
 /** A key range: keys `>= start` and `< end`, in UTF-8 byte order. */

@@ -7,12 +7,15 @@ import type { Engine, Txn } from './engine.js';
 import * as chunks from './kv-chunks.js';
 import * as locks from './kv-locks.js';
 import * as ns from './kv-namespace.js';
+import { forgetOps, once } from './kv-ops.js';
+import { callOf, EXPIRE_BATCH } from './rules.js';
 import type {
   AttributeChange,
   LeaseResult,
   MasterBeat,
   MetaStore,
   MkdirOptions,
+  Resendable,
   RmdirOptions,
 } from './store.js';
 import type {
@@ -65,24 +68,40 @@ export class KvStore implements MetaStore {
     return this.engine.write((txn) => ns.commit(txn, intent, now));
   }
 
-  remove(path: string, options: { ifGeneration?: number }, now: number): Promise<FileRecord> {
-    return this.engine.write((txn) => ns.remove(txn, path, options.ifGeneration, now));
+  remove(path: string, options: { ifGeneration?: number } & Resendable, now: number): Promise<FileRecord> {
+    const what = callOf('remove', path, options.ifGeneration);
+    return this.engine.write((txn) =>
+      once(txn, options.op, what, now, () => ns.remove(txn, path, options.ifGeneration, now)),
+    );
   }
 
-  removeTree(prefix: string, now: number): Promise<number> {
-    return this.engine.write((txn) => ns.removeTree(txn, prefix, now));
+  removeTree(prefix: string, now: number, options: Resendable = {}): Promise<number> {
+    const what = callOf('removeTree', prefix);
+    return this.engine.write((txn) =>
+      once(txn, options.op, what, now, () => ns.removeTree(txn, prefix, now)),
+    );
   }
 
   mkdir(prefix: string, now: number, options: MkdirOptions = {}): Promise<FolderRecord> {
     return this.engine.write((txn) => ns.mkdir(txn, prefix, now, options.impliedParents ?? false));
   }
 
-  rmdir(prefix: string, options: RmdirOptions = {}): Promise<void> {
-    return this.engine.write((txn) => ns.rmdir(txn, prefix, options.keepContents ?? false));
+  rmdir(prefix: string, options: RmdirOptions = {}, now = Date.now()): Promise<void> {
+    const keep = options.keepContents ?? false;
+    const what = callOf('rmdir', prefix, keep);
+    return this.engine.write((txn) => once(txn, options.op, what, now, () => ns.rmdir(txn, prefix, keep)));
   }
 
-  move(from: string, to: string, options: { overwrite: boolean }, now: number): Promise<{ moved: number }> {
-    return this.engine.write((txn) => ns.move(txn, from, to, options.overwrite, now));
+  move(
+    from: string,
+    to: string,
+    options: { overwrite: boolean } & Resendable,
+    now: number,
+  ): Promise<{ moved: number }> {
+    const what = callOf('move', from, to, options.overwrite);
+    return this.engine.write((txn) =>
+      once(txn, options.op, what, now, () => ns.move(txn, from, to, options.overwrite, now)),
+    );
   }
 
   setAttributes(path: string, change: AttributeChange): Promise<void> {
@@ -129,7 +148,10 @@ export class KvStore implements MetaStore {
   }
 
   expireLeases(now: number): Promise<number> {
-    return this.engine.write((txn) => chunks.expireLeases(txn, now));
+    return this.engine.write((txn) => {
+      forgetOps(txn, now, 50 * EXPIRE_BATCH);
+      return chunks.expireLeases(txn, now);
+    });
   }
 
   doom(candidates: DoomCandidate[], grace: number, now: number, epoch: number): Promise<string[]> {

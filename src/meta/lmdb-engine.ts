@@ -18,7 +18,8 @@ export class LmdbEngine implements Engine {
   /** Opens (creating if needed) the database in folder `path`. */
   static async open(path: string): Promise<LmdbEngine> {
     await fs.mkdir(path, { recursive: true });
-    return new LmdbEngine(open({ path, compression: false }));
+    // A named database per table (lmdb-js opens at most 12 unless told).
+    return new LmdbEngine(open({ path, compression: false, maxDbs: TABLES.length }));
   }
 
   private db(table: Table): Database<unknown, string> {

@@ -97,8 +97,17 @@ export async function abortLease(db: PgDb, id: string, now: number): Promise<voi
   });
 }
 
-/** Ends leases past their expiry and forgets old tombstones; how many expired. */
+/**
+ * Ends leases past their expiry and forgets old tombstones and the answers of resendable calls
+ * past their window; how many leases expired.
+ */
 export async function expireLeases(db: PgDb, now: number): Promise<number> {
+  await db.query({
+    name: 'dfs_forget_ops',
+    text: `DELETE FROM dfs_ops o WHERE o.id IN (
+      SELECT k.id FROM dfs_ops k WHERE k.expires < $1 ORDER BY k.expires LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    values: [now, 50 * EXPIRE_BATCH],
+  });
   const [row] = await db.query<{ expired: number }>({
     name: 'dfs_expire_leases',
     text: 'SELECT dfs_expire_leases($1, $2) AS expired',

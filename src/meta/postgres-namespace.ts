@@ -7,7 +7,7 @@ import { MAX_PATH_BYTES } from '../protocol/paths.js';
 import { parentsOf } from './postgres-commits.js';
 import type { PgDb } from './postgres-db.js';
 import { type EntryRow, fileOf, folderOf, impliedFolder, summaryOf } from './postgres-rows.js';
-import { checkMoveTarget } from './rules.js';
+import { COMMIT_REPLAY_WINDOW, callOf, checkMoveTarget } from './rules.js';
 import type { AttributeChange } from './store.js';
 import type { FileRecord, FolderRecord, ListEntry, ListPage, ListQuery, Totals } from './types.js';
 
@@ -88,24 +88,46 @@ export async function list(db: PgDb, q: ListQuery): Promise<ListPage> {
   return rows.length > q.limit && last ? { entries, next: last.path } : { entries };
 }
 
-/** Removes a file. */
-export async function remove(db: PgDb, path: string, ifGeneration: number | undefined, now: number) {
-  const [row] = await db.query<EntryRow>({
-    name: 'dfs_remove',
-    text: 'SELECT * FROM dfs_remove($1, $2, $3)',
-    values: [path, ifGeneration ?? null, now],
-  });
+// A resendable call's id, what it is, and when its answer is forgotten (the `_once` functions' first arguments).
+const claim = (op: string, now: number, ...what: unknown[]) => [
+  op,
+  callOf(...what),
+  now + COMMIT_REPLAY_WINDOW,
+];
+
+/** Removes a file; with `op`, a resendable call. */
+export async function remove(
+  db: PgDb,
+  path: string,
+  ifGeneration: number | undefined,
+  now: number,
+  op?: string,
+) {
+  const values = [path, ifGeneration ?? null, now];
+  const [row] = await db.query<EntryRow>(
+    op === undefined
+      ? { name: 'dfs_remove', text: 'SELECT * FROM dfs_remove($1, $2, $3)', values }
+      : {
+          name: 'dfs_remove_once',
+          text: 'SELECT * FROM dfs_remove_once($1, $2, $3, $4, $5, $6)',
+          values: [...claim(op, now, 'remove', path, ifGeneration), ...values],
+        },
+  );
   if (!row) throw notFound(path);
   return fileOf(row);
 }
 
-/** Removes a folder and everything below it; the files removed. */
-export async function removeTree(db: PgDb, prefix: string, now: number): Promise<number> {
-  const [row] = await db.query<{ files: number }>({
-    name: 'dfs_remove_tree',
-    text: 'SELECT dfs_remove_tree($1, $2) AS files',
-    values: [prefix, now],
-  });
+/** Removes a folder and everything below it; the files removed. With `op`, a resendable call. */
+export async function removeTree(db: PgDb, prefix: string, now: number, op?: string): Promise<number> {
+  const [row] = await db.query<{ files: number }>(
+    op === undefined
+      ? { name: 'dfs_remove_tree', text: 'SELECT dfs_remove_tree($1, $2) AS files', values: [prefix, now] }
+      : {
+          name: 'dfs_remove_tree_once',
+          text: 'SELECT dfs_remove_tree_once($1, $2, $3, $4, $5) AS files',
+          values: [...claim(op, now, 'removeTree', prefix), prefix, now],
+        },
+  );
   return row?.files ?? 0;
 }
 
@@ -125,8 +147,19 @@ export async function mkdir(
   return prefix === '/' || !row ? ROOT : folderOf(row);
 }
 
-/** Removes an empty explicit folder, or with `keepContents` only its own entry (see MetaStore.rmdir). */
-export async function rmdir(db: PgDb, prefix: string, keepContents: boolean): Promise<void> {
+/**
+ * Removes an empty explicit folder, or with `keepContents` only its own entry (see
+ * MetaStore.rmdir). With `op`, a resendable call.
+ */
+export async function rmdir(db: PgDb, prefix: string, keepContents: boolean, now: number, op?: string) {
+  if (op !== undefined) {
+    await db.query({
+      name: 'dfs_rmdir_once',
+      text: 'SELECT dfs_rmdir_once($1, $2, $3, $4, $5)',
+      values: [...claim(op, now, 'rmdir', prefix, keepContents), prefix, keepContents],
+    });
+    return;
+  }
   if (!keepContents) {
     await db.query({ name: 'dfs_rmdir', text: 'SELECT dfs_rmdir($1)', values: [prefix] });
     return;
@@ -139,15 +172,20 @@ export async function rmdir(db: PgDb, prefix: string, keepContents: boolean): Pr
   if (dropped.length === 0) throw new DfsError('not_found', `not found: ${prefix}`);
 }
 
-/** Renames a file or a whole folder. */
-export async function move(db: PgDb, from: string, to: string, overwrite: boolean, now: number) {
+/** Renames a file or a whole folder; with `op`, a resendable call. */
+export async function move(db: PgDb, from: string, to: string, overwrite: boolean, now: number, op?: string) {
   if (from === to) return { moved: 0 };
   checkMoveTarget(from, to);
-  const [row] = await db.query<{ moved: number }>({
-    name: 'dfs_move',
-    text: 'SELECT dfs_move($1, $2, $3, $4, $5, $6) AS moved',
-    values: [from, to, overwrite, parentsOf(to), MAX_PATH_BYTES, now],
-  });
+  const values = [from, to, overwrite, parentsOf(to), MAX_PATH_BYTES, now];
+  const [row] = await db.query<{ moved: number }>(
+    op === undefined
+      ? { name: 'dfs_move', text: 'SELECT dfs_move($1, $2, $3, $4, $5, $6) AS moved', values }
+      : {
+          name: 'dfs_move_once',
+          text: 'SELECT dfs_move_once($1, $2, $3, $4, $5, $6, $7, $8, $9) AS moved',
+          values: [...claim(op, now, 'move', from, to, overwrite), ...values],
+        },
+  );
   return { moved: row?.moved ?? 0 };
 }
 

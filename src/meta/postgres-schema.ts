@@ -9,6 +9,7 @@ import { COMMIT_SQL, REMEMBER_COMMITS_SQL } from './postgres-sql-commit.js';
 import { FOLDERS_SQL } from './postgres-sql-folders.js';
 import { HELPERS_SQL } from './postgres-sql-helpers.js';
 import { NAMESPACE_SQL } from './postgres-sql-namespace.js';
+import { OPS_SQL } from './postgres-sql-ops.js';
 import { TABLES_SQL } from './postgres-sql-tables.js';
 
 /** A schema change: applied once, in order, never edited after release. */
@@ -32,6 +33,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, description: "master heartbeats judged by the database's clock", sql: HEARTBEAT_CLOCK_SQL },
   { version: 7, description: 'a committed upload remembers the version it made', sql: REMEMBER_COMMITS_SQL },
   { version: 8, description: "a multipart upload's part keeps its checksum", sql: PART_CHECKSUM_SQL },
+  {
+    version: 9,
+    description: 'remove, move and rmdir sent again are answered, not applied twice',
+    sql: OPS_SQL,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -16,6 +16,7 @@ import type {
   MasterBeat,
   MetaStore,
   MkdirOptions,
+  Resendable,
   RmdirOptions,
 } from './store.js';
 import type {
@@ -101,24 +102,29 @@ export class PostgresStore implements MetaStore {
     return this.commits.submit({ intent, now });
   }
 
-  remove(path: string, options: { ifGeneration?: number }, now: number): Promise<FileRecord> {
-    return ns.remove(this.db, path, options.ifGeneration, now);
+  remove(path: string, options: { ifGeneration?: number } & Resendable, now: number): Promise<FileRecord> {
+    return ns.remove(this.db, path, options.ifGeneration, now, options.op);
   }
 
-  removeTree(prefix: string, now: number): Promise<number> {
-    return ns.removeTree(this.db, prefix, now);
+  removeTree(prefix: string, now: number, options: Resendable = {}): Promise<number> {
+    return ns.removeTree(this.db, prefix, now, options.op);
   }
 
   mkdir(prefix: string, now: number, options: MkdirOptions = {}): Promise<FolderRecord> {
     return ns.mkdir(this.db, prefix, now, options.impliedParents ?? false);
   }
 
-  rmdir(prefix: string, options: RmdirOptions = {}): Promise<void> {
-    return ns.rmdir(this.db, prefix, options.keepContents ?? false);
+  rmdir(prefix: string, options: RmdirOptions = {}, now = Date.now()): Promise<void> {
+    return ns.rmdir(this.db, prefix, options.keepContents ?? false, now, options.op);
   }
 
-  move(from: string, to: string, options: { overwrite: boolean }, now: number): Promise<{ moved: number }> {
-    return ns.move(this.db, from, to, options.overwrite, now);
+  move(
+    from: string,
+    to: string,
+    options: { overwrite: boolean } & Resendable,
+    now: number,
+  ): Promise<{ moved: number }> {
+    return ns.move(this.db, from, to, options.overwrite, now, options.op);
   }
 
   setAttributes(path: string, change: AttributeChange): Promise<void> {

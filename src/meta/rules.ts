@@ -46,6 +46,11 @@ export function movedPath(path: string, from: string, to: string): string {
  */
 export const COMMIT_REPLAY_WINDOW = 300_000;
 
+/** What a resendable call is (`["move","/a","/b",false]`), to tell it from another call under its id. */
+export function callOf(...parts: unknown[]): string {
+  return JSON.stringify(parts.map((p) => p ?? null));
+}
+
 /**
  * Open leases ended by one expireLeases call (each unpins its chunks); it forgets up to 50 times
  * as many tombstones. Every commit leaves one, and the leader sweeps every 3 to 30 s: 50,000 a

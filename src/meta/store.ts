@@ -44,8 +44,18 @@ export interface MkdirOptions {
   impliedParents?: boolean;
 }
 
+/**
+ * A call its client may send again when the answer was lost (a master that died after doing it):
+ * the id the client gave it. The store remembers the answer under that id for
+ * COMMIT_REPLAY_WINDOW, in the call's own transaction; the call sent again is answered with it,
+ * never applied twice. An id given with another call is refused (`conflict`).
+ */
+export interface Resendable {
+  op?: string;
+}
+
 /** What MetaStore.rmdir removes. */
-export interface RmdirOptions {
+export interface RmdirOptions extends Resendable {
   /** Only the folder's own entry: what is below it stays, and implies the folder. */
   keepContents?: boolean;
 }
@@ -77,9 +87,9 @@ export interface MetaStore {
    */
   commit(intent: CommitIntent, now: number): Promise<CommitResult>;
   /** Removes a file (its chunks' references drop); `not_found` if absent. */
-  remove(path: string, options: { ifGeneration?: number }, now: number): Promise<FileRecord>;
+  remove(path: string, options: { ifGeneration?: number } & Resendable, now: number): Promise<FileRecord>;
   /** Removes a folder and everything below it in one transaction; returns the files removed. */
-  removeTree(prefix: string, now: number): Promise<number>;
+  removeTree(prefix: string, now: number, options?: Resendable): Promise<number>;
   /**
    * Creates a folder and its missing ancestors (explicit, they stay when emptied); idempotent.
    * With `impliedParents` only the folder itself is made explicit (an S3 folder object).
@@ -88,15 +98,21 @@ export interface MetaStore {
   /**
    * Removes an empty explicit folder: `not_found` if absent, `conflict` if anything is below it.
    * With `keepContents`, drops only the folder's own entry: what is below it stays, and implies
-   * the folder (how an S3 folder object `a/` is deleted while objects below it remain).
+   * the folder (how an S3 folder object `a/` is deleted while objects below it remain). `now`
+   * (default: the store's clock) dates the answer kept for a resendable call.
    */
-  rmdir(prefix: string, options?: RmdirOptions): Promise<void>;
+  rmdir(prefix: string, options?: RmdirOptions, now?: number): Promise<void>;
   /**
    * Renames a file, or a folder with everything below it, in one transaction. Refused when the
    * destination exists (unless `overwrite` and both are files), a parent of it is a file, or it
    * would lie below the source.
    */
-  move(from: string, to: string, options: { overwrite: boolean }, now: number): Promise<{ moved: number }>;
+  move(
+    from: string,
+    to: string,
+    options: { overwrite: boolean } & Resendable,
+    now: number,
+  ): Promise<{ moved: number }>;
   /** Changes the attributes of a file or an explicit folder (`prefix` ending in `/`) atomically. */
   setAttributes(path: string, change: AttributeChange): Promise<void>;
   /** File count and logical bytes. */
@@ -119,7 +135,10 @@ export interface MetaStore {
   getLease(uploadId: string): Promise<LeaseRecord | undefined>;
   /** Ends an open lease at once (the upload was abandoned): its chunks are unpinned. */
   abortLease(uploadId: string, now: number): Promise<void>;
-  /** Ends open leases past their expiry and forgets old tombstones; returns how many expired. */
+  /**
+   * Ends open leases past their expiry and forgets old tombstones and the answers of resendable
+   * calls past their window; returns how many leases expired.
+   */
   expireLeases(now: number): Promise<number>;
   /**
    * Condemns the candidates still collectable (no references, no pins, unreferenced for at

@@ -8,3 +8,8 @@ export const FORWARD_HEADER = 'x-dfs-forward';
 export const FAILED_NODE_HEADER = 'x-dfs-failed-node';
 /** The client's upload id: chunks allocated to an open upload are never collected. */
 export const UPLOAD_HEADER = 'x-dfs-upload';
+/**
+ * The id of a call the client may send again (remove, move, rmdir): a master answers the call
+ * sent again with what it did the first time, never doing it twice.
+ */
+export const OP_HEADER = 'x-dfs-op';

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttributeChange, MkdirOptions, RmdirOptions } from '../meta/store.js';
 import type { LockRecord, MultipartInfo, PartRecord } from '../meta/types.js';
 import { DfsError } from '../protocol/errors.js';
+import { OP_HEADER } from '../protocol/headers.js';
 import type {
   Allocation,
   ChunkRef,
@@ -21,6 +22,7 @@ import type {
 } from '../protocol/types.js';
 import { type BatchAnswer, Batcher } from './batcher.js';
 import { type JsonCallOptions, jsonCall, TransportError } from './transport.js';
+import { newUploadId } from './upload-id.js';
 
 /** May a request be sent again after a failure? `always`: it is idempotent; `unsent`: only if it never arrived. */
 type Retry = 'always' | 'unsent';
@@ -221,24 +223,32 @@ export class MasterApi {
     return this.call('get', '/api/files', 'always', { ...options, searchParams });
   }
 
+  // A call that changes the namespace carries an id of its own (OP_HEADER): the master answers it
+  // sent again with what it did the first time, so it is sent again like a read, wherever the
+  // first attempt was lost. (Without the id, a remove whose master died after doing it went to the
+  // next master as never sent, and answered not_found for a file it had removed.)
+  private resendable<T>(method: string, route: string, options: JsonCallOptions): Promise<T> {
+    const headers = { ...options.headers, [OP_HEADER]: newUploadId() };
+    return this.call(method, route, 'always', { ...options, headers });
+  }
+
   async remove(path: string, ifGeneration?: number, options: CallOptions = {}): Promise<Manifest> {
     const searchParams: Record<string, string> =
       ifGeneration === undefined ? {} : { ifGeneration: String(ifGeneration) };
-    return this.call('delete', `/api/files${encodePath(path)}`, 'unsent', { ...options, searchParams });
+    return this.resendable('delete', `/api/files${encodePath(path)}`, { ...options, searchParams });
   }
 
   async removeTree(path: string, options: CallOptions = {}): Promise<number> {
-    const answer = await this.call<{ deleted: number }>(
+    const answer = await this.resendable<{ deleted: number }>(
       'delete',
       `/api/trees${encodePath(path)}`,
-      'unsent',
       options,
     );
     return answer.deleted;
   }
 
   move(from: string, to: string, overwrite: boolean, options: CallOptions = {}): Promise<{ moved: number }> {
-    return this.call('post', '/api/move', 'unsent', { ...options, json: { from, to, overwrite } });
+    return this.resendable('post', '/api/move', { ...options, json: { from, to, overwrite } });
   }
 
   async mkdir(path: string, options: CallOptions & MkdirOptions = {}): Promise<string> {
@@ -248,7 +258,7 @@ export class MasterApi {
 
   async rmdir(path: string, options: CallOptions & RmdirOptions = {}): Promise<void> {
     const searchParams: Record<string, string> = options.keepContents ? { keepContents: '1' } : {};
-    await this.call('delete', `/api/dirs${encodePath(path)}`, 'unsent', { ...options, searchParams });
+    await this.resendable('delete', `/api/dirs${encodePath(path)}`, { ...options, searchParams });
   }
 
   async setAttributes(path: string, change: AttributeChange, options: CallOptions = {}): Promise<void> {

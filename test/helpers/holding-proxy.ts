@@ -1,6 +1,7 @@
 // An HTTP proxy in front of a daemon that can hold chosen requests until enough of them wait at
 // once — how a test sees, without timing anything, how many requests a client keeps in flight —
-// and can rewrite JSON answers (a lying master) or refuse chosen requests (a failing one).
+// and can rewrite JSON answers (a lying master), refuse chosen requests (a failing one) or drop
+// their answers (a master that died after doing what was asked).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +67,8 @@ export interface HoldingProxyOptions {
   rewrite?: (method: string, url: string, body: unknown) => unknown;
   /** Answers a request itself with this status (and a dfs error body) instead of forwarding it. */
   refuse?: (method: string, url: string) => number | undefined;
+  /** Forwards a request, then closes the client's connection instead of answering. */
+  drop?: (method: string, url: string) => boolean;
 }
 
 /** A running proxy. */
@@ -100,6 +103,11 @@ export async function holdingProxy(
         new URL(req.url ?? '/', typeof target === 'string' ? target : target()),
         { method: req.method, headers: req.headers },
         (answer) => {
+          if (options.drop?.(req.method ?? '', req.url ?? '')) {
+            answer.resume();
+            answer.once('end', () => req.socket.destroy());
+            return;
+          }
           const rewrite = options.rewrite;
           const json = /^application\/json/.test(answer.headers['content-type'] ?? '');
           if (!rewrite || !json) {

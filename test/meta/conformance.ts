@@ -237,6 +237,54 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         expect(await store.getFolder('/x/')).to.equal(undefined);
       });
 
+      it('answers a remove, move, rmdir or removeTree sent again under its id as the first time, doing it once', async () => {
+        await put('/once/a', ['a']);
+        const removed = await store.remove('/once/a', { op: 'op-remove' }, T0);
+        const newer = await put('/once/a', ['a2']);
+        expect(await store.remove('/once/a', { op: 'op-remove' }, T0)).to.deep.equal(removed);
+        expect((await store.getFile('/once/a'))?.generation).to.equal(newer.file.generation);
+        await put('/once/m', ['m']);
+        const move = () => store.move('/once/m', '/once/n', { overwrite: false, op: 'op-move' }, T0);
+        expect(await move()).to.deep.equal({ moved: 1 });
+        expect(await move()).to.deep.equal({ moved: 1 });
+        expect(await store.getFile('/once/n')).to.not.equal(undefined);
+        await store.mkdir('/once/d/', T0);
+        await store.rmdir('/once/d/', { op: 'op-rmdir' }, T0);
+        await store.rmdir('/once/d/', { op: 'op-rmdir' }, T0);
+        await store.mkdir('/once/k/', T0);
+        await put('/once/k/in', ['k']);
+        await store.rmdir('/once/k/', { keepContents: true, op: 'op-rmdir-keep' }, T0);
+        await store.rmdir('/once/k/', { keepContents: true, op: 'op-rmdir-keep' }, T0);
+        expect((await store.getFolder('/once/k/'))?.explicit).to.equal(false);
+        await put('/once/t/x', ['x']);
+        await put('/once/t/y/z', ['z']);
+        expect(await store.removeTree('/once/t/', T0, { op: 'op-tree' })).to.equal(2);
+        expect(await store.removeTree('/once/t/', T0, { op: 'op-tree' })).to.equal(2);
+        expect(await store.totals()).to.deep.equal({ files: 3, logicalBytes: 4 });
+        // An id that came with another call is refused, and that call does nothing.
+        expect(await codeOf(store.remove('/once/n', { op: 'op-move' }, T0))).to.equal('conflict');
+        expect(await store.getFile('/once/n')).to.not.equal(undefined);
+        // A call that failed keeps nothing under its id: sent again, it runs again.
+        expect(await codeOf(store.remove('/once/late', { op: 'op-late' }, T0))).to.equal('not_found');
+        await put('/once/late', ['l']);
+        await store.remove('/once/late', { op: 'op-late' }, T0);
+        expect(await store.getFile('/once/late')).to.equal(undefined);
+        // Past the window the answer is forgotten: the id is a new call.
+        await store.expireLeases(T0 + COMMIT_REPLAY_WINDOW - 1);
+        expect(await store.remove('/once/a', { op: 'op-remove' }, T0)).to.deep.equal(removed);
+        await store.expireLeases(T0 + COMMIT_REPLAY_WINDOW + 1);
+        const now = T0 + COMMIT_REPLAY_WINDOW + 2;
+        expect((await store.remove('/once/a', { op: 'op-remove' }, now)).generation).to.equal(
+          newer.file.generation,
+        );
+        // The same call arriving twice at once (through two masters) is done once.
+        await put('/once/both', ['b']);
+        const both = () => store.remove('/once/both', { op: 'op-both' }, now);
+        const [one, two] = await Promise.all([both(), both()]);
+        expect(two).to.deep.equal(one);
+        expect(await store.totals()).to.deep.equal({ files: 2, logicalBytes: 2 });
+      });
+
       it('one winner among concurrent commits to one path, and never both of /a and /a/b', async () => {
         const results = await Promise.all(
           Array.from({ length: 8 }, (_, i) => codeOf(put('/race', [`r${i}`], { ifGeneration: 0 }))),

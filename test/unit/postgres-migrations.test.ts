@@ -15,6 +15,7 @@ const RELEASED: Record<number, string> = {
   6: '2819664f4dd5b5d3a336ba6e0b00f83461f112b1c6b993c8ff1447b783b14a01',
   7: '165b5c7be6c579b23aed845bba18260c776f8a047ac7f8b4c8b1ab399f65cbf6',
   8: 'b19388b4ac507f5eff367ee864f1a90a4166a6d4fa335bea92e1bdfe5aa0546e',
+  9: '53fe8d226e3a0bca0f6b50a6375b17ac793feb88c7fea0e2c03ff6f262e6c1f3',
 };
 
 describe('PostgreSQL migrations', () => {
