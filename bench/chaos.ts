@@ -1,0 +1,263 @@
+// `npm run chaos -- [--seconds 300] [--writers 8] [--postgres]`: nothing acknowledged is lost,
+// whatever dies. Writers upload, overwrite, delete and rename small files through the SDK (each
+// writer its own paths, one call at a time) while the cluster is hurt every 2 to 6 seconds: a
+// node or the master killed (-9) and started again, a node stopped (SIGTERM), a daemon frozen
+// (SIGSTOP) for up to 7 s — past the 3 s heartbeat timeout — and a node's disk lost (its folder
+// wiped; only while every file has all its copies, as replication 2 promises no more). With
+// --postgres, three masters share a PostgreSQL that is also crashed and frozen. Then the cluster
+// heals (`fsck` clean) and every path must read as a state its calls allow: what an acknowledged
+// call left, or for a call that failed, the state before it or after it. Exit 1 on any
+// violation. Not one of `npm run bench`'s rows: it checks correctness, not speed.
+
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DfsError } from '../src/protocol/errors.js';
+import { DfsClient } from '../src/sdk/client.js';
+import { PostgresServer, postgresAvailable } from '../test/helpers/postgres.js';
+import { type Daemon, ProcCluster } from '../test/helpers/processes.js';
+import { benchArgs, UsageError, wholeNumber } from './lib/args.js';
+import { cleanupOnSignals, runMain, trackDir } from './lib/cleanup.js';
+
+const USAGE = `usage: npm run chaos -- [--seconds 300] [--writers 8] [--postgres]
+  --seconds   how long the cluster is hurt (then it heals and every file is checked)
+  --writers   writers at once, each on 30 paths of its own
+  --postgres  three masters on a throwaway PostgreSQL 15 (crashed and frozen too), not one on LMDB`;
+
+const PATHS_PER_WRITER = 30;
+const ABSENT = 'absent';
+const HEAL_TIMEOUT = 180_000;
+
+/** What a path may hold: content hashes, or ABSENT. */
+type States = Set<string>;
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+const codeOf = (err: unknown) => (err instanceof DfsError ? err.code : 'transport');
+
+// Mostly small files (the metadata's work), some of several 64 KiB chunks, some empty.
+function body(): Buffer {
+  const r = Math.random();
+  return randomBytes(
+    r < 0.1 ? 0 : r < 0.6 ? Math.floor(Math.random() * 8192) : Math.floor(Math.random() * 300_000),
+  );
+}
+
+class Soak {
+  readonly expected = new Map<string, States>();
+  readonly violations: string[] = [];
+  readonly counts = { acknowledged: 0, failed: 0 };
+  readonly failures = new Map<string, number>();
+  readonly events: string[] = [];
+  running = true;
+  private readonly t0 = Date.now();
+
+  constructor(
+    readonly sdk: DfsClient,
+    readonly cluster: ProcCluster,
+    readonly pg: PostgresServer | undefined,
+  ) {}
+
+  private stamp(): string {
+    return `${((Date.now() - this.t0) / 1000).toFixed(1)}s`;
+  }
+
+  private failed(call: string, err: unknown): void {
+    this.counts.failed++;
+    // Errors without their ids and numbers, so alike ones count together.
+    const reason = `${call} ${codeOf(err)}: ${(err as Error).message}`.replace(/[0-9a-f-]{16,}|\d+/g, 'N');
+    this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
+  }
+
+  async writer(w: number): Promise<void> {
+    const paths = Array.from({ length: PATHS_PER_WRITER }, (_, i) => `/chaos/w${w}/d${i % 3}/f${i}`);
+    for (const p of paths) this.expected.set(p, new Set([ABSENT]));
+    const states = (p: string) => this.expected.get(p) as States;
+    while (this.running) {
+      const p = pick(paths);
+      const before = states(p);
+      const r = Math.random();
+      try {
+        if (r < 0.15) {
+          await this.sdk.remove(p).catch((err) => {
+            if (codeOf(err) !== 'not_found') throw err;
+            if (!before.has(ABSENT))
+              this.violations.push(`${this.stamp()} remove ${p}: not found, yet it held a file`);
+          });
+          this.expected.set(p, new Set([ABSENT]));
+        } else if (r < 0.25) {
+          const q = pick(paths);
+          if (q === p) continue;
+          const target = states(q);
+          try {
+            await this.sdk.move(p, q, true);
+            this.expected.set(q, new Set(before));
+          } catch (err) {
+            if (codeOf(err) !== 'not_found') {
+              this.expected.set(q, new Set([...target, ...before]));
+              throw err;
+            }
+            if (!before.has(ABSENT))
+              this.violations.push(`${this.stamp()} move ${p}: not found, yet it held a file`);
+          }
+          this.expected.set(p, new Set([ABSENT]));
+        } else {
+          const data = body();
+          const hash = sha256(data);
+          try {
+            await this.sdk.upload([data], p);
+            this.expected.set(p, new Set([hash]));
+          } catch (err) {
+            before.add(hash);
+            throw err;
+          }
+        }
+        this.counts.acknowledged++;
+      } catch (err) {
+        const call = r < 0.15 ? 'remove' : r < 0.25 ? 'move' : 'upload';
+        if (call !== 'upload') before.add(ABSENT);
+        this.failed(call, err);
+      }
+    }
+  }
+
+  private async healthy(): Promise<boolean> {
+    const report = await this.sdk.fsck('/').catch(() => undefined);
+    return report !== undefined && report.underReplicatedFiles === 0 && report.missingFiles === 0;
+  }
+
+  private async event(what: string, act: () => Promise<void>): Promise<void> {
+    this.events.push(`${this.stamp()} ${what}`);
+    await act();
+  }
+
+  /** Hurts the cluster every 2 to 6 s for `seconds`. */
+  async hurt(seconds: number): Promise<void> {
+    const { cluster, pg } = this;
+    const end = Date.now() + seconds * 1000;
+    while (Date.now() < end) {
+      await sleep(2000 + Math.random() * 4000);
+      const node = pick(cluster.nodes);
+      const master = pick(cluster.masters);
+      const r = Math.random();
+      const frozen = (d: Daemon | PostgresServer) =>
+        this.event(`freeze ${d instanceof PostgresServer ? 'PostgreSQL' : d.name}`, async () => {
+          if (d instanceof PostgresServer) d.freeze();
+          else d.signal('SIGSTOP');
+          await sleep(1000 + Math.random() * 6000);
+          if (d instanceof PostgresServer) d.thaw();
+          else d.signal('SIGCONT');
+        });
+      if (r < 0.25)
+        await this.event(`kill -9 ${node.name}`, async () => {
+          await node.kill();
+          await sleep(Math.random() * 4000);
+          await node.start();
+        });
+      else if (r < 0.4)
+        await this.event(`kill -9 ${master.name}`, async () => {
+          await master.kill();
+          await sleep(Math.random() * 4000);
+          await master.start();
+        });
+      else if (r < 0.5)
+        await this.event(`stop ${node.name}`, async () => {
+          await node.kill('SIGTERM');
+          await node.start();
+        });
+      else if (r < 0.65) await frozen(Math.random() < 0.5 ? master : node);
+      else if (r < 0.75 && pg)
+        await (Math.random() < 0.5
+          ? frozen(pg)
+          : this.event('crash PostgreSQL', async () => {
+              await pg.crash();
+              await sleep(Math.random() * 3000);
+              await pg.restart();
+            }));
+      else if (await this.healthy())
+        await this.event(`disk of ${node.name} lost`, async () => {
+          await node.kill();
+          await fs.rm(node.data, { recursive: true, force: true });
+          await node.start();
+        });
+    }
+  }
+
+  /** Waits until every file has all its copies; how long it took, ms. */
+  async heal(): Promise<number> {
+    const start = Date.now();
+    while (!(await this.healthy())) {
+      if (Date.now() - start > HEAL_TIMEOUT) {
+        this.violations.push(`not healed ${HEAL_TIMEOUT / 1000} s after the last hurt`);
+        break;
+      }
+      await sleep(500);
+    }
+    return Date.now() - start;
+  }
+
+  /** Reads every path back; a state no call allows is a violation. */
+  async check(): Promise<void> {
+    for (const [p, allowed] of this.expected) {
+      let found: string;
+      try {
+        const parts: Buffer[] = [];
+        for await (const part of this.sdk.download(p)) parts.push(Buffer.from(part));
+        found = sha256(Buffer.concat(parts));
+      } catch (err) {
+        found = codeOf(err) === 'not_found' ? ABSENT : `unreadable (${(err as Error).message})`;
+      }
+      if (!allowed.has(found))
+        this.violations.push(
+          `${p}: holds ${found.slice(0, 70)}, allowed ${[...allowed].map((s) => s.slice(0, 12)).join(' or ')}`,
+        );
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const args = benchArgs(USAGE, {
+    seconds: { type: 'string', default: '300' },
+    writers: { type: 'string', default: '8' },
+    postgres: { type: 'boolean', default: false },
+  });
+  const seconds = wholeNumber('seconds', args.seconds);
+  const writers = wholeNumber('writers', args.writers);
+  if (args.postgres && !postgresAvailable('chaos --postgres'))
+    throw new UsageError('--postgres needs PostgreSQL 15');
+  cleanupOnSignals();
+  // Both stop their processes on any exit by themselves; the cluster's folder is removed then too.
+  const pg = args.postgres ? await PostgresServer.start() : undefined;
+  const meta = pg ? await pg.createDatabase('chaos') : '';
+  const cluster = await ProcCluster.start({ nodes: pg ? 4 : 3, meta, masters: pg ? 3 : 1, gcGrace: 2 });
+  trackDir(cluster.dir);
+  const sdk = new DfsClient({ master: cluster.masters.map((m) => m.url) });
+  const soak = new Soak(sdk, cluster, pg);
+  const where = pg ? '3 masters on PostgreSQL, 4 nodes' : '1 master on LMDB, 3 nodes';
+  console.log(`chaos: ${where}, replication 2, ${writers} writers, ${seconds} s of hurt`);
+  const writing = Array.from({ length: writers }, (_, w) => soak.writer(w));
+  await soak.hurt(seconds);
+  soak.running = false;
+  await Promise.all(writing);
+  const healed = await soak.heal();
+  await soak.check();
+  console.log(`hurt: ${soak.events.join(', ')}`);
+  console.log(`calls: ${soak.counts.acknowledged} acknowledged, ${soak.counts.failed} failed`);
+  for (const [reason, n] of [...soak.failures].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    console.log(`  ${String(n).padStart(6)} × ${reason}`);
+  console.log(
+    `healed ${(healed / 1000).toFixed(1)} s after the last hurt; ${soak.expected.size} paths read back`,
+  );
+  for (const v of soak.violations.slice(0, 30)) console.log(`VIOLATION ${v}`);
+  if (soak.violations.length > 0) console.log(cluster.logs(30));
+  await cluster.close();
+  await pg?.close();
+  if (soak.violations.length > 0) {
+    console.log(`chaos: ${soak.violations.length} violation(s)`);
+    return 1;
+  }
+  console.log('chaos: every path holds a state its calls allow');
+  return 0;
+}
+
+runMain('chaos', main);
