@@ -43,6 +43,7 @@ export function movedPath(path: string, from: string, to: string): string {
  * was lost) is answered with the version it made, even after another commit replaced that
  * version. Well past the longest a client keeps resending (a minute's wait, then 20 s of
  * failover between masters). PostgreSQL's migration 7 has it written in: a change is a new migration.
+ * The answers of resendable calls (see Resendable in store.ts) are kept as long.
  */
 export const COMMIT_REPLAY_WINDOW = 300_000;
 
