@@ -86,7 +86,7 @@ export class KvStore implements MetaStore {
     return this.engine.write((txn) => ns.mkdir(txn, prefix, now, options.impliedParents ?? false));
   }
 
-  rmdir(prefix: string, options: RmdirOptions = {}, now = Date.now()): Promise<void> {
+  rmdir(prefix: string, options: RmdirOptions & Resendable = {}, now = Date.now()): Promise<void> {
     const keep = options.keepContents ?? false;
     const what = callOf('rmdir', prefix, keep);
     return this.engine.write((txn) => once(txn, options.op, what, now, () => ns.rmdir(txn, prefix, keep)));

@@ -114,7 +114,7 @@ export class PostgresStore implements MetaStore {
     return ns.mkdir(this.db, prefix, now, options.impliedParents ?? false);
   }
 
-  rmdir(prefix: string, options: RmdirOptions = {}, now = Date.now()): Promise<void> {
+  rmdir(prefix: string, options: RmdirOptions & Resendable = {}, now = Date.now()): Promise<void> {
     return ns.rmdir(this.db, prefix, options.keepContents ?? false, now, options.op);
   }
 

@@ -55,7 +55,7 @@ export interface Resendable {
 }
 
 /** What MetaStore.rmdir removes. */
-export interface RmdirOptions extends Resendable {
+export interface RmdirOptions {
   /** Only the folder's own entry: what is below it stays, and implies the folder. */
   keepContents?: boolean;
 }
@@ -101,7 +101,7 @@ export interface MetaStore {
    * the folder (how an S3 folder object `a/` is deleted while objects below it remain). `now`
    * (default: the store's clock) dates the answer kept for a resendable call.
    */
-  rmdir(prefix: string, options?: RmdirOptions, now?: number): Promise<void>;
+  rmdir(prefix: string, options?: RmdirOptions & Resendable, now?: number): Promise<void>;
   /**
    * Renames a file, or a folder with everything below it, in one transaction. Refused when the
    * destination exists (unless `overwrite` and both are files), a parent of it is a file, or it
