@@ -79,6 +79,17 @@ function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
   return { name, process: child.process, url, exited: child.exited };
 }
 
+// A daemon that dies while the cluster runs is started again, as a service manager would; one
+// that dies more often than this in RESTART_WINDOW, or cannot start again, stops the cluster.
+const RESTART_LIMIT = 3;
+const RESTART_WINDOW = 60_000;
+
+/** `args` with its `--port` value replaced by `port`. */
+function onPort(args: string[], port: string): string[] {
+  const at = args.indexOf('--port');
+  return at < 0 ? args : [...args.slice(0, at + 1), port, ...args.slice(at + 2)];
+}
+
 /** `dfs up`. */
 export function upCommand(started: (running: Running) => void) {
   return command('up', 'start a local cluster: master, storage nodes, web client and S3 gateway')
@@ -121,6 +132,8 @@ export function upCommand(started: (running: Running) => void) {
       const env = { ...process.env, DFS_SECRET: secret };
       const host = flags.host as string;
       const children: Child[] = [];
+      // How to start each child again: its arguments.
+      const argsOf = new Map<string, string[]>();
       let stopping = false;
       let ready: Omit<Ready, 'event'> | undefined;
       const close = async () => {
@@ -129,23 +142,54 @@ export function upCommand(started: (running: Running) => void) {
           if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGTERM');
         await Promise.all(children.map((c) => c.exited));
       };
+      const start = (name: string, args: string[]) => {
+        argsOf.set(name, args);
+        const child = launch(name, args, env);
+        children.push(child);
+        return child;
+      };
+      // Starts child `i` again each time it dies, on the port it had (the others know it by it);
+      // resolves when the cluster stops, fails when the child dies too often or cannot start.
+      const watch = async (i: number): Promise<void> => {
+        const deaths: number[] = [];
+        for (;;) {
+          const child = children[i] as Child;
+          const port = new URL(await child.url).port;
+          const { code, signal } = await child.exited;
+          if (stopping) return;
+          const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+          const now = Date.now();
+          deaths.push(now);
+          while ((deaths[0] as number) < now - RESTART_WINDOW) deaths.shift();
+          if (deaths.length > RESTART_LIMIT)
+            throw new DfsError(
+              'internal',
+              `${child.name} exited (${how}), ${deaths.length} times in a minute; the cluster was stopped (see the log above)`,
+            );
+          process.stderr.write(`dfs up: ${child.name} exited (${how}); starting it again\n`);
+          const again = launch(child.name, onPort(argsOf.get(child.name) as string[], port), env);
+          children[i] = again;
+          await again.url.catch((err: Error) => {
+            if (stopping) return;
+            throw new DfsError(
+              'internal',
+              `${child.name} exited (${how}) and did not start again: ${err.message}; the cluster was stopped`,
+            );
+          });
+        }
+      };
       try {
-        const master = launch(
+        const master = start('master', [
           'master',
-          [
-            'master',
-            '--port',
-            String(port),
-            '--host',
-            host,
-            '--data',
-            path.join(data, 'master'),
-            ...advertised(port),
-            ...masterExtras(flags),
-          ],
-          env,
-        );
-        children.push(master);
+          '--port',
+          String(port),
+          '--host',
+          host,
+          '--data',
+          path.join(data, 'master'),
+          ...advertised(port),
+          ...masterExtras(flags),
+        ]);
         const masterUrl = await master.url;
         let nodePort = port === 0 ? 0 : port + 1;
         for (let i = 1; i <= count; i++) {
@@ -162,21 +206,14 @@ export function upCommand(started: (running: Running) => void) {
             masterUrl,
             ...advertised(nodePort),
           ];
-          children.push(launch(`node${i}`, args, env));
+          start(`node${i}`, args);
           if (nodePort !== 0) nodePort++;
         }
-        const client = launch(
-          'client',
-          ['client', '--port', String(clientPort), '--host', host, '--master', masterUrl],
-          env,
-        );
-        children.push(client);
-        const s3 = launch(
+        start('client', ['client', '--port', String(clientPort), '--host', host, '--master', masterUrl]);
+        start('s3', [
           's3',
-          ['s3', '--port', String(s3Port), '--host', host, '--master', masterUrl, '--credentials', keys.file],
-          env,
-        );
-        children.push(s3);
+          ...['--port', String(s3Port), '--host', host, '--master', masterUrl, '--credentials', keys.file],
+        ]);
         const urls = await Promise.all(children.map((c) => c.url));
         const [clientUrl, s3Url] = urls.slice(-2) as [string, string];
         process.stderr.write(
@@ -193,16 +230,13 @@ export function upCommand(started: (running: Running) => void) {
         await close();
         throw err;
       }
-      // One daemon dying (a port in use, say) brings the whole cluster down with an error.
-      const done = Promise.race(children.map((c) => c.exited.then((how) => ({ name: c.name, ...how })))).then(
-        async ({ name, code, signal }) => {
-          if (stopping) return;
+      // A daemon dying too often, or unable to start again (its port taken, say), brings the
+      // whole cluster down with an error.
+      const done = Promise.all(children.map((_, i) => watch(i))).then(
+        () => undefined,
+        async (err) => {
           await close();
-          const how = signal ? `killed by ${signal}` : `exit code ${code}`;
-          throw new DfsError(
-            'internal',
-            `${name} exited (${how}); the cluster was stopped (see the log above)`,
-          );
+          throw err;
         },
       );
       started({ close, done, ready });

@@ -142,20 +142,57 @@ describe('the daemon launcher', function () {
     }
   });
 
-  it('dfs up stops the cluster when a daemon dies, naming it and how it died', async () => {
+  it('dfs up starts a daemon that dies again on its port, and stops the cluster when one keeps dying', async () => {
     const lines: string[] = [];
     const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
       env: { ...process.env, DFS_SECRET: '' },
       onLine: (line) => lines.push(line),
     });
+    const lock = path.join(dir, 'data', 'node2', 'dfs.lock');
+    const holder = async () => Number(await fs.readlink(lock).catch(() => 0));
     try {
-      await up.ready;
-      const lock = path.join(dir, 'data', 'node2', 'dfs.lock');
-      const victim = Number(await fs.readlink(lock));
-      process.kill(victim, 'SIGKILL');
+      const ready = await up.ready;
+      const node2 = ready.urls?.node2 as string;
+      const client = ready.urls?.client as string;
+      const put = await fetch(`${client}/api/files/kept.txt`, {
+        method: 'PUT',
+        body: 'kept\n',
+        headers: { 'x-dfs-csrf': '1' },
+      });
+      expect(put.status).to.be.oneOf([200, 201]);
+      // The master too: started again on its port, which every other daemon knows it by.
+      const masterLock = path.join(dir, 'data', 'master', 'dfs.lock');
+      process.kill(Number(await fs.readlink(masterLock)), 'SIGKILL');
+      await waitFor(
+        async () => (await fetch(`${client}/api/download/kept.txt`).catch(() => undefined))?.status === 200,
+        'the file through a master started again',
+        30_000,
+      );
+      expect(
+        lines.filter((l) => l.includes('master exited (killed by SIGKILL); starting it again')),
+      ).to.have.length(1);
+      // Killed three times: each time started again on its port, with its folder.
+      for (let death = 1; death <= 3; death++) {
+        const victim = await holder();
+        process.kill(victim, 'SIGKILL');
+        await waitFor(
+          async () => ![0, victim].includes(await holder()) && (await answers(node2)),
+          'node2 back',
+          30_000,
+        );
+        expect(
+          lines.filter((l) => l.includes('node2 exited (killed by SIGKILL); starting it again')),
+        ).to.have.length(death);
+      }
+      expect(await (await fetch(`${client}/api/download/kept.txt`)).text()).to.equal('kept\n');
+      // The fourth death within a minute stops the cluster.
+      process.kill(await holder(), 'SIGKILL');
       const { code } = await up.exited;
       expect(code).to.equal(1);
-      expect(lines.join('\n')).to.match(/node2 exited \(killed by SIGKILL\); the cluster was stopped/);
+      expect(lines.join('\n')).to.match(
+        /node2 exited \(killed by SIGKILL\), 4 times in a minute; the cluster was stopped/,
+      );
+      expect(await answers(client)).to.equal(false);
     } finally {
       up.process.kill('SIGTERM');
     }
