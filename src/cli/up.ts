@@ -79,8 +79,9 @@ function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
   return { name, process: child.process, url, exited: child.exited };
 }
 
-// A daemon that dies while the cluster runs is started again, as a service manager would; one
-// that dies more often than this in RESTART_WINDOW, or cannot start again, stops the cluster.
+// A daemon that fails while the cluster runs (killed, crashed) is started again, as a service
+// manager would; one that fails more often than this in RESTART_WINDOW, or cannot start again,
+// stops the cluster.
 const RESTART_LIMIT = 3;
 const RESTART_WINDOW = 60_000;
 
@@ -158,6 +159,12 @@ export function upCommand(started: (running: Running) => void) {
           const { code, signal } = await child.exited;
           if (stopping) return;
           const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+          // A clean exit is a daemon asked to stop (SIGTERM, SIGINT): not a failure to undo.
+          if (code === 0)
+            throw new DfsError(
+              'internal',
+              `${child.name} exited (${how}); the cluster was stopped (see the log above)`,
+            );
           const now = Date.now();
           deaths.push(now);
           while ((deaths[0] as number) < now - RESTART_WINDOW) deaths.shift();

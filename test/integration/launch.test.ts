@@ -198,6 +198,24 @@ describe('the daemon launcher', function () {
     }
   });
 
+  it('dfs up stops the cluster when one daemon is stopped cleanly (asked to, it is not started again)', async () => {
+    const lines: string[] = [];
+    const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'clean')], {
+      env: { ...process.env, DFS_SECRET: '' },
+      onLine: (line) => lines.push(line),
+    });
+    try {
+      await up.ready;
+      process.kill(Number(await fs.readlink(path.join(dir, 'clean', 'node1', 'dfs.lock'))), 'SIGTERM');
+      const { code } = await up.exited;
+      expect(code).to.equal(1);
+      expect(lines.join('\n')).to.match(/node1 exited \(exit code 0\); the cluster was stopped/);
+      expect(lines.join('\n')).to.not.include('starting it again');
+    } finally {
+      up.process.kill('SIGTERM');
+    }
+  });
+
   it('dfs up --advertise-host: the master and the nodes announce that name', async () => {
     // Ports found free may be taken by another test before dfs up binds them: a few tries.
     for (let attempt = 1; ; attempt++) {
