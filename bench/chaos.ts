@@ -72,53 +72,71 @@ class Soak {
   async writer(w: number): Promise<void> {
     const paths = Array.from({ length: PATHS_PER_WRITER }, (_, i) => `/chaos/w${w}/d${i % 3}/f${i}`);
     for (const p of paths) this.expected.set(p, new Set([ABSENT]));
-    const states = (p: string) => this.expected.get(p) as States;
     while (this.running) {
-      const p = pick(paths);
-      const before = states(p);
+      const [p, q] = [pick(paths), pick(paths)];
       const r = Math.random();
+      const call = r < 0.15 ? 'remove' : r < 0.25 && p !== q ? 'move' : 'upload';
       try {
-        if (r < 0.15) {
-          await this.sdk.remove(p).catch((err) => {
-            if (codeOf(err) !== 'not_found') throw err;
-            if (!before.has(ABSENT))
-              this.violations.push(`${this.stamp()} remove ${p}: not found, yet it held a file`);
-          });
-          this.expected.set(p, new Set([ABSENT]));
-        } else if (r < 0.25) {
-          const q = pick(paths);
-          if (q === p) continue;
-          const target = states(q);
-          try {
-            await this.sdk.move(p, q, true);
-            this.expected.set(q, new Set(before));
-          } catch (err) {
-            if (codeOf(err) !== 'not_found') {
-              this.expected.set(q, new Set([...target, ...before]));
-              throw err;
-            }
-            if (!before.has(ABSENT))
-              this.violations.push(`${this.stamp()} move ${p}: not found, yet it held a file`);
-          }
-          this.expected.set(p, new Set([ABSENT]));
-        } else {
-          const data = body();
-          const hash = sha256(data);
-          try {
-            await this.sdk.upload([data], p);
-            this.expected.set(p, new Set([hash]));
-          } catch (err) {
-            before.add(hash);
-            throw err;
-          }
-        }
+        await (call === 'remove' ? this.remove(p) : call === 'move' ? this.move(p, q) : this.upload(p));
         this.counts.acknowledged++;
       } catch (err) {
-        const call = r < 0.15 ? 'remove' : r < 0.25 ? 'move' : 'upload';
-        if (call !== 'upload') before.add(ABSENT);
         this.failed(call, err);
       }
     }
+  }
+
+  // Each call below records what it left when acknowledged; when it failed, the states it may have
+  // left are added to those its paths may hold, and the error goes on. A not_found is an answer.
+
+  private states(p: string): States {
+    return this.expected.get(p) as States;
+  }
+
+  private notFound(call: string, p: string, before: States): void {
+    if (!before.has(ABSENT))
+      this.violations.push(`${this.stamp()} ${call} ${p}: not found, yet it held a file`);
+  }
+
+  private async remove(p: string): Promise<void> {
+    const before = this.states(p);
+    try {
+      await this.sdk.remove(p);
+    } catch (err) {
+      if (codeOf(err) !== 'not_found') {
+        before.add(ABSENT);
+        throw err;
+      }
+      this.notFound('remove', p, before);
+    }
+    this.expected.set(p, new Set([ABSENT]));
+  }
+
+  private async move(p: string, q: string): Promise<void> {
+    const [before, target] = [this.states(p), this.states(q)];
+    try {
+      await this.sdk.move(p, q, true);
+      this.expected.set(q, new Set(before));
+    } catch (err) {
+      if (codeOf(err) !== 'not_found') {
+        for (const state of before) target.add(state);
+        before.add(ABSENT);
+        throw err;
+      }
+      this.notFound('move', p, before);
+    }
+    this.expected.set(p, new Set([ABSENT]));
+  }
+
+  private async upload(p: string): Promise<void> {
+    const data = body();
+    const hash = sha256(data);
+    try {
+      await this.sdk.upload([data], p);
+    } catch (err) {
+      this.states(p).add(hash);
+      throw err;
+    }
+    this.expected.set(p, new Set([hash]));
   }
 
   private async healthy(): Promise<boolean> {

@@ -55,9 +55,10 @@ export function s3Usage(url: string, accessKey: string, secretKey: string): stri
   );
 }
 
-/** A child daemon and the URL it announced. */
+/** A child daemon, how it was started, and the URL it announced. */
 interface Child {
   name: string;
+  args: string[];
   process: ChildProcess;
   url: Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -76,7 +77,7 @@ function launch(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
     },
   );
   url.catch(() => {});
-  return { name, process: child.process, url, exited: child.exited };
+  return { name, args, process: child.process, url, exited: child.exited };
 }
 
 // A daemon that fails while the cluster runs (killed, crashed) is started again, as a service
@@ -133,8 +134,6 @@ export function upCommand(started: (running: Running) => void) {
       const env = { ...process.env, DFS_SECRET: secret };
       const host = flags.host as string;
       const children: Child[] = [];
-      // How to start each child again: its arguments.
-      const argsOf = new Map<string, string[]>();
       let stopping = false;
       let ready: Omit<Ready, 'event'> | undefined;
       const close = async () => {
@@ -144,7 +143,6 @@ export function upCommand(started: (running: Running) => void) {
         await Promise.all(children.map((c) => c.exited));
       };
       const start = (name: string, args: string[]) => {
-        argsOf.set(name, args);
         const child = launch(name, args, env);
         children.push(child);
         return child;
@@ -174,7 +172,7 @@ export function upCommand(started: (running: Running) => void) {
               `${child.name} exited (${how}), ${deaths.length} times in a minute; the cluster was stopped (see the log above)`,
             );
           process.stderr.write(`dfs up: ${child.name} exited (${how}); starting it again\n`);
-          const again = launch(child.name, onPort(argsOf.get(child.name) as string[], port), env);
+          const again = launch(child.name, onPort(child.args, port), env);
           children[i] = again;
           await again.url.catch((err: Error) => {
             if (stopping) return;

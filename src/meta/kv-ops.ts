@@ -21,7 +21,8 @@ export function once<T>(txn: Txn, op: string | undefined, what: string, now: num
   if (op === undefined) return run();
   const done = txn.get<OpRecord>('ops', op);
   if (done) {
-    if (done.what !== what) throw reusedOp(op);
+    if (done.what !== what)
+      throw new DfsError('conflict', `operation id ${op} was already used for another call`);
     return (done.result ?? undefined) as T;
   }
   const result = run();
@@ -29,11 +30,6 @@ export function once<T>(txn: Txn, op: string | undefined, what: string, now: num
   txn.put<OpRecord>('ops', op, { what, result: result ?? null, expires });
   txn.put('opExpiry', `${pad(expires)}/${op}`, 1);
   return result;
-}
-
-/** The error for an id sent with another call than the one it first came with. */
-export function reusedOp(op: string): DfsError {
-  return new DfsError('conflict', `operation id ${op} was already used for another call`);
 }
 
 /** Forgets up to `limit` answers past their window. */
