@@ -1,28 +1,32 @@
-// `npm run chaos -- [--seconds 300] [--writers 8] [--postgres]`: nothing acknowledged is lost,
-// whatever dies. Writers upload, overwrite, delete and rename small files through the SDK (each
-// writer its own paths, one call at a time) while the cluster is hurt every 2 to 6 seconds: a
-// node or the master killed (-9) and started again, a node stopped (SIGTERM), a daemon frozen
-// (SIGSTOP) for up to 7 s — past the 3 s heartbeat timeout — and a node's disk lost (its folder
-// wiped; only while every file has all its copies, as replication 2 promises no more). With
-// --postgres, three masters share a PostgreSQL that is also crashed and frozen. Then the cluster
-// heals (`fsck` clean) and every path must read as a state its calls allow: what an acknowledged
-// call left, or for a call that failed, the state before it or after it. Exit 1 on any
-// violation. Not one of `npm run bench`'s rows: it checks correctness, not speed.
+// `npm run chaos -- [--seconds 300] [--writers 8] [--postgres] [--via sdk|web|dav|s3]`: nothing
+// acknowledged is lost, whatever dies. Writers upload, overwrite, delete and rename small files
+// (each writer its own paths, one call at a time) through the SDK, or through a front users' tools
+// talk to (the web client's API or its WebDAV, or the S3 gateway with the AWS SDK: a rename is a
+// copy and a delete there, and some uploads are multipart). Meanwhile the cluster is hurt every 2
+// to 6 seconds: a node, the master or the front killed (-9) and started again, a node stopped
+// (SIGTERM), a daemon frozen (SIGSTOP) for up to 7 s — past the 3 s heartbeat timeout — and a
+// node's disk lost (its folder wiped; only while every file has all its copies, as replication 2
+// promises no more). With --postgres, three masters share a PostgreSQL that is also crashed and
+// frozen. Then the cluster heals (`fsck` clean) and every path must read as a state its calls
+// allow: what an acknowledged call left, or for a call that failed, the state before it or after
+// it. Exit 1 on any violation. Not one of `npm run bench`'s rows: it checks correctness, not speed.
 
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DfsError } from '../src/protocol/errors.js';
 import { DfsClient } from '../src/sdk/client.js';
 import { PostgresServer, postgresAvailable } from '../test/helpers/postgres.js';
 import { type Daemon, ProcCluster } from '../test/helpers/processes.js';
 import { benchArgs, UsageError, wholeNumber } from './lib/args.js';
+import { codeOf, startWay, WAYS, type Way, type WayName } from './lib/chaos-ways.js';
 import { cleanupOnSignals, runMain, trackDir } from './lib/cleanup.js';
 
-const USAGE = `usage: npm run chaos -- [--seconds 300] [--writers 8] [--postgres]
+const USAGE = `usage: npm run chaos -- [--seconds 300] [--writers 8] [--postgres] [--via sdk]
   --seconds   how long the cluster is hurt (then it heals and every file is checked)
   --writers   writers at once, each on 30 paths of its own
-  --postgres  three masters on a throwaway PostgreSQL 15 (crashed and frozen too), not one on LMDB`;
+  --postgres  three masters on a throwaway PostgreSQL 15 (crashed and frozen too), not one on LMDB
+  --via       how the writers write: sdk, web (the web client's API), dav (its WebDAV) or s3
+              (the S3 gateway, through the AWS SDK); the web client or the gateway is hurt too`;
 
 const PATHS_PER_WRITER = 30;
 const ABSENT = 'absent';
@@ -33,13 +37,15 @@ type States = Set<string>;
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
-const codeOf = (err: unknown) => (err instanceof DfsError ? err.code : 'transport');
+const folderOf = (p: string) => p.slice(0, p.lastIndexOf('/'));
 
-// Mostly small files (the metadata's work), some of several 64 KiB chunks, some empty.
+// Mostly small files (the metadata's work), some of several 64 KiB chunks, some empty, a few over
+// 5 MiB (in two parts through S3).
 function body(): Buffer {
   const r = Math.random();
+  const small = (n: number) => Math.floor(Math.random() * n);
   return randomBytes(
-    r < 0.1 ? 0 : r < 0.6 ? Math.floor(Math.random() * 8192) : Math.floor(Math.random() * 300_000),
+    r < 0.1 ? 0 : r < 0.6 ? small(8192) : r < 0.98 ? small(300_000) : 5 * 1024 * 1024 + small(300_000),
   );
 }
 
@@ -53,7 +59,9 @@ class Soak {
   private readonly t0 = Date.now();
 
   constructor(
+    /** Reads and checks; the writers write through `way`. */
     readonly sdk: DfsClient,
+    readonly way: Way,
     readonly cluster: ProcCluster,
     readonly pg: PostgresServer | undefined,
   ) {}
@@ -69,9 +77,7 @@ class Soak {
     this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
   }
 
-  async writer(w: number): Promise<void> {
-    const paths = Array.from({ length: PATHS_PER_WRITER }, (_, i) => `/chaos/w${w}/d${i % 3}/f${i}`);
-    for (const p of paths) this.expected.set(p, new Set([ABSENT]));
+  async writer(paths: string[]): Promise<void> {
     while (this.running) {
       const [p, q] = [pick(paths), pick(paths)];
       const r = Math.random();
@@ -86,7 +92,8 @@ class Soak {
   }
 
   // Each call below records what it left when acknowledged; when it failed, the states it may have
-  // left are added to those its paths may hold, and the error goes on. A not_found is an answer.
+  // left are added to those its paths may hold, and the error goes on. A refusal (not found, the
+  // target taken) is an answer: nothing changed.
 
   private states(p: string): States {
     return this.expected.get(p) as States;
@@ -99,31 +106,34 @@ class Soak {
 
   private async remove(p: string): Promise<void> {
     const before = this.states(p);
+    let refused: string | undefined;
     try {
-      await this.sdk.remove(p);
+      refused = await this.way.remove(p);
     } catch (err) {
-      if (codeOf(err) !== 'not_found') {
-        before.add(ABSENT);
-        throw err;
-      }
-      this.notFound('remove', p, before);
+      before.add(ABSENT);
+      throw err;
     }
+    if (refused) this.notFound('remove', p, before);
     this.expected.set(p, new Set([ABSENT]));
   }
 
   private async move(p: string, q: string): Promise<void> {
     const [before, target] = [this.states(p), this.states(q)];
+    let refused: string | undefined;
     try {
-      await this.sdk.move(p, q, true);
-      this.expected.set(q, new Set(before));
+      refused = await this.way.move(p, q);
     } catch (err) {
-      if (codeOf(err) !== 'not_found') {
-        for (const state of before) target.add(state);
-        before.add(ABSENT);
-        throw err;
-      }
-      this.notFound('move', p, before);
+      for (const state of before) target.add(state);
+      before.add(ABSENT);
+      throw err;
     }
+    if (refused === 'exists') {
+      if (target.size === 1 && target.has(ABSENT))
+        this.violations.push(`${this.stamp()} move ${p} ${q}: target taken, yet it held nothing`);
+      return;
+    }
+    if (refused === 'not_found') this.notFound('move', p, before);
+    else this.expected.set(q, new Set(before));
     this.expected.set(p, new Set([ABSENT]));
   }
 
@@ -131,7 +141,7 @@ class Soak {
     const data = body();
     const hash = sha256(data);
     try {
-      await this.sdk.upload([data], p);
+      await this.way.upload(p, data);
     } catch (err) {
       this.states(p).add(hash);
       throw err;
@@ -156,7 +166,9 @@ class Soak {
     while (Date.now() < end) {
       await sleep(2000 + Math.random() * 4000);
       const node = pick(cluster.nodes);
-      const master = pick(cluster.masters);
+      // A master, or as often the front when there is one.
+      const { front } = this.way;
+      const head = front && Math.random() < 0.5 ? front : pick(cluster.masters);
       const r = Math.random();
       const frozen = (d: Daemon | PostgresServer) =>
         this.event(`freeze ${d instanceof PostgresServer ? 'PostgreSQL' : d.name}`, async () => {
@@ -166,24 +178,20 @@ class Soak {
           if (d instanceof PostgresServer) d.thaw();
           else d.signal('SIGCONT');
         });
-      if (r < 0.25)
-        await this.event(`kill -9 ${node.name}`, async () => {
-          await node.kill();
+      const killed = (d: Daemon) =>
+        this.event(`kill -9 ${d.name}`, async () => {
+          await d.kill();
           await sleep(Math.random() * 4000);
-          await node.start();
+          await d.start();
         });
-      else if (r < 0.4)
-        await this.event(`kill -9 ${master.name}`, async () => {
-          await master.kill();
-          await sleep(Math.random() * 4000);
-          await master.start();
-        });
+      if (r < 0.25) await killed(node);
+      else if (r < 0.4) await killed(head);
       else if (r < 0.5)
         await this.event(`stop ${node.name}`, async () => {
           await node.kill('SIGTERM');
           await node.start();
         });
-      else if (r < 0.65) await frozen(Math.random() < 0.5 ? master : node);
+      else if (r < 0.65) await frozen(Math.random() < 0.5 ? head : node);
       else if (r < 0.75 && pg)
         await (Math.random() < 0.5
           ? frozen(pg)
@@ -238,7 +246,10 @@ async function main(): Promise<number> {
     seconds: { type: 'string', default: '300' },
     writers: { type: 'string', default: '8' },
     postgres: { type: 'boolean', default: false },
+    via: { type: 'string', default: 'sdk' },
   });
+  const via = args.via as WayName;
+  if (!WAYS.includes(via)) throw new UsageError(`--via: one of ${WAYS.join(', ')}`);
   const seconds = wholeNumber('seconds', args.seconds);
   const writers = wholeNumber('writers', args.writers);
   if (args.postgres && !postgresAvailable('chaos --postgres'))
@@ -250,10 +261,15 @@ async function main(): Promise<number> {
   const cluster = await ProcCluster.start({ nodes: pg ? 4 : 3, meta, masters: pg ? 3 : 1, gcGrace: 2 });
   trackDir(cluster.dir);
   const sdk = new DfsClient({ master: cluster.masters.map((m) => m.url) });
-  const soak = new Soak(sdk, cluster, pg);
+  const paths = Array.from({ length: writers }, (_, w) =>
+    Array.from({ length: PATHS_PER_WRITER }, (_, i) => `/chaos/w${w}/d${i % 3}/f${i}`),
+  );
+  const way = await startWay(via, cluster, sdk, [...new Set(paths.flat().map(folderOf))]);
+  const soak = new Soak(sdk, way, cluster, pg);
+  for (const p of paths.flat()) soak.expected.set(p, new Set([ABSENT]));
   const where = pg ? '3 masters on PostgreSQL, 4 nodes' : '1 master on LMDB, 3 nodes';
-  console.log(`chaos: ${where}, replication 2, ${writers} writers, ${seconds} s of hurt`);
-  const writing = Array.from({ length: writers }, (_, w) => soak.writer(w));
+  console.log(`chaos: ${where}, replication 2, ${writers} writers through ${via}, ${seconds} s of hurt`);
+  const writing = paths.map((mine) => soak.writer(mine));
   await soak.hurt(seconds);
   soak.running = false;
   await Promise.all(writing);

@@ -37,7 +37,10 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** One daemon (`dfs master` or `dfs node`) that can be killed and started again on its folder. */
+/**
+ * One daemon (`dfs master`, `dfs node`, or a front: `dfs client`, `dfs s3`) that can be killed and
+ * started again on its folder (a front has none: `data` is '') and its port.
+ */
 export class Daemon {
   url = '';
   /** A node's id (from its data folder); '' for the master. */
@@ -50,7 +53,7 @@ export class Daemon {
 
   constructor(
     readonly name: string,
-    readonly kind: 'master' | 'node',
+    readonly kind: 'master' | 'node' | 'client' | 's3',
     readonly data: string,
     private readonly args: string[],
     /** Shell commands run before each start (e.g. `ulimit -f 0`: every file write fails). */
@@ -66,7 +69,7 @@ export class Daemon {
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.name} is already running`);
     const launched = launchDaemon(
-      [this.kind, '--data', this.data, '--port', String(this.port), ...this.args],
+      [this.kind, ...(this.data ? ['--data', this.data] : []), '--port', String(this.port), ...this.args],
       {
         prelude: this.prelude,
         stdout: 'pipe',
@@ -162,6 +165,8 @@ export interface NodeOptions {
 /** Masters and storage nodes as child processes, and an SDK client pointed at every master. */
 export class ProcCluster {
   readonly nodes: Daemon[] = [];
+  /** Web clients and S3 gateways started by `addFront`. */
+  readonly fronts: Daemon[] = [];
   readonly sdk: DfsClient;
   private counter = 0;
 
@@ -268,6 +273,14 @@ export class ProcCluster {
     return node;
   }
 
+  /** Starts a web client or an S3 gateway (with `args`, e.g. its keys) on every master. */
+  async addFront(kind: 'client' | 's3', args: string[] = []): Promise<Daemon> {
+    const front = new Daemon(kind, kind, '', ['--master', this.masterList, '--secret', SECRET, ...args]);
+    this.fronts.push(front);
+    await front.start();
+    return front;
+  }
+
   /** The master's view of every node. */
   async nodeInfo(): Promise<NodeInfo[]> {
     return this.sdk.nodes();
@@ -285,14 +298,18 @@ export class ProcCluster {
     );
   }
 
+  private get daemons(): Daemon[] {
+    return [...this.masters, ...this.nodes, ...this.fronts];
+  }
+
   /** Every log line of every daemon, for a failed test's report. */
   logs(lines = 60): string {
-    return [...this.masters, ...this.nodes].map((d) => d.tail(lines)).join('\n');
+    return this.daemons.map((d) => d.tail(lines)).join('\n');
   }
 
   /** Kills every daemon and removes the folders; safe to call twice. */
   async close(): Promise<void> {
-    await Promise.all([...this.masters, ...this.nodes].map((d) => d.kill()));
+    await Promise.all(this.daemons.map((d) => d.kill()));
     await fs.rm(this.dir, { recursive: true, force: true });
   }
 }
