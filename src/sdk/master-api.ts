@@ -76,6 +76,11 @@ function encodePath(path: string): string {
 // Reads and listings fail fast when a master is frozen; a commit may wait while copies are made.
 const READ_TIMEOUT = 10_000;
 const WRITE_TIMEOUT = 60_000;
+// How long a call waits for the only master, once reached, to be reachable again, ms: it is being
+// restarted (`dfs up` starts a failed master again within a second or two). Short enough that a
+// page acting while the master is really down shows its error soon. A master never reached fails
+// at once: a mistyped URL is not waited for.
+const RESTART_WAIT = 5_000;
 // Listings of at most this many entries (a bucket's or a folder's existence check) cost the master
 // about what a stat does and travel in the reads' batches; a longer page goes alone, so that it
 // holds up no stat batched with it. Measured on S3 PutObject, whose bucket check was an exchange
@@ -98,6 +103,8 @@ function storeAnswered(answer: { results: BatchAnswer[] }): void {
 /** The master API of a cluster. */
 export class MasterApi {
   private current = 0;
+  /** A master has answered this client (see RESTART_WAIT). */
+  private reached = false;
   // The writes' calls (allocations and commits) share batches: half the exchanges of a batcher
   // per kind (measured with 16 small uploads at once: 10% less CPU per upload, 10% more uploads
   // per second). Reads (stats, small listings) fail sooner, and travel in batches of their own.
@@ -109,7 +116,7 @@ export class MasterApi {
     readonly masters: readonly string[],
     private readonly token: string,
     /** How long a call keeps trying other masters before it fails, ms. */
-    private readonly failoverTimeout = masters.length > 1 ? 20_000 : 0,
+    private readonly failoverTimeout = masters.length > 1 ? 20_000 : RESTART_WAIT,
   ) {
     if (masters.length === 0) throw new DfsError('bad_request', 'no master URL given');
   }
@@ -122,7 +129,7 @@ export class MasterApi {
     options: JsonCallOptions = {},
     check?: (answer: T) => void,
   ): Promise<T> {
-    const deadline = Date.now() + this.failoverTimeout;
+    const deadline = Date.now() + (this.masters.length > 1 || this.reached ? this.failoverTimeout : 0);
     const headers = { ...(this.token && { authorization: `Bearer ${this.token}` }), ...options.headers };
     for (let attempt = 0; ; attempt++) {
       const index = (this.current + attempt) % this.masters.length;
@@ -133,12 +140,14 @@ export class MasterApi {
           ...options,
           headers,
         });
+        this.reached = true;
         check?.(answer);
         this.current = index;
         return answer;
       } catch (err) {
         if (options.signal?.aborted) throw err;
         const transport = err instanceof TransportError;
+        if (!transport) this.reached = true;
         // A master whose metadata store is down answers 503 'unavailable': another may not be.
         const storeDown = err instanceof DfsError && err.code === 'unavailable' && this.masters.length > 1;
         const again = (transport || storeDown) && (retry === 'always' || (transport && err.unsent));

@@ -208,15 +208,16 @@ describe('web client in a browser: folders', () => {
     await cluster.master.close();
     try {
       // The action fails, and so does the listing after it: the action's error is the one shown.
+      // (The web client waits a few seconds for a master it knew before each call fails.)
       await page.locator('#new-folder').click();
       await page.locator('#ask-input').fill('x');
       await page.locator('#ask-ok').click();
-      await page.locator('#summary:text-is("")').waitFor({ state: 'attached' });
+      await page.locator('#summary:text-is("")').waitFor({ state: 'attached', timeout: 60_000 });
       expect(await page.locator('#message-text').textContent()).to.contain('Could not create the folder x');
       expect(await page.locator('#files tbody').textContent()).to.contain('Nothing to show');
       // Dismissed, the listing's own error comes back with the next re-listing.
       await page.locator('#message-close').click();
-      await page.locator('#message-text', { hasText: 'Could not list /flaky/' }).waitFor({ timeout: 30_000 });
+      await page.locator('#message-text', { hasText: 'Could not list /flaky/' }).waitFor({ timeout: 60_000 });
     } finally {
       await cluster.restartMaster();
     }
