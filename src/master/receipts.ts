@@ -16,7 +16,10 @@ export interface ReceiptContext {
 
 /**
  * Verifies `receipts` and lists each proven holder in the replica map, so the chunk reads at
- * once; returns them as chunk id → ids of nodes that durably stored it.
+ * once; returns them as chunk id → ids of nodes that durably stored it. A node this master has
+ * not heard from yet (the master has just started, or the node has, on a fresh disk) is no
+ * holder until it reports: its chunk is listed with the holders known, maybe none, which the
+ * caller counts (a commit then makes the copies it lacks, or answers 503 to be tried again).
  */
 export function recordReceipts(
   { secret, registry, replicas }: ReceiptContext,
@@ -24,12 +27,10 @@ export function recordReceipts(
 ): Map<string, Set<string>> {
   const written = new Map<string, Set<string>>();
   for (const r of receipts) {
-    if (registry.get(r.nodeId) === undefined)
-      throw new DfsError('bad_request', 'receipt names an unknown node');
     if (!verifyReceipt(secret, r.nodeId, r.chunkId, r.signature))
       throw new DfsError('forbidden', 'receipt signature is invalid');
     const nodes = written.get(r.chunkId) ?? new Set<string>();
-    nodes.add(r.nodeId);
+    if (registry.get(r.nodeId) !== undefined) nodes.add(r.nodeId);
     written.set(r.chunkId, nodes);
   }
   for (const [id, nodes] of written) for (const n of nodes) replicas.add(id, n);

@@ -54,12 +54,13 @@ function standIn(m: MasterParts, id: string) {
 
 const deletes = (commands: NodeCommand[]) => commands.filter((c) => c.op === 'delete').map((c) => c.chunkId);
 
-/** Writes `chunk` to `holders` and commits it at `path` as a one-chunk file. */
+/** Writes `chunk` to `holders` and commits it at `path` as a one-chunk file (with `unheard`'s receipts too). */
 async function commitFile(
   m: MasterParts,
   path: string,
   chunk: ChunkRef,
   holders: ReturnType<typeof standIn>[],
+  unheard: ReturnType<typeof standIn>[] = [],
 ) {
   const upload = `up-${randomBytes(6).toString('hex')}`;
   await m.namespace.allocate({ chunks: [chunk], exclude: [] }, upload);
@@ -70,7 +71,7 @@ async function commitFile(
       size: chunk.size,
       sha256: chunk.id,
       chunks: [chunk],
-      receipts: holders.map((h) => h.receipt(chunk.id)),
+      receipts: [...holders, ...unheard].map((h) => h.receipt(chunk.id)),
       contentType: 'application/octet-stream',
       metadata: {},
       attributes: {},
@@ -451,5 +452,40 @@ describe('master logic over the memory store', () => {
       .catch((e) => e);
     expect(err.code).to.equal('conflict');
     expect(err.message).to.match(/expired/);
+  });
+
+  it('takes the receipt of a node it has not heard from yet as genuine, yet no holder until it reports', async () => {
+    const m = await master();
+    const [a, b, unheard] = [standIn(m, 'n1'), standIn(m, 'n2'), standIn(m, 'n3')];
+    await a.register();
+    await b.register();
+    // n3 stored the chunk too, but has not registered with this master (it has just started).
+    const chunk = newChunk();
+    const file = await commitFile(m, '/heard', chunk, [a, b], [unheard]);
+    expect(file.path).to.equal('/heard');
+    expect(m.namespace.liveReplicas(chunk.id).sort()).to.deep.equal(['n1', 'n2']);
+    // Its copy alone is no live copy: 503, to be tried again once it reports (not a bad request).
+    const lone = newChunk();
+    const err = (await commitFile(m, '/unheard', lone, [], [unheard]).catch((e) => e)) as DfsError;
+    expect(err.code).to.equal('insufficient_nodes');
+    // A receipt that is not genuine is still refused, known node or not.
+    const forged = { nodeId: 'n9', chunkId: lone.id, signature: 'f'.repeat(64) };
+    await m.namespace.allocate({ chunks: [lone], exclude: [] }, 'upload-forged');
+    const refused = (await m.namespace
+      .commit(
+        {
+          path: '/forged',
+          size: lone.size,
+          sha256: lone.id,
+          chunks: [lone],
+          receipts: [forged],
+          contentType: 'application/octet-stream',
+          metadata: {},
+          attributes: {},
+        },
+        'upload-forged',
+      )
+      .catch((e) => e)) as DfsError;
+    expect(refused.code).to.equal('forbidden');
   });
 });
