@@ -142,7 +142,9 @@ describe('the daemon launcher', function () {
     }
   });
 
-  it('dfs up starts a daemon that dies again on its port, and stops the cluster when one keeps dying', async () => {
+  it('dfs up starts a daemon that dies again on its port, and stops the cluster when one keeps dying', async function () {
+    // Four daemon starts and a master's: minutes on a loaded machine.
+    this.timeout(240_000);
     const lines: string[] = [];
     const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
       env: { ...process.env, DFS_SECRET: '' },
@@ -185,9 +187,23 @@ describe('the daemon launcher', function () {
         ).to.have.length(death);
       }
       expect(await (await fetch(`${client}/api/download/kept.txt`)).text()).to.equal('kept\n');
-      // The fourth death within a minute stops the cluster.
-      process.kill(await holder(), 'SIGKILL');
-      const { code } = await up.exited;
+      // The fourth death within a minute stops the cluster. (On a machine so loaded that the first
+      // death is over a minute old by then, node2 is started again: it is killed until it stops.)
+      let stopped = false;
+      const exited = up.exited.then((e) => {
+        stopped = true;
+        return e;
+      });
+      for (let extra = 0; !stopped && extra < 6; extra++) {
+        const victim = await holder();
+        process.kill(victim, 'SIGKILL');
+        await waitFor(
+          async () => stopped || (![0, victim].includes(await holder()) && (await answers(node2))),
+          'the cluster to stop, or node2 back',
+          60_000,
+        );
+      }
+      const { code } = await exited;
       expect(code).to.equal(1);
       expect(lines.join('\n')).to.match(
         /node2 exited \(killed by SIGKILL\), 4 times in a minute; the cluster was stopped/,
