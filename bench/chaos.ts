@@ -18,7 +18,7 @@ import { DfsClient } from '../src/sdk/client.js';
 import { PostgresServer, postgresAvailable } from '../test/helpers/postgres.js';
 import { type Daemon, ProcCluster } from '../test/helpers/processes.js';
 import { benchArgs, UsageError, wholeNumber } from './lib/args.js';
-import { codeOf, startWay, WAYS, type Way, type WayName } from './lib/chaos-ways.js';
+import { codeOf, type Refused, startWay, WAYS, type Way, type WayName } from './lib/chaos-ways.js';
 import { cleanupOnSignals, runMain, trackDir } from './lib/cleanup.js';
 
 const USAGE = `usage: npm run chaos -- [--seconds 300] [--writers 8] [--postgres] [--via sdk]
@@ -106,7 +106,7 @@ class Soak {
 
   private async remove(p: string): Promise<void> {
     const before = this.states(p);
-    let refused: string | undefined;
+    let refused: Refused | undefined;
     try {
       refused = await this.way.remove(p);
     } catch (err) {
@@ -119,7 +119,7 @@ class Soak {
 
   private async move(p: string, q: string): Promise<void> {
     const [before, target] = [this.states(p), this.states(q)];
-    let refused: string | undefined;
+    let refused: Refused | undefined;
     try {
       refused = await this.way.move(p, q);
     } catch (err) {
