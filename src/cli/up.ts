@@ -174,13 +174,14 @@ export function upCommand(started: (running: Running) => void) {
           process.stderr.write(`dfs up: ${child.name} exited (${how}); starting it again\n`);
           const again = launch(child.name, onPort(child.args, port), env);
           children[i] = again;
-          await again.url.catch((err: Error) => {
-            if (stopping) return;
+          const back = await again.url.catch((err: Error) => {
+            if (stopping) return undefined;
             throw new DfsError(
               'internal',
               `${child.name} exited (${how}) and did not start again: ${err.message}; the cluster was stopped`,
             );
           });
+          if (back) process.stderr.write(`dfs up: ${child.name} is back on ${back}\n`);
         }
       };
       try {

@@ -143,15 +143,22 @@ describe('the daemon launcher', function () {
   });
 
   it('dfs up starts a daemon that dies again on its port, and stops the cluster when one keeps dying', async function () {
-    // Four daemon starts and a master's: minutes on a loaded machine.
-    this.timeout(240_000);
+    // Five daemon starts: minutes on a loaded machine.
+    this.timeout(420_000);
     const lines: string[] = [];
+    // A wait that fails with what dfs up said.
+    const until = (check: () => Promise<boolean>, what: string) =>
+      waitFor(check, what, 90_000).catch((err: Error) => {
+        throw new Error(`${err.message}; dfs up said:\n${lines.join('\n')}`);
+      });
     const up = launchDaemon(['up', '--port', '0', '--data', path.join(dir, 'data')], {
       env: { ...process.env, DFS_SECRET: '' },
       onLine: (line) => lines.push(line),
     });
     const lock = path.join(dir, 'data', 'node2', 'dfs.lock');
     const holder = async () => Number(await fs.readlink(lock).catch(() => 0));
+    // How many times dfs up said node2 was back.
+    const backs = () => lines.filter((l) => l.startsWith('dfs up: node2 is back on ')).length;
     try {
       const ready = await up.ready;
       const node2 = ready.urls?.node2 as string;
@@ -165,10 +172,9 @@ describe('the daemon launcher', function () {
       // The master too: started again on its port, which every other daemon knows it by.
       const masterLock = path.join(dir, 'data', 'master', 'dfs.lock');
       process.kill(Number(await fs.readlink(masterLock)), 'SIGKILL');
-      await waitFor(
+      await until(
         async () => (await fetch(`${client}/api/download/kept.txt`).catch(() => undefined))?.status === 200,
         'the file through a master started again',
-        30_000,
       );
       expect(
         lines.filter((l) => l.includes('master exited (killed by SIGKILL); starting it again')),
@@ -177,11 +183,10 @@ describe('the daemon launcher', function () {
       for (let death = 1; death <= 3; death++) {
         const victim = await holder();
         process.kill(victim, 'SIGKILL');
-        await waitFor(
-          async () => ![0, victim].includes(await holder()) && (await answers(node2)),
-          'node2 back',
-          30_000,
-        );
+        // Back once dfs up says so (it has its ready message): killed before, it did not start again.
+        await until(async () => backs() === death, 'node2 back');
+        expect(await holder()).to.not.be.oneOf([0, victim]);
+        expect(await answers(node2)).to.equal(true);
         expect(
           lines.filter((l) => l.includes('node2 exited (killed by SIGKILL); starting it again')),
         ).to.have.length(death);
@@ -195,13 +200,9 @@ describe('the daemon launcher', function () {
         return e;
       });
       for (let extra = 0; !stopped && extra < 6; extra++) {
-        const victim = await holder();
-        process.kill(victim, 'SIGKILL');
-        await waitFor(
-          async () => stopped || (![0, victim].includes(await holder()) && (await answers(node2))),
-          'the cluster to stop, or node2 back',
-          60_000,
-        );
+        const before = backs();
+        process.kill(await holder(), 'SIGKILL');
+        await until(async () => stopped || backs() > before, 'the cluster to stop, or node2 back');
       }
       const { code } = await exited;
       expect(code).to.equal(1);
@@ -259,8 +260,11 @@ describe('the daemon launcher', function () {
         });
         if (!ready) continue;
         const master = `http://127.0.0.1:${port}`;
-        const nodes = (await (await fetch(`${master}/api/nodes`)).json()) as { nodes: { url: string }[] };
-        expect(nodes.nodes.map((n) => n.url).sort()).to.deep.equal([
+        // Ready means every daemon listens; a node registers with the master just after.
+        const listed = async () =>
+          ((await (await fetch(`${master}/api/nodes`)).json()) as { nodes: { url: string }[] }).nodes;
+        await waitFor(async () => (await listed()).length === 2, 'both nodes registered');
+        expect((await listed()).map((n) => n.url).sort()).to.deep.equal([
           `http://localhost:${port + 1}`,
           `http://localhost:${port + 2}`,
         ]);
