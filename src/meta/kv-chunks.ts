@@ -12,6 +12,7 @@ import {
   EXPIRE_BATCH,
   expiredError,
   LOW_SEPARATOR,
+  openedAlready,
   pad,
   versionDigest,
 } from './rules.js';
@@ -226,9 +227,9 @@ export function purge(txn: Txn, ids: string[]): string[] {
   return gone;
 }
 
-/** Opens a multipart upload as a lease with its target. */
+/** Opens a multipart upload as a lease with its target (see MetaStore.createMultipart). */
 export function createMultipart(txn: Txn, id: string, info: MultipartInfo, ttl: number, now: number): void {
-  if (leaseOf(txn, id)) throw new DfsError('conflict', `upload ${id} exists`);
+  if (openedAlready(id, leaseOf(txn, id), info)) return;
   const record: LeaseRecord = { id, state: 'open', expires: now + ttl, ttl, chunkCount: 0, multipart: info };
   putLease(txn, record, undefined);
   txn.put('multiparts', multipartKey(record), id);

@@ -7,7 +7,7 @@ import type { ChunkRef } from '../protocol/types.js';
 import type { BatchRunner } from './postgres-batch.js';
 import type { PgDb } from './postgres-db.js';
 import { type ChunkRow, chunkOf, type LeaseRow, leaseOf, type PartRow, partOf } from './postgres-rows.js';
-import { EXPIRE_BATCH } from './rules.js';
+import { EXPIRE_BATCH, openedAlready } from './rules.js';
 import type { LeaseResult } from './store.js';
 import type { ChunkRecord, DoomCandidate, LeaseRecord, MultipartInfo, PartRecord } from './types.js';
 
@@ -148,7 +148,7 @@ const CREATE_MULTIPART = `
     VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8)
     ON CONFLICT (id) DO NOTHING RETURNING id`;
 
-/** Opens a multipart upload. */
+/** Opens a multipart upload (see MetaStore.createMultipart). */
 export async function createMultipart(db: PgDb, id: string, info: MultipartInfo, ttl: number, now: number) {
   const rows = await db.query({
     name: 'dfs_create_multipart',
@@ -164,7 +164,8 @@ export async function createMultipart(db: PgDb, id: string, info: MultipartInfo,
       JSON.stringify(info.attributes),
     ],
   });
-  if (rows.length === 0) throw new DfsError('conflict', `upload ${id} exists`);
+  if (rows.length > 0) return;
+  openedAlready(id, await getLease(db, id), info);
 }
 
 /** Records (or replaces) a part. */

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { DfsError } from '../protocol/errors.js';
 import { MAX_PATH_BYTES } from '../protocol/paths.js';
-import type { CommitIntent, FileRecord } from './types.js';
+import type { CommitIntent, FileRecord, LeaseRecord, MultipartInfo } from './types.js';
 
 /** The folder keys above `path` (`/a/b/c` → `/`, `/a/`, `/a/b/`), outermost first. */
 export function ancestorFolders(path: string): string[] {
@@ -50,6 +50,27 @@ export const COMMIT_REPLAY_WINDOW = 300_000;
 /** What a resendable call is (`["move","/a","/b",false]`), to tell it from another call under its id. */
 export function callOf(...parts: unknown[]): string {
   return JSON.stringify(parts.map((p) => p ?? null));
+}
+
+/**
+ * Opening multipart upload `id` over lease `held` (undefined: none): nothing to do when `held` is
+ * that upload opened by the same call sent again (all alike but its start time: the id is random,
+ * so no other client's), else a conflict.
+ */
+export function openedAlready(id: string, held: LeaseRecord | undefined, info: MultipartInfo): boolean {
+  if (!held) return false;
+  const mp = held.multipart;
+  const same = (a: Record<string, string>, b: Record<string, string>) =>
+    Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+  if (
+    held.state === 'open' &&
+    mp?.path === info.path &&
+    mp.contentType === info.contentType &&
+    same(mp.metadata, info.metadata) &&
+    same(mp.attributes, info.attributes)
+  )
+    return true;
+  throw new DfsError('conflict', `upload ${id} exists`);
 }
 
 /**

@@ -153,7 +153,10 @@ export interface MetaStore {
 
   // ---- S3 multipart uploads (a lease with parts) ----
 
-  /** Opens a multipart upload: a lease that lives `ttl` past each part. */
+  /**
+   * Opens a multipart upload: a lease that lives `ttl` past each part. The same call sent again
+   * (its answer lost) finds it open and changes nothing; another under its id is a conflict.
+   */
   createMultipart(uploadId: string, info: MultipartInfo, ttl: number, now: number): Promise<void>;
   /** Records (or replaces) a part whose chunks the upload's lease already pins. */
   putPart(uploadId: string, part: PartRecord, now: number): Promise<void>;

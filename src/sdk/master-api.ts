@@ -290,8 +290,9 @@ export class MasterApi {
     return this.call('get', '/api/fsck', 'always', { ...options, searchParams: { prefix } });
   }
 
+  /** Opens a multipart upload; sent again after a lost answer, it finds the upload open and is answered. */
   async createMultipart(uploadId: string, info: Omit<MultipartInfo, 'initiated'>, options: CallOptions = {}) {
-    await this.call('post', '/api/multipart', 'unsent', { ...options, json: { uploadId, ...info } });
+    await this.call('post', '/api/multipart', 'always', { ...options, json: { uploadId, ...info } });
   }
 
   /** Records a part; its chunks' receipts tell the master where they are at once. */

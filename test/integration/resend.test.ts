@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import type { DfsError } from '../../src/protocol/errors.js';
 import { OP_HEADER } from '../../src/protocol/headers.js';
 import { DfsClient } from '../../src/sdk/client.js';
+import { newUploadId } from '../../src/sdk/upload-id.js';
 import { bytes, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { type HoldingProxy, holdingProxy } from '../helpers/holding-proxy.js';
 
@@ -63,6 +64,20 @@ describe('calls sent again after a lost answer', () => {
     await put('/resend/t/2');
     expect(await sdk().removeTree('/resend/t')).to.equal(2);
     expect(dropped).to.include('DELETE /api/trees/resend/t');
+  });
+
+  it('a multipart upload opened with its answer lost is answered when sent again, and open once', async () => {
+    const uploadId = newUploadId();
+    await sdk().api.createMultipart(uploadId, {
+      path: '/resend/mp',
+      contentType: 'text/plain',
+      metadata: {},
+      attributes: {},
+    });
+    expect(dropped).to.include('POST /api/multipart');
+    expect(seen.get('POST /api/multipart')).to.equal(1);
+    const open = await cluster.sdk.api.listMultiparts('/resend/', 10);
+    expect(open.map((u) => u.uploadId)).to.deep.equal([uploadId]);
   });
 
   it('still refuses a call that fails: its id keeps nothing', async () => {

@@ -642,6 +642,40 @@ export function metaStoreConformance(name: string, factory: StoreFactory): void 
         expect(await store.listMultiparts('/mp/', 10)).to.deep.equal([]);
       });
 
+      it('answers a create sent again (its answer lost) without change; refuses another create under its id', async () => {
+        const info = {
+          path: '/mpa/obj',
+          initiated: T0,
+          contentType: 'text/plain',
+          metadata: { a: '1', b: '2' },
+          attributes: { 'content-language': 'fr' },
+        };
+        await store.createMultipart('mp-again', info, TTL, T0);
+        // The same call later: the master stamps its own start time; key order means nothing.
+        await store.createMultipart(
+          'mp-again',
+          { ...info, initiated: T0 + 5, metadata: { b: '2', a: '1' } },
+          TTL,
+          T0 + 5,
+        );
+        const listed = await store.listMultiparts('/mpa/', 10);
+        expect(listed.map((l) => [l.id, l.multipart?.initiated])).to.deep.equal([['mp-again', T0]]);
+        for (const other of [
+          { ...info, path: '/mpa/other' },
+          { ...info, contentType: 'text/html' },
+          { ...info, metadata: { a: '1' } },
+          { ...info, attributes: {} },
+        ])
+          expect(await codeOf(store.createMultipart('mp-again', other, TTL, T0))).to.equal('conflict');
+        expect((await store.listMultiparts('/mpa/', 10)).map((l) => l.multipart)).to.deep.equal([info]);
+        // An upload that ended is not opened again by a late copy of its create.
+        await store.abortLease('mp-again', T0 + 6);
+        expect(await codeOf(store.createMultipart('mp-again', info, TTL, T0 + 7))).to.equal('conflict');
+        // Nor is a plain upload's lease taken for a multipart one.
+        await store.lease('plain-lease', [chunk('pl')], TTL, T0);
+        expect(await codeOf(store.createMultipart('plain-lease', info, TTL, T0))).to.equal('conflict');
+      });
+
       it('lists open uploads by path in byte order, then by initiation', async () => {
         const info = (path: string, initiated: number) => ({
           path,
