@@ -115,7 +115,7 @@ export class MasterApi {
     /** Base URLs of every master. */
     readonly masters: readonly string[],
     private readonly token: string,
-    /** How long a call keeps trying other masters before it fails, ms. */
+    /** How long a call keeps trying other masters (or waits for the only one, once reached) before it fails, ms. */
     private readonly failoverTimeout = masters.length > 1 ? 20_000 : RESTART_WAIT,
   ) {
     if (masters.length === 0) throw new DfsError('bad_request', 'no master URL given');
