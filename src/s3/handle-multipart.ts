@@ -109,7 +109,11 @@ export async function underUpload<T>(uploadId: string, write: () => Promise<T>):
   }
 }
 
-/** Records a part; an upload that ended meanwhile is NoSuchUpload. */
+/**
+ * Records a part; an upload that ended meanwhile is NoSuchUpload. One still open refused the
+ * part for its chunks: they were lost before it was recorded (their pins forgotten by a metadata
+ * store that crashed, say), and the part sent again writes them afresh: 503, which clients retry.
+ */
 export async function putPart(
   request: S3Request,
   uploadId: string,
@@ -118,8 +122,15 @@ export async function putPart(
   try {
     await request.deps.sdk.api.putPart(uploadId, part, { signal: request.signal });
   } catch (err) {
-    if (isDfs(err, 'not_found') || isDfs(err, 'conflict')) throw noSuchUpload(uploadId);
-    throw err;
+    if (!isDfs(err, 'not_found') && !isDfs(err, 'conflict')) throw err;
+    if (!(await findUpload(request, uploadId))) throw noSuchUpload(uploadId);
+    throw new S3Error(
+      'ServiceUnavailable',
+      "The part's data was lost before it was recorded; send the part again.",
+      {
+        cause: err,
+      },
+    );
   }
 }
 

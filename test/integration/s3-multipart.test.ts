@@ -18,6 +18,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import { DfsError } from '../../src/protocol/errors.js';
 import { createHasher } from '../../src/s3/checksums.js';
 import { failure, type S3Cluster, startS3Cluster } from '../helpers/s3-cluster.js';
 import { codeOf, signedRequest } from '../helpers/s3-raw.js';
@@ -379,6 +380,44 @@ describe('s3 gateway: multipart uploads', function () {
     body.end(data.subarray(MiB + 20));
     const answer = await sent;
     expect([answer.name, answer.$metadata.httpStatusCode]).to.deep.equal(['NoSuchUpload', 404]);
+  });
+
+  it('answers 503 to a part whose chunks were lost before it was recorded; the part sent again completes', async () => {
+    const id = await create('lost-part.bin');
+    // The master's store refuses the part once, as when a crash of the metadata store forgot the
+    // pins of its chunks (written, not yet recorded): the upload itself is still open.
+    const { store } = s3.cluster.master;
+    const putPart = store.putPart;
+    let refusals = 0;
+    store.putPart = (...args) => {
+      if (refusals++ > 0) return putPart.apply(store, args);
+      return Promise.reject(new DfsError('conflict', `chunk ${'0'.repeat(64)} is no longer stored`));
+    };
+    try {
+      const data = randomBytes(3000);
+      const refused = await failure(
+        client.send(
+          new UploadPartCommand({
+            Bucket: 'mpu',
+            Key: 'lost-part.bin',
+            UploadId: id,
+            PartNumber: 1,
+            Body: data,
+          }),
+        ),
+      );
+      expect([refused.name, refused.$metadata.httpStatusCode]).to.deep.equal(['ServiceUnavailable', 503]);
+      const etag = await part('lost-part.bin', id, 1, data);
+      await complete('lost-part.bin', id, [{ ETag: etag, PartNumber: 1 }]);
+      const got = await client.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'lost-part.bin' }));
+      expect(Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(data)).to.equal(true);
+      // The refusal is logged, as every 5xx is (taken out here: the hook after each test wants none).
+      const logged = s3.logs.findIndex((l) => l.includes("503 ServiceUnavailable The part's data was lost"));
+      expect(logged).to.be.at.least(0);
+      s3.logs.splice(logged, 1);
+    } finally {
+      store.putPart = putPart;
+    }
   });
 
   it('lists open uploads by key and aborts one (its parts released)', async () => {
