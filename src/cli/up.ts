@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULTS, masterConfig } from '../config.js';
 import { generateSecret } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
@@ -221,6 +222,7 @@ export function upCommand(started: (running: Running) => void) {
           ...['--port', String(s3Port), '--host', host, '--master', masterUrl, '--credentials', keys.file],
         ]);
         const urls = await Promise.all(children.map((c) => c.url));
+        await registered(masterUrl, count);
         const [clientUrl, s3Url] = urls.slice(-2) as [string, string];
         process.stderr.write(
           `dfs up: master ${masterUrl}, nodes ${urls.slice(1, -2).join(' ')}, web client ${clientUrl}\n` +
@@ -247,6 +249,30 @@ export function upCommand(started: (running: Running) => void) {
       );
       started({ close, done, ready });
     });
+}
+
+// How long `dfs up` waits for its nodes to register with the master before it says it is ready.
+const REGISTER_WAIT = 30_000;
+
+/**
+ * Waits until the master counts `count` nodes alive and registered (a node listens a moment before
+ * it has registered): the cluster takes uploads once `dfs up` says it is ready. A node that has not
+ * registered within REGISTER_WAIT is named in a warning, and the cluster starts all the same.
+ */
+async function registered(masterUrl: string, count: number): Promise<void> {
+  const { DfsClient } = await import('../sdk/client.js');
+  const sdk = new DfsClient({ master: masterUrl, token: process.env.DFS_TOKEN });
+  const deadline = Date.now() + REGISTER_WAIT;
+  let alive = 0;
+  while (Date.now() < deadline) {
+    const nodes = await sdk.nodes().catch(() => []);
+    alive = nodes.filter((n) => n.state === 'alive' && n.capacity > 0).length;
+    if (alive >= count) return;
+    await sleep(100);
+  }
+  process.stderr.write(
+    `dfs up: ${alive} of ${count} nodes registered with the master so far; starting anyway\n`,
+  );
 }
 
 /**

@@ -260,11 +260,9 @@ describe('the daemon launcher', function () {
         });
         if (!ready) continue;
         const master = `http://127.0.0.1:${port}`;
-        // Ready means every daemon listens; a node registers with the master just after.
-        const listed = async () =>
-          ((await (await fetch(`${master}/api/nodes`)).json()) as { nodes: { url: string }[] }).nodes;
-        await waitFor(async () => (await listed()).length === 2, 'both nodes registered');
-        expect((await listed()).map((n) => n.url).sort()).to.deep.equal([
+        // Ready once every node has registered: the master lists both at once.
+        const nodes = (await (await fetch(`${master}/api/nodes`)).json()) as { nodes: { url: string }[] };
+        expect(nodes.nodes.map((n) => n.url).sort()).to.deep.equal([
           `http://localhost:${port + 1}`,
           `http://localhost:${port + 2}`,
         ]);
