@@ -18,7 +18,7 @@ import { DfsClient } from '../src/sdk/client.js';
 import { PostgresServer, postgresAvailable } from '../test/helpers/postgres.js';
 import { type Daemon, ProcCluster } from '../test/helpers/processes.js';
 import { benchArgs, UsageError, wholeNumber } from './lib/args.js';
-import { codeOf, type Refused, startWay, WAYS, type Way, type WayName } from './lib/chaos-ways.js';
+import { codeOf, type Refused, ROOT, startWay, WAYS, type Way, type WayName } from './lib/chaos-ways.js';
 import { cleanupOnSignals, runMain, trackDir } from './lib/cleanup.js';
 
 const USAGE = `usage: npm run chaos -- [--seconds 300] [--writers 8] [--postgres] [--via sdk]
@@ -262,7 +262,7 @@ async function main(): Promise<number> {
   trackDir(cluster.dir);
   const sdk = new DfsClient({ master: cluster.masters.map((m) => m.url) });
   const paths = Array.from({ length: writers }, (_, w) =>
-    Array.from({ length: PATHS_PER_WRITER }, (_, i) => `/chaos/w${w}/d${i % 3}/f${i}`),
+    Array.from({ length: PATHS_PER_WRITER }, (_, i) => `/${ROOT}/w${w}/d${i % 3}/f${i}`),
   );
   const way = await startWay(via, cluster, sdk, [...new Set(paths.flat().map(folderOf))]);
   const soak = new Soak(sdk, way, cluster, pg);

@@ -19,6 +19,8 @@ import type { DfsClient } from '../../src/sdk/client.js';
 import type { Daemon, ProcCluster } from '../../test/helpers/processes.js';
 
 export const WAYS = ['sdk', 'web', 'dav', 's3'] as const;
+/** The top folder every chaos path is under (through S3: the bucket). */
+export const ROOT = 'chaos';
 export type WayName = (typeof WAYS)[number];
 
 /** What a remove or a move answered when it did nothing: the path was missing, or the target taken. */
@@ -59,7 +61,7 @@ export async function startWay(
   folders: string[],
 ): Promise<Way> {
   if (name === 'sdk') return sdkWay(sdk);
-  if (name === 's3') return s3Way(cluster, folders);
+  if (name === 's3') return s3Way(cluster);
   // The web client: its API and its WebDAV; WebDAV's PUT needs the parent folders to exist.
   for (const folder of folders) await sdk.mkdir(folder);
   const front = await cluster.addFront('client');
@@ -135,12 +137,9 @@ function davWay(front: Daemon): Way {
 
 const ACCESS_KEY = 'CHAOSACCESSKEY000000';
 const SECRET_KEY = 'chaos-secret-key-of-the-s3-gateway';
-const BUCKET = 'chaos';
 const MIB = 1024 * 1024;
 
-async function s3Way(cluster: ProcCluster, folders: string[]): Promise<Way> {
-  if (!folders.every((f) => f.startsWith(`/${BUCKET}/`)))
-    throw new Error(`the S3 way writes under /${BUCKET}/ only`);
+async function s3Way(cluster: ProcCluster): Promise<Way> {
   const front = await cluster.addFront('s3', ['--access-key', ACCESS_KEY, '--secret-key', SECRET_KEY]);
   // The AWS SDK as applications use it: path style, its own retries (3 attempts) and checksums.
   const s3 = new S3Client({
@@ -149,8 +148,8 @@ async function s3Way(cluster: ProcCluster, folders: string[]): Promise<Way> {
     forcePathStyle: true,
     credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
   });
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const key = (path: string) => path.slice(BUCKET.length + 2);
+  await s3.send(new CreateBucketCommand({ Bucket: ROOT }));
+  const key = (path: string) => path.slice(ROOT.length + 2);
   const noSuchKey = (err: unknown): Refused => {
     if (codeOf(err) === 'NoSuchKey') return 'not_found';
     throw err;
@@ -161,25 +160,23 @@ async function s3Way(cluster: ProcCluster, folders: string[]): Promise<Way> {
     // in one part (the last part may be of any size).
     upload: async (path, data) => {
       if (data.length <= 5 * MIB && Math.random() < 6 / 7) {
-        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key(path), Body: data }));
+        await s3.send(new PutObjectCommand({ Bucket: ROOT, Key: key(path), Body: data }));
         return;
       }
-      const { UploadId } = await s3.send(
-        new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key(path) }),
-      );
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: ROOT, Key: key(path) }));
       const parts = data.length > 5 * MIB ? [data.subarray(0, 5 * MIB), data.subarray(5 * MIB)] : [data];
       try {
         const sent = [];
         for (const [i, body] of parts.entries()) {
           const PartNumber = i + 1;
           const { ETag } = await s3.send(
-            new UploadPartCommand({ Bucket: BUCKET, Key: key(path), UploadId, PartNumber, Body: body }),
+            new UploadPartCommand({ Bucket: ROOT, Key: key(path), UploadId, PartNumber, Body: body }),
           );
           sent.push({ ETag, PartNumber });
         }
         await s3.send(
           new CompleteMultipartUploadCommand({
-            Bucket: BUCKET,
+            Bucket: ROOT,
             Key: key(path),
             UploadId,
             MultipartUpload: { Parts: sent },
@@ -189,24 +186,24 @@ async function s3Way(cluster: ProcCluster, folders: string[]): Promise<Way> {
         // Best effort, as applications do: an upload left open expires on its own.
         if (codeOf(err) !== 'NoSuchUpload')
           await s3
-            .send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key(path), UploadId }))
+            .send(new AbortMultipartUploadCommand({ Bucket: ROOT, Key: key(path), UploadId }))
             .catch(() => {});
         throw err;
       }
     },
     // DeleteObject of a missing key succeeds (S3's rule): never refused.
     remove: async (path) => {
-      await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key(path) }));
+      await s3.send(new DeleteObjectCommand({ Bucket: ROOT, Key: key(path) }));
       return undefined;
     },
     // S3 has no rename: a copy, then a delete of the source, as `aws s3 mv` does.
     move: async (from, to) => {
-      const source = `${BUCKET}/${encodeURIComponent(key(from)).replaceAll('%2F', '/')}`;
+      const source = `${ROOT}/${encodeURIComponent(key(from)).replaceAll('%2F', '/')}`;
       const copied = await s3
-        .send(new CopyObjectCommand({ Bucket: BUCKET, Key: key(to), CopySource: source }))
+        .send(new CopyObjectCommand({ Bucket: ROOT, Key: key(to), CopySource: source }))
         .then(() => undefined, noSuchKey);
       if (copied) return copied;
-      await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key(from) }));
+      await s3.send(new DeleteObjectCommand({ Bucket: ROOT, Key: key(from) }));
       return undefined;
     },
   };

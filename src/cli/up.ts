@@ -8,7 +8,7 @@ import { DEFAULTS, masterConfig } from '../config.js';
 import { generateSecret } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { generateKeyPair, parseCredentialsFile } from '../s3/credentials.js';
-import { command } from './context.js';
+import { clientFrom, command } from './context.js';
 import { launchDaemon, type Ready } from './launch.js';
 import type { Running } from './main.js';
 
@@ -260,8 +260,7 @@ const REGISTER_WAIT = 30_000;
  * registered within REGISTER_WAIT is named in a warning, and the cluster starts all the same.
  */
 async function registered(masterUrl: string, count: number): Promise<void> {
-  const { DfsClient } = await import('../sdk/client.js');
-  const sdk = new DfsClient({ master: masterUrl, token: process.env.DFS_TOKEN });
+  const sdk = clientFrom({ master: masterUrl });
   const deadline = Date.now() + REGISTER_WAIT;
   let alive = 0;
   while (Date.now() < deadline) {
