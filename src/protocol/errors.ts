@@ -51,6 +51,18 @@ export interface ErrorBody {
   error: { code: string; message: string };
 }
 
+/**
+ * How a master's refusal of a commit (or an allocation) ends when the upload's bytes are no longer
+ * held for it: its lease lapsed, or was forgotten, or a chunk it wrote was collected. Nothing but
+ * sending the bytes again helps.
+ */
+export const UPLOAD_AGAIN = '; upload the file again';
+
+/** True when `err` is a refusal that ends in UPLOAD_AGAIN. */
+export function isUploadGone(err: unknown): err is DfsError {
+  return err instanceof DfsError && err.code === 'conflict' && err.message.endsWith(UPLOAD_AGAIN);
+}
+
 /** True when `code` is one of ours (used when turning a response back into a DfsError). */
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);

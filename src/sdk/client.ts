@@ -11,7 +11,7 @@ import type { ClusterConfig, FileInfo, ListEntry, ListResponse, Manifest } from 
 import { BufferPool, chunks, fileChunks, SPARE_MIN } from './chunker.js';
 import { type ReadOptions, readPieces, readSingleChunk } from './download.js';
 import { type CallOptions, type ListCallOptions, type ListOptions, MasterApi } from './master-api.js';
-import { type WriteOptions, type WrittenChunks, writeChunks } from './upload.js';
+import { uploadLost, type WriteOptions, type WrittenChunks, writeChunks } from './upload.js';
 import { newUploadId } from './upload-id.js';
 
 /** How to reach a cluster. */
@@ -211,7 +211,7 @@ export class DfsClient {
     // The master applies a commit only under an upload it has begun (a lease): writing a chunk
     // begins one; an upload that wrote none (an empty file, a copy) begins it now.
     if (written.uploadId === undefined || written.chunks.length === 0) await this.begin(uploadId, signal);
-    return this.api.commit(
+    const commit = this.api.commit(
       {
         ...rest,
         path,
@@ -223,6 +223,11 @@ export class DfsClient {
       uploadId,
       { signal },
     );
+    // An upload of this client's own that the master has lost is the cluster's failure; one of
+    // the caller's (a multipart upload's) is the caller's to answer.
+    return written.uploadId === undefined || written.own
+      ? commit.catch((err) => Promise.reject(uploadLost(err)))
+      : commit;
   }
 
   // Begins upload `uploadId` with an empty allocate. A master of the previous version refuses an

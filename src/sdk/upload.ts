@@ -3,7 +3,7 @@
 // caller commits the chunks when it chooses (an upload, a multipart part, a WebDAV PUT).
 
 import { createHash, type Hash } from 'node:crypto';
-import { DfsError } from '../protocol/errors.js';
+import { DfsError, isUploadGone } from '../protocol/errors.js';
 import type { ChunkRef, Receipt } from '../protocol/types.js';
 import { PipelineError, putChunk } from './chunk-io.js';
 import type { BufferPool } from './chunker.js';
@@ -39,6 +39,8 @@ export interface WriteOptions {
 /** Chunks written and durable on their nodes, ready to be committed. */
 export interface WrittenChunks {
   uploadId: string;
+  /** The upload is the write's own (no `uploadId` was given): its commit ends it. */
+  own?: boolean;
   chunks: ChunkRef[];
   size: number;
   /** SHA-256 of all the bytes, hex. */
@@ -115,17 +117,27 @@ export async function writeChunks(
     // The chunks written so far are released at once, not after the lease's expiry — when the
     // lease is this call's own (a caller's lease, say a multipart upload's, is the caller's to end).
     if (refs.length > 0 && options.uploadId === undefined) await api.abortUpload(uploadId).catch(() => {});
-    throw failure;
+    throw options.uploadId === undefined ? uploadLost(failure) : failure;
   }
   options.signal?.throwIfAborted();
   return {
     uploadId,
+    own: options.uploadId === undefined,
     chunks: refs,
     size,
     sha256: wantHash ? (fileHash ?? createHash('sha256')).digest('hex') : (options.sha256 as string),
     md5: md5?.digest('hex'),
     receipts,
   };
+}
+
+/**
+ * A master's refusal of an upload of the caller's own making because it no longer holds it open
+ * (its lease lapsed, or a crash of the metadata store forgot it) as what it is to the caller: the
+ * cluster's failure, not the request's (503, to be sent again), as the upload's bytes must be.
+ */
+export function uploadLost(err: unknown): unknown {
+  return isUploadGone(err) ? new DfsError('unavailable', err.message, { cause: err }) : err;
 }
 
 function tooLarge(maxSize: number): never {

@@ -132,8 +132,9 @@ describe('faults: orphan collection', function () {
     wake();
     const refused = await late;
     expect(refused).to.be.instanceOf(DfsError);
-    expect((refused as DfsError).code).to.equal('conflict');
-    expect((refused as DfsError).message).to.match(/expired/);
+    // The cluster ended the upload: 503, to be sent again.
+    expect((refused as DfsError).code).to.equal('unavailable');
+    expect((refused as DfsError).message).to.match(/expired; upload the file again/);
     for (const path of ['/gc/abandoned.bin', '/gc/stalled.bin']) {
       expect(((await cluster.sdk.stat(path).catch((e) => e)) as DfsError).code, path).to.equal('not_found');
     }
