@@ -1,8 +1,9 @@
 // `npm run chaos -- [--seconds 300] [--writers 8] [--postgres] [--via sdk|web|dav|s3]`: nothing
-// acknowledged is lost, whatever dies. Writers upload, overwrite, delete and rename small files
-// (each writer its own paths, one call at a time) through the SDK, or through a front users' tools
-// talk to (the web client's API or its WebDAV, or the S3 gateway with the AWS SDK: a rename is a
-// copy and a delete there, and some uploads are multipart). Meanwhile the cluster is hurt every 2
+// acknowledged is lost, whatever dies. Writers upload, overwrite, delete, rename and read small
+// files (each writer its own paths, one call at a time) through the SDK, or through a front users'
+// tools talk to (the web client's API or its WebDAV, or the S3 gateway with the AWS SDK: a rename
+// is a copy and a delete there, and some uploads are multipart). A read may fail, but what it
+// answers must be a state the path's calls allow, as at the end. Meanwhile the cluster is hurt every 2
 // to 6 seconds: a node, the master or the front killed (-9) and started again, a node stopped
 // (SIGTERM), a daemon frozen (SIGSTOP) for up to 7 s — past the 3 s heartbeat timeout — and a
 // node's disk lost (its folder wiped; only while every file has all its copies, as replication 2
@@ -52,7 +53,7 @@ function body(): Buffer {
 class Soak {
   readonly expected = new Map<string, States>();
   readonly violations: string[] = [];
-  readonly counts = { acknowledged: 0, failed: 0 };
+  readonly counts = { acknowledged: 0, failed: 0, reads: 0 };
   readonly failures = new Map<string, number>();
   readonly events: string[] = [];
   running = true;
@@ -81,9 +82,15 @@ class Soak {
     while (this.running) {
       const [p, q] = [pick(paths), pick(paths)];
       const r = Math.random();
-      const call = r < 0.15 ? 'remove' : r < 0.25 && p !== q ? 'move' : 'upload';
+      const call = r < 0.3 ? 'read' : r < 0.42 ? 'remove' : r < 0.5 && p !== q ? 'move' : 'upload';
       try {
-        await (call === 'remove' ? this.remove(p) : call === 'move' ? this.move(p, q) : this.upload(p));
+        await (call === 'read'
+          ? this.read(p)
+          : call === 'remove'
+            ? this.remove(p)
+            : call === 'move'
+              ? this.move(p, q)
+              : this.upload(p));
         this.counts.acknowledged++;
       } catch (err) {
         this.failed(call, err);
@@ -135,6 +142,21 @@ class Soak {
     if (refused === 'not_found') this.notFound('move', p, before);
     else this.expected.set(q, new Set(before));
     this.expected.set(p, new Set([ABSENT]));
+  }
+
+  // A read changes nothing; what it answers must be a state the path may hold.
+  private async read(p: string): Promise<void> {
+    const got = await this.way.read(p);
+    const found = got === 'not_found' ? ABSENT : sha256(got);
+    if (!this.states(p).has(found))
+      this.violations.push(`${this.stamp()} read ${p}: ${this.unlike(found, p)}`);
+    this.counts.reads++;
+  }
+
+  // What a path holds against what it may: for a violation.
+  private unlike(found: string, p: string): string {
+    const allowed = [...this.states(p)].map((s) => s.slice(0, 12)).join(' or ');
+    return `holds ${found.slice(0, 70)}, allowed ${allowed}`;
   }
 
   private async upload(p: string): Promise<void> {
@@ -233,10 +255,7 @@ class Soak {
       } catch (err) {
         found = codeOf(err) === 'not_found' ? ABSENT : `unreadable (${(err as Error).message})`;
       }
-      if (!allowed.has(found))
-        this.violations.push(
-          `${p}: holds ${found.slice(0, 70)}, allowed ${[...allowed].map((s) => s.slice(0, 12)).join(' or ')}`,
-        );
+      if (!allowed.has(found)) this.violations.push(`${p}: ${this.unlike(found, p)}`);
     }
   }
 }
@@ -276,7 +295,8 @@ async function main(): Promise<number> {
   const healed = await soak.heal();
   await soak.check();
   console.log(`hurt: ${soak.events.join(', ')}`);
-  console.log(`calls: ${soak.counts.acknowledged} acknowledged, ${soak.counts.failed} failed`);
+  const { acknowledged, failed, reads } = soak.counts;
+  console.log(`calls: ${acknowledged} acknowledged (${reads} of them reads, each checked), ${failed} failed`);
   for (const [reason, n] of [...soak.failures].sort((a, b) => b[1] - a[1]).slice(0, 12))
     console.log(`  ${String(n).padStart(6)} × ${reason}`);
   console.log(

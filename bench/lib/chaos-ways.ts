@@ -1,6 +1,6 @@
-// The ways `npm run chaos` writes: through the SDK, or through a front a user's tool talks to (the
-// web client's API, its WebDAV, the S3 gateway), which is then hurt too. Each way does the same
-// three calls on dfs paths (`/chaos/…`) and says which answers change nothing.
+// The ways `npm run chaos` writes and reads: through the SDK, or through a front a user's tool
+// talks to (the web client's API, its WebDAV, the S3 gateway), which is then hurt too. Each way
+// does the same four calls on dfs paths (`/chaos/…`) and says which answers change nothing.
 
 import {
   AbortMultipartUploadCommand,
@@ -9,6 +9,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -34,6 +35,8 @@ export interface Way {
   remove(path: string): Promise<Refused | undefined>;
   /** Moves `from` over `to` (replacing it) where the way can; else refuses with 'exists'. */
   move(from: string, to: string): Promise<Refused | undefined>;
+  /** The whole file, or 'not_found'. */
+  read(path: string): Promise<Buffer | 'not_found'>;
 }
 
 /** An error's short name, for grouping failures: a dfs error code, an S3 error code or an HTTP status. */
@@ -79,6 +82,15 @@ function sdkWay(sdk: DfsClient): Way {
     },
     remove: (path) => sdk.remove(path).then(() => undefined, refused),
     move: (from, to) => sdk.move(from, to, true).then(() => undefined, refused),
+    read: async (path) => {
+      try {
+        const parts: Buffer[] = [];
+        for await (const part of sdk.download(path)) parts.push(Buffer.from(part));
+        return Buffer.concat(parts);
+      } catch (err) {
+        return refused(err) as 'not_found';
+      }
+    },
   };
 }
 
@@ -92,6 +104,15 @@ async function http(url: string, init: RequestInit, refusals: Record<number, Ref
   const refused = refusals[res.status];
   if (refused) return refused;
   throw new HttpError(res.status, text);
+}
+
+// A GET's whole body (a body cut short fails: its Content-Length is checked), or 'not_found'.
+async function get(url: string): Promise<Buffer | 'not_found'> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT) });
+  const body = Buffer.from(await res.arrayBuffer());
+  if (res.status === 404) return 'not_found';
+  if (res.status !== 200) throw new HttpError(res.status, body.toString());
+  return body;
 }
 
 function webWay(front: Daemon): Way {
@@ -115,6 +136,7 @@ function webWay(front: Daemon): Way {
         },
         { 404: 'not_found', 409: 'exists' },
       ),
+    read: (path) => get(`${front.url}/api/download${encodeURI(path)}`),
   };
 }
 
@@ -132,6 +154,7 @@ function davWay(front: Daemon): Way {
         { method: 'MOVE', headers: { destination: dav(to), overwrite: 'T' } },
         { 404: 'not_found' },
       ),
+    read: (path) => get(dav(path)),
   };
 }
 
@@ -205,6 +228,14 @@ async function s3Way(cluster: ProcCluster): Promise<Way> {
       if (copied) return copied;
       await s3.send(new DeleteObjectCommand({ Bucket: ROOT, Key: key(from) }));
       return undefined;
+    },
+    read: async (path) => {
+      try {
+        const got = await s3.send(new GetObjectCommand({ Bucket: ROOT, Key: key(path) }));
+        return Buffer.from((await got.Body?.transformToByteArray()) ?? []);
+      } catch (err) {
+        return noSuchKey(err) as 'not_found';
+      }
     },
   };
 }
