@@ -222,7 +222,14 @@ export function upCommand(started: (running: Running) => void) {
           ...['--port', String(s3Port), '--host', host, '--master', masterUrl, '--credentials', keys.file],
         ]);
         const urls = await Promise.all(children.map((c) => c.url));
-        await registered(masterUrl, count);
+        const missing = await unregistered(
+          masterUrl,
+          children.slice(1, count + 1).map((c, i) => ({ name: c.name, url: urls[i + 1] as string })),
+        );
+        if (missing.length > 0)
+          process.stderr.write(
+            `dfs up: ${missing.join(', ')} not registered with the master within ${REGISTER_WAIT / 1000} s; starting anyway\n`,
+          );
         const [clientUrl, s3Url] = urls.slice(-2) as [string, string];
         process.stderr.write(
           `dfs up: master ${masterUrl}, nodes ${urls.slice(1, -2).join(' ')}, web client ${clientUrl}\n` +
@@ -255,23 +262,28 @@ export function upCommand(started: (running: Running) => void) {
 const REGISTER_WAIT = 30_000;
 
 /**
- * Waits until the master counts `count` nodes alive and registered (a node listens a moment before
- * it has registered): the cluster takes uploads once `dfs up` says it is ready. A node that has not
- * registered within REGISTER_WAIT is named in a warning, and the cluster starts all the same.
+ * Waits until the master counts each of `nodes` alive and registered (a node listens a moment
+ * before it has registered): the cluster takes uploads once `dfs up` says it is ready. Returns the
+ * names of those not registered within `wait` ms. A node is known by its port (the master lists
+ * it under its advertised address).
  */
-async function registered(masterUrl: string, count: number): Promise<void> {
+export async function unregistered(
+  masterUrl: string,
+  nodes: { name: string; url: string }[],
+  wait = REGISTER_WAIT,
+): Promise<string[]> {
   const sdk = clientFrom({ master: masterUrl });
-  const deadline = Date.now() + REGISTER_WAIT;
-  let alive = 0;
-  while (Date.now() < deadline) {
-    const nodes = await sdk.nodes().catch(() => []);
-    alive = nodes.filter((n) => n.state === 'alive' && n.capacity > 0).length;
-    if (alive >= count) return;
+  const port = (url: string) => new URL(url).port;
+  const deadline = Date.now() + wait;
+  for (;;) {
+    const listed = await sdk.nodes().catch(() => []);
+    const ready = new Set(
+      listed.filter((n) => n.state === 'alive' && n.capacity > 0).map((n) => port(n.url)),
+    );
+    const missing = nodes.filter((n) => !ready.has(port(n.url))).map((n) => n.name);
+    if (missing.length === 0 || Date.now() >= deadline) return missing;
     await sleep(100);
   }
-  process.stderr.write(
-    `dfs up: ${alive} of ${count} nodes registered with the master so far; starting anyway\n`,
-  );
 }
 
 /**
