@@ -3,14 +3,15 @@
 // files (each writer its own paths, one call at a time) through the SDK, or through a front users'
 // tools talk to (the web client's API or its WebDAV, or the S3 gateway with the AWS SDK: a rename
 // is a copy and a delete there, and some uploads are multipart). A read may fail, but what it
-// answers must be a state the path's calls allow, as at the end. Meanwhile the cluster is hurt every 2
-// to 6 seconds: a node, the master or the front killed (-9) and started again, a node stopped
-// (SIGTERM), a daemon frozen (SIGSTOP) for up to 7 s — past the 3 s heartbeat timeout — and a
-// node's disk lost (its folder wiped; only while every file has all its copies, as replication 2
-// promises no more). With --postgres, three masters share a PostgreSQL that is also crashed and
-// frozen. Then the cluster heals (`fsck` clean) and every path must read as a state its calls
-// allow: what an acknowledged call left, or for a call that failed, the state before it or after
-// it. Exit 1 on any violation. Not one of `npm run bench`'s rows: it checks correctness, not speed.
+// answers must be a state the path's calls allow, as at the end. Meanwhile the cluster is hurt
+// every 2 to 6 seconds: a node, the master or the front killed (-9) and started again, a node
+// stopped (SIGTERM), a daemon frozen (SIGSTOP) for up to 7 s — past the 3 s heartbeat timeout —
+// and a node's disk lost (its folder wiped; only while every file has all its copies, as
+// replication 2 promises no more). With --postgres, three masters share a PostgreSQL that is also
+// crashed and frozen. Then the cluster heals (`fsck` clean) and every path must read as a state
+// its calls allow: what an acknowledged call left, or for a call that failed, the state before it
+// or after it. Exit 1 on any violation. Not one of `npm run bench`'s rows: it checks correctness,
+// not speed.
 
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';

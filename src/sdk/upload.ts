@@ -61,6 +61,7 @@ export async function writeChunks(
   concurrency: number,
   options: WriteOptions,
 ): Promise<WrittenChunks> {
+  const own = options.uploadId === undefined;
   const uploadId = options.uploadId ?? newUploadId();
   // A file's SHA-256 starts as a copy of its first chunk's (the chunk's id): a file of one chunk
   // is hashed once, not twice.
@@ -116,13 +117,13 @@ export async function writeChunks(
   if (failure) {
     // The chunks written so far are released at once, not after the lease's expiry — when the
     // lease is this call's own (a caller's lease, say a multipart upload's, is the caller's to end).
-    if (refs.length > 0 && options.uploadId === undefined) await api.abortUpload(uploadId).catch(() => {});
-    throw options.uploadId === undefined ? uploadLost(failure) : failure;
+    if (refs.length > 0 && own) await api.abortUpload(uploadId).catch(() => {});
+    throw own ? uploadLost(failure) : failure;
   }
   options.signal?.throwIfAborted();
   return {
     uploadId,
-    own: options.uploadId === undefined,
+    own,
     chunks: refs,
     size,
     sha256: wantHash ? (fileHash ?? createHash('sha256')).digest('hex') : (options.sha256 as string),
@@ -132,9 +133,9 @@ export async function writeChunks(
 }
 
 /**
- * A master's refusal of an upload of the caller's own making because it no longer holds it open
- * (its lease lapsed, or a crash of the metadata store forgot it) as what it is to the caller: the
- * cluster's failure, not the request's (503, to be sent again), as the upload's bytes must be.
+ * A master's refusal of an upload it no longer holds open (its lease lapsed or was forgotten in a
+ * crash of the metadata store, a chunk's pin was lost) as the caller of an upload of the SDK's own
+ * sees it: the cluster's failure (503), to be sent again, not the request's.
  */
 export function uploadLost(err: unknown): unknown {
   return isUploadGone(err) ? new DfsError('unavailable', err.message, { cause: err }) : err;
