@@ -11,8 +11,21 @@ import type { ClusterConfig, FileInfo, ListEntry, ListResponse, Manifest } from 
 import { BufferPool, chunks, fileChunks, SPARE_MIN } from './chunker.js';
 import { type ReadOptions, readPieces, readSingleChunk } from './download.js';
 import { type CallOptions, type ListCallOptions, type ListOptions, MasterApi } from './master-api.js';
-import { uploadLost, type WriteOptions, type WrittenChunks, writeChunks } from './upload.js';
+import { isUploadLost, uploadLost, type WriteOptions, type WrittenChunks, writeChunks } from './upload.js';
 import { newUploadId } from './upload-id.js';
+
+/**
+ * Runs an upload whose bytes can be read again (a file, an array); one the cluster lost before its
+ * commit (see uploadLost) is sent again, once.
+ */
+async function again(upload: () => Promise<Manifest>): Promise<Manifest> {
+  try {
+    return await upload();
+  } catch (err) {
+    if (!isUploadLost(err)) throw err;
+    return upload();
+  }
+}
 
 /** How to reach a cluster. */
 export interface ClientOptions {
@@ -245,13 +258,14 @@ export class DfsClient {
     options: UploadOptions = {},
   ): Promise<Manifest> {
     const path = normalisePath(remotePath); // first: a bad path writes nothing
-    return this.finish(path, await this.writeChunks(source, options), options);
+    const once = async () => this.finish(path, await this.writeChunks(source, options), options);
+    return Array.isArray(source) ? again(once) : once();
   }
 
   /** Uploads a local file. */
   async uploadFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<Manifest> {
     const path = normalisePath(remotePath);
-    return this.finish(path, await this.writeFileChunks(localPath, options), options);
+    return again(async () => this.finish(path, await this.writeFileChunks(localPath, options), options));
   }
 
   // Commits what was written at `path`, with the MD5 as an attribute when one was computed.

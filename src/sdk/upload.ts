@@ -141,6 +141,11 @@ export function uploadLost(err: unknown): unknown {
   return isUploadGone(err) ? new DfsError('unavailable', err.message, { cause: err }) : err;
 }
 
+/** True for an error uploadLost made. */
+export function isUploadLost(err: unknown): boolean {
+  return err instanceof DfsError && err.code === 'unavailable' && isUploadGone(err.cause);
+}
+
 function tooLarge(maxSize: number): never {
   throw new DfsError('payload_too_large', `file is larger than the cluster's limit of ${maxSize} bytes`);
 }

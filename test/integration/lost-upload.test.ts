@@ -3,6 +3,8 @@
 // answers it as one to send again (503), never as the client's mistake; a multipart upload the
 // client itself ended is still its own (NoSuchUpload).
 
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -14,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
-import { bytes, randomData, request } from '../helpers/cluster.js';
+import { bytes, collect, randomData, request, tempDir } from '../helpers/cluster.js';
 import { ACCESS_KEY, failure, type S3Cluster, SECRET_KEY, startS3Cluster } from '../helpers/s3-cluster.js';
 
 describe('an upload whose lease the master lost before its commit', () => {
@@ -48,7 +50,7 @@ describe('an upload whose lease the master lost before its commit', () => {
   };
   afterEach(() => expect(s3.logs.filter((l) => / 5\d\d /.test(l))).to.deep.equal([]));
 
-  it('SDK: the upload fails as unavailable and succeeds sent again', async () => {
+  it('SDK: an upload of a stream fails as unavailable, and succeeds sent again', async () => {
     forget = 1;
     const err = (await s3.cluster.sdk.upload(bytes('once'), '/lost/sdk.txt').catch((e) => e)) as DfsError;
     expect(err).to.be.instanceOf(DfsError);
@@ -58,10 +60,34 @@ describe('an upload whose lease the master lost before its commit', () => {
     expect((await s3.cluster.sdk.stat('/lost/sdk.txt')).size).to.equal(5);
   });
 
+  it('SDK: an upload it can read again (a file, an array) is sent again once by itself', async () => {
+    const dir = await tempDir();
+    try {
+      const file = path.join(dir, 'local.txt');
+      await fs.writeFile(file, 'from a file');
+      forget = 1;
+      await s3.cluster.sdk.uploadFile(file, '/lost/file.txt');
+      expect(forget).to.equal(0);
+      forget = 1;
+      await s3.cluster.sdk.upload([Buffer.from('from an array')], '/lost/array.txt');
+      expect(forget).to.equal(0);
+      expect((await collect(s3.cluster.sdk.download('/lost/file.txt'))).toString()).to.equal('from a file');
+      expect((await collect(s3.cluster.sdk.download('/lost/array.txt'))).toString()).to.equal(
+        'from an array',
+      );
+      // Once only: lost twice, it fails.
+      forget = 2;
+      const err = (await s3.cluster.sdk.uploadFile(file, '/lost/file.txt').catch((e) => e)) as DfsError;
+      expect([err.code, forget]).to.deep.equal(['unavailable', 0]);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SDK: a chunk whose pin was forgotten (the lease itself made again by the next chunk) is unavailable too', async () => {
     forget = 1;
     const data = randomData(1536 * 1024); // two chunks of the test cluster's 1 MiB: two leases
-    const err = (await s3.cluster.sdk.upload([data], '/lost/two.bin').catch((e) => e)) as DfsError;
+    const err = (await s3.cluster.sdk.upload(bytes(data), '/lost/two.bin').catch((e) => e)) as DfsError;
     expect(err.code).to.equal('unavailable');
     expect(err.message).to.match(/^chunk [0-9a-f]{64} is no longer stored; upload the file again$/);
     await s3.cluster.sdk.upload([data], '/lost/two.bin');
