@@ -96,8 +96,13 @@ const BATCHED_LIST_LIMIT = 10;
 function storeAnswered(answer: { results: BatchAnswer[] }): void {
   const results = Array.isArray(answer.results) ? answer.results : [];
   const first = results[0];
-  if (first && !first.ok && results.every((r) => !r.ok && r.error.code === 'unavailable'))
+  if (first && !first.ok && results.every(storeFailed))
     throw new DfsError('unavailable', first.error.message);
+}
+
+/** True for a call its master's metadata store failed (503 'unavailable'). */
+function storeFailed(answer: BatchAnswer | undefined): boolean {
+  return answer !== undefined && !answer.ok && answer.error.code === 'unavailable';
 }
 
 /** The master API of a cluster. */
@@ -168,15 +173,30 @@ export class MasterApi {
 
   // A batcher of calls to `POST /api/batch` (every kind is safe to send again: see below).
   private batcher(timeout: number): Batcher {
+    const send = async (calls: unknown[]) =>
+      (
+        await this.call<{ results: BatchAnswer[] }>(
+          'post',
+          '/api/batch',
+          'always',
+          { json: { calls }, timeout },
+          storeAnswered,
+        )
+      ).results;
     return new Batcher(async (calls) => {
-      const answer = await this.call<{ results: BatchAnswer[] }>(
-        'post',
-        '/api/batch',
-        'always',
-        { json: { calls }, timeout },
-        storeAnswered,
-      );
-      return answer.results;
+      const results = await send(calls);
+      // Calls of a batch that the master's store failed while others succeeded (PostgreSQL
+      // restarting under it) are sent again, to any master, as a batch they all failed would be.
+      const deadline = Date.now() + this.failoverTimeout;
+      for (let tried = 0; this.masters.length > 1 && Array.isArray(results); tried++) {
+        const failed = calls.flatMap((_, i) => (storeFailed(results[i]) ? [i] : []));
+        if (failed.length === 0 || Date.now() >= deadline) break;
+        await sleep(Math.min(250 * 2 ** tried, 2000));
+        const again = await send(failed.map((i) => calls[i])).catch(() => undefined);
+        if (!Array.isArray(again)) break;
+        for (const [k, i] of failed.entries()) results[i] = again[k] ?? (results[i] as BatchAnswer);
+      }
+      return results;
     }, 'master');
   }
 

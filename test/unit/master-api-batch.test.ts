@@ -1,0 +1,74 @@
+// Calls of a batch that a master's metadata store failed (503 'unavailable') while the others
+// succeeded, as when PostgreSQL restarts under it: with several masters they are sent again; the
+// calls answered are not. Fake masters here: each batch they are sent is recorded.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import type { DfsError } from '../../src/protocol/errors.js';
+import { MasterApi } from '../../src/sdk/master-api.js';
+
+describe('SDK: calls a master store failed within a batch', () => {
+  const servers: http.Server[] = [];
+  const masters: string[] = [];
+  let batches: string[][] = [];
+  // How many more times a stat of /flaky fails.
+  let flaky = 0;
+
+  before(async () => {
+    for (let i = 0; i < 2; i++) {
+      const server = http.createServer((req, res) => {
+        const parts: Buffer[] = [];
+        req.on('data', (d: Buffer) => parts.push(d));
+        req.on('end', () => {
+          const { calls } = JSON.parse(Buffer.concat(parts).toString()) as { calls: { path: string }[] };
+          batches.push(calls.map((c) => c.path));
+          const results = calls.map((c) =>
+            c.path === '/flaky' && flaky-- > 0
+              ? {
+                  ok: false,
+                  status: 503,
+                  error: { code: 'unavailable', message: 'the metadata database is unavailable' },
+                }
+              : { ok: true, value: { path: c.path, chunks: [] } },
+          );
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers.push(server);
+      masters.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }
+  });
+  after(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+  beforeEach(() => {
+    batches = [];
+  });
+
+  // The first stat goes alone; the two made meanwhile travel together in the next batch.
+  const three = (api: MasterApi) =>
+    Promise.all(
+      ['/first', '/ok', '/flaky'].map((p) =>
+        api.stat(p).then(
+          (i) => i.path,
+          (e: DfsError) => e.code,
+        ),
+      ),
+    );
+
+  it('several masters: only the failed call is sent again, and every caller gets its answer', async () => {
+    flaky = 2;
+    expect(await three(new MasterApi(masters, ''))).to.deep.equal(['/first', '/ok', '/flaky']);
+    expect(batches).to.deep.equal([['/first'], ['/ok', '/flaky'], ['/flaky'], ['/flaky']]);
+  });
+
+  it('one master: the failed call fails (it has no other master to go to)', async () => {
+    flaky = 1;
+    expect(await three(new MasterApi(masters.slice(0, 1), ''))).to.deep.equal([
+      '/first',
+      '/ok',
+      'unavailable',
+    ]);
+    expect(batches).to.deep.equal([['/first'], ['/ok', '/flaky']]);
+  });
+});
