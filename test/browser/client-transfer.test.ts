@@ -198,6 +198,57 @@ describe('web client in a browser: transfers', () => {
     await close();
   });
 
+  // The master's store acknowledges the next `n` leases that pin chunks without recording them,
+  // as a crash of PostgreSQL can: each upload's commit is then refused, and the web client answers 503.
+  function forgetLeases(n: number): { left(): number } {
+    const { store } = cluster.master;
+    const lease = store.lease;
+    let left = n;
+    store.lease = (id, chunks, ...rest) => {
+      if (chunks.length === 0 || left === 0) return lease.call(store, id, chunks, ...rest);
+      if (--left === 0) store.lease = lease;
+      return Promise.resolve({ revived: [] });
+    };
+    return { left: () => left };
+  }
+
+  it('tries an upload the cluster lost again by itself, twice', async () => {
+    const { page, errors, close } = await openPage(browser, base);
+    await listed(page, '/');
+    const lost = forgetLeases(2);
+    const data = randomBytes(3000);
+    await page.setInputFiles('#picker', {
+      name: 'lost.bin',
+      mimeType: 'application/octet-stream',
+      buffer: data,
+    });
+    await page.locator('#transfers li.done', { hasText: 'uploaded' }).waitFor();
+    expect(lost.left()).to.equal(0);
+    expect(sha(await collect(cluster.sdk.download('/lost.bin')))).to.equal(sha(data));
+    expectNoErrors(errors, [failedLoad(503)]);
+    await close();
+  });
+
+  it('fails an upload lost three times, and tries it again when asked', async () => {
+    const { page, errors, close } = await openPage(browser, base);
+    await listed(page, '/');
+    const lost = forgetLeases(3);
+    const data = randomBytes(3000);
+    await page.setInputFiles('#picker', {
+      name: 'lost3.bin',
+      mimeType: 'application/octet-stream',
+      buffer: data,
+    });
+    const failed = page.locator('#transfers li.failed', { hasText: 'upload the file again' });
+    await failed.waitFor();
+    expect(lost.left()).to.equal(0);
+    await failed.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('#transfers li.done', { hasText: 'uploaded' }).waitFor();
+    expect(sha(await collect(cluster.sdk.download('/lost3.bin')))).to.equal(sha(data));
+    expectNoErrors(errors, [failedLoad(503)]);
+    await close();
+  });
+
   it('shows an API error in words (a refused name)', async () => {
     await cluster.sdk.upload(bytes(Buffer.from('x')), '/taken/a.txt');
     await cluster.sdk.upload(bytes(Buffer.from('y')), '/taken/b.txt');

@@ -8,6 +8,9 @@ import { formatBytes, formatRate } from './format.js';
 const PARALLEL = 3;
 // How long a finished upload stays in the list.
 const LINGER_MS = 4000;
+// A failure the cluster may get over (a 503: its master restarting, an upload it lost; or the web
+// client not answering while it restarts) is tried again after these waits: the File is read again.
+const RETRY_MS = [1000, 3000];
 
 /** The list of uploads in the page, and the queue behind it. */
 export class Uploads {
@@ -66,7 +69,7 @@ export class Uploads {
     state.textContent = `waiting · ${formatBytes(file.size)}`;
     li.append(name, button, progress, state);
     this.#list.append(li);
-    const transfer = { file, path, li, button, progress, state, xhr: undefined };
+    const transfer = { file, path, li, button, progress, state, xhr: undefined, tries: 0, timer: undefined };
     button.addEventListener('click', () => this.#cancel(transfer));
     return transfer;
   }
@@ -77,6 +80,7 @@ export class Uploads {
     transfer.xhr = xhr;
     this.#active++;
     const started = performance.now();
+    progress.value = 0;
     xhr.open('PUT', `/api/files${encodePath(path)}`);
     for (const [key, value] of Object.entries(CSRF_HEADERS)) xhr.setRequestHeader(key, value);
     xhr.setRequestHeader('content-type', 'application/octet-stream');
@@ -94,9 +98,11 @@ export class Uploads {
     xhr.addEventListener('load', () => {
       if (xhr.status === 201) return this.#done(transfer, 'uploaded', started);
       if (xhr.status === 401) dispatchEvent(new Event('dfs:unauthorized'));
-      this.#fail(transfer, errorFrom(xhr.status, xhr.responseText).message);
+      const { message } = errorFrom(xhr.status, xhr.responseText);
+      if (xhr.status === 503) this.#retry(transfer, message);
+      else this.#fail(transfer, message);
     });
-    xhr.addEventListener('error', () => this.#fail(transfer, networkError().message));
+    xhr.addEventListener('error', () => this.#retry(transfer, networkError().message));
     xhr.addEventListener('abort', () => this.#done(transfer, 'cancelled'));
     xhr.addEventListener('loadend', () => {
       this.#active--;
@@ -105,11 +111,26 @@ export class Uploads {
     xhr.send(file);
   }
 
+  // Queues a failed transfer again after its next wait, or fails it when none is left.
+  #retry(transfer, reason) {
+    const wait = RETRY_MS[transfer.tries];
+    if (wait === undefined) return this.#fail(transfer, reason, true);
+    transfer.tries++;
+    transfer.xhr = undefined;
+    transfer.state.textContent = `${reason} · trying again in ${wait / 1000} s`;
+    transfer.timer = setTimeout(() => {
+      transfer.timer = undefined;
+      this.#waiting.unshift(transfer);
+      this.#pump();
+    }, wait);
+  }
+
   #cancel(transfer) {
     if (transfer.xhr) {
       transfer.xhr.abort();
       return;
     }
+    clearTimeout(transfer.timer);
     this.#waiting = this.#waiting.filter((t) => t !== transfer);
     this.#done(transfer, 'cancelled');
   }
@@ -128,16 +149,30 @@ export class Uploads {
     setTimeout(() => li.remove(), LINGER_MS);
   }
 
-  #fail({ li, button, progress, state }, reason) {
+  // A failure that tried again (`again`) can be tried once more by hand, as a new upload.
+  #fail({ file, path, li, button, progress, state }, reason, again = false) {
     li.classList.add('failed');
     // The bar shows how far it got, in the colour of a failure (not a full, blue "done").
     progress.classList.add('bad');
     state.textContent = `failed: ${reason}`;
-    const dismiss = document.createElement('button');
-    dismiss.type = 'button';
-    dismiss.className = 'link';
-    dismiss.textContent = 'Dismiss';
-    dismiss.addEventListener('click', () => li.remove());
-    button.replaceWith(dismiss);
+    const link = (text, act) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'link';
+      b.textContent = text;
+      b.addEventListener('click', act);
+      return b;
+    };
+    const actions = document.createElement('span');
+    actions.className = 'actions';
+    if (again)
+      actions.append(
+        link('Try again', () => {
+          li.remove();
+          this.add([{ file, path }], Number.POSITIVE_INFINITY);
+        }),
+      );
+    actions.append(link('Dismiss', () => li.remove()));
+    button.replaceWith(actions);
   }
 }
