@@ -81,6 +81,7 @@ export class Uploads {
     this.#active++;
     const started = performance.now();
     progress.value = 0;
+    state.removeAttribute('title');
     xhr.open('PUT', `/api/files${encodePath(path)}`);
     for (const [key, value] of Object.entries(CSRF_HEADERS)) xhr.setRequestHeader(key, value);
     xhr.setRequestHeader('content-type', 'application/octet-stream');
@@ -117,7 +118,9 @@ export class Uploads {
     if (wait === undefined) return this.#fail(transfer, reason, true);
     transfer.tries++;
     transfer.xhr = undefined;
-    transfer.state.textContent = `${reason} · trying again in ${wait / 1000} s`;
+    // The reason in words is for the failure; meanwhile it is a tooltip.
+    transfer.state.textContent = `could not be stored just now · trying again in ${wait / 1000} s`;
+    transfer.state.title = reason;
     transfer.timer = setTimeout(() => {
       transfer.timer = undefined;
       this.#waiting.unshift(transfer);
