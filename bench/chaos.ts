@@ -17,6 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DfsClient } from '../src/sdk/client.js';
+import { collect } from '../test/helpers/cluster.js';
 import { PostgresServer, postgresAvailable } from '../test/helpers/postgres.js';
 import { type Daemon, ProcCluster } from '../test/helpers/processes.js';
 import { benchArgs, UsageError, wholeNumber } from './lib/args.js';
@@ -250,9 +251,7 @@ class Soak {
     for (const [p, allowed] of this.expected) {
       let found: string;
       try {
-        const parts: Buffer[] = [];
-        for await (const part of this.sdk.download(p)) parts.push(Buffer.from(part));
-        found = sha256(Buffer.concat(parts));
+        found = sha256(await collect(this.sdk.download(p)));
       } catch (err) {
         found = codeOf(err) === 'not_found' ? ABSENT : `unreadable (${(err as Error).message})`;
       }

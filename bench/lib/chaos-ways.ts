@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DfsError } from '../../src/protocol/errors.js';
 import type { DfsClient } from '../../src/sdk/client.js';
+import { collect } from '../../test/helpers/cluster.js';
 import type { Daemon, ProcCluster } from '../../test/helpers/processes.js';
 
 export const WAYS = ['sdk', 'web', 'dav', 's3'] as const;
@@ -82,15 +83,7 @@ function sdkWay(sdk: DfsClient): Way {
     },
     remove: (path) => sdk.remove(path).then(() => undefined, refused),
     move: (from, to) => sdk.move(from, to, true).then(() => undefined, refused),
-    read: async (path) => {
-      try {
-        const parts: Buffer[] = [];
-        for await (const part of sdk.download(path)) parts.push(Buffer.from(part));
-        return Buffer.concat(parts);
-      } catch (err) {
-        return refused(err) as 'not_found';
-      }
-    },
+    read: (path) => collect(sdk.download(path)).catch((err) => refused(err) as 'not_found'),
   };
 }
 

@@ -100,6 +100,11 @@ function storeAnswered(answer: { results: BatchAnswer[] }): void {
     throw new DfsError('unavailable', first.error.message);
 }
 
+/** The wait before the `n`th attempt again (from 0): 250 ms, doubling, at most 2 s. */
+function backoff(n: number): Promise<void> {
+  return sleep(Math.min(250 * 2 ** n, 2000));
+}
+
 /** True for a call its master's metadata store failed (503 'unavailable'). */
 function storeFailed(answer: BatchAnswer | undefined): boolean {
   return answer !== undefined && !answer.ok && answer.error.code === 'unavailable';
@@ -162,7 +167,7 @@ export class MasterApi {
         if (tried < this.masters.length) continue;
         if (tried === 1 && transport && err.unsent) continue;
         if (Date.now() >= deadline) throw err;
-        await sleep(Math.min(250 * 2 ** (tried - this.masters.length), 2000));
+        await backoff(tried - this.masters.length);
       }
     }
   }
@@ -185,13 +190,14 @@ export class MasterApi {
       ).results;
     return new Batcher(async (calls) => {
       const results = await send(calls);
+      if (this.masters.length === 1 || !Array.isArray(results)) return results;
       // Calls of a batch that the master's store failed while others succeeded (PostgreSQL
       // restarting under it) are sent again, to any master, as a batch they all failed would be.
       const deadline = Date.now() + this.failoverTimeout;
-      for (let tried = 0; this.masters.length > 1 && Array.isArray(results); tried++) {
+      for (let tried = 0; ; tried++) {
         const failed = calls.flatMap((_, i) => (storeFailed(results[i]) ? [i] : []));
         if (failed.length === 0 || Date.now() >= deadline) break;
-        await sleep(Math.min(250 * 2 ** tried, 2000));
+        await backoff(tried);
         const again = await send(failed.map((i) => calls[i])).catch(() => undefined);
         if (!Array.isArray(again)) break;
         for (const [k, i] of failed.entries()) results[i] = again[k] ?? (results[i] as BatchAnswer);

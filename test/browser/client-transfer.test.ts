@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { bytes, collect, sha256 as sha, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { forgetLeases } from '../helpers/forget-leases.js';
 import { waitFor } from '../helpers/wait.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { expectNoErrors, failedLoad, listed, openPage, row, throttleUpload } from './support/pages.js';
@@ -198,30 +199,19 @@ describe('web client in a browser: transfers', () => {
     await close();
   });
 
-  // The master's store acknowledges the next `n` leases that pin chunks without recording them,
-  // as a crash of PostgreSQL can: each upload's commit is then refused, and the web client answers 503.
-  function forgetLeases(n: number): { left(): number } {
-    const { store } = cluster.master;
-    const lease = store.lease;
-    let left = n;
-    store.lease = (id, chunks, ...rest) => {
-      if (chunks.length === 0 || left === 0) return lease.call(store, id, chunks, ...rest);
-      if (--left === 0) store.lease = lease;
-      return Promise.resolve({ revived: [] });
-    };
-    return { left: () => left };
+  // Uploads a file through the picker while the master's store forgets `times` leases: the web
+  // client answers each attempt whose lease was forgotten 503.
+  async function uploadLost(times: number, name: string) {
+    const opened = await openPage(browser, base);
+    await listed(opened.page, '/');
+    const lost = forgetLeases(cluster.master.store, times);
+    const data = randomBytes(3000);
+    await opened.page.setInputFiles('#picker', { name, mimeType: 'application/octet-stream', buffer: data });
+    return { ...opened, lost, data };
   }
 
   it('tries an upload the cluster lost again by itself, twice', async () => {
-    const { page, errors, close } = await openPage(browser, base);
-    await listed(page, '/');
-    const lost = forgetLeases(2);
-    const data = randomBytes(3000);
-    await page.setInputFiles('#picker', {
-      name: 'lost.bin',
-      mimeType: 'application/octet-stream',
-      buffer: data,
-    });
+    const { page, errors, close, lost, data } = await uploadLost(2, 'lost.bin');
     await page.locator('#transfers li.done', { hasText: 'uploaded' }).waitFor();
     expect(lost.left()).to.equal(0);
     expect(sha(await collect(cluster.sdk.download('/lost.bin')))).to.equal(sha(data));
@@ -230,15 +220,7 @@ describe('web client in a browser: transfers', () => {
   });
 
   it('fails an upload lost three times, and tries it again when asked', async () => {
-    const { page, errors, close } = await openPage(browser, base);
-    await listed(page, '/');
-    const lost = forgetLeases(3);
-    const data = randomBytes(3000);
-    await page.setInputFiles('#picker', {
-      name: 'lost3.bin',
-      mimeType: 'application/octet-stream',
-      buffer: data,
-    });
+    const { page, errors, close, lost, data } = await uploadLost(3, 'lost3.bin');
     const failed = page.locator('#transfers li.failed', { hasText: 'upload the file again' });
     await failed.waitFor();
     expect(lost.left()).to.equal(0);

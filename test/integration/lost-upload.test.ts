@@ -17,28 +17,18 @@ import {
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
 import { bytes, collect, randomData, request, tempDir } from '../helpers/cluster.js';
+import { forgetLeases } from '../helpers/forget-leases.js';
 import { ACCESS_KEY, failure, type S3Cluster, SECRET_KEY, startS3Cluster } from '../helpers/s3-cluster.js';
 
 describe('an upload whose lease the master lost before its commit', () => {
   let s3: S3Cluster;
   let client: S3Client;
-  let forget = 0;
+  const forget = (n: number) => forgetLeases(s3.cluster.master.store, n);
 
   before(async () => {
     s3 = await startS3Cluster({ nodes: 2, webClient: true });
     client = s3.client();
     await client.send(new CreateBucketCommand({ Bucket: 'lost' }));
-    // The next `forget` leases that pin chunks are acknowledged and not recorded, as when the
-    // metadata store crashed before flushing them: the chunks are written, the commit finds no lease.
-    const { store } = s3.cluster.master;
-    const lease = store.lease;
-    store.lease = (id, chunks, ...rest) => {
-      if (chunks.length > 0 && forget > 0) {
-        forget--;
-        return Promise.resolve({ revived: [] });
-      }
-      return lease.call(store, id, chunks, ...rest);
-    };
   });
   after(() => s3?.close());
 
@@ -51,7 +41,7 @@ describe('an upload whose lease the master lost before its commit', () => {
   afterEach(() => expect(s3.logs.filter((l) => / 5\d\d /.test(l))).to.deep.equal([]));
 
   it('SDK: an upload of a stream fails as unavailable, and succeeds sent again', async () => {
-    forget = 1;
+    forget(1);
     const err = (await s3.cluster.sdk.upload(bytes('once'), '/lost/sdk.txt').catch((e) => e)) as DfsError;
     expect(err).to.be.instanceOf(DfsError);
     expect([err.code, err.status]).to.deep.equal(['unavailable', 503]);
@@ -65,27 +55,27 @@ describe('an upload whose lease the master lost before its commit', () => {
     try {
       const file = path.join(dir, 'local.txt');
       await fs.writeFile(file, 'from a file');
-      forget = 1;
+      const fromFile = forget(1);
       await s3.cluster.sdk.uploadFile(file, '/lost/file.txt');
-      expect(forget).to.equal(0);
-      forget = 1;
+      expect(fromFile.left()).to.equal(0);
+      const fromArray = forget(1);
       await s3.cluster.sdk.upload([Buffer.from('from an array')], '/lost/array.txt');
-      expect(forget).to.equal(0);
+      expect(fromArray.left()).to.equal(0);
       expect((await collect(s3.cluster.sdk.download('/lost/file.txt'))).toString()).to.equal('from a file');
       expect((await collect(s3.cluster.sdk.download('/lost/array.txt'))).toString()).to.equal(
         'from an array',
       );
       // Once only: lost twice, it fails.
-      forget = 2;
+      const twice = forget(2);
       const err = (await s3.cluster.sdk.uploadFile(file, '/lost/file.txt').catch((e) => e)) as DfsError;
-      expect([err.code, forget]).to.deep.equal(['unavailable', 0]);
+      expect([err.code, twice.left()]).to.deep.equal(['unavailable', 0]);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
 
   it('SDK: a chunk whose pin was forgotten (the lease itself made again by the next chunk) is unavailable too', async () => {
-    forget = 1;
+    forget(1);
     const data = randomData(1536 * 1024); // two chunks of the test cluster's 1 MiB: two leases
     const err = (await s3.cluster.sdk.upload(bytes(data), '/lost/two.bin').catch((e) => e)) as DfsError;
     expect(err.code).to.equal('unavailable');
@@ -96,7 +86,7 @@ describe('an upload whose lease the master lost before its commit', () => {
 
   it('web client: PUT answers 503 unavailable, and the PUT sent again is stored', async () => {
     const url = `${s3.cluster.client?.url}/api/files/lost/web.txt`;
-    forget = 1;
+    forget(1);
     const put = () => fetch(url, { method: 'PUT', body: 'hello', headers: { 'x-dfs-csrf': '1' } });
     const refused = await put();
     expect(refused.status).to.equal(503);
@@ -110,7 +100,7 @@ describe('an upload whose lease the master lost before its commit', () => {
 
   it('WebDAV: PUT answers 503 (a 409 would say the parent folder is missing)', async () => {
     const url = `${s3.cluster.client?.url}/dav/lost/dav.txt`;
-    forget = 1;
+    forget(1);
     const put = () => fetch(url, { method: 'PUT', body: 'dav' });
     expect((await put()).status).to.equal(503);
     took('PUT /dav/lost/dav.txt');
@@ -119,14 +109,14 @@ describe('an upload whose lease the master lost before its commit', () => {
   });
 
   it('S3: PutObject answers ServiceUnavailable, which an AWS SDK retries by itself', async () => {
-    forget = 1;
+    forget(1);
     const put = (c: S3Client) =>
       c.send(new PutObjectCommand({ Bucket: 'lost', Key: 'o.txt', Body: 'object' }));
     const refused = await failure(put(client));
     expect([refused.name, refused.$metadata.httpStatusCode]).to.deep.equal(['ServiceUnavailable', 503]);
     took('PUT /lost/o.txt');
     // With its default three attempts, the SDK's own retry stores the object.
-    forget = 1;
+    forget(1);
     const retrying = new S3Client({
       endpoint: s3.url,
       region: 'us-east-1',

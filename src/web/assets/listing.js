@@ -69,7 +69,8 @@ function cell(className, ...children) {
   return td;
 }
 
-function actionButton(label, title, onClick, className = 'link') {
+/** A button that looks like a link (or as `className` says), with a tooltip. */
+export function actionButton(label, title, onClick, className = 'link') {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = className;

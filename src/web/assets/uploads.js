@@ -3,6 +3,7 @@
 
 import { CSRF_HEADERS, encodePath, errorFrom, networkError } from './api.js';
 import { formatBytes, formatRate } from './format.js';
+import { actionButton } from './listing.js';
 
 // Files sent at once; the rest wait their turn (browsers allow ~6 connections per host).
 const PARALLEL = 3;
@@ -56,10 +57,7 @@ export class Uploads {
     const name = document.createElement('span');
     name.className = 'name';
     name.textContent = path;
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'link';
-    button.textContent = 'Cancel';
+    const button = actionButton('Cancel', 'Stop this upload', () => this.#cancel(transfer));
     const progress = document.createElement('progress');
     progress.max = Math.max(file.size, 1);
     progress.value = 0;
@@ -70,7 +68,6 @@ export class Uploads {
     li.append(name, button, progress, state);
     this.#list.append(li);
     const transfer = { file, path, li, button, progress, state, xhr: undefined, tries: 0, timer: undefined };
-    button.addEventListener('click', () => this.#cancel(transfer));
     return transfer;
   }
 
@@ -158,24 +155,16 @@ export class Uploads {
     // The bar shows how far it got, in the colour of a failure (not a full, blue "done").
     progress.classList.add('bad');
     state.textContent = `failed: ${reason}`;
-    const link = (text, act) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'link';
-      b.textContent = text;
-      b.addEventListener('click', act);
-      return b;
-    };
     const actions = document.createElement('span');
     actions.className = 'actions';
     if (again)
       actions.append(
-        link('Try again', () => {
+        actionButton('Try again', 'Upload this file again', () => {
           li.remove();
           this.add([{ file, path }], Number.POSITIVE_INFINITY);
         }),
       );
-    actions.append(link('Dismiss', () => li.remove()));
+    actions.append(actionButton('Dismiss', 'Remove this line', () => li.remove()));
     button.replaceWith(actions);
   }
 }
