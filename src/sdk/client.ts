@@ -15,15 +15,55 @@ import { isUploadLost, uploadLost, type WriteOptions, type WrittenChunks, writeC
 import { newUploadId } from './upload-id.js';
 
 /**
- * Runs an upload whose bytes can be read again (a file, an array); one the cluster lost before its
- * commit (see uploadLost) is sent again, once.
+ * Runs an upload whose bytes can be read again (a file, an array, a small stream kept whole); one
+ * the cluster lost before its commit (see uploadLost) is sent again, once, when `possible`.
  */
-async function again(upload: () => Promise<Manifest>): Promise<Manifest> {
+async function again(upload: () => Promise<Manifest>, possible = () => true): Promise<Manifest> {
   try {
     return await upload();
   } catch (err) {
-    if (!isUploadLost(err)) throw err;
+    if (!isUploadLost(err) || !possible()) throw err;
     return upload();
+  }
+}
+
+// A stream of at most this many bytes is kept as it is read, so that an upload of it the cluster
+// lost (an upload under way when PostgreSQL crashed) is sent again as a file's is: most files are
+// small, and a WebDAV client or curl shows a 503 where an S3 client would send the body again.
+const KEPT_MAX = 1024 * 1024;
+
+type Source = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>;
+
+/**
+ * A source read once, whose pieces are kept (copied: a caller may reuse its buffers) while they
+ * total at most `max` bytes: read again once it was read whole, it yields them.
+ */
+class Kept implements AsyncIterable<Buffer | Uint8Array | string> {
+  private pieces: (Buffer | string)[] | undefined = [];
+  private size = 0;
+  private ended = false;
+
+  constructor(
+    private readonly source: Source,
+    private readonly max: number,
+  ) {}
+
+  /** The source was read to its end and all of it is kept. */
+  get whole(): boolean {
+    return this.ended && this.pieces !== undefined;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer | Uint8Array | string> {
+    if (this.ended) return yield* this.pieces ?? [];
+    for await (const piece of this.source) {
+      if (this.pieces) {
+        this.size += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+        if (this.size > this.max) this.pieces = undefined;
+        else this.pieces.push(typeof piece === 'string' ? piece : Buffer.from(piece));
+      }
+      yield piece;
+    }
+    this.ended = true;
   }
 }
 
@@ -181,10 +221,7 @@ export class DfsClient {
   }
 
   /** Writes the bytes of `source` as durable, replicated chunks, ready to be committed. */
-  writeChunks(
-    source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
-    options: WriteOptions = {},
-  ): Promise<WrittenChunks> {
+  writeChunks(source: Source, options: WriteOptions = {}): Promise<WrittenChunks> {
     return this.write((size, pool) => chunks(source, size, pool, options.expectedSize), options);
   }
 
@@ -251,15 +288,17 @@ export class DfsClient {
     });
   }
 
-  /** Uploads a byte stream to `remotePath`: writes its chunks, then commits them. */
-  async upload(
-    source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
-    remotePath: string,
-    options: UploadOptions = {},
-  ): Promise<Manifest> {
+  /**
+   * Uploads a byte stream to `remotePath`: writes its chunks, then commits them. An upload the
+   * cluster lost is sent again once when its bytes can be (an array; a stream of at most 1 MiB).
+   */
+  async upload(source: Source, remotePath: string, options: UploadOptions = {}): Promise<Manifest> {
     const path = normalisePath(remotePath); // first: a bad path writes nothing
-    const once = async () => this.finish(path, await this.writeChunks(source, options), options);
-    return Array.isArray(source) ? again(once) : once();
+    const send = (from: Source) => async () =>
+      this.finish(path, await this.writeChunks(from, options), options);
+    if (Array.isArray(source)) return again(send(source));
+    const kept = new Kept(source, KEPT_MAX);
+    return again(send(kept), () => kept.whole);
   }
 
   /** Uploads a local file. */

@@ -40,14 +40,31 @@ describe('an upload whose lease the master lost before its commit', () => {
   };
   afterEach(() => expect(s3.logs.filter((l) => / 5\d\d /.test(l))).to.deep.equal([]));
 
-  it('SDK: an upload of a stream fails as unavailable, and succeeds sent again', async () => {
-    forget(1);
-    const err = (await s3.cluster.sdk.upload(bytes('once'), '/lost/sdk.txt').catch((e) => e)) as DfsError;
+  it('SDK: a small stream is kept as it is read and sent again once by itself; lost twice it fails as unavailable', async () => {
+    const once = forget(1);
+    await s3.cluster.sdk.upload(bytes('once'), '/lost/sdk.txt');
+    expect(once.left()).to.equal(0);
+    expect((await collect(s3.cluster.sdk.download('/lost/sdk.txt'))).toString()).to.equal('once');
+    const twice = forget(2);
+    const err = (await s3.cluster.sdk.upload(bytes('twice'), '/lost/sdk.txt').catch((e) => e)) as DfsError;
     expect(err).to.be.instanceOf(DfsError);
-    expect([err.code, err.status]).to.deep.equal(['unavailable', 503]);
+    expect([err.code, err.status, twice.left()]).to.deep.equal(['unavailable', 503, 0]);
     expect(err.message).to.match(/is not open.*upload the file again/);
     await s3.cluster.sdk.upload(bytes('twice'), '/lost/sdk.txt');
     expect((await s3.cluster.sdk.stat('/lost/sdk.txt')).size).to.equal(5);
+  });
+
+  it('SDK: what a stream sent again holds is what it yielded, though it reuses its buffer', async () => {
+    const reused = Buffer.alloc(4);
+    async function* source() {
+      yield reused.fill('a');
+      yield reused.fill('b');
+      reused.fill('c');
+    }
+    const lost = forget(1);
+    await s3.cluster.sdk.upload(source(), '/lost/reused.txt');
+    expect(lost.left()).to.equal(0);
+    expect((await collect(s3.cluster.sdk.download('/lost/reused.txt'))).toString()).to.equal('aaaabbbb');
   });
 
   it('SDK: an upload it can read again (a file, an array) is sent again once by itself', async () => {
@@ -74,9 +91,9 @@ describe('an upload whose lease the master lost before its commit', () => {
     }
   });
 
-  it('SDK: a chunk whose pin was forgotten (the lease itself made again by the next chunk) is unavailable too', async () => {
+  it('SDK: a chunk whose pin was forgotten (the lease itself made again by the next chunk) is unavailable too, in a stream too large to keep', async () => {
     forget(1);
-    const data = randomData(1536 * 1024); // two chunks of the test cluster's 1 MiB: two leases
+    const data = randomData(1536 * 1024); // two chunks of the test cluster's 1 MiB: two leases; over 1 MiB, not kept
     const err = (await s3.cluster.sdk.upload(bytes(data), '/lost/two.bin').catch((e) => e)) as DfsError;
     expect(err.code).to.equal('unavailable');
     expect(err.message).to.match(/^chunk [0-9a-f]{64} is no longer stored; upload the file again$/);
@@ -84,27 +101,36 @@ describe('an upload whose lease the master lost before its commit', () => {
     expect((await s3.cluster.sdk.stat('/lost/two.bin')).size).to.equal(data.length);
   });
 
-  it('web client: PUT answers 503 unavailable, and the PUT sent again is stored', async () => {
+  it('web client: a small PUT is sent again by itself; lost twice, it answers 503 unavailable, and the PUT sent again is stored', async () => {
     const url = `${s3.cluster.client?.url}/api/files/lost/web.txt`;
-    forget(1);
-    const put = () => fetch(url, { method: 'PUT', body: 'hello', headers: { 'x-dfs-csrf': '1' } });
-    const refused = await put();
+    const put = (body: string) => fetch(url, { method: 'PUT', body, headers: { 'x-dfs-csrf': '1' } });
+    const once = forget(1);
+    expect((await put('first')).status).to.equal(201);
+    expect(once.left()).to.equal(0);
+    expect(await (await fetch(`${s3.cluster.client?.url}/api/download/lost/web.txt`)).text()).to.equal(
+      'first',
+    );
+    forget(2);
+    const refused = await put('hello');
     expect(refused.status).to.equal(503);
     expect(((await refused.json()) as { error: { code: string } }).error.code).to.equal('unavailable');
     took('PUT /api/files/lost/web.txt');
-    expect((await put()).status).to.equal(201);
+    expect((await put('hello')).status).to.equal(201);
     expect(await (await fetch(`${s3.cluster.client?.url}/api/download/lost/web.txt`)).text()).to.equal(
       'hello',
     );
   });
 
-  it('WebDAV: PUT answers 503 (a 409 would say the parent folder is missing)', async () => {
+  it('WebDAV: a small PUT is sent again by itself; lost twice, it answers 503 (a 409 would say the parent folder is missing)', async () => {
     const url = `${s3.cluster.client?.url}/dav/lost/dav.txt`;
-    forget(1);
-    const put = () => fetch(url, { method: 'PUT', body: 'dav' });
-    expect((await put()).status).to.equal(503);
+    const put = (body: string) => fetch(url, { method: 'PUT', body });
+    const once = forget(1);
+    expect((await put('first')).status).to.equal(201);
+    expect(once.left()).to.equal(0);
+    forget(2);
+    expect((await put('dav')).status).to.equal(503);
     took('PUT /dav/lost/dav.txt');
-    expect((await put()).status).to.equal(201);
+    expect((await put('dav')).status).to.equal(204);
     expect((await request(url)).body.toString()).to.equal('dav');
   });
 
