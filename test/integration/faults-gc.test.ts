@@ -94,7 +94,8 @@ describe('faults: orphan collection', function () {
   it('collects the chunks of abandoned uploads after their expiry, and refuses their late commit', async () => {
     // One client gives up (abort); another stalls past the expiry and then tries to finish.
     const dropped = randomData(4 * CHUNK);
-    const stalled = randomData(4 * CHUNK);
+    // Over the 1 MiB the SDK keeps of a stream to send it again by itself.
+    const stalled = randomData(17 * CHUNK);
     const early = [
       ...chunkIdsOf(dropped.subarray(0, 2 * CHUNK)),
       ...chunkIdsOf(stalled.subarray(0, 2 * CHUNK)),
