@@ -77,9 +77,9 @@ function encodePath(path: string): string {
 const READ_TIMEOUT = 10_000;
 const WRITE_TIMEOUT = 60_000;
 // How long a call waits for the only master, once reached, to be reachable again, ms: it is being
-// restarted (`dfs up` starts a failed master again within a second or two). Short enough that a
-// page acting while the master is really down shows its error soon. A master never reached fails
-// at once: a mistyped URL is not waited for.
+// restarted (`dfs up` starts a failed master again within a second or two), or its PostgreSQL is.
+// Short enough that a page acting while the master is really down shows its error soon. A master
+// never reached fails at once: a mistyped URL is not waited for.
 const RESTART_WAIT = 5_000;
 // Listings of at most this many entries (a bucket's or a folder's existence check) cost the master
 // about what a stat does and travel in the reads' batches; a longer page goes alone, so that it
@@ -139,7 +139,7 @@ export class MasterApi {
     options: JsonCallOptions = {},
     check?: (answer: T) => void,
   ): Promise<T> {
-    const deadline = Date.now() + (this.masters.length > 1 || this.reached ? this.failoverTimeout : 0);
+    const start = Date.now();
     const headers = { ...(this.token && { authorization: `Bearer ${this.token}` }), ...options.headers };
     for (let attempt = 0; ; attempt++) {
       const index = (this.current + attempt) % this.masters.length;
@@ -158,15 +158,18 @@ export class MasterApi {
         if (options.signal?.aborted) throw err;
         const transport = err instanceof TransportError;
         if (!transport) this.reached = true;
-        // A master whose metadata store is down answers 503 'unavailable': another may not be.
-        const storeDown = err instanceof DfsError && err.code === 'unavailable' && this.masters.length > 1;
+        // A master whose metadata store is down answers 503 'unavailable': another may not be,
+        // and the only one may have it back soon (PostgreSQL restarting).
+        const storeDown = err instanceof DfsError && err.code === 'unavailable';
         const again = (transport || storeDown) && (retry === 'always' || (transport && err.unsent));
         if (!again) throw err;
         const tried = attempt + 1;
         // Every master once at once; a socket the server had closed is resent once even to the only master.
         if (tried < this.masters.length) continue;
         if (tried === 1 && transport && err.unsent) continue;
-        if (Date.now() >= deadline) throw err;
+        // (Read now: a master that answered this call, if only 503, has been reached.)
+        const wait = this.masters.length > 1 || this.reached ? this.failoverTimeout : 0;
+        if (Date.now() >= start + wait) throw err;
         await backoff(tried - this.masters.length);
       }
     }
@@ -190,7 +193,7 @@ export class MasterApi {
       ).results;
     return new Batcher(async (calls) => {
       const results = await send(calls);
-      if (this.masters.length === 1 || !Array.isArray(results)) return results;
+      if (!Array.isArray(results)) return results;
       // Calls of a batch that the master's store failed while others succeeded (PostgreSQL
       // restarting under it) are sent again, to any master, as a batch they all failed would be.
       const deadline = Date.now() + this.failoverTimeout;

@@ -1,6 +1,7 @@
-// Calls of a batch that a master's metadata store failed (503 'unavailable') while the others
-// succeeded, as when PostgreSQL restarts under it: with several masters they are sent again; the
-// calls answered are not. Fake masters here: each batch they are sent is recorded.
+// Calls that a master's metadata store failed (503 'unavailable'), as when PostgreSQL restarts
+// under it: sent again, to another master or to the only one, for up to the failover time; in a
+// batch whose other calls succeeded, the calls answered are not. Fake masters here: each batch
+// they are sent is recorded.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,15 @@ describe('SDK: calls a master store failed within a batch', () => {
         const parts: Buffer[] = [];
         req.on('data', (d: Buffer) => parts.push(d));
         req.on('end', () => {
+          // Any other route: the store failing while `flaky` lasts (a whole call, not a batch's).
+          if (req.url !== '/api/batch') {
+            batches.push([req.url as string]);
+            const down = flaky-- > 0;
+            res.writeHead(down ? 503 : 200, { 'content-type': 'application/json' });
+            return res.end(
+              JSON.stringify(down ? { error: { code: 'unavailable', message: 'database down' } } : {}),
+            );
+          }
           const { calls } = JSON.parse(Buffer.concat(parts).toString()) as { calls: { path: string }[] };
           batches.push(calls.map((c) => c.path));
           const results = calls.map((c) =>
@@ -62,13 +72,27 @@ describe('SDK: calls a master store failed within a batch', () => {
     expect(batches).to.deep.equal([['/first'], ['/ok', '/flaky'], ['/flaky'], ['/flaky']]);
   });
 
-  it('one master: the failed call fails (it has no other master to go to)', async () => {
-    flaky = 1;
-    expect(await three(new MasterApi(masters.slice(0, 1), ''))).to.deep.equal([
+  it('one master: the failed call is sent again to it (its database back in a moment)', async () => {
+    flaky = 2;
+    expect(await three(new MasterApi(masters.slice(0, 1), ''))).to.deep.equal(['/first', '/ok', '/flaky']);
+    expect(batches).to.deep.equal([['/first'], ['/ok', '/flaky'], ['/flaky'], ['/flaky']]);
+  });
+
+  it('one master: a call its store fails for longer than the failover time fails unavailable', async () => {
+    flaky = 1000;
+    expect(await three(new MasterApi(masters.slice(0, 1), '', 600))).to.deep.equal([
       '/first',
       '/ok',
       'unavailable',
     ]);
-    expect(batches).to.deep.equal([['/first'], ['/ok', '/flaky']]);
+    // Sent again after 250 and 500 ms: the next wait would end past the 600 ms.
+    expect(batches.length).to.be.within(3, 5);
+    expect(batches.slice(2).flat()).to.deep.equal(batches.slice(2).map(() => '/flaky'));
+  });
+
+  it('one master: a call of its own (not batched) is sent again while the store fails', async () => {
+    flaky = 2;
+    await new MasterApi(masters.slice(0, 1), '').status();
+    expect(batches).to.deep.equal([['/api/status'], ['/api/status'], ['/api/status']]);
   });
 });
