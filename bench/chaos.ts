@@ -1,4 +1,4 @@
-// `npm run chaos -- [--seconds 300] [--writers 8] [--postgres] [--via sdk|web|dav|s3]`: nothing
+// `npm run chaos -- [--seconds 300] [--writers 8] [--postgres [--masters 3]] [--via sdk|web|dav|s3]`: nothing
 // acknowledged is lost, whatever dies. Writers upload, overwrite, delete, rename and read small
 // files (each writer its own paths, one call at a time) through the SDK, or through a front users'
 // tools talk to (the web client's API or its WebDAV, or the S3 gateway with the AWS SDK: a rename
@@ -7,8 +7,8 @@
 // every 2 to 6 seconds: a node, the master or the front killed (-9) and started again, a node
 // stopped (SIGTERM), a daemon frozen (SIGSTOP) for up to 7 s — past the 3 s heartbeat timeout —
 // and a node's disk lost (its folder wiped; only while every file has all its copies, as
-// replication 2 promises no more). With --postgres, three masters share a PostgreSQL that is also
-// crashed and frozen. Then the cluster heals (`fsck` clean) and every path must read as a state
+// replication 2 promises no more). With --postgres, three masters (or --masters) share a PostgreSQL
+// that is also crashed and frozen. Then the cluster heals (`fsck` clean) and every path must read as a state
 // its calls allow: what an acknowledged call left, or for a call that failed, the state before it
 // or after it. Exit 1 on any violation. Not one of `npm run bench`'s rows: it checks correctness,
 // not speed.
@@ -24,10 +24,11 @@ import { benchArgs, UsageError, wholeNumber } from './lib/args.js';
 import { codeOf, type Refused, ROOT, startWay, WAYS, type Way, type WayName } from './lib/chaos-ways.js';
 import { cleanupOnSignals, runMain, trackDir } from './lib/cleanup.js';
 
-const USAGE = `usage: npm run chaos -- [--seconds 300] [--writers 8] [--postgres] [--via sdk]
+const USAGE = `usage: npm run chaos -- [--seconds 300] [--writers 8] [--postgres [--masters 3]] [--via sdk]
   --seconds   how long the cluster is hurt (then it heals and every file is checked)
   --writers   writers at once, each on 30 paths of its own
   --postgres  three masters on a throwaway PostgreSQL 15 (crashed and frozen too), not one on LMDB
+  --masters   how many masters share PostgreSQL (1 to 5)
   --via       how the writers write: sdk, web (the web client's API), dav (its WebDAV) or s3
               (the S3 gateway, through the AWS SDK); the web client or the gateway is hurt too`;
 
@@ -265,19 +266,23 @@ async function main(): Promise<number> {
     seconds: { type: 'string', default: '300' },
     writers: { type: 'string', default: '8' },
     postgres: { type: 'boolean', default: false },
+    masters: { type: 'string' },
     via: { type: 'string', default: 'sdk' },
   });
   const via = args.via as WayName;
   if (!WAYS.includes(via)) throw new UsageError(`--via: one of ${WAYS.join(', ')}`);
   const seconds = wholeNumber('seconds', args.seconds);
   const writers = wholeNumber('writers', args.writers);
+  if (args.masters !== undefined && !args.postgres) throw new UsageError('--masters needs --postgres');
+  const masters = args.postgres ? wholeNumber('masters', args.masters ?? '3') : 1;
+  if (masters > 5) throw new UsageError('--masters: 1 to 5');
   if (args.postgres && !postgresAvailable('chaos --postgres'))
     throw new UsageError('--postgres needs PostgreSQL 15');
   cleanupOnSignals();
   // Both stop their processes on any exit by themselves; the cluster's folder is removed then too.
   const pg = args.postgres ? await PostgresServer.start() : undefined;
   const meta = pg ? await pg.createDatabase('chaos') : '';
-  const cluster = await ProcCluster.start({ nodes: pg ? 4 : 3, meta, masters: pg ? 3 : 1, gcGrace: 2 });
+  const cluster = await ProcCluster.start({ nodes: pg ? 4 : 3, meta, masters, gcGrace: 2 });
   trackDir(cluster.dir);
   const sdk = new DfsClient({ master: cluster.masters.map((m) => m.url) });
   const paths = Array.from({ length: writers }, (_, w) =>
@@ -286,7 +291,9 @@ async function main(): Promise<number> {
   const way = await startWay(via, cluster, sdk, [...new Set(paths.flat().map(folderOf))]);
   const soak = new Soak(sdk, way, cluster, pg);
   for (const p of paths.flat()) soak.expected.set(p, new Set([ABSENT]));
-  const where = pg ? '3 masters on PostgreSQL, 4 nodes' : '1 master on LMDB, 3 nodes';
+  const where = pg
+    ? `${masters} master${masters > 1 ? 's' : ''} on PostgreSQL, 4 nodes`
+    : '1 master on LMDB, 3 nodes';
   console.log(`chaos: ${where}, replication 2, ${writers} writers through ${via}, ${seconds} s of hurt`);
   const writing = paths.map((mine) => soak.writer(mine));
   await soak.hurt(seconds);
