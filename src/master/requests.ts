@@ -5,6 +5,7 @@ import type { ParsedUrlQuery } from 'node:querystring';
 import { DfsError } from '../protocol/errors.js';
 import {
   isUploadId,
+  MAX_ALLOCATE,
   MAX_ATTRIBUTE_KEY_CHARS,
   MAX_ATTRIBUTES_BYTES,
   MAX_METADATA_BYTES,
@@ -13,8 +14,6 @@ import { guessContentType, isContentType } from '../protocol/mime.js';
 import { assertChunkId, normaliseFilePath, normalisePath, normalisePrefix } from '../protocol/paths.js';
 import type { ChunkRef, Receipt } from '../protocol/types.js';
 
-/** Most chunks placed by one allocate call. */
-export const MAX_ALLOCATE = 1000;
 /** Most entries on one listing page. */
 export const MAX_LIST_LIMIT = 10_000;
 

@@ -8,6 +8,9 @@ export const MAX_ATTRIBUTES_BYTES = 64 * 1024;
 /** Longest attribute key, in characters. */
 export const MAX_ATTRIBUTE_KEY_CHARS = 512;
 
+/** Most chunks placed by one allocate call. */
+export const MAX_ALLOCATE = 1000;
+
 /** The largest chunk size a cluster may have (`--chunk-size`). */
 export const MAX_CHUNK_SIZE = 256 * 1024 * 1024;
 

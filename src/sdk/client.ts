@@ -6,8 +6,16 @@ import { Readable, type Writable } from 'node:stream';
 import { parseMasters } from '../config.js';
 import type { MkdirOptions, RmdirOptions } from '../meta/store.js';
 import { DfsError } from '../protocol/errors.js';
+import { MAX_ALLOCATE } from '../protocol/limits.js';
 import { normalisePath, normalisePrefix } from '../protocol/paths.js';
-import type { ClusterConfig, FileInfo, ListEntry, ListResponse, Manifest } from '../protocol/types.js';
+import type {
+  ChunkRef,
+  ClusterConfig,
+  FileInfo,
+  ListEntry,
+  ListResponse,
+  Manifest,
+} from '../protocol/types.js';
 import { BufferPool, chunks, fileChunks, SPARE_MIN } from './chunker.js';
 import { type ReadOptions, readPieces, readSingleChunk } from './download.js';
 import { type CallOptions, type ListCallOptions, type ListOptions, MasterApi } from './master-api.js';
@@ -257,27 +265,52 @@ export class DfsClient {
   ): Promise<Manifest> {
     const { signal, ...rest } = options;
     const path = normalisePath(options.path); // first: a bad path begins nothing
+    const request = {
+      ...rest,
+      path,
+      size: written.size,
+      sha256: written.sha256,
+      chunks: written.chunks,
+      receipts: written.receipts,
+    };
     const uploadId = written.uploadId ?? newUploadId();
     // The master applies a commit only under an upload it has begun (a lease): writing a chunk
     // begins one; an upload that wrote none (an empty file, a copy) begins it now.
     if (written.uploadId === undefined || written.chunks.length === 0) await this.begin(uploadId, signal);
-    const commit = this.api.commit(
-      {
-        ...rest,
-        path,
-        size: written.size,
-        sha256: written.sha256,
-        chunks: written.chunks,
-        receipts: written.receipts,
-      },
-      uploadId,
-      { signal },
-    );
+    const commit = this.api.commit(request, uploadId, { signal });
     // An upload of this client's own that the master has lost is the cluster's failure; one of
     // the caller's (a multipart upload's) is the caller's to answer.
-    return written.uploadId === undefined || written.own
-      ? commit.catch((err) => Promise.reject(uploadLost(err)))
-      : commit;
+    if (written.uploadId !== undefined && !written.own) return commit;
+    try {
+      return await commit;
+    } catch (err) {
+      const lost = uploadLost(err);
+      // The master lost the upload (a crash of PostgreSQL forgot its lease or a chunk's pin), not
+      // its chunks, which are on their nodes: pinned again under a new upload, they are committed
+      // without their bytes sent again — when every one is still stored in full.
+      if (!isUploadLost(lost)) throw lost;
+      const again = newUploadId();
+      if (!(await this.repin(written.chunks, again, signal))) throw lost;
+      return this.api.commit(request, again, { signal }).catch((e) => Promise.reject(uploadLost(e)));
+    }
+  }
+
+  // Begins upload `uploadId` pinning `chunks`; false (the upload ended) when any of them is not
+  // stored in full on live nodes, and so would have to be written again.
+  private async repin(chunks: ChunkRef[], uploadId: string, signal: AbortSignal | undefined) {
+    if (chunks.length === 0) {
+      await this.begin(uploadId, signal);
+      return true;
+    }
+    const ids = [...new Map(chunks.map((c) => [c.id, c])).values()];
+    for (let i = 0; i < ids.length; i += MAX_ALLOCATE) {
+      const placed = await this.api.allocate(ids.slice(i, i + MAX_ALLOCATE), [], uploadId, { signal });
+      if (!placed.every((a) => a.stored)) {
+        await this.api.abortUpload(uploadId).catch(() => {});
+        return false;
+      }
+    }
+    return true;
   }
 
   // Begins upload `uploadId` with an empty allocate. A master of the previous version refuses an

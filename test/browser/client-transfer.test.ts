@@ -201,11 +201,12 @@ describe('web client in a browser: transfers', () => {
 
   // Uploads a file through the picker while the master's store forgets `times` leases: the web
   // client answers each attempt whose lease was forgotten 503.
-  // The page's PUT lost `times` times over (the web client itself sends each small one again once).
+  // The page's PUT lost `times` times over (the web client itself commits each again with its
+  // chunks pinned again, then sends a small one again: four leases lost per PUT).
   async function uploadLost(times: number, name: string) {
     const opened = await openPage(browser, base);
     await listed(opened.page, '/');
-    const lost = forgetLeases(cluster.master.store, 2 * times);
+    const lost = forgetLeases(cluster.master.store, 4 * times);
     const data = randomBytes(3000);
     await opened.page.setInputFiles('#picker', { name, mimeType: 'application/octet-stream', buffer: data });
     return { ...opened, lost, data };

@@ -1,7 +1,9 @@
 // An upload the master no longer holds open when its commit arrives (a crash of PostgreSQL forgot
-// its lease, written unflushed by design, or it lapsed): the cluster's failure, so every front
-// answers it as one to send again (503), never as the client's mistake; a multipart upload the
-// client itself ended is still its own (NoSuchUpload).
+// its lease, written unflushed by design, or it lapsed): the cluster's failure. The SDK commits it
+// again under a new upload, its chunks pinned again without their bytes sent again, when they are
+// still stored; else sends the bytes again when it can read them again; else every front answers
+// it as one to send again (503), never as the client's mistake. A multipart upload the client
+// itself ended is still its own (NoSuchUpload).
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -17,13 +19,16 @@ import {
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
 import { bytes, collect, randomData, request, tempDir } from '../helpers/cluster.js';
-import { forgetLeases } from '../helpers/forget-leases.js';
+import { forgetLeases, type LeaseFate, scriptLeases } from '../helpers/forget-leases.js';
 import { ACCESS_KEY, failure, type S3Cluster, SECRET_KEY, startS3Cluster } from '../helpers/s3-cluster.js';
 
 describe('an upload whose lease the master lost before its commit', () => {
   let s3: S3Cluster;
   let client: S3Client;
   const forget = (n: number) => forgetLeases(s3.cluster.master.store, n);
+  const script = (...fates: LeaseFate[]) => scriptLeases(s3.cluster.master.store, fates);
+  // Lost, and its chunks not pinned again (condemned): the SDK's last resort, sending the bytes again.
+  const unpinnable = (times = 1) => script(...Array<LeaseFate[]>(times).fill(['forget', 'condemn']).flat());
 
   before(async () => {
     s3 = await startS3Cluster({ nodes: 2, webClient: true });
@@ -40,12 +45,36 @@ describe('an upload whose lease the master lost before its commit', () => {
   };
   afterEach(() => expect(s3.logs.filter((l) => / 5\d\d /.test(l))).to.deep.equal([]));
 
-  it('SDK: a small stream is kept as it is read and sent again once by itself; lost twice it fails as unavailable', async () => {
-    const once = forget(1);
+  it('SDK: an upload the master lost is committed again, its chunks pinned again without their bytes sent again (a stream too large to keep)', async () => {
+    // Two chunks of the test cluster's 1 MiB, from a stream read once and over the 1 MiB kept:
+    // the first chunk's pin is forgotten (its lease made again by the second).
+    const lost = forget(1);
+    const data = randomData(1536 * 1024);
+    await s3.cluster.sdk.upload(bytes(data), '/lost/two.bin');
+    expect(lost.left()).to.equal(0);
+    expect((await collect(s3.cluster.sdk.download('/lost/two.bin'))).equals(data)).to.equal(true);
+  });
+
+  it('SDK: chunks no longer stored in full are not pinned again: a stream too large to keep fails unavailable', async () => {
+    const fates = script('forget', 'keep', 'condemn');
+    const data = randomData(1536 * 1024);
+    const err = (await s3.cluster.sdk.upload(bytes(data), '/lost/gone.bin').catch((e) => e)) as DfsError;
+    expect([err.code, err.status, fates.left()]).to.deep.equal(['unavailable', 503, 0]);
+    expect(err.message).to.match(/^chunk [0-9a-f]{64} is no longer stored; upload the file again$/);
+    expect(((await s3.cluster.sdk.stat('/lost/gone.bin').catch((e) => e)) as DfsError).code).to.equal(
+      'not_found',
+    );
+    // Sent again (its bytes), it is stored.
+    await s3.cluster.sdk.upload([data], '/lost/gone.bin');
+    expect((await s3.cluster.sdk.stat('/lost/gone.bin')).size).to.equal(data.length);
+  });
+
+  it('SDK: a small stream is kept as it is read and sent again once; lost again, it fails as unavailable', async () => {
+    const once = unpinnable();
     await s3.cluster.sdk.upload(bytes('once'), '/lost/sdk.txt');
     expect(once.left()).to.equal(0);
     expect((await collect(s3.cluster.sdk.download('/lost/sdk.txt'))).toString()).to.equal('once');
-    const twice = forget(2);
+    const twice = unpinnable(2);
     const err = (await s3.cluster.sdk.upload(bytes('twice'), '/lost/sdk.txt').catch((e) => e)) as DfsError;
     expect(err).to.be.instanceOf(DfsError);
     expect([err.code, err.status, twice.left()]).to.deep.equal(['unavailable', 503, 0]);
@@ -61,7 +90,7 @@ describe('an upload whose lease the master lost before its commit', () => {
       yield reused.fill('b');
       reused.fill('c');
     }
-    const lost = forget(1);
+    const lost = unpinnable();
     await s3.cluster.sdk.upload(source(), '/lost/reused.txt');
     expect(lost.left()).to.equal(0);
     expect((await collect(s3.cluster.sdk.download('/lost/reused.txt'))).toString()).to.equal('aaaabbbb');
@@ -72,18 +101,18 @@ describe('an upload whose lease the master lost before its commit', () => {
     try {
       const file = path.join(dir, 'local.txt');
       await fs.writeFile(file, 'from a file');
-      const fromFile = forget(1);
+      const fromFile = unpinnable();
       await s3.cluster.sdk.uploadFile(file, '/lost/file.txt');
       expect(fromFile.left()).to.equal(0);
-      const fromArray = forget(1);
+      const fromArray = unpinnable();
       await s3.cluster.sdk.upload([Buffer.from('from an array')], '/lost/array.txt');
       expect(fromArray.left()).to.equal(0);
       expect((await collect(s3.cluster.sdk.download('/lost/file.txt'))).toString()).to.equal('from a file');
       expect((await collect(s3.cluster.sdk.download('/lost/array.txt'))).toString()).to.equal(
         'from an array',
       );
-      // Once only: lost twice, it fails.
-      const twice = forget(2);
+      // Once only: lost again, it fails.
+      const twice = unpinnable(2);
       const err = (await s3.cluster.sdk.uploadFile(file, '/lost/file.txt').catch((e) => e)) as DfsError;
       expect([err.code, twice.left()]).to.deep.equal(['unavailable', 0]);
     } finally {
@@ -91,26 +120,19 @@ describe('an upload whose lease the master lost before its commit', () => {
     }
   });
 
-  it('SDK: a chunk whose pin was forgotten (the lease itself made again by the next chunk) is unavailable too, in a stream too large to keep', async () => {
-    forget(1);
-    const data = randomData(1536 * 1024); // two chunks of the test cluster's 1 MiB: two leases; over 1 MiB, not kept
-    const err = (await s3.cluster.sdk.upload(bytes(data), '/lost/two.bin').catch((e) => e)) as DfsError;
-    expect(err.code).to.equal('unavailable');
-    expect(err.message).to.match(/^chunk [0-9a-f]{64} is no longer stored; upload the file again$/);
-    await s3.cluster.sdk.upload([data], '/lost/two.bin');
-    expect((await s3.cluster.sdk.stat('/lost/two.bin')).size).to.equal(data.length);
-  });
-
-  it('web client: a small PUT is sent again by itself; lost twice, it answers 503 unavailable, and the PUT sent again is stored', async () => {
+  it('web client: a PUT the master lost is stored all the same; lost over and over, it answers 503 unavailable, and the PUT sent again is stored', async () => {
     const url = `${s3.cluster.client?.url}/api/files/lost/web.txt`;
     const put = (body: string) => fetch(url, { method: 'PUT', body, headers: { 'x-dfs-csrf': '1' } });
     const once = forget(1);
-    expect((await put('first')).status).to.equal(201);
+    expect((await put('pinned')).status).to.equal(201);
     expect(once.left()).to.equal(0);
+    const resent = unpinnable();
+    expect((await put('first')).status).to.equal(201);
+    expect(resent.left()).to.equal(0);
     expect(await (await fetch(`${s3.cluster.client?.url}/api/download/lost/web.txt`)).text()).to.equal(
       'first',
     );
-    forget(2);
+    forget(4);
     const refused = await put('hello');
     expect(refused.status).to.equal(503);
     expect(((await refused.json()) as { error: { code: string } }).error.code).to.equal('unavailable');
@@ -121,28 +143,34 @@ describe('an upload whose lease the master lost before its commit', () => {
     );
   });
 
-  it('WebDAV: a small PUT is sent again by itself; lost twice, it answers 503 (a 409 would say the parent folder is missing)', async () => {
+  it('WebDAV: a PUT the master lost is stored all the same; lost over and over, it answers 503 (a 409 would say the parent folder is missing)', async () => {
     const url = `${s3.cluster.client?.url}/dav/lost/dav.txt`;
     const put = (body: string) => fetch(url, { method: 'PUT', body });
     const once = forget(1);
-    expect((await put('first')).status).to.equal(201);
+    expect((await put('pinned')).status).to.equal(201);
     expect(once.left()).to.equal(0);
-    forget(2);
+    const resent = unpinnable();
+    expect((await put('first')).status).to.equal(204);
+    expect(resent.left()).to.equal(0);
+    forget(4);
     expect((await put('dav')).status).to.equal(503);
     took('PUT /dav/lost/dav.txt');
     expect((await put('dav')).status).to.equal(204);
     expect((await request(url)).body.toString()).to.equal('dav');
   });
 
-  it('S3: PutObject answers ServiceUnavailable, which an AWS SDK retries by itself', async () => {
-    forget(1);
-    const put = (c: S3Client) =>
-      c.send(new PutObjectCommand({ Bucket: 'lost', Key: 'o.txt', Body: 'object' }));
+  it('S3: a PutObject the master lost is stored all the same; lost again, ServiceUnavailable, which an AWS SDK retries by itself', async () => {
+    const put = (c: S3Client, Body = 'object') =>
+      c.send(new PutObjectCommand({ Bucket: 'lost', Key: 'o.txt', Body }));
+    const once = forget(1);
+    await put(client, 'pinned');
+    expect(once.left()).to.equal(0);
+    forget(2);
     const refused = await failure(put(client));
     expect([refused.name, refused.$metadata.httpStatusCode]).to.deep.equal(['ServiceUnavailable', 503]);
     took('PUT /lost/o.txt');
     // With its default three attempts, the SDK's own retry stores the object.
-    forget(1);
+    forget(2);
     const retrying = new S3Client({
       endpoint: s3.url,
       region: 'us-east-1',
