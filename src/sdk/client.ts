@@ -290,27 +290,26 @@ export class DfsClient {
       // without their bytes sent again — when every one is still stored in full.
       if (!isUploadLost(lost)) throw lost;
       const again = newUploadId();
-      if (!(await this.repin(written.chunks, again, signal))) throw lost;
+      if (!(await this.repin(written.chunks, again, signal))) {
+        signal?.throwIfAborted();
+        throw lost;
+      }
       return this.api.commit(request, again, { signal }).catch((e) => Promise.reject(uploadLost(e)));
     }
   }
 
   // Begins upload `uploadId` pinning `chunks`; false (the upload ended) when any of them is not
-  // stored in full on live nodes, and so would have to be written again.
+  // stored in full on live nodes, and so would have to be written again, or the master failed.
   private async repin(chunks: ChunkRef[], uploadId: string, signal: AbortSignal | undefined) {
-    if (chunks.length === 0) {
-      await this.begin(uploadId, signal);
-      return true;
-    }
-    const ids = [...new Map(chunks.map((c) => [c.id, c])).values()];
-    for (let i = 0; i < ids.length; i += MAX_ALLOCATE) {
-      const placed = await this.api.allocate(ids.slice(i, i + MAX_ALLOCATE), [], uploadId, { signal });
-      if (!placed.every((a) => a.stored)) {
-        await this.api.abortUpload(uploadId).catch(() => {});
-        return false;
-      }
-    }
-    return true;
+    const unique = [...new Map(chunks.map((c) => [c.id, c])).values()];
+    const failed = () => false;
+    let pinned = unique.length > 0 || (await this.begin(uploadId, signal).then(() => true, failed));
+    for (let i = 0; pinned && i < unique.length; i += MAX_ALLOCATE)
+      pinned = await this.api
+        .allocate(unique.slice(i, i + MAX_ALLOCATE), [], uploadId, { signal })
+        .then((placed) => placed.every((a) => a.stored), failed);
+    if (!pinned) await this.api.abortUpload(uploadId).catch(() => {});
+    return pinned;
   }
 
   // Begins upload `uploadId` with an empty allocate. A master of the previous version refuses an
