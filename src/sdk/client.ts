@@ -36,8 +36,9 @@ async function again(upload: () => Promise<Manifest>, possible = () => true): Pr
 }
 
 // A stream of at most this many bytes is kept as it is read, so that an upload of it the cluster
-// lost (an upload under way when PostgreSQL crashed) is sent again as a file's is: most files are
-// small, and a WebDAV client or curl shows a 503 where an S3 client would send the body again.
+// lost (under way when PostgreSQL crashed), whose chunks cannot be pinned again either (see
+// commit), is sent again as a file's is: most files are small, and a WebDAV client or curl shows
+// a 503 where an S3 client would send the body again.
 const KEPT_MAX = 1024 * 1024;
 
 type Source = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>;
@@ -258,6 +259,8 @@ export class DfsClient {
   /**
    * Commits a manifest: written chunks (with their receipts), or chunks of files already stored
    * (a copy: no bytes move). A resent commit of the same upload is answered, never applied twice.
+   * An upload of the SDK's own that the master lost is committed again under a new one when its
+   * chunks are still stored; else it fails 'unavailable' (see uploadLost).
    */
   async commit(
     written: Omit<WrittenChunks, 'uploadId'> & { uploadId?: string },
