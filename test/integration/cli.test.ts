@@ -20,7 +20,9 @@ describe('the dfs binary', function () {
   let webClient = '';
   const env = () => ({ DFS_MASTER: master });
 
-  before(async () => {
+  before(async function () {
+    // Five daemons start: on a loaded machine that alone can take half a minute.
+    this.timeout(120_000);
     requireBuild();
     dir = await tempDir('dfs-cli-');
     up = spawn(
@@ -36,7 +38,7 @@ describe('the dfs binary', function () {
     const match = await waitFor(
       () => /dfs up: master (\S+), nodes .* web client (\S+)/.exec(upLog),
       'dfs up to start',
-      20_000,
+      60_000,
     );
     master = match?.[1] ?? '';
     webClient = match?.[2] ?? '';
