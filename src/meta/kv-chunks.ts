@@ -4,7 +4,7 @@
 // `parts` and `multiparts` (S3 multipart uploads).
 
 import { compareUtf8 } from '../protocol/byte-order.js';
-import { DfsError } from '../protocol/errors.js';
+import { DfsError, UPLOAD_AGAIN } from '../protocol/errors.js';
 import type { ChunkRef } from '../protocol/types.js';
 import { prefixEnd, type Txn } from './engine.js';
 import {
@@ -74,7 +74,7 @@ function usableRow(
   const pinned =
     uploadId !== undefined && txn.get('leaseChunks', leaseChunkKey(uploadId, c.id)) !== undefined;
   if (record && !record.doomed && (record.refs > 0 || pinned)) return { record, pinned };
-  throw new DfsError('conflict', `chunk ${c.id} is no longer stored; upload the file again`);
+  throw new DfsError('conflict', `chunk ${c.id} is no longer stored${UPLOAD_AGAIN}`);
 }
 
 /**

@@ -2,7 +2,7 @@
 // implies, what a move may do, and the errors callers can tell apart.
 
 import { createHash } from 'node:crypto';
-import { DfsError } from '../protocol/errors.js';
+import { DfsError, UPLOAD_AGAIN } from '../protocol/errors.js';
 import { MAX_PATH_BYTES } from '../protocol/paths.js';
 import type { CommitIntent, FileRecord, LeaseRecord, MultipartInfo } from './types.js';
 
@@ -82,12 +82,11 @@ export const EXPIRE_BATCH = 1000;
 
 /** The error for a commit into an upload whose lease lapsed (its chunks may be collected). */
 export function expiredError(): DfsError {
-  return new DfsError('conflict', 'the upload was idle for too long and expired; upload the file again');
+  return new DfsError('conflict', `the upload was idle for too long and expired${UPLOAD_AGAIN}`);
 }
 
 /** The message for a commit under an upload id with no lease (PostgreSQL's migration 7 has it too). */
-export const NOT_OPEN =
-  'is not open: it was never begun, or this commit came after it was forgotten; upload the file again';
+export const NOT_OPEN = `is not open: it was never begun, or this commit came after it was forgotten${UPLOAD_AGAIN}`;
 
 /**
  * The error for a commit under an upload id the store holds no lease of: never begun (a client
