@@ -158,10 +158,10 @@ export class MasterApi {
         if (options.signal?.aborted) throw err;
         const transport = err instanceof TransportError;
         if (!transport) this.reached = true;
-        // A master whose metadata store is down answers 503 'unavailable': another may not be,
-        // and the only one may have it back soon (PostgreSQL restarting).
-        const storeDown = err instanceof DfsError && err.code === 'unavailable';
-        const again = (transport || storeDown) && (retry === 'always' || (transport && err.unsent));
+        // A master unreachable, or whose metadata store is down (503), is 'unavailable': another
+        // may not be, and the only one may be back soon (restarting, or PostgreSQL restarting).
+        const down = err instanceof DfsError && err.code === 'unavailable';
+        const again = down && (retry === 'always' || (transport && err.unsent));
         if (!again) throw err;
         const tried = attempt + 1;
         // Every master once at once; a socket the server had closed is resent once even to the only master.
