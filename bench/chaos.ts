@@ -1,17 +1,17 @@
-// `npm run chaos -- [--seconds 300] [--writers 8] [--postgres [--masters 3]] [--via sdk|web|dav|s3]`: nothing
-// acknowledged is lost, whatever dies. Writers upload, overwrite, delete, rename and read small
-// files (each writer its own paths, one call at a time) through the SDK, or through a front users'
-// tools talk to (the web client's API or its WebDAV, or the S3 gateway with the AWS SDK: a rename
-// is a copy and a delete there, and some uploads are multipart). A read may fail, but what it
-// answers must be a state the path's calls allow, as at the end. Meanwhile the cluster is hurt
+// `npm run chaos -- [--seconds 300] [--writers 8] [--postgres [--masters 3]] [--via sdk|web|dav|s3]`:
+// nothing acknowledged is lost, whatever dies. Writers upload, overwrite, delete, rename and read
+// small files (each writer its own paths, one call at a time) through the SDK, or through a front
+// users' tools talk to (the web client's API or its WebDAV, or the S3 gateway with the AWS SDK: a
+// rename is a copy and a delete there, and some uploads are multipart). A read may fail, but what
+// it answers must be a state the path's calls allow, as at the end. Meanwhile the cluster is hurt
 // every 2 to 6 seconds: a node, the master or the front killed (-9) and started again, a node
-// stopped (SIGTERM), a daemon frozen (SIGSTOP) for up to 7 s — past the 3 s heartbeat timeout —
-// and a node's disk lost (its folder wiped; only while every file has all its copies, as
-// replication 2 promises no more). With --postgres, three masters (or --masters) share a PostgreSQL
-// that is also crashed and frozen. Then the cluster heals (`fsck` clean) and every path must read as a state
-// its calls allow: what an acknowledged call left, or for a call that failed, the state before it
-// or after it. Exit 1 on any violation. Not one of `npm run bench`'s rows: it checks correctness,
-// not speed.
+// stopped (SIGTERM), a daemon frozen (SIGSTOP) for up to 7 s — past the 3 s heartbeat timeout — and
+// a node's disk lost (its folder wiped; only while every file has all its copies, as replication 2
+// promises no more). With --postgres, three masters (or --masters) share a PostgreSQL that is also
+// crashed and frozen. Then the cluster heals (`fsck` clean) and every path must read as a state its
+// calls allow: what an acknowledged call left, or for a call that failed, the state before it or
+// after it. Exit 1 on any violation. Not one of `npm run bench`'s rows: it checks correctness, not
+// speed.
 
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -86,14 +86,14 @@ class Soak {
       const [p, q] = [pick(paths), pick(paths)];
       const r = Math.random();
       const call = r < 0.3 ? 'read' : r < 0.42 ? 'remove' : r < 0.5 && p !== q ? 'move' : 'upload';
+      const calls = {
+        read: () => this.read(p),
+        remove: () => this.remove(p),
+        move: () => this.move(p, q),
+        upload: () => this.upload(p),
+      };
       try {
-        await (call === 'read'
-          ? this.read(p)
-          : call === 'remove'
-            ? this.remove(p)
-            : call === 'move'
-              ? this.move(p, q)
-              : this.upload(p));
+        await calls[call]();
         this.counts.acknowledged++;
       } catch (err) {
         this.failed(call, err);
