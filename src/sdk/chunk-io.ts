@@ -7,6 +7,7 @@ import { DfsError, isErrorCode } from '../protocol/errors.js';
 import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/headers.js';
 import type { Receipt } from '../protocol/types.js';
 import { agentFor } from './agents.js';
+import { getInto } from './chunk-get.js';
 import { IDLE_TIMEOUT, replyError, request } from './transport.js';
 
 /** A failure of one node of a replication pipeline: the client tries again without it. */
@@ -130,7 +131,7 @@ export function putChunk(
   return put.finish(data);
 }
 
-/** GETs a whole chunk from a node. */
+/** GETs a whole chunk from a node, into `into` when it fits. */
 export async function fetchChunk(
   url: string,
   id: string,
@@ -138,14 +139,12 @@ export async function fetchChunk(
   signal?: AbortSignal,
   into?: Buffer,
 ): Promise<Buffer> {
-  const headers: http.OutgoingHttpHeaders = token ? { authorization: `Bearer ${token}` } : {};
-  const reply = await request(
-    new URL(`/chunks/${id}`, url),
-    { method: 'GET', headers },
-    undefined,
-    signal,
-    into,
-  );
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const target = new URL(`/chunks/${id}`, url);
+  const reply =
+    target.protocol === 'http:'
+      ? await getInto(target, headers, signal, into)
+      : await request(target, { method: 'GET', headers }, undefined, signal, into);
   if (reply.status !== 200) throw replyError(reply, `node ${url}`);
   return reply.body;
 }

@@ -1,0 +1,225 @@
+// The chunk GET that reads a node's answer straight into the chunk's buffer: what it reads, the
+// sockets it keeps, and every way a node's answer can go wrong, against a node written byte by byte.
+
+import http from 'node:http';
+import net from 'node:net';
+import { expect } from 'chai';
+import { getInto } from '../../src/sdk/chunk-get.js';
+import { fetchChunk } from '../../src/sdk/chunk-io.js';
+
+/** How the fake node answers one request on a connection (its text, and its index there). */
+type Answer = (socket: net.Socket, request: string, index: number) => void;
+
+/** A node on a raw socket: answers each request head with `answer`; counts its connections. */
+async function rawNode(answer: Answer) {
+  const requests: string[] = [];
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let pending = '';
+    let index = 0;
+    socket.on('error', () => {});
+    socket.on('data', (d) => {
+      pending += d.toString('latin1');
+      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+        const request = pending.slice(0, end);
+        pending = pending.slice(end + 4);
+        requests.push(request);
+        answer(socket, request, index++);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = (path = '/chunks/c') =>
+    new URL(path, `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+  return {
+    url,
+    requests,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Kept-alive client sockets would hold close() open.
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}
+
+/** An answer with a Content-Length body. */
+function ok(body: Buffer | string, extra = ''): Buffer {
+  const data = Buffer.from(body);
+  return Buffer.concat([
+    Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${data.length}\r\n${extra}\r\n`),
+    data,
+  ]);
+}
+
+describe('sdk chunk GET into a buffer', () => {
+  const nodes: { close(): Promise<void> }[] = [];
+  const node = async (answer: Answer) => {
+    const n = await rawNode(answer);
+    nodes.push(n);
+    return n;
+  };
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+  });
+
+  it('reads the body into the given buffer, on one kept-alive socket, sending its headers', async () => {
+    const n = await node((socket, _req, i) => socket.write(ok(`body ${i}`)));
+    const into = Buffer.alloc(64);
+    for (const i of [0, 1, 2]) {
+      const reply = await getInto(n.url(), { authorization: 'Bearer t' }, undefined, into);
+      expect(reply.status).to.equal(200);
+      expect(reply.body.toString()).to.equal(`body ${i}`);
+      expect(reply.body.buffer).to.equal(into.buffer); // read in place, no copy of its own
+      expect(reply.headers['content-length']).to.equal('6');
+    }
+    expect(n.connections()).to.equal(1);
+    expect(n.requests[0]).to.match(/^GET \/chunks\/c HTTP\/1\.1\r\n/);
+    expect(n.requests[0]).to.include('\r\nauthorization: Bearer t');
+  });
+
+  it('reads a body larger than the buffer into one of its own, and an empty one', async () => {
+    const big = Buffer.alloc(100_000, 7);
+    const n = await node((socket, _req, i) => socket.write(i === 0 ? ok(big) : ok('')));
+    const into = Buffer.alloc(16);
+    const reply = await getInto(n.url(), {}, undefined, into);
+    expect(reply.body.equals(big)).to.equal(true);
+    expect(reply.body.buffer).not.to.equal(into.buffer);
+    expect((await getInto(n.url(), {}, undefined, into)).body.length).to.equal(0);
+    expect(n.connections()).to.equal(1);
+  });
+
+  it('parses a head and body that arrive a byte at a time, and a head sent with its body', async () => {
+    const n = await node((socket, _req, i) => {
+      const bytes = ok(`answer number ${i}`, 'x-multi: a\r\nX-Multi: b\r\n');
+      if (i === 1) return socket.write(bytes);
+      let at = 0;
+      const drip = () => {
+        if (at < bytes.length) socket.write(bytes.subarray(at, ++at), () => setImmediate(drip));
+      };
+      drip();
+    });
+    const first = await getInto(n.url(), {}, undefined, Buffer.alloc(64));
+    expect(first.body.toString()).to.equal('answer number 0');
+    expect(first.headers['x-multi']).to.equal('a, b');
+    expect((await getInto(n.url(), {}, undefined)).body.toString()).to.equal('answer number 1');
+  });
+
+  it("turns a node's error answer into its error, and keeps the socket", async () => {
+    const n = await node((socket) => {
+      const body = JSON.stringify({ error: { code: 'not_found', message: 'chunk c is not on this node' } });
+      socket.write(`HTTP/1.1 404 Not Found\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    });
+    for (const _ of [0, 1]) {
+      const err = await fetchChunk(n.url('/').href, 'c', '', undefined, Buffer.alloc(1024)).catch((e) => e);
+      expect(err).to.include({ code: 'not_found' });
+      expect(err.message).to.include('chunk c is not on this node');
+    }
+    expect(n.connections()).to.equal(1);
+  });
+
+  it('reads an answer framed otherwise (chunked) through node:http', async () => {
+    const server = http.createServer((_req, res) => {
+      res.write('chunked ');
+      res.end('body');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = new URL(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/chunks/c`);
+      const reply = await getInto(url, {}, undefined, Buffer.alloc(64));
+      expect([reply.status, reply.body.toString()]).to.deep.equal([200, 'chunked body']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('sends a GET again on a new socket when the node closed the kept-alive one unanswered', async () => {
+    const n = await node((socket, _req, i) => {
+      // A node closing an idle socket as the next request reaches it.
+      if (i === 1) socket.destroy();
+      else socket.write(ok(`answer ${n.connections()}`));
+    });
+    expect((await getInto(n.url(), {}, undefined)).body.toString()).to.equal('answer 1');
+    expect((await getInto(n.url(), {}, undefined)).body.toString()).to.equal('answer 2');
+    expect(n.requests.length).to.equal(3);
+  });
+
+  it('does not keep a socket the node says it closes, or that sent more than its body', async () => {
+    const n = await node((socket, req) => {
+      if (req.includes('/close')) socket.write(ok('closing', 'connection: close\r\n'));
+      else if (req.includes('/junk')) socket.write(Buffer.concat([ok('body'), Buffer.from('trailing junk')]));
+      else socket.write(ok('fine'));
+    });
+    expect((await getInto(n.url('/close'), {}, undefined)).body.toString()).to.equal('closing');
+    expect((await getInto(n.url('/junk'), {}, undefined)).body.toString()).to.equal('body');
+    expect((await getInto(n.url(), {}, undefined)).body.toString()).to.equal('fine');
+    expect((await getInto(n.url(), {}, undefined)).body.toString()).to.equal('fine');
+    expect(n.connections()).to.equal(3);
+  });
+
+  it('fails a body cut short, a malformed answer and a refused connection, and goes on', async () => {
+    const n = await node((socket, req) => {
+      if (req.includes('/cut')) {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly part');
+        setImmediate(() => socket.destroy());
+      } else if (req.includes('/garbage')) socket.write('SMTP ready\r\n\r\n');
+      else socket.write(ok('fine'));
+    });
+    const cut = await getInto(n.url('/cut'), {}, undefined).catch((e) => e);
+    expect(cut).to.be.an('error');
+    expect(cut.code).to.equal('ECONNRESET');
+    const garbage = await getInto(n.url('/garbage'), {}, undefined).catch((e) => e);
+    expect(garbage.message).to.match(/malformed response from node/);
+    expect((await getInto(n.url(), {}, undefined)).body.toString()).to.equal('fine');
+    const closed = await rawNode(() => {});
+    const url = closed.url();
+    await closed.close();
+    expect(await getInto(url, {}, undefined).catch((e) => e.code)).to.equal('ECONNREFUSED');
+  });
+
+  it('stops at once when aborted mid-body, and the next GET is answered', async () => {
+    let slow: net.Socket | undefined;
+    const n = await node((socket, req) => {
+      if (!req.includes('/slow')) return socket.write(ok('next'));
+      slow = socket;
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nsome');
+    });
+    const controller = new AbortController();
+    const into = Buffer.alloc(1000);
+    const pending = getInto(n.url('/slow'), {}, controller.signal, into);
+    while (into[0] === 0) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(new Error('the caller left'));
+    expect((await pending.catch((e) => e)).message).to.equal('the caller left');
+    const before = Buffer.from(into);
+    // The rest of the body, sent after the abort, lands nowhere.
+    const gone = new Promise((resolve) => slow?.once('close', resolve));
+    slow?.write('x'.repeat(996));
+    await gone;
+    expect((await getInto(n.url(), {}, undefined, Buffer.alloc(8))).body.toString()).to.equal('next');
+    expect(into.equals(before)).to.equal(true); // nothing more was read into the abandoned buffer
+    expect(await getInto(n.url(), {}, controller.signal).catch((e) => e.message)).to.equal('the caller left');
+  });
+
+  it('opens at most 64 sockets to one node, the rest waiting their turn', async () => {
+    let answered = 0;
+    const held: (() => void)[] = [];
+    const n = await node((socket) => {
+      const go = () => socket.write(ok(`n${answered++}`));
+      // The node answers nothing until 64 requests are open at once: the client opens 64 sockets.
+      if (n.requests.length < 64) return held.push(go);
+      for (const first of held.splice(0)) first();
+      go();
+    });
+    const replies = await Promise.all(
+      Array.from({ length: 100 }, () => getInto(n.url(), {}, undefined).then((r) => r.body.toString())),
+    );
+    expect(new Set(replies).size).to.equal(100);
+    expect(n.connections()).to.equal(64);
+  });
+});
