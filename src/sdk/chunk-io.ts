@@ -1,5 +1,6 @@
 // Moving one chunk's bytes to and from a node over plain HTTP with keep-alive: the one PUT of
-// the replication pipeline (used by clients, by nodes forwarding, and by repair copies) and GET.
+// the replication pipeline (used by clients, by nodes forwarding, and by repair copies) and GET
+// (read in place by chunk-get.ts).
 
 import http from 'node:http';
 import https from 'node:https';
