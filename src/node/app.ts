@@ -159,7 +159,9 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
     if (size === undefined) throw new DfsError('not_found', `chunk ${id} is not on this node`);
     const range = parseRange(ctx.get('range'), size);
     const head = ctx.method === 'HEAD';
-    const { stream, data } = await store.read(id, range?.start, range?.end, head);
+    const { stream, data, release } = await store.read(id, range?.start, range?.end, head);
+    // A kept buffer goes back once the answer is sent, or the client has left.
+    if (release) ctx.res.once('close', release);
     ctx.set('Accept-Ranges', 'bytes');
     // Content-addressed, so cacheable forever; but never by a shared cache when reads need a token.
     ctx.set('Cache-Control', `${config.token ? 'private' : 'public'}, max-age=31536000, immutable`);

@@ -170,9 +170,10 @@ export class Worker {
 
   /** Streams the local copy of a chunk down the targets' pipeline; returns their receipts. */
   private async copy(command: Extract<NodeCommand, { op: 'replicate' }>): Promise<Receipt[]> {
-    const { stream, data, size } = await this.state.store.read(command.chunkId);
+    const { stream, data, size, release } = await this.state.store.read(command.chunkId);
     if (this.stopped) {
       stream?.destroy();
+      release?.();
       throw new DfsError('unavailable', 'the node is closing');
     }
     const forward = openChunkPut(
@@ -199,6 +200,8 @@ export class Worker {
     } finally {
       clearTimeout(deadline);
       this.copies.delete(copy);
+      // The copy is answered or destroyed: its request holds the buffer no longer.
+      release?.();
     }
   }
 }

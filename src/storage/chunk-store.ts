@@ -10,6 +10,7 @@ import { assertChunkId, isChunkId } from '../protocol/paths.js';
 import type { NodeIo } from '../protocol/types.js';
 import { syncDir, writeAll } from './disk-io.js';
 import { CutShort, PackStore } from './pack-store.js';
+import { ReadBuffers, WHOLE_READ_MIN } from './read-buffers.js';
 
 // Writes are gathered into runs of this size before they reach the disk.
 const WRITE_RUN = 1024 * 1024;
@@ -20,6 +21,8 @@ const DEFAULT_PACK_LIMIT = 64 * 1024;
 const DEFAULT_PACK_SIZE = 256 * 1024 * 1024;
 // Chunks (or ranges) up to this size are read with one call, not streamed.
 const SMALL_READ = 64 * 1024;
+// Most bytes of kept buffers that large chunks are read whole into to be sent (read-buffers.ts).
+const READ_BUFFERS = 32 * 1024 * 1024;
 
 /** An open chunk write: feed it bytes, then commit (verify + make durable) or abort. */
 export interface ChunkWriter {
@@ -39,6 +42,11 @@ export interface ChunkReader {
   stream?: ReadStream;
   /** The whole (range of the) chunk when it is small: read in one call, no stream needed. */
   data?: Buffer;
+  /**
+   * Gives back the kept buffer `data` was read into (a large chunk read whole), once its bytes
+   * are sent or dropped; absent when `data` is not in one.
+   */
+  release?: () => void;
 }
 
 /** How a chunk store is laid out. */
@@ -93,6 +101,7 @@ export class ChunkStore {
   };
   /** Called with the seconds each chunk write spent in fsync (its file, then its folder). */
   onSynced: (seconds: number) => void = () => {};
+  private readonly readBuffers = new ReadBuffers(READ_BUFFERS);
 
   private constructor(
     root: string,
@@ -420,14 +429,20 @@ export class ChunkStore {
    * is it here and readable?) sends no bytes and counts none.
    */
   async read(id: string, start?: number, end?: number, probe = false): Promise<ChunkReader> {
-    const reader = await this.open(id, start, end);
+    const reader = await this.open(id, start, end, !probe);
     if (probe) return reader;
     this.io.reads++;
     this.io.bytesRead += reader.data?.length ?? (end ?? reader.size - 1) - (start ?? 0) + 1;
     return reader;
   }
 
-  private async open(id: string, start?: number, end?: number): Promise<ChunkReader> {
+  /** Bytes of the buffers large chunks are read whole into that are lent out now. */
+  get readBuffersInUse(): number {
+    return this.readBuffers.inUse;
+  }
+
+  /** Opens a chunk (or a range); with `whole`, a large one is read into a kept buffer if one is free. */
+  private async open(id: string, start?: number, end?: number, whole = false): Promise<ChunkReader> {
     if (this.packs.has(id)) {
       try {
         return await this.packs.read(id, start, end);
@@ -467,21 +482,20 @@ export class ChunkStore {
     // The disk is the truth: a chunk file that is there is served (and listed again).
     if (this.sizes.get(id) !== size) this.relist(id, size);
     const length = (end ?? size - 1) - (start ?? 0) + 1;
-    if (length <= SMALL_READ) {
-      // One read call instead of a stream: most of a small GET's cost was the stream machinery.
+    // One read call instead of a stream: most of a small GET's cost was the stream machinery.
+    if (length <= SMALL_READ)
+      return { size, data: await readWhole(handle, Buffer.allocUnsafe(Math.max(0, length)), start) };
+    const kept = whole && length >= WHOLE_READ_MIN ? this.readBuffers.take(length) : undefined;
+    if (kept) {
       try {
-        const data = Buffer.allocUnsafe(Math.max(0, length));
-        let filled = 0;
-        while (filled < data.length) {
-          const { bytesRead } = await handle.read(data, filled, data.length - filled, (start ?? 0) + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
-        }
-        return { size, data: data.subarray(0, filled) };
+        return {
+          size,
+          data: await readWhole(handle, kept.buffer.subarray(0, length), start),
+          release: kept.release,
+        };
       } catch (err) {
-        throw toDfsError(err);
-      } finally {
-        await handle.close();
+        kept.release();
+        throw err;
       }
     }
     const stream = createReadStream('', {
@@ -578,6 +592,24 @@ export class ChunkStore {
       used: this.usedBytes,
       chunks: this.sizes.size,
     };
+  }
+}
+
+// Reads `into.length` bytes from `start` into `into` (fewer when the file is shorter) and closes
+// the file.
+async function readWhole(handle: fs.FileHandle, into: Buffer, start = 0): Promise<Buffer> {
+  try {
+    let filled = 0;
+    while (filled < into.length) {
+      const { bytesRead } = await handle.read(into, filled, into.length - filled, start + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return into.subarray(0, filled);
+  } catch (err) {
+    throw toDfsError(err);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -19,6 +19,8 @@ describe('chunk store', () => {
     store = await ChunkStore.open(dir);
   });
   afterEach(async () => {
+    // Closed, or its open pack files are left to the garbage collector (and Node warns).
+    await store.close();
     await fs.rm(dir, { recursive: true, force: true });
   });
 
@@ -108,6 +110,36 @@ describe('chunk store', () => {
     expect(await scrubber.pass()).to.deep.equal([sha(cut)]);
     expect(reported).to.deep.equal([[sha(cut)]]);
     expect([store.has(sha(kept)), store.has(sha(cut)), store.io.corrupt]).to.deep.equal([true, false, 1]);
+  });
+
+  it('reads a large chunk whole into a kept buffer it gets back; a probe, a range past the budget and a scrub stream', async () => {
+    const data = Buffer.alloc(8 * 1024 * 1024, 'large chunk ');
+    const id = sha(data);
+    const w = await store.beginWrite(id, data.length);
+    await w.write(data);
+    await w.commit();
+    const readers = await Promise.all([1, 2, 3, 4, 5].map(() => store.read(id)));
+    // Four of 8 MiB fill the 32 MiB budget: the fifth is streamed.
+    expect(readers.map((r) => (r.data ? 'whole' : 'stream'))).to.deep.equal([
+      'whole',
+      'whole',
+      'whole',
+      'whole',
+      'stream',
+    ]);
+    for (const r of readers.slice(0, 4)) expect(r.data?.equals(data)).to.equal(true);
+    readers[4]?.stream?.destroy();
+    expect(store.readBuffersInUse).to.equal(32 * 1024 * 1024);
+    for (const r of readers) r.release?.();
+    expect(store.readBuffersInUse).to.equal(0);
+    const range = await store.read(id, 1024 * 1024, 3 * 1024 * 1024 - 1);
+    expect(range.data?.equals(data.subarray(1024 * 1024, 3 * 1024 * 1024))).to.equal(true);
+    range.release?.();
+    const probe = await store.read(id, undefined, undefined, true);
+    expect([probe.data, probe.release]).to.deep.equal([undefined, undefined]);
+    probe.stream?.destroy();
+    expect(await store.verify(id)).to.equal(true);
+    expect(store.readBuffersInUse).to.equal(0);
   });
 
   it('never lets a bad id reach the file system', () => {
