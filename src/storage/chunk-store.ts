@@ -22,7 +22,7 @@ const DEFAULT_PACK_SIZE = 256 * 1024 * 1024;
 // Chunks (or ranges) up to this size are read with one call, not streamed.
 const SMALL_READ = 64 * 1024;
 // Most bytes of kept buffers that large chunks are read whole into to be sent (read-buffers.ts).
-const READ_BUFFERS = 32 * 1024 * 1024;
+const READ_BUFFERS = 16 * 1024 * 1024;
 
 /** An open chunk write: feed it bytes, then commit (verify + make durable) or abort. */
 export interface ChunkWriter {
@@ -40,7 +40,7 @@ export interface ChunkReader {
   size: number;
   /** The bytes as a stream; absent when `data` holds them. */
   stream?: ReadStream;
-  /** The whole (range of the) chunk when it is small: read in one call, no stream needed. */
+  /** The whole (range of the) chunk read in one call, no stream needed: a small one, or a large one into a kept buffer. */
   data?: Buffer;
   /**
    * Gives back the kept buffer `data` was read into (a large chunk read whole), once its bytes
