@@ -7,6 +7,7 @@
 /** Smallest buffer made: a read of a chunk this size or larger is worth a kept buffer. */
 export const WHOLE_READ_MIN = 1024 * 1024;
 
+/** Buffers lent to whole reads and given back, within a budget of bytes. */
 export class ReadBuffers {
   private readonly free: Buffer[] = [];
   /** Bytes of every buffer made and not dropped: in use and free. */
