@@ -66,8 +66,9 @@ describe('charts on the dashboard and the node pages, in a browser', () => {
     await drawn(page, 'operations');
     const chart = page.locator('figure[data-chart="operations"]');
     await chart.scrollIntoViewIfNeeded();
-    const box = await chart.locator('rect.catcher').boundingBox();
-    if (!box) throw new Error('no plot area');
+    // Polled: every refresh draws the chart anew, and a box asked of the drawing it replaces is none.
+    const box = await waitFor(() => chart.locator('rect.catcher').boundingBox(), 'the plot area');
+    if (!box) throw new Error('no plot area'); // (for the type: waitFor returns only a box)
     // Pointer moves reach the page with its next frame, which a busy machine may draw after
     // Playwright has moved on: what they change is waited for.
     const when = async (pattern: RegExp) =>
