@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DfsError, toDfsError } from '../protocol/errors.js';
 import { assertChunkId, isChunkId } from '../protocol/paths.js';
 import type { NodeIo } from '../protocol/types.js';
-import { syncDir, writeAll } from './disk-io.js';
+import { readFully, syncDir, writeAll } from './disk-io.js';
 import { CutShort, PackStore } from './pack-store.js';
 import { ReadBuffers, WHOLE_READ_MIN } from './read-buffers.js';
 
@@ -599,13 +599,7 @@ export class ChunkStore {
 // the file.
 async function readWhole(handle: fs.FileHandle, into: Buffer, start = 0): Promise<Buffer> {
   try {
-    let filled = 0;
-    while (filled < into.length) {
-      const { bytesRead } = await handle.read(into, filled, into.length - filled, start + filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return into.subarray(0, filled);
+    return into.subarray(0, await readFully(handle, into, start));
   } catch (err) {
     throw toDfsError(err);
   } finally {

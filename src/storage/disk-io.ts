@@ -1,6 +1,6 @@
-// Durable writes shared by chunk files and packs. writev may write less than asked (a disk
-// filling up, a file-size limit): the rest is written until done, so the real error (ENOSPC,
-// EFBIG) surfaces instead of a short file.
+// Durable writes and whole reads shared by chunk files and packs. writev may write less than asked
+// (a disk filling up, a file-size limit): the rest is written until done, so the real error
+// (ENOSPC, EFBIG) surfaces instead of a short file. A read too may return less than asked.
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -24,6 +24,17 @@ export async function writeAll(
     if (at !== undefined) at += bytesWritten;
     run = skip(run, bytesWritten);
   }
+}
+
+/** Reads into all of `into` from `position`, or as much as the file holds; returns the bytes read. */
+export async function readFully(handle: fs.FileHandle, into: Buffer, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < into.length) {
+    const { bytesRead } = await handle.read(into, filled, into.length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
 }
 
 /**

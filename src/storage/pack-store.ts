@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DfsError, toDfsError } from '../protocol/errors.js';
-import { syncDir, writeAll } from './disk-io.js';
+import { readFully, syncDir, writeAll } from './disk-io.js';
 import {
   CHUNK_RECORD,
   encodeHeader,
@@ -307,17 +307,7 @@ export class PackStore {
     if (!location || !pack) throw new DfsError('not_found', `chunk ${id} is not on this node`);
     const last = Math.min(end ?? location.size - 1, location.size - 1);
     const data = Buffer.allocUnsafe(Math.max(0, last - start + 1));
-    let filled = 0;
-    while (filled < data.length) {
-      const { bytesRead } = await pack.handle.read(
-        data,
-        filled,
-        data.length - filled,
-        location.offset + start + filled,
-      );
-      if (bytesRead === 0) throw new CutShort(id);
-      filled += bytesRead;
-    }
+    if ((await readFully(pack.handle, data, location.offset + start)) < data.length) throw new CutShort(id);
     return { size: location.size, data };
   }
 
