@@ -31,7 +31,6 @@ interface Exchange {
   status: number;
   headers: http.IncomingHttpHeaders;
   keepAlive: boolean;
-  answered: boolean;
   into?: Buffer;
 }
 
@@ -75,7 +74,6 @@ class Connection {
       this.socket.destroy(); // bytes nobody asked for: the stream is out of step
       return;
     }
-    x.answered = true;
     if (x.body) {
       x.filled += n;
       if (x.filled === x.body.length) this.finish(x, true);
@@ -217,13 +215,13 @@ function exchange(
       status: 0,
       headers: {},
       keepAlive: false,
-      answered: false,
       into,
       done: (err, reply, reusable) => {
         socket.off('close', onClose).off('error', onError).off('timeout', onTimeout);
         signal?.removeEventListener('abort', onAbort);
         if (reply) release(url, conn, reusable === true);
-        resolve({ reply, err, answered: x.answered });
+        // Every byte of an answer passes through the head first.
+        resolve({ reply, err, answered: x.headLength > 0 });
       },
     };
     conn.exchange = x;
@@ -237,9 +235,9 @@ function exchange(
 }
 
 /**
- * GETs `url` (a chunk on a node, over plain HTTP) with its body read into `into` when it fits.
- * A kept-alive socket the node had closed is replaced and the GET sent again; a node that
- * answers in another framing is asked again through node:http.
+ * GETs `url` (a chunk on a node) with its body read into `into` when it fits. A kept-alive socket
+ * the node had closed is replaced and the GET sent again; a node that answers in another framing
+ * is asked again through node:http, which also takes every GET over TLS.
  */
 export async function getInto(
   url: URL,
@@ -247,6 +245,7 @@ export async function getInto(
   signal?: AbortSignal,
   into?: Buffer,
 ): Promise<Reply> {
+  if (url.protocol !== 'http:') return request(url, { method: 'GET', headers }, undefined, signal, into);
   for (;;) {
     signal?.throwIfAborted();
     const { conn, reused } = await acquire(url);

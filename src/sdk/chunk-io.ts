@@ -141,11 +141,7 @@ export async function fetchChunk(
   into?: Buffer,
 ): Promise<Buffer> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const target = new URL(`/chunks/${id}`, url);
-  const reply =
-    target.protocol === 'http:'
-      ? await getInto(target, headers, signal, into)
-      : await request(target, { method: 'GET', headers }, undefined, signal, into);
+  const reply = await getInto(new URL(`/chunks/${id}`, url), headers, signal, into);
   if (reply.status !== 200) throw replyError(reply, `node ${url}`);
   return reply.body;
 }
