@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
-import { getInto } from '../../src/sdk/chunk-get.js';
+import { getInto } from '../../src/sdk/chunk-http.js';
 import { request } from '../../src/sdk/transport.js';
 import { benchArgs, wholeNumber } from '../lib/args.js';
 import { runMain, trackChild } from '../lib/cleanup.js';

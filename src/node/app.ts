@@ -17,7 +17,7 @@ import { MAX_CHUNK_SIZE } from '../protocol/limits.js';
 import { assertChunkId } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
 import type { Receipt } from '../protocol/types.js';
-import { type ChunkPut, openChunkPut, PipelineError } from '../sdk/chunk-io.js';
+import { type ChunkPut, openChunkPut, PipelineError, putChunk } from '../sdk/chunk-io.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { parseForwardHeader } from './forward.js';
 import { renderNodePage } from './page.js';
@@ -51,9 +51,6 @@ async function readExactly(req: AsyncIterable<Buffer>, length: number): Promise<
 }
 
 // Sends a whole small chunk to the rest of the pipeline; resolves with their receipts.
-function putDown(targets: string[], id: string, token: string, body: Buffer): Promise<Receipt[]> {
-  return openChunkPut(targets, id, token, body.length).finish(body);
-}
 
 /** Builds the node's Koa app; it never listens. */
 export function createNodeApp({ config, store, state, log, monitoring, series }: NodeAppDeps): Koa {
@@ -138,7 +135,7 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
     if (createHash('sha256').update(body).digest('hex') !== id)
       throw new DfsError('checksum_mismatch', `chunk body does not hash to ${id}`);
     const forwarding =
-      downstream.length > 0 ? putDown(downstream, id, ctx.get(TOKEN_HEADER), body) : undefined;
+      downstream.length > 0 ? putChunk(downstream, id, ctx.get(TOKEN_HEADER), body) : undefined;
     forwarding?.catch(() => {}); // observed below
     try {
       const [, down] = await Promise.all([store.putSmall(id, body), forwarding]);

@@ -1,6 +1,7 @@
-// Moving one chunk's bytes to and from a node over plain HTTP with keep-alive: the one PUT of
-// the replication pipeline (used by clients, by nodes forwarding, and by repair copies) and GET
-// (read in place by chunk-get.ts).
+// Moving one chunk's bytes to and from a node over plain HTTP with keep-alive: the PUT of the
+// replication pipeline, streamed (a node forwarding a large chunk, repair copies) or whole (a
+// client's chunk, a node forwarding a small one), and the GET; whole PUTs and GETs go through
+// chunk-http.ts.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -8,8 +9,8 @@ import { DfsError, isErrorCode } from '../protocol/errors.js';
 import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/headers.js';
 import type { Receipt } from '../protocol/types.js';
 import { agentFor } from './agents.js';
-import { getInto } from './chunk-get.js';
-import { IDLE_TIMEOUT, replyError, request } from './transport.js';
+import { getInto, putWhole } from './chunk-http.js';
+import { IDLE_TIMEOUT, type Reply, replyError, request } from './transport.js';
 
 /** A failure of one node of a replication pipeline: the client tries again without it. */
 export class PipelineError extends DfsError {
@@ -77,19 +78,16 @@ export function openChunkPut(
         reject(blame(new DfsError('bad_gateway', `node ${first}: ${err.message}`), first)),
       );
       res.on('end', () => {
-        const reply = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) };
-        if (reply.status === 201) {
-          try {
-            return resolve((JSON.parse(reply.body.toString('utf8')) as { receipts: Receipt[] }).receipts);
-          } catch {
-            // not a receipt list: treated as a failure of this node below
-          }
+        try {
+          resolve(
+            receiptsOf(
+              { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) },
+              first,
+            ),
+          );
+        } catch (err) {
+          reject(err);
         }
-        const downstream = res.headers[FAILED_NODE_HEADER];
-        const error = replyError(reply, `node ${first}`);
-        if (typeof downstream === 'string') return reject(blame(error, downstream));
-        if (reply.status < 500 && reply.status !== 201 && isErrorCode(error.code)) return reject(error);
-        reject(blame(error, first));
       });
     });
   });
@@ -113,23 +111,51 @@ export function openChunkPut(
   };
 }
 
-/** PUTs a whole chunk down a pipeline of nodes; returns every receipt. */
-export function putChunk(
-  targets: { nodeId: string; url: string }[],
+/**
+ * The receipts of a pipeline's answer from its first node `first`; otherwise its error, as a
+ * PipelineError blaming the node at fault, or the refusal of the request itself.
+ */
+function receiptsOf(reply: Reply, first: string): Receipt[] {
+  if (reply.status === 201) {
+    try {
+      return (JSON.parse(reply.body.toString('utf8')) as { receipts: Receipt[] }).receipts;
+    } catch {
+      // not a receipt list: treated as a failure of this node below
+    }
+  }
+  const downstream = reply.headers[FAILED_NODE_HEADER];
+  const error = replyError(reply, `node ${first}`);
+  if (typeof downstream === 'string') throw new PipelineError(error, downstream);
+  if (reply.status < 500 && reply.status !== 201 && isErrorCode(error.code)) throw error;
+  throw new PipelineError(error, first);
+}
+
+/**
+ * PUTs a whole chunk down a pipeline of nodes (`targets`, their URLs); returns every receipt.
+ * Failures as openChunkPut's.
+ */
+export async function putChunk(
+  targets: string[],
   id: string,
   token: string,
   data: Buffer,
   signal?: AbortSignal,
 ): Promise<Receipt[]> {
-  const put = openChunkPut(
-    targets.map((t) => t.url),
-    id,
-    token,
-    data.length,
-    signal,
-  );
-  // One end() with the body: headers and a small chunk leave in one write.
-  return put.finish(data);
+  const [first, ...rest] = targets;
+  if (!first) throw new DfsError('insufficient_nodes', 'no node to write to');
+  const headers: Record<string, string> = {
+    'content-type': 'application/octet-stream',
+    [TOKEN_HEADER]: token,
+  };
+  if (rest.length > 0) headers[FORWARD_HEADER] = rest.join(',');
+  let reply: Reply;
+  try {
+    reply = await putWhole(new URL(`/chunks/${id}`, first), headers, data, signal);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new PipelineError(new DfsError('bad_gateway', `node ${first}: ${(err as Error).message}`), first);
+  }
+  return receiptsOf(reply, first);
 }
 
 /** GETs a whole chunk from a node, into `into` when it fits. */

@@ -1,6 +1,6 @@
 // The client's HTTP transport on node:http with keep-alive agents: whole-body requests (chunk
-// probes, and chunk GETs that chunk-get.ts does not read itself) and the JSON calls to the master
-// (lighter than a general-purpose client on this hot path).
+// probes, and chunk GETs and PUTs that chunk-http.ts does not send itself) and the JSON calls to
+// the master (lighter than a general-purpose client on this hot path).
 
 import http from 'node:http';
 import https from 'node:https';

@@ -165,7 +165,13 @@ async function storeChunk(
     const [allocation] = await api.allocate([{ id, size: data.length }], [...exclude], uploadId, { signal });
     if (!allocation || allocation.stored) return [];
     try {
-      const receipts = await putChunk(allocation.targets, id, allocation.token, data, signal);
+      const receipts = await putChunk(
+        allocation.targets.map((t) => t.url),
+        id,
+        allocation.token,
+        data,
+        signal,
+      );
       const acked = new Set(receipts.filter((r) => r.chunkId === id).map((r) => r.nodeId));
       if (allocation.targets.every((t) => acked.has(t.nodeId))) return receipts;
       throw new DfsError('bad_gateway', 'a replica did not acknowledge the chunk');

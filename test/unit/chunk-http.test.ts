@@ -4,15 +4,20 @@
 import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
-import { getInto } from '../../src/sdk/chunk-get.js';
-import { fetchChunk } from '../../src/sdk/chunk-io.js';
+import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../../src/protocol/headers.js';
+import { getInto, putWhole } from '../../src/sdk/chunk-http.js';
+import { fetchChunk, PipelineError, putChunk } from '../../src/sdk/chunk-io.js';
 
 /** How the fake node answers one request on a connection (its text, and its index there). */
 type Answer = (socket: net.Socket, request: string, index: number) => void;
 
-/** A node on a raw socket: answers each request head with `answer`; counts its connections. */
-async function rawNode(answer: Answer) {
+/**
+ * A node on a raw socket: answers each request with `answer` once its body is read (or, with
+ * `beforeBody`, as soon as its head is); keeps the requests' heads and bodies; counts its connections.
+ */
+async function rawNode(answer: Answer, { beforeBody = false } = {}) {
   const requests: string[] = [];
+  const bodies: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   let connections = 0;
   const server = net.createServer((socket) => {
@@ -21,14 +26,25 @@ async function rawNode(answer: Answer) {
     socket.on('close', () => sockets.delete(socket));
     let pending = '';
     let index = 0;
+    let bodyLength: number | undefined; // of the request whose body is being read
     socket.on('error', () => {});
     socket.on('data', (d) => {
       pending += d.toString('latin1');
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-        const request = pending.slice(0, end);
-        pending = pending.slice(end + 4);
-        requests.push(request);
-        answer(socket, request, index++);
+      for (;;) {
+        if (bodyLength === undefined) {
+          const end = pending.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const request = pending.slice(0, end);
+          pending = pending.slice(end + 4);
+          bodyLength = Number(/\r\ncontent-length: *(\d+)/i.exec(request)?.[1] ?? 0);
+          requests.push(request);
+          if (beforeBody) answer(socket, request, index++);
+        }
+        if (pending.length < bodyLength) return;
+        bodies.push(Buffer.from(pending.slice(0, bodyLength), 'latin1'));
+        pending = pending.slice(bodyLength);
+        bodyLength = undefined;
+        if (!beforeBody) answer(socket, requests.at(-1) as string, index++);
       }
     });
   });
@@ -38,6 +54,7 @@ async function rawNode(answer: Answer) {
   return {
     url,
     requests,
+    bodies,
     connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
@@ -221,5 +238,109 @@ describe('sdk chunk GET into a buffer', () => {
     );
     expect(new Set(replies).size).to.equal(100);
     expect(n.connections()).to.equal(64);
+  });
+});
+
+/** A node's 201 with one receipt per name. */
+function receipts(...nodes: string[]): Buffer {
+  const body = JSON.stringify({
+    receipts: nodes.map((nodeId) => ({ nodeId, chunkId: 'c', signature: 's' })),
+  });
+  return Buffer.from(`HTTP/1.1 201 Created\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+}
+
+describe('sdk chunk PUT of a whole body', () => {
+  const nodes: { close(): Promise<void> }[] = [];
+  const node = async (answer: Answer, options?: { beforeBody: boolean }) => {
+    const n = await rawNode(answer, options);
+    nodes.push(n);
+    return n;
+  };
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+  });
+
+  it('sends the head and the body on one kept-alive socket and reads the receipts', async () => {
+    const n = await node((socket) => socket.write(receipts('node-1', 'node-2')));
+    for (const size of [4096, 0, 300_000]) {
+      const body = Buffer.alloc(size, size % 251);
+      const got = await putChunk([n.url('/').href, 'http://127.0.0.1:9'], 'c', 'tok', body);
+      expect(got.map((r) => r.nodeId)).to.deep.equal(['node-1', 'node-2']);
+    }
+    expect(n.connections()).to.equal(1);
+    expect(n.bodies.map((b) => [b.length, b.every((x) => x === b.length % 251)])).to.deep.equal([
+      [4096, true],
+      [0, true],
+      [300_000, true],
+    ]);
+    expect(n.requests[0]).to.match(/^PUT \/chunks\/c HTTP\/1\.1\r\n/);
+    expect(n.requests[0]).to.include(`\r\n${TOKEN_HEADER}: tok`);
+    expect(n.requests[0]).to.include(`\r\n${FORWARD_HEADER}: http://127.0.0.1:9`);
+    expect(n.requests[0]).to.include('\r\nContent-Length: 4096');
+  });
+
+  it('sends a PUT again on a new socket when the node closed the kept-alive one unanswered', async () => {
+    const n = await node((socket, _req, i) => {
+      if (i === 1) socket.destroy();
+      else socket.write(receipts(`answer ${n.connections()}`));
+    });
+    const put = () => putChunk([n.url('/').href], 'c', '', Buffer.from('chunk')).then((r) => r[0]?.nodeId);
+    expect(await put()).to.equal('answer 1');
+    expect(await put()).to.equal('answer 2');
+    expect(n.requests.length).to.equal(3); // the second PUT, then the same PUT again
+    expect(n.bodies.map(String)).to.deep.equal(['chunk', 'chunk', 'chunk']);
+  });
+
+  it('does not keep a socket the node answered before the body had left', async () => {
+    const n = await node(
+      (socket, req) => {
+        if (!req.includes('/big')) return socket.write(receipts('node-1'));
+        // Refused from its head, the body left unread: the client cannot finish sending it.
+        socket.pause();
+        const body = JSON.stringify({ error: { code: 'payload_too_large', message: 'chunk is too large' } });
+        socket.write(`HTTP/1.1 413 Payload Too Large\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      },
+      { beforeBody: true },
+    );
+    const big = await putWhole(n.url('/big'), {}, Buffer.alloc(64 * 1024 * 1024));
+    expect(big.status).to.equal(413);
+    const got = await putChunk([n.url('/').href], 'c', '', Buffer.from('small'));
+    expect(got[0]?.nodeId).to.equal('node-1');
+    expect(n.connections()).to.equal(2);
+  });
+
+  it("blames the node at fault: the one a node names, the first, or none for the request's refusal", async () => {
+    const n = await node((socket, req) => {
+      const error = (status: string, code: string, extra = '') => {
+        const body = JSON.stringify({ error: { code, message: `${code} here` } });
+        socket.write(`HTTP/1.1 ${status}\r\ncontent-length: ${body.length}\r\n${extra}\r\n${body}`);
+      };
+      if (req.includes('/chunks/down'))
+        error('502 Bad Gateway', 'bad_gateway', `${FAILED_NODE_HEADER}: http://n2\r\n`);
+      else if (req.includes('/chunks/mine')) error('500 Internal Server Error', 'internal');
+      else if (req.includes('/chunks/bad')) error('403 Forbidden', 'forbidden');
+      else socket.write('HTTP/1.1 201 Created\r\ncontent-length: 4\r\n\r\nnope');
+    });
+    const first = n.url('/').href;
+    const put = (id: string) => putChunk([first, 'http://n2'], id, '', Buffer.from('x')).catch((e) => e);
+    const down = await put('down');
+    expect(down)
+      .to.be.instanceOf(PipelineError)
+      .and.include({ failedNode: 'http://n2', code: 'bad_gateway' });
+    expect(await put('mine'))
+      .to.be.instanceOf(PipelineError)
+      .and.include({ failedNode: first });
+    const refused = await put('bad');
+    expect(refused).not.to.be.instanceOf(PipelineError);
+    expect(refused).to.include({ code: 'forbidden' });
+    expect(await put('garbled'))
+      .to.be.instanceOf(PipelineError)
+      .and.include({ failedNode: first });
+    const closed = await rawNode(() => {});
+    const gone = closed.url('/').href;
+    await closed.close();
+    const unreachable = await putChunk([gone], 'c', '', Buffer.from('x')).catch((e) => e);
+    expect(unreachable).to.be.instanceOf(PipelineError).and.include({ failedNode: gone });
+    expect(unreachable.message).to.include('ECONNREFUSED');
   });
 });
