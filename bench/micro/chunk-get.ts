@@ -1,7 +1,7 @@
 // `node --import tsx bench/micro/chunk-get.ts [--gib 1]`: the client's CPU and speed reading 8 MiB
 // chunks from a bare `node:http` server (a child process) into one reused buffer, through
-// node:http's client (`request`, what chunk GETs used before) and through `getInto` (the socket
-// read in place, what they use now). Three rounds each, taking turns; medians. Not one of
+// node:http's client (`request`, what chunk GETs used before) and through raw-http.ts (`sendRaw`:
+// the socket read in place, what they use now). Three rounds each, taking turns; medians. Not one of
 // `npm run bench`'s rows.
 
 import { fork } from 'node:child_process';
@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
-import { getInto } from '../../src/sdk/chunk-http.js';
+import { sendRaw } from '../../src/sdk/raw-http.js';
 import { request } from '../../src/sdk/transport.js';
 import { benchArgs, wholeNumber } from '../lib/args.js';
 import { runMain, trackChild } from '../lib/cleanup.js';
@@ -30,7 +30,8 @@ function serve(): void {
 const READERS = {
   'node:http (request)': (url: URL, into: Buffer) =>
     request(url, { method: 'GET' }, undefined, undefined, into),
-  'getInto (in place)': (url: URL, into: Buffer) => getInto(url, {}, undefined, into),
+  'sendRaw (in place)': (url: URL, into: Buffer) =>
+    sendRaw(url, { method: 'GET', headers: {}, timeout: 30_000 }, undefined, into),
 };
 type Reader = keyof typeof READERS;
 

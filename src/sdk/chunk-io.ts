@@ -1,7 +1,6 @@
 // Moving one chunk's bytes to and from a node over plain HTTP with keep-alive: the PUT of the
 // replication pipeline, streamed (a node forwarding a large chunk, repair copies) or whole (a
-// client's chunk, a node forwarding a small one), and the GET; whole PUTs and GETs go through
-// chunk-http.ts.
+// client's chunk, a node forwarding a small one: over raw-http.ts, as GETs are), and the GET.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -9,8 +8,7 @@ import { DfsError, isErrorCode } from '../protocol/errors.js';
 import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/headers.js';
 import type { Receipt } from '../protocol/types.js';
 import { agentFor } from './agents.js';
-import { getInto, putWhole } from './chunk-http.js';
-import { IDLE_TIMEOUT, type Reply, replyError, request } from './transport.js';
+import { IDLE_TIMEOUT, type Reply, replyError, request, send } from './transport.js';
 
 /** A failure of one node of a replication pipeline: the client tries again without it. */
 export class PipelineError extends DfsError {
@@ -150,7 +148,11 @@ export async function putChunk(
   if (rest.length > 0) headers[FORWARD_HEADER] = rest.join(',');
   let reply: Reply;
   try {
-    reply = await putWhole(new URL(`/chunks/${id}`, first), headers, data, signal);
+    reply = await send(
+      new URL(`/chunks/${id}`, first),
+      { method: 'PUT', headers, body: data, timeout: IDLE_TIMEOUT },
+      signal,
+    );
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new PipelineError(new DfsError('bad_gateway', `node ${first}: ${(err as Error).message}`), first);
@@ -167,7 +169,12 @@ export async function fetchChunk(
   into?: Buffer,
 ): Promise<Buffer> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const reply = await getInto(new URL(`/chunks/${id}`, url), headers, signal, into);
+  const reply = await send(
+    new URL(`/chunks/${id}`, url),
+    { method: 'GET', headers, timeout: IDLE_TIMEOUT },
+    signal,
+    into,
+  );
   if (reply.status !== 200) throw replyError(reply, `node ${url}`);
   return reply.body;
 }

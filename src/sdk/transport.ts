@@ -1,11 +1,12 @@
-// The client's HTTP transport on node:http with keep-alive agents: whole-body requests (chunk
-// probes, and chunk GETs and PUTs that chunk-http.ts does not send itself) and the JSON calls to
-// the master (lighter than a general-purpose client on this hot path).
+// The client's HTTP transport: whole-body requests (chunk GETs, PUTs and probes) and the JSON
+// calls to the master. Idempotent requests to an http: daemon go over raw-http.ts's sockets; the
+// rest, and answers framed otherwise, through node:http with keep-alive agents.
 
 import http from 'node:http';
 import https from 'node:https';
 import { DfsError, isErrorCode } from '../protocol/errors.js';
 import { agentFor } from './agents.js';
+import { NotRaw, type Outgoing, sendRaw } from './raw-http.js';
 
 // A node that stays silent this long is treated as failed.
 export const IDLE_TIMEOUT = 30_000;
@@ -71,6 +72,25 @@ export function request(
 }
 
 /**
+ * Sends an idempotent request with its whole body (if any) and reads the whole answer (into
+ * `into` when it fits): over raw-http.ts to an http: daemon, sent again through node:http when
+ * answered in another framing; over node:http to an https: one.
+ */
+export async function send(url: URL, out: Outgoing, signal?: AbortSignal, into?: Buffer): Promise<Reply> {
+  const viaNodeHttp = () => {
+    const headers = out.body ? { ...out.headers, 'content-length': String(out.body.length) } : out.headers;
+    return request(url, { method: out.method, headers, timeout: out.timeout }, out.body, signal, into);
+  };
+  if (url.protocol !== 'http:') return viaNodeHttp();
+  try {
+    return await sendRaw(url, out, signal, into);
+  } catch (err) {
+    if (err instanceof NotRaw) return viaNodeHttp();
+    throw err;
+  }
+}
+
+/**
  * The DfsError an error answer stands for. `what` names the daemon; with `prefix` it starts the
  * message (a node's words), otherwise it appears only when the answer carries no message.
  */
@@ -108,6 +128,8 @@ export interface JsonCallOptions {
   signal?: AbortSignal;
   /** Most silence allowed before the call fails, ms (default 30 s). */
   timeout?: number;
+  /** The call may be sent twice (a GET, a batch of calls that are): it may go over raw-http.ts. */
+  idempotent?: boolean;
 }
 
 /** A call that failed before the server could have acted on it, or whose target is unreachable. */
@@ -144,19 +166,20 @@ export async function jsonCall<T>(
   const target = new URL(url);
   for (const [k, v] of Object.entries(options.searchParams ?? {})) target.searchParams.set(k, v);
   const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
-  const headers: http.OutgoingHttpHeaders = { accept: 'application/json', ...options.headers };
-  if (body) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = body.length;
-  }
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  if (body) headers['content-type'] = 'application/json';
+  const out = { method: method.toUpperCase(), headers, body, timeout: options.timeout ?? 30_000 };
   let reply: Reply;
   try {
-    reply = await request(
-      target,
-      { method: method.toUpperCase(), headers, timeout: options.timeout ?? 30_000 },
-      body,
-      options.signal,
-    );
+    reply =
+      options.idempotent || out.method === 'GET'
+        ? await send(target, out, options.signal)
+        : await request(
+            target,
+            { ...out, headers: body ? { ...headers, 'content-length': body.length } : headers },
+            body,
+            options.signal,
+          );
   } catch (err) {
     if (options.signal?.aborted) throw err;
     const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };

@@ -1,15 +1,15 @@
-// A chunk's GET and whole-body PUT on raw keep-alive sockets, without node:http's client. It
-// copies every piece of a body into a buffer of its own and hands it out through a stream: on a
-// 1 GiB download that is ~1.7–2.3 s of CPU (measured against ~0.3 s this way) and tens of MB of
+// HTTP/1.1 exchanges with our own daemons on raw keep-alive sockets, without node:http's client.
+// It copies every piece of a body into a buffer of its own and hands it out through a stream: on
+// a 1 GiB download that is ~1.7–2.3 s of CPU (measured against ~0.3 s this way) and tens of MB of
 // garbage awaiting collection; and its fixed cost per request (~150 µs of CPU, against ~80 µs
-// here) is paid on every hop of a small write. Nodes answer with a Content-Length body, so an
-// exchange needs only a request head written (with its body, in one write) and a response head
-// parsed, the body read in place (`net` with `onread`). Anything else (another framing, a head
-// past 16 KiB, TLS) is left to the general client, `request`.
+// here) is paid on every hop of a small write. Our daemons answer with a Content-Length body, so
+// an exchange needs only a request head written (with its whole body, in one write) and a
+// response head parsed, the body read in place (`net` with `onread`). Anything else (another
+// framing, a head past 16 KiB) fails with NotRaw, for transport.ts's `send` to ask node:http.
 
 import type http from 'node:http';
 import net from 'node:net';
-import { IDLE_TIMEOUT, type Reply, request } from './transport.js';
+import type { Reply } from './transport.js';
 
 // Longest response head read (node:http's own default limit).
 const HEAD_MAX = 16 * 1024;
@@ -20,9 +20,12 @@ const MAX_SOCKETS = 64;
 const MAX_IDLE = 16;
 const IDLE_CLOSE = 5_000;
 const CRLF2 = Buffer.from('\r\n\r\n');
+// What a header's name and value may hold (node:http's own checks): nothing can end a line.
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-/** A request the raw reader does not take (not framed by Content-Length): sent through node:http. */
-class Unusual extends Error {}
+/** An answer the raw reader does not take (not framed by Content-Length): ask node:http. */
+export class NotRaw extends Error {}
 
 /** One exchange under way on a connection. */
 interface Exchange {
@@ -87,7 +90,7 @@ class Connection {
     x.headLength += n;
     const end = this.head.subarray(0, x.headLength).indexOf(CRLF2, Math.max(0, before - 3));
     if (end < 0) {
-      if (x.headLength === HEAD_MAX) this.fail(x, new Unusual('response head too large'));
+      if (x.headLength === HEAD_MAX) this.fail(x, new NotRaw('response head too large'));
       return;
     }
     let body: Buffer;
@@ -124,7 +127,7 @@ class Connection {
     const bodiless = x.status === 204 || x.status === 304;
     const length = bodiless ? 0 : Number(x.headers['content-length'] ?? Number.NaN);
     if (x.status < 200 || x.headers['transfer-encoding'] !== undefined || !/^\d+$/.test(String(length)))
-      throw new Unusual(`response framed otherwise (status ${x.status})`);
+      throw new NotRaw(`response framed otherwise (status ${x.status})`);
     if (x.into && x.into.length >= length) return x.into.subarray(0, length);
     if (length <= MAX_PREALLOCATE) return Buffer.allocUnsafe(length);
     throw new Error(`node answered ${length} bytes, more than a chunk can hold`);
@@ -200,11 +203,13 @@ function release(url: URL, conn: Connection, reusable: boolean): void {
   pool.waiting.shift()?.();
 }
 
-/** A request to a node: a GET, or a PUT with its whole body. */
-interface Outgoing {
-  method: 'GET' | 'PUT';
+/** A request: its whole body, if any, and what the exchange may do. */
+export interface Outgoing {
+  method: string;
   headers: Record<string, string>;
   body?: Buffer;
+  /** Most silence allowed, ms. */
+  timeout: number;
 }
 
 /** One exchange on one connection. */
@@ -239,7 +244,7 @@ function exchange(
     };
     conn.exchange = x;
     socket.on('close', onClose).on('error', onError).on('timeout', onTimeout);
-    socket.setTimeout(IDLE_TIMEOUT);
+    socket.setTimeout(out.timeout);
     signal?.addEventListener('abort', onAbort, { once: true });
     let text = `${out.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
     for (const [name, value] of Object.entries(out.headers)) text += `${name}: ${value}\r\n`;
@@ -248,50 +253,26 @@ function exchange(
       x.sent = true;
     };
     if (!out.body) {
-      socket.write(`${text}\r\n`, sent);
+      socket.write(`${text}\r\n`, 'latin1', sent);
       return;
     }
     // Head and body leave in one write (writev), the body not copied.
     socket.cork();
-    socket.write(`${text}\r\n`);
+    socket.write(`${text}\r\n`, 'latin1');
     socket.write(out.body, sent);
     socket.uncork();
   });
 }
 
 /**
- * GETs `url` (a chunk on a node) with its body read into `into` when it fits. A kept-alive socket
- * the node had closed is replaced and the GET sent again; a node that answers in another framing
- * is asked again through node:http, which also takes every GET over TLS.
+ * Sends `out` to `url` (http:) on a kept-alive socket or a new one and reads the answer (its body
+ * into `into` when it fits). Only for idempotent requests: one whose kept socket was closed
+ * unanswered is sent again on a new one, and one answered in another framing (NotRaw) is sent
+ * again through node:http by the caller.
  */
-export function getInto(
-  url: URL,
-  headers: Record<string, string>,
-  signal?: AbortSignal,
-  into?: Buffer,
-): Promise<Reply> {
-  return send(url, { method: 'GET', headers }, signal, into);
-}
-
-/**
- * PUTs `body` whole to `url` (a chunk on a node: idempotent, so sent again as a GET is) and reads
- * the answer, through node:http as getInto says.
- */
-export function putWhole(
-  url: URL,
-  headers: Record<string, string>,
-  body: Buffer,
-  signal?: AbortSignal,
-): Promise<Reply> {
-  return send(url, { method: 'PUT', headers, body }, signal);
-}
-
-async function send(url: URL, out: Outgoing, signal?: AbortSignal, into?: Buffer): Promise<Reply> {
-  const general = () => {
-    const headers = out.body ? { ...out.headers, 'content-length': String(out.body.length) } : out.headers;
-    return request(url, { method: out.method, headers }, out.body, signal, into);
-  };
-  if (url.protocol !== 'http:') return general();
+export async function sendRaw(url: URL, out: Outgoing, signal?: AbortSignal, into?: Buffer): Promise<Reply> {
+  for (const [name, value] of Object.entries(out.headers))
+    if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) throw new TypeError(`invalid header ${name}`);
   for (;;) {
     signal?.throwIfAborted();
     const { conn, reused } = await acquire(url);
@@ -301,7 +282,6 @@ async function send(url: URL, out: Outgoing, signal?: AbortSignal, into?: Buffer
     }
     const { reply, err, answered } = await exchange(url, conn, out, signal, into);
     if (reply) return reply;
-    if (err instanceof Unusual) return general();
-    if (!(reused && !answered && !signal?.aborted)) throw err;
+    if (!(reused && !answered && !signal?.aborted) || err instanceof NotRaw) throw err;
   }
 }
