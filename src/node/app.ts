@@ -50,8 +50,6 @@ async function readExactly(req: AsyncIterable<Buffer>, length: number): Promise<
   return body;
 }
 
-// Sends a whole small chunk to the rest of the pipeline; resolves with their receipts.
-
 /** Builds the node's Koa app; it never listens. */
 export function createNodeApp({ config, store, state, log, monitoring, series }: NodeAppDeps): Koa {
   const app = new Koa();

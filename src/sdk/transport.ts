@@ -72,23 +72,33 @@ export function request(
 }
 
 /**
- * Sends an idempotent request with its whole body (if any) and reads the whole answer (into
- * `into` when it fits): over raw-http.ts to an http: daemon, sent again through node:http when
- * answered in another framing; over node:http to an https: one.
+ * Sends a request with its whole body (if any) and reads the whole answer (into `into` when it
+ * fits). An idempotent one to an http: daemon goes over raw-http.ts, and again through node:http
+ * when answered in another framing (as every later one to that daemon); any other through node:http.
  */
-export async function send(url: URL, out: Outgoing, signal?: AbortSignal, into?: Buffer): Promise<Reply> {
+export async function send(
+  url: URL,
+  out: Outgoing & { idempotent: boolean },
+  signal?: AbortSignal,
+  into?: Buffer,
+): Promise<Reply> {
   const viaNodeHttp = () => {
     const headers = out.body ? { ...out.headers, 'content-length': String(out.body.length) } : out.headers;
     return request(url, { method: out.method, headers, timeout: out.timeout }, out.body, signal, into);
   };
-  if (url.protocol !== 'http:') return viaNodeHttp();
+  if (url.protocol !== 'http:' || !out.idempotent || framedOtherwise.has(url.host)) return viaNodeHttp();
   try {
     return await sendRaw(url, out, signal, into);
   } catch (err) {
-    if (err instanceof NotRaw) return viaNodeHttp();
-    throw err;
+    if (!(err instanceof NotRaw)) throw err;
+    framedOtherwise.add(url.host);
+    return viaNodeHttp();
   }
 }
+
+// Daemons that answered a raw request in another framing (a proxy in front of one, say): they are
+// sent everything through node:http from then on, so at most one request to each is sent twice.
+const framedOtherwise = new Set<string>();
 
 /**
  * The DfsError an error answer stands for. `what` names the daemon; with `prefix` it starts the
@@ -168,18 +178,12 @@ export async function jsonCall<T>(
   const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (body) headers['content-type'] = 'application/json';
-  const out = { method: method.toUpperCase(), headers, body, timeout: options.timeout ?? 30_000 };
+  const verb = method.toUpperCase();
+  const idempotent = options.idempotent === true || verb === 'GET';
   let reply: Reply;
   try {
-    reply =
-      options.idempotent || out.method === 'GET'
-        ? await send(target, out, options.signal)
-        : await request(
-            target,
-            { ...out, headers: body ? { ...headers, 'content-length': body.length } : headers },
-            body,
-            options.signal,
-          );
+    const timeout = options.timeout ?? 30_000;
+    reply = await send(target, { method: verb, headers, body, timeout, idempotent }, options.signal);
   } catch (err) {
     if (options.signal?.aborted) throw err;
     const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };

@@ -9,6 +9,12 @@ import { expect } from 'chai';
 import type { DfsError } from '../../src/protocol/errors.js';
 import { MasterApi } from '../../src/sdk/master-api.js';
 
+/** A JSON answer framed as a master's (Koa's): with its Content-Length. */
+function answer(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 describe('SDK: calls a master store failed within a batch', () => {
   const servers: http.Server[] = [];
   const masters: string[] = [];
@@ -26,10 +32,10 @@ describe('SDK: calls a master store failed within a batch', () => {
           if (req.url !== '/api/batch') {
             batches.push([req.url as string]);
             const down = flaky-- > 0;
-            res.writeHead(down ? 503 : 200, { 'content-type': 'application/json' });
-            return res.end(
-              JSON.stringify(down ? { error: { code: 'unavailable', message: 'database down' } } : {}),
+            const body = JSON.stringify(
+              down ? { error: { code: 'unavailable', message: 'database down' } } : {},
             );
+            return answer(res, down ? 503 : 200, body);
           }
           const { calls } = JSON.parse(Buffer.concat(parts).toString()) as { calls: { path: string }[] };
           batches.push(calls.map((c) => c.path));
@@ -42,7 +48,7 @@ describe('SDK: calls a master store failed within a batch', () => {
                 }
               : { ok: true, value: { path: c.path, chunks: [] } },
           );
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
+          answer(res, 200, JSON.stringify({ results }));
         });
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,9 +10,9 @@ import { fetchChunk, PipelineError, putChunk } from '../../src/sdk/chunk-io.js';
 import { jsonCall, send, TransportError } from '../../src/sdk/transport.js';
 
 const getInto = (url: URL, headers: Record<string, string>, signal?: AbortSignal, into?: Buffer) =>
-  send(url, { method: 'GET', headers, timeout: 30_000 }, signal, into);
+  send(url, { method: 'GET', headers, timeout: 30_000, idempotent: true }, signal, into);
 const putWhole = (url: URL, headers: Record<string, string>, body: Buffer) =>
-  send(url, { method: 'PUT', headers, body, timeout: 30_000 });
+  send(url, { method: 'PUT', headers, body, timeout: 30_000, idempotent: true });
 
 /** How the fake node answers one request on a connection (its text, and its index there). */
 type Answer = (socket: net.Socket, request: string, index: number) => void;
@@ -397,7 +397,7 @@ describe('sdk JSON calls over raw sockets', () => {
     expect(n.requests.length).to.equal(2);
   });
 
-  it('asks node:http again for an answer framed otherwise, and fails a silent daemon at its deadline', async () => {
+  it('asks node:http again for an answer framed otherwise (and for all later ones), and fails a silent daemon at its deadline', async () => {
     const n = await node((socket, req) => {
       if (req.includes('/silent')) return;
       const body = JSON.stringify({ chunked: true });
@@ -409,6 +409,8 @@ describe('sdk JSON calls over raw sockets', () => {
       jsonCall('post', n.url(path).href, 'master m', { json: {}, idempotent: true, timeout });
     expect(await call('/api/batch')).to.deep.equal({ chunked: true });
     expect(n.requests.length).to.equal(2); // read raw, then again through node:http
+    expect(await call('/api/batch')).to.deep.equal({ chunked: true });
+    expect(n.requests.length).to.equal(3); // through node:http alone from then on
     const silent = await call('/silent', 200).catch((e: Error) => e);
     expect(silent).to.be.instanceOf(TransportError);
     expect((silent as Error).message).to.equal('master m did not answer in time');
