@@ -15,7 +15,7 @@ import type { Reply } from './transport.js';
 const HEAD_MAX = 16 * 1024;
 // Largest body preallocated from its Content-Length when it does not fit the caller's buffer.
 const MAX_PREALLOCATE = 256 * 1024 * 1024;
-// Sockets to one node: open at once, and kept idle (as the keep-alive agents of agents.ts).
+// Sockets to one daemon: open at once, and kept idle (as the keep-alive agents of agents.ts).
 const MAX_SOCKETS = 64;
 const MAX_IDLE = 16;
 const IDLE_CLOSE = 5_000;
@@ -37,11 +37,13 @@ interface Exchange {
   headers: http.IncomingHttpHeaders;
   keepAlive: boolean;
   into?: Buffer;
+  /** A HEAD: its answer has no body, whatever length it states. */
+  head: boolean;
   /** The request has left whole (a socket answered before is not kept: the rest may follow). */
   sent: boolean;
 }
 
-/** A kept-alive socket to one node, reading into whatever buffer its exchange points it at. */
+/** A kept-alive socket to one daemon, reading into whatever buffer its exchange points it at. */
 class Connection {
   readonly socket: net.Socket;
   readonly head = Buffer.allocUnsafe(HEAD_MAX);
@@ -112,11 +114,11 @@ class Connection {
   private parseHead(x: Exchange, end: number): Buffer {
     const lines = this.head.toString('latin1', 0, end).split('\r\n');
     const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? '');
-    if (!status) throw new Error(`malformed response from node: ${JSON.stringify(lines[0])}`);
+    if (!status) throw new Error(`malformed HTTP response: ${JSON.stringify(lines[0])}`);
     x.status = Number(status[2]);
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
-      if (colon <= 0) throw new Error('malformed response header from node');
+      if (colon <= 0) throw new Error('malformed HTTP response header');
       const name = line.slice(0, colon).trim().toLowerCase();
       const value = line.slice(colon + 1).trim();
       const had = x.headers[name];
@@ -124,13 +126,13 @@ class Connection {
     }
     const connection = String(x.headers.connection ?? '').toLowerCase();
     x.keepAlive = status[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
-    const bodiless = x.status === 204 || x.status === 304;
+    const bodiless = x.head || x.status === 204 || x.status === 304;
     const length = bodiless ? 0 : Number(x.headers['content-length'] ?? Number.NaN);
     if (x.status < 200 || x.headers['transfer-encoding'] !== undefined || !/^\d+$/.test(String(length)))
       throw new NotRaw(`response framed otherwise (status ${x.status})`);
     if (x.into && x.into.length >= length) return x.into.subarray(0, length);
     if (length <= MAX_PREALLOCATE) return Buffer.allocUnsafe(length);
-    throw new Error(`node answered ${length} bytes, more than a chunk can hold`);
+    throw new Error(`an answer of ${length} bytes is more than this client reads`);
   }
 
   private finish(x: Exchange, clean: boolean): void {
@@ -147,7 +149,7 @@ class Connection {
   }
 }
 
-/** The sockets to one node. */
+/** The sockets to one daemon. */
 interface Pool {
   idle: Connection[];
   open: number;
@@ -165,7 +167,7 @@ function poolFor(key: string): Pool {
   return pool;
 }
 
-/** An idle connection to `url`'s node, or a new one, waiting while MAX_SOCKETS are in use. */
+/** An idle connection to `url`'s daemon, or a new one, waiting while MAX_SOCKETS are in use. */
 async function acquire(url: URL): Promise<{ conn: Connection; reused: boolean }> {
   const pool = poolFor(url.host);
   for (;;) {
@@ -233,6 +235,7 @@ function exchange(
       headers: {},
       keepAlive: false,
       into,
+      head: out.method === 'HEAD',
       sent: false,
       done: (err, reply, reusable) => {
         socket.off('close', onClose).off('error', onError).off('timeout', onTimeout);
