@@ -150,7 +150,7 @@ export async function putChunk(
   try {
     reply = await send(
       new URL(`/chunks/${id}`, first),
-      { method: 'PUT', headers, body: data, timeout: IDLE_TIMEOUT, idempotent: true },
+      { method: 'PUT', headers, body: data, timeout: IDLE_TIMEOUT },
       signal,
     );
   } catch (err) {
@@ -171,7 +171,7 @@ export async function fetchChunk(
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const reply = await send(
     new URL(`/chunks/${id}`, url),
-    { method: 'GET', headers, timeout: IDLE_TIMEOUT, idempotent: true },
+    { method: 'GET', headers, timeout: IDLE_TIMEOUT },
     signal,
     into,
   );

@@ -147,7 +147,6 @@ export class MasterApi {
       try {
         const answer = await jsonCall<T>(method, `${master}${route}`, `master ${master}`, {
           timeout: method === 'get' ? READ_TIMEOUT : WRITE_TIMEOUT,
-          idempotent: retry === 'always',
           ...options,
           headers,
         });

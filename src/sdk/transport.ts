@@ -1,6 +1,6 @@
-// The client's HTTP transport: whole-body requests (chunk GETs, PUTs and probes) and the JSON
-// calls to the master. Idempotent requests to an http: daemon go over raw-http.ts's sockets; the
-// rest, and answers framed otherwise, through node:http with keep-alive agents.
+// The client's HTTP transport: chunk GETs and whole PUTs over raw-http.ts's sockets (`send`),
+// and on node:http with keep-alive agents whatever those do not take, chunk probes and the JSON
+// calls to the master (lighter than a general-purpose client on this hot path).
 
 import http from 'node:http';
 import https from 'node:https';
@@ -72,21 +72,17 @@ export function request(
 }
 
 /**
- * Sends a request with its whole body (if any) and reads the whole answer (into `into` when it
- * fits). An idempotent one to an http: daemon goes over raw-http.ts, and again through node:http
- * when answered in another framing (as every later one to that daemon); any other through node:http.
+ * Sends an idempotent request (a chunk's GET or PUT) with its whole body, if any, and reads the
+ * whole answer (into `into` when it fits): to an http: daemon over raw-http.ts, and again through
+ * node:http when answered in another framing (as every later one to that daemon); to an https:
+ * one through node:http.
  */
-export async function send(
-  url: URL,
-  out: Outgoing & { idempotent: boolean },
-  signal?: AbortSignal,
-  into?: Buffer,
-): Promise<Reply> {
+export async function send(url: URL, out: Outgoing, signal?: AbortSignal, into?: Buffer): Promise<Reply> {
   const viaNodeHttp = () => {
     const headers = out.body ? { ...out.headers, 'content-length': String(out.body.length) } : out.headers;
     return request(url, { method: out.method, headers, timeout: out.timeout }, out.body, signal, into);
   };
-  if (url.protocol !== 'http:' || !out.idempotent || framedOtherwise.has(url.host)) return viaNodeHttp();
+  if (url.protocol !== 'http:' || framedOtherwise.has(url.host)) return viaNodeHttp();
   try {
     return await sendRaw(url, out, signal, into);
   } catch (err) {
@@ -138,8 +134,6 @@ export interface JsonCallOptions {
   signal?: AbortSignal;
   /** Most silence allowed before the call fails, ms (default 30 s). */
   timeout?: number;
-  /** The call may be sent twice (a GET, a batch of calls that are): it may go over raw-http.ts. */
-  idempotent?: boolean;
 }
 
 /** A call that failed before the server could have acted on it, or whose target is unreachable. */
@@ -176,14 +170,19 @@ export async function jsonCall<T>(
   const target = new URL(url);
   for (const [k, v] of Object.entries(options.searchParams ?? {})) target.searchParams.set(k, v);
   const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  if (body) headers['content-type'] = 'application/json';
-  const verb = method.toUpperCase();
-  const idempotent = options.idempotent === true || verb === 'GET';
+  const headers: http.OutgoingHttpHeaders = { accept: 'application/json', ...options.headers };
+  if (body) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = body.length;
+  }
   let reply: Reply;
   try {
-    const timeout = options.timeout ?? 30_000;
-    reply = await send(target, { method: verb, headers, body, timeout, idempotent }, options.signal);
+    reply = await request(
+      target,
+      { method: method.toUpperCase(), headers, timeout: options.timeout ?? 30_000 },
+      body,
+      options.signal,
+    );
   } catch (err) {
     if (options.signal?.aborted) throw err;
     const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };

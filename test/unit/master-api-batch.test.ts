@@ -9,12 +9,6 @@ import { expect } from 'chai';
 import type { DfsError } from '../../src/protocol/errors.js';
 import { MasterApi } from '../../src/sdk/master-api.js';
 
-/** A JSON answer framed as a master's (Koa's): with its Content-Length. */
-function answer(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
 describe('SDK: calls a master store failed within a batch', () => {
   const servers: http.Server[] = [];
   const masters: string[] = [];
@@ -32,10 +26,10 @@ describe('SDK: calls a master store failed within a batch', () => {
           if (req.url !== '/api/batch') {
             batches.push([req.url as string]);
             const down = flaky-- > 0;
-            const body = JSON.stringify(
-              down ? { error: { code: 'unavailable', message: 'database down' } } : {},
+            res.writeHead(down ? 503 : 200, { 'content-type': 'application/json' });
+            return res.end(
+              JSON.stringify(down ? { error: { code: 'unavailable', message: 'database down' } } : {}),
             );
-            return answer(res, down ? 503 : 200, body);
           }
           const { calls } = JSON.parse(Buffer.concat(parts).toString()) as { calls: { path: string }[] };
           batches.push(calls.map((c) => c.path));
@@ -48,7 +42,7 @@ describe('SDK: calls a master store failed within a batch', () => {
                 }
               : { ok: true, value: { path: c.path, chunks: [] } },
           );
-          answer(res, 200, JSON.stringify({ results }));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
         });
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

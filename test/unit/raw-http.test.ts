@@ -1,18 +1,18 @@
-// Requests over raw-http.ts (through transport.ts's `send`, as chunk GETs and PUTs and the
-// master's idempotent calls go): what they send and read, the sockets they keep, and every way
-// an answer can go wrong, against a daemon written byte by byte.
+// Requests over raw-http.ts (through transport.ts's `send`, as chunk GETs and PUTs go): what they
+// send and read, the sockets they keep, and every way an answer can go wrong, against a node
+// written byte by byte.
 
 import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
 import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../../src/protocol/headers.js';
 import { fetchChunk, PipelineError, putChunk } from '../../src/sdk/chunk-io.js';
-import { jsonCall, send, TransportError } from '../../src/sdk/transport.js';
+import { send } from '../../src/sdk/transport.js';
 
 const getInto = (url: URL, headers: Record<string, string>, signal?: AbortSignal, into?: Buffer) =>
-  send(url, { method: 'GET', headers, timeout: 30_000, idempotent: true }, signal, into);
+  send(url, { method: 'GET', headers, timeout: 30_000 }, signal, into);
 const putWhole = (url: URL, headers: Record<string, string>, body: Buffer) =>
-  send(url, { method: 'PUT', headers, body, timeout: 30_000, idempotent: true });
+  send(url, { method: 'PUT', headers, body, timeout: 30_000 });
 
 /** How the fake node answers one request on a connection (its text, and its index there). */
 type Answer = (socket: net.Socket, request: string, index: number) => void;
@@ -110,7 +110,7 @@ describe('sdk chunk GET into a buffer', () => {
     const n = await node((socket, req) =>
       socket.write(req.startsWith('HEAD') ? 'HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n' : ok('after')),
     );
-    const head = await send(n.url(), { method: 'HEAD', headers: {}, timeout: 30_000, idempotent: true });
+    const head = await send(n.url(), { method: 'HEAD', headers: {}, timeout: 30_000 });
     expect([head.status, head.headers['content-length'], head.body.length]).to.deep.equal([200, '5', 0]);
     expect((await getInto(n.url(), {})).body.toString()).to.equal('after');
     expect(n.connections()).to.equal(1);
@@ -156,8 +156,10 @@ describe('sdk chunk GET into a buffer', () => {
     expect(n.connections()).to.equal(1);
   });
 
-  it('reads an answer framed otherwise (chunked) through node:http', async () => {
+  it('reads an answer framed otherwise (chunked) through node:http, and every later one', async () => {
+    let requests = 0;
     const server = http.createServer((_req, res) => {
+      requests++;
       res.write('chunked ');
       res.end('body');
     });
@@ -166,6 +168,9 @@ describe('sdk chunk GET into a buffer', () => {
       const url = new URL(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/chunks/c`);
       const reply = await getInto(url, {}, undefined, Buffer.alloc(64));
       expect([reply.status, reply.body.toString()]).to.deep.equal([200, 'chunked body']);
+      expect(requests).to.equal(2); // read raw, then asked again through node:http
+      expect((await getInto(url, {})).body.toString()).to.equal('chunked body');
+      expect(requests).to.equal(3); // through node:http alone from then on
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -358,81 +363,5 @@ describe('sdk chunk PUT of a whole body', () => {
     const unreachable = await putChunk([gone], 'c', '', Buffer.from('x')).catch((e) => e);
     expect(unreachable).to.be.instanceOf(PipelineError).and.include({ failedNode: gone });
     expect(unreachable.message).to.include('ECONNREFUSED');
-  });
-});
-
-describe('sdk JSON calls over raw sockets', () => {
-  const nodes: { close(): Promise<void> }[] = [];
-  const node = async (answer: Answer) => {
-    const n = await rawNode(answer);
-    nodes.push(n);
-    return n;
-  };
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => n.close()));
-  });
-  const json = (value: unknown, extra = '') => {
-    const body = JSON.stringify(value);
-    return `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${extra}\r\n${body}`;
-  };
-
-  it('sends an idempotent call with its JSON body on one kept-alive socket, again when it was closed unanswered', async () => {
-    const n = await node((socket, _req, i) => {
-      if (i === 2) socket.destroy();
-      else socket.write(json({ echo: JSON.parse(n.bodies.at(-1)?.toString() || 'null') }));
-    });
-    const call = (k: number) =>
-      jsonCall<{ echo: unknown }>('post', n.url('/api/batch').href, 'master m', {
-        json: { k },
-        idempotent: true,
-      });
-    expect(await call(1)).to.deep.equal({ echo: { k: 1 } });
-    expect(await jsonCall('get', n.url('/api/config').href, 'master m')).to.deep.equal({ echo: null });
-    expect(await call(3)).to.deep.equal({ echo: { k: 3 } });
-    expect(n.connections()).to.equal(2);
-    expect(n.requests[0]).to.match(/^POST \/api\/batch HTTP\/1\.1\r\n/);
-    expect(n.requests[0]).to.include('\r\ncontent-type: application/json\r\nContent-Length: 7');
-    expect(n.requests.map((r) => r.split(' ')[0])).to.deep.equal(['POST', 'GET', 'POST', 'POST']);
-  });
-
-  it('does not send a call that is not idempotent again: the socket closed unanswered says it went nowhere', async () => {
-    const n = await node((socket, _req, i) => {
-      if (i === 1) socket.destroy();
-      else socket.write(json({ ok: i }));
-    });
-    const call = () => jsonCall('post', n.url('/api/files/mkdir').href, 'master m', { json: {} });
-    expect(await call()).to.deep.equal({ ok: 0 });
-    const err = await call().catch((e) => e);
-    expect(err).to.be.instanceOf(TransportError).and.include({ unsent: true });
-    expect(n.requests.length).to.equal(2);
-  });
-
-  it('asks node:http again for an answer framed otherwise (and for all later ones), and fails a silent daemon at its deadline', async () => {
-    const n = await node((socket, req) => {
-      if (req.includes('/silent')) return;
-      const body = JSON.stringify({ chunked: true });
-      socket.write(
-        `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
-      );
-    });
-    const call = (path: string, timeout?: number) =>
-      jsonCall('post', n.url(path).href, 'master m', { json: {}, idempotent: true, timeout });
-    expect(await call('/api/batch')).to.deep.equal({ chunked: true });
-    expect(n.requests.length).to.equal(2); // read raw, then again through node:http
-    expect(await call('/api/batch')).to.deep.equal({ chunked: true });
-    expect(n.requests.length).to.equal(3); // through node:http alone from then on
-    const silent = await call('/silent', 200).catch((e: Error) => e);
-    expect(silent).to.be.instanceOf(TransportError);
-    expect((silent as Error).message).to.equal('master m did not answer in time');
-  });
-
-  it('refuses a header that could end its line, sending nothing', async () => {
-    const n = await node((socket) => socket.write(json({})));
-    const err = await jsonCall('get', n.url('/api/config').href, 'master m', {
-      headers: { authorization: 'Bearer t\r\nx-evil: 1' },
-    }).catch((e: Error) => e);
-    expect(err).to.be.an('error');
-    expect((err as Error).message).to.include('invalid header authorization');
-    expect(n.requests.length).to.equal(0);
   });
 });
