@@ -1,8 +1,8 @@
 // `node --import tsx bench/micro/chunk-get.ts [--gib 1]`: the client's CPU and speed reading 8 MiB
 // chunks from a bare `node:http` server (a child process) into one reused buffer, through
 // node:http's client (`request`, what chunk GETs used before) and through raw-http.ts (`sendRaw`:
-// the socket read in place, what they use now). Three rounds each, taking turns; medians. Not one of
-// `npm run bench`'s rows.
+// the socket read in place, what they use now). Three rounds each, taking turns; medians. Not one
+// of `npm run bench`'s rows.
 
 import { fork } from 'node:child_process';
 import http from 'node:http';
