@@ -32,6 +32,21 @@ export interface ChunkPut {
 }
 
 /**
+ * The first node of a pipeline, the URL of chunk `id` on it, and the headers that have it send
+ * the chunk on to the rest.
+ */
+function pipelineRequest(targets: string[], id: string, token: string) {
+  const [first, ...rest] = targets;
+  if (!first) throw new DfsError('insufficient_nodes', 'no node to write to');
+  const headers: Record<string, string> = {
+    'content-type': 'application/octet-stream',
+    [TOKEN_HEADER]: token,
+  };
+  if (rest.length > 0) headers[FORWARD_HEADER] = rest.join(',');
+  return { first, url: new URL(`/chunks/${id}`, first), headers };
+}
+
+/**
  * Opens `PUT {targets[0]}/chunks/{id}`, which forwards to the rest of `targets`. A failure is a
  * PipelineError naming the node to blame (the first, or the one a node reported downstream); a
  * refusal of the request itself (4xx: token, size, checksum) carries its own code and blames nobody.
@@ -43,14 +58,8 @@ export function openChunkPut(
   length: number | undefined,
   signal?: AbortSignal,
 ): ChunkPut {
-  const [first, ...rest] = targets;
-  if (!first) throw new DfsError('insufficient_nodes', 'no node to write to');
-  const url = new URL(`/chunks/${id}`, first);
-  const headers: http.OutgoingHttpHeaders = {
-    'content-type': 'application/octet-stream',
-    [TOKEN_HEADER]: token,
-  };
-  if (rest.length > 0) headers[FORWARD_HEADER] = rest.join(',');
+  const { first, url, headers: pipeline } = pipelineRequest(targets, id, token);
+  const headers: http.OutgoingHttpHeaders = { ...pipeline };
   if (length !== undefined) headers['content-length'] = length;
   const req = (url.protocol === 'https:' ? https : http).request(url, {
     method: 'PUT',
@@ -139,20 +148,10 @@ export async function putChunk(
   data: Buffer,
   signal?: AbortSignal,
 ): Promise<Receipt[]> {
-  const [first, ...rest] = targets;
-  if (!first) throw new DfsError('insufficient_nodes', 'no node to write to');
-  const headers: Record<string, string> = {
-    'content-type': 'application/octet-stream',
-    [TOKEN_HEADER]: token,
-  };
-  if (rest.length > 0) headers[FORWARD_HEADER] = rest.join(',');
+  const { first, url, headers } = pipelineRequest(targets, id, token);
   let reply: Reply;
   try {
-    reply = await send(
-      new URL(`/chunks/${id}`, first),
-      { method: 'PUT', headers, body: data, timeout: IDLE_TIMEOUT },
-      signal,
-    );
+    reply = await send(url, { method: 'PUT', headers, body: data, timeout: IDLE_TIMEOUT }, signal);
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new PipelineError(new DfsError('bad_gateway', `node ${first}: ${(err as Error).message}`), first);

@@ -205,7 +205,7 @@ function release(url: URL, conn: Connection, reusable: boolean): void {
   pool.waiting.shift()?.();
 }
 
-/** A request: its whole body, if any, and what the exchange may do. */
+/** A request: its method and headers, and its whole body if any. */
 export interface Outgoing {
   method: string;
   headers: Record<string, string>;

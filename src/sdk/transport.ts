@@ -71,6 +71,10 @@ export function request(
   });
 }
 
+// Daemons that answered a raw request in another framing (a proxy in front of one, say): they are
+// sent everything through node:http from then on, so at most one request to each is sent twice.
+const framedOtherwise = new Set<string>();
+
 /**
  * Sends an idempotent request (a chunk's GET or PUT) with its whole body, if any, and reads the
  * whole answer (into `into` when it fits): to an http: daemon over raw-http.ts, and again through
@@ -91,10 +95,6 @@ export async function send(url: URL, out: Outgoing, signal?: AbortSignal, into?:
     return viaNodeHttp();
   }
 }
-
-// Daemons that answered a raw request in another framing (a proxy in front of one, say): they are
-// sent everything through node:http from then on, so at most one request to each is sent twice.
-const framedOtherwise = new Set<string>();
 
 /**
  * The DfsError an error answer stands for. `what` names the daemon; with `prefix` it starts the
