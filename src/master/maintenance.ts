@@ -16,6 +16,13 @@ export interface ChunkHealth extends ChunkCounts {
 const FULL_SCAN_EVERY = 30_000;
 // After commits and deletes, the counts are refreshed this often.
 const CHANGED_SCAN_EVERY = 3_000;
+// A pass reads every chunk row (about 2 µs each): with millions of chunks it takes seconds, and
+// passes that long are paced by their own length instead, so that they never take the master
+// whole: the next waits at least as long as the last took when something happened (a node came
+// or went, a copy rotted), and nine times as long otherwise (recounts, collection, rescans).
+const PACED_FROM = 100;
+const PACE_URGENT = 1;
+const PACE = 9;
 
 /** How often a node re-reports its whole inventory: often enough that orphans meet the grace period. */
 export function inventoryEvery(config: Readonly<MasterConfig>): number {
@@ -31,6 +38,8 @@ export interface MaintenanceDeps extends MasterCore {
 export class Maintenance {
   private timer: NodeJS.Timeout | undefined;
   private lastScan = 0;
+  /** How long the last pass took, ms. */
+  private lastScanMs = 0;
   private lastClaim = 0;
   private running: Promise<void> | undefined;
   /** When the next unreferenced chunk passes its grace period. */
@@ -93,20 +102,27 @@ export class Maintenance {
     this.deps.metrics.repaired('timeout', expired);
     if (expired > 0) attention.raise();
     const flags = attention.take();
+    const since = now - this.lastScan;
+    const paced = (pace: number) => this.lastScanMs < PACED_FROM || since >= pace * this.lastScanMs;
     const due =
-      flags.dirty ||
-      now >= this.nextGcDue ||
-      // While copies are missing, look again soon: a chunk skipped by one plan (its targets were
-      // busy or shunned) must not wait for the next full pass.
-      now - this.lastScan >=
-        (flags.changed || this.counts.underReplicated > 0 ? CHANGED_SCAN_EVERY : FULL_SCAN_EVERY);
+      (flags.dirty && paced(PACE_URGENT)) ||
+      (paced(PACE) &&
+        (now >= this.nextGcDue ||
+          // While copies are missing, look again soon: a chunk skipped by one plan (its targets
+          // were busy or shunned) must not wait for the next full pass.
+          since >=
+            (flags.changed || this.counts.underReplicated > 0 ? CHANGED_SCAN_EVERY : FULL_SCAN_EVERY)));
     if (!due) {
       attention.restore(flags);
       return;
     }
     this.lastScan = now;
     if (leader.masters.length > 1) await this.deps.removal.adoptRemovals();
+    const started = performance.now();
     const result = await scanChunks(this.deps, now);
+    // The next pass is paced from this one's end.
+    this.lastScanMs = performance.now() - started;
+    this.lastScan = now + this.lastScanMs;
     this.counts = result.counts;
     this.nextGcDue = result.nextGcDue;
     // Only the leader acts, and only once every node has reported: until then a copy it has not

@@ -241,6 +241,37 @@ describe('master logic over the memory store', () => {
     for (const n of nodes) expect(deletes((await n.beat()).commands)).to.deep.equal([]);
   });
 
+  it('paces passes over a chunk table that takes long to read by their own length', async () => {
+    // A store whose every pass takes 400 ms, as one of a few hundred thousand chunks would.
+    class SlowStore extends KvStore {
+      passes = 0;
+      override async chunkPage(after: string | undefined, limit: number) {
+        if (after === undefined) this.passes++;
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return super.chunkPage(after, limit);
+      }
+    }
+    const store = new SlowStore(new MemoryEngine());
+    const m = await master(store);
+    const nodes = [standIn(m, 'n1'), standIn(m, 'n2')];
+    for (const n of nodes) await n.register();
+    const start = Date.now();
+    await m.maintenance.tick(start);
+    expect(store.passes).to.equal(1);
+    // A node came: looked at again once as long as the last pass took has gone by.
+    await standIn(m, 'n3').register();
+    await m.maintenance.tick(start + 10);
+    expect(store.passes, 'right after a pass that long').to.equal(1);
+    await m.maintenance.tick(start + 60_000);
+    expect(store.passes).to.equal(2);
+    // A file committed: recounted once nine times the pass's length has gone by, not after 3 s.
+    await commitFile(m, '/paced', newChunk(), nodes);
+    await m.maintenance.tick(start + 63_500);
+    expect(store.passes, '3.5 s after a pass of 400 ms or more').to.equal(2);
+    await m.maintenance.tick(start + 120_000);
+    expect(store.passes).to.equal(3);
+  });
+
   it('answers a batch of stats at once after a restart: a file whose copies are not reported yet holds up no other', async () => {
     const store = new KvStore(new MemoryEngine());
     const before = await master(store);
