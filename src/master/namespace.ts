@@ -324,6 +324,7 @@ export class Namespace {
   async remove(path: string, ifGeneration?: number, op?: string): Promise<Manifest> {
     const removed = await this.deps.store.remove(path, { ifGeneration, op }, Date.now());
     this.deps.attention.note();
+    await this.dropLocks(path);
     return removed;
   }
 
@@ -331,6 +332,7 @@ export class Namespace {
   async removeTree(path: string, op?: string): Promise<number> {
     const n = await this.deps.store.removeTree(`${path}/`, Date.now(), { op });
     this.deps.attention.note();
+    await this.dropLocks(path);
     return n;
   }
 
@@ -342,12 +344,32 @@ export class Namespace {
   /** Removes an empty folder, or with `keepContents` only its own entry (see MetaStore.rmdir). */
   async rmdir(path: string, keepContents: boolean, op?: string): Promise<void> {
     await this.deps.store.rmdir(`${path}/`, { keepContents, op }, Date.now());
+    if (!keepContents) await this.dropLocks(path);
   }
 
   /** Renames a file or a whole folder; refuses to overwrite unless asked. */
   async move(from: string, to: string, overwrite: boolean, op?: string): Promise<{ moved: number }> {
     const result = await this.deps.store.move(from, to, { overwrite, op }, Date.now());
     this.deps.attention.note();
+    await this.dropLocks(from);
     return result;
+  }
+
+  /**
+   * Drops the WebDAV locks on `path` and below, deleted or moved away whichever way (the CLI, the
+   * web client, S3, WebDAV): locks rooted on a deleted resource go with it, and a moved one's stay
+   * behind (RFC 4918 §9.6.1, §9.9.4), where they would refuse whoever writes that name next until
+   * they lapsed. (Lock roots are stored in folder form, a file's too.) A failure here leaves them
+   * to lapse: the call itself succeeded.
+   */
+  private async dropLocks(path: string): Promise<void> {
+    const root = `${path}/`;
+    const { store } = this.deps;
+    try {
+      for (const lock of await store.locksFor(root, true, Date.now()))
+        if (lock.root.startsWith(root)) await store.removeLock(lock.token);
+    } catch {
+      // lapses on its own
+    }
   }
 }

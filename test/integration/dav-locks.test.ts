@@ -139,6 +139,38 @@ describe('dav: locks', function () {
     expect((await put('/l/outside.txt')).status).to.equal(204);
   });
 
+  it('a lock goes with its resource deleted or moved away by the CLI, the web client or S3; a folder lock stays', async () => {
+    await cluster.sdk.upload(['a'], '/l/gone.txt');
+    await cluster.sdk.upload(['b'], '/l/moved.txt');
+    await cluster.sdk.upload(['c'], '/l/tree/member.txt');
+    const taken = [
+      await lock('/l/gone.txt'),
+      await lock('/l/moved.txt'),
+      await lock('/l/tree/', { Depth: 'infinity' }),
+    ];
+    for (const t of taken) expect(t.status).to.equal(200);
+    expect((await put('/l/gone.txt')).status).to.equal(423);
+    // Through the SDK, as `dfs rm`, `dfs mv`, the web client and the S3 gateway go.
+    await cluster.sdk.remove('/l/gone.txt');
+    await cluster.sdk.move('/l/moved.txt', '/l/elsewhere.txt');
+    await cluster.sdk.removeTree('/l/tree');
+    // The names are free again: no lock of a resource that is no longer there refuses them.
+    expect((await put('/l/gone.txt')).status).to.equal(201);
+    expect((await put('/l/moved.txt')).status).to.equal(201);
+    expect((await dav(web, 'MKCOL', davUrl('/l/tree'))).status).to.equal(201);
+    const left = (await cluster.sdk.api.locksFor('/l/', true)).map((l) => l.token);
+    for (const t of taken) expect(left).not.to.include(lockTokenOf(t));
+    // A folder's lock stays when a member goes, and still guards the folder.
+    await cluster.sdk.mkdir('/l/kept');
+    await cluster.sdk.upload(['d'], '/l/kept/member.txt');
+    const folder = await lock('/l/kept/', { Depth: 'infinity' });
+    await cluster.sdk.remove('/l/kept/member.txt');
+    expect((await put('/l/kept/new.txt')).status).to.equal(423);
+    expect((await cluster.sdk.api.locksFor('/l/kept/', false)).map((l) => l.token)).to.deep.equal([
+      lockTokenOf(folder),
+    ]);
+  });
+
   it('a folder replaced by a MOVE or a COPY takes the locks of its members along', async () => {
     const host = new URL(web).host;
     for (const method of ['MOVE', 'COPY']) {
