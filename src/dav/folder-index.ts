@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { escapeHtml, pageHead } from '../http/html.js';
 import { formatBytes, formatTime } from '../protocol/format.js';
 import { pathToHref } from './href.js';
-import { ROOT_PATH } from './paths.js';
+import { parentPath, ROOT_PATH } from './paths.js';
 import type { DavRequest } from './request.js';
 
 /** Answers a folder's index page (headers only for HEAD). */
@@ -27,7 +27,10 @@ export async function sendFolderIndex(req: DavRequest): Promise<void> {
 <h2>Index of ${escapeHtml(folder)}</h2>
 <div class="scroll"><table class="index"><thead><tr><th>Name</th><th class="num">Size</th><th>Modified (UTC)</th></tr></thead><tbody>
 `;
-    if (path !== ROOT_PATH) yield '<tr><td><a href="../">../</a></td><td></td><td></td></tr>\n';
+    // The parent's own href, not `../`: from a folder's URL without its slash that would climb two.
+    const parent = parentPath(path);
+    if (parent !== undefined)
+      yield `<tr><td><a href="${escapeHtml(pathToHref(parent, true))}">../</a></td><td></td><td></td></tr>\n`;
     let page = first;
     let shown = 0;
     for (;;) {

@@ -67,9 +67,13 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
   // Depth speaks of a collection's members (§9.8.3, §9.9.2); on a file it means nothing.
   const depth = source.kind === 'folder' ? parseDepth(ctx.get('depth'), move ? 'MOVE' : 'COPY') : 'infinity';
   const target = await req.resolve(dest);
-  // A Destination ending in `/` names a folder: below a file there is none (409, as a PUT there).
-  if (target.kind === 'file' && ctx.get('destination').trim().endsWith('/'))
-    throw new DavError(409, `${dest}/ names a folder, and ${dest} is a file`);
+  // A Destination ending in `/` names a folder: below a file there is none, and a file copied or
+  // moved there would not be one (409, as a PUT there).
+  if (ctx.get('destination').trim().endsWith('/')) {
+    if (target.kind === 'file') throw new DavError(409, `${dest}/ names a folder, and ${dest} is a file`);
+    if (source.kind === 'file')
+      throw new DavError(409, `${dest}/ names a folder: a file goes to its name without a trailing /`);
+  }
   if (target.kind === 'missing' && target.parent !== 'folder') {
     throw new DavError(409, `the parent folder of ${dest} does not exist`);
   }

@@ -39,6 +39,9 @@ export async function handleLock(req: DavRequest): Promise<void> {
     throw new DavError(409, `the parent folder of ${path} does not exist`);
   }
   const exists = found.kind !== 'missing';
+  // A LOCK of a free name makes a file there, and a name ending in `/` names a folder (409, as a PUT).
+  if (!exists && req.slashed)
+    throw new DavError(409, `${path}/ names a folder: lock a new file at its name without a trailing /`);
   await req.preconditions(exists ? [] : [{ kind: 'create', path }]);
   const lock = newLock({ root: path, depth, scope: info.scope, owner: info.owner, timeoutSeconds }, now);
   const conflicts = await store.acquire(lock, now);

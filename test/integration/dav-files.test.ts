@@ -184,6 +184,10 @@ describe('dav: files', function () {
       expect(index.text).to.include('<link rel="stylesheet" href="/assets/style.css">');
       await cluster.sdk.mkdir('/get/nothing');
       expect((await dav(web, 'GET', davUrl('/get/nothing/'))).text).to.include('This folder is empty.');
+      // The parent link leads to the parent whether the folder's URL ends in its slash or not.
+      for (const url of [davUrl('/get/nothing'), davUrl('/get/nothing/')])
+        expect((await dav(web, 'GET', url)).text, url).to.include(`<a href="${davUrl('/get')}/">../</a>`);
+      expect((await dav(web, 'GET', davUrl('/get'))).text).to.include(`<a href="${davUrl('/')}">../</a>`);
     });
     it("a file's name with a trailing slash names a folder: 404 to read, delete or move it, 409 to PUT, LOCK or copy onto it, 405 to MKCOL", async () => {
       await cluster.sdk.upload(['kept'], '/slash/f.txt');
@@ -210,6 +214,18 @@ describe('dav: files', function () {
         const onto = await dav(web, method, davUrl('/slash/other.txt'), { Destination: url, Overwrite: 'T' });
         expect(onto.status, method).to.equal(409);
       }
+      expect(await exists('/slash/other.txt')).to.equal(true);
+      // A free name with a slash is a folder's too: a LOCK, COPY or MOVE of a file there makes no file.
+      const free = `${davUrl('/slash/free')}/`;
+      expect((await dav(web, 'LOCK', free, { Timeout: 'Second-60' }, lock)).status).to.equal(409);
+      for (const method of ['COPY', 'MOVE']) {
+        const onto = await dav(web, method, davUrl('/slash/other.txt'), { Destination: free });
+        expect([onto.status, onto.text], method).to.deep.equal([
+          409,
+          '/slash/free/ names a folder: a file goes to its name without a trailing /\n',
+        ]);
+      }
+      expect(await exists('/slash/free')).to.equal(false);
       expect(await exists('/slash/other.txt')).to.equal(true);
       // A folder's URL with its slash stays a folder: a PUT there is 405, as without it.
       await cluster.sdk.mkdir('/slash/dir');
