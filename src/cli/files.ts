@@ -4,7 +4,7 @@ import { DfsError } from '../protocol/errors.js';
 import { formatBytes, formatTime } from '../protocol/format.js';
 import { fileEntry } from '../protocol/list-entry.js';
 import { normalisePath } from '../protocol/paths.js';
-import { clientFrom, command, withConnection, withJson } from './context.js';
+import { clientFrom, command, emptyArgument, withConnection, withJson } from './context.js';
 import { intoFolder, isFolder, refuseFileAsFolder, statFile, unlessFolder } from './folder-hint.js';
 import { jsonOutput, type ListOutput, rowsOutput } from './list-output.js';
 import { shown } from './local-errors.js';
@@ -13,10 +13,16 @@ import { printJson, printTable } from './render.js';
 // Entries per listing request of `ls -r`: the first rows show after one page, not the last.
 const LIST_PAGE = 1000;
 
+// A path argument given as '' (an unset shell variable) is bad usage, never the root.
+const given = (name: string) => (value: string) => {
+  if (value === '') throw emptyArgument(name);
+  return value;
+};
+
 /** `dfs ls [PREFIX]`: streamed page by page (list-output.ts). */
 export function lsCommand() {
   return withJson(withConnection(command('ls', 'list a folder (or, with -r, every file below it)')))
-    .argument('[prefix]', 'folder to list', '/')
+    .argument('[prefix]', 'folder to list', given('PREFIX'), '/')
     .option('-r, --recursive', 'list every file below the folder')
     .action(async (prefix: string, options) => {
       const sdk = clientFrom(options);
@@ -48,7 +54,7 @@ export function lsCommand() {
 /** `dfs stat REMOTE`. */
 export function statCommand() {
   return withJson(withConnection(command('stat', "show a file's size, SHA-256, chunks and replicas")))
-    .argument('<remote>', 'remote file path')
+    .argument('<remote>', 'remote file path', given('REMOTE'))
     .action(async (remote: string, options) => {
       const sdk = clientFrom(options);
       const info = await statFile(sdk, remote, 'dfs ls');
@@ -86,7 +92,7 @@ export function statCommand() {
 /** `dfs rm REMOTE`. */
 export function rmCommand() {
   return withConnection(command('rm', 'delete a file (or, with -r, a folder and everything in it)'))
-    .argument('<remote>', 'remote path')
+    .argument('<remote>', 'remote path', given('REMOTE'))
     .option('-r, --recursive', 'delete a folder and all files below it')
     .action(async (remote: string, options) => {
       const sdk = clientFrom(options);
@@ -122,7 +128,7 @@ async function collectDirs(sdk: ReturnType<typeof clientFrom>, prefix: string): 
 /** `dfs mkdir REMOTE`. */
 export function mkdirCommand() {
   return withConnection(command('mkdir', 'create a folder'))
-    .argument('<remote>', 'remote folder path')
+    .argument('<remote>', 'remote folder path', given('REMOTE'))
     .action(async (remote: string, options) => {
       const sdk = clientFrom(options);
       // Making a folder that is there already is fine; saying "created" would not be.
@@ -135,8 +141,8 @@ export function mkdirCommand() {
 /** `dfs mv FROM TO`. */
 export function mvCommand() {
   return withConnection(command('mv', 'rename or move a file or folder'))
-    .argument('<from>', 'remote source path')
-    .argument('<to>', 'remote destination path (a folder, or a trailing /: into it)')
+    .argument('<from>', 'remote source path', given('FROM'))
+    .argument('<to>', 'remote destination path (a folder, or a trailing /: into it)', given('TO'))
     .option('-f, --force', 'replace an existing destination file')
     .action(async (from: string, to: string, options) => {
       const sdk = clientFrom(options);

@@ -11,7 +11,7 @@ import { downloadCommand } from './download.js';
 import { lsCommand, mkdirCommand, mvCommand, rmCommand, statCommand } from './files.js';
 import { fsckCommand } from './fsck.js';
 import type { Ready } from './launch.js';
-import { localReason, shown } from './local-errors.js';
+import { LocalFileError, localReason, shown } from './local-errors.js';
 import { discardPartials } from './local-file.js';
 import { upCommand } from './up.js';
 import { uploadCommand } from './upload.js';
@@ -126,7 +126,8 @@ export function reportError(err: unknown): number {
     say(err.message);
     if (process.env.DFS_DEBUG && err.cause)
       process.stderr.write(`${err.cause instanceof Error ? err.cause.stack : JSON.stringify(err.cause)}\n`);
-    return err.code === 'bad_request' && !err.cause ? 2 : 1;
+    // A request refused before any daemon saw it is bad usage (2); not a local file that failed.
+    return err.code === 'bad_request' && !err.cause && !(err instanceof LocalFileError) ? 2 : 1;
   }
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EPIPE') return 0; // the reader of stdout went away (e.g. `| head`)

@@ -12,7 +12,7 @@ import type { Manifest } from '../protocol/types.js';
 import type { UploadOptions } from '../sdk/client.js';
 import { clientFrom, command, emptyArgument, withConnection } from './context.js';
 import { intoFolder, isFolder } from './folder-hint.js';
-import { cannotRead } from './local-errors.js';
+import { cannotRead, LocalFileError } from './local-errors.js';
 import { parallelOption, tuned } from './parallel.js';
 import { TransferProgress } from './render.js';
 import { uploadTree } from './upload-tree.js';
@@ -71,7 +71,12 @@ export function uploadCommand() {
         const tree = clientFrom(options, tuned(options.parallel));
         return uploadTree(tree, local, normalisePath(base), options.parallel, extra);
       }
-      if (!stat.isFile()) throw new DfsError('bad_request', `not a regular file: ${local}`);
+      // A local file that cannot be uploaded is a failure (1), like a missing one, not bad usage.
+      if (!stat.isFile())
+        throw new LocalFileError(
+          'bad_request',
+          `not a regular file: ${local} (to send what a pipe or a device gives, pipe it in: dfs upload - REMOTE)`,
+        );
       // A file uploaded onto a folder goes into it, as cp does.
       const target = normalisePath(remote && (await isFolder(sdk, remote)) ? intoFolder(remote, name) : base);
       await uploadOne(

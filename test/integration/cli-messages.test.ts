@@ -2,8 +2,9 @@
 // before the command, `dfs client --secret`, and bodies that are not JSON.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { DFS_BIN } from '../../src/cli/launch.js';
 import type { ErrorBody } from '../../src/protocol/errors.js';
@@ -76,6 +77,37 @@ describe('dfs says what is wrong', function () {
     expect(await cluster.sdk.stat('/docs/b.txt').catch((e: Error) => e.message)).to.equal(
       'not found: /docs/b.txt',
     );
+  });
+
+  it('an empty path argument (an unset variable) is bad usage for every command; a FIFO to upload is a failure', async () => {
+    const cases: [string[], string][] = [
+      [['ls', ''], 'PREFIX'],
+      [['stat', ''], 'REMOTE'],
+      [['rm', '-r', ''], 'REMOTE'],
+      [['mkdir', ''], 'REMOTE'],
+      [['mv', '', '/x'], 'FROM'],
+      [['mv', '/docs/a.txt', ''], 'TO'],
+    ];
+    for (const [args, name] of cases) {
+      const r = await dfs(args, { env: { ...env(), DFS_TOKEN: 'tok' } });
+      expect([r.code, r.stderr], args.join(' ')).to.deep.equal([
+        2,
+        `dfs: ${name} is empty (an unset variable?): name a path\n`,
+      ]);
+    }
+    expect((await cluster.sdk.stat('/docs/a.txt')).size).to.equal(1);
+    // Not bad usage: a local file that cannot be uploaded, as a missing one is (exit 1).
+    const fifo = path.join(os.tmpdir(), `dfs-fifo-${process.pid}`);
+    spawnSync('mkfifo', [fifo]);
+    try {
+      const r = await dfs(['upload', fifo, '/from-a-fifo'], { env: { ...env(), DFS_TOKEN: 'tok' } });
+      expect([r.code, r.stderr]).to.deep.equal([
+        1,
+        `dfs: not a regular file: ${fifo} (to send what a pipe or a device gives, pipe it in: dfs upload - REMOTE)\n`,
+      ]);
+    } finally {
+      rmSync(fifo, { force: true });
+    }
   });
 
   it('refuses a folder as standard input (it reads as nothing: an empty file was stored)', async () => {
