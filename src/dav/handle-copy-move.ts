@@ -68,10 +68,11 @@ export async function handleCopyMove(req: DavRequest): Promise<void> {
   const depth = source.kind === 'folder' ? parseDepth(ctx.get('depth'), move ? 'MOVE' : 'COPY') : 'infinity';
   const target = await req.resolve(dest);
   // A Destination ending in `/` names a folder: below a file there is none, and a file copied or
-  // moved there would not be one (409, as a PUT there).
+  // moved to a free name there would not be one (409, as a PUT there). (Onto a folder that is
+  // there, a file may replace it: litmus copy_overwrite.)
   if (ctx.get('destination').trim().endsWith('/')) {
     if (target.kind === 'file') throw new DavError(409, `${dest}/ names a folder, and ${dest} is a file`);
-    if (source.kind === 'file')
+    if (target.kind === 'missing' && source.kind === 'file')
       throw new DavError(409, `${dest}/ names a folder: a file goes to its name without a trailing /`);
   }
   if (target.kind === 'missing' && target.parent !== 'folder') {

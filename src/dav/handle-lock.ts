@@ -9,7 +9,7 @@ import { storedType } from './handle-put.js';
 import { parseDepth, parseLockToken, parseTimeout } from './headers.js';
 import { locksAround } from './lock-store.js';
 import { conflictError, type DavLock, locksToRefresh, lockToRemove, newLock, refreshLock } from './locks.js';
-import { type DavRequest, rootHref } from './request.js';
+import type { DavRequest } from './request.js';
 import { sendEmpty, sendXml } from './respond.js';
 import { parseLockInfo } from './xml-requests.js';
 import { lockResponseXml } from './xml-responses.js';
@@ -30,7 +30,8 @@ export async function handleLock(req: DavRequest): Promise<void> {
       if (await store.putLock(next)) renewed.push(next);
     }
     if (renewed.length === 0) throw new DavError(412, 'the lock expired before it could be refreshed');
-    sendXml(ctx, 200, lockResponseXml(renewed, now, rootHref));
+    await req.resolve(); // a folder's lock root is named with its slash
+    sendXml(ctx, 200, lockResponseXml(renewed, now, req.lockHref));
     return;
   }
   const depth = parseDepth(ctx.get('depth'), 'LOCK') as 0 | 'infinity';
@@ -58,7 +59,7 @@ export async function handleLock(req: DavRequest): Promise<void> {
     }
   }
   ctx.set('Lock-Token', `<${lock.token}>`);
-  sendXml(ctx, exists ? 200 : 201, lockResponseXml([lock], now, rootHref));
+  sendXml(ctx, exists ? 200 : 201, lockResponseXml([lock], now, req.lockHref));
 }
 
 /** UNLOCK: 204 once the lock named by Lock-Token, whose scope holds the URL, is gone. */

@@ -29,6 +29,13 @@ function wantsLocks(request: PropfindRequest): boolean {
   return request.props.some((name) => name.ns === DAV_NS && name.local === 'lockdiscovery');
 }
 
+/**
+ * Lock roots in a resource's lockdiscovery: the resource itself or a folder above it, each named
+ * as PROPFIND names it, a collection with its slash (RFC 4918 §5.2).
+ */
+const lockHref = (resource: DavResource) => (root: string) =>
+  pathToHref(root, root === resource.path ? resource.collection : true);
+
 /** PROPFIND: 207 with one response for the resource and, at Depth 1, one per member. */
 export async function handlePropfind(req: DavRequest): Promise<void> {
   const { ctx, path, now } = req;
@@ -45,7 +52,10 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
   const answer = (resource: DavResource, attributes: Record<string, string> | undefined, href: string) => {
     const dead = deadPropsOf(attributes, named);
     return responseXml(
-      { href, propstats: propfindPropstats(request, resource, dead, { locks, now, hrefOf: rootHref }) },
+      {
+        href,
+        propstats: propfindPropstats(request, resource, dead, { locks, now, hrefOf: lockHref(resource) }),
+      },
       rootHref,
     );
   };

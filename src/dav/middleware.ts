@@ -101,7 +101,7 @@ export function davMiddleware(options: DavOptions) {
       request = new DavRequest(ctx, deps, path);
       await handler(request);
     } catch (err) {
-      sendDavError(ctx, err, log, rootHref, request?.signal.aborted);
+      sendDavError(ctx, err, log, request?.lockHref ?? rootHref, request?.signal.aborted);
     }
   };
 }

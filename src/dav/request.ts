@@ -9,7 +9,7 @@ import type { TimeoutLimits } from './headers.js';
 import { pathToHref, type UrlContext } from './href.js';
 import type { LockStore } from './lock-store.js';
 import type { DavChange } from './locks.js';
-import { ROOT_PATH } from './paths.js';
+import { isBelow, ROOT_PATH } from './paths.js';
 import { checkPreconditions, type PreconditionResult } from './preconditions.js';
 import { etagOf, type Resolved, resolvePath } from './resources.js';
 import type { HrefOf } from './xml-responses.js';
@@ -41,6 +41,8 @@ export class DavRequest {
    */
   readonly slashed: boolean;
   readonly #resolved = new Map<string, Promise<Resolved>>();
+  // The paths this request found to be folders.
+  readonly #folders = new Set<string>();
   // The slashed URL names a file: resolve answered missing.
   #fileAsFolder = false;
 
@@ -93,9 +95,19 @@ export class DavRequest {
           return { kind: 'missing', path, parent: 'file' };
         });
       this.#resolved.set(path, found);
+      found.then(
+        (r) => r.kind === 'folder' && this.#folders.add(path),
+        () => {},
+      );
     }
     return found;
   }
+
+  /**
+   * The href of a lock root: a collection's with its slash (RFC 4918 §5.2) where this request can
+   * tell — the roots above its path are folders, and so is any path it found to be one.
+   */
+  readonly lockHref: HrefOf = (root) => pathToHref(root, isBelow(this.path, root) || this.#folders.has(root));
 
   /** The 404 for the request's path, found missing: spelled as asked, a file named as a folder said so. */
   notFound(): DavError {

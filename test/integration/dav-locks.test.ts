@@ -171,6 +171,27 @@ describe('dav: locks', function () {
     ]);
   });
 
+  it("names a folder's lock root with its slash, a file's without, wherever a lock is shown", async () => {
+    await cluster.sdk.mkdir('/l/rooted');
+    await cluster.sdk.upload(['f'], '/l/rooted/file.txt');
+    const root = (href: string) => `<D:lockroot><D:href>${href}</D:href></D:lockroot>`;
+    const folder = await lock('/l/rooted/', { Depth: 'infinity' });
+    expect(folder.text).to.include(root('/dav/l/rooted/'));
+    const token = lockTokenOf(folder);
+    // Refreshed through the folder's URL without its slash, or through a member's.
+    for (const url of ['/l/rooted', '/l/rooted/file.txt']) {
+      const refreshed = await dav(web, 'LOCK', davUrl(url), { If: `(<${token}>)`, Timeout: 'Second-600' });
+      expect(refreshed.text, url).to.include(root('/dav/l/rooted/'));
+    }
+    const listed = await dav(web, 'PROPFIND', davUrl('/l/rooted/'), { Depth: '1' });
+    expect(listed.text.split(root('/dav/l/rooted/')).length - 1, 'the folder and its member').to.equal(2);
+    const refused = await put('/l/rooted/new.txt');
+    expect(refused.status).to.equal(423);
+    expect(refused.text).to.include('<D:lock-token-submitted><D:href>/dav/l/rooted/</D:href>');
+    await cluster.sdk.upload(['g'], '/l/single.txt');
+    expect((await lock('/l/single.txt')).text).to.include(root('/dav/l/single.txt'));
+  });
+
   it('a folder replaced by a MOVE or a COPY takes the locks of its members along', async () => {
     const host = new URL(web).host;
     for (const method of ['MOVE', 'COPY']) {
