@@ -97,9 +97,11 @@ export function rmCommand() {
     .action(async (remote: string, options) => {
       const sdk = clientFrom(options);
       const path = normalisePath(remote);
-      if (!options.recursive) {
-        // `rm f/` names a folder: a file there is refused, not deleted.
-        await refuseFileAsFolder(sdk, remote);
+      // `rm f/` names a folder: a file there is refused, not deleted.
+      await refuseFileAsFolder(sdk, remote);
+      // `rm -r FILE` deletes the file, as rm does.
+      const file = options.recursive && (await sdk.stat(path).then(Boolean, () => false));
+      if (!options.recursive || file) {
         await sdk.remove(path).catch((err) => unlessFolder(sdk, path, 'dfs rm -r', err));
         process.stderr.write(`deleted ${path}\n`);
         return;

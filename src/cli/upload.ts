@@ -68,6 +68,12 @@ export function uploadCommand() {
       const name = path.basename(path.resolve(local));
       const base = !remote ? `/${name}` : remote.endsWith('/') ? `${remote}${name}` : remote;
       if (stat.isDirectory()) {
+        // Onto a file, every entry would fail alike: said once, before anything is sent.
+        if (await sdk.stat(normalisePath(base)).then(Boolean, () => false))
+          throw new DfsError(
+            'conflict',
+            `${normalisePath(base)} is a file, not a folder: upload ${local} elsewhere`,
+          );
         const tree = clientFrom(options, tuned(options.parallel));
         return uploadTree(tree, local, normalisePath(base), options.parallel, extra);
       }

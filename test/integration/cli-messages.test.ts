@@ -2,7 +2,7 @@
 // before the command, `dfs client --secret`, and bodies that are not JSON.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -107,6 +107,28 @@ describe('dfs says what is wrong', function () {
       ]);
     } finally {
       rmSync(fifo, { force: true });
+    }
+  });
+
+  it('rm -r of a file deletes it, as rm does; a folder uploaded onto a file is refused once, before anything is sent', async () => {
+    const run = (args: string[]) => dfs(args, { env: { ...env(), DFS_TOKEN: 'tok' } });
+    await cluster.sdk.upload(bytes('y'), '/rmr/file.txt');
+    const removed = await run(['rm', '-r', '/rmr/file.txt']);
+    expect([removed.code, removed.stderr]).to.deep.equal([0, 'deleted /rmr/file.txt\n']);
+    expect((await cluster.sdk.stat('/rmr/file.txt').catch((e) => e)).code).to.equal('not_found');
+    const dir = path.join(os.tmpdir(), `dfs-tree-${process.pid}`);
+    mkdirSync(path.join(dir, 'sub'), { recursive: true });
+    writeFileSync(path.join(dir, 'one.txt'), 'one');
+    writeFileSync(path.join(dir, 'sub', 'two.txt'), 'two');
+    try {
+      const onto = await run(['upload', dir, '/docs/a.txt']);
+      expect([onto.code, onto.stderr]).to.deep.equal([
+        1,
+        `dfs: /docs/a.txt is a file, not a folder: upload ${dir} elsewhere\n`,
+      ]);
+      expect((await cluster.sdk.stat('/docs/a.txt')).size).to.equal(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
