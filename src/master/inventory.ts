@@ -9,6 +9,7 @@
 // absent from the answer are dropped. A registration nobody asked for (a node starting) only
 // adds replicas, and the master asks for a full inventory right after it.
 
+import { DfsError } from '../protocol/errors.js';
 import { innerMap } from './maps.js';
 import type { ReplicaMap } from './replicas.js';
 
@@ -29,6 +30,8 @@ export class Inventories {
   private readonly last = new Map<string, number>();
   /** node → chunk → when the master took that copy away (delete handed out, copy found corrupt). */
   private readonly taken = new Map<string, Map<string, number>>();
+  /** node → the pages of an inventory sent in pages, so far, and the page expected next. */
+  private readonly paged = new Map<string, { next: number; chunks: string[][] }>();
 
   constructor(
     private readonly replicas: ReplicaMap,
@@ -127,8 +130,30 @@ export class Inventories {
     return when === undefined || (askedAt !== undefined && when < askedAt);
   }
 
-  /** Forgets a node's open request (it died; it asks again when it returns). */
+  /**
+   * Takes page `page` (from 0, in order) of an inventory too large for one request; with the last
+   * (`more` false) returns the whole inventory, to apply. A page out of order (a master restarted
+   * between two pages) is a conflict: the node starts again from page 0.
+   */
+  page(nodeId: string, page: number, chunks: string[], more: boolean): string[] | undefined {
+    const sofar = page === 0 ? { next: 0, chunks: [] } : this.paged.get(nodeId);
+    if (sofar?.next !== page) {
+      this.paged.delete(nodeId);
+      throw new DfsError('conflict', `inventory page ${page} came out of order: send the inventory again`);
+    }
+    sofar.chunks.push(chunks);
+    sofar.next++;
+    if (more) {
+      this.paged.set(nodeId, sofar);
+      return undefined;
+    }
+    this.paged.delete(nodeId);
+    return sofar.chunks.flat();
+  }
+
+  /** Forgets a node's open request and any inventory pages it was sending (it died; it asks again when it returns). */
   forget(nodeId: string): void {
     this.pending.delete(nodeId);
+    this.paged.delete(nodeId);
   }
 }

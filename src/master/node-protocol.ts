@@ -101,8 +101,21 @@ export class NodeProtocol {
         'conflict',
         `node id ${nodeId} is in use by the node at ${other.url} (is this a copy of its data folder? each node needs its own)`,
       );
-    // A whole inventory: bounded by the body limit only.
-    const chunks = ids(req.chunks, 'chunks', Number.POSITIVE_INFINITY);
+    // A whole inventory, or a page of one: bounded by the body limit only.
+    const sent = ids(req.chunks, 'chunks', Number.POSITIVE_INFINITY);
+    let chunks = sent;
+    if (req.page !== undefined || req.more !== undefined) {
+      if (
+        !Number.isSafeInteger(req.page) ||
+        (req.page as number) < 0 ||
+        typeof (req.more ?? false) !== 'boolean'
+      )
+        throw new DfsError('bad_request', 'page must be a whole number from 0, and more true or false');
+      const whole = inventories.page(nodeId, req.page as number, sent, req.more === true);
+      // Not the last page: nothing is applied until the whole inventory is here.
+      if (!whole) return this.answer([]);
+      chunks = whole;
+    }
     const stamp = typeof req.inventory === 'number' ? req.inventory : undefined;
     const result = inventories.apply(nodeId, chunks, stamp, this.deleting(nodeId));
     if (stamp !== undefined) this.deps.deletions.settle(nodeId, new Set(chunks), stamp);

@@ -20,6 +20,12 @@ const STATFS_MAX_AGE = 250;
 // Past this many unsent changes, the next contact sends the whole inventory instead.
 const MAX_DELTA = 10_000;
 
+/**
+ * Most chunk ids in one registration (about 60 MB of JSON, under the master's 64 MB limit); a
+ * larger inventory goes in pages. A setting for tests, which page smaller inventories.
+ */
+export const inventoryPaging = { ids: 900_000 };
+
 /** Registers with one master, heartbeats, and runs its commands until stopped. */
 export class MasterLink {
   private timer: NodeJS.Timeout | undefined;
@@ -147,14 +153,23 @@ export class MasterLink {
     // Read after the master asked: the inventory must not predate the request it answers. An
     // inventory the master asked for is read from the disk: files removed behind the node's
     // back are noticed here at the latest.
-    const body: RegisterRequest = {
-      id: this.state.id,
-      url: this.state.url,
-      ...(await this.usage()),
-      chunks: stamp === undefined ? this.state.store.ids() : await this.state.store.rescan(),
-      ...(stamp !== undefined && { inventory: stamp }),
+    const chunks = stamp === undefined ? this.state.store.ids() : await this.state.store.rescan();
+    const size = inventoryPaging.ids;
+    const pages = Math.max(1, Math.ceil(chunks.length / size));
+    const usage = await this.usage();
+    const send = (page: number) => {
+      const body: RegisterRequest = {
+        id: this.state.id,
+        url: this.state.url,
+        ...usage,
+        chunks: pages === 1 ? chunks : chunks.slice(page * size, (page + 1) * size),
+        ...(stamp !== undefined && { inventory: stamp }),
+        ...(pages > 1 && { page, more: page < pages - 1 }),
+      };
+      return this.call<HeartbeatResponse>('/internal/register', body);
     };
-    const answer = await this.call<HeartbeatResponse>('/internal/register', body);
+    for (let page = 0; page < pages - 1; page++) await send(page);
+    const answer = await send(pages - 1);
     if (stamp === undefined && !this.registered)
       this.log(`node ${this.state.id} registered with ${this.master} as ${this.state.url}`);
     if (this.inventoryStamp === stamp) this.inventoryStamp = undefined;

@@ -188,6 +188,12 @@ export interface RegisterRequest {
   chunks: string[];
   /** Set when the master asked for this inventory: the `inventory` stamp of that answer. */
   inventory?: number;
+  /**
+   * An inventory too large for one request goes in pages, in order from 0, each but the last
+   * with `more`: the master applies it once the last page is in.
+   */
+  page?: number;
+  more?: boolean;
 }
 
 /** A node's disk work since it started (running totals), for metrics and the master's charts. */

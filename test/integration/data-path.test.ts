@@ -2,6 +2,7 @@
 // names, atomic replace, ranges, dedupe and master restart.
 
 import { expect } from 'chai';
+import { inventoryPaging } from '../../src/node/master-link.js';
 import { DfsError, type ErrorBody } from '../../src/protocol/errors.js';
 import {
   collect,
@@ -11,6 +12,7 @@ import {
   startCluster,
   type TestCluster,
 } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CHUNK = 64 * 1024;
 
@@ -153,5 +155,26 @@ describe('data path', function () {
     expect((await cluster.sdk.list('/restart/')).entries.map((e) => e.path)).to.deep.equal(['/restart/f']);
     expect((await collect(cluster.sdk.download('/restart/f'))).equals(data)).to.equal(true);
     await cluster.waitForNodes(3);
+  });
+
+  it('hears an inventory too large for one request in pages: every copy is known after a master restart', async () => {
+    const data = randomData(5 * CHUNK + 3);
+    await cluster.sdk.upload(once(data), '/paged/f');
+    const ids = (await cluster.sdk.stat('/paged/f')).chunks.map((c) => c.id);
+    const was = inventoryPaging.ids;
+    inventoryPaging.ids = 2; // every node holds more chunks than that by now
+    try {
+      await cluster.restartMaster();
+      await cluster.waitForNodes(3);
+      // Each chunk's two copies, known from the nodes' inventories alone (read in pages of two),
+      // before anything asks the nodes about them.
+      await waitFor(
+        () => ids.every((id) => cluster.master.replicas.holders(id).length === 2),
+        'every copy known again',
+      );
+      expect((await collect(cluster.sdk.download('/paged/f'))).equals(data)).to.equal(true);
+    } finally {
+      inventoryPaging.ids = was;
+    }
   });
 });

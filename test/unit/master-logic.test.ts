@@ -241,6 +241,46 @@ describe('master logic over the memory store', () => {
     for (const n of nodes) expect(deletes((await n.beat()).commands)).to.deep.equal([]);
   });
 
+  it('takes an inventory in pages, applied once the last is in; a page out of order is refused', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const before = await master(store);
+    const old = [standIn(before, 'n1'), standIn(before, 'n2')];
+    for (const n of old) await n.register();
+    const chunks = [newChunk(), newChunk(), newChunk()];
+    for (const [i, c] of chunks.entries()) await commitFile(before, `/paged/${i}`, c, old);
+    // A restarted master hears n1's inventory whole, and n2's in three pages.
+    const m = await master(store);
+    await standIn(m, 'n1').register(chunks.map((c) => c.id));
+    const page = (n: number, more: boolean) =>
+      m.nodeProtocol.register('n2', {
+        id: 'n2',
+        url: 'http://127.0.0.1:10002',
+        ...USAGE,
+        chunks: [chunks[n]?.id as string],
+        page: n,
+        more,
+      });
+    const copies = () =>
+      Promise.all(
+        chunks.map(async (_, i) => (await m.namespace.stat(`/paged/${i}`)).chunks[0]?.replicas.length),
+      );
+    await page(0, true);
+    const late = (await page(2, false).catch((e: DfsError) => e)) as DfsError;
+    expect([late.code, late.message]).to.deep.equal([
+      'conflict',
+      'inventory page 2 came out of order: send the inventory again',
+    ]);
+    await page(0, true);
+    await page(1, true);
+    expect(await copies(), 'before the last page').to.deep.equal([1, 1, 1]);
+    await page(2, false);
+    expect(await copies()).to.deep.equal([2, 2, 2]);
+    const bad = (await m.nodeProtocol
+      .register('n2', { id: 'n2', url: 'http://127.0.0.1:10002', ...USAGE, chunks: [], page: -1 })
+      .catch((e: DfsError) => e)) as DfsError;
+    expect(bad.code).to.equal('bad_request');
+  });
+
   it('paces passes over a chunk table that takes long to read by their own length', async () => {
     // A store whose every pass takes 400 ms, as one of a few hundred thousand chunks would.
     class SlowStore extends KvStore {
