@@ -10,8 +10,12 @@ import { objectPath } from './object-paths.js';
 import { requireObject } from './objects.js';
 import { bucketOf, bucketState, noSuchBucket, requireBucket, type S3Request, sendXml } from './request.js';
 import { type BucketEntry, listBucketsXml } from './xml-listing.js';
-import { checkLocationConstraint, parseCreateBucketConfiguration } from './xml-parse.js';
-import { locationXml, ownerAclXml, versioningXml } from './xml-results.js';
+import {
+  checkLocationConstraint,
+  parseAccessControlPolicy,
+  parseCreateBucketConfiguration,
+} from './xml-parse.js';
+import { emptyTaggingXml, locationXml, ownerAclXml, versioningXml } from './xml-results.js';
 import { el } from './xml-writer.js';
 
 // A CreateBucketConfiguration is a few hundred bytes.
@@ -123,6 +127,12 @@ export async function getAcl(request: S3Request): Promise<void> {
   sendXml(request.ctx, ownerAclXml(request.deps.owner));
 }
 
+/** GetObjectTagging: dfs keeps no tags, so every object's set is empty. */
+export async function getObjectTagging(request: S3Request): Promise<void> {
+  await requireAclTarget(request);
+  sendXml(request.ctx, emptyTaggingXml());
+}
+
 async function requireAclTarget(request: S3Request): Promise<void> {
   const key = request.route.key;
   if (key === undefined) {
@@ -133,10 +143,21 @@ async function requireAclTarget(request: S3Request): Promise<void> {
   await requireObject(request, bucket, key, objectPath(bucket, key));
 }
 
-/** PutBucketAcl and PutObjectAcl: only the canned `private` ACL (the route refuses other canned ones). */
+/**
+ * PutBucketAcl and PutObjectAcl: only the ACL every bucket and object has, the owner's FULL_CONTROL
+ * alone: as the canned `private` (the route refuses other canned ones), or as the policy
+ * GetObjectAcl answers, sent back (`s3cmd setacl --acl-private`).
+ */
 export async function putAcl(request: S3Request): Promise<void> {
   const body = await readBodyText(request.body, MAX_CONFIGURATION_BODY);
-  if (body.trim() !== '' || request.ctx.get('x-amz-acl') === '')
+  const owner = request.deps.owner.id;
+  const ownerOnly = (policy: ReturnType<typeof parseAccessControlPolicy>) =>
+    (policy.ownerId === undefined || policy.ownerId === owner) &&
+    policy.grants.length === 1 &&
+    policy.grants[0]?.userId === owner &&
+    policy.grants[0]?.permission === 'FULL_CONTROL';
+  const canned = body.trim() === '' && request.ctx.get('x-amz-acl') !== '';
+  if (!canned && !(body.trim() !== '' && ownerOnly(parseAccessControlPolicy(body))))
     throw notImplemented("ACLs other than the owner's (the canned ACL private)");
   await requireAclTarget(request);
   sendEmpty(request.ctx);

@@ -1,5 +1,6 @@
 // CopyObject: a new manifest over the source's chunks (no byte moves), metadata COPY or REPLACE.
 
+import { type ChecksumAlgorithm, checksumAlgorithm, createHasher } from './checksums.js';
 import { copySourceConditions, enforceOutcome, writeGeneration } from './conditional.js';
 import { metadataDirective, parseCopySource } from './copy-source.js';
 import { S3Error } from './errors.js';
@@ -12,6 +13,8 @@ import {
   MD5_ATTRIBUTE,
   metadataFromHeaders,
   requestContentType,
+  storedChecksum,
+  withChecksum,
   withoutContentHeaders,
 } from './object-meta.js';
 import { folderCannotHoldData, isFolderKey, objectPath } from './object-paths.js';
@@ -40,7 +43,14 @@ export async function copyObject(request: S3Request): Promise<void> {
   const path = objectPath(bucket, key);
   const source = await copySource(request);
   const directive = metadataDirective(request.headers);
-  if (source.path === path && directive === 'COPY')
+  const algorithm = requestedAlgorithm(request);
+  // A copy onto itself must change something: its metadata, its storage class (even to the one
+  // it has, as S3 takes it), or its checksum.
+  const changes =
+    directive === 'REPLACE' ||
+    headerValue(request.headers, 'x-amz-storage-class') !== undefined ||
+    algorithm !== undefined;
+  if (source.path === path && !changes)
     throw new S3Error(
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -58,13 +68,21 @@ export async function copyObject(request: S3Request): Promise<void> {
     const kept = replace
       ? folderObjectAttributes(request.headers, undefined, now)
       : folderObjectCopy(source.object, now);
+    const checksum = algorithm && { algorithm, value: createHasher(algorithm).digest().toString('base64') };
     await sdk.mkdir(path, { impliedParents: true, signal: request.signal });
-    await sdk.api.setAttributes(path, { set: kept, remove: [] }, { signal: request.signal });
-    sendXml(request.ctx, copyResultXml('CopyObjectResult', EMPTY_MD5, new Date(now)));
+    await sdk.api.setAttributes(
+      path,
+      { set: checksum ? withChecksum(kept, checksum) : kept, remove: [] },
+      { signal: request.signal },
+    );
+    const sums = checksum && { [checksum.algorithm]: checksum.value };
+    sendXml(request.ctx, copyResultXml('CopyObjectResult', EMPTY_MD5, new Date(now), sums || undefined));
     return;
   }
   // A folder object copied to a key is an empty object, with the folder object's headers.
-  const attributes = file?.attributes ?? { ...source.object.attributes, [MD5_ATTRIBUTE]: EMPTY_MD5 };
+  const sourceAttributes = file?.attributes ?? { ...source.object.attributes, [MD5_ATTRIBUTE]: EMPTY_MD5 };
+  const checksum = algorithm && { algorithm, value: await checksumOf(request, source, algorithm) };
+  const attributes = checksum ? withChecksum(sourceAttributes, checksum) : sourceAttributes;
   const manifest = await sdk.commit(
     {
       chunks: file?.chunks.map((c) => ({ id: c.id, size: c.size })) ?? [],
@@ -85,5 +103,36 @@ export async function copyObject(request: S3Request): Promise<void> {
     },
   );
   const copied = fileObject(manifest);
-  sendXml(request.ctx, copyResultXml('CopyObjectResult', copied.etag, copied.lastModified));
+  const sums = checksum && { [checksum.algorithm]: checksum.value };
+  sendXml(
+    request.ctx,
+    copyResultXml('CopyObjectResult', copied.etag, copied.lastModified, sums || undefined),
+  );
+}
+
+/** The checksum algorithm a copy asks its object to get (`x-amz-checksum-algorithm`), if any. */
+function requestedAlgorithm(request: S3Request): ChecksumAlgorithm | undefined {
+  const name = headerValue(request.headers, 'x-amz-checksum-algorithm');
+  if (name === undefined) return undefined;
+  const algorithm = checksumAlgorithm(name.trim());
+  if (!algorithm)
+    throw new S3Error(
+      'InvalidRequest',
+      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+    );
+  return algorithm;
+}
+
+/** The source's whole-object checksum in `algorithm`: kept with it, or computed by reading it once. */
+async function checksumOf(request: S3Request, source: FoundSource, algorithm: ChecksumAlgorithm) {
+  const stored = source.file && storedChecksum(source.file.attributes);
+  if (stored?.algorithm === algorithm && stored.type === 'FULL_OBJECT') return stored.value;
+  const sum = createHasher(algorithm);
+  if (source.file)
+    for await (const piece of request.deps.sdk.download(source.file.path, {
+      info: source.file,
+      signal: request.signal,
+    }))
+      sum.update(piece);
+  return sum.digest().toString('base64');
 }

@@ -189,6 +189,15 @@ export function storedChecksum(
   return undefined;
 }
 
+/** `attributes` with `checksum` (FULL_OBJECT) in place of any checksum they kept. */
+export function withChecksum(
+  attributes: Record<string, string>,
+  checksum: { algorithm: string; value: string },
+): Record<string, string> {
+  const kept = Object.entries(attributes).filter(([name]) => !name.startsWith(CHECKSUM_PREFIX));
+  return { ...Object.fromEntries(kept), ...checksumAttribute(checksum) };
+}
+
 /** The attribute keeping a checksum the client sent. */
 export function checksumAttribute(checksum: { algorithm: string; value: string }): Record<string, string> {
   return { [`${CHECKSUM_PREFIX}${checksum.algorithm.toLowerCase()}`]: checksum.value };

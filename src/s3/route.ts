@@ -29,6 +29,7 @@ export type Operation =
   | 'DeleteObject'
   | 'GetObjectAcl'
   | 'PutObjectAcl'
+  | 'GetObjectTagging'
   | 'CreateMultipartUpload'
   | 'UploadPart'
   | 'UploadPartCopy'
@@ -188,6 +189,8 @@ function objectOperation(
   const versionId = query.get('versionId');
   if (versionId !== undefined && versionId !== 'null') throw notImplemented('Object versioning (versionId)');
   if (query.has('versioning')) throw notImplemented('Bucket versioning');
+  // dfs keeps no tags: an object's set reads as empty (aws s3 cp copies it along), setting one is not implemented.
+  if (query.has('tagging') && method === 'GET') return { operation: 'GetObjectTagging' };
   refuseUnsupportedSubresources(query);
   const copy = headerValue(headers, 'x-amz-copy-source') !== undefined;
   if (query.has('acl')) return { operation: method === 'PUT' ? 'PutObjectAcl' : only('GetObjectAcl', 'GET') };

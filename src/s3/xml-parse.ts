@@ -1,4 +1,5 @@
-// Parsers for the XML bodies clients send: CompleteMultipartUpload, Delete, CreateBucketConfiguration.
+// Parsers for the XML bodies clients send: CompleteMultipartUpload, Delete, CreateBucketConfiguration,
+// AccessControlPolicy.
 
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { MAX_PARTS } from '../protocol/limits.js';
@@ -220,4 +221,24 @@ export function checkLocationConstraint(location: string | undefined, region: st
     'IllegalLocationConstraintException',
     `The ${location} location constraint is incompatible for the region specific endpoint this request was sent to.`,
   );
+}
+
+/** A grant of an AccessControlPolicy: the canonical user it names (if it names one), and its permission. */
+export interface AclGrant {
+  userId: string | undefined;
+  permission: string;
+}
+
+/** The owner's id and the grants of an AccessControlPolicy body (PutBucketAcl, PutObjectAcl). */
+export function parseAccessControlPolicy(text: string): { ownerId: string | undefined; grants: AclGrant[] } {
+  const root = parseRoot(text, 'AccessControlPolicy', 1000);
+  const owner = children(root, 'Owner')[0];
+  const [list, ...more] = children(root, 'AccessControlList');
+  if (!list || more.length > 0) throw malformed();
+  const grants = children(list, 'Grant').map((grant) => {
+    const [grantee, ...others] = children(grant, 'Grantee');
+    if (!grantee || others.length > 0) throw malformed();
+    return { userId: childText(grantee, 'ID'), permission: childText(grant, 'Permission') ?? '' };
+  });
+  return { ownerId: owner && childText(owner, 'ID'), grants };
 }

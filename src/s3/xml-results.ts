@@ -73,6 +73,11 @@ export function ownerAclXml(owner: Owner): string {
 }
 
 /** GetBucketVersioning of a bucket that has never had versioning: an empty configuration. */
+/** GetObjectTagging: an empty tag set. */
+export function emptyTaggingXml(): string {
+  return xmlDocument('Tagging', [parent('TagSet', [])]);
+}
+
 export function versioningXml(): string {
   return xmlDocument('VersioningConfiguration', []);
 }

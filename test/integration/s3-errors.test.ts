@@ -153,7 +153,7 @@ describe('s3 gateway: errors', function () {
       { method: 'PUT', path: '/errs?versioning', body: '<VersioningConfiguration/>' },
       { path: '/errs?policy' },
       { path: '/errs?lifecycle' },
-      { path: '/errs/here.txt?tagging' },
+      { method: 'PUT', path: '/errs/here.txt?tagging', body: '<Tagging><TagSet/></Tagging>' },
       { path: '/errs?object-lock' },
       { path: '/errs?website' },
       { method: 'POST', path: '/errs', body: 'form' },

@@ -7,17 +7,22 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
+  PutObjectAclCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
+  PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import { createHasher } from '../../src/s3/checksums.js';
 import { failure, type S3Cluster, startS3Cluster } from '../helpers/s3-cluster.js';
 import { signedRequest } from '../helpers/s3-raw.js';
 import { waitFor } from '../helpers/wait.js';
@@ -354,5 +359,78 @@ describe('s3 gateway: one namespace with dfs', function () {
       s3.cluster.sdk.stat('/nsb/m-copy.txt'),
     ]);
     expect(b.chunks.map((c) => c.id)).to.deep.equal(a.chunks.map((c) => c.id));
+  });
+
+  it('copies onto itself to set a storage class or a checksum; reads an empty tag set; takes the owner-only ACL as a policy', async () => {
+    await client.send(new PutObjectCommand({ Bucket: 'nsb', Key: 'c.txt', Body: 'checksummed' }));
+    // As `aws s3 cp s3://b/k s3://b/k --storage-class STANDARD` and `rclone settier` send it.
+    await client.send(
+      new CopyObjectCommand({
+        Bucket: 'nsb',
+        Key: 'c.txt',
+        CopySource: 'nsb/c.txt',
+        StorageClass: 'STANDARD',
+      }),
+    );
+    const hasher = createHasher('CRC32');
+    hasher.update(Buffer.from('checksummed'));
+    const crc32 = hasher.digest().toString('base64');
+    const copied = await client.send(
+      new CopyObjectCommand({
+        Bucket: 'nsb',
+        Key: 'c2.txt',
+        CopySource: 'nsb/c.txt',
+        ChecksumAlgorithm: 'CRC32',
+      }),
+    );
+    expect(copied.CopyObjectResult?.ChecksumCRC32).to.equal(crc32);
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: 'nsb', Key: 'c2.txt', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumCRC32).to.equal(crc32);
+    // What aws s3 cp asks of a source before a copy in parts: its tags, of which dfs keeps none.
+    const tags = await client.send(new GetObjectTaggingCommand({ Bucket: 'nsb', Key: 'c.txt' }));
+    expect(tags.TagSet).to.deep.equal([]);
+    expect(
+      (await failure(client.send(new GetObjectTaggingCommand({ Bucket: 'nsb', Key: 'none.txt' })))).name,
+    ).to.equal('NoSuchKey');
+    const setting = await failure(
+      client.send(
+        new PutObjectTaggingCommand({
+          Bucket: 'nsb',
+          Key: 'c.txt',
+          Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] },
+        }),
+      ),
+    );
+    expect(setting.name).to.equal('NotImplemented');
+    // The policy GetObjectAcl answers, sent back (s3cmd setacl --acl-private); any other is refused.
+    const acl = await client.send(new GetObjectAclCommand({ Bucket: 'nsb', Key: 'c.txt' }));
+    await client.send(
+      new PutObjectAclCommand({
+        Bucket: 'nsb',
+        Key: 'c.txt',
+        AccessControlPolicy: { Owner: acl.Owner, Grants: acl.Grants },
+      }),
+    );
+    const other = await failure(
+      client.send(
+        new PutObjectAclCommand({
+          Bucket: 'nsb',
+          Key: 'c.txt',
+          AccessControlPolicy: {
+            Owner: acl.Owner,
+            Grants: [
+              ...(acl.Grants ?? []),
+              {
+                Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' },
+                Permission: 'READ',
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(other.name).to.equal('NotImplemented');
   });
 });
