@@ -66,6 +66,13 @@ export interface RouteOptions {
   domains?: readonly string[];
 }
 
+/**
+ * Always a domain of virtual-hosted-style requests: a client told to address buckets so (boto3's
+ * `addressing_style='virtual'`) against `http://localhost:5004` sends `Host: BUCKET.localhost`,
+ * and answering it path-style would put its keys in buckets of their names.
+ */
+const LOCALHOST = 'localhost';
+
 function methodNotAllowed(method: string, resourceType: string): S3Error {
   return new S3Error('MethodNotAllowed', undefined, {
     fields: { Method: method, ResourceType: resourceType },
@@ -100,7 +107,7 @@ export function resolveRoute(
 ): S3Route {
   const target = parseRequestTarget(request.url);
   const query = queryMap(target.params);
-  const vhost = hostBucket(request.headers, options.domains ?? []);
+  const vhost = hostBucket(request.headers, [...(options.domains ?? []), LOCALHOST]);
   let bucket: string | undefined;
   let key: string | undefined;
   const path = target.rawPath.slice(1);

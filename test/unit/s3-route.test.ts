@@ -77,6 +77,15 @@ describe('s3 routing: operations', () => {
     expect([other.bucket, other.key]).to.deep.equal(['bkt', 'k']);
   });
 
+  it('takes BUCKET.localhost as virtual-hosted-style without --domain; localhost itself as path-style', () => {
+    const put = route('PUT', '/newkey', { host: 'bkt1.localhost:5004' });
+    expect([put.bucket, put.key, put.operation]).to.deep.equal(['bkt1', 'newkey', 'PutObject']);
+    const list = route('GET', '/?list-type=2', { host: 'bkt1.localhost:5004' });
+    expect([list.bucket, list.operation]).to.deep.equal(['bkt1', 'ListObjectsV2']);
+    const path = route('PUT', '/bkt1/newkey', { host: 'localhost:5004' });
+    expect([path.bucket, path.key]).to.deep.equal(['bkt1', 'newkey']);
+  });
+
   it('refuses unreadable targets at once', () => {
     expect(codeOf(() => route('GET', '/b/%zz'))).to.equal('InvalidURI');
     expect(codeOf(() => route('GET', '/b/%C3%28'))).to.equal('InvalidURI');
