@@ -157,10 +157,29 @@ async function* plainBody(
   if (pending) yield pending;
 }
 
-/** The source as Buffers; a connection that breaks mid-body becomes IncompleteBody. */
+/**
+ * How long a body may stall before it is refused with RequestTimeout, as S3 does after about 20 s
+ * (a client that stopped sending would else hold its upload until the connection's own timeout,
+ * and get no answer). A setting for tests.
+ */
+export const bodyIdle = { ms: 20_000 };
+
+/**
+ * The source as Buffers; a connection that breaks mid-body becomes IncompleteBody, a body that
+ * stalls RequestTimeout.
+ */
 async function* guardSource(source: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<Buffer> {
+  const pieces = source[Symbol.asyncIterator]();
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = () =>
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new S3Error('RequestTimeout')), bodyIdle.ms);
+    });
   try {
-    for await (const piece of source) {
+    for (;;) {
+      const next = await Promise.race([pieces.next(), stalled()]).finally(() => clearTimeout(timer));
+      if (next.done) return;
+      const piece = next.value;
       yield typeof piece === 'string'
         ? Buffer.from(piece)
         : Buffer.isBuffer(piece)

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import type { LogFields } from '../../src/http/errors.js';
 import { serve } from '../../src/http/serve.js';
+import { bodyIdle } from '../../src/s3/body.js';
 import { S3Error } from '../../src/s3/errors.js';
 import { s3Errors, sendEmpty } from '../../src/s3/middleware.js';
 import { docBody } from '../helpers/s3-chunked.js';
@@ -331,5 +332,37 @@ describe('s3 glue: signed streaming uploads over HTTP', () => {
     expect(
       gateway.log.filter((line) => line.includes('InternalError') || line.includes('failed')),
     ).to.deep.equal([]);
+  });
+
+  it('answers a body that stalls with 400 RequestTimeout, as S3 does, and commits nothing', async () => {
+    const was = bodyIdle.ms;
+    bodyIdle.ms = 300;
+    const port = Number(new URL(gateway.url).port);
+    const head = `PUT ${path} HTTP/1.1\r\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n')}\r\n\r\n`;
+    let socket: net.Socket | undefined;
+    try {
+      // Part of the body, then nothing more: the client is still there, waiting.
+      const answer = await new Promise<string>((resolve, reject) => {
+        let received = '';
+        socket = net.connect(port, '127.0.0.1', () => {
+          socket?.write(head);
+          socket?.write(docBody(SIGS, '\r\n').subarray(0, 30_000));
+        });
+        socket.on('data', (d: Buffer) => {
+          received += d.toString();
+          if (complete(received)) resolve(received);
+        });
+        socket.on('error', reject);
+      });
+      expect(answer).to.match(/^HTTP\/1.1 400 /);
+      expect(answer).to.include('<Code>RequestTimeout</Code>');
+      expect(answer.toLowerCase()).to.include('connection: close');
+      expect(gateway.objects.size).to.equal(0);
+    } finally {
+      bodyIdle.ms = was;
+      socket?.destroy();
+    }
   });
 });
