@@ -77,10 +77,25 @@ export async function writeChunks(
   let sent = 0;
   if (options.maxSize !== undefined && (options.expectedSize ?? 0) > options.maxSize)
     tooLarge(options.maxSize);
+  // A failed chunk or an abort ends the loop at once, not when the source gives its next chunk
+  // (a client sending slowly, or not at all, would hold the failure back).
+  let stop = () => {};
+  const stopped = new Promise<'stop'>((resolve) => {
+    stop = () => resolve('stop');
+  });
+  options.signal?.addEventListener('abort', stop, { once: true });
+  const pieces = source[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<Buffer>> | undefined;
   // Whatever ends the loop early (a bad source, an abort, a size limit, a failed chunk), the
   // chunks already in flight are awaited before the upload settles: nothing runs on behind it.
   try {
-    for await (const chunk of source) {
+    for (;;) {
+      pending = pieces.next();
+      const next = await Promise.race([pending, stopped]);
+      if (next === 'stop') break;
+      pending = undefined;
+      if (next.done) break;
+      const chunk = next.value;
       options.signal?.throwIfAborted();
       if (options.maxSize !== undefined && size + chunk.length > options.maxSize) {
         pool.release(chunk);
@@ -106,6 +121,7 @@ export async function writeChunks(
         })
         .catch((err) => {
           failure ??= err;
+          stop();
         })
         .finally(() => pool.release(chunk));
       tasks.push(task);
@@ -113,6 +129,16 @@ export async function writeChunks(
   } catch (err) {
     failure ??= err;
   }
+  options.signal?.removeEventListener('abort', stop);
+  if (pending) {
+    // A read still out: its buffer goes back when it comes, and the source is ended without
+    // waiting for it (a stalled client may never send it).
+    pending.then(
+      (r) => !r.done && pool.release(r.value),
+      () => {},
+    );
+    pieces.return?.()?.catch(() => {});
+  } else await pieces.return?.()?.catch(() => {});
   await Promise.all(tasks);
   if (failure) {
     // The chunks written so far are released at once, not after the lease's expiry — when the
