@@ -1,10 +1,11 @@
 // CopyObject: a new manifest over the source's chunks (no byte moves), metadata COPY or REPLACE.
 
-import { type ChecksumAlgorithm, checksumAlgorithm, createHasher } from './checksums.js';
+import { type ChecksumAlgorithm, createHasher } from './checksums.js';
 import { copySourceConditions, enforceOutcome, writeGeneration } from './conditional.js';
 import { metadataDirective, parseCopySource } from './copy-source.js';
 import { S3Error } from './errors.js';
 import { headerValue } from './headers.js';
+import { requestedAlgorithm } from './multipart-checksum.js';
 import {
   contentAttributes,
   EMPTY_MD5,
@@ -43,7 +44,8 @@ export async function copyObject(request: S3Request): Promise<void> {
   const path = objectPath(bucket, key);
   const source = await copySource(request);
   const directive = metadataDirective(request.headers);
-  const algorithm = requestedAlgorithm(request);
+  const named = headerValue(request.headers, 'x-amz-checksum-algorithm');
+  const algorithm = named === undefined ? undefined : requestedAlgorithm(named);
   // A copy onto itself must change something: its metadata, its storage class (even to the one
   // it has, as S3 takes it), or its checksum.
   const changes =
@@ -108,19 +110,6 @@ export async function copyObject(request: S3Request): Promise<void> {
     request.ctx,
     copyResultXml('CopyObjectResult', copied.etag, copied.lastModified, sums || undefined),
   );
-}
-
-/** The checksum algorithm a copy asks its object to get (`x-amz-checksum-algorithm`), if any. */
-function requestedAlgorithm(request: S3Request): ChecksumAlgorithm | undefined {
-  const name = headerValue(request.headers, 'x-amz-checksum-algorithm');
-  if (name === undefined) return undefined;
-  const algorithm = checksumAlgorithm(name.trim());
-  if (!algorithm)
-    throw new S3Error(
-      'InvalidRequest',
-      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
-    );
-  return algorithm;
 }
 
 /** The source's whole-object checksum in `algorithm`: kept with it, or computed by reading it once. */

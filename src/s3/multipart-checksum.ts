@@ -48,12 +48,7 @@ export function requestedChecksum(headers: HeaderMap): UploadChecksum | undefine
       'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.',
     );
   }
-  const algorithm = checksumAlgorithm(name.trim());
-  if (!algorithm)
-    throw new S3Error(
-      'InvalidRequest',
-      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
-    );
+  const algorithm = requestedAlgorithm(name);
   const type = typeName?.trim().toUpperCase() ?? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
   if (type !== 'FULL_OBJECT' && type !== 'COMPOSITE')
     throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
@@ -63,6 +58,17 @@ export function requestedChecksum(headers: HeaderMap): UploadChecksum | undefine
       `The ${type} checksum type cannot be used with the ${lower(algorithm)} checksum algorithm.`,
     );
   return { algorithm, type };
+}
+
+/** The algorithm an `x-amz-checksum-algorithm` header names (a create, a copy); InvalidRequest if none. */
+export function requestedAlgorithm(name: string): ChecksumAlgorithm {
+  const algorithm = checksumAlgorithm(name.trim());
+  if (!algorithm)
+    throw new S3Error(
+      'InvalidRequest',
+      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+    );
+  return algorithm;
 }
 
 /** The attributes that keep an upload's checksum until it completes. */
