@@ -19,9 +19,13 @@ export function tokenMatches(expected: string, given: string | undefined): boole
 
 /** The bearer token of a request, if any. */
 export function bearer(ctx: Context): string | undefined {
+  return bearerOf(ctx.get('authorization'));
+}
+
+/** The bearer token of an Authorization header, if any. */
+export function bearerOf(authorization: string | undefined): string | undefined {
   // The scheme name is case-insensitive (RFC 9110 §11.1).
-  const match = /^Bearer +(.+)$/i.exec(ctx.get('authorization'));
-  return match?.[1];
+  return /^Bearer +(.+)$/i.exec(authorization ?? '')?.[1];
 }
 
 /** The 401 for a request that brought no token; sets the challenge header on `ctx`. */

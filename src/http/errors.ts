@@ -1,7 +1,7 @@
 // Koa middleware that turns every error into `{ "error": { "code", "message" } }`.
 
 import type { Context, Next } from 'koa';
-import { DfsError, toDfsError } from '../protocol/errors.js';
+import { DfsError, type ErrorBody, toDfsError } from '../protocol/errors.js';
 import { RangeNotSatisfiable } from '../protocol/range.js';
 import { errorPage } from './html.js';
 
@@ -78,16 +78,20 @@ export function errorMiddleware(log: Logger) {
       if (err instanceof RangeNotSatisfiable) ctx.set('Content-Range', `bytes */${err.size}`);
       ctx.remove('ETag');
       ctx.remove('Last-Modified');
-      const body =
-        error.status >= 500 && error.code === 'internal'
-          ? { error: { code: 'internal', message: 'internal error (details are in the server log)' } }
-          : error.toJSON();
+      const body = errorBody(error);
       if (wantsPage(ctx)) {
         ctx.type = 'html';
         ctx.body = errorPage(error.status, body.error.message);
       } else ctx.body = body;
     }
   };
+}
+
+/** An error's JSON body; an internal failure's details stay in the server log. */
+export function errorBody(error: DfsError): ErrorBody {
+  return error.status >= 500 && error.code === 'internal'
+    ? { error: { code: 'internal', message: 'internal error (details are in the server log)' } }
+    : error.toJSON();
 }
 
 // A browser opening a page (not a program calling the API): it gets the error as a page.

@@ -1,6 +1,7 @@
 // A daemon's monitoring: its Prometheus registry, the HTTP metrics, and the one middleware that
 // times every request, writes the access log line, and serves `GET /metrics`.
 
+import type { ServerResponse } from 'node:http';
 import type { Context, Middleware, Next } from 'koa';
 import type { Registry } from 'prom-client';
 import { bearer, tokenMatches, tokenMissing, tokenRefused } from './access.js';
@@ -65,20 +66,35 @@ export class Monitoring {
   }
 
   private answered(ctx: Context, started: number): void {
-    const seconds = (performance.now() - started) / 1000;
     const route =
       typeof ctx.state.routeLabel === 'string' ? ctx.state.routeLabel : routeLabel(ctx._matchedRoute);
-    const code = ctx.res.headersSent ? String(ctx.res.statusCode) : CLIENT_GONE;
-    this.http.record(route, ctx.method, code, seconds);
+    this.observe(ctx.method, ctx.path, route, ctx.res, started, ctx.state.logFields as LogFields | undefined);
+  }
+
+  /**
+   * Counts (and logs, with the access log) one request answered on `res` outside Koa, once its
+   * answer is sent or its client has left; `started` is its `performance.now()` on arrival.
+   */
+  observe(
+    method: string,
+    path: string,
+    route: string,
+    res: ServerResponse,
+    started: number,
+    fields?: LogFields,
+  ): void {
+    const seconds = (performance.now() - started) / 1000;
+    const code = res.headersSent ? String(res.statusCode) : CLIENT_GONE;
+    this.http.record(route, method, code, seconds);
     if (this.options.accessLog) {
-      this.log(`${ctx.method} ${ctx.path} ${code} ${(seconds * 1000).toFixed(1)} ms`, {
+      this.log(`${method} ${path} ${code} ${(seconds * 1000).toFixed(1)} ms`, {
         level: 'info',
-        method: ctx.method,
+        method,
         route,
-        path: ctx.path,
+        path,
         status: Number(code),
         duration: Number(seconds.toFixed(6)),
-        ...(ctx.state.logFields as LogFields | undefined),
+        ...fields,
       });
     }
   }

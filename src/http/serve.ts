@@ -1,4 +1,5 @@
-// Starts a Koa app on a port and stops it cleanly: the only place a daemon listens.
+// Starts a Koa app (or a request listener) on a port and stops it cleanly: the only place a
+// daemon listens.
 
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -25,9 +26,9 @@ export interface ServeOptions {
 /** Default time allowed to send all request headers, ms. */
 export const DEFAULT_HEADERS_TIMEOUT = 10_000;
 
-/** Listens on `host:port` (0 = any free port) and returns `{ url, close }`. */
+/** Listens on `host:port` (0 = any free port) with a Koa app or a listener; returns `{ url, close }`. */
 export async function serve(
-  app: Koa,
+  app: Koa | http.RequestListener,
   host: string,
   port: number,
   options: ServeOptions = {},
@@ -39,7 +40,7 @@ export async function serve(
       // let a slow-headers client hold its socket for up to 30 s past the deadline.
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
     },
-    app.callback(),
+    typeof app === 'function' ? app : app.callback(),
   );
   server.headersTimeout = headersTimeout;
   server.requestTimeout = options.requestTimeout ?? 0;

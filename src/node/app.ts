@@ -1,25 +1,23 @@
 // A storage node's HTTP routes: chunk PUT (with pipeline forwarding), GET (with Range), DELETE,
 // and its status page.
 
-import { createHash } from 'node:crypto';
 import Router from '@koa/router';
-import Koa, { type Context } from 'koa';
+import Koa from 'koa';
 import type { NodeConfig } from '../config.js';
 import { requireToken } from '../http/access.js';
 import { assets } from '../http/assets.js';
 import { errorMiddleware, type Logger, logAppErrors } from '../http/errors.js';
 import { Monitoring } from '../http/monitoring.js';
 import { securityHeaders } from '../http/security.js';
-import { signReceipt, verifyWriteToken } from '../protocol/auth.js';
+import { verifyWriteToken } from '../protocol/auth.js';
 import { DfsError } from '../protocol/errors.js';
 import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/headers.js';
-import { MAX_CHUNK_SIZE } from '../protocol/limits.js';
 import { assertChunkId } from '../protocol/paths.js';
 import { parseRange } from '../protocol/range.js';
 import type { Receipt } from '../protocol/types.js';
-import { type ChunkPut, openChunkPut, PipelineError, putChunk } from '../sdk/chunk-io.js';
+import { type ChunkPut, openChunkPut, PipelineError } from '../sdk/chunk-io.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
-import { parseForwardHeader } from './forward.js';
+import { admitChunkPut, chunkCaching, ownReceipt } from './fast-routes.js';
 import { renderNodePage } from './page.js';
 import type { NodeSeries } from './series.js';
 import type { NodeState } from './state.js';
@@ -36,22 +34,9 @@ export interface NodeAppDeps {
   series?: NodeSeries;
 }
 
-/** Reads a request body of exactly `length` bytes (refusing more, or less). */
-async function readExactly(req: AsyncIterable<Buffer>, length: number): Promise<Buffer> {
-  const body = Buffer.allocUnsafe(length);
-  let filled = 0;
-  for await (const piece of req) {
-    if (filled + piece.length > length)
-      throw new DfsError('bad_request', 'chunk body is longer than its Content-Length');
-    body.set(piece, filled);
-    filled += piece.length;
-  }
-  if (filled !== length) throw new DfsError('bad_request', 'chunk body ended before its Content-Length');
-  return body;
-}
-
 /** Builds the node's Koa app; it never listens. */
-export function createNodeApp({ config, store, state, log, monitoring, series }: NodeAppDeps): Koa {
+export function createNodeApp(deps: NodeAppDeps): Koa {
+  const { config, store, state, log, monitoring, series } = deps;
   const app = new Koa();
   // Case-sensitive: `/CHUNKS/…` is not another spelling of a chunk route.
   const router = new Router({ sensitive: true });
@@ -71,27 +56,18 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
     await next();
   });
 
+  // A chunk PUT of no declared length or a large one, streamed to a file as it arrives (the
+  // node's listener answers a small one before Koa: chunk-put.ts).
   router.put('/chunks/:id', async (ctx) => {
     const id = assertChunkId(ctx.params.id);
-    const op = verifyWriteToken(config.secret, ctx.get(TOKEN_HEADER) || undefined, ['put', 'copy'], id);
-    // A client's chunk is at most the cluster's chunk size; a repair copy of a chunk stored
-    // before the chunk size was lowered is as large as it is.
-    const limit = op === 'copy' ? MAX_CHUNK_SIZE : state.chunkSize;
     const declared = ctx.get('content-length') ? Number(ctx.get('content-length')) : undefined;
-    if (declared !== undefined && !(declared >= 0 && declared <= limit)) {
-      throw new DfsError('payload_too_large', `chunk is larger than ${limit} bytes`);
-    }
-    const downstream = parseForwardHeader(ctx.get(FORWARD_HEADER));
-    // The reserve stays free: a disk that full refuses new chunks (the client tries another node).
-    const { free } = await store.usage(250);
-    if (free - (declared ?? limit) < config.reserve) {
-      throw new DfsError('unavailable', `disk full on ${state.url || 'this node'}: ${free} bytes free`);
-    }
-    if (declared !== undefined && declared <= store.packLimit) {
-      ctx.status = 201;
-      ctx.body = { receipts: await putSmall(id, declared, downstream, ctx) };
-      return;
-    }
+    const { limit, downstream } = await admitChunkPut(
+      deps,
+      id,
+      ctx.get(TOKEN_HEADER),
+      declared,
+      ctx.get(FORWARD_HEADER),
+    );
     const writer = await store.beginWrite(id, limit);
     let forward: ChunkPut | undefined;
     let receipts: Receipt[];
@@ -105,10 +81,7 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
         throw new DfsError('bad_request', 'chunk body ended before its Content-Length');
       }
       const [, down] = await Promise.all([writer.commit(), forward?.finish()]);
-      receipts = [
-        { nodeId: state.id, chunkId: id, signature: signReceipt(config.secret, state.id, id) },
-        ...(down ?? []),
-      ];
+      receipts = [ownReceipt(deps, id), ...(down ?? [])];
     } catch (err) {
       forward?.destroy();
       await writer.abort();
@@ -120,34 +93,6 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
     ctx.body = { receipts };
   });
 
-  // A small chunk: read whole (it is small), checked against its name before anything is
-  // written or forwarded (the only check: store.putSmall trusts it), then appended to a pack
-  // here while it is sent down the pipeline.
-  async function putSmall(
-    id: string,
-    length: number,
-    downstream: string[],
-    ctx: Context,
-  ): Promise<Receipt[]> {
-    const body = await readExactly(ctx.req, length);
-    if (createHash('sha256').update(body).digest('hex') !== id)
-      throw new DfsError('checksum_mismatch', `chunk body does not hash to ${id}`);
-    const forwarding =
-      downstream.length > 0 ? putChunk(downstream, id, ctx.get(TOKEN_HEADER), body) : undefined;
-    forwarding?.catch(() => {}); // observed below
-    try {
-      const [, down] = await Promise.all([store.putSmall(id, body), forwarding]);
-      state.bytesIn += body.length;
-      return [
-        { nodeId: state.id, chunkId: id, signature: signReceipt(config.secret, state.id, id) },
-        ...(down ?? []),
-      ];
-    } catch (err) {
-      if (err instanceof PipelineError) ctx.set(FAILED_NODE_HEADER, err.failedNode);
-      throw err;
-    }
-  }
-
   router.get('/chunks/:id', requireToken(config.token), async (ctx) => {
     const id = assertChunkId(ctx.params.id);
     const size = store.sizeOf(id) ?? (await store.sizeOnDisk(id));
@@ -158,8 +103,7 @@ export function createNodeApp({ config, store, state, log, monitoring, series }:
     // A kept buffer goes back once the answer is sent, or the client has left.
     if (release) ctx.res.once('close', release);
     ctx.set('Accept-Ranges', 'bytes');
-    // Content-addressed, so cacheable forever; but never by a shared cache when reads need a token.
-    ctx.set('Cache-Control', `${config.token ? 'private' : 'public'}, max-age=31536000, immutable`);
+    ctx.set('Cache-Control', chunkCaching(config));
     ctx.type = 'application/octet-stream';
     if (range) {
       ctx.status = 206;

@@ -14,6 +14,7 @@ import { ChunkStore } from '../storage/chunk-store.js';
 import { replaceFile } from '../storage/disk-io.js';
 import { lockFolder } from '../storage/folder-lock.js';
 import { createNodeApp } from './app.js';
+import { fastRoutes } from './fast-routes.js';
 import { MasterLink } from './master-link.js';
 import { registerNodeMetrics } from './metrics.js';
 import { Scrubber } from './scrubber.js';
@@ -67,7 +68,8 @@ export async function startNode(
     const series = new NodeSeries(store, monitoring.http, config.seriesStep);
     stopSampling = sampleEvery(config.seriesStep, (now) => series.sample(now));
     const app = createNodeApp({ config, store, state, log, monitoring, series });
-    listening = await serve(app, config.host, config.port, { headersTimeout: config.headersTimeout });
+    const listener = fastRoutes({ config, store, state, log, monitoring }, app.callback());
+    listening = await serve(listener, config.host, config.port, { headersTimeout: config.headersTimeout });
     state.url = config.advertise || listening.url;
     const links: MasterLink[] = [];
     const worker = new Worker(

@@ -312,6 +312,11 @@ export class ChunkStore {
     return this.sizes.has(id);
   }
 
+  /** True when chunk `id` is in a pack (a small one: `read` gives its bytes whole). */
+  packed(id: string): boolean {
+    return this.packs.has(id);
+  }
+
   /** Size of chunk `id`, or undefined. */
   sizeOf(id: string): number | undefined {
     return this.sizes.get(id);
