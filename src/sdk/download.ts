@@ -44,9 +44,12 @@ export async function* readPieces(
   const refill = () => {
     while (inFlight.length < client.prefetch && next < wanted.length) {
       const chunk = wanted[next++] as ChunkLocation;
-      const p = (pool ? pool.acquire() : Promise.resolve(undefined)).then((into) =>
-        readChunk(client, info.path, chunk, options.signal, into),
-      );
+      const p = (pool ? pool.acquire() : Promise.resolve(undefined)).then(async (into) => {
+        const data = await readChunk(client, info.path, chunk, options.signal, into);
+        // Another replica answered first (its own buffer): the pool's is free again.
+        if (into && data.buffer !== into.buffer) pool?.release(into);
+        return data;
+      });
       p.catch(() => {}); // observed below, in order
       inFlight.push(p);
     }
@@ -72,6 +75,15 @@ export async function readSingleChunk(client: ReadContext, info: FileInfo): Prom
   return readChunk(client, info.path, chunk);
 }
 
+/**
+ * How long a chunk's read may go unanswered before the next replica is asked too: a node that
+ * hangs (frozen, its disk stuck) still accepts connections, and would hold the read for the whole
+ * idle timeout. A second past a slow transfer's time at 8 MB/s (2 s for a chunk of 8 MiB).
+ */
+export function hedgeAfter(size: number): number {
+  return 1000 + size / 8000;
+}
+
 /** Fetches and verifies one chunk from the first replica that serves good bytes. */
 async function readChunk(
   client: ReadContext,
@@ -83,27 +95,108 @@ async function readChunk(
   const tried: string[] = [];
   let replicas = chunk.replicas;
   for (let round = 0; round < 2; round++) {
-    for (const replica of replicas) {
-      if (tried.includes(replica.url)) continue;
-      tried.push(replica.url);
-      // A bad copy, or one the node says it does not have, is reported: the node checks it.
-      const suspect = () => client.api.suspect(chunk.id, replica.nodeId).catch(() => {});
-      try {
-        const data = await fetchChunk(replica.url, chunk.id, client.token, signal, into);
-        if (data.length === chunk.size && createHash('sha256').update(data).digest('hex') === chunk.id)
-          return data;
-        await suspect();
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        if ((err as DfsError).code === 'not_found') await suspect();
-      }
-    }
+    const fresh = replicas.filter((r) => !tried.includes(r.url));
+    tried.push(...fresh.map((r) => r.url));
+    const data = await firstGood(client, chunk, fresh, signal, into);
+    if (data) return data;
     // Replicas may have moved (repair) since the manifest was fetched: ask once more.
-    const fresh = await client.api.stat(path, { signal }).catch(() => undefined);
-    replicas = fresh?.chunks.find((c) => c.id === chunk.id)?.replicas ?? [];
+    const again = await client.api.stat(path, { signal }).catch(() => undefined);
+    replicas = again?.chunks.find((c) => c.id === chunk.id)?.replicas ?? [];
   }
   throw new DfsError(
     'unavailable',
     `no good replica of chunk ${chunk.id.slice(0, 12)}… of ${path} (${tried.length ? `tried ${tried.join(', ')}` : 'no node is known to hold a copy'})`,
   );
+}
+
+/**
+ * The chunk's bytes from the first of `replicas` that serves good ones, asked in order: the next
+ * when one fails or sends bad bytes, and also when one has not answered within hedgeAfter (the
+ * first good answer wins, the others are cut off). Undefined when none served good bytes. `into`
+ * is read into by one request at a time, and by none once this settles.
+ */
+function firstGood(
+  client: ReadContext,
+  chunk: ChunkLocation,
+  replicas: ChunkLocation['replicas'],
+  signal: AbortSignal | undefined,
+  into: Buffer | undefined,
+): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const out = new Set<{ cut: AbortController; settled: Promise<void> }>();
+    let next = 0;
+    let intoBusy = false;
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (result: Buffer | undefined, err?: unknown) => {
+      finished = true;
+      clearTimeout(timer);
+      for (const attempt of out) attempt.cut.abort();
+      // Settled first: no cut-off request may still write into `into` once the caller has it.
+      void Promise.all([...out].map((a) => a.settled)).then(() =>
+        err === undefined ? resolve(result) : reject(err),
+      );
+    };
+    const ask = () => {
+      clearTimeout(timer);
+      if (finished) return;
+      const replica = replicas[next++];
+      if (!replica) {
+        if (out.size === 0) finish(undefined);
+        return;
+      }
+      const buffer = intoBusy ? undefined : into;
+      if (buffer) intoBusy = true;
+      const cut = new AbortController();
+      const attempt = { cut, settled: Promise.resolve() };
+      attempt.settled = readReplica(
+        client,
+        chunk,
+        replica,
+        AbortSignal.any([cut.signal, ...(signal ? [signal] : [])]),
+        buffer,
+      ).then(
+        (data) => {
+          out.delete(attempt);
+          if (buffer) intoBusy = false;
+          if (finished) return;
+          if (data) finish(data);
+          else ask();
+        },
+        (err: unknown) => {
+          out.delete(attempt);
+          if (buffer) intoBusy = false;
+          if (!finished) finish(undefined, err);
+        },
+      );
+      out.add(attempt);
+      timer = setTimeout(ask, hedgeAfter(chunk.size));
+    };
+    ask();
+  });
+}
+
+/**
+ * One replica's bytes when good; undefined when it failed, or sent bad bytes or none (a bad copy,
+ * or one the node says it does not have, is reported: the node checks it). Throws only when the
+ * caller aborted.
+ */
+async function readReplica(
+  client: ReadContext,
+  chunk: ChunkLocation,
+  replica: ChunkLocation['replicas'][number],
+  signal: AbortSignal,
+  into: Buffer | undefined,
+): Promise<Buffer | undefined> {
+  const suspect = () => client.api.suspect(chunk.id, replica.nodeId).catch(() => {});
+  try {
+    const data = await fetchChunk(replica.url, chunk.id, client.token, signal, into);
+    if (data.length === chunk.size && createHash('sha256').update(data).digest('hex') === chunk.id)
+      return data;
+    await suspect();
+  } catch (err) {
+    if (signal.aborted) throw err;
+    if ((err as DfsError).code === 'not_found') await suspect();
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import { expect } from 'chai';
 import { DfsError } from '../../src/protocol/errors.js';
+import { IDLE_TIMEOUT } from '../../src/sdk/transport.js';
 import { collect, pieces, randomData, sha256 } from '../helpers/cluster.js';
 import {
   blackHole,
@@ -174,6 +175,26 @@ describe('faults: storage nodes die', function () {
     after(async () => {
       await cluster?.close();
       cluster = undefined;
+    });
+
+    it('serves a read from the next replica while the first one hangs, not after the idle timeout', async () => {
+      const k = cluster as ProcCluster;
+      const info = await k.sdk.stat('/frozen/f.bin');
+      // The node a read of the first chunk asks first: frozen, it accepts connections and answers none.
+      const frozen = k.nodes.find((n) => n.id === info.chunks[0]?.replicas[0]?.nodeId);
+      if (!frozen) throw new Error('no node holds the first chunk');
+      frozen.signal('SIGSTOP');
+      try {
+        const started = Date.now();
+        expect((await collect(k.sdk.download('/frozen/f.bin'))).equals(data)).to.equal(true);
+        // Without asking the next replica too, every chunk the frozen node was asked for first
+        // waits out the whole idle timeout.
+        expect(Date.now() - started).to.be.below(IDLE_TIMEOUT);
+        report('read past a frozen node in', seconds(started));
+      } finally {
+        frozen.signal('SIGCONT');
+      }
+      await k.waitForNode(frozen, 'alive');
     });
 
     it('is dead while frozen past the timeout, alive when thawed, and its excess copies are trimmed', async () => {
