@@ -1,6 +1,7 @@
 // `dfs nodes` and `dfs status`.
 
-import { formatAgo, formatBytes, formatTime } from '../protocol/format.js';
+import { DfsError } from '../protocol/errors.js';
+import { formatAgo, formatBytes, formatTime, healthOf } from '../protocol/format.js';
 import { clientFrom, command, withConnection, withJson } from './context.js';
 import { printJson, printTable } from './render.js';
 
@@ -45,9 +46,9 @@ export function statusCommand() {
   return withJson(withConnection(command('status', 'summarise cluster health'))).action(async (options) => {
     const s = await clientFrom(options).status();
     if (options.json) return printJson(s);
-    const healthy = s.underReplicated === 0 && s.missing === 0 && s.corrupt === 0 && s.nodes.dead === 0;
+    const health = healthOf(s);
     printTable(
-      ['Health', healthy ? 'healthy' : 'DEGRADED'],
+      ['Health', health === 'healthy' ? health : health.toUpperCase()],
       [
         [
           'Master',
@@ -79,5 +80,10 @@ export function statusCommand() {
       process.stdout.write('Recent events (UTC):\n');
       for (const e of s.events.slice(0, 10)) process.stdout.write(`  ${formatTime(e.time)}  ${e.message}\n`);
     }
+    if (health === 'lost')
+      throw new DfsError(
+        'unavailable',
+        `${s.missing} chunk(s) have no live replica: their files cannot be read`,
+      );
   });
 }

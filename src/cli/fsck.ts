@@ -46,6 +46,14 @@ function printReport(r: FsckReport): void {
       ['Under-replicated', `${r.underReplicatedFiles} file(s), ${r.underReplicatedChunks} chunk(s)`],
       ['Missing (lost)', `${r.missingFiles} file(s), ${r.missingChunks} chunk(s)`],
       ['Over-replicated chunks', r.overReplicatedChunks],
+      ...(r.unreportedChunks
+        ? [
+            [
+              'Not yet reported',
+              `${r.unreportedChunks} chunk(s): written moments ago, or the master has just started (check again shortly)`,
+            ] as [string, string],
+          ]
+        : []),
     ],
   );
   if (r.problems.length === 0) return;

@@ -74,6 +74,7 @@ export async function scanChunks(ctx: ScanContext, now: number): Promise<ScanRes
     nextGcDue: Number.POSITIVE_INFINITY,
   };
   const { counts } = result;
+  const unlisted = new Map<string, number>();
   let after: string | undefined;
   for (;;) {
     const page = await ctx.store.chunkPage(after, PAGE);
@@ -98,8 +99,11 @@ export async function scanChunks(ctx: ScanContext, now: number): Promise<ScanRes
       }
       counts.chunks++;
       counts.storedBytes += record.size * live.length;
-      if (live.length === 0) counts.missing++;
-      else if (live.length < config.replication) {
+      if (live.length === 0) {
+        // Written moments ago through another master, or this master has just started: not lost
+        // until the nodes have had their time to report it.
+        if (!replicas.unreported(id, config.heartbeatTimeout, now, unlisted)) counts.missing++;
+      } else if (live.length < config.replication) {
         counts.underReplicated++;
         result.candidates.push({ id, size: record.size, live: live.length });
       } else if (live.length > config.replication && !ctx.repairs.has(id) && allRegistered(registry, live)) {
@@ -108,6 +112,7 @@ export async function scanChunks(ctx: ScanContext, now: number): Promise<ScanRes
       if (live.length >= config.replication) ctx.corrupt.delete(id);
     }
   }
+  replicas.setUnlisted(unlisted);
   // Copies of chunks no row names (uploads that never committed and whose lease is gone).
   for (const { id } of replicas.orphans(pass, config.gcGrace, now))
     result.doom.push({ id, size: 0, absent: true });

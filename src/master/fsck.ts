@@ -21,6 +21,8 @@ export interface FsckDeps {
   replicas: ReplicaMap;
   registry: NodeRegistry;
   replication: number;
+  /** How long a committed chunk no node has reported yet is taken as not yet reported, not lost. */
+  grace: number;
   /** Chunks with a copy found rotten and not yet replaced. */
   corrupt: ReadonlySet<string>;
 }
@@ -53,7 +55,8 @@ async function* filesFor(
 
 /** Checks the files at or below `raw` against the live replicas of their chunks. */
 export async function fsck(deps: FsckDeps, raw: unknown): Promise<FsckReport> {
-  const { registry, replicas, replication, corrupt } = deps;
+  const { registry, replicas, replication, corrupt, grace } = deps;
+  const now = Date.now();
   let prefix = '/';
   const files = filesFor(deps.store, raw, (p) => {
     prefix = p;
@@ -72,6 +75,7 @@ export async function fsck(deps: FsckDeps, raw: unknown): Promise<FsckReport> {
     underReplicatedChunks: 0,
     overReplicatedChunks: 0,
     missingChunks: 0,
+    unreportedChunks: 0,
     minReplicas: replication,
     problems: [],
     truncated: false,
@@ -91,6 +95,11 @@ export async function fsck(deps: FsckDeps, raw: unknown): Promise<FsckReport> {
       report.chunks++;
       const located = registry.locate(replicas.holders(chunk.id));
       const live = located.filter((r) => r.alive).length;
+      // Written moments ago through another master, or this master has just started.
+      if (live === 0 && replicas.unreported(chunk.id, grace, now)) {
+        report.unreportedChunks++;
+        continue;
+      }
       report.minReplicas = Math.min(report.minReplicas, live);
       if (live > replication) report.overReplicatedChunks++;
       if (live >= replication) continue;

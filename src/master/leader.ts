@@ -7,6 +7,10 @@ import type { MetaStore } from '../meta/store.js';
 import type { MasterRecord } from '../meta/types.js';
 import type { EventLog } from './events.js';
 
+// A master silent this long is forgotten (until then it is listed, not answering): one that is
+// down is for its operator to see, not to vanish from the list a minute later.
+const FORGET_SILENT = 24 * 3600_000;
+
 /** The leadership lease of this master. */
 export class Leader {
   /** This master's id in the store (new at every start). */
@@ -15,7 +19,7 @@ export class Leader {
   /** Until when (this master's monotonic clock) it may act as leader: set only from a successful claim. */
   private until = 0;
   private holder = '';
-  /** Every master seen in the store lately (this one included). */
+  /** Every master in the store, this one included; those silent for a day are forgotten. */
   masters: MasterRecord[] = [];
   /** This master's URL, as others reach it. */
   url = '';
@@ -29,6 +33,12 @@ export class Leader {
     /** Whether this master can do leader work (it hears from the storage nodes). */
     private readonly canLead: () => boolean = () => true,
   ) {}
+
+  /** How many other masters were heard from within three leases (by the store's clock). */
+  get others(): number {
+    const now = this.masters.find((m) => m.id === this.id)?.lastSeen ?? 0;
+    return this.masters.filter((m) => m.id !== this.id && now - m.lastSeen <= 3 * this.ttl).length;
+  }
 
   /** True while this master holds a lease it renewed in time. */
   get isLeader(): boolean {
@@ -54,10 +64,14 @@ export class Leader {
     const was = this.isLeader;
     try {
       // Stamped by the store's clock, as the lease is judged: masters' clocks may drift apart.
-      this.masters = await this.store.heartbeatMaster({ id: this.id, url: this.url }, 3 * this.ttl);
+      const masters = await this.store.heartbeatMaster({ id: this.id, url: this.url }, FORGET_SILENT);
+      // An earlier run of this master at its URL, killed: gone for good, not a master not answering.
+      const earlier = masters.filter((m) => m.url === this.url && m.id !== this.id);
+      for (const m of earlier) await this.store.leaveCluster(m.id);
+      this.masters = masters.filter((m) => !earlier.includes(m));
       // Cut off from the nodes (while another master is there to lead): no repair, trim or
       // collection could happen under this lease, so it is neither taken nor renewed.
-      if (!this.canLead() && this.masters.some((m) => m.id !== this.id)) {
+      if (!this.canLead() && this.others > 0) {
         this.until = 0;
         if (was)
           this.events.add('standby', 'this master hears from no storage node: it leaves leading to another');

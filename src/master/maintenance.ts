@@ -117,7 +117,7 @@ export class Maintenance {
       return;
     }
     this.lastScan = now;
-    if (leader.masters.length > 1) await this.deps.removal.adoptRemovals();
+    if (leader.others > 0) await this.deps.removal.adoptRemovals();
     const started = performance.now();
     const result = await scanChunks(this.deps, now);
     // The next pass is paced from this one's end.

@@ -74,7 +74,10 @@ export class Operations {
   /** `GET /api/fsck`. */
   fsck(prefix: unknown): Promise<FsckReport> {
     const { store, replicas, registry, config, corrupt } = this.deps;
-    return fsck({ store, replicas, registry, replication: config.replication, corrupt }, prefix);
+    return fsck(
+      { store, replicas, registry, replication: config.replication, grace: config.heartbeatTimeout, corrupt },
+      prefix,
+    );
   }
 
   /** `DELETE /api/nodes/{id or url}`: forgets a dead node for good (a disk swapped, a machine retired). */

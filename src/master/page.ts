@@ -10,7 +10,7 @@ import {
   page,
   usedPercent,
 } from '../http/html.js';
-import { formatAgo, formatBytes, formatTime } from '../protocol/format.js';
+import { formatAgo, formatBytes, formatTime, healthOf } from '../protocol/format.js';
 import type { ClusterEvent, ClusterStatus, FileInfo, NodeInfo } from '../protocol/types.js';
 
 // Badge colour of each event kind; unknown kinds get a neutral badge.
@@ -60,6 +60,8 @@ function eventItem(ev: ClusterEvent): string {
   return `<li><time>${e(formatTime(ev.time))}</time> <span class="badge ${EVENT_BADGE[ev.kind] ?? ''}">${e(ev.kind)}</span> ${e(ev.message)}</li>`;
 }
 
+const HEALTH_BADGE = { healthy: 'alive', degraded: 'warn', lost: 'bad' } as const;
+
 /** The cluster dashboard: nodes, totals, replication health, files, recent events. */
 export function renderDashboard(
   status: ClusterStatus,
@@ -67,8 +69,7 @@ export function renderDashboard(
   config: Readonly<MasterConfig>,
   signedIn: boolean,
 ): string {
-  const healthy =
-    status.underReplicated === 0 && status.missing === 0 && status.corrupt === 0 && status.nodes.dead === 0;
+  const health = healthOf(status);
   const totals: Card[] = [
     [
       'Nodes alive',
@@ -89,7 +90,7 @@ export function renderDashboard(
   // With an access token, the file finder needs a session: the page offers a sign-in form.
   const locked = Boolean(config.token) && !signedIn;
   const body = `<header class="bar" id="bar" data-live><h1><a href="/">dfs master</a></h1>
-<span class="badge ${healthy ? 'alive' : 'warn'}" id="health">${healthy ? 'healthy' : 'degraded'}</span>
+<span class="badge ${HEALTH_BADGE[health]}" id="health">${health}</span>
 <span class="badge ${status.role === 'leader' ? 'ok' : ''}" id="role" title="epoch ${status.epoch}">${status.role}</span>
 ${status.safeMode.on ? `<span class="badge warn" id="safe-mode" title="no repair or collection until every node has reported">safe mode: ${status.safeMode.waitingFor} node(s) to report</span>` : ''}
 <span class="spacer"></span>

@@ -10,6 +10,8 @@ export class ReplicaMap {
   private readonly firstSeen = new Map<string, number>();
   /** The last chunk-table pass that saw a row for each chunk (orphans are absent from the table). */
   private readonly pass = new Map<string, number>();
+  /** When a table pass first found each committed chunk with no copy listed here at all. */
+  private unlisted = new Map<string, number>();
 
   /** Records that `nodeId` holds chunk `id`. */
   add(id: string, nodeId: string, now = Date.now()): boolean {
@@ -21,6 +23,7 @@ export class ReplicaMap {
     }
     if (nodes.has(nodeId)) return false;
     nodes.add(nodeId);
+    this.unlisted.delete(id);
     let chunks = this.byNode.get(nodeId);
     if (!chunks) {
       chunks = new Set();
@@ -38,6 +41,8 @@ export class ReplicaMap {
       this.byChunk.delete(id);
       this.firstSeen.delete(id);
       this.pass.delete(id);
+      // Its last copy known here is gone (rotten, lost, its node removed): not a chunk unreported.
+      this.unlisted.set(id, Number.NEGATIVE_INFINITY);
     }
     this.byNode.get(nodeId)?.delete(id);
     return true;
@@ -61,6 +66,25 @@ export class ReplicaMap {
   /** How many chunks have a listed copy. */
   get size(): number {
     return this.byChunk.size;
+  }
+
+  /**
+   * Whether committed chunk `id`, with no copy listed here, is not yet reported rather than lost:
+   * no node has told this master of it, and it has been so for less than `grace` (nodes report
+   * new chunks within a heartbeat, to every master; after a master's start, their whole
+   * inventories), and no copy listed here has gone. A table pass records when it first found each
+   * such chunk (`since`: the pass's own map, which replaces the last one when the pass completes).
+   */
+  unreported(id: string, grace: number, now: number, since?: Map<string, number>): boolean {
+    if (this.byChunk.has(id)) return false;
+    const first = this.unlisted.get(id) ?? now;
+    since?.set(id, first);
+    return now - first < grace;
+  }
+
+  /** A complete table pass's chunks with no copy listed, and since when (see unreported). */
+  setUnlisted(since: Map<string, number>): void {
+    this.unlisted = since;
   }
 
   /** Notes that the chunk table had a row for `id` in table pass `n`. */

@@ -1,4 +1,6 @@
-// Human-readable numbers shared by the CLI and the pages.
+// Human-readable numbers (and the cluster's health in a word) shared by the CLI and the pages.
+
+import type { ClusterStatus } from './types.js';
 
 /** `1536` → `1.5 KiB`. */
 export function formatBytes(n: number): string {
@@ -30,4 +32,15 @@ export function formatAgo(time: number, now = Date.now()): string {
 /** A timestamp as `2026-11-25 20:32` in UTC. */
 export function formatTime(time: number): string {
   return time ? new Date(time).toISOString().slice(0, 16).replace('T', ' ') : '-';
+}
+
+/**
+ * A cluster's health in one word, as the CLI and the dashboard show it: lost while a chunk has no
+ * live copy (its files cannot be read), degraded while anything is short of the plan.
+ */
+export function healthOf(
+  s: Pick<ClusterStatus, 'underReplicated' | 'missing' | 'corrupt' | 'nodes'>,
+): 'healthy' | 'degraded' | 'lost' {
+  if (s.missing > 0) return 'lost';
+  return s.underReplicated === 0 && s.corrupt === 0 && s.nodes.dead === 0 ? 'healthy' : 'degraded';
 }

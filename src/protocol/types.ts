@@ -295,6 +295,11 @@ export interface FsckReport {
   underReplicatedChunks: number;
   overReplicatedChunks: number;
   missingChunks: number;
+  /**
+   * Chunks no node has reported to this master yet, within the heartbeat timeout: written moments
+   * ago through another master, or this master has just started. Neither healthy nor lost yet.
+   */
+  unreportedChunks: number;
   /** The fewest live replicas any checked chunk has. */
   minReplicas: number;
   /** Files with problems, worst first (the first 1000). */

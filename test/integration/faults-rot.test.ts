@@ -112,7 +112,7 @@ describe('faults: rotten replicas', function () {
     expect((await collect(cluster.sdk.download('/rot/scrub.bin'))).equals(data)).to.equal(true);
   });
 
-  it('fails loudly, never with wrong bytes, when every replica of a chunk rotted; fsck exits 1', async () => {
+  it('fails loudly, never with wrong bytes, when every replica of a chunk rotted; fsck and status exit 1', async () => {
     const data = randomData(4 * CHUNK);
     await cluster.sdk.upload(pieces(data), '/rot/all.bin');
     const info = await cluster.sdk.stat('/rot/all.bin');
@@ -134,6 +134,13 @@ describe('faults: rotten replicas', function () {
 
     await waitFor(async () => (await cluster.sdk.status()).missing === 1, 'the chunk to count as missing');
     expect(await goodCopies(cluster.nodes, chunk.id)).to.have.length(0);
+    // The cluster's health says so too: lost, not merely degraded, and exit 1.
+    const status = await runCli(['status', '--master', cluster.master.url]);
+    expect(status.code).to.equal(1);
+    expect(status.stdout).to.match(/Health\W+LOST/);
+    expect(status.stderr).to.match(/^dfs: 1 chunk\(s\) have no live replica/m);
+    const page = await (await fetch(`${cluster.master.url}/`)).text();
+    expect(page).to.match(/<span class="badge bad" id="health">lost<\/span>/);
     const table = await runCli(['fsck', '--master', cluster.master.url]);
     expect(table.code).to.equal(1);
     expect(table.stdout).to.match(/LOST/);
