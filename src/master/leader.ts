@@ -65,8 +65,12 @@ export class Leader {
     try {
       // Stamped by the store's clock, as the lease is judged: masters' clocks may drift apart.
       const masters = await this.store.heartbeatMaster({ id: this.id, url: this.url }, FORGET_SILENT);
-      // An earlier run of this master at its URL, killed: gone for good, not a master not answering.
-      const earlier = masters.filter((m) => m.url === this.url && m.id !== this.id);
+      // An earlier run of this master at its URL, killed (silent a lease long): gone for good, not
+      // a master not answering.
+      const now = masters.find((m) => m.id === this.id)?.lastSeen ?? 0;
+      const earlier = masters.filter(
+        (m) => this.url !== '' && m.url === this.url && m.id !== this.id && now - m.lastSeen > this.ttl,
+      );
       for (const m of earlier) await this.store.leaveCluster(m.id);
       this.masters = masters.filter((m) => !earlier.includes(m));
       // Cut off from the nodes (while another master is there to lead): no repair, trim or
