@@ -1,7 +1,8 @@
 // Subresources and headers that ask for S3 features the gateway does not have: refused, never ignored.
 
-import { notImplemented, S3Error } from './errors.js';
+import { notImplemented, S3Error, type S3ErrorCode } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
+import { el, parent, xmlDocument } from './xml-writer.js';
 
 /** The canned ACLs a bucket with ACLs disabled (S3's default) still accepts. */
 const ACCEPTED_ACLS = new Set(['private', 'bucket-owner-full-control']);
@@ -107,6 +108,42 @@ export const UNSUPPORTED_SUBRESOURCES: Readonly<Record<string, string>> = {
   metadataTable: 'S3 Metadata',
   metadataConfiguration: 'S3 Metadata',
 };
+
+/**
+ * Bucket settings dfs has none of (it does nothing they would set): a GET is answered as S3
+ * answers it for a bucket without one, with its "no such configuration" error or the document
+ * of nothing set, and a DELETE of one (`deletable`) has nothing to remove. Setting one is
+ * NotImplemented (UNSUPPORTED_SUBRESOURCES).
+ */
+export const UNSET_CONFIGURATIONS: Readonly<
+  Record<string, { none: S3ErrorCode | (() => string); deletable?: boolean }>
+> = {
+  cors: { none: 'NoSuchCORSConfiguration', deletable: true },
+  policy: { none: 'NoSuchBucketPolicy', deletable: true },
+  policyStatus: { none: 'NoSuchBucketPolicy' },
+  lifecycle: { none: 'NoSuchLifecycleConfiguration', deletable: true },
+  website: { none: 'NoSuchWebsiteConfiguration', deletable: true },
+  tagging: { none: 'NoSuchTagSet', deletable: true },
+  encryption: { none: 'ServerSideEncryptionConfigurationNotFoundError', deletable: true },
+  replication: { none: 'ReplicationConfigurationNotFoundError', deletable: true },
+  publicAccessBlock: { none: 'NoSuchPublicAccessBlockConfiguration', deletable: true },
+  'object-lock': { none: 'ObjectLockConfigurationNotFoundError' },
+  // ACLs are disabled, the object writer's bucket owning every object: S3's default.
+  ownershipControls: {
+    none: () =>
+      xmlDocument('OwnershipControls', [parent('Rule', [el('ObjectOwnership', 'BucketOwnerEnforced')])]),
+  },
+  logging: { none: () => xmlDocument('BucketLoggingStatus', []) },
+  notification: { none: () => xmlDocument('NotificationConfiguration', []) },
+  accelerate: { none: () => xmlDocument('AccelerateConfiguration', []) },
+  requestPayment: { none: () => xmlDocument('RequestPaymentConfiguration', [el('Payer', 'BucketOwner')]) },
+};
+
+/** The bucket setting of UNSET_CONFIGURATIONS that `query` names, if any. */
+export function unsetConfiguration(query: ReadonlyMap<string, string>): string | undefined {
+  for (const name of query.keys()) if (Object.hasOwn(UNSET_CONFIGURATIONS, name)) return name;
+  return undefined;
+}
 
 /** Throws NotImplemented naming the feature of the first unsupported subresource in `query`. */
 export function refuseUnsupportedSubresources(query: ReadonlyMap<string, string>): void {

@@ -4,9 +4,10 @@ import { compareUtf8 } from '../protocol/byte-order.js';
 import { readBodyText } from './body.js';
 import { isDfs } from './dfs-errors.js';
 import { invalidArgument, notImplemented, S3Error } from './errors.js';
+import { UNSET_CONFIGURATIONS, unsetConfiguration } from './features.js';
 import { sendEmpty } from './middleware.js';
 import { isValidBucketName } from './names.js';
-import { objectPath } from './object-paths.js';
+import { storedPath } from './object-paths.js';
 import { requireObject } from './objects.js';
 import { bucketOf, bucketState, noSuchBucket, requireBucket, type S3Request, sendXml } from './request.js';
 import { type BucketEntry, listBucketsXml } from './xml-listing.js';
@@ -133,6 +134,30 @@ export async function getObjectTagging(request: S3Request): Promise<void> {
   sendXml(request.ctx, emptyTaggingXml());
 }
 
+/** DeleteObjectTagging: the set is empty already. */
+export async function deleteObjectTagging(request: S3Request): Promise<void> {
+  await requireAclTarget(request);
+  sendEmpty(request.ctx, 204);
+}
+
+/**
+ * GetBucketCors, GetBucketPolicy, GetBucketLogging…: the bucket has no such setting
+ * (UNSET_CONFIGURATIONS).
+ */
+export async function getBucketConfiguration(request: S3Request): Promise<void> {
+  const { bucket } = await requireBucket(request);
+  const { none } = UNSET_CONFIGURATIONS[unsetConfiguration(request.route.query) ?? ''] ?? {};
+  if (none === undefined) throw new S3Error('InternalError');
+  if (typeof none === 'string') throw new S3Error(none, undefined, { fields: { BucketName: bucket } });
+  sendXml(request.ctx, none());
+}
+
+/** DeleteBucketCors, DeleteBucketPolicy…: nothing to remove. */
+export async function deleteBucketConfiguration(request: S3Request): Promise<void> {
+  await requireBucket(request);
+  sendEmpty(request.ctx, 204);
+}
+
 async function requireAclTarget(request: S3Request): Promise<void> {
   const key = request.route.key;
   if (key === undefined) {
@@ -140,7 +165,7 @@ async function requireAclTarget(request: S3Request): Promise<void> {
     return;
   }
   const { bucket } = bucketOf(request);
-  await requireObject(request, bucket, key, objectPath(bucket, key));
+  await requireObject(request, bucket, key, storedPath(bucket, key));
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   withChecksum,
   withoutContentHeaders,
 } from './object-meta.js';
-import { folderCannotHoldData, isFolderKey, objectPath } from './object-paths.js';
+import { folderCannotHoldData, isFolderKey, objectPath, storedPath } from './object-paths.js';
 import { type FoundObject, fileObject, requireObject } from './objects.js';
 import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request, sendXml } from './request.js';
 import { copyResultXml } from './xml-results.js';
@@ -31,10 +31,11 @@ export interface FoundSource extends FoundObject {
 /** Resolves `x-amz-copy-source` to its object (NoSuchKey / NoSuchBucket) and checks its conditions. */
 export async function copySource(request: S3Request): Promise<FoundSource> {
   const source = parseCopySource(headerValue(request.headers, 'x-amz-copy-source') ?? '');
-  const path = objectPath(source.bucket, source.key);
+  const path = storedPath(source.bucket, source.key);
   const found = await requireObject(request, source.bucket, source.key, path);
   enforceOutcome(copySourceConditions(request.headers, found.object), found.object);
-  return { ...found, path };
+  // Found: its key is one dfs holds.
+  return { ...found, path: path as string };
 }
 
 /** CopyObject. */

@@ -7,7 +7,8 @@ import { fromDfsError, isDfs } from './dfs-errors.js';
 import { S3Error, toS3Error } from './errors.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
-import { isFolderKey, objectPath } from './object-paths.js';
+import { checkObjectKey } from './names.js';
+import { isFolderKey, storedPath } from './object-paths.js';
 import { bucketOf, bucketState, keyOfRoute, noSuchBucket, type S3Request, sendXml } from './request.js';
 import { type DeleteEntry, parseDelete } from './xml-parse.js';
 import { type DeleteOutcome, deleteResultXml } from './xml-results.js';
@@ -54,8 +55,8 @@ async function deleteAt(scope: Scope, path: string, ifMatch: HeaderMap): Promise
 export async function deleteObject(request: S3Request): Promise<void> {
   const { bucket, folder } = bucketOf(request);
   const key = keyOfRoute(request);
-  const path = objectPath(bucket, key);
-  const deleted = await deleteAt(request, path, request.headers);
+  const path = storedPath(bucket, key);
+  const deleted = path !== undefined && (await deleteAt(request, path, request.headers));
   if (!deleted && (await bucketState(request, folder)) !== 'exists') throw noSuchBucket(bucket);
   sendEmpty(request.ctx, 204);
 }
@@ -66,15 +67,10 @@ async function deleteOne(scope: Scope, bucket: string, entry: DeleteEntry): Prom
   try {
     if (entry.versionId !== undefined && entry.versionId !== 'null')
       throw new S3Error('NotImplemented', 'Object versioning (VersionId) is not implemented by this server');
-    let path: string;
-    try {
-      path = objectPath(bucket, entry.key);
-    } catch (err) {
-      // A key dfs cannot hold names no object: deleting it succeeds, as for any missing key.
-      if (entry.key !== '' && err instanceof S3Error && err.code === 'InvalidArgument')
-        return { ...base, deleted: true };
-      throw err;
-    }
+    checkObjectKey(entry.key);
+    const path = storedPath(bucket, entry.key);
+    // A key dfs cannot hold names no object: deleting it succeeds, as for any missing key.
+    if (path === undefined) return { ...base, deleted: true };
     await deleteAt(scope, path, entry.etag === undefined ? {} : { 'if-match': `"${entry.etag}"` });
     return { ...base, deleted: true };
   } catch (err) {

@@ -6,7 +6,7 @@ import { S3Error } from './errors.js';
 import { headerValue } from './headers.js';
 import { sendEmpty } from './middleware.js';
 import { setObjectHeaders } from './object-meta.js';
-import { objectPath } from './object-paths.js';
+import { storedPath } from './object-paths.js';
 import { requireObject } from './objects.js';
 import { objectRange } from './range.js';
 import { bucketOf, keyOfRoute, type S3Request } from './request.js';
@@ -16,7 +16,7 @@ export async function getObject(request: S3Request): Promise<void> {
   const { ctx, headers } = request;
   const { bucket } = bucketOf(request);
   const key = keyOfRoute(request);
-  const { object, file } = await requireObject(request, bucket, key, objectPath(bucket, key));
+  const { object, file } = await requireObject(request, bucket, key, storedPath(bucket, key));
   enforceOutcome(readConditions(headers, object), object);
   const range = objectRange(headerValue(headers, 'range'), object.size);
   const status = range ? 206 : 200;

@@ -1,7 +1,7 @@
 // Buckets and keys as dfs paths: a bucket is a top-level folder, a key the path below it.
 
 import { DfsError } from '../protocol/errors.js';
-import { normalisePath } from '../protocol/paths.js';
+import { MAX_PATH_BYTES, normalisePath } from '../protocol/paths.js';
 import { invalidArgument, S3Error } from './errors.js';
 import { checkBucketName } from './names.js';
 
@@ -21,8 +21,12 @@ export function folderCannotHoldData(key: string): S3Error {
   return invalidArgument('key', key, 'An object whose key ends in "/" is a dfs folder and cannot hold data');
 }
 
+/** A key dfs could hold no object under: a write is refused with it, and no object has it. */
+class UnstorableKey extends S3Error {}
+
 function unstorable(key: string, why: string): S3Error {
-  return invalidArgument('key', key, `The key "${key}" cannot be stored in dfs: ${why}`);
+  const refusal = invalidArgument('key', key, `The key "${key}" cannot be stored in dfs: ${why}`);
+  return new UnstorableKey(refusal.code, refusal.message, { fields: refusal.fields });
 }
 
 /**
@@ -39,10 +43,10 @@ export function objectPath(bucket: string, key: string): string {
     path = normalisePath(wanted);
   } catch (err) {
     if (!(err instanceof DfsError)) throw err;
-    if (Buffer.byteLength(wanted) > 1024)
-      throw new S3Error(
+    if (Buffer.byteLength(wanted) > MAX_PATH_BYTES)
+      throw new UnstorableKey(
         'KeyTooLongError',
-        `The key is too long for dfs: a bucket and key of at most 1023 bytes`,
+        `The key is too long for dfs: a bucket and key of at most ${MAX_PATH_BYTES - 1} bytes`,
       );
     throw unstorable(key, err.message);
   }
@@ -55,4 +59,18 @@ export function objectPath(bucket: string, key: string): string {
     );
   }
   return isFolderKey(key) ? `${path}/` : path;
+}
+
+/**
+ * The dfs path of an object to read or delete, or undefined for a key dfs could hold no object
+ * under (objectPath refuses to write it): no object has it, so a read finds none and a delete has
+ * nothing to do, as S3 answers for a key it does not have.
+ */
+export function storedPath(bucket: string, key: string): string | undefined {
+  try {
+    return objectPath(bucket, key);
+  } catch (err) {
+    if (err instanceof UnstorableKey) return undefined;
+    throw err;
+  }
 }

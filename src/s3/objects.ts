@@ -50,9 +50,10 @@ export async function requireObject(
   request: Pick<S3Request, 'deps' | 'signal'>,
   bucket: string,
   key: string,
-  path: string,
+  /** Undefined: a key dfs could hold no object under (storedPath). */
+  path: string | undefined,
 ): Promise<FoundObject> {
-  const found = await findObject(request, path);
+  const found = path === undefined ? undefined : await findObject(request, path);
   if (found) return found;
   if ((await bucketState(request, `/${bucket}/`)) !== 'exists') throw noSuchBucket(bucket);
   throw new S3Error('NoSuchKey', undefined, { fields: { Key: key } });

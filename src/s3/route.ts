@@ -1,7 +1,12 @@
 // Resolving an S3 request to its bucket, key and operation (path-style and virtual-hosted-style).
 
 import { invalidArgument, notImplemented, S3Error } from './errors.js';
-import { refuseUnsupportedSubresources, unsupportedHeader } from './features.js';
+import {
+  refuseUnsupportedSubresources,
+  UNSET_CONFIGURATIONS,
+  unsetConfiguration,
+  unsupportedHeader,
+} from './features.js';
 import { type HeaderMap, headerValue } from './headers.js';
 import { checkObjectKey } from './names.js';
 import { parseRequestTarget, queryMap } from './request-target.js';
@@ -18,6 +23,8 @@ export type Operation =
   | 'GetBucketVersioning'
   | 'GetBucketAcl'
   | 'PutBucketAcl'
+  | 'GetBucketConfiguration'
+  | 'DeleteBucketConfiguration'
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'ListMultipartUploads'
@@ -30,6 +37,7 @@ export type Operation =
   | 'GetObjectAcl'
   | 'PutObjectAcl'
   | 'GetObjectTagging'
+  | 'DeleteObjectTagging'
   | 'CreateMultipartUpload'
   | 'UploadPart'
   | 'UploadPartCopy'
@@ -157,6 +165,10 @@ function bucketOperation(method: string, query: ReadonlyMap<string, string>): Op
     if (method === 'PUT') throw notImplemented('Bucket versioning');
     return only('GetBucketVersioning', 'GET');
   }
+  const unset = unsetConfiguration(query);
+  if (unset !== undefined && method === 'GET') return 'GetBucketConfiguration';
+  if (unset !== undefined && method === 'DELETE' && UNSET_CONFIGURATIONS[unset]?.deletable)
+    return 'DeleteBucketConfiguration';
   refuseUnsupportedSubresources(query);
   if (query.has('acl')) return method === 'PUT' ? 'PutBucketAcl' : only('GetBucketAcl', 'GET');
   if (query.has('location')) return only('GetBucketLocation', 'GET');
@@ -196,8 +208,10 @@ function objectOperation(
   const versionId = query.get('versionId');
   if (versionId !== undefined && versionId !== 'null') throw notImplemented('Object versioning (versionId)');
   if (query.has('versioning')) throw notImplemented('Bucket versioning');
-  // dfs keeps no tags: an object's set reads as empty (aws s3 cp copies it along), setting one is not implemented.
+  // dfs keeps no tags: an object's set reads as empty (aws s3 cp copies it along) and deletes as a
+  // set already empty; setting one is not implemented.
   if (query.has('tagging') && method === 'GET') return { operation: 'GetObjectTagging' };
+  if (query.has('tagging') && method === 'DELETE') return { operation: 'DeleteObjectTagging' };
   refuseUnsupportedSubresources(query);
   const copy = headerValue(headers, 'x-amz-copy-source') !== undefined;
   if (query.has('acl')) return { operation: method === 'PUT' ? 'PutObjectAcl' : only('GetObjectAcl', 'GET') };

@@ -50,7 +50,7 @@ describe('s3 gateway: errors', function () {
     expect(root.entries.map((e) => e.name)).to.not.include('nobucket');
   });
 
-  it('refuses keys dfs cannot store as they are, and keys over 1 KiB', async () => {
+  it('refuses keys dfs cannot store as they are, and keys over 1 KiB; finds no object under them', async () => {
     for (const key of ['a//b', './x', 'a/../b', '.', 'x/./y']) {
       const answer = await send({
         method: 'PUT',
@@ -69,6 +69,19 @@ describe('s3 gateway: errors', function () {
       400,
       'InvalidArgument',
     );
+    // Within S3's 1,024 bytes, past dfs's path limit with its bucket: refused to write, and, as
+    // no object can have it, not found to read, nothing to do to delete.
+    const long = `${Array(4).fill('k'.repeat(250)).join('/')}/${'k'.repeat(16)}`;
+    expect(Buffer.byteLength(long)).to.equal(1020);
+    expectError(await send({ method: 'PUT', path: `/errs/${long}`, body: 'x' }), 400, 'KeyTooLongError');
+    for (const key of [long, 'a//b', '.', 'x/./y']) {
+      const path = `/errs/${key.split('/').map(encodeURIComponent).join('/')}`;
+      const read = await send({ path });
+      expectError(read, 404, 'NoSuchKey');
+      expect((await send({ method: 'HEAD', path })).status).to.equal(404);
+      expect((await send({ method: 'DELETE', path })).status, key).to.equal(204);
+      expectError(await send({ path: '/no-such-bucket-here/a//b' }), 404, 'NoSuchBucket');
+    }
   });
 
   it('refuses a Content-Type dfs cannot keep before storing any byte of the body', async () => {
@@ -148,14 +161,57 @@ describe('s3 gateway: errors', function () {
       expect((await send({ method: 'HEAD', path: `/errs/${key}` })).status).to.equal(404);
   });
 
+  it('answers a bucket setting dfs has none of as S3 does for a bucket without it; NoSuchBucket first', async () => {
+    const errors: [string, string][] = [
+      ['cors', 'NoSuchCORSConfiguration'],
+      ['policy', 'NoSuchBucketPolicy'],
+      ['lifecycle', 'NoSuchLifecycleConfiguration'],
+      ['website', 'NoSuchWebsiteConfiguration'],
+      ['tagging', 'NoSuchTagSet'],
+      ['encryption', 'ServerSideEncryptionConfigurationNotFoundError'],
+      ['replication', 'ReplicationConfigurationNotFoundError'],
+      ['publicAccessBlock', 'NoSuchPublicAccessBlockConfiguration'],
+      ['object-lock', 'ObjectLockConfigurationNotFoundError'],
+    ];
+    for (const [sub, code] of errors) {
+      const answer = await send({ path: `/errs?${sub}` });
+      expectError(answer, 404, code);
+      expect(answer.body).to.include('<BucketName>errs</BucketName>');
+      expectError(await send({ path: `/no-such-bucket-here?${sub}` }), 404, 'NoSuchBucket');
+    }
+    const documents: [string, string][] = [
+      [
+        'logging',
+        '<BucketLoggingStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></BucketLoggingStatus>',
+      ],
+      ['requestPayment', '<Payer>BucketOwner</Payer>'],
+      ['ownershipControls', '<ObjectOwnership>BucketOwnerEnforced</ObjectOwnership>'],
+      ['notification', '<NotificationConfiguration'],
+      ['accelerate', '<AccelerateConfiguration'],
+    ];
+    for (const [sub, xml] of documents) {
+      const answer = await send({ path: `/errs?${sub}` });
+      expect(answer.status, sub).to.equal(200);
+      expect(answer.body).to.include(xml);
+    }
+    // Nothing to delete: done. An object's tag set is empty already.
+    for (const sub of ['cors', 'policy', 'lifecycle', 'tagging', 'encryption'])
+      expect((await send({ method: 'DELETE', path: `/errs?${sub}` })).status, sub).to.equal(204);
+    expectError(await send({ method: 'DELETE', path: '/no-such-bucket-here?cors' }), 404, 'NoSuchBucket');
+    expect((await send({ method: 'PUT', path: '/errs/tagged.txt', body: 'x' })).status).to.equal(200);
+    expect((await send({ method: 'DELETE', path: '/errs/tagged.txt?tagging' })).status).to.equal(204);
+    expectError(await send({ method: 'DELETE', path: '/errs/no-such.txt?tagging' }), 404, 'NoSuchKey');
+    expect((await send({ method: 'HEAD', path: '/errs/tagged.txt' })).status).to.equal(200);
+  });
+
   it('answers NotImplemented naming what is not supported', async () => {
     const cases: RawRequest[] = [
       { method: 'PUT', path: '/errs?versioning', body: '<VersioningConfiguration/>' },
-      { path: '/errs?policy' },
-      { path: '/errs?lifecycle' },
+      { method: 'PUT', path: '/errs?policy', body: '{}' },
+      { method: 'PUT', path: '/errs?lifecycle', body: '<LifecycleConfiguration/>' },
       { method: 'PUT', path: '/errs/here.txt?tagging', body: '<Tagging><TagSet/></Tagging>' },
-      { path: '/errs?object-lock' },
-      { path: '/errs?website' },
+      { method: 'PUT', path: '/errs?object-lock', body: '<ObjectLockConfiguration/>' },
+      { path: '/errs?versions' },
       { method: 'POST', path: '/errs', body: 'form' },
       { method: 'PUT', path: '/errs/sse', headers: { 'x-amz-server-side-encryption': 'AES256' }, body: 'x' },
       { path: '/errs/here.txt?versionId=3' },
