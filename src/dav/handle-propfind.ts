@@ -69,6 +69,11 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
     return;
   }
   const folder = path === ROOT_PATH ? '/' : `${path}/`;
+  // Members are named below the folder as the client spelled it (its own href): a client that
+  // keeps the members under the URL it asked for (rclone; Finder compares) finds every one.
+  const base = req.selfHref(true);
+  const memberHref = (resource: DavResource) =>
+    `${base}${encodeURIComponent(resource.path.slice(resource.path.lastIndexOf('/') + 1))}${resource.collection ? '/' : ''}`;
   const { sdk, signal } = req;
   const list = (after?: string) =>
     sdk.list(folder, { delimiter: true, limit: req.deps.listPage, after, signal });
@@ -83,7 +88,7 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
     ) {
       for (const entry of page.entries) {
         const resource = entryResource(entry);
-        batch += answer(resource, entry.attributes, pathToHref(resource.path, resource.collection));
+        batch += answer(resource, entry.attributes, memberHref(resource));
         if (batch.length >= WRITE_BATCH) {
           yield batch;
           batch = '';

@@ -112,6 +112,22 @@ describe('dav: properties', function () {
     // macOS sends names decomposed; dfs keeps them composed, and either spelling finds the file.
     const nfd = 'ünïcödé €.txt'.normalize('NFD');
     expect((await dav(web, 'GET', davUrl(`/names/${nfd}`))).text).to.equal('ünïcödé €.txt');
+    // A folder listed under another spelling of its URL (decomposed, a needless escape, a
+    // doubled slash) names its members under that spelling, as it names itself.
+    await cluster.sdk.mkdir('/Café');
+    await cluster.sdk.upload(['r'], '/Café/résumé.txt');
+    await cluster.sdk.mkdir('/Café/sub');
+    for (const spelling of ['/dav/Cafe%CC%81/', '/dav/%43af%C3%A9/', '/dav//Caf%C3%A9//']) {
+      const answers = parseMultistatus((await dav(web, 'PROPFIND', spelling, { Depth: '1' })).text);
+      const self = answers[0]?.href ?? '';
+      expect(self.endsWith('/')).to.equal(true);
+      expect(
+        answers
+          .slice(1)
+          .map((a) => a.href)
+          .sort(),
+      ).to.deep.equal([`${self}r%C3%A9sum%C3%A9.txt`, `${self}sub/`].sort());
+    }
   });
 
   it('keeps Windows Win32 properties with the file, without changing its ETag', async () => {
