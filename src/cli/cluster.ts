@@ -64,6 +64,9 @@ export function statusCommand() {
               ] as [string, string],
             ]
           : []),
+        ...(s.metadataAnswering === false
+          ? [['Metadata store', 'NOT ANSWERING: files and bytes below as last read'] as [string, string]]
+          : []),
         ['Nodes', `${s.nodes.alive} alive, ${s.nodes.dead} dead`],
         ['Files', `${s.files} (${formatBytes(s.logicalBytes)})`],
         [

@@ -29,6 +29,7 @@ import { NodeRegistry } from './registry.js';
 import { Repairs } from './repairs.js';
 import { ReplicaMap } from './replicas.js';
 import { MasterSeries } from './series.js';
+import { TotalsReader } from './totals.js';
 
 /** A running master. */
 export interface RunningMaster {
@@ -129,9 +130,11 @@ export async function buildMaster(
       for (const nodeId of nodeIds) nodeProtocol.reportLost(nodeId, [id], true);
     },
   });
+  const totals = new TotalsReader(store);
   const operations = new Operations({
     config,
     store,
+    totals,
     registry,
     replicas,
     removal,
@@ -141,7 +144,7 @@ export async function buildMaster(
     corrupt,
   });
   const gateways = new Gateways(config, store, MULTIPART_TTL, receipts);
-  metrics.watch({ store, registry, maintenance, leader });
+  metrics.watch({ totals, registry, maintenance, leader });
   return {
     monitoring,
     metrics,

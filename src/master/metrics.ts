@@ -2,10 +2,10 @@
 // and their latency, repairs, collection, and leadership. Gauges are read when scraped.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { MetaStore } from '../meta/store.js';
 import type { Leader } from './leader.js';
 import type { Maintenance } from './maintenance.js';
 import type { NodeRegistry } from './registry.js';
+import type { TotalsReader } from './totals.js';
 
 /** How a repair copy ended: copied, failed (a target or the source failed), or never reported in time. */
 export type RepairResult = 'ok' | 'failed' | 'timeout';
@@ -17,7 +17,7 @@ const COMMIT_BUCKETS = [
 
 /** What the gauges read, once the master is built. */
 export interface MasterSources {
-  store: MetaStore;
+  totals: TotalsReader;
   registry: NodeRegistry;
   maintenance: Maintenance;
   leader: Leader;
@@ -79,25 +79,16 @@ export class MasterMetrics {
   }
 
   /** Registers the gauges that read the master's state. */
-  watch({ store, registry, maintenance, leader }: MasterSources): void {
+  watch({ totals, registry, maintenance, leader }: MasterSources): void {
     const registers = [this.registry];
-    // A metadata store that does not answer (PostgreSQL down) leaves the last values: the rest
-    // of the scrape, leadership first, matters most right then. The gauges of one scrape are
-    // collected together: they share one read.
-    let reading: ReturnType<typeof read> | undefined;
-    const read = () => store.totals().catch(() => undefined);
-    const totals = () => {
-      reading ??= read().finally(() => {
-        reading = undefined;
-      });
-      return reading;
-    };
+    // A metadata store that does not answer (PostgreSQL down) leaves the last values (see
+    // TotalsReader): the rest of the scrape, leadership first, matters most right then.
     new Gauge({
       name: 'dfs_master_files',
       help: 'Files in the namespace.',
       registers,
       async collect() {
-        const t = await totals();
+        const t = (await totals.read()).totals;
         if (t) this.set(t.files);
       },
     });
@@ -106,8 +97,16 @@ export class MasterMetrics {
       help: 'Bytes of all files, counted once (before replication).',
       registers,
       async collect() {
-        const t = await totals();
+        const t = (await totals.read()).totals;
         if (t) this.set(t.logicalBytes);
+      },
+    });
+    new Gauge({
+      name: 'dfs_master_metadata_up',
+      help: 'Whether the metadata store answered the last read of its totals within a second (1) or not (0).',
+      registers,
+      async collect() {
+        this.set((await totals.read()).answering ? 1 : 0);
       },
     });
     new Gauge({

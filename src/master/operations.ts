@@ -12,11 +12,13 @@ import type { Maintenance } from './maintenance.js';
 import type { NodeRemoval } from './node-removal.js';
 import type { NodeRegistry } from './registry.js';
 import type { ReplicaMap } from './replicas.js';
+import type { TotalsReader } from './totals.js';
 
 /** What the operations read. */
 export interface OperationsDeps {
   config: Readonly<MasterConfig>;
   store: MetaStore;
+  totals: TotalsReader;
   registry: NodeRegistry;
   replicas: ReplicaMap;
   removal: NodeRemoval;
@@ -37,17 +39,18 @@ export class Operations {
 
   /** `GET /api/status`. */
   async status(): Promise<ClusterStatus> {
-    const { registry, store, maintenance, leader, config, events } = this.deps;
+    const { registry, maintenance, leader, config, events } = this.deps;
     const alive = registry.alive().length;
-    const totals = await store.totals();
+    const { totals, answering } = await this.deps.totals.read();
     return {
       nodes: { alive, dead: registry.all().length - alive },
       role: leader.isLeader ? 'leader' : 'standby',
       epoch: leader.epoch,
       safeMode: maintenance.safeMode,
       masters: this.masters(),
-      files: totals.files,
-      logicalBytes: totals.logicalBytes,
+      files: totals?.files ?? 0,
+      logicalBytes: totals?.logicalBytes ?? 0,
+      metadataAnswering: answering,
       ...maintenance.health,
       replication: config.replication,
       events: events.recent(),

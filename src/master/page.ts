@@ -92,6 +92,7 @@ export function renderDashboard(
   const body = `<header class="bar" id="bar" data-live><h1><a href="/">dfs master</a></h1>
 <span class="badge ${HEALTH_BADGE[health]}" id="health">${health}</span>
 <span class="badge ${status.role === 'leader' ? 'ok' : ''}" id="role" title="epoch ${status.epoch}">${status.role}</span>
+${status.metadataAnswering === false ? '<span class="badge bad" id="metadata-down" title="files and bytes as last read">metadata store not answering</span>' : ''}
 ${status.safeMode.on ? `<span class="badge warn" id="safe-mode" title="no repair or collection until every node has reported">safe mode: ${status.safeMode.waitingFor} node(s) to report</span>` : ''}
 <span class="spacer"></span>
 <span class="muted small">replication ${config.replication} · chunks of ${e(formatBytes(config.chunkSize))}</span>

@@ -36,11 +36,14 @@ export function formatTime(time: number): string {
 
 /**
  * A cluster's health in one word, as the CLI and the dashboard show it: lost while a chunk has no
- * live copy (its files cannot be read), degraded while anything is short of the plan.
+ * live copy (its files cannot be read), degraded while anything is short of the plan (a node
+ * dead, a copy missing or rotten, the metadata store not answering).
  */
 export function healthOf(
-  s: Pick<ClusterStatus, 'underReplicated' | 'missing' | 'corrupt' | 'nodes'>,
+  s: Pick<ClusterStatus, 'underReplicated' | 'missing' | 'corrupt' | 'nodes' | 'metadataAnswering'>,
 ): 'healthy' | 'degraded' | 'lost' {
   if (s.missing > 0) return 'lost';
-  return s.underReplicated === 0 && s.corrupt === 0 && s.nodes.dead === 0 ? 'healthy' : 'degraded';
+  const ok =
+    s.underReplicated === 0 && s.corrupt === 0 && s.nodes.dead === 0 && s.metadataAnswering !== false;
+  return ok ? 'healthy' : 'degraded';
 }

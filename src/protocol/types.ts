@@ -160,6 +160,11 @@ export interface ClusterStatus {
   masters: { id: string; url: string; leader: boolean; silent?: boolean }[];
   files: number;
   logicalBytes: number;
+  /**
+   * False while the metadata store does not answer (PostgreSQL down): `files` and `logicalBytes`
+   * are the last read (absent from masters before this field).
+   */
+  metadataAnswering?: boolean;
   storedBytes: number;
   chunks: number;
   underReplicated: number;

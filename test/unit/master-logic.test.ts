@@ -13,6 +13,7 @@ import { KvStore } from '../../src/meta/kv-store.js';
 import { MemoryEngine } from '../../src/meta/memory-engine.js';
 import { signReceipt } from '../../src/protocol/auth.js';
 import type { DfsError } from '../../src/protocol/errors.js';
+import { healthOf } from '../../src/protocol/format.js';
 import type { ChunkRef, FileInfo, HeartbeatRequest, NodeCommand } from '../../src/protocol/types.js';
 import type { ProbeResult } from '../../src/sdk/chunk-io.js';
 import { waitFor } from '../helpers/wait.js';
@@ -375,7 +376,30 @@ describe('master logic over the memory store', () => {
     expect(m.events.recent().filter((e) => e.kind === 'node-cannot-write')).to.have.length(1);
   });
 
-  it('reads the namespace totals once per metrics scrape, for both gauges', async () => {
+  it('answers the status and the metrics within a second while the store does not answer, with the last totals', async () => {
+    const store = new KvStore(new MemoryEngine());
+    const read = store.totals.bind(store);
+    let frozen = false;
+    store.totals = () => (frozen ? new Promise(() => {}) : read());
+    const m = await master(store);
+    const [a, b] = [standIn(m, 'n1'), standIn(m, 'n2')];
+    for (const n of [a, b]) await n.register();
+    await commitFile(m, '/kept.bin', newChunk(), [a, b]);
+    const up = await m.operations.status();
+    expect(up).to.include({ files: 1, logicalBytes: 1000, metadataAnswering: true });
+    expect(await m.monitoring.registry.metrics()).to.match(/^dfs_master_metadata_up 1$/m);
+    frozen = true;
+    const down = await m.operations.status();
+    expect(down).to.include({ files: 1, logicalBytes: 1000, metadataAnswering: false });
+    expect(healthOf(down)).to.equal('degraded');
+    const text = await m.monitoring.registry.metrics();
+    expect(text).to.match(/^dfs_master_metadata_up 0$/m);
+    expect(text).to.match(/^dfs_master_files 1$/m);
+    frozen = false;
+    expect((await m.operations.status()).metadataAnswering).to.equal(true);
+  });
+
+  it('reads the namespace totals once per metrics scrape, for all its gauges', async () => {
     const store = new KvStore(new MemoryEngine());
     const read = store.totals.bind(store);
     let reads = 0;
