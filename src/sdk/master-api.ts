@@ -24,6 +24,15 @@ import { type BatchAnswer, Batcher } from './batcher.js';
 import { type JsonCallOptions, jsonCall, TransportError } from './transport.js';
 import { newUploadId } from './upload-id.js';
 
+// Every master of several unreachable: the error names them all, not only the last one tried.
+function noMaster(masters: readonly string[], last: TransportError): TransportError {
+  return new TransportError(
+    `cannot reach any of the masters ${masters.join(', ')} (${last.message})`,
+    last.unsent,
+    last,
+  );
+}
+
 /** May a request be sent again after a failure? `always`: it is idempotent; `unsent`: only if it never arrived. */
 type Retry = 'always' | 'unsent';
 
@@ -158,6 +167,11 @@ export class MasterApi {
         if (options.signal?.aborted) throw err;
         const transport = err instanceof TransportError;
         if (!transport) this.reached = true;
+        // A dfs daemon without the master's routes (a node, the web client): a wrong --master.
+        if (err instanceof DfsError && err.code === 'not_found' && err.message.startsWith('no route for '))
+          throw new DfsError('not_found', `${master} is not a dfs master (${err.message}): check --master`, {
+            cause: err.cause,
+          });
         // A master unreachable, or whose metadata store is down (503), is 'unavailable': another
         // may not be, and the only one may be back soon (restarting, or PostgreSQL restarting).
         const down = err instanceof DfsError && err.code === 'unavailable';
@@ -169,7 +183,8 @@ export class MasterApi {
         if (tried === 1 && transport && err.unsent) continue;
         // (Read now: a master that answered this call, if only 503, has been reached.)
         const wait = this.masters.length > 1 || this.reached ? this.failoverTimeout : 0;
-        if (Date.now() >= start + wait) throw err;
+        if (Date.now() >= start + wait)
+          throw this.masters.length > 1 && transport ? noMaster(this.masters, err) : err;
         await backoff(tried - this.masters.length);
       }
     }

@@ -95,4 +95,32 @@ describe('SDK: calls a master store failed within a batch', () => {
     await new MasterApi(masters.slice(0, 1), '').status();
     expect(batches).to.deep.equal([['/api/status'], ['/api/status'], ['/api/status']]);
   });
+
+  it('names every master when none can be reached, and a daemon that is not a master as such', async () => {
+    const down = ['http://127.0.0.1:9', 'http://127.0.0.1:7'];
+    const none = (await new MasterApi(down, '', 0).status().catch((e) => e)) as DfsError;
+    expect(none.code).to.equal('unavailable');
+    expect(none.message).to.match(
+      /^cannot reach any of the masters http:\/\/127\.0\.0\.1:9, http:\/\/127\.0\.0\.1:7 \(cannot reach master http:\/\/127\.0\.0\.1:\d \(ECONNREFUSED\)\)$/,
+    );
+    // A dfs daemon without the master's routes (a storage node, the web client).
+    const node = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } }),
+      );
+    });
+    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(node.address() as AddressInfo).port}`;
+    try {
+      const wrong = (await new MasterApi([url], '').status().catch((e) => e)) as DfsError;
+      expect(wrong.code).to.equal('not_found');
+      expect(wrong.message).to.equal(
+        `${url} is not a dfs master (no route for GET /api/status): check --master`,
+      );
+    } finally {
+      node.close();
+    }
+  });
 });
