@@ -7,8 +7,23 @@ import { DfsError } from '../protocol/errors.js';
 import { bearer, tokenMatches, tokenMissing, tokenRefused } from './access.js';
 import { bodyOf } from './body.js';
 
-/** Cookie holding the session. */
+/** Cookie holding the session: this name and the daemon's port, `dfs_session_5003`. */
 export const SESSION_COOKIE = 'dfs_session';
+
+/**
+ * The session cookie's name at the daemon `ctx` reached. Browsers send a host's cookies to
+ * every port of it: named by port, the master's session opens neither the web client beside it
+ * nor another cluster's pages on the same host, and signing in to one leaves the others signed in.
+ */
+export function sessionCookie(ctx: Pick<Context, 'host'>): string {
+  let port = '';
+  try {
+    port = new URL(`http://${ctx.host}`).port;
+  } catch {
+    // a Host header that is no host: the bare name
+  }
+  return port ? `${SESSION_COOKIE}_${port}` : SESSION_COOKIE;
+}
 /** Header the page sends on every state-changing request; a cross-site form cannot set it. */
 export const CSRF_HEADER = 'x-dfs-csrf';
 
@@ -52,12 +67,14 @@ export function sameOrigin(ctx: Context): boolean {
 export function sessionGate(token: string) {
   const sessionValue = token ? createHmac('sha256', token).update('dfs-web-session').digest('base64url') : '';
   const authenticated = (ctx: Context) =>
-    !token || tokenMatches(token, bearer(ctx)) || tokenMatches(sessionValue, ctx.cookies.get(SESSION_COOKIE));
+    !token ||
+    tokenMatches(token, bearer(ctx)) ||
+    tokenMatches(sessionValue, ctx.cookies.get(sessionCookie(ctx)));
 
   return {
     /** True when the request carries the session cookie (or no token is configured). */
     hasSession(ctx: Context): boolean {
-      return !token || tokenMatches(sessionValue, ctx.cookies.get(SESSION_COOKIE));
+      return !token || tokenMatches(sessionValue, ctx.cookies.get(sessionCookie(ctx)));
     },
     /** Refuses unauthenticated calls and cross-origin or header-less writes, whatever the path. */
     async check(ctx: Context, next: Next): Promise<void> {
@@ -91,7 +108,7 @@ export function sessionGate(token: string) {
         // "that token is not right" (a wrong token sent as a credential is 403, in check()).
         throw new DfsError('unauthorized', 'wrong access token');
       }
-      ctx.cookies.set(SESSION_COOKIE, sessionValue, {
+      ctx.cookies.set(sessionCookie(ctx), sessionValue, {
         httpOnly: true,
         sameSite: 'strict',
         secure: ctx.secure,
@@ -102,7 +119,7 @@ export function sessionGate(token: string) {
     },
     /** `DELETE /session`: ends it. */
     async logout(ctx: Context): Promise<void> {
-      ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0 });
+      ctx.cookies.set(sessionCookie(ctx), '', { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0 });
       ctx.status = 204;
     },
   };

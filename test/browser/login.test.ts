@@ -39,7 +39,7 @@ describe('web client sign-in in a browser', () => {
     await listed(page, '/');
     expect(await page.locator('#login').isHidden()).to.equal(true);
     const [cookie] = await page.context().cookies();
-    expect(cookie?.name).to.equal('dfs_session');
+    expect(cookie?.name).to.match(/^dfs_session_\d+$/);
     expect(cookie?.httpOnly).to.equal(true);
     expect(cookie?.sameSite).to.equal('Strict');
     expect(cookie?.value).not.to.contain(TOKEN);

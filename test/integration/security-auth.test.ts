@@ -358,7 +358,7 @@ describe('security: credentials', function () {
         ['POST', '/API/mkdir'],
         ['GET', '/anything-else'],
       ]) {
-        const forged = { cookie: `${SESSION_COOKIE}=forged` };
+        const forged = { cookie: `${SESSION_COOKIE}_${new URL(web).port}=forged` };
         for (const headers of [csrf, { ...csrf, ...forged }, { ...csrf, authorization: 'Bearer nope' }]) {
           const reply = await sendJson(web, method as string, route as string, { path: '/pwned' }, headers);
           const wrong = 'authorization' in headers;
@@ -375,12 +375,17 @@ describe('security: credentials', function () {
       const login = await sendJson(web, 'POST', '/session', { token: ACCESS }, csrf);
       expect(login.status).to.equal(204);
       const cookie = login.headers['set-cookie']?.[0] ?? '';
-      expect(cookie).to.match(new RegExp(`^${SESSION_COOKIE}=`));
+      // Named by the daemon's port: browsers send a host's cookies to all its ports.
+      expect(cookie).to.match(new RegExp(`^${SESSION_COOKIE}_${new URL(web).port}=`));
       expect(cookie.toLowerCase()).to.include('httponly');
       expect(cookie.toLowerCase()).to.include('samesite=strict');
       expect(cookie).not.to.include(ACCESS);
       const session = { cookie: cookie.split(';')[0] as string };
       expect((await send(web, 'GET', '/api/list', { headers: session })).status).to.equal(200);
+      // The same session under another daemon's name (the master's page, another cluster on this
+      // host) opens nothing here.
+      const elsewhere = { cookie: session.cookie.replace(/^dfs_session_\d+=/, 'dfs_session_1=') };
+      expect((await send(web, 'GET', '/api/list', { headers: elsewhere })).status).to.equal(401);
       expect((await send(web, 'GET', '/api/list', { headers: AUTH })).status).to.equal(200);
       expect(
         (await sendJson(web, 'POST', '/api/mkdir', { path: '/made' }, { ...session, ...csrf })).status,
