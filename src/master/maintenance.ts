@@ -3,6 +3,7 @@
 // nothing references — never before the nodes have reported after a start (safe mode).
 
 import type { MasterConfig } from '../config.js';
+import { DfsError } from '../protocol/errors.js';
 import { type ChunkCounts, type ScanResult, scanChunks } from './chunk-scan.js';
 import type { MasterCore } from './core.js';
 import type { NodeRemoval } from './node-removal.js';
@@ -65,7 +66,12 @@ export class Maintenance {
       if (this.stopped) return;
       this.timer = setTimeout(() => {
         this.running = this.tick()
-          .catch((err) => this.deps.log(`maintenance failed: ${(err as Error).stack ?? err}`))
+          // An expected failure (the metadata store unavailable) in one line; a bug with its stack.
+          .catch((err) =>
+            this.deps.log(
+              `maintenance failed: ${err instanceof DfsError && err.code !== 'internal' ? err.message : ((err as Error).stack ?? err)}`,
+            ),
+          )
           .finally(() => {
             this.running = undefined;
             loop();

@@ -12,7 +12,7 @@ import { buildMaster, type MasterParts } from '../../src/master/master.js';
 import { KvStore } from '../../src/meta/kv-store.js';
 import { MemoryEngine } from '../../src/meta/memory-engine.js';
 import { signReceipt } from '../../src/protocol/auth.js';
-import type { DfsError } from '../../src/protocol/errors.js';
+import { DfsError } from '../../src/protocol/errors.js';
 import { healthOf } from '../../src/protocol/format.js';
 import type { ChunkRef, FileInfo, HeartbeatRequest, NodeCommand } from '../../src/protocol/types.js';
 import type { ProbeResult } from '../../src/sdk/chunk-io.js';
@@ -397,6 +397,30 @@ describe('master logic over the memory store', () => {
     expect(text).to.match(/^dfs_master_files 1$/m);
     frozen = false;
     expect((await m.operations.status()).metadataAnswering).to.equal(true);
+  });
+
+  it('logs a maintenance pass the store could not serve in one line, without a stack', async () => {
+    const store = new KvStore(new MemoryEngine());
+    store.chunkPage = () =>
+      Promise.reject(new DfsError('unavailable', 'the metadata database is unavailable'));
+    const logged: string[] = [];
+    const config = masterConfig({ port: 0, secret: SECRET, heartbeatTimeout: 86_400 }, {});
+    const m = await buildMaster(
+      config,
+      store,
+      (line) => logged.push(line),
+      async () => 'present',
+    );
+    await m.leader.claim();
+    m.maintenance.start(5);
+    try {
+      await waitFor(() => logged.some((l) => l.startsWith('maintenance failed')), 'a failed pass');
+    } finally {
+      await m.maintenance.stop();
+    }
+    expect(logged.find((l) => l.startsWith('maintenance failed'))).to.equal(
+      'maintenance failed: the metadata database is unavailable',
+    );
   });
 
   it('reads the namespace totals once per metrics scrape, for all its gauges', async () => {
