@@ -12,7 +12,7 @@ export function nodesCommand() {
       const list = await clientFrom(options).nodes();
       if (options.json) return printJson(list);
       printTable(
-        ['URL', 'State', 'Last heartbeat', 'Capacity', 'Free', 'Used', 'Chunks'],
+        ['URL', 'State', 'Last heartbeat', 'Capacity', 'Free (past reserve)', 'Used', 'Chunks'],
         list.map((n) => [
           n.url,
           n.writeError ? `${n.state}, cannot write` : n.state,

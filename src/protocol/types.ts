@@ -131,6 +131,7 @@ export interface NodeInfo {
   writeError?: string;
   lastHeartbeat: number;
   capacity: number;
+  /** Bytes it can still take: its disk's free space less its `--reserve`. */
   free: number;
   used: number;
   chunks: number;
