@@ -11,7 +11,7 @@ import { locksAround } from './lock-store.js';
 import type { DavLock } from './locks.js';
 import { DAV_NS, propKey } from './names.js';
 import { ROOT_PATH } from './paths.js';
-import { type DavResource, propfindPropstats } from './props.js';
+import { type DavResource, propfindPropstats, QUOTA_PROPS } from './props.js';
 import { type DavRequest, rootHref } from './request.js';
 import { entryResource, resolvedResource } from './resources.js';
 import { sendXml, XML_TYPE } from './respond.js';
@@ -28,6 +28,13 @@ function wantsLocks(request: PropfindRequest): boolean {
   if (request.kind === 'allprop') return true;
   return request.props.some((name) => name.ns === DAV_NS && name.local === 'lockdiscovery');
 }
+
+/** True when the request names a quota property (allprop never includes them). */
+function wantsQuota(request: PropfindRequest): boolean {
+  return request.kind === 'prop' && request.props.some((name) => QUOTA_KEYS.has(propKey(name)));
+}
+
+const QUOTA_KEYS = new Set(QUOTA_PROPS.map(propKey));
 
 /**
  * Lock roots in a resource's lockdiscovery: the resource itself or a folder above it, each named
@@ -47,6 +54,7 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
   const self = resolvedResource(found);
   if (!self) throw req.notFound();
   const locks: DavLock[] = wantsLocks(request) ? await locksAround(req.deps.locks, [path], now) : [];
+  const quota = wantsQuota(request) ? await req.deps.quota() : undefined;
   // A request for named properties looks at those only.
   const named = request.kind === 'prop' ? new Set(request.props.map(propKey)) : undefined;
   const answer = (resource: DavResource, attributes: Record<string, string> | undefined, href: string) => {
@@ -54,7 +62,12 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
     return responseXml(
       {
         href,
-        propstats: propfindPropstats(request, resource, dead, { locks, now, hrefOf: lockHref(resource) }),
+        propstats: propfindPropstats(request, resource, dead, {
+          locks,
+          now,
+          hrefOf: lockHref(resource),
+          quota,
+        }),
       },
       rootHref,
     );

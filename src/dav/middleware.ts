@@ -18,6 +18,7 @@ import { DEFAULT_TIMEOUT_LIMITS, type TimeoutLimits } from './headers.js';
 import { DAV_MOUNT, requestPath } from './href.js';
 import type { LockStore } from './lock-store.js';
 import { DAV_HEADERS } from './quirks.js';
+import { clusterQuota } from './quota.js';
 import { type DavDeps, DavRequest, rootHref } from './request.js';
 import { sendDavError, sendEmpty } from './respond.js';
 import { SdkLockStore } from './sdk-lock-store.js';
@@ -72,6 +73,7 @@ export function davMiddleware(options: DavOptions) {
     log,
     timeouts: options.timeouts ?? DEFAULT_TIMEOUT_LIMITS,
     listPage: options.listPage ?? 1000,
+    quota: clusterQuota(options.sdk),
   };
   return async (ctx: Context, next: Next): Promise<void> => {
     // Windows' WebClient asks the server root first and gives up on a server that fails it.

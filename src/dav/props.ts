@@ -3,6 +3,7 @@
 import { type DavLock, locksCovering } from './locks.js';
 import { DAV_NS, davName, type PropName, parsePropKey, propKey } from './names.js';
 import { lastSegment, ROOT_PATH } from './paths.js';
+import type { Quota } from './quota.js';
 import type { PropfindRequest } from './xml-requests.js';
 import {
   type HrefOf,
@@ -39,6 +40,8 @@ export interface PropContext {
   now: number;
   /** Hrefs for lock roots; default: no trailing slash. */
   hrefOf?: HrefOf;
+  /** The cluster's space, when the request asks for the quota properties and it is known. */
+  quota?: Quota;
 }
 
 /** The live properties, in the order allprop lists them. */
@@ -54,7 +57,10 @@ export const LIVE_PROPS: readonly PropName[] = [
   'lockdiscovery',
 ].map(davName);
 
-const LIVE_KEYS = new Set(LIVE_PROPS.map(propKey));
+/** RFC 4331's quota properties: live, but never in an allprop answer (§3). */
+export const QUOTA_PROPS: readonly PropName[] = ['quota-available-bytes', 'quota-used-bytes'].map(davName);
+
+const LIVE_KEYS = new Set([...LIVE_PROPS, ...QUOTA_PROPS].map(propKey));
 
 /** True for a property dfs computes rather than stores. */
 export function isLiveProp(name: PropName): boolean {
@@ -88,6 +94,10 @@ export function liveProp(name: PropName, resource: DavResource, context: PropCon
   switch (name.local) {
     case 'resourcetype':
       return davElement('resourcetype', resource.collection ? davElement('collection') : '');
+    case 'quota-available-bytes':
+      return resource.collection && context.quota ? text(String(context.quota.available)) : undefined;
+    case 'quota-used-bytes':
+      return resource.collection && context.quota ? text(String(context.quota.used)) : undefined;
     case 'getcontentlength':
       return file && resource.size !== undefined ? text(String(resource.size)) : undefined;
     case 'getcontenttype':

@@ -11,6 +11,7 @@ import type { LockStore } from './lock-store.js';
 import type { DavChange } from './locks.js';
 import { isBelow, ROOT_PATH } from './paths.js';
 import { checkPreconditions, type PreconditionResult } from './preconditions.js';
+import type { Quota } from './quota.js';
 import { etagOf, type Resolved, resolvePath } from './resources.js';
 import type { HrefOf } from './xml-responses.js';
 
@@ -23,6 +24,8 @@ export interface DavDeps {
   timeouts: TimeoutLimits;
   /** Entries per listing page. */
   listPage: number;
+  /** The cluster's space for the quota properties (undefined when it cannot be read now). */
+  quota: () => Promise<Quota | undefined>;
 }
 
 /** Hrefs without knowing collection-ness (lock roots, conditions). */

@@ -56,6 +56,37 @@ describe('dav: properties', function () {
     expect(root.map((a) => a.href)).to.deep.equal(['/dav/', '/dav/p/']);
   });
 
+  it('answers the quota properties of a folder from the cluster’s space when asked, never in allprop', async () => {
+    await cluster.sdk.upload(['counted bytes'], '/q/a.txt');
+    const body = propfindBody('quota-available-bytes', 'quota-used-bytes');
+    const [folder] = parseMultistatus(
+      (await dav(web, 'PROPFIND', davUrl('/q/'), { Depth: '0', 'Content-Type': 'text/xml' }, body)).text,
+    );
+    const nodes = await cluster.sdk.nodes();
+    const status = await cluster.sdk.status();
+    const free = nodes.filter((n) => n.state === 'alive').reduce((sum, n) => sum + n.free, 0);
+    const available = Number(davProp(folder, 'quota-available-bytes'));
+    // What the nodes can take, once per replica (the disks' free space moves a little meanwhile).
+    expect(available).to.be.greaterThan(0);
+    expect(Math.abs(available - free / status.replication)).to.be.below(free / status.replication / 100);
+    expect(Number(davProp(folder, 'quota-used-bytes'))).to.equal(status.logicalBytes);
+    // A file has none; allprop lists neither; they cannot be set.
+    const [file] = parseMultistatus(
+      (await dav(web, 'PROPFIND', davUrl('/q/a.txt'), { Depth: '0', 'Content-Type': 'text/xml' }, body)).text,
+    );
+    expect(file?.props.get('{DAV:}quota-used-bytes')?.status).to.equal(404);
+    const all = await dav(web, 'PROPFIND', davUrl('/q/'), { Depth: '0' });
+    expect(all.text).to.not.include('quota-');
+    const set = await dav(
+      web,
+      'PROPPATCH',
+      davUrl('/q/'),
+      { 'Content-Type': 'text/xml' },
+      '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:quota-used-bytes>1</D:quota-used-bytes></D:prop></D:set></D:propertyupdate>',
+    );
+    expect(parseMultistatus(set.text)[0]?.props.get('{DAV:}quota-used-bytes')?.status).to.equal(403);
+  });
+
   it('lists only well-formed dead properties stored through the master’s API, never their raw text', async () => {
     const evil =
       '</D:prop></D:propstat></D:response><D:response><D:href>/dav/evil</D:href><D:propstat><D:prop><D:x>';
