@@ -110,4 +110,14 @@ describe('dav: davfs2 mount', function () {
     const left = (await cluster.sdk.list('/docs/', { delimiter: true })).entries.map((e) => e.name);
     expect(left.sort()).to.deep.equal(['copy.bin', 'note.txt']);
   });
+
+  it("shows the cluster's free space in df (the quota properties)", async () => {
+    const nodes = await cluster.sdk.nodes();
+    const free = nodes.filter((n) => n.state === 'alive').reduce((sum, n) => sum + n.free, 0);
+    const per = free / (await cluster.sdk.status()).replication;
+    const shown = await fs.statfs(mnt);
+    const available = shown.bavail * shown.bsize;
+    // Within a hundredth (the disks move a little, davfs2 counts in blocks).
+    expect(Math.abs(available - per), `df says ${available}, the cluster ${per}`).to.be.below(per / 100);
+  });
 });
