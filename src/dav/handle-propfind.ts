@@ -85,8 +85,10 @@ export async function handlePropfind(req: DavRequest): Promise<void> {
   // Members are named below the folder as the client spelled it (its own href): a client that
   // keeps the members under the URL it asked for (rclone; Finder compares) finds every one.
   const base = req.selfHref(true);
-  const memberHref = (resource: DavResource) =>
-    `${base}${encodeURIComponent(resource.path.slice(resource.path.lastIndexOf('/') + 1))}${resource.collection ? '/' : ''}`;
+  const memberHref = (resource: DavResource) => {
+    const name = resource.path.slice(resource.path.lastIndexOf('/') + 1);
+    return `${base}${encodeURIComponent(name)}${resource.collection ? '/' : ''}`;
+  };
   const { sdk, signal } = req;
   const list = (after?: string) =>
     sdk.list(folder, { delimiter: true, limit: req.deps.listPage, after, signal });

@@ -26,7 +26,7 @@ export interface ServeOptions {
 /** Default time allowed to send all request headers, ms. */
 export const DEFAULT_HEADERS_TIMEOUT = 10_000;
 
-/** Listens on `host:port` (0 = any free port) with a Koa app or a listener; returns `{ url, close }`. */
+/** Listens on `host:port` (0 = any free port) with a Koa app or a listener: `{ url, close }`. */
 export async function serve(
   app: Koa | http.RequestListener,
   host: string,

@@ -24,6 +24,7 @@ export function sessionCookie(ctx: Pick<Context, 'host'>): string {
   }
   return port ? `${SESSION_COOKIE}_${port}` : SESSION_COOKIE;
 }
+
 /** Header the page sends on every state-changing request; a cross-site form cannot set it. */
 export const CSRF_HEADER = 'x-dfs-csrf';
 
