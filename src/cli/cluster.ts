@@ -52,7 +52,7 @@ export function statusCommand() {
       [
         [
           'Master',
-          `${s.role}${s.epoch ? `, epoch ${s.epoch}` : ''}${s.safeMode.on ? ` — safe mode: waiting for ${s.safeMode.waitingFor} node(s) to report` : ''}`,
+          `${s.role}${s.epoch ? (s.role === 'leader' ? `, epoch ${s.epoch}` : ` (the leader's epoch ${s.epoch})`) : ''}${s.safeMode.on ? ` — safe mode: waiting for ${s.safeMode.waitingFor} node(s) to report` : ''}`,
         ],
         ...(s.masters.length > 1
           ? [

@@ -19,6 +19,8 @@ export class Leader {
   /** Until when (this master's monotonic clock) it may act as leader: set only from a successful claim. */
   private until = 0;
   private holder = '';
+  /** The epoch of the lease as last read, whoever holds it (0 before any read). */
+  leaseEpoch = 0;
   /** Every master in the store, this one included; those silent for a day are forgotten. */
   masters: MasterRecord[] = [];
   /** This master's URL, as others reach it. */
@@ -83,6 +85,7 @@ export class Leader {
       }
       const lease = await this.store.claimLeadership(this.id, this.ttl);
       this.holder = lease.holder;
+      this.leaseEpoch = lease.epoch;
       if (lease.holder === this.id) {
         if (!was || lease.epoch !== this.epochValue)
           this.events.add('leader', `this master leads the cluster (epoch ${lease.epoch})`);

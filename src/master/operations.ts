@@ -45,7 +45,8 @@ export class Operations {
     return {
       nodes: { alive, dead: registry.all().length - alive },
       role: leader.isLeader ? 'leader' : 'standby',
-      epoch: leader.epoch,
+      // A standby names the leader's (it leads with none of its own).
+      epoch: leader.isLeader ? leader.epoch : leader.leaseEpoch,
       safeMode: maintenance.safeMode,
       masters: this.masters(),
       files: totals?.files ?? 0,

@@ -151,6 +151,7 @@ export interface ClusterStatus {
   nodes: { alive: number; dead: number };
   /** This master's role: the leader repairs and collects; a standby only serves. */
   role: 'leader' | 'standby';
+  /** The leadership epoch: this master's when it leads, else the leader's as last seen (0 before). */
   epoch: number;
   /** After a start or a takeover: nodes yet to report their inventories (no repair or collection until then). */
   safeMode: { on: boolean; waitingFor: number };

@@ -454,6 +454,8 @@ describe('master logic over the memory store', () => {
     expect((await node.beat()).epoch).to.equal(0);
     expect((await standIn(first, 'n1').register()).epoch).to.equal(first.leader.epoch);
     expect(first.leader.epoch).to.be.greaterThan(0);
+    // Its status names the leader's epoch (it leads with none of its own).
+    expect(await second.operations.status()).to.include({ role: 'standby', epoch: first.leader.epoch });
   });
 
   it('removes a dead node whose only sole copies are garbage, never one holding a file’s only copy', async () => {
