@@ -80,7 +80,7 @@ export async function readSingleChunk(client: ReadContext, info: FileInfo): Prom
  * hangs (frozen, its disk stuck) still accepts connections, and would hold the read for the whole
  * idle timeout. A second past a slow transfer's time at 8 MB/s (2 s for a chunk of 8 MiB).
  */
-export function hedgeAfter(size: number): number {
+function hedgeAfter(size: number): number {
   return 1000 + size / 8000;
 }
 
