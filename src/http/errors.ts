@@ -62,9 +62,7 @@ export function errorMiddleware(log: Logger) {
       )
         return;
       const error = fromKoa(err);
-      if (error.code === 'internal') logServerError(log, ctx, error.status, { bug: err });
-      else if (error.status >= 500)
-        logServerError(log, ctx, error.status, { summary: `${error.status} ${error.message}` });
+      logRefusal(log, ctx, error, err);
       // The caller may already be gone (aborted upload); there is nobody to answer.
       if (ctx.req.destroyed && ctx.res.destroyed) return;
       ctx.status = error.status;
@@ -85,6 +83,21 @@ export function errorMiddleware(log: Logger) {
       } else ctx.body = body;
     }
   };
+}
+
+/**
+ * Logs a request answered with `error` (made of `err`): a bug with its stack, another 5xx in one
+ * line, a 4xx not at all.
+ */
+export function logRefusal(
+  log: Logger,
+  where: Pick<Context, 'method' | 'path'>,
+  error: DfsError,
+  err: unknown,
+): void {
+  if (error.code === 'internal') logServerError(log, where, error.status, { bug: err });
+  else if (error.status >= 500)
+    logServerError(log, where, error.status, { summary: `${error.status} ${error.message}` });
 }
 
 /** An error's JSON body; an internal failure's details stay in the server log. */

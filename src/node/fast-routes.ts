@@ -9,14 +9,14 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { NodeConfig } from '../config.js';
 import { bearerOf, tokenMatches } from '../http/access.js';
-import { errorBody, type LogFields, type Logger, logServerError } from '../http/errors.js';
+import { errorBody, type Logger, logRefusal } from '../http/errors.js';
 import type { Monitoring } from '../http/monitoring.js';
 import { SECURITY_HEADERS } from '../http/security.js';
 import { signReceipt, verifyWriteToken } from '../protocol/auth.js';
 import { DfsError, toDfsError } from '../protocol/errors.js';
 import { FAILED_NODE_HEADER, FORWARD_HEADER, TOKEN_HEADER } from '../protocol/headers.js';
 import { MAX_CHUNK_SIZE } from '../protocol/limits.js';
-import { assertChunkId } from '../protocol/paths.js';
+import { assertChunkId, isChunkId } from '../protocol/paths.js';
 import type { Receipt } from '../protocol/types.js';
 import { PipelineError, putChunk } from '../sdk/chunk-io.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
@@ -127,11 +127,12 @@ export function fastRoutes(deps: FastRouteDeps, next: RequestListener): RequestL
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
     const started = performance.now();
-    let fields: LogFields | undefined;
+    const id = path.slice(PREFIX.length);
+    // The access line names the chunk when the id is one (putSmall refuses any other).
+    const fields = isChunkId(id) ? { chunk: id } : undefined;
     res.once('close', () => monitoring.observe('PUT', path, ROUTE, res, started, fields));
     state.requests++;
-    const id = path.slice(PREFIX.length);
-    putSmall(deps, req, id, length, () => (fields = { chunk: id })).then(
+    putSmall(deps, req, id, length).then(
       (receipts) => answer(res, 201, { receipts }),
       (err: unknown) => refuse(deps.log, req, res, path, err),
     );
@@ -144,11 +145,9 @@ async function putSmall(
   req: IncomingMessage,
   id: string,
   length: number,
-  named: () => void,
 ): Promise<Receipt[]> {
   // The raw (undecoded) id is checked before anything else: no encoding of one is another id.
   assertChunkId(id);
-  named();
   const token = header(req, TOKEN_HEADER);
   const { downstream } = await admitChunkPut(deps, id, token, length, header(req, FORWARD_HEADER));
   // Read whole (it is small) and checked against its name before anything is written or sent
@@ -208,10 +207,7 @@ function answer(
 function refuse(log: Logger, req: IncomingMessage, res: ServerResponse, path: string, err: unknown): void {
   if (req.socket.destroyed || res.headersSent) return;
   const error = toDfsError(err);
-  const where = { method: req.method ?? '', path };
-  if (error.code === 'internal') logServerError(log, where, error.status, { bug: err });
-  else if (error.status >= 500)
-    logServerError(log, where, error.status, { summary: `${error.status} ${error.message}` });
+  logRefusal(log, { method: req.method ?? '', path }, error, err);
   const extra: Record<string, string> = { 'Cache-Control': 'no-store' };
   // A refused body still on the wire is not drained: the connection closes after the answer.
   if (!req.complete) extra.Connection = 'close';
